@@ -1,0 +1,1 @@
+"""Formatters over Diagnostic (placeholder: being written)."""

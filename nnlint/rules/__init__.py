@@ -1,0 +1,34 @@
+"""The rule registry: every module `nnlXXX_*.py` in this package defines one rule."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import lru_cache
+
+from nnlint.rules.base import Rule
+
+# NNL001 is produced by the parse stage, not by a rule over facts; it is listed so that
+# selection, docs and SARIF treat it like every other code.
+SYNTAX_ERROR_CODE = "NNL001"
+
+
+@lru_cache(maxsize=1)
+def all_rules() -> tuple[type[Rule], ...]:
+    """Every rule class, ordered by code."""
+    found: list[type[Rule]] = []
+    for info in pkgutil.iter_modules(__path__):
+        if not info.name.startswith("nnl"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        found.extend(
+            obj
+            for obj in vars(module).values()
+            if isinstance(obj, type) and issubclass(obj, Rule) and obj is not Rule
+            and obj.__module__ == module.__name__
+        )
+    return tuple(sorted(found, key=lambda rule: rule.code))
+
+
+def rules_by_code() -> dict[str, type[Rule]]:
+    return {rule.code: rule for rule in all_rules()}
