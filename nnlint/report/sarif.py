@@ -1,0 +1,170 @@
+"""SARIF 2.1.0, the format code-scanning services (GitHub, Azure DevOps, IDE viewers) ingest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any, Optional, Sequence
+from urllib.parse import quote
+
+import nnlint
+from nnlint.diagnostic import Diagnostic, Fix, Location, Position
+from nnlint.rules import all_rules
+from nnlint.rules.base import Rule
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+INFORMATION_URI = "https://github.com/nnlint/nnlint"
+SRCROOT = "%SRCROOT%"
+_LEVELS = {"error": "error", "warning": "warning", "note": "note", "info": "note"}
+
+
+def _level(severity: str) -> str:
+    return _LEVELS.get(severity, "warning")
+
+
+def artifact_location(path: str, cwd: Path) -> dict[str, str]:
+    """A URI for `path`: relative to %SRCROOT% (the cwd) when the file is under it.
+
+    Relative URIs let a viewer find the file in its own checkout; a file outside the
+    cwd has no such place and gets an absolute file URI.
+    """
+    # abspath normalises `./` and `..` without resolving symlinks the user chose.
+    absolute = Path(os.path.abspath(path))
+    try:
+        relative = absolute.relative_to(cwd)
+    except ValueError:
+        return {"uri": absolute.as_uri()}
+    return {"uri": quote(relative.as_posix(), safe="/"), "uriBaseId": SRCROOT}
+
+
+def _region(start: Position, end: Position) -> Optional[dict[str, int]]:
+    if start.line < 1:
+        return None
+    region = {"startLine": start.line, "startColumn": max(start.column, 1)}
+    if end >= start:
+        region["endLine"] = end.line
+        region["endColumn"] = max(end.column, 1)
+    return region
+
+
+def _physical(path: str, start: Position, end: Position, cwd: Path) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": artifact_location(path, cwd)}
+    region = _region(start, end)
+    if region is not None:
+        physical["region"] = region
+    return physical
+
+
+def _descriptor(rule: type[Rule]) -> dict[str, Any]:
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": f"{rule.summary} {rule.fix_hint}".strip()},
+        "helpUri": rule.url(),
+        "help": {"text": f"{rule.summary}\nFix: {rule.fix_hint}", "markdown": rule.documentation()},
+        "defaultConfiguration": {"level": _level(rule.severity)},
+    }
+
+
+def _fingerprint_key(diagnostic: Diagnostic, uri: str) -> str:
+    # No line or column: a finding must keep its identity when lines are inserted above it,
+    # so code scanning does not report it as fixed and new again.
+    normalised_line = " ".join(diagnostic.source_line.split())
+    joined = "\0".join((diagnostic.code, uri, normalised_line, diagnostic.message))
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()
+
+
+def _fix(diagnostic: Diagnostic, fix: Fix, region: dict[str, int], cwd: Path) -> dict[str, Any]:
+    replacement = {"deletedRegion": region, "insertedContent": {"text": fix.replacement}}
+    return {
+        "description": {"text": fix.message},
+        "artifactChanges": [
+            {
+                "artifactLocation": artifact_location(diagnostic.path, cwd),
+                "replacements": [replacement],
+            }
+        ],
+    }
+
+
+def _related(index: int, location: Location, cwd: Path) -> dict[str, Any]:
+    related: dict[str, Any] = {
+        "id": index,
+        "physicalLocation": _physical(location.path, location.start, location.end, cwd),
+    }
+    if location.message:
+        related["message"] = {"text": location.message}
+    return related
+
+
+def sarif_log(diagnostics: Sequence[Diagnostic], cwd: Optional[Path] = None) -> dict[str, Any]:
+    """The SARIF log as a dict; `cwd` is the %SRCROOT% relative URIs are resolved against."""
+    cwd = Path(os.path.abspath(cwd if cwd is not None else os.getcwd()))
+    descriptors = [_descriptor(rule) for rule in all_rules()]
+    index_of = {descriptor["id"]: index for index, descriptor in enumerate(descriptors)}
+    # A finding whose code is not in the registry (a plugin, a dynamic-only check) still
+    # needs a descriptor, or its ruleIndex would point nowhere.
+    for diagnostic in diagnostics:
+        if diagnostic.code not in index_of:
+            index_of[diagnostic.code] = len(descriptors)
+            descriptors.append(
+                {
+                    "id": diagnostic.code,
+                    "name": diagnostic.name,
+                    "defaultConfiguration": {"level": _level(diagnostic.severity)},
+                }
+            )
+
+    seen: Counter[str] = Counter()
+    results = []
+    for diagnostic in diagnostics:
+        location = _physical(diagnostic.path, diagnostic.start, diagnostic.end, cwd)
+        key = _fingerprint_key(diagnostic, location["artifactLocation"]["uri"])
+        seen[key] += 1
+        result: dict[str, Any] = {
+            "ruleId": diagnostic.code,
+            "ruleIndex": index_of[diagnostic.code],
+            "level": _level(diagnostic.severity),
+            "message": {"text": diagnostic.message},
+            "locations": [{"physicalLocation": location}],
+            "partialFingerprints": {"primaryLocationLineHash": f"{key}:{seen[key]}"},
+        }
+        if diagnostic.related:
+            result["relatedLocations"] = [
+                _related(index, related, cwd) for index, related in enumerate(diagnostic.related)
+            ]
+        # A fix replaces the finding's span; without a known span there is nothing to apply.
+        if diagnostic.fix is not None and "region" in location:
+            result["fixes"] = [_fix(diagnostic, diagnostic.fix, location["region"], cwd)]
+        results.append(result)
+
+    root_uri = cwd.as_uri()
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "nnlint",
+                        "version": nnlint.__version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": descriptors,
+                    }
+                },
+                "originalUriBaseIds": {
+                    SRCROOT: {"uri": root_uri if root_uri.endswith("/") else root_uri + "/"}
+                },
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }
+
+
+def render_sarif(diagnostics: Sequence[Diagnostic]) -> str:
+    return json.dumps(sarif_log(diagnostics), indent=2) + "\n"

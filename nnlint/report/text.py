@@ -1,0 +1,24 @@
+"""`path:line:col: CODE message`, the line editors and CI problem matchers parse."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from nnlint.diagnostic import Diagnostic
+
+
+def single_line(message: str) -> str:
+    # Problem matchers read one finding per line; a multi-line message would split it.
+    return " ".join(message.splitlines())
+
+
+def location_line(diagnostic: Diagnostic) -> str:
+    """The one-line form of a finding, shared by `text` and the head of `full`."""
+    return (
+        f"{diagnostic.path}:{diagnostic.start.line}:{diagnostic.start.column}: "
+        f"{diagnostic.code} {single_line(diagnostic.message)}"
+    )
+
+
+def render_text(diagnostics: Sequence[Diagnostic]) -> str:
+    return "".join(location_line(diagnostic) + "\n" for diagnostic in diagnostics)
