@@ -88,40 +88,50 @@ def lint_source(data: bytes, path: str, selected: AbstractSet[str]) -> list[Diag
     return drop_suppressed(_run_rules(parsed, path, lines, rules), lines)
 
 
+class _Reporter:
+    """The FindingSink handed to one rule: turns reported nodes into Diagnostics."""
+
+    def __init__(self, rule: type[Rule], path: str, lines: list[str], spans: _SpanFinder,
+                 found: list[Diagnostic]) -> None:
+        self._rule, self._path, self._lines, self._spans, self._found = rule, path, lines, spans, found
+
+    def where(self, node: cst.CSTNode) -> str:
+        return f"line {self._spans.span(node)[0].line}"
+
+    def __call__(
+        self,
+        node: cst.CSTNode,
+        message: str,
+        *,
+        related: Sequence[tuple[cst.CSTNode, str]] = (),
+        fix: Optional[Fix] = None,
+    ) -> None:
+        start, end = self._spans.span(node)
+        lines = self._lines
+        self._found.append(
+            Diagnostic(
+                code=self._rule.code,
+                name=self._rule.name,
+                message=message,
+                path=self._path,
+                start=start,
+                end=end,
+                severity=self._rule.severity,
+                source_line=lines[start.line - 1] if 0 < start.line <= len(lines) else "",
+                fix=fix,
+                related=tuple(
+                    Location(self._path, *self._spans.span(other), message=text) for other, text in related
+                ),
+            )
+        )
+
+
 def _run_rules(parsed: ParsedFile, path: str, lines: list[str], rules: Sequence[type[Rule]]) -> list[Diagnostic]:
     facts = analyze(parsed.module, path)
     spans = _SpanFinder(parsed.module)
     found: list[Diagnostic] = []
     for rule_class in rules:
-        rule = rule_class()
-
-        def report(
-            node: cst.CSTNode,
-            message: str,
-            *,
-            related: Sequence[tuple[cst.CSTNode, str]] = (),
-            fix: Optional[Fix] = None,
-            _rule: type[Rule] = rule_class,
-        ) -> None:
-            start, end = spans.span(node)
-            found.append(
-                Diagnostic(
-                    code=_rule.code,
-                    name=_rule.name,
-                    message=message,
-                    path=path,
-                    start=start,
-                    end=end,
-                    severity=_rule.severity,
-                    source_line=lines[start.line - 1] if 0 < start.line <= len(lines) else "",
-                    fix=fix,
-                    related=tuple(
-                        Location(path, *spans.span(other), message=text) for other, text in related
-                    ),
-                )
-            )
-
-        rule.check(facts, report)
+        rule_class().check(facts, _Reporter(rule_class, path, lines, spans, found))
     unique = {(d.code, d.start, d.end, d.message): d for d in found}
     return sorted(_drop_superseded(list(unique.values())), key=Diagnostic.sort_key)
 

@@ -7,7 +7,7 @@ later project-wide join needs (class names, loss names, op kinds, widths) is pla
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Iterator, Optional
 
 import libcst as cst
 
@@ -89,5 +89,12 @@ class FileFacts:
     models: dict[str, ModelFacts] = field(default_factory=dict)
     loss_calls: list[LossCall] = field(default_factory=list)
     normalizers: list[NormalizerSite] = field(default_factory=list)
-    # Every Output the file creates whose width is known to be 1 (a one-unit head).
+    # Softmaxes taken over a dimension known to hold a single unit (always 1.0).
     one_unit_softmaxes: list[Output] = field(default_factory=list)
+
+    def loss_inputs(self, *losses: str) -> Iterator[tuple[LossCall, Output]]:
+        """Each (loss call, final operation reaching its input) for the named losses."""
+        for call in self.loss_calls:
+            if call.loss in losses:
+                for output in call.inputs:
+                    yield call, output

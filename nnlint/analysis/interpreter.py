@@ -1,9 +1,896 @@
+"""An abstract interpreter over one file: which tensors reach which losses.
+
+It runs every statement of the module and of every function once per round, tracking
+abstract values (see `values.py`): torch modules built in the file, instances of the
+file's own `nn.Module` classes, and for tensors only their last range-setting operation
+(`Output`). Calls into the file's own functions pass values across: parameters take the
+union of what their call sites pass, which takes a few rounds to settle (a function may
+be analysed before its callers). Nothing of the linted code is imported or run.
+"""
+
 from __future__ import annotations
+
+import re
+from typing import Iterable, Optional, Sequence
 
 import libcst as cst
 
-from nnlint.analysis.facts import FileFacts
+from nnlint.analysis import torch_api as api
+from nnlint.analysis.facts import (
+    LOG_SOFTMAX,
+    RELU,
+    SOFTMAX,
+    FileFacts,
+    LossCall,
+    ModelFacts,
+    NormalizerSite,
+    Output,
+)
+from nnlint.analysis.imports import collect_imports, qualified_name
+from nnlint.analysis.values import (
+    ClassInfo,
+    ClassRef,
+    Constant,
+    DictValue,
+    FunctionInfo,
+    FunctionRef,
+    Instance,
+    ModuleValue,
+    SequenceValue,
+    ValueSet,
+    join,
+    outputs_of,
+    single_int,
+)
+
+Env = dict[str, ValueSet]
+
+_MAX_ROUNDS = 3
+# Multiplying by a mask or a positive constant keeps what the last operation guaranteed
+# (a ReLU output times a 0/1 mask is still non-negative).
+_MASK_NAME = re.compile(r"mask", re.IGNORECASE)
+# A training function's `model` parameter, when the file defines exactly one model.
+_MODEL_PARAMETER = re.compile(r"^(model|net|network|classifier|regressor)$|_model$|_net$")
+# Module methods that hand back the module itself, so `Net().to(device)` is still a Net.
+_SELF_RETURNING_METHODS = frozenset({"to", "cuda", "cpu", "train", "eval", "float", "double",
+                                     "half", "bfloat16", "requires_grad_", "apply", "type"})
+
+
+class Interpreter:
+    def __init__(self, module: cst.Module, path: str) -> None:
+        self.module = module
+        self.path = path
+        self.aliases = collect_imports(module)
+        self.classes: dict[str, ClassInfo] = {}
+        self.functions: list[FunctionInfo] = []
+        self.module_env: Env = {}
+        self._top_functions: dict[str, FunctionInfo] = {}
+        self._module_values: dict[int, ModuleValue] = {}
+        # Attributes read before any assignment was seen: assigning one later in the
+        # round means the readers must be analysed again.
+        self._missed_attributes: set[tuple[int, str]] = set()
+        self._changed = False
+        self._analyzed: set[int] = set()
+        self._in_progress: set[int] = set()
+        self._returns: Optional[list[ValueSet]] = None
+        self._reset_facts()
+
+    # ----------------------------------------------------------------- driver
+
+    def _reset_facts(self) -> None:
+        self.loss_calls: list[LossCall] = []
+        self.normalizers: list[NormalizerSite] = []
+        self.one_unit_softmaxes: list[Output] = []
+
+    def run(self) -> FileFacts:
+        self._register_definitions(self.module.body, owner_env=None)
+        for _ in range(_MAX_ROUNDS):
+            self._changed = False
+            self._analyzed = set()
+            self._reset_facts()
+            self.module_env = {}
+            self._exec_block(self.module.body, self.module_env)
+            for function in list(self.functions):
+                self._analyze_function(function)
+            if not self._changed:
+                break
+        return self._facts()
+
+    def _facts(self) -> FileFacts:
+        models = {}
+        for cls in self.classes.values():
+            if not cls.is_module:
+                continue
+            forward = cls.find_method("forward")
+            layers = {
+                name: value.short_name
+                for name, values in cls.attributes.items()
+                for value in values
+                if isinstance(value, ModuleValue)
+            }
+            models[cls.name] = ModelFacts(
+                cls.name, cls.node, layers, outputs_of(forward.returns) if forward else ()
+            )
+        return FileFacts(
+            path=self.path,
+            module=self.module,
+            imports=self.aliases,
+            models=models,
+            loss_calls=_unique(self.loss_calls, key=lambda call: id(call.node)),
+            normalizers=_unique(self.normalizers, key=lambda site: id(site.node)),
+            one_unit_softmaxes=_unique(self.one_unit_softmaxes, key=lambda out: id(out.node)),
+        )
+
+    # ------------------------------------------------------------ definitions
+
+    def _register_definitions(self, body: Sequence[cst.CSTNode], owner_env: Optional[Env]) -> None:
+        for statement in body:
+            if isinstance(statement, cst.ClassDef):
+                self._register_class(statement)
+            elif isinstance(statement, cst.FunctionDef):
+                function = FunctionInfo(statement, closure=owner_env)
+                self.functions.append(function)
+                self._top_functions.setdefault(function.name, function)
+            elif isinstance(statement, (cst.If, cst.Try)):
+                # `if TYPE_CHECKING:` / `try: ... except ImportError:` around definitions.
+                self._register_definitions(_child_statements(statement), owner_env)
+
+    def _register_class(self, node: cst.ClassDef) -> ClassInfo:
+        bases: list[ClassInfo] = []
+        is_module = False
+        for arg in node.bases:
+            name = qualified_name(arg.value, self.aliases)
+            if name in api.MODULE_BASES or (name or "").endswith("LightningModule"):
+                is_module = True
+            elif isinstance(arg.value, cst.Name) and arg.value.value in self.classes:
+                base = self.classes[arg.value.value]
+                bases.append(base)
+                is_module = is_module or base.is_module
+        cls = ClassInfo(node, is_module, bases)
+        self.classes[cls.name] = cls
+        for statement in node.body.body:
+            if isinstance(statement, cst.FunctionDef):
+                function = FunctionInfo(statement, owner=cls)
+                cls.methods[function.name] = function
+                self.functions.append(function)
+        return cls
+
+    # -------------------------------------------------------------- functions
+
+    def _analyze_function(self, function: FunctionInfo) -> ValueSet:
+        key = id(function)
+        if key in self._analyzed or key in self._in_progress:
+            return function.returns
+        self._in_progress.add(key)
+        outer_returns = self._returns
+        self._returns = []
+        try:
+            env: Env = dict(function.closure or {})
+            self._bind_parameters(function, env)
+            self._exec_block(function.node.body.body, env)
+            function.returns = join(*self._returns)
+        finally:
+            self._returns = outer_returns
+            self._in_progress.discard(key)
+            self._analyzed.add(key)
+        return function.returns
+
+    def _bind_parameters(self, function: FunctionInfo, env: Env) -> None:
+        params = function.node.params
+        positional = [*params.posonly_params, *params.params]
+        for index, param in enumerate([*positional, *params.kwonly_params]):
+            name = param.name.value
+            if index == 0 and function.is_method and param in positional:
+                env[name] = (Instance(function.owner),) if function.owner else ()
+                continue
+            if name in function.bindings:
+                env[name] = function.bindings[name]
+            elif not function.called and param.default is not None:
+                env[name] = self._eval(param.default, self.module_env)
+            elif not function.called and _MODEL_PARAMETER.search(name):
+                env[name] = self._sole_model()
+            else:
+                env[name] = ()
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                env[star.name.value] = ()
+
+    def _sole_model(self) -> ValueSet:
+        models = [
+            cls for cls in self.classes.values()
+            if cls.is_module and cls.find_method("forward") and "loss" not in cls.name.lower()
+        ]
+        return (Instance(models[0]),) if len(models) == 1 else ()
+
+    def _call_function(self, function: FunctionInfo, call: cst.Call, args: list[tuple[Optional[str], ValueSet, bool]],
+                       bound_to: Optional[Instance]) -> ValueSet:
+        self._record_bindings(function, args, skip_first=function.is_method)
+        if function.owner is not None and bound_to is not None:
+            self._ensure_initialized(function.owner)
+        return self._analyze_function(function)
+
+    def _record_bindings(self, function: FunctionInfo, args: list[tuple[Optional[str], ValueSet, bool]],
+                         skip_first: bool) -> None:
+        params = function.node.params
+        positional = [*params.posonly_params, *params.params]
+        if skip_first:
+            positional = positional[1:]
+        by_name = {param.name.value: param for param in [*positional, *params.kwonly_params]}
+        provided: dict[str, ValueSet] = {}
+        if any(starred for _, _, starred in args):
+            provided = {name: () for name in by_name}
+        else:
+            index = 0
+            for keyword, values, _ in args:
+                if keyword is None:
+                    if index < len(positional):
+                        provided[positional[index].name.value] = values
+                    index += 1
+                elif keyword in by_name:
+                    provided[keyword] = values
+        first_call = not function.called
+        function.called = True
+        for name, param in by_name.items():
+            if name in provided:
+                values = provided[name]
+            elif param.default is not None:
+                values = self._eval(param.default, self.module_env)
+            else:
+                values = ()
+            old = function.bindings.get(name, ())
+            new = join(old, values)
+            if new != old:
+                function.bindings[name] = new
+                self._changed = True
+        if first_call:
+            # The function may already have been analysed with its defaults standing in.
+            self._changed = True
+
+    def _ensure_initialized(self, cls: ClassInfo) -> None:
+        for base in cls.lineage():
+            init = base.methods.get("__init__")
+            if init is not None:
+                self._analyze_function(init)
+
+    # ------------------------------------------------------------- statements
+
+    def _exec_block(self, statements: Iterable[cst.CSTNode], env: Env) -> None:
+        for statement in statements:
+            self._exec(statement, env)
+
+    def _exec(self, statement: cst.CSTNode, env: Env) -> None:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                self._exec_small(small, env)
+        elif isinstance(statement, cst.BaseSmallStatement):
+            self._exec_small(statement, env)
+        elif isinstance(statement, cst.If):
+            self._exec_branches([statement.body.body, _else_body(statement.orelse)], env, keep_entry=False)
+        elif isinstance(statement, (cst.For, cst.While)):
+            body_env = dict(env)
+            if isinstance(statement, cst.For):
+                self._bind(statement.target, self._iterate(self._eval(statement.iter, env)), body_env)
+            else:
+                self._eval(statement.test, env)
+            self._exec_block(statement.body.body, body_env)
+            _merge_into(env, [env, body_env])
+            if statement.orelse is not None:
+                self._exec_block(statement.orelse.body.body, env)
+        elif isinstance(statement, cst.With):
+            for item in statement.items:
+                values = self._eval(item.item, env)
+                if item.asname is not None:
+                    self._bind(item.asname.name, values, env)
+            self._exec_block(statement.body.body, env)
+        elif isinstance(statement, cst.Try):
+            self._exec_block(statement.body.body, env)
+            handlers = [handler.body.body for handler in statement.handlers]
+            if statement.orelse is not None:
+                handlers.append(statement.orelse.body.body)
+            self._exec_branches(handlers, env, keep_entry=True)
+            if statement.finalbody is not None:
+                self._exec_block(statement.finalbody.body.body, env)
+        elif isinstance(statement, cst.FunctionDef):
+            function = self._nested_function(statement, env)
+            env[statement.name.value] = (FunctionRef(function),)
+        elif isinstance(statement, cst.ClassDef):
+            cls = self.classes.get(statement.name.value)
+            if cls is None or cls.node is not statement:
+                cls = self._register_class(statement)
+            env[statement.name.value] = (ClassRef(cls),)
+        elif isinstance(statement, cst.Match):
+            self._eval(statement.subject, env)
+            self._exec_branches([case.body.body for case in statement.cases], env, keep_entry=True)
+        else:
+            for child in statement.children:
+                if isinstance(child, cst.BaseExpression):
+                    self._eval(child, env)
+                elif isinstance(child, (cst.BaseSuite, cst.BaseCompoundStatement, cst.SimpleStatementLine)):
+                    self._exec(child, env)
+
+    def _nested_function(self, node: cst.FunctionDef, env: Env) -> FunctionInfo:
+        for function in self.functions:
+            if function.node is node:
+                function.closure = env
+                return function
+        function = FunctionInfo(node, closure=env)
+        self.functions.append(function)
+        return function
+
+    def _exec_branches(self, bodies: list[Sequence[cst.CSTNode]], env: Env, keep_entry: bool) -> None:
+        results = []
+        for body in bodies:
+            branch = dict(env)
+            self._exec_block(body, branch)
+            results.append(branch)
+        if keep_entry or len(bodies) < 2:
+            results.append(dict(env))
+        _merge_into(env, results)
+
+    def _exec_small(self, small: cst.BaseSmallStatement, env: Env) -> None:
+        if isinstance(small, cst.Assign):
+            values = self._eval(small.value, env)
+            for target in small.targets:
+                self._bind(target.target, values, env)
+        elif isinstance(small, cst.AnnAssign):
+            if small.value is not None:
+                self._bind(small.target, self._eval(small.value, env), env)
+        elif isinstance(small, cst.AugAssign):
+            self._eval(small.value, env)
+            self._bind(small.target, (), env)
+        elif isinstance(small, cst.Return):
+            values = self._eval(small.value, env) if small.value is not None else ()
+            if self._returns is not None:
+                self._returns.append(values)
+        elif isinstance(small, cst.Expr):
+            self._eval(small.value, env)
+        elif isinstance(small, (cst.Import, cst.ImportFrom, cst.Pass, cst.Break, cst.Continue,
+                                cst.Global, cst.Nonlocal)):
+            return
+        else:
+            for child in small.children:
+                if isinstance(child, cst.BaseExpression):
+                    self._eval(child, env)
+
+    def _bind(self, target: cst.BaseExpression, values: ValueSet, env: Env) -> None:
+        if isinstance(target, cst.Name):
+            env[target.value] = values
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            elements = [element.value for element in target.elements]
+            sequences = [v for v in values if isinstance(v, SequenceValue) and len(v.items) == len(elements)
+                         and not v.homogeneous]
+            for index, element in enumerate(elements):
+                if isinstance(element, cst.StarredElement):
+                    self._bind(element.value, (), env)
+                    continue
+                self._bind(element, join(*(seq.items[index] for seq in sequences)), env)
+        elif isinstance(target, cst.Attribute):
+            owners = self._eval(target.value, env)
+            for owner in owners:
+                if isinstance(owner, Instance):
+                    name = target.attr.value
+                    old = owner.cls.attributes.get(name, ())
+                    merged = join(old, values)
+                    if merged != old:
+                        owner.cls.attributes[name] = merged
+                        if old or (id(owner.cls), name) in self._missed_attributes:
+                            self._changed = True
+        elif isinstance(target, cst.Subscript):
+            self._eval(target.value, env)
+        elif isinstance(target, cst.StarredElement):
+            self._bind(target.value, (), env)
+
+    def _iterate(self, values: ValueSet) -> ValueSet:
+        items: list[ValueSet] = []
+        for value in values:
+            if isinstance(value, SequenceValue):
+                items.extend(value.items)
+            elif isinstance(value, ModuleValue) and value.qualname in api.CONTAINER_MODULES:
+                items.extend(value.layers)
+        return join(*items)
+
+    # ------------------------------------------------------------ expressions
+
+    def _eval(self, node: cst.BaseExpression, env: Env) -> ValueSet:
+        if isinstance(node, cst.Name):
+            return self._lookup(node.value, env)
+        if isinstance(node, cst.Call):
+            return self._eval_call(node, env)
+        if isinstance(node, cst.Attribute):
+            return self._eval_attribute(node, env)
+        if isinstance(node, cst.Subscript):
+            return self._eval_subscript(node, env)
+        if isinstance(node, cst.Integer):
+            return _integer(node)
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus) \
+                and isinstance(node.expression, cst.Integer):
+            return tuple(Constant(-value.value) for value in _integer(node.expression))
+        if isinstance(node, cst.Float):
+            try:
+                return (Constant(float(node.value.replace("_", ""))),)
+            except ValueError:
+                return ()
+        if isinstance(node, cst.SimpleString):
+            return (Constant(node.evaluated_value),) if isinstance(node.evaluated_value, str) else ()
+        if isinstance(node, (cst.Tuple, cst.List)):
+            items = []
+            for element in node.elements:
+                if isinstance(element, cst.StarredElement):
+                    self._eval(element.value, env)
+                    items.append(())
+                else:
+                    items.append(self._eval(element.value, env))
+            return (SequenceValue(tuple(items)),)
+        if isinstance(node, cst.Dict):
+            return self._eval_dict(node, env)
+        if isinstance(node, cst.BinaryOperation):
+            return self._eval_binary(node, env)
+        if isinstance(node, cst.IfExp):
+            self._eval(node.test, env)
+            return join(self._eval(node.body, env), self._eval(node.orelse, env))
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
+            return self._eval_comprehension(node, env)
+        if isinstance(node, cst.Lambda):
+            return ()
+        if isinstance(node, cst.NamedExpr):
+            values = self._eval(node.value, env)
+            self._bind(node.target, values, env)
+            return values
+        self._eval_children(node, env)
+        return ()
+
+    def _eval_children(self, node: cst.CSTNode, env: Env) -> None:
+        for child in node.children:
+            if isinstance(child, cst.BaseExpression):
+                self._eval(child, env)
+            elif not isinstance(child, (cst.BaseSuite, cst.BaseStatement)):
+                self._eval_children(child, env)
+
+    def _lookup(self, name: str, env: Env) -> ValueSet:
+        if name in env:
+            return env[name]
+        if name in self.module_env:
+            return self.module_env[name]
+        if name in self.classes:
+            return (ClassRef(self.classes[name]),)
+        if name in self._top_functions:
+            return (FunctionRef(self._top_functions[name]),)
+        return ()
+
+    def _eval_attribute(self, node: cst.Attribute, env: Env) -> ValueSet:
+        if qualified_name(node, self.aliases) is not None:
+            return ()
+        name = node.attr.value
+        found: list[ValueSet] = []
+        for owner in self._eval(node.value, env):
+            if isinstance(owner, Instance):
+                method = owner.cls.find_method(name)
+                if method is not None:
+                    found.append((FunctionRef(method, owner),))
+                else:
+                    found.append(self._instance_attribute(owner, name))
+            elif isinstance(owner, ModuleValue) and name in owner.named:
+                found.append(owner.named[name])
+        return join(*found)
+
+    def _instance_attribute(self, instance: Instance, name: str) -> ValueSet:
+        self._ensure_initialized(instance.cls)
+        values = instance.cls.find_attribute(name)
+        if not values:
+            self._missed_attributes.add((id(instance.cls), name))
+        return values
+
+    def _eval_subscript(self, node: cst.Subscript, env: Env) -> ValueSet:
+        bases = self._eval(node.value, env)
+        keys: ValueSet = ()
+        for element in node.slice:
+            if isinstance(element.slice, cst.Index):
+                keys = self._eval(element.slice.value, env)
+            else:
+                self._eval_children(element.slice, env)
+        key = keys[0].value if len(keys) == 1 and isinstance(keys[0], Constant) else None
+        found: list[ValueSet] = []
+        for base in bases:
+            if isinstance(base, Output):
+                found.append((base,))
+            elif isinstance(base, DictValue) and isinstance(key, str):
+                found.append(base.get(key))
+            elif isinstance(base, SequenceValue) and isinstance(key, int) and not isinstance(key, bool):
+                if base.homogeneous:
+                    found.append(join(*base.items))
+                elif -len(base.items) <= key < len(base.items):
+                    found.append(base.items[key])
+            elif isinstance(base, ModuleValue) and isinstance(key, int) and -len(base.layers) <= key < len(base.layers):
+                found.append(base.layers[key])
+        return join(*found)
+
+    def _eval_dict(self, node: cst.Dict, env: Env) -> ValueSet:
+        items = []
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                key = self._eval(element.key, env)
+                values = self._eval(element.value, env)
+                if len(key) == 1 and isinstance(key[0], Constant) and isinstance(key[0].value, str):
+                    items.append((key[0].value, values))
+            else:
+                self._eval(element.value, env)
+        return (DictValue(tuple(items)),)
+
+    def _eval_binary(self, node: cst.BinaryOperation, env: Env) -> ValueSet:
+        left = self._eval(node.left, env)
+        right = self._eval(node.right, env)
+        if not isinstance(node.operator, (cst.Multiply, cst.Divide)):
+            return ()
+        kept: list[ValueSet] = []
+        for tensor_side, other_side, other_node in ((left, right, node.right), (right, left, node.left)):
+            if outputs_of(tensor_side) and _keeps_sign(other_side, other_node):
+                kept.append(outputs_of(tensor_side))
+            if isinstance(node.operator, cst.Divide):
+                break
+        return join(*kept)
+
+    def _eval_comprehension(self, node: cst.BaseComp, env: Env) -> ValueSet:
+        inner = dict(env)
+        clause = node.for_in
+        while clause is not None:
+            self._bind(clause.target, self._iterate(self._eval(clause.iter, inner)), inner)
+            for condition in clause.ifs:
+                self._eval(condition.test, inner)
+            clause = clause.inner_for_in
+        element = self._eval(node.elt, inner)
+        return (SequenceValue((element,), homogeneous=True),)
+
+    # ------------------------------------------------------------------ calls
+
+    def _eval_call(self, node: cst.Call, env: Env) -> ValueSet:
+        args = [
+            (arg.keyword.value if arg.keyword else None, self._eval(arg.value, env), bool(arg.star))
+            for arg in node.args
+        ]
+        name = qualified_name(node.func, self.aliases)
+        if name is not None:
+            return self._call_library(name, node, args)
+        if isinstance(node.func, cst.Attribute):
+            receivers = self._eval(node.func.value, env)
+            return self._call_method(node, node.func.attr.value, receivers, args)
+        found = [self._call_value(callee, node, args) for callee in self._eval(node.func, env)]
+        return join(*found)
+
+    def _call_value(self, callee, node: cst.Call, args) -> ValueSet:
+        if isinstance(callee, FunctionRef):
+            return self._call_function(callee.function, node, args, callee.bound_to)
+        if isinstance(callee, ClassRef):
+            init = callee.cls.find_method("__init__")
+            if init is not None:
+                self._record_bindings(init, args, skip_first=True)
+            self._ensure_initialized(callee.cls)
+            return (Instance(callee.cls),)
+        if isinstance(callee, ModuleValue):
+            return self._apply_module(callee, node, args)
+        if isinstance(callee, Instance):
+            return self._call_instance(callee, node, args)
+        return ()
+
+    def _call_instance(self, instance: Instance, node: cst.Call, args) -> ValueSet:
+        forward = instance.cls.find_method("forward")
+        if forward is None or not instance.cls.is_module:
+            return ()
+        returns = self._call_function(forward, node, args, instance)
+        return tuple(_through_model(value, instance.cls.name) for value in returns)
+
+    def _call_method(self, node: cst.Call, method: str, receivers: ValueSet, args) -> ValueSet:
+        found: list[ValueSet] = []
+        for receiver in receivers:
+            if isinstance(receiver, Instance):
+                found.append(self._instance_method(receiver, node, method, args))
+            elif isinstance(receiver, ModuleValue):
+                found.append(self._module_method(receiver, node, method, args))
+            elif isinstance(receiver, SequenceValue) and method in ("append", "extend") and args:
+                # Lists are values, not places; `layers.append(...)` cannot be tracked.
+                continue
+            elif isinstance(receiver, DictValue) and method == "get" and args:
+                key = args[0][1]
+                if len(key) == 1 and isinstance(key[0], Constant) and isinstance(key[0].value, str):
+                    found.append(receiver.get(key[0].value))
+            elif isinstance(receiver, Output):
+                found.append(self._tensor_method(receiver, node, method, args))
+        if not found and not any(isinstance(r, (Instance, ModuleValue)) for r in receivers):
+            # A method called on a tensor whose history is unknown still has a meaning.
+            op = api.ACTIVATION_METHODS.get(method)
+            if op is not None:
+                return (self._activation(op, node, None, _dim_arg(node, 0)),)
+        return join(*found)
+
+    def _instance_method(self, instance: Instance, node: cst.Call, method: str, args) -> ValueSet:
+        function = instance.cls.find_method(method)
+        if method in ("forward", "__call__"):
+            return self._call_instance(instance, node, args)
+        if function is not None:
+            return self._call_function(function, node, args, instance)
+        if method in _SELF_RETURNING_METHODS and instance.cls.is_module:
+            return (instance,)
+        if method == "add_module" and len(args) >= 2:
+            self._add_named(instance.cls.attributes, args)
+            return ()
+        # `self.head(x)`: an attribute holding a layer, called.
+        callees = self._instance_attribute(instance, method)
+        return join(*(self._call_value(callee, node, args) for callee in callees))
+
+    def _module_method(self, module: ModuleValue, node: cst.Call, method: str, args) -> ValueSet:
+        if method in ("forward", "__call__"):
+            return self._apply_module(module, node, args)
+        if method in module.named:
+            return join(*(self._call_value(callee, node, args) for callee in module.named[method]))
+        if method in _SELF_RETURNING_METHODS:
+            return (module,)
+        if method == "add_module" and len(args) >= 2:
+            module.layers.append(args[1][1])
+            self._add_named(module.named, args)
+        elif method in ("append", "insert") and args:
+            module.layers.append(args[-1][1])
+        elif method == "extend" and args:
+            module.layers.extend(_sequence_items(args[0][1]))
+        return ()
+
+    @staticmethod
+    def _add_named(table: dict[str, ValueSet], args) -> None:
+        names = args[0][1]
+        if len(names) == 1 and isinstance(names[0], Constant) and isinstance(names[0].value, str):
+            table[names[0].value] = args[1][1]
+
+    def _tensor_method(self, tensor: Output, node: cst.Call, method: str, args) -> ValueSet:
+        op = api.ACTIVATION_METHODS.get(method)
+        if op is not None:
+            return (self._activation(op, node, tensor.width, _dim_arg(node, 0)),)
+        if method in api.PASS_THROUGH_METHODS:
+            return (tensor,)
+        if method in api.NON_NEGATIVITY_KEEPING_METHODS and tensor.op == RELU:
+            return (tensor,)
+        if method == "log" and tensor.op == SOFTMAX:
+            return (Output(LOG_SOFTMAX, node, tensor.width, tensor.model),)
+        if method == "exp" and tensor.op == LOG_SOFTMAX:
+            return (Output(SOFTMAX, node, tensor.width, tensor.model),)
+        return ()
+
+    def _call_library(self, name: str, node: cst.Call, args) -> ValueSet:
+        if name in api.LOSS_FUNCTIONS:
+            self._record_loss(api.LOSS_FUNCTIONS[name], _spelled(node.func), node, args)
+            return ()
+        if name in api.NORMALIZER_FUNCTIONS:
+            op, dim_position = api.NORMALIZER_FUNCTIONS[name]
+            self.normalizers.append(NormalizerSite(op, node, _spelled(node.func), _has_arg(node, dim_position, "dim")))
+        if name in api.ACTIVATION_FUNCTIONS:
+            op = api.ACTIVATION_FUNCTIONS[name]
+            width = _common_width(_first_arg(args))
+            return (self._activation(op, node, width, _dim_arg(node, 1)),)
+        if name in api.PASS_THROUGH_FUNCTIONS:
+            return outputs_of(_first_arg(args))
+        if name in api.JOINING_FUNCTIONS:
+            return outputs_of(self._iterate(_first_arg(args)))
+        if name in ("torch.log", "torch.exp"):
+            results = []
+            for tensor in outputs_of(_first_arg(args)):
+                results.append(self._tensor_method(tensor, node, name.split(".")[1], args))
+            return join(*results)
+        if _is_module_class(name):
+            return (self._construct_module(name, node, args),)
+        return ()
+
+    def _construct_module(self, name: str, node: cst.Call, args) -> ModuleValue:
+        module = self._module_values.get(id(node))
+        if module is None:
+            module = ModuleValue(name, node)
+            self._module_values[id(node)] = module
+        module.layers = []
+        module.named = {}
+        if name in api.AFFINE_MODULES:
+            position, keyword = api.AFFINE_MODULES[name]
+            module.width = single_int(_arg(args, position, keyword))
+        if name in api.NORMALIZER_MODULES:
+            op, dim_position = api.NORMALIZER_MODULES[name]
+            self.normalizers.append(NormalizerSite(op, node, _spelled(node.func) + "()", _has_arg(node, dim_position, "dim")))
+        if name in api.CONTAINER_MODULES:
+            for keyword, values, starred in args:
+                if keyword is not None:
+                    continue
+                if starred:
+                    module.layers.extend(_sequence_items(values))
+                elif name == "torch.nn.ModuleList" or _ordered_dict_items(values) is None:
+                    module.layers.extend(_sequence_items(values) if name == "torch.nn.ModuleList" else [values])
+                else:
+                    for key, layer in _ordered_dict_items(values) or []:
+                        module.layers.append(layer)
+                        module.named[key] = layer
+        elif name == api.MODULE_DICT and args:
+            for value in args[0][1]:
+                if isinstance(value, DictValue):
+                    module.named.update(dict(value.items))
+        return module
+
+    def _apply_module(self, module: ModuleValue, node: cst.Call, args) -> ValueSet:
+        name = module.qualname
+        if name in api.LOSS_MODULES:
+            self._record_loss(api.LOSS_MODULES[name], module.short_name, node, args)
+            return ()
+        if name in api.ACTIVATION_MODULES:
+            width = _common_width(_first_arg(args))
+            dim = _dim_arg(module.node, 0)
+            return (self._activation(api.ACTIVATION_MODULES[name], module.node, width, dim),)
+        if name in api.AFFINE_MODULES:
+            return (Output("affine", module.node, module.width),)
+        if name in api.PASS_THROUGH_MODULES:
+            return outputs_of(_first_arg(args))
+        if name == "torch.nn.Sequential":
+            values = _first_arg(args)
+            for layer in module.layers:
+                # An unknown layer makes its output unknown, but a later activation
+                # layer still sets the range of what comes out.
+                values = join(*(self._call_value(callee, node, [(None, values, False)]) for callee in layer))
+            return tuple(_through_model(value, "Sequential") for value in values)
+        return ()
+
+    def _activation(self, op: str, node: cst.CSTNode, width: Optional[int], dim: object) -> Output:
+        output = Output(op, node, width)
+        if op in (SOFTMAX, LOG_SOFTMAX) and width == 1 and dim in (-1, 1, None):
+            self.one_unit_softmaxes.append(output)
+        return output
+
+    def _record_loss(self, loss: str, spelled: str, node: cst.Call, args) -> None:
+        inputs = outputs_of(_arg(args, 0, "input"))
+        targets = outputs_of(_arg(args, 1, "target"))
+        self.loss_calls.append(LossCall(loss, spelled, node, inputs, targets))
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _integer(node: cst.Integer) -> ValueSet:
+    try:
+        return (Constant(int(node.value.replace("_", ""), 0)),)
+    except ValueError:
+        return ()
+
+
+def _is_module_class(name: str) -> bool:
+    """`torch.nn.Linear`, `torch.nn.BCELoss`: a class of torch.nn (capitalised by convention)."""
+    prefix, _, leaf = name.rpartition(".")
+    return prefix == "torch.nn" and leaf[:1].isupper()
+
+
+def _through_model(value, model: str):
+    return value.through_model(model) if isinstance(value, Output) else value
+
+
+def _arg(args, position: int, keyword: str) -> ValueSet:
+    index = 0
+    for name, values, starred in args:
+        if starred:
+            return ()
+        if name is None:
+            if index == position:
+                return values
+            index += 1
+        elif name == keyword:
+            return values
+    return ()
+
+
+def _first_arg(args) -> ValueSet:
+    for name, values, starred in args:
+        if name is None and not starred:
+            return values
+        return ()
+    return ()
+
+
+def _has_arg(node: cst.Call, position: int, keyword: str) -> bool:
+    positional = [arg for arg in node.args if arg.keyword is None]
+    if any(arg.star for arg in node.args):
+        return True
+    return len(positional) > position or any(arg.keyword and arg.keyword.value == keyword for arg in node.args)
+
+
+def _dim_arg(node: cst.CSTNode, position: int) -> object:
+    """The literal `dim` of a softmax call or constructor: an int, None if absent, "?" if not literal."""
+    if not isinstance(node, cst.Call):
+        return "?"
+    positional = [arg for arg in node.args if arg.keyword is None]
+    chosen = next((arg.value for arg in node.args if arg.keyword and arg.keyword.value == "dim"), None)
+    if chosen is None and len(positional) > position:
+        chosen = positional[position].value
+    if chosen is None:
+        return None
+    if isinstance(chosen, cst.Integer):
+        return int(chosen.value)
+    if isinstance(chosen, cst.UnaryOperation) and isinstance(chosen.operator, cst.Minus) \
+            and isinstance(chosen.expression, cst.Integer):
+        return -int(chosen.expression.value)
+    return "?"
+
+
+def _common_width(values: ValueSet) -> Optional[int]:
+    widths = {output.width for output in outputs_of(values)}
+    return widths.pop() if len(widths) == 1 else None
+
+
+def _keeps_sign(values: ValueSet, node: cst.BaseExpression) -> bool:
+    if len(values) == 1 and isinstance(values[0], Constant):
+        number = values[0].value
+        return isinstance(number, (int, float)) and not isinstance(number, bool) and number > 0
+    leaf = node.attr.value if isinstance(node, cst.Attribute) else node.value if isinstance(node, cst.Name) else ""
+    return bool(_MASK_NAME.search(leaf))
+
+
+def _sequence_items(values: ValueSet) -> list[ValueSet]:
+    items: list[ValueSet] = []
+    for value in values:
+        if isinstance(value, SequenceValue) and not value.homogeneous:
+            items.extend(value.items)
+        else:
+            return [()]
+    return items
+
+
+def _ordered_dict_items(values: ValueSet) -> Optional[list[tuple[str, ValueSet]]]:
+    """`OrderedDict([("fc", nn.Linear(...)), ...])` as evaluated: a list of (name, layer)."""
+    for value in values:
+        if isinstance(value, DictValue):
+            return list(value.items)
+    return None
+
+
+def _spelled(func: cst.BaseExpression) -> str:
+    parts = []
+    while isinstance(func, cst.Attribute):
+        parts.append(func.attr.value)
+        func = func.value
+    if isinstance(func, cst.Name):
+        parts.append(func.value)
+    return ".".join(reversed(parts))
+
+
+def _else_body(orelse) -> Sequence[cst.CSTNode]:
+    if orelse is None:
+        return ()
+    if isinstance(orelse, cst.If):
+        return (orelse,)
+    return orelse.body.body
+
+
+def _child_statements(statement: cst.CSTNode) -> list[cst.CSTNode]:
+    found: list[cst.CSTNode] = []
+    if isinstance(statement, cst.If):
+        found.extend(statement.body.body)
+        found.extend(_else_body(statement.orelse))
+    elif isinstance(statement, cst.Try):
+        found.extend(statement.body.body)
+        for handler in statement.handlers:
+            found.extend(handler.body.body)
+    return found
+
+
+def _merge_into(env: Env, branches: list[Env]) -> None:
+    names = set().union(*branches)
+    for name in names:
+        env[name] = join(*(branch.get(name, ()) for branch in branches))
+
+
+def _unique(items, key) -> list:
+    seen = set()
+    kept = []
+    for item in items:
+        marker = key(item)
+        if marker not in seen:
+            seen.add(marker)
+            kept.append(item)
+    return kept
 
 
 def analyze(module: cst.Module, path: str) -> FileFacts:
-    return FileFacts(path=path, module=module, imports={})
+    """The facts of one parsed file. Deeply nested code that exhausts the recursion limit
+    yields the facts gathered so far rather than an error: a linter must not crash."""
+    interpreter = Interpreter(module, path)
+    try:
+        return interpreter.run()
+    except RecursionError:
+        return interpreter._facts()

@@ -28,6 +28,10 @@ class FindingSink(Protocol):
         fix: Optional["Fix"] = None,
     ) -> None: ...
 
+    def where(self, node: cst.CSTNode) -> str:
+        """How a message names another place, e.g. `line 22`."""
+        ...
+
 
 class Rule:
     """Base of all rules. A subclass's docstring is its documentation page (Markdown).

@@ -1,0 +1,170 @@
+"""The abstract values the interpreter tracks: just enough to know what reaches a loss.
+
+A value set is a tuple of alternatives (a variable assigned in both branches of an `if`
+holds both); the empty tuple means "unknown", which every rule treats as "say nothing".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+import libcst as cst
+
+from nnlint.analysis.facts import Output
+
+# A union caps at this many alternatives: beyond it the value is as good as unknown,
+# and keeping the cap small keeps the fixed point cheap.
+MAX_ALTERNATIVES = 8
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A literal int/float/str/bool the interpreter met (layer widths, dims)."""
+
+    value: object
+
+
+@dataclass(eq=False)
+class ModuleValue:
+    """A torch module built at `node`, e.g. `nn.Linear(64, 10)` or a `Sequential`.
+
+    One object per constructor call, kept across fixed-point rounds so that value sets
+    compare equal from round to round; `layers` is refilled when the call is re-run.
+    """
+
+    qualname: str
+    node: cst.Call
+    width: Optional[int] = None
+    layers: list["ValueSet"] = field(default_factory=list)
+    named: dict[str, "ValueSet"] = field(default_factory=dict)
+
+    @property
+    def short_name(self) -> str:
+        return self.qualname.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class SequenceValue:
+    """A tuple or list whose items are known; `homogeneous` for comprehensions."""
+
+    items: tuple["ValueSet", ...]
+    homogeneous: bool = False
+
+
+@dataclass(frozen=True)
+class DictValue:
+    items: tuple[tuple[str, "ValueSet"], ...]
+
+    def get(self, key: str) -> "ValueSet":
+        for name, values in self.items:
+            if name == key:
+                return values
+        return ()
+
+
+@dataclass(eq=False)
+class FunctionInfo:
+    """A function or method of the file and what the interpreter learned about it."""
+
+    node: cst.FunctionDef
+    owner: Optional["ClassInfo"] = None
+    closure: Optional[dict[str, "ValueSet"]] = None
+    bindings: dict[str, "ValueSet"] = field(default_factory=dict)
+    called: bool = False
+    returns: "ValueSet" = ()
+
+    @property
+    def name(self) -> str:
+        return self.node.name.value
+
+    @property
+    def is_method(self) -> bool:
+        if self.owner is None:
+            return False
+        for decorator in self.node.decorators:
+            if isinstance(decorator.decorator, cst.Name) and decorator.decorator.value == "staticmethod":
+                return False
+        return True
+
+
+@dataclass(eq=False)
+class ClassInfo:
+    node: cst.ClassDef
+    is_module: bool
+    bases: list["ClassInfo"] = field(default_factory=list)
+    methods: dict[str, FunctionInfo] = field(default_factory=dict)
+    attributes: dict[str, "ValueSet"] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.node.name.value
+
+    def find_method(self, name: str) -> Optional[FunctionInfo]:
+        for cls in self.lineage():
+            if name in cls.methods:
+                return cls.methods[name]
+        return None
+
+    def find_attribute(self, name: str) -> "ValueSet":
+        for cls in self.lineage():
+            if name in cls.attributes:
+                return cls.attributes[name]
+        return ()
+
+    def lineage(self) -> list["ClassInfo"]:
+        seen: list[ClassInfo] = []
+        pending = [self]
+        while pending:
+            cls = pending.pop(0)
+            if cls not in seen:
+                seen.append(cls)
+                pending.extend(cls.bases)
+        return seen
+
+
+@dataclass(frozen=True)
+class Instance:
+    """An object of a class defined in this file (one abstract object per class)."""
+
+    cls: ClassInfo
+
+
+@dataclass(frozen=True)
+class ClassRef:
+    cls: ClassInfo
+
+
+@dataclass(frozen=True)
+class FunctionRef:
+    function: FunctionInfo
+    bound_to: Optional[Instance] = None
+
+
+Value = Union[Constant, ModuleValue, SequenceValue, DictValue, Instance, ClassRef, FunctionRef, Output]
+ValueSet = tuple[Value, ...]
+
+
+def join(*sets: ValueSet) -> ValueSet:
+    """Union of value sets, in first-seen order, capped at MAX_ALTERNATIVES."""
+    merged: list[Value] = []
+    for values in sets:
+        for value in values:
+            if value not in merged:
+                merged.append(value)
+                if len(merged) >= MAX_ALTERNATIVES:
+                    return tuple(merged)
+    return tuple(merged)
+
+
+def outputs_of(values: ValueSet) -> tuple[Output, ...]:
+    return tuple(value for value in values if isinstance(value, Output))
+
+
+def single_int(values: ValueSet) -> Optional[int]:
+    """The int a value set surely holds, if it holds exactly one int and nothing else."""
+    if len(values) == 1 and isinstance(values[0], Constant):
+        value = values[0].value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None

@@ -1,0 +1,142 @@
+from nnlint.analysis.facts import SIGMOID, SOFTMAX
+from nnlint.rules.base import Rule
+
+
+class SoftmaxBeforeCrossEntropy(Rule):
+    """
+    ## What it does
+    Finds a softmax (or sigmoid) whose output reaches `nn.CrossEntropyLoss` or
+    `F.cross_entropy`: in `forward`, in an `nn.Sequential`, or just before the loss in
+    the training or validation step. The finding sits on the activation to remove; the
+    message names the loss.
+
+    ## Why is this bad?
+    `CrossEntropyLoss` applies `log_softmax` to its input itself: it expects raw logits.
+    Given probabilities, it squashes values already in [0, 1] a second time, so the
+    loss can barely move and the gradients shrink: the network learns slowly or ends up
+    predicting the same class for everything (the seed's "wrong activation function in
+    the final layer").
+
+    ## Example
+    ```python
+    class Net(nn.Module):
+        def forward(self, x):
+            return F.softmax(self.fc(x), dim=1)
+
+    loss = nn.CrossEntropyLoss()(net(x), y)
+    ```
+
+    ## Use instead
+    ```python
+    class Net(nn.Module):
+        def forward(self, x):
+            return self.fc(x)  # logits
+
+    loss = nn.CrossEntropyLoss()(net(x), y)
+    probs = net(x).softmax(dim=1)  # only where probabilities are wanted
+    ```
+
+    ## How dynamic mode confirms it
+    It runs the model on dummy input and checks that the tensor reaching the loss has
+    non-negative rows that sum to one.
+
+    ## When to ignore it
+    Never for a softmax. `log_softmax` before `CrossEntropyLoss` is *not* reported:
+    `log_softmax` is idempotent, so the loss and its gradients are exactly those of the
+    logits; it is redundant, not wrong.
+    """
+
+    code = "NNL101"
+    name = "softmax-before-cross-entropy"
+    summary = "Softmax (or sigmoid) output is fed to a cross-entropy loss, which expects logits."
+    fix_hint = "Remove the activation and pass the logits; apply softmax only where probabilities are needed."
+    supersedes = ("NNL107",)
+    invalid = (
+        """\
+import torch.nn as nn
+import torch.nn.functional as F
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(128, 10)
+    def forward(self, x):
+        return F.softmax(self.fc(x), dim=1)  # <--
+
+def train(loader):
+    net = Net()
+    criterion = nn.CrossEntropyLoss()
+    for x, y in loader:
+        loss = criterion(net(x), y)
+""",
+        """\
+import torch
+from torch import nn
+
+head = nn.Sequential(nn.Linear(64, 5), nn.Softmax(dim=-1))  # <--
+
+def step(x, y):
+    return torch.nn.functional.cross_entropy(head(x), y)
+""",
+        """\
+import torch
+import torch.nn as nn
+
+def validation_step(model, batch, criterion=nn.CrossEntropyLoss()):
+    x, y = batch
+    scores = torch.softmax(model(x), dim=1)  # <--
+    return criterion(scores, y)
+""",
+    )
+    valid = (
+        """\
+import torch.nn as nn
+import torch.nn.functional as F
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(128, 10)
+    def forward(self, x):
+        logits = self.fc(x)
+        return logits, F.softmax(logits, dim=1)
+
+def train(net, loader):
+    for x, y in loader:
+        logits, probs = net(x)
+        loss = F.cross_entropy(logits, y)
+""",
+        """\
+import torch
+import torch.nn.functional as F
+
+def step(model, x, y):
+    logits = model(x)
+    loss = F.cross_entropy(logits, y)
+    accuracy = (logits.softmax(dim=1).argmax(1) == y).float().mean()
+    return loss, accuracy
+""",
+        """\
+import torch.nn.functional as F
+
+def step(logits, y):
+    return F.cross_entropy(F.log_softmax(logits, dim=1), y)
+""",
+    )
+
+    def check(self, facts, report) -> None:
+        for call, output in facts.loss_inputs("CrossEntropyLoss"):
+            if output.op == SOFTMAX:
+                report(
+                    output.node,
+                    f"softmax output is fed to {call.spelled} ({report.where(call.node)}), which applies "
+                    "log-softmax itself; the network learns slowly or predicts one class. Return the logits.",
+                    related=[(call.node, f"{call.spelled} applies log-softmax to this input")],
+                )
+            elif output.op == SIGMOID:
+                report(
+                    output.node,
+                    f"sigmoid output is fed to {call.spelled} ({report.where(call.node)}), which expects raw "
+                    "logits; values squashed into (0, 1) leave the loss almost flat. Pass the logits.",
+                    related=[(call.node, f"{call.spelled} expects logits here")],
+                )

@@ -1,0 +1,105 @@
+from nnlint.analysis.facts import SIGMOID, SOFTMAX
+from nnlint.rules.base import Rule
+
+
+class SigmoidBeforeBceWithLogits(Rule):
+    """
+    ## What it does
+    Finds a sigmoid (or softmax) whose output reaches `nn.BCEWithLogitsLoss` or
+    `F.binary_cross_entropy_with_logits`, including through a model's `forward` or an
+    `nn.Sequential`.
+
+    ## Why is this bad?
+    The `WithLogits` losses apply the sigmoid themselves. Given probabilities, they
+    compute `sigmoid(sigmoid(z))`, which lies in (0.5, 0.73): the model can never
+    predict a confident "no", and the loss stays high for every negative example. It is
+    the seed's "wrong activation function in the final layer" in its binary form.
+
+    ## Example
+    ```python
+    probs = torch.sigmoid(logits)
+    loss = F.binary_cross_entropy_with_logits(probs, targets)
+    ```
+
+    ## Use instead
+    ```python
+    loss = F.binary_cross_entropy_with_logits(logits, targets)
+    probs = torch.sigmoid(logits)  # for metrics and focal weights only
+    ```
+
+    ## How dynamic mode confirms it
+    It checks that the tensor reaching the loss lies within (0, 1).
+
+    ## When to ignore it
+    Never: if probabilities are what you have, use `BCELoss` instead.
+    """
+
+    code = "NNL103"
+    name = "sigmoid-before-bce-with-logits"
+    summary = "Sigmoid output is fed to BCEWithLogitsLoss, which applies the sigmoid itself."
+    fix_hint = "Pass the logits to BCEWithLogitsLoss; keep the sigmoid only for predictions."
+    supersedes = ("NNL107",)
+    invalid = (
+        """\
+import torch
+import torch.nn.functional as F
+
+def focal_loss(inputs, targets, gamma=2.0):
+    probs = torch.sigmoid(inputs)  # <--
+    bce = F.binary_cross_entropy_with_logits(probs, targets, reduction="none")
+    p_t = probs * targets + (1 - probs) * (1 - targets)
+    return (bce * (1 - p_t) ** gamma).mean()
+""",
+        """\
+from torch import nn
+
+class Head(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(32, 4)
+        self.act = nn.Sigmoid()  # <--
+    def forward(self, x):
+        return self.act(self.fc(x))
+
+def train(batches):
+    head, bce = Head(), nn.BCEWithLogitsLoss()
+    for x, y in batches:
+        bce(head(x), y).backward()
+""",
+    )
+    valid = (
+        """\
+import torch
+import torch.nn.functional as F
+
+def focal_loss(inputs, targets, gamma=2.0):
+    probs = torch.sigmoid(inputs)
+    bce = F.binary_cross_entropy_with_logits(inputs, targets, reduction="none")
+    p_t = probs * targets + (1 - probs) * (1 - targets)
+    return (bce * (1 - p_t) ** gamma).mean()
+""",
+        """\
+from torch import nn
+
+class Token(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.token = nn.Sequential(nn.Linear(dim, 1), nn.Sigmoid())
+        self.loss_fn = nn.BCEWithLogitsLoss()
+    def forward(self, x):
+        return self.token(x)
+    def loss(self, x, y):
+        return self.loss_fn(self.token[0](x), y)
+""",
+    )
+
+    def check(self, facts, report) -> None:
+        for call, output in facts.loss_inputs("BCEWithLogitsLoss"):
+            if output.op in (SIGMOID, SOFTMAX):
+                report(
+                    output.node,
+                    f"{output.op} output is fed to {call.spelled} ({report.where(call.node)}), which applies "
+                    "a sigmoid itself; predictions are squeezed into (0.5, 0.73) and negatives are never "
+                    "learned. Pass the logits.",
+                    related=[(call.node, f"{call.spelled} applies the sigmoid again here")],
+                )

@@ -1,0 +1,84 @@
+from nnlint.analysis.facts import RELU
+from nnlint.rules.base import Rule
+
+_LOGIT_LOSSES = ("CrossEntropyLoss", "BCEWithLogitsLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss")
+
+
+class ReluOnLogits(Rule):
+    """
+    ## What it does
+    Finds a ReLU as the last operation before a loss that expects logits
+    (`CrossEntropyLoss`, `BCEWithLogitsLoss`, `MultiLabelSoftMarginLoss`,
+    `MultiMarginLoss`), in the model's `forward`, its `Sequential`, or the training step.
+
+    ## Why is this bad?
+    Logits must be free to go negative: that is how a model says "not this class". After a
+    ReLU every logit is `>= 0`, and a logit pushed below zero gets no gradient and stays at
+    0. Whole classes die, and the network ends up predicting one class (the seed's
+    "dying ReLU").
+
+    ## Example
+    ```python
+    self.classifier = nn.Sequential(nn.Linear(512, 10), nn.ReLU())
+    loss = F.cross_entropy(self.classifier(h), y)
+    ```
+
+    ## Use instead
+    ```python
+    self.classifier = nn.Sequential(nn.Linear(512, 10))
+    loss = F.cross_entropy(self.classifier(h), y)
+    ```
+
+    ## How dynamic mode confirms it
+    It counts logits that are exactly 0 for every dummy sample.
+
+    ## When to ignore it
+    Never for logits; a ReLU belongs between hidden layers, not after the last one.
+    """
+
+    code = "NNL108"
+    name = "relu-on-logits"
+    summary = "A ReLU is the last operation before a loss that expects logits."
+    fix_hint = "Remove the final ReLU: the last layer should output raw logits."
+    invalid = (
+        """\
+import torch.nn as nn
+import torch.nn.functional as F
+
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.head = nn.Sequential(nn.Linear(512, 128), nn.ReLU(), nn.Linear(128, 10), nn.ReLU())  # <--
+    def forward(self, h):
+        return self.head(h)
+
+def step(model, h, y):
+    return F.cross_entropy(model(h), y)
+""",
+    )
+    valid = (
+        """\
+import torch.nn as nn
+import torch.nn.functional as F
+
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.head = nn.Sequential(nn.Linear(512, 128), nn.ReLU(), nn.Linear(128, 10))
+    def forward(self, h):
+        return self.head(h)
+
+def step(model, h, y):
+    return F.cross_entropy(model(h), y)
+""",
+    )
+
+    def check(self, facts, report) -> None:
+        for call, output in facts.loss_inputs(*_LOGIT_LOSSES):
+            if output.op == RELU:
+                report(
+                    output.node,
+                    f"ReLU output is fed to {call.spelled} ({report.where(call.node)}) as logits: logits can "
+                    "never go negative and those pushed below zero stop learning. Remove the final ReLU.",
+                    related=[(call.node, f"{call.spelled} expects unbounded logits here")],
+                )
