@@ -37,11 +37,19 @@ class Output:
     node: cst.CSTNode
     width: Optional[int] = None
     model: Optional[str] = None
+    # Which axis `width` counts: -1 for Linear outputs, 1 (channels) for convolutions.
+    width_axis: int = -1
 
     def through_model(self, model: str) -> "Output":
         if self.model is not None:
             return self
-        return Output(self.op, self.node, self.width, model)
+        return Output(self.op, self.node, self.width, model, self.width_axis)
+
+    def reshaped(self) -> "Output":
+        """The same values after a view/reshape/index: which axis is which is no longer known."""
+        if self.width is None:
+            return self
+        return Output(self.op, self.node, None, self.model)
 
 
 @dataclass(frozen=True, eq=False)

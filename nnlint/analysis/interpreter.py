@@ -492,7 +492,7 @@ class Interpreter:
         found: list[ValueSet] = []
         for base in bases:
             if isinstance(base, Output):
-                found.append((base,))
+                found.append((base.reshaped(),))
             elif isinstance(base, DictValue) and isinstance(key, str):
                 found.append(base.get(key))
             elif isinstance(base, SequenceValue) and isinstance(key, int) and not isinstance(key, bool):
@@ -598,7 +598,7 @@ class Interpreter:
             # A method called on a tensor whose history is unknown still has a meaning.
             op = api.ACTIVATION_METHODS.get(method)
             if op is not None:
-                return (self._activation(op, node, None, _dim_arg(node, 0)),)
+                return (self._activation(op, node, (None, -1), _dim_arg(node, 0)),)
         return join(*found)
 
     def _instance_method(self, instance: Instance, node: cst.Call, method: str, args) -> ValueSet:
@@ -641,15 +641,17 @@ class Interpreter:
     def _tensor_method(self, tensor: Output, node: cst.Call, method: str, args) -> ValueSet:
         op = api.ACTIVATION_METHODS.get(method)
         if op is not None:
-            return (self._activation(op, node, tensor.width, _dim_arg(node, 0)),)
+            return (self._activation(op, node, (tensor.width, tensor.width_axis), _dim_arg(node, 0)),)
         if method in api.PASS_THROUGH_METHODS:
             return (tensor,)
+        if method in api.RESHAPING_METHODS:
+            return (tensor.reshaped(),)
         if method in api.NON_NEGATIVITY_KEEPING_METHODS and tensor.op == RELU:
-            return (tensor,)
+            return (tensor.reshaped(),)
         if method == "log" and tensor.op == SOFTMAX:
-            return (Output(LOG_SOFTMAX, node, tensor.width, tensor.model),)
+            return (Output(LOG_SOFTMAX, node, tensor.width, tensor.model, tensor.width_axis),)
         if method == "exp" and tensor.op == LOG_SOFTMAX:
-            return (Output(SOFTMAX, node, tensor.width, tensor.model),)
+            return (Output(SOFTMAX, node, tensor.width, tensor.model, tensor.width_axis),)
         return ()
 
     def _call_library(self, name: str, node: cst.Call, args) -> ValueSet:
@@ -661,10 +663,11 @@ class Interpreter:
             self.normalizers.append(NormalizerSite(op, node, _spelled(node.func), _has_arg(node, dim_position, "dim")))
         if name in api.ACTIVATION_FUNCTIONS:
             op = api.ACTIVATION_FUNCTIONS[name]
-            width = _common_width(_first_arg(args))
-            return (self._activation(op, node, width, _dim_arg(node, 1)),)
+            return (self._activation(op, node, _common_width(_first_arg(args)), _dim_arg(node, 1)),)
         if name in api.PASS_THROUGH_FUNCTIONS:
             return outputs_of(_first_arg(args))
+        if name in api.RESHAPING_FUNCTIONS:
+            return tuple(output.reshaped() for output in outputs_of(_first_arg(args)))
         if name in api.JOINING_FUNCTIONS:
             return outputs_of(self._iterate(_first_arg(args)))
         if name in ("torch.log", "torch.exp"):
@@ -713,13 +716,15 @@ class Interpreter:
             self._record_loss(api.LOSS_MODULES[name], module.short_name, node, args)
             return ()
         if name in api.ACTIVATION_MODULES:
-            width = _common_width(_first_arg(args))
             dim = _dim_arg(module.node, 0)
-            return (self._activation(api.ACTIVATION_MODULES[name], module.node, width, dim),)
+            return (self._activation(api.ACTIVATION_MODULES[name], module.node, _common_width(_first_arg(args)), dim),)
         if name in api.AFFINE_MODULES:
-            return (Output("affine", module.node, module.width),)
+            axis = 1 if ".Conv" in name or ".LazyConv" in name else -1
+            return (Output("affine", module.node, module.width, width_axis=axis),)
         if name in api.PASS_THROUGH_MODULES:
             return outputs_of(_first_arg(args))
+        if name in api.RESHAPING_MODULES:
+            return tuple(output.reshaped() for output in outputs_of(_first_arg(args)))
         if name == "torch.nn.Sequential":
             values = _first_arg(args)
             for layer in module.layers:
@@ -729,9 +734,13 @@ class Interpreter:
             return tuple(_through_model(value, "Sequential") for value in values)
         return ()
 
-    def _activation(self, op: str, node: cst.CSTNode, width: Optional[int], dim: object) -> Output:
-        output = Output(op, node, width)
-        if op in (SOFTMAX, LOG_SOFTMAX) and width == 1 and dim in (-1, 1, None):
+    def _activation(self, op: str, node: cst.CSTNode, width: tuple[Optional[int], int], dim: object) -> Output:
+        size, axis = width
+        output = Output(op, node, size, width_axis=axis)
+        # Only the axis the width counts: a softmax over the spatial positions of a
+        # one-channel attention map is fine; over its single channel it is constant.
+        over_width = dim == axis or (axis == -1 and dim is None)
+        if op in (SOFTMAX, LOG_SOFTMAX) and size == 1 and over_width:
             self.one_unit_softmaxes.append(output)
         return output
 
@@ -808,9 +817,10 @@ def _dim_arg(node: cst.CSTNode, position: int) -> object:
     return "?"
 
 
-def _common_width(values: ValueSet) -> Optional[int]:
-    widths = {output.width for output in outputs_of(values)}
-    return widths.pop() if len(widths) == 1 else None
+def _common_width(values: ValueSet) -> tuple[Optional[int], int]:
+    """The (width, axis) all the tensors in `values` share, or (None, -1)."""
+    widths = {(output.width, output.width_axis) for output in outputs_of(values)}
+    return widths.pop() if len(widths) == 1 else (None, -1)
 
 
 def _keeps_sign(values: ValueSet, node: cst.BaseExpression) -> bool:

@@ -71,12 +71,17 @@ AFFINE_MODULES: dict[str, tuple[int, str]] = {
     **{_NN + f"LazyConv{d}d": (0, "out_channels") for d in (1, 2, 3)},
 }
 
-# Modules that hand their input on without changing what its last real operation was.
+# Modules that hand their input on unchanged (dropout is the identity for this purpose).
 PASS_THROUGH_MODULES = frozenset(
     _NN + name
+    for name in ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
+                 "FeatureAlphaDropout", "Identity")
+)
+# Modules that keep the values' meaning but move or merge axes (the width is lost).
+RESHAPING_MODULES = frozenset(
+    _NN + name
     for name in (
-        "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
-        "Identity", "Flatten", "Unflatten",
+        "Flatten", "Unflatten",
         "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
         "AdaptiveAvgPool3d", "MaxPool1d", "MaxPool2d", "MaxPool3d", "AdaptiveMaxPool1d",
         "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "Upsample", "UpsamplingNearest2d",
@@ -88,27 +93,34 @@ CONTAINER_MODULES = frozenset({_NN + "Sequential", _NN + "ModuleList"})
 MODULE_DICT = _NN + "ModuleDict"
 
 # Functions that keep the last real operation of their (first) tensor argument.
-PASS_THROUGH_FUNCTIONS = frozenset(
+PASS_THROUGH_FUNCTIONS = frozenset({"torch.clone", "torch.detach"}) | frozenset(
+    _F + name for name in ("dropout", "dropout1d", "dropout2d", "dropout3d")
+)
+# Likewise, but they move or merge axes, so a known width no longer applies.
+RESHAPING_FUNCTIONS = frozenset(
     "torch." + name
-    for name in ("squeeze", "unsqueeze", "flatten", "reshape", "permute", "transpose", "clone",
-                 "detach", "narrow", "select", "movedim", "t")
+    for name in ("squeeze", "unsqueeze", "flatten", "reshape", "permute", "transpose", "narrow",
+                 "select", "movedim", "t")
 ) | frozenset(
-    _F + name for name in ("dropout", "dropout1d", "dropout2d", "dropout3d", "avg_pool1d",
-                           "avg_pool2d", "avg_pool3d", "max_pool1d", "max_pool2d", "max_pool3d",
-                           "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
-                           "adaptive_max_pool1d", "adaptive_max_pool2d", "interpolate")
+    _F + name for name in ("avg_pool1d", "avg_pool2d", "avg_pool3d", "max_pool1d", "max_pool2d",
+                           "max_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
+                           "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+                           "interpolate")
 )
 # Functions over a sequence of tensors that keep what all of them share.
 JOINING_FUNCTIONS = frozenset({"torch.cat", "torch.stack", "torch.concat", "torch.concatenate",
                                "torch.hstack", "torch.vstack"})
 
-# Tensor methods that change shape, device or dtype but not the values' meaning.
+# Tensor methods that change device, dtype or nothing at all.
 PASS_THROUGH_METHODS = frozenset({
+    "contiguous", "float", "double", "half", "bfloat16", "to", "cpu", "cuda", "clone", "detach",
+    "type", "type_as", "requires_grad_",
+})
+# Tensor methods that move, merge or pick axes: values keep their meaning, width is lost.
+RESHAPING_METHODS = frozenset({
     "view", "view_as", "reshape", "reshape_as", "squeeze", "unsqueeze", "squeeze_", "unsqueeze_",
-    "flatten", "permute", "transpose", "contiguous", "float", "double", "half", "bfloat16", "to",
-    "cpu", "cuda", "clone", "detach", "type", "type_as", "expand", "expand_as", "narrow",
-    "select", "movedim", "t", "unflatten", "repeat", "index_select", "gather", "masked_select",
-    "requires_grad_",
+    "flatten", "permute", "transpose", "expand", "expand_as", "narrow", "select", "movedim", "t",
+    "unflatten", "repeat", "index_select", "gather", "masked_select",
 })
 # Reductions keep non-negativity (sum of ReLU outputs is >= 0) but not a distribution.
 NON_NEGATIVITY_KEEPING_METHODS = frozenset({"sum", "mean", "max", "amax", "min", "amin", "nansum", "nanmean"})
