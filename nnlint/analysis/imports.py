@@ -1,6 +1,6 @@
 """Which local names mean which library objects, from the file's import statements.
 
-A plain alias table, built in one pass over the module, answers "is this name torch.nn?"
+A plain alias table answers "is this name torch.nn?"
 for every import form (`import torch.nn.functional as F`, `from torch import nn`,
 `from torch.nn.functional import softmax`, even `import torch.nn.functional as nn`)
 at a fraction of the cost of libcst's scope analysis, which is about seven times a
@@ -9,7 +9,7 @@ parse on real code.
 
 from __future__ import annotations
 
-from typing import Optional, Union
+from typing import Iterator, Optional, Sequence, Union
 
 import libcst as cst
 
@@ -20,49 +20,58 @@ def _dotted(node: Union[cst.Attribute, cst.Name]) -> str:
     return f"{_dotted(node.value)}.{node.attr.value}"  # type: ignore[arg-type]
 
 
-class ImportCollector(cst.CSTVisitor):
-    """Collects `local name -> qualified name` from every import in the file.
-
-    Imports inside functions count too: a later rebinding of the same name in another
-    scope is rare enough in model code that a file-wide table is the right trade.
-    """
-
-    def __init__(self) -> None:
-        self.aliases: dict[str, str] = {}
-
-    def visit_Import(self, node: cst.Import) -> bool:
-        for alias in node.names:
+def _record(statement: cst.BaseSmallStatement, aliases: dict[str, str]) -> None:
+    if isinstance(statement, cst.Import):
+        for alias in statement.names:
             full = _dotted(alias.name)
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.aliases[alias.asname.name.value] = full
+                aliases[alias.asname.name.value] = full
             else:
                 # `import torch.nn` binds `torch`; attribute access resolves the rest.
                 top = full.split(".")[0]
-                self.aliases[top] = top
-        return False
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        if isinstance(node.names, cst.ImportStar):
-            return False
-        base = _dotted(node.module) if node.module is not None else ""
-        base = "." * len(node.relative) + base
-        for alias in node.names:
+                aliases[top] = top
+    elif isinstance(statement, cst.ImportFrom) and not isinstance(statement.names, cst.ImportStar):
+        base = "." * len(statement.relative) + (_dotted(statement.module) if statement.module else "")
+        for alias in statement.names:
             imported = _dotted(alias.name)
             local = imported
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
-            self.aliases[local] = f"{base}.{imported}" if not base.endswith(".") else f"{base}{imported}"
-        return False
+            aliases[local] = f"{base}{imported}" if base.endswith(".") or not base else f"{base}.{imported}"
 
-    # Function bodies rarely import, but they may; nothing else in them is an import.
-    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
-        return any(isinstance(statement, (cst.Import, cst.ImportFrom)) for statement in node.body)
+
+def _statement_bodies(statement: cst.CSTNode) -> Iterator[Sequence[cst.CSTNode]]:
+    """The statement lists nested in a compound statement (bodies, else, handlers...)."""
+    for child in statement.children:
+        if isinstance(child, cst.BaseSuite):
+            yield child.body
+        elif isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler,
+                                cst.If, cst.MatchCase)):
+            yield from _statement_bodies(child)
+        elif isinstance(child, (list, tuple)):
+            continue
 
 
 def collect_imports(module: cst.Module) -> dict[str, str]:
-    collector = ImportCollector()
-    module.visit(collector)
-    return collector.aliases
+    """`local name -> qualified name` for every import in the file, at any depth.
+
+    A hand-rolled walk over statements only: libcst's generic visitor would also descend
+    into every expression, which on large files costs more than the analysis itself.
+    Imports inside functions count file-wide: a name rebound differently in two scopes is
+    rare enough in model code that one table is the right trade.
+    """
+    aliases: dict[str, str] = {}
+    pending: list[Sequence[cst.CSTNode]] = [module.body]
+    while pending:
+        for statement in pending.pop():
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    _record(small, aliases)
+            elif isinstance(statement, cst.BaseSmallStatement):
+                _record(statement, aliases)
+            elif isinstance(statement, cst.BaseCompoundStatement):
+                pending.extend(_statement_bodies(statement))
+    return aliases
 
 
 def qualified_name(node: cst.BaseExpression, aliases: dict[str, str]) -> Optional[str]:

@@ -230,6 +230,7 @@ class Interpreter:
                     provided[keyword] = values
         first_call = not function.called
         function.called = True
+        changed = False
         for name, param in by_name.items():
             if name in provided:
                 values = provided[name]
@@ -241,9 +242,10 @@ class Interpreter:
             new = join(old, values)
             if new != old:
                 function.bindings[name] = new
-                self._changed = True
-        if first_call:
-            # The function may already have been analysed with its defaults standing in.
+                changed = True
+        # A function not analysed yet in this round will see the new bindings anyway; one
+        # analysed already (with defaults, or fewer callers) needs another round.
+        if (changed or first_call) and id(function) in self._analyzed:
             self._changed = True
 
     def _ensure_initialized(self, cls: ClassInfo) -> None:
