@@ -46,6 +46,7 @@ from nnlint.analysis.values import (
 Env = dict[str, ValueSet]
 
 _MAX_ROUNDS = 3
+_NAMED_CONSTANTS = {"True": True, "False": False, "None": None}
 # Multiplying by a mask or a positive constant keeps what the last operation guaranteed
 # (a ReLU output times a 0/1 mask is still non-negative).
 _MASK_NAME = re.compile(r"mask", re.IGNORECASE)
@@ -69,6 +70,7 @@ class Interpreter:
         # Attributes read before any assignment was seen: assigning one later in the
         # round means the readers must be analysed again.
         self._missed_attributes: set[tuple[int, str]] = set()
+        self._flagged_returns: dict[object, ValueSet] = {}
         self._changed = False
         self._analyzed: set[int] = set()
         self._in_progress: set[int] = set()
@@ -157,23 +159,34 @@ class Interpreter:
 
     # -------------------------------------------------------------- functions
 
-    def _analyze_function(self, function: FunctionInfo) -> ValueSet:
-        key = id(function)
+    def _analyze_function(self, function: FunctionInfo, flags: Optional[Env] = None) -> ValueSet:
+        """Run a function's body once per round and return what it returns.
+
+        `flags` are literal arguments of one call site (`return_probs=True`): the body is
+        then run once more for that combination, so that a branch the flag turns off at
+        the training call does not count there.
+        """
+        key: object = id(function) if not flags else (id(function), tuple(sorted(flags.items())))
         if key in self._analyzed or key in self._in_progress:
-            return function.returns
+            return function.returns if not flags else self._flagged_returns.get(key, ())
         self._in_progress.add(key)
         outer_returns = self._returns
         self._returns = []
         try:
             env: Env = dict(function.closure or {})
             self._bind_parameters(function, env)
+            env.update(flags or {})
             self._exec_block(function.node.body.body, env)
-            function.returns = join(*self._returns)
+            returns = join(*self._returns)
         finally:
             self._returns = outer_returns
             self._in_progress.discard(key)
             self._analyzed.add(key)
-        return function.returns
+        if flags:
+            self._flagged_returns[key] = returns
+        else:
+            function.returns = returns
+        return returns
 
     def _bind_parameters(self, function: FunctionInfo, env: Env) -> None:
         params = function.node.params
@@ -204,13 +217,20 @@ class Interpreter:
 
     def _call_function(self, function: FunctionInfo, call: cst.Call, args: list[tuple[Optional[str], ValueSet, bool]],
                        bound_to: Optional[Instance]) -> ValueSet:
-        self._record_bindings(function, args, skip_first=function.is_method)
+        provided = self._record_bindings(function, args, skip_first=function.is_method)
         if function.owner is not None and bound_to is not None:
             self._ensure_initialized(function.owner)
+        flags = {
+            name: values for name, values in provided.items()
+            if len(values) == 1 and isinstance(values[0], Constant) and values[0].value in (True, False, None)
+        }
+        if flags and any(function.bindings.get(name) != values for name, values in flags.items()):
+            return self._analyze_function(function, flags)
         return self._analyze_function(function)
 
     def _record_bindings(self, function: FunctionInfo, args: list[tuple[Optional[str], ValueSet, bool]],
-                         skip_first: bool) -> None:
+                         skip_first: bool) -> Env:
+        """Add one call's arguments to the function's parameter bindings; return them."""
         params = function.node.params
         positional = [*params.posonly_params, *params.params]
         if skip_first:
@@ -236,6 +256,7 @@ class Interpreter:
                 values = provided[name]
             elif param.default is not None:
                 values = self._eval(param.default, self.module_env)
+                provided[name] = values
             else:
                 values = ()
             old = function.bindings.get(name, ())
@@ -247,6 +268,7 @@ class Interpreter:
         # analysed already (with defaults, or fewer callers) needs another round.
         if (changed or first_call) and id(function) in self._analyzed:
             self._changed = True
+        return provided
 
     def _ensure_initialized(self, cls: ClassInfo) -> None:
         for base in cls.lineage():
@@ -267,7 +289,11 @@ class Interpreter:
         elif isinstance(statement, cst.BaseSmallStatement):
             self._exec_small(statement, env)
         elif isinstance(statement, cst.If):
-            self._exec_branches([statement.body.body, _else_body(statement.orelse)], env, keep_entry=False)
+            truth = self._truth(statement.test, env)
+            if truth is None:
+                self._exec_branches([statement.body.body, _else_body(statement.orelse)], env, keep_entry=False)
+            else:
+                self._exec_block(statement.body.body if truth else _else_body(statement.orelse), env)
         elif isinstance(statement, (cst.For, cst.While)):
             body_env = dict(env)
             if isinstance(statement, cst.For):
@@ -428,7 +454,9 @@ class Interpreter:
         if isinstance(node, cst.BinaryOperation):
             return self._eval_binary(node, env)
         if isinstance(node, cst.IfExp):
-            self._eval(node.test, env)
+            truth = self._truth(node.test, env)
+            if truth is not None:
+                return self._eval(node.body if truth else node.orelse, env)
             return join(self._eval(node.body, env), self._eval(node.orelse, env))
         if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
             return self._eval_comprehension(node, env)
@@ -441,6 +469,24 @@ class Interpreter:
         self._eval_children(node, env)
         return ()
 
+    def _truth(self, test: cst.BaseExpression, env: Env) -> Optional[bool]:
+        """Whether a branch condition is known: a literal flag, or `self.training`.
+
+        Losses are computed in training mode, so `if self.training: return logits` /
+        `else: return probs.softmax(-1)` sends only the logits to the loss; likewise a
+        `return_probs=False` flag that no caller sets.
+        """
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            inner = self._truth(test.expression, env)
+            return None if inner is None else not inner
+        if isinstance(test, cst.Attribute) and test.attr.value == "training" \
+                and any(isinstance(value, Instance) for value in self._eval(test.value, env)):
+            return True
+        values = self._eval(test, env)
+        if len(values) == 1 and isinstance(values[0], Constant) and values[0].value in (True, False, None):
+            return bool(values[0].value)
+        return None
+
     def _eval_children(self, node: cst.CSTNode, env: Env) -> None:
         for child in node.children:
             if isinstance(child, cst.BaseExpression):
@@ -449,6 +495,8 @@ class Interpreter:
                 self._eval_children(child, env)
 
     def _lookup(self, name: str, env: Env) -> ValueSet:
+        if name in _NAMED_CONSTANTS:
+            return (Constant(_NAMED_CONSTANTS[name]),)
         if name in env:
             return env[name]
         if name in self.module_env:
