@@ -1,5 +1,228 @@
-"""Command line (placeholder: being written)."""
+"""The `nnlint` command: check, rules, rule CODE.
+
+The CLI owns what the user sees around the findings: where output goes, the summary line,
+error messages and the exit status (0 clean, 1 findings, 2 usage/config/internal error).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+from typing import NoReturn, Optional, Sequence
+
+import click
+
+from nnlint import __version__
+from nnlint.config import Config, ConfigError, load_config
+from nnlint.diagnostic import Diagnostic
+from nnlint.discover import discover, is_force_excluded
+from nnlint.lint import lint_file, lint_source
+from nnlint.report import OUTPUT_FORMATS, render, render_statistics
+from nnlint.rules import all_rules, rules_by_code
+from nnlint.selection import (
+    DEFAULT_LAYER,
+    PerFileIgnores,
+    SelectionLayer,
+    UnknownSelectorError,
+    codes_matching,
+    resolve_selection,
+    split_selectors,
+)
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+STDIN = "-"
+# Formats read by people get a summary line; machine formats must stay pure.
+_HUMAN_FORMATS = ("text", "full")
 
 
-def main() -> None:
-    raise SystemExit("nnlint: CLI not written yet")
+def _error(message: str) -> None:
+    click.echo(f"nnlint: error: {message}", err=True)
+
+
+def _fail(message: str) -> NoReturn:
+    _error(message)
+    sys.exit(EXIT_ERROR)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="nnlint", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Find the PyTorch bugs behind "my network always predicts the same class" and
+    "my loss is NaN", without running the code."""
+
+
+def _selected_codes(config: Config, select: Sequence[str], extend_select: Sequence[str],
+                    ignore: Sequence[str]) -> frozenset[str]:
+    cli_layer = SelectionLayer(
+        select=split_selectors(select) if select else None,
+        extend_select=split_selectors(extend_select),
+        ignore=split_selectors(ignore),
+    )
+    for option, values in (("--select", cli_layer.select or ()), ("--extend-select", cli_layer.extend_select),
+                           ("--ignore", cli_layer.ignore)):
+        for selector in values:
+            try:
+                codes_matching(selector)
+            except UnknownSelectorError as error:
+                _fail(f"{error} in {option}")
+    config_layer = SelectionLayer(config.select, config.extend_select, config.ignore)
+    return resolve_selection([DEFAULT_LAYER, config_layer, cli_layer])
+
+
+def _lint_one(path: str, codes: frozenset[str], data: Optional[bytes] = None) -> Optional[list[Diagnostic]]:
+    """Findings for one file, or None after reporting a crash: a bug of nnlint in one file
+    must not hide the findings in all the others."""
+    try:
+        return lint_file(path, codes) if data is None else lint_source(data, path, codes)
+    except Exception as error:  # noqa: BLE001 - reported, then the run goes on
+        click.echo(f"nnlint: internal error while checking {path}: {type(error).__name__}: {error} "
+                   "(please report)", err=True)
+        return None
+
+
+def _summary(count: int) -> str:
+    return f"Found {count} finding{'' if count == 1 else 's'}.\n"
+
+
+def _write_output(text: str, output_file: Optional[str]) -> None:
+    if output_file is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        directory = os.path.dirname(output_file)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        with open(output_file, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as error:
+        _fail(f"cannot write {output_file}: {error.strerror or error}")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--select", multiple=True, metavar="CODES",
+              help="Rules to run: codes, prefixes (NNL1) or ALL, comma-separated. Replaces the config's selection.")
+@click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to run in addition to the selection.")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Rules not to run.")
+@click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default="text", show_default=True,
+              envvar="NNLINT_OUTPUT_FORMAT", help="How findings are printed (env: NNLINT_OUTPUT_FORMAT).")
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False), help="Write the output to this file.")
+@click.option("--statistics", is_flag=True, help="Print how often each code was found instead of the findings.")
+@click.option("--exit-zero", is_flag=True, help="Exit with 0 even when there are findings.")
+@click.option("--stdin-filename", metavar="NAME",
+              help="Lint source read from stdin, reported (and configured) as this path.")
+@click.option("--force-exclude/--no-force-exclude", default=None,
+              help="Apply excludes to files named on the command line too (for pre-commit).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="PATH",
+              help="Use this pyproject.toml instead of searching for one.")
+@click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
+@click.option("--no-cache", is_flag=True, help="Accepted for forward compatibility; nnlint has no cache yet, so it has no effect.")
+@click.option("-q", "--quiet", is_flag=True, help="No summary line.")
+def check(
+    paths: tuple[str, ...],
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    output_format: str,
+    output_file: Optional[str],
+    statistics: bool,
+    exit_zero: bool,
+    stdin_filename: Optional[str],
+    force_exclude: Optional[bool],
+    config_file: Optional[str],
+    isolated: bool,
+    no_cache: bool,
+    quiet: bool,
+) -> None:
+    """Lint PATHS (files or directories; default: the current directory).
+
+    Exit status: 0 no findings, 1 findings, 2 usage, configuration or internal error.
+    """
+    from_stdin = stdin_filename is not None or paths == (STDIN,)
+    if from_stdin and paths not in ((), (STDIN,)):
+        _fail("with --stdin-filename, give no PATHS (or only '-'): the source is read from stdin")
+    if not from_stdin and STDIN in paths:
+        _fail("'-' (read stdin) cannot be combined with other PATHS")
+    targets = list(paths) or ["."]
+    try:
+        config = load_config([stdin_filename] if stdin_filename else targets,
+                             config_file=config_file, isolated=isolated)
+    except ConfigError as error:
+        _fail(str(error))
+    if force_exclude is not None:
+        config = dataclasses.replace(config, force_exclude=force_exclude)
+    codes = _selected_codes(config, select, extend_select, ignore)
+    per_file = PerFileIgnores(config.per_file_ignores, config.root)
+
+    failed = False
+    diagnostics: list[Diagnostic] = []
+    if from_stdin:
+        name = stdin_filename or STDIN
+        data = sys.stdin.buffer.read()
+        files: list[tuple[str, Optional[bytes]]] = []
+        if not (stdin_filename and config.force_exclude and is_force_excluded(stdin_filename, config)):
+            files.append((name, data))
+    else:
+        found = discover(targets, config)
+        for missing in found.missing:
+            _error(f"path not found: {missing}")
+        for message in found.errors:
+            _error(message)
+        failed = bool(found.missing or found.errors)
+        files = [(path, None) for path in found.files]
+
+    for path, data in files:
+        result = _lint_one(path, codes - per_file.ignored_codes(path), data)
+        if result is None:
+            failed = True
+        else:
+            diagnostics.extend(result)
+
+    if statistics:
+        output = render_statistics(diagnostics)
+    else:
+        output = render(diagnostics, output_format)
+        if diagnostics and output_format in _HUMAN_FORMATS and not quiet:
+            output += _summary(len(diagnostics))
+    _write_output(output, output_file)
+
+    if failed:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN)
+
+
+@cli.command("rules")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def list_rules(output_format: str) -> None:
+    """List every rule: code, name and summary."""
+    rules = all_rules()
+    if output_format == "json":
+        records = [
+            {"code": rule.code, "name": rule.name, "summary": rule.summary, "severity": rule.severity,
+             "url": rule.url()}
+            for rule in rules
+        ]
+        click.echo(json.dumps(records, indent=2))
+        return
+    code_width = max((len(rule.code) for rule in rules), default=4)
+    name_width = max((len(rule.name) for rule in rules), default=4)
+    click.echo(f"{'code':<{code_width}}  {'name':<{name_width}}  summary")
+    for rule in rules:
+        click.echo(f"{rule.code:<{code_width}}  {rule.name:<{name_width}}  {rule.summary}")
+
+
+@cli.command("rule")
+@click.argument("code")
+def show_rule(code: str) -> None:
+    """Print the documentation of rule CODE (Markdown)."""
+    rule = rules_by_code().get(code.strip().upper())
+    if rule is None:
+        _fail(f"unknown rule code {code!r}; `nnlint rules` lists them")
+    click.echo(rule.documentation(), nl=False)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Console-script entry point (also `python -m nnlint`)."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="nnlint")
