@@ -1,6 +1,39 @@
-"""Facts about one file, computed once and read by every rule."""
+"""Facts about one file, computed once and read by every rule.
+
+`analyze` runs the abstract interpreter (what reaches each loss) and then each fact builder
+registered in `_BUILDERS`; a builder takes the interpreter's facts and fills in its own
+field of `FileFacts`. Builders walk statements by hand rather than with libcst's generic
+visitor, which on large files costs more than the whole interpreter.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import libcst as cst
 
 from nnlint.analysis.facts import FileFacts
-from nnlint.analysis.interpreter import analyze
+from nnlint.analysis.interpreter import Interpreter
+
+FactBuilder = Callable[[FileFacts], None]
+
+_BUILDERS: list[FactBuilder] = []
+
+
+def analyze(module: cst.Module, path: str) -> FileFacts:
+    """The facts of one parsed file. Code nested deeply enough to exhaust the recursion limit
+    yields the facts gathered so far rather than an error: a linter must not crash."""
+    interpreter = Interpreter(module, path)
+    try:
+        facts = interpreter.run()
+    except RecursionError:
+        facts = interpreter.partial_facts()
+    for build in _BUILDERS:
+        try:
+            build(facts)
+        except RecursionError:
+            continue
+    return facts
+
 
 __all__ = ["FileFacts", "analyze"]

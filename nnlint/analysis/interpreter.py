@@ -98,6 +98,10 @@ class Interpreter:
                 break
         return self._facts()
 
+    def partial_facts(self) -> FileFacts:
+        """What has been gathered so far, for when a run had to stop early."""
+        return self._facts()
+
     def _facts(self) -> FileFacts:
         models = {}
         for cls in self.classes.values():
@@ -944,13 +948,3 @@ def _unique(items, key) -> list:
             seen.add(marker)
             kept.append(item)
     return kept
-
-
-def analyze(module: cst.Module, path: str) -> FileFacts:
-    """The facts of one parsed file. Deeply nested code that exhausts the recursion limit
-    yields the facts gathered so far rather than an error: a linter must not crash."""
-    interpreter = Interpreter(module, path)
-    try:
-        return interpreter.run()
-    except RecursionError:
-        return interpreter._facts()
