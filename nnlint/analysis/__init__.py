@@ -13,11 +13,14 @@ from typing import Callable
 import libcst as cst
 
 from nnlint.analysis.facts import FileFacts
+from nnlint.analysis.initialization import build_initialization_facts
 from nnlint.analysis.interpreter import Interpreter
 
 FactBuilder = Callable[[FileFacts], None]
 
-_BUILDERS: list[FactBuilder] = []
+_BUILDERS: list[FactBuilder] = [
+    build_initialization_facts,
+]
 
 
 def analyze(module: cst.Module, path: str) -> FileFacts:

@@ -7,9 +7,12 @@ later project-wide join needs (class names, loss names, op kinds, widths) is pla
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Optional
+from typing import TYPE_CHECKING, Iterator, Optional
 
 import libcst as cst
+
+if TYPE_CHECKING:
+    from nnlint.analysis.initialization import InitializationFacts
 
 # What the last range-determining operation on a tensor was.
 SOFTMAX = "softmax"
@@ -99,6 +102,8 @@ class FileFacts:
     normalizers: list[NormalizerSite] = field(default_factory=list)
     # Softmaxes taken over a dimension known to hold a single unit (always 1.0).
     one_unit_softmaxes: list[Output] = field(default_factory=list)
+    # Parameter creation and initialization (nnlint.analysis.initialization).
+    initialization: Optional["InitializationFacts"] = None
 
     def loss_inputs(self, *losses: str) -> Iterator[tuple[LossCall, Output]]:
         """Each (loss call, final operation reaching its input) for the named losses."""

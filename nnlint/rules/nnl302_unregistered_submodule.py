@@ -1,0 +1,153 @@
+from nnlint.rules.base import Rule
+
+_WRAPPERS = {"list": "nn.ModuleList", "tuple": "nn.ModuleList", "dict": "nn.ModuleDict"}
+_PARAMETER_WRAPPERS = {"list": "nn.ParameterList", "tuple": "nn.ParameterList", "dict": "nn.ParameterDict"}
+
+
+class UnregisteredSubmodule(Rule):
+    """
+    ## What it does
+    Finds layers (or `nn.Parameter`s) that an `nn.Module` keeps in a plain Python `list`,
+    `tuple` or `dict` attribute: `self.layers = [nn.Linear(d, d) for _ in range(n)]`,
+    `self.heads = {"a": nn.Linear(...)}`, or a local list filled with `append` and then
+    stored on `self`.
+
+    ## Why is this bad?
+    `nn.Module` registers a submodule only when it is assigned directly to an attribute or
+    held by `nn.ModuleList` / `nn.ModuleDict` (parameters: `nn.ParameterList` /
+    `ParameterDict`). Layers in a plain container are invisible to it: their weights are not
+    in `model.parameters()`, so the optimizer never updates them; `model.to(device)`,
+    `model.half()` and `model.eval()` skip them; `state_dict()` does not save them. The
+    model trains with those layers frozen at their random initial weights (or fails with a
+    device mismatch on GPU) — the seed's "buggy training".
+
+    ## Example
+    ```python
+    class MLP(nn.Module):
+        def __init__(self, d, n):
+            super().__init__()
+            self.layers = [nn.Linear(d, d) for _ in range(n)]
+    ```
+
+    ## Use instead
+    ```python
+    class MLP(nn.Module):
+        def __init__(self, d, n):
+            super().__init__()
+            self.layers = nn.ModuleList(nn.Linear(d, d) for _ in range(n))
+    ```
+
+    ## How dynamic mode confirms it
+    It builds the model and checks that the container's layers' parameters are missing from
+    `model.parameters()`.
+
+    ## When to ignore it
+    When the layers are registered some other way: `self.add_module(...)` for each, wrapped
+    later (`self.net = nn.Sequential(*self.layers)`, `nn.ModuleList(self.layers)`), or
+    also assigned to attributes of their own (`self.fc1 = nn.Linear(...)`;
+    `self.layers = [self.fc1, self.fc2]`). The rule does not report these. Keeping a module
+    out of `parameters()` on purpose (a frozen teacher) is clearer with
+    `requires_grad_(False)` and a registered attribute.
+    """
+
+    code = "NNL302"
+    name = "unregistered-submodule"
+    summary = "Layers kept in a plain list/dict/tuple attribute: not trained, not moved to the device."
+    fix_hint = "Use nn.ModuleList / nn.ModuleDict (nn.ParameterList / ParameterDict for parameters)."
+    invalid = (
+        """\
+import torch.nn as nn
+
+class MLP(nn.Module):
+    def __init__(self, d, n):
+        super().__init__()
+        self.layers = [nn.Linear(d, d) for _ in range(n)]  # <--
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x).relu()
+        return x
+""",
+        """\
+import torch
+from torch import nn
+
+class MultiHead(nn.Module):
+    def __init__(self, d, tasks):
+        super().__init__()
+        self.trunk = nn.Linear(d, d)
+        self.heads = {task: nn.Linear(d, 1) for task in tasks}  # <--
+""",
+        """\
+import torch.nn as nn
+
+class Encoder(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        blocks = []
+        for c_in, c_out in zip(channels, channels[1:]):
+            blocks.append(nn.Conv2d(c_in, c_out, 3))
+        self.blocks = blocks  # <--
+""",
+        """\
+import torch
+import torch.nn as nn
+
+class Mixture(nn.Module):
+    def __init__(self, k, d):
+        super().__init__()
+        self.means = [nn.Parameter(torch.randn(d)) for _ in range(k)]  # <--
+""",
+    )
+    valid = (
+        """\
+import torch.nn as nn
+
+class MLP(nn.Module):
+    def __init__(self, d, n):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(d, d) for _ in range(n)])
+        self.fc1 = nn.Linear(d, d)
+        self.fc2 = nn.Linear(d, d)
+        self.ordered = [self.fc1, self.fc2]
+""",
+        """\
+import torch.nn as nn
+
+class VGG(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        layers = []
+        for v in cfg:
+            layers += [nn.Conv2d(3, v, 3, padding=1), nn.ReLU()]
+        self.features = nn.Sequential(*layers)
+        self.stages = [nn.Linear(4, 4), nn.Linear(4, 4)]
+        self.net = nn.Sequential(*self.stages)
+""",
+        """\
+import torch
+import torch.nn as nn
+
+def build(d):
+    layers = [nn.Linear(d, d), nn.ReLU()]  # not a module attribute
+    return nn.Sequential(*layers)
+
+class Config:
+    def __init__(self):
+        self.layers = [torch.nn.Linear(2, 2)]  # not an nn.Module
+""",
+    )
+
+    def check(self, facts, report) -> None:
+        found = facts.initialization
+        if found is None:
+            return
+        for container in found.plain_containers:
+            wrappers = _PARAMETER_WRAPPERS if container.parameters else _WRAPPERS
+            what = "parameters" if container.parameters else "layers"
+            report(
+                container.node,
+                f"self.{container.attribute} keeps {what} ({container.element}) in a plain {container.kind}, which "
+                f"{container.model} does not register: they are left out of model.parameters() (never trained), "
+                f".to(device) and state_dict(). Use {wrappers[container.kind]}.",
+            )

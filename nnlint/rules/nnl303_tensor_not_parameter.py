@@ -1,0 +1,124 @@
+from nnlint.rules.base import Rule
+
+
+class TensorNotParameter(Rule):
+    """
+    ## What it does
+    Finds a weight-like tensor created in `__init__` with `torch.randn`, `torch.rand`,
+    `torch.zeros`, `torch.empty`, `torch.Tensor`... and stored on `self` without
+    `nn.Parameter` or `register_buffer`, when another method uses it as a weight: an operand
+    of `@`, `torch.matmul`/`mm`/`bmm`/`einsum`, `F.linear` or `F.conv*d`.
+
+    ## Why is this bad?
+    A plain tensor attribute is not a parameter: it is not in `model.parameters()`, so the
+    optimizer never updates it (even with `requires_grad=True`), it is not moved by
+    `model.to(device)` (a device-mismatch error on GPU) and it is not saved in
+    `state_dict()` — the matrix stays at its random initial values while the rest of the
+    model trains around it (the seed's "buggy training").
+
+    ## Example
+    ```python
+    class Attention(nn.Module):
+        def __init__(self, d):
+            super().__init__()
+            self.w_q = torch.randn(d, d) * d ** -0.5
+
+        def forward(self, x):
+            return x @ self.w_q
+    ```
+
+    ## Use instead
+    ```python
+    class Attention(nn.Module):
+        def __init__(self, d):
+            super().__init__()
+            self.w_q = nn.Parameter(torch.randn(d, d) * d ** -0.5)  # learnable
+            # or, for a fixed matrix: self.register_buffer("w_q", torch.randn(d, d))
+    ```
+
+    ## How dynamic mode confirms it
+    It builds the model and checks that the tensor is absent from `model.parameters()` and
+    `model.buffers()`, and that a training step leaves it unchanged.
+
+    ## When to ignore it
+    A fixed matrix (a random projection, a DCT basis) that is moved to the input's device in
+    `forward` (`self.w = self.w.to(x.device)`) is not reported; a registered buffer is still
+    better, since it is also saved and follows `.half()`.
+    """
+
+    code = "NNL303"
+    name = "tensor-not-parameter"
+    summary = "Weight-like tensor attribute used in a matmul but not an nn.Parameter or buffer (never trained)."
+    fix_hint = "Wrap it in nn.Parameter(...) if it should learn, or register it with self.register_buffer(...) if fixed."
+    invalid = (
+        """\
+import torch
+import torch.nn as nn
+
+class Attention(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.w_q = torch.randn(d, d) * d ** -0.5
+        self.w_k = torch.randn(d, d, requires_grad=True)  # <--
+
+    def forward(self, x):
+        return (x @ self.w_k) @ x.transpose(-1, -2)
+""",
+        """\
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+class Classifier(nn.Module):
+    def __init__(self, d, k):
+        super().__init__()
+        self.weight = torch.zeros(k, d)  # <--
+        self.bias = nn.Parameter(torch.zeros(k))
+
+    def forward(self, x):
+        return F.linear(x, self.weight, self.bias)
+""",
+    )
+    valid = (
+        """\
+import torch
+import torch.nn as nn
+
+class Attention(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.w_q = nn.Parameter(torch.randn(d, d))
+        self.register_buffer("proj", torch.randn(d, d))
+        self.scale = torch.ones(1)  # not used as a weight matrix
+
+    def forward(self, x):
+        return (x @ self.w_q) @ self.proj * self.scale
+""",
+        """\
+import torch
+import torch.nn as nn
+
+class RandomFeatures(nn.Module):
+    def __init__(self, d, m):
+        super().__init__()
+        self.omega = torch.randn(d, m)
+
+    def forward(self, x):
+        self.omega = self.omega.to(x.device)
+        return torch.cos(x @ self.omega)
+""",
+    )
+
+    def check(self, facts, report) -> None:
+        found = facts.initialization
+        if found is None:
+            return
+        for tensor in found.plain_tensors:
+            report(
+                tensor.node,
+                f"self.{tensor.attribute} is a plain tensor from {tensor.factory}(), used as a weight "
+                f"({report.where(tensor.use)}) but neither an nn.Parameter nor a buffer: the optimizer never updates "
+                "it, .to(device) does not move it and state_dict() does not save it. Wrap it in nn.Parameter "
+                "(or register_buffer if it is fixed).",
+                related=[(tensor.use, "used as a weight here")],
+            )

@@ -1,0 +1,136 @@
+from nnlint.rules.base import Rule
+
+
+class UninitializedParameter(Rule):
+    """
+    ## What it does
+    Finds a parameter or buffer created with uninitialized memory —
+    `nn.Parameter(torch.Tensor(a, b))`, `nn.Parameter(torch.empty(...))`,
+    `torch.FloatTensor(a, b)`, `self.register_buffer("w", torch.empty(n))` — that nothing in
+    the class initializes afterwards: no `nn.init.*(self.w)`, no in-place `self.w.uniform_()`
+    / `.normal_()` / `.copy_()` / `.zero_()`, no `self.w.data = ...`, no helper called with
+    it (`glorot(self.w)`), no `reset_parameters`/`self.apply(...)`/`for p in
+    self.parameters()` initializer.
+
+    ## Why is this bad?
+    `torch.Tensor(a, b)` and `torch.empty(a, b)` allocate memory without writing to it: the
+    weights are whatever bytes were there — often zeros (every unit identical, the seed's
+    "initialize the weights randomly (each weight a different value)"), sometimes huge
+    values, NaN or Inf. The model then trains differently on every run, learns nothing, or
+    produces NaN from the first step.
+
+    ## Example
+    ```python
+    class Bilinear(nn.Module):
+        def __init__(self, d_in, d_out):
+            super().__init__()
+            self.weight = nn.Parameter(torch.Tensor(d_out, d_in))
+    ```
+
+    ## Use instead
+    ```python
+    class Bilinear(nn.Module):
+        def __init__(self, d_in, d_out):
+            super().__init__()
+            self.weight = nn.Parameter(torch.empty(d_out, d_in))
+            nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+    ```
+
+    ## How dynamic mode confirms it
+    It builds the model twice and reports parameters whose values differ between builds in
+    ways no random initializer explains, or that are all zero or non-finite.
+
+    ## When to ignore it
+    When the values are always loaded from a checkpoint before use, or set by code in another
+    file (a model-wide initializer the rule cannot see): suppress with `# noqa: NNL304` and a
+    comment saying where the values come from. `torch.Tensor([1.0, 2.0])` (data, not a shape)
+    and zero-size placeholders (`torch.empty(0)`) are not reported.
+    """
+
+    code = "NNL304"
+    name = "uninitialized-parameter"
+    summary = "Parameter or buffer made with torch.Tensor(a, b) / torch.empty and never initialized."
+    fix_hint = "Initialize it after creation (nn.init.kaiming_uniform_/xavier_uniform_/zeros_ for biases) or build it with torch.randn/zeros."
+    invalid = (
+        """\
+import torch
+import torch.nn as nn
+
+class GraphConv(nn.Module):
+    def __init__(self, d_in, d_out):
+        super().__init__()
+        self.weight = nn.Parameter(torch.Tensor(d_in, d_out))  # <--
+        self.bias = nn.Parameter(torch.FloatTensor(d_out))  # <--
+
+    def forward(self, x, adj):
+        return adj @ (x @ self.weight) + self.bias
+""",
+        """\
+import torch
+from torch import nn
+
+class Memory(nn.Module):
+    def __init__(self, slots, dim):
+        super().__init__()
+        self.register_buffer("keys", torch.empty(slots, dim))  # <--
+        self.values = nn.Parameter(torch.empty(slots, dim))  # <--
+""",
+    )
+    valid = (
+        """\
+import math
+import torch
+import torch.nn as nn
+
+class GraphConv(nn.Module):
+    def __init__(self, d_in, d_out):
+        super().__init__()
+        self.weight = nn.Parameter(torch.Tensor(d_in, d_out))
+        self.bias = nn.Parameter(torch.Tensor(d_out))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        stdv = 1.0 / math.sqrt(self.weight.size(1))
+        self.weight.data.uniform_(-stdv, stdv)
+        nn.init.zeros_(self.bias)
+""",
+        """\
+import torch
+import torch.nn as nn
+
+class Scale(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.gamma = nn.Parameter(torch.Tensor([1.0, 2.0]))
+        self.w = nn.Parameter(torch.empty(d, d).normal_(0, 0.02))
+        self.register_buffer("cache", torch.empty(0), persistent=False)
+        self.u = nn.Parameter(torch.empty(d, d))
+        glorot(self.u)
+
+def glorot(tensor):
+    torch.nn.init.xavier_uniform_(tensor)
+""",
+        """\
+import torch
+import torch.nn as nn
+
+class MyLinear(nn.Linear):
+    def __init__(self, d_in, d_out):
+        super().__init__(d_in, d_out)
+        self.weight = nn.Parameter(torch.Tensor(d_out, d_in))
+        self.reset_parameters()  # nn.Linear's: kaiming-uniform
+""",
+    )
+
+    def check(self, facts, report) -> None:
+        found = facts.initialization
+        if found is None:
+            return
+        for tensor in found.uninitialized:
+            what = "buffer" if tensor.kind == "buffer" else "parameter"
+            report(
+                tensor.node,
+                f"{what} self.{tensor.attribute} is created with {tensor.factory}(...), which leaves its memory "
+                f"uninitialized, and nothing in {tensor.model} initializes it: its values are garbage (zeros, "
+                "huge numbers or NaN). Initialize it, e.g. nn.init.kaiming_uniform_(...) or nn.init.zeros_(...).",
+            )
