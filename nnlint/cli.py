@@ -18,7 +18,7 @@ from nnlint import __version__
 from nnlint.config import Config, ConfigError, load_config
 from nnlint.diagnostic import Diagnostic
 from nnlint.discover import discover, is_force_excluded
-from nnlint.lint import lint_file, lint_source
+from nnlint.lint import RuleOptions, lint_file, lint_source
 from nnlint.report import OUTPUT_FORMATS, render, render_statistics
 from nnlint.rules import all_rules, rules_by_code
 from nnlint.selection import (
@@ -71,11 +71,12 @@ def _selected_codes(config: Config, select: Sequence[str], extend_select: Sequen
     return resolve_selection([DEFAULT_LAYER, config_layer, cli_layer])
 
 
-def _lint_one(path: str, codes: frozenset[str], data: Optional[bytes] = None) -> Optional[list[Diagnostic]]:
+def _lint_one(path: str, codes: frozenset[str], data: Optional[bytes] = None,
+              options: Optional[RuleOptions] = None) -> Optional[list[Diagnostic]]:
     """Findings for one file, or None after reporting a crash: a bug of nnlint in one file
     must not hide the findings in all the others."""
     try:
-        return lint_file(path, codes) if data is None else lint_source(data, path, codes)
+        return lint_file(path, codes, options) if data is None else lint_source(data, path, codes, options)
     except Exception as error:  # noqa: BLE001 - reported, then the run goes on
         click.echo(f"nnlint: internal error while checking {path}: {type(error).__name__}: {error} "
                    "(please report)", err=True)
@@ -174,7 +175,7 @@ def check(
         files = [(path, None) for path in found.files]
 
     for path, data in files:
-        result = _lint_one(path, codes - per_file.ignored_codes(path), data)
+        result = _lint_one(path, codes - per_file.ignored_codes(path), data, config.rule_options)
         if result is None:
             failed = True
         else:

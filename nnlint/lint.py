@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import AbstractSet, Optional, Sequence
+from typing import AbstractSet, Any, Mapping, Optional, Sequence
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -66,10 +66,15 @@ def _drop_superseded(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return [d for d in diagnostics if (d.code, d.start, d.end) not in superseded]
 
 
-def lint_source(data: bytes, path: str, selected: AbstractSet[str]) -> list[Diagnostic]:
+RuleOptions = Mapping[str, Mapping[str, Any]]
+
+
+def lint_source(data: bytes, path: str, selected: AbstractSet[str],
+                options: Optional[RuleOptions] = None) -> list[Diagnostic]:
     """Every finding of the `selected` codes in one file's bytes, sorted, noqa applied.
 
-    `path` is only used to label the findings; nothing is read from disk here.
+    `path` is only used to label the findings; nothing is read from disk here. `options`
+    maps a rule code to its validated `[tool.nnlint.rules.CODE]` settings.
     """
     if _TORCH_MARKER not in data:
         return []
@@ -85,7 +90,7 @@ def lint_source(data: bytes, path: str, selected: AbstractSet[str]) -> list[Diag
     rules = [rule for rule in all_rules() if rule.code in selected]
     if not rules:
         return []
-    return drop_suppressed(_run_rules(parsed, path, lines, rules), lines)
+    return drop_suppressed(_run_rules(parsed, path, lines, rules, options or {}), lines)
 
 
 class _Reporter:
@@ -126,17 +131,18 @@ class _Reporter:
         )
 
 
-def _run_rules(parsed: ParsedFile, path: str, lines: list[str], rules: Sequence[type[Rule]]) -> list[Diagnostic]:
+def _run_rules(parsed: ParsedFile, path: str, lines: list[str], rules: Sequence[type[Rule]],
+               options: RuleOptions) -> list[Diagnostic]:
     facts = analyze(parsed.module, path)
     spans = _SpanFinder(parsed.module)
     found: list[Diagnostic] = []
     for rule_class in rules:
-        rule_class().check(facts, _Reporter(rule_class, path, lines, spans, found))
+        rule_class(options.get(rule_class.code)).check(facts, _Reporter(rule_class, path, lines, spans, found))
     unique = {(d.code, d.start, d.end, d.message): d for d in found}
     return sorted(_drop_superseded(list(unique.values())), key=Diagnostic.sort_key)
 
 
-def lint_file(path: str, selected: AbstractSet[str]) -> list[Diagnostic]:
+def lint_file(path: str, selected: AbstractSet[str], options: Optional[RuleOptions] = None) -> list[Diagnostic]:
     """Read and lint one file; a file that cannot be read is a finding (NNL002), not a crash."""
     try:
         with open(path, "rb") as handle:
@@ -146,7 +152,7 @@ def lint_file(path: str, selected: AbstractSet[str]) -> list[Diagnostic]:
     except OSError as error:
         failure = ParseFailure("NNL002", f"cannot read: {error.strerror or error}")
     else:
-        return lint_source(data, path, selected)
+        return lint_source(data, path, selected, options)
     if failure.code not in selected:
         return []
     return [_failure_diagnostic(failure, os.fspath(path), None)]

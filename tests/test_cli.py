@@ -366,10 +366,10 @@ def test_internal_error_in_one_file_does_not_stop_the_run(project, monkeypatch):
 
     real = cli_module.lint_file
 
-    def flaky(path, selected):
+    def flaky(path, selected, options=None):
         if path.endswith("a.py"):
             raise RuntimeError("boom")
-        return real(path, selected)
+        return real(path, selected, options)
 
     monkeypatch.setattr(cli_module, "lint_file", flaky)
     write(project, "a.py", CLEAN)

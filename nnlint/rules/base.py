@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, ClassVar, Optional, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Optional, Protocol, Sequence
 
 import libcst as cst
 
@@ -50,6 +50,13 @@ class Rule:
     supersedes: ClassVar[tuple[str, ...]] = ()
     valid: ClassVar[tuple[str, ...]] = ()
     invalid: ClassVar[tuple[str, ...]] = ()
+    # `[tool.nnlint.rules.CODE]` options: name -> type (validated by nnlint.config) and defaults.
+    options: ClassVar[dict[str, type]] = {}
+    defaults: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, settings: Optional[Mapping[str, Any]] = None) -> None:
+        # The options in effect: the class defaults updated with the configured values.
+        self.settings: dict[str, Any] = {**self.defaults, **(settings or {})}
 
     def check(self, facts: "FileFacts", report: FindingSink) -> None:
         raise NotImplementedError
