@@ -12,6 +12,7 @@ from typing import Callable
 
 import libcst as cst
 
+from nnlint.analysis.architecture import build_architecture_facts
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.initialization import build_initialization_facts
 from nnlint.analysis.interpreter import Interpreter
@@ -19,6 +20,7 @@ from nnlint.analysis.interpreter import Interpreter
 FactBuilder = Callable[[FileFacts], None]
 
 _BUILDERS: list[FactBuilder] = [
+    build_architecture_facts,
     build_initialization_facts,
 ]
 

@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, Iterator, Optional
 import libcst as cst
 
 if TYPE_CHECKING:
+    from nnlint.analysis.architecture import ArchitectureFacts
+
+if TYPE_CHECKING:
     from nnlint.analysis.initialization import InitializationFacts
 
 # What the last range-determining operation on a tensor was.
@@ -102,6 +105,8 @@ class FileFacts:
     normalizers: list[NormalizerSite] = field(default_factory=list)
     # Softmaxes taken over a dimension known to hold a single unit (always 1.0).
     one_unit_softmaxes: list[Output] = field(default_factory=list)
+    # Layer sequences (nnlint.analysis.architecture); None until its builder ran.
+    architecture: Optional["ArchitectureFacts"] = None
     # Parameter creation and initialization (nnlint.analysis.initialization).
     initialization: Optional["InitializationFacts"] = None
 

@@ -1,0 +1,351 @@
+import re
+from typing import Optional
+
+import libcst as cst
+
+from nnlint.analysis.architecture import DROPOUT, NORM, POOL, RESHAPE, WEIGHT, LayerStep
+from nnlint.rules.base import Rule
+
+# Names that say a pair of linear layers is a deliberate factorisation or bottleneck.
+_FACTORISATION_NAMES = re.compile(
+    r"lora|low_?rank|bottleneck|latent|down|(^|_)up(_|$)|reduce|compress|factor|depthwise|(^|_)dw|"
+    r"pointwise|(^|_)pw|separable|(^|_)(mu|logvar|z)(_|$)|emb|proj_in|codebook|quant",
+    re.IGNORECASE,
+)
+
+
+def _keyword(call: Optional[cst.Call], name: str) -> Optional[cst.BaseExpression]:
+    if call is None:
+        return None
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg.value
+    return None
+
+
+def _positional_int(call: Optional[cst.Call], index: int, keyword: str) -> Optional[int]:
+    if call is None:
+        return None
+    value = _keyword(call, keyword)
+    if value is None:
+        positional = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+        value = positional[index] if index < len(positional) else None
+    if isinstance(value, cst.Integer):
+        try:
+            return int(value.value.replace("_", ""), 0)
+        except ValueError:
+            return None
+    return None
+
+
+def _grouped(call: Optional[cst.Call]) -> bool:
+    """A grouped (depthwise) convolution: the first half of a separable convolution."""
+    groups = _keyword(call, "groups")
+    if groups is None and call is not None:
+        positional = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+        groups = positional[6] if len(positional) > 6 else None
+    return groups is not None and not (isinstance(groups, cst.Integer) and groups.value == "1")
+
+
+def _asymmetric_kernel(call: Optional[cst.Call]) -> bool:
+    """A `(1, k)` or `(k, 1)` kernel: half of a spatially factorised convolution."""
+    kernel = _keyword(call, "kernel_size")
+    if kernel is None and call is not None:
+        positional = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+        kernel = positional[2] if len(positional) > 2 else None
+    if isinstance(kernel, (cst.Tuple, cst.List)):
+        sizes = [element.value for element in kernel.elements]
+        return any(isinstance(size, cst.Integer) and size.value == "1" for size in sizes) and len(sizes) == 2 \
+            and not all(isinstance(size, cst.Integer) and size.value == "1" for size in sizes)
+    return False
+
+
+def _low_rank(first: LayerStep, second: LayerStep) -> bool:
+    """`Linear(a, r)` then `Linear(r, b)` with r smaller than both a and b (literal widths)."""
+    a = _positional_int(first.construction, 0, "in_features" if first.name.endswith("Linear") else "in_channels")
+    r = _positional_int(first.construction, 1, "out_features" if first.name.endswith("Linear") else "out_channels")
+    b = _positional_int(second.construction, 1,
+                        "out_features" if second.name.endswith("Linear") else "out_channels")
+    return a is not None and r is not None and b is not None and r < a and r < b
+
+
+def _deliberate(first: LayerStep, second: LayerStep) -> bool:
+    for step in (first, second):
+        if step.construction is None and step.attr is None:
+            return True  # F.linear / F.conv2d with a given matrix: a fixed transform (DCT, tied weights)
+        if step.attr and _FACTORISATION_NAMES.search(step.attr):
+            return True
+        if _grouped(step.construction) or _asymmetric_kernel(step.construction):
+            return True
+    return _low_rank(first, second)
+
+
+def _spelled(step: LayerStep) -> str:
+    return f"self.{step.attr}" if step.attr else f"nn.{step.name}" if step.construction is not None else step.name
+
+
+class LinearStackWithoutActivation(Rule):
+    """
+    ## What it does
+    Finds two Linear (or Conv) layers applied one after the other with nothing
+    non-linear between them: in an `nn.Sequential`, or in `forward`
+    (`x = self.fc1(x); x = self.fc2(x)`, `self.fc2(self.drop(self.fc1(x)))`). Dropout,
+    `Flatten`/`view`/`reshape`, average pooling and normalization layers between them do
+    not count, and neither does BatchNorm: each is (at inference) a linear map too. The
+    finding sits on the second layer and names the first.
+
+    ## Why is this bad?
+    A composition of affine maps is one affine map: `W2 (W1 x + b1) + b2 = (W2 W1) x + b'`.
+    The extra layer adds parameters and training time but no expressive power, so a
+    network that was meant to be deep is really a linear model — "a model that cannot
+    possibly predict what you want" in the seed's words, when the task is not linearly
+    separable. Usually an activation was forgotten, or deleted while experimenting.
+
+    ## Example
+    ```python
+    model = nn.Sequential(
+        nn.Linear(784, 256),
+        nn.Dropout(0.2),
+        nn.Linear(256, 10),  # no non-linearity since the previous Linear
+    )
+    ```
+
+    ## Use instead
+    ```python
+    model = nn.Sequential(
+        nn.Linear(784, 256),
+        nn.ReLU(),
+        nn.Dropout(0.2),
+        nn.Linear(256, 10),
+    )
+    ```
+
+    ## How dynamic mode confirms it
+    It builds the model and checks that the output of the two layers is an affine
+    function of their input: the Jacobian at two random inputs is the same.
+
+    ## When to ignore it
+    When the factorisation is the point. The rule already passes over the common
+    deliberate cases:
+
+    - low-rank factorisations and bottlenecks: literal widths `Linear(a, r)`,
+      `Linear(r, b)` with `r` below both, or layers named `lora_*`, `down`/`up`,
+      `bottleneck`, `latent`, `reduce`, `compress`, `low_rank`, `mu`/`logvar`, `proj_in`,
+      `emb` (`hid2emb`: a projection into an embedding space, often tied with the output);
+    - separable and factorised convolutions: a grouped (depthwise) convolution before or
+      after a pointwise one, `(1, k)` and `(k, 1)` kernels;
+    - an intermediate tensor that is also used elsewhere (returned, or fed to a second
+      branch), such as an embedding that a projection head reads;
+    - parallel projections of one input (attention's q, k and v) — they are not a stack;
+    - LayerNorm, GroupNorm, InstanceNorm or RMSNorm between the layers (SAM's neck is
+      `Conv, LayerNorm2d, Conv, LayerNorm2d`): they divide by each sample's own statistics,
+      which is not a linear map, so the layers do not collapse;
+    - `F.linear`/`F.conv2d` with a given matrix: usually a fixed transform (a DCT, tied
+      embedding weights), not two learned layers;
+    - two parts composed by a parent model, such as an encoder ending in a Linear and a
+      decoder starting with one: only layers written in the same `nn.Sequential` or the
+      same `forward` are compared.
+
+    Otherwise, if the linear composition is intended (e.g. a linear probe after a frozen
+    linear adapter), suppress it with `# noqa: NNL401`.
+    """
+
+    code = "NNL401"
+    name = "linear-stack-without-activation"
+    summary = "Two Linear/Conv layers in a row with nothing non-linear between them (they collapse into one)."
+    fix_hint = "Add an activation (ReLU, GELU...) between the layers, or merge them into one layer."
+    invalid = (
+        """\
+import torch.nn as nn
+
+model = nn.Sequential(
+    nn.Linear(784, 256),
+    nn.Dropout(0.2),
+    nn.Linear(256, 10),  # <--
+)
+""",
+        """\
+import torch
+from torch import nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(32, 64)
+        self.norm = nn.BatchNorm1d(64)
+        self.fc2 = nn.Linear(64, 64)
+        self.fc3 = nn.Linear(64, 2)
+
+    def forward(self, x):
+        x = self.fc1(x)
+        x = self.norm(x)
+        x = self.fc2(x)  # <--
+        return self.fc3(torch.relu(x))
+""",
+        """\
+import torch.nn as nn
+
+class Head(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c, 64, 3, padding=1)
+        self.conv2 = nn.Conv2d(64, 64, 3, padding=1)
+
+    def forward(self, x):
+        return self.conv2(self.conv1(x).flatten(2).view_as(x))  # <--
+""",
+        """\
+import torch.nn as nn
+
+def make_mlp(sizes):
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(nn.Linear(sizes[i], sizes[i + 1]))  # <--
+    return nn.Sequential(*layers)
+""",
+    )
+    valid = (
+        """\
+import torch.nn as nn
+
+# A final projection after an activation is the normal shape of an MLP.
+model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Dropout(0.2), nn.Linear(256, 10))
+""",
+        """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+class Block(nn.Module):  # ResNet basic block: BN + ReLU between convs, identity skip
+    def __init__(self, c):
+        super().__init__()
+        self.conv1, self.bn1 = nn.Conv2d(c, c, 3, padding=1), nn.BatchNorm2d(c)
+        self.conv2, self.bn2 = nn.Conv2d(c, c, 3, padding=1), nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        return F.relu(x + self.bn2(self.conv2(out)))
+""",
+        """\
+import torch
+import torch.nn as nn
+
+class Attention(nn.Module):  # q, k, v are parallel projections of x, not a stack
+    def __init__(self, dim):
+        super().__init__()
+        self.q, self.k, self.v = nn.Linear(dim, dim), nn.Linear(dim, dim), nn.Linear(dim, dim)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        q, k, v = self.q(x), self.k(x), self.v(x)
+        attn = torch.softmax(q @ k.transpose(-2, -1), dim=-1)
+        return self.proj(attn @ v)
+""",
+        """\
+import torch.nn as nn
+
+class LoRALinear(nn.Module):  # low-rank adapter: the factorisation is the point
+    def __init__(self, base, r=8):
+        super().__init__()
+        self.base = base
+        self.lora_A = nn.Linear(base.in_features, r, bias=False)
+        self.lora_B = nn.Linear(r, base.out_features, bias=False)
+
+    def forward(self, x):
+        return self.base(x) + self.lora_B(self.lora_A(x))
+""",
+        """\
+import torch.nn as nn
+
+class SeparableConv(nn.Module):  # depthwise then pointwise, no activation between by design
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cin, 3, padding=1, groups=cin)
+        self.point = nn.Conv2d(cin, cout, 1)
+
+    def forward(self, x):
+        return self.point(self.conv(x))
+""",
+        """\
+import torch.nn as nn
+
+class MLP(nn.Module):  # LeakyReLU + LayerNorm between every pair of layers
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(784, 512), nn.LayerNorm(512), nn.LeakyReLU(0.01),
+                                  nn.Linear(512, 512), nn.LayerNorm(512), nn.LeakyReLU(0.01))
+        self.head = nn.Linear(512, 10)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+""",
+        """\
+import torch.nn as nn
+
+# SAM's neck: LayerNorm divides by each sample's own statistics, so it is not linear.
+neck = nn.Sequential(nn.Conv2d(768, 256, 1, bias=False), nn.GroupNorm(1, 256),
+                     nn.Conv2d(256, 256, 3, padding=1, bias=False), nn.GroupNorm(1, 256))
+""",
+        """\
+import torch.nn as nn
+
+class AutoEncoder(nn.Module):  # the latent code is returned too: a representation, not a stack
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Linear(784, 32)
+        self.dec = nn.Linear(32, 784)
+
+    def forward(self, x):
+        z = self.enc(x)
+        return self.dec(z), z
+""",
+        """\
+import torch.nn as nn
+
+class Transformer(nn.Module):
+    def __init__(self, dim, depth):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.TransformerEncoderLayer(dim, 8) for _ in range(depth)])
+        self.norm = nn.LayerNorm(dim)
+        self.head = nn.Linear(dim, 10)
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return self.head(self.norm(x))
+""",
+    )
+
+    def check(self, facts, report) -> None:
+        architecture = facts.architecture
+        if architecture is None:
+            return
+        seen: set[tuple[int, int]] = set()
+        for sequence in architecture.sequences:
+            previous: Optional[LayerStep] = None
+            for step in sequence.steps:
+                if step.kind == WEIGHT:
+                    if previous is not None and previous.container == step.container \
+                            and not previous.shared and not _deliberate(previous, step):
+                        key = (id(previous.node), id(step.node))
+                        if key not in seen:
+                            seen.add(key)
+                            self._report(report, previous, step)
+                    previous = step
+                elif step.kind in (DROPOUT, RESHAPE) or (step.kind in (POOL, NORM) and step.linear):
+                    continue
+                else:
+                    previous = None
+
+    @staticmethod
+    def _report(report, first: LayerStep, second: LayerStep) -> None:
+        if first.node is second.node:
+            where = "the previous iteration of this loop"
+        else:
+            where = f"{_spelled(first)} ({report.where(first.node)})"
+        report(
+            second.node,
+            f"{_spelled(second)} is applied right after {where} with nothing non-linear between "
+            "them; two linear layers collapse into one linear map. Add an activation between them.",
+            related=[(first.node, "the previous linear layer")],
+        )
