@@ -78,6 +78,15 @@ _MATMUL_FUNCTIONS = frozenset({
     "torch.nn.functional.embedding", "torch.chain_matmul", "torch.linalg.multi_dot",
 })
 _MATMUL_METHODS = frozenset({"matmul", "mm", "bmm"})
+# Modules without parameters or train/eval behaviour: harmless in a plain container.
+_STATELESS_MODULES = frozenset({
+    "ReLU", "ReLU6", "GELU", "SiLU", "Mish", "Tanh", "Sigmoid", "LeakyReLU", "ELU", "SELU", "CELU",
+    "Softmax", "LogSoftmax", "Softmin", "Softplus", "Softsign", "Hardtanh", "Hardswish", "Hardsigmoid",
+    "Tanhshrink", "Identity", "Flatten", "Unflatten", "Upsample", "UpsamplingNearest2d",
+    "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle", "ChannelShuffle",
+    *(f"{kind}Pool{d}d" for kind in ("Max", "Avg", "AdaptiveAvg", "AdaptiveMax", "LP") for d in (1, 2, 3)),
+    *(f"{kind}Pad{d}d" for kind in ("Zero", "Constant", "Reflection", "Replication") for d in (1, 2, 3)),
+})
 _SIZE_NAME = re.compile(r"(dim|size|num|^n_|^n$|^d_|channels|features|hidden|len|width|depth|units|^in_|^out_|rank|heads)", re.I)
 
 
@@ -165,12 +174,17 @@ def _children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         _FIELD_CACHE[type(node)] = names
     for name in names:
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+        kind = type(value)
+        if kind is list or kind is tuple:
+            yield from value
+        elif value is not None and kind not in _LEAF_TYPES:
             yield value
-        elif isinstance(value, (list, tuple)):
-            for item in value:
-                if isinstance(item, cst.CSTNode):
-                    yield item
+
+
+# Field values that are not nodes (type checks by identity: isinstance on libcst's abstract
+# base classes is the slow part of a walk).
+_LEAF_TYPES = frozenset({str, int, float, bool, type(cst.MaybeSentinel.DEFAULT)})
+_DEFINITIONS = frozenset({cst.FunctionDef, cst.ClassDef})
 
 
 def _walk(node: cst.CSTNode, nested: bool = False) -> Iterator[cst.CSTNode]:
@@ -179,9 +193,26 @@ def _walk(node: cst.CSTNode, nested: bool = False) -> Iterator[cst.CSTNode]:
     while stack:
         current = stack.pop()
         yield current
-        if not nested and current is not node and isinstance(current, (cst.FunctionDef, cst.ClassDef)):
+        if not nested and current is not node and type(current) in _DEFINITIONS:
             continue
         stack.extend(_children(current))
+
+
+def _statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.BaseSmallStatement]:
+    """The small statements of a block and of its nested blocks, not of nested definitions."""
+    pending = [body]
+    while pending:
+        for statement in pending.pop():
+            if type(statement) is cst.SimpleStatementLine:
+                yield from statement.body
+            elif type(statement) in _DEFINITIONS:
+                continue
+            elif isinstance(statement, cst.BaseCompoundStatement):
+                for child in _children(statement):
+                    if isinstance(child, cst.BaseSuite):
+                        pending.append(child.body)
+                    elif isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.If, cst.MatchCase)):
+                        pending.append([child] if isinstance(child, cst.If) else _block(child))
 
 
 def _small_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.BaseSmallStatement]:
@@ -298,6 +329,7 @@ class _Builder:
         self._raw_attrs: dict[int, dict[str, _Site]] = {}
         self._usage: dict[int, "_ClassUsage"] = {}
         self._file_initialized: Optional[set[str]] = None
+        self._constructed: Optional[dict[str, int]] = None
 
     def usage(self, cls: _Class) -> "_ClassUsage":
         found = self._usage.get(id(cls.node))
@@ -389,7 +421,9 @@ class _Builder:
 
     def _collect_layers(self, cls: _Class) -> None:
         for method in cls.methods.values():
-            for node in _walk(method.body):
+            for node in _statements(_block(method.body)):
+                if isinstance(node, cst.Expr):
+                    node = node.value
                 if isinstance(node, cst.Assign):
                     for target in node.targets:
                         self._record_layer(cls, target.target, node.value)
@@ -588,8 +622,10 @@ class _Builder:
                 count = self.weight_layer_count(cls, weight_types)  # `self.apply(self._init_weights)`
             else:
                 count = None
+            if count is None and self.file_layer_count(weight_types) < 2:
+                count = self.file_layer_count(weight_types)
             if count is not None and count < 2:
-                return
+                return  # a single layer of that type (Fixup's zero-initialized classifier)
             layer = "/".join(sorted(_short(t) for t in weight_types))
             init = ConstantInit(node, spelled, layer, value, every_layer=True)
             self.sites.append(_Site(init, ("every", id(node)), every_layer_count=count))
@@ -631,6 +667,18 @@ class _Builder:
             return
         init = ConstantInit(node, spelled, _short(layer.name), value)
         self.sites.append(_Site(init, group_base))
+
+    def file_layer_count(self, types: frozenset) -> int:
+        """How many layers of `types` the file constructs anywhere: the best guess at what a
+        `self.modules()` loop covers when the model is assembled from helpers and blocks."""
+        if self._constructed is None:
+            self._constructed = {}
+            for node in _walk(self.facts.module, nested=True):
+                if isinstance(node, cst.Call):
+                    name = self.q(node.func)
+                    if name in WEIGHT_LAYERS:
+                        self._constructed[name] = self._constructed.get(name, 0) + 1
+        return sum(self._constructed.get(name, 0) for name in types)
 
     def _root_weight_count(self, root, cls: Optional[_Class], locals_, types) -> Optional[int]:
         if root is None:
@@ -721,6 +769,8 @@ class _Builder:
 
     def _check_class_tensors(self, cls: _Class) -> None:
         init = cls.methods.get("__init__")
+        if init is None or not self._has_candidates(init):
+            return
         usage = self.usage(cls)
         if init is not None:
             for node in _walk(init.body):
@@ -733,14 +783,25 @@ class _Builder:
                     self._registration(cls, usage, node)
         self._plain_containers(cls, usage)
 
+    def _has_candidates(self, init: cst.FunctionDef) -> bool:
+        """Whether `__init__` builds any tensor or container worth a look at the whole class."""
+        for node in _walk(init.body):
+            if isinstance(node, (cst.List, cst.Tuple, cst.Dict, cst.ListComp, cst.DictComp)):
+                return True
+            if isinstance(node, cst.Call):
+                name = self.q(node.func)
+                if name in _TENSOR_FACTORIES or name in _UNINITIALIZED_FACTORIES:
+                    return True
+        return False
+
     def _self_assignment(self, cls: _Class, usage: "_ClassUsage", target, value, node) -> None:
         attr = _self_attribute(target)
         if attr is None:
             return
-        inner = value
+        inner = _unwrap_tensor(value)
         kind = None
-        if isinstance(value, cst.Call) and self.q(value.func) in _PARAMETER_NAMES and value.args:
-            inner = value.args[0].value
+        if isinstance(inner, cst.Call) and self.q(inner.func) in _PARAMETER_NAMES and inner.args:
+            inner = _unwrap_tensor(inner.args[0].value)
             kind = "parameter"
         if not isinstance(inner, cst.Call):
             return
@@ -776,10 +837,10 @@ class _Builder:
         attr = name.evaluated_value if isinstance(name.evaluated_value, str) else None
         if attr is None:
             return
-        value = call.args[1].value
+        value = _unwrap_tensor(call.args[1].value)
         kind = "buffer" if call.func.attr.value == "register_buffer" else "parameter"
         if isinstance(value, cst.Call) and self.q(value.func) in _PARAMETER_NAMES and value.args:
-            value = value.args[0].value
+            value = _unwrap_tensor(value.args[0].value)
         if not isinstance(value, cst.Call):
             return
         factory = self.q(value.func)
@@ -834,7 +895,8 @@ class _Builder:
         name = self.q(node.func)
         if name in _PARAMETER_NAMES:
             return "Parameter", True
-        if _is_layer_class(name) and not name.endswith(("ModuleList", "ModuleDict", "ParameterList", "ParameterDict")):
+        if _is_layer_class(name) and _short(name) not in _STATELESS_MODULES \
+                and not name.endswith(("ModuleList", "ModuleDict", "ParameterList", "ParameterDict")):
             return _short(name), False
         if isinstance(node.func, cst.Name) and node.func.value in self.classes and self.classes[node.func.value].is_module:
             return node.func.value, False
@@ -1025,13 +1087,13 @@ def _initialized_attributes(module: cst.Module, q) -> set[str]:
             if isinstance(func, cst.Attribute) and func.attr.value.endswith("_") \
                     and not func.attr.value.startswith("_"):
                 receiver = _strip_data(func.value)
-                if isinstance(receiver, cst.Attribute):
+                if isinstance(receiver, cst.Attribute) and not _is_self(receiver.value):
                     found.add(receiver.attr.value)
             name = q(func)
             if name is None or name.startswith(_INIT) or not name.startswith("torch."):
                 for arg in node.args:
                     value = _strip_data(arg.value)
-                    if isinstance(value, cst.Attribute):
+                    if isinstance(value, cst.Attribute) and not _is_self(value.value):
                         found.add(value.attr.value)
         elif isinstance(node, cst.Assign):
             for target in node.targets:
@@ -1042,9 +1104,32 @@ def _initialized_attributes(module: cst.Module, q) -> set[str]:
                     base = base.value
                 else:
                     continue
-                if isinstance(base, cst.Attribute):
+                if isinstance(base, cst.Attribute) and not _is_self(base.value):
                     found.add(base.attr.value)
     return found
+
+
+def _is_self(node: cst.BaseExpression) -> bool:
+    """Code on `self.X` initializes its own class's attribute, which the class check sees."""
+    return isinstance(node, cst.Name) and node.value == "self"
+
+
+def _unwrap_tensor(node: cst.BaseExpression) -> cst.BaseExpression:
+    """`torch.randn(a, b) * 0.01`, `torch.randn(a, b).to(device)` -> `torch.randn(a, b)`."""
+    while True:
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Multiply, cst.Divide, cst.Add, cst.Subtract)):
+            if isinstance(node.left, cst.Call):
+                node = node.left
+            elif isinstance(node.right, cst.Call):
+                node = node.right
+            else:
+                return node
+        elif (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+              and node.func.attr.value in ("to", "cuda", "float", "double", "half", "type", "contiguous",
+                                           "requires_grad_")):
+            node = node.func.value
+        else:
+            return node
 
 
 def _strip_transpose(node: cst.BaseExpression) -> cst.BaseExpression:

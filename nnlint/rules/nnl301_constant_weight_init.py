@@ -131,7 +131,7 @@ def weights_init(m):
     if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
         init.ones_(m.weight)  # <--
 
-model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.LazyLinear(10))
+model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU(), torch.nn.Conv2d(8, 8, 3))
 model.apply(weights_init)
 """,
         """\
@@ -232,6 +232,19 @@ def init_head(module, name):
             nn.init.zeros_(module.weight)
         else:
             nn.init.trunc_normal_(module.weight, std=0.02)
+""",
+        """\
+import torch.nn as nn
+
+class FixupResNet(nn.Module):
+    def __init__(self, block, layers, num_classes=10):
+        super().__init__()
+        self.layer1 = self._make_layer(block, 16, layers[0])
+        self.fc = nn.Linear(64, num_classes)
+        for m in self.modules():
+            if isinstance(m, nn.Linear):  # the only Linear: Fixup zero-inits the classifier
+                nn.init.constant_(m.weight, 0)
+                nn.init.constant_(m.bias, 0)
 """,
         """\
 import torch

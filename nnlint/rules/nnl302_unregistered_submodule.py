@@ -132,6 +132,16 @@ def build(d):
     layers = [nn.Linear(d, d), nn.ReLU()]  # not a module attribute
     return nn.Sequential(*layers)
 
+class Pred(nn.Module):
+    def __init__(self, d, activation):
+        super().__init__()
+        self.layers = [nn.Linear(d, d), activation]
+        for i, layer in enumerate(self.layers):
+            self.add_module(str(i), layer)
+        self.blocks = [nn.Linear(d, d)]
+        self.blocks = nn.ModuleList(self.blocks)
+        self.acts = {"relu": nn.ReLU(), "gelu": nn.GELU()}  # no parameters, no train/eval state
+
 class Config:
     def __init__(self):
         self.layers = [torch.nn.Linear(2, 2)]  # not an nn.Module

@@ -58,11 +58,11 @@ import torch.nn as nn
 class Attention(nn.Module):
     def __init__(self, d):
         super().__init__()
-        self.w_q = torch.randn(d, d) * d ** -0.5
+        self.w_q = torch.randn(d, d) * d ** -0.5  # <--
         self.w_k = torch.randn(d, d, requires_grad=True)  # <--
 
     def forward(self, x):
-        return (x @ self.w_k) @ x.transpose(-1, -2)
+        return (x @ self.w_q) @ (x @ self.w_k).transpose(-1, -2)
 """,
         """\
 import torch

@@ -114,6 +114,16 @@ def glorot(tensor):
 import torch
 import torch.nn as nn
 
+class Quantizer(nn.Module):
+    def __init__(self, groups, dim):
+        super().__init__()
+        self.codevectors = nn.Parameter(torch.FloatTensor(1, groups, dim))
+
+class PreTrainedModel(nn.Module):
+    def _init_weights(self, module):
+        if isinstance(module, Quantizer):
+            nn.init.uniform_(module.codevectors)  # a model-wide initializer in the same file
+
 class MyLinear(nn.Linear):
     def __init__(self, d_in, d_out):
         super().__init__(d_in, d_out)
