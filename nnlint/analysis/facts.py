@@ -6,16 +6,17 @@ later project-wide join needs (class names, loss names, op kinds, widths) is pla
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator, Optional
 
 import libcst as cst
 
 if TYPE_CHECKING:
-    from nnlint.analysis.architecture import ArchitectureFacts
+    from nnlint.analysis.initialization import InitializationFacts
 
 if TYPE_CHECKING:
-    from nnlint.analysis.initialization import InitializationFacts
+    from nnlint.analysis.architecture import ArchitectureFacts
 
 # What the last range-determining operation on a tensor was.
 SOFTMAX = "softmax"
@@ -25,6 +26,12 @@ LOG_SIGMOID = "logsigmoid"
 TANH = "tanh"
 RELU = "relu"
 AFFINE = "affine"  # a Linear/Conv/Bilinear output: unbounded raw scores
+# Values that can be exactly 0 (or below): what log, division and sqrt must be guarded from.
+PROBABILITY_LIKE = "probability"  # 1 - p, mixtures and sums of probabilities, `probs` inputs
+ZERO_ABLE = "zero_able"  # norms, standard deviations, counts of a mask
+SQUARES = "squares"  # x ** 2, x * x, x.pow(2)
+SQUARE_SUM = "square_sum"  # sums/means of squares, variances, MSE losses
+GRID = "grid"  # built from torch.arange/linspace/meshgrid: constants, no gradient flows
 
 PROBABILITY_OPS = frozenset({SOFTMAX, SIGMOID})
 LOG_PROBABILITY_OPS = frozenset({LOG_SOFTMAX, LOG_SIGMOID})
@@ -85,6 +92,52 @@ class NormalizerSite:
     has_dim: bool
 
 
+_TRAINING_FUNCTION = re.compile(
+    r"^forward$|loss|criterion|objective|penalty|regulari[sz]|dist|contrastive|triplet|normali[sz]"
+    r"|standardi[sz]|mean|average|pool|similarity",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, eq=False)
+class NumericSite:
+    """A `log`, `sqrt` or division, with what is known of the operand it must not get 0.
+
+    `operand` is the log's or sqrt's argument, or the denominator; `values` are the final
+    operations known to reach it (empty when nothing is known, e.g. after a clamp).
+    """
+
+    kind: str  # "log", "sqrt", "division"
+    node: cst.CSTNode
+    operand: cst.BaseExpression
+    values: tuple[Output, ...]
+    spelled: str
+    # The function it is in ("" at module level) and whether that is an nn.Module method.
+    function: str = ""
+    in_module: bool = False
+    # The operand is a variable the same function compares (`if norm > 0`,
+    # `torch.where(n > 0, x / n, 0)`): guarded by a branch rather than by an eps.
+    compared: bool = False
+    # Under `torch.no_grad()` / `inference_mode()` (a decorator or a `with` block).
+    no_grad: bool = False
+
+    @property
+    def in_training_code(self) -> bool:
+        """In a module's methods or a function named as a loss, distance or normalisation:
+        where a NaN reaches the gradients. Metrics, box utilities and optimizer internals
+        run without gradients, and their authors usually know their denominators' range."""
+        return self.in_module or bool(_TRAINING_FUNCTION.search(self.function))
+
+
+@dataclass(frozen=True, eq=False)
+class NanComparison:
+    """`x == float('nan')` and the like: `node` is the comparison, `nan` the NaN operand."""
+
+    node: cst.Comparison
+    nan: cst.BaseExpression
+    negated: bool
+
+
 @dataclass(eq=False)
 class ModelFacts:
     """An `nn.Module` subclass (or module-level `nn.Sequential`) of this file."""
@@ -107,6 +160,8 @@ class FileFacts:
     one_unit_softmaxes: list[Output] = field(default_factory=list)
     # Layer sequences (nnlint.analysis.architecture); None until its builder ran.
     architecture: Optional["ArchitectureFacts"] = None
+    numeric_sites: list[NumericSite] = field(default_factory=list)
+    nan_comparisons: list[NanComparison] = field(default_factory=list)
     # Parameter creation and initialization (nnlint.analysis.initialization).
     initialization: Optional["InitializationFacts"] = None
 

@@ -10,11 +10,13 @@ be analysed before its callers). Nothing of the linted code is imported or run.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Iterable, Optional, Sequence
 
 import libcst as cst
 
+from nnlint.analysis import numerics
 from nnlint.analysis import torch_api as api
 from nnlint.analysis.facts import (
     LOG_SOFTMAX,
@@ -23,7 +25,9 @@ from nnlint.analysis.facts import (
     FileFacts,
     LossCall,
     ModelFacts,
+    NanComparison,
     NormalizerSite,
+    NumericSite,
     Output,
 )
 from nnlint.analysis.imports import collect_imports, qualified_name
@@ -75,6 +79,10 @@ class Interpreter:
         self._analyzed: set[int] = set()
         self._in_progress: set[int] = set()
         self._returns: Optional[list[ValueSet]] = None
+        self._function: Optional[FunctionInfo] = None
+        self._no_grad_depth = 0
+        # Names compared anywhere in a function (`if n > 0`), keyed by id of the function.
+        self._compared: dict[int, set[str]] = {}
         self._reset_facts()
 
     # ----------------------------------------------------------------- driver
@@ -83,6 +91,10 @@ class Interpreter:
         self.loss_calls: list[LossCall] = []
         self.normalizers: list[NormalizerSite] = []
         self.one_unit_softmaxes: list[Output] = []
+        self.numeric_sites: list[NumericSite] = []
+        self.nan_comparisons: list[NanComparison] = []
+        self._compared = {}
+        self._site_scopes: dict[int, int] = {}
 
     def run(self) -> FileFacts:
         self._register_definitions(self.module.body, owner_env=None)
@@ -125,6 +137,12 @@ class Interpreter:
             loss_calls=_unique(self.loss_calls, key=lambda call: id(call.node)),
             normalizers=_unique(self.normalizers, key=lambda site: id(site.node)),
             one_unit_softmaxes=_unique(self.one_unit_softmaxes, key=lambda out: id(out.node)),
+            numeric_sites=[
+                dataclasses.replace(site, compared=isinstance(site.operand, cst.Name)
+                                    and site.operand.value in self._compared.get(self._site_scopes[id(site)], ()))
+                for site in _unique(self.numeric_sites, key=lambda site: (site.kind, id(site.node)))
+            ],
+            nan_comparisons=_unique(self.nan_comparisons, key=lambda found: id(found.node)),
         )
 
     # ------------------------------------------------------------ definitions
@@ -174,8 +192,9 @@ class Interpreter:
         if key in self._analyzed or key in self._in_progress:
             return function.returns if not flags else self._flagged_returns.get(key, ())
         self._in_progress.add(key)
-        outer_returns = self._returns
-        self._returns = []
+        outer_returns, outer_function, outer_no_grad = self._returns, self._function, self._no_grad_depth
+        self._returns, self._function = [], function
+        self._no_grad_depth = int(any(self._disables_grad(d.decorator) for d in function.node.decorators))
         try:
             env: Env = dict(function.closure or {})
             self._bind_parameters(function, env)
@@ -183,7 +202,7 @@ class Interpreter:
             self._exec_block(function.node.body.body, env)
             returns = join(*self._returns)
         finally:
-            self._returns = outer_returns
+            self._returns, self._function, self._no_grad_depth = outer_returns, outer_function, outer_no_grad
             self._in_progress.discard(key)
             self._analyzed.add(key)
         if flags:
@@ -200,14 +219,14 @@ class Interpreter:
             if index == 0 and function.is_method and param in positional:
                 env[name] = (Instance(function.owner),) if function.owner else ()
                 continue
-            if name in function.bindings:
+            if function.bindings.get(name):
                 env[name] = function.bindings[name]
             elif not function.called and param.default is not None:
                 env[name] = self._eval(param.default, self.module_env)
             elif not function.called and _MODEL_PARAMETER.search(name):
                 env[name] = self._sole_model()
             else:
-                env[name] = ()
+                env[name] = numerics.parameter_value(param)
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
                 env[star.name.value] = ()
@@ -309,11 +328,16 @@ class Interpreter:
             if statement.orelse is not None:
                 self._exec_block(statement.orelse.body.body, env)
         elif isinstance(statement, cst.With):
+            no_grad = any(self._disables_grad(item.item) for item in statement.items)
             for item in statement.items:
                 values = self._eval(item.item, env)
                 if item.asname is not None:
                     self._bind(item.asname.name, values, env)
-            self._exec_block(statement.body.body, env)
+            self._no_grad_depth += no_grad
+            try:
+                self._exec_block(statement.body.body, env)
+            finally:
+                self._no_grad_depth -= no_grad
         elif isinstance(statement, cst.Try):
             self._exec_block(statement.body.body, env)
             handlers = [handler.body.body for handler in statement.handlers]
@@ -339,6 +363,12 @@ class Interpreter:
                     self._eval(child, env)
                 elif isinstance(child, (cst.BaseSuite, cst.BaseCompoundStatement, cst.SimpleStatementLine)):
                     self._exec(child, env)
+
+    def _disables_grad(self, expression: cst.BaseExpression) -> bool:
+        """`torch.no_grad()`, `torch.inference_mode()`, with or without the call."""
+        if isinstance(expression, cst.Call):
+            expression = expression.func
+        return qualified_name(expression, self.aliases) in ("torch.no_grad", "torch.inference_mode")
 
     def _nested_function(self, node: cst.FunctionDef, env: Env) -> FunctionInfo:
         for function in self.functions:
@@ -368,7 +398,9 @@ class Interpreter:
             if small.value is not None:
                 self._bind(small.target, self._eval(small.value, env), env)
         elif isinstance(small, cst.AugAssign):
-            self._eval(small.value, env)
+            values = self._eval(small.value, env)
+            if isinstance(small.operator, cst.DivideAssign):
+                self._record_numeric("division", small, small.value, values, "/=")
             self._bind(small.target, (), env)
         elif isinstance(small, cst.Return):
             values = self._eval(small.value, env) if small.value is not None else ()
@@ -465,6 +497,9 @@ class Interpreter:
         if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
             return self._eval_comprehension(node, env)
         if isinstance(node, cst.Lambda):
+            return ()
+        if isinstance(node, cst.Comparison):
+            self._check_nan_comparison(node, env)
             return ()
         if isinstance(node, cst.NamedExpr):
             values = self._eval(node.value, env)
@@ -570,11 +605,42 @@ class Interpreter:
                 self._eval(element.value, env)
         return (DictValue(tuple(items)),)
 
+    def _check_nan_comparison(self, node: cst.Comparison, env: Env) -> None:
+        operands = [node.left, *(target.comparator for target in node.comparisons)]
+        compared = self._compared.setdefault(id(self._function.node) if self._function else 0, set())
+        for operand in operands:
+            self._eval(operand, env)
+            if isinstance(operand, cst.Name):
+                compared.add(operand.value)
+        for index, target in enumerate(node.comparisons):
+            if not isinstance(target.operator, (cst.Equal, cst.NotEqual, cst.Is, cst.IsNot)):
+                continue
+            for side in (operands[index], operands[index + 1]):
+                if numerics.nan_operand(side, qualified_name(side, self.aliases)):
+                    negated = isinstance(target.operator, (cst.NotEqual, cst.IsNot))
+                    self.nan_comparisons.append(NanComparison(node, side, negated))
+
+    def _record_numeric(self, kind: str, node: cst.CSTNode, operand: cst.BaseExpression, values: ValueSet,
+                        spelled: str) -> None:
+        function = self._function
+        site = NumericSite(kind, node, operand, outputs_of(values), spelled,
+                           function=function.name if function else "",
+                           in_module=bool(function and function.owner and function.owner.is_module),
+                           no_grad=self._no_grad_depth > 0)
+        self.numeric_sites.append(site)
+        self._site_scopes[id(site)] = id(function.node) if function else 0
+
     def _eval_binary(self, node: cst.BinaryOperation, env: Env) -> ValueSet:
         left = self._eval(node.left, env)
         right = self._eval(node.right, env)
-        if not isinstance(node.operator, (cst.Multiply, cst.Divide)):
-            return ()
+        if isinstance(node.operator, cst.Divide):
+            self._record_numeric("division", node, node.right, right, "/")
+        if isinstance(node.operator, cst.Power) and len(right) == 1 and isinstance(right[0], Constant) \
+                and right[0].value == 0.5:
+            self._record_numeric("sqrt", node, node.left, left, "** 0.5")
+        zero_tracking = numerics.arithmetic(node, left, right)
+        if zero_tracking or not isinstance(node.operator, (cst.Multiply, cst.Divide)):
+            return zero_tracking
         kept: list[ValueSet] = []
         for tensor_side, other_side, other_node in ((left, right, node.right), (right, left, node.left)):
             if outputs_of(tensor_side) and _keeps_sign(other_side, other_node):
@@ -650,9 +716,7 @@ class Interpreter:
                 found.append(self._tensor_method(receiver, node, method, args))
         if not found and not any(isinstance(r, (Instance, ModuleValue)) for r in receivers):
             # A method called on a tensor whose history is unknown still has a meaning.
-            op = api.ACTIVATION_METHODS.get(method)
-            if op is not None:
-                return (self._activation(op, node, (None, -1), _dim_arg(node, 0)),)
+            return self._tensor_method(None, node, method, args)
         return join(*found)
 
     def _instance_method(self, instance: Instance, node: cst.Call, method: str, args) -> ValueSet:
@@ -692,10 +756,23 @@ class Interpreter:
         if len(names) == 1 and isinstance(names[0], Constant) and isinstance(names[0].value, str):
             table[names[0].value] = args[1][1]
 
-    def _tensor_method(self, tensor: Output, node: cst.Call, method: str, args) -> ValueSet:
+    def _tensor_method(self, tensor: Optional[Output], node: cst.Call, method: str, args) -> ValueSet:
+        """`tensor.method(...)`; `tensor` is None when nothing is known of the receiver."""
         op = api.ACTIVATION_METHODS.get(method)
         if op is not None:
-            return (self._activation(op, node, (tensor.width, tensor.width_axis), _dim_arg(node, 0)),)
+            width = (tensor.width, tensor.width_axis) if tensor is not None else (None, -1)
+            return (self._activation(op, node, width, _dim_arg(node, 0)),)
+        receiver = node.func.value if isinstance(node.func, cst.Attribute) else node
+        known: ValueSet = (tensor,) if tensor is not None else ()
+        if method in numerics.LOG_METHODS:
+            self._record_numeric("log", node, receiver, known, f".{method}()")
+        elif method in numerics.SQRT_METHODS:
+            self._record_numeric("sqrt", node, receiver, known, f".{method}()")
+        zero_tracking = numerics.tensor_method(method, tensor, receiver, node, _arg(args, 0, "exponent"))
+        if zero_tracking is not None:
+            return (zero_tracking,)
+        if tensor is None:
+            return ()
         if method in api.PASS_THROUGH_METHODS:
             return (tensor,)
         if method in api.RESHAPING_METHODS:
@@ -711,7 +788,7 @@ class Interpreter:
     def _call_library(self, name: str, node: cst.Call, args) -> ValueSet:
         if name in api.LOSS_FUNCTIONS:
             self._record_loss(api.LOSS_FUNCTIONS[name], _spelled(node.func), node, args)
-            return ()
+            return numerics.loss_value(api.LOSS_FUNCTIONS[name], node)
         if name in api.NORMALIZER_FUNCTIONS:
             op, dim_position = api.NORMALIZER_FUNCTIONS[name]
             self.normalizers.append(NormalizerSite(op, node, _spelled(node.func), _has_arg(node, dim_position, "dim")))
@@ -724,10 +801,21 @@ class Interpreter:
             return tuple(output.reshaped() for output in outputs_of(_first_arg(args)))
         if name in api.JOINING_FUNCTIONS:
             return outputs_of(self._iterate(_first_arg(args)))
+        first = _first_arg(args)
+        if name in numerics.LOG_FUNCTIONS:
+            self._record_numeric("log", node, _first_arg_node(node), first, _spelled(node.func))
+        elif name in numerics.SQRT_FUNCTIONS:
+            self._record_numeric("sqrt", node, _first_arg_node(node), first, _spelled(node.func))
+        elif name in ("torch.div", "torch.true_divide") and len(node.args) > 1:
+            self._record_numeric("division", node, node.args[1].value, _arg(args, 1, "other"), _spelled(node.func))
+        zero_tracking = numerics.library_call(name, node, first, _arg(args, 1, "exponent"))
+        if zero_tracking is not None:
+            return (zero_tracking,)
         if name in ("torch.log", "torch.exp"):
             results = []
-            for tensor in outputs_of(_first_arg(args)):
-                results.append(self._tensor_method(tensor, node, name.split(".")[1], args))
+            for tensor in outputs_of(first):
+                if tensor.op in (SOFTMAX, LOG_SOFTMAX):
+                    results.append(self._tensor_method(tensor, node, name.split(".")[1], args))
             return join(*results)
         if _is_module_class(name):
             return (self._construct_module(name, node, args),)
@@ -768,7 +856,7 @@ class Interpreter:
         name = module.qualname
         if name in api.LOSS_MODULES:
             self._record_loss(api.LOSS_MODULES[name], module.short_name, node, args)
-            return ()
+            return numerics.loss_value(api.LOSS_MODULES[name], node)
         if name in api.ACTIVATION_MODULES:
             dim = _dim_arg(module.node, 0)
             return (self._activation(api.ACTIVATION_MODULES[name], module.node, _common_width(_first_arg(args)), dim),)
@@ -844,6 +932,10 @@ def _first_arg(args) -> ValueSet:
             return values
         return ()
     return ()
+
+
+def _first_arg_node(node: cst.Call) -> cst.BaseExpression:
+    return node.args[0].value if node.args else node
 
 
 def _has_arg(node: cst.Call, position: int, keyword: str) -> bool:

@@ -1,0 +1,188 @@
+"""Which values can be exactly zero: the arithmetic behind NaN from log, division and sqrt.
+
+The interpreter asks this module what an operator, a tensor method or a torch function
+makes of the values it knows. Anything not listed here (a clamp, `+ eps`, `softplus`,
+`torch.max(x, eps)`) yields an unknown value, and an unknown value is never reported:
+a guard therefore needs no special case, wherever in the function it was applied.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+import libcst as cst
+
+from nnlint.analysis.facts import (
+    GRID,
+    PROBABILITY_LIKE,
+    SIGMOID,
+    SOFTMAX,
+    SQUARE_SUM,
+    SQUARES,
+    ZERO_ABLE,
+    Output,
+)
+from nnlint.analysis.values import Constant, ValueSet, outputs_of
+
+PROBABILITIES = frozenset({SOFTMAX, SIGMOID, PROBABILITY_LIKE})
+_SQUARED = frozenset({SQUARES, SQUARE_SUM})
+
+# A function parameter named like this holds probabilities unless shown otherwise.
+PROBABILITY_NAME = re.compile(
+    r"^(p|probs?|probas?|probabilities|y_pred|y_prob|dist|distribution|.+_probs?|.+_probas?|.+_dist)$"
+)
+# `mask.sum()`, `(y == c).sum()`, `valid.sum()`: a count that is 0 for an empty selection.
+_COUNTED_NAME = re.compile(r"mask|valid|pos|neg|keep|select|hit", re.IGNORECASE)
+
+LOG_FUNCTIONS = frozenset({"torch.log", "torch.log2", "torch.log10", "numpy.log", "numpy.log2", "numpy.log10"})
+LOG_METHODS = frozenset({"log", "log2", "log10", "log_"})
+SQRT_FUNCTIONS = frozenset({"torch.sqrt", "torch.rsqrt", "numpy.sqrt"})
+SQRT_METHODS = frozenset({"sqrt", "rsqrt", "sqrt_"})
+ZERO_ABLE_FUNCTIONS = frozenset({"torch.norm", "torch.linalg.norm", "torch.linalg.vector_norm",
+                                 "torch.std", "torch.count_nonzero"})
+ZERO_ABLE_METHODS = frozenset({"norm", "std", "count_nonzero"})
+NAN_NAMES = frozenset({"numpy.nan", "numpy.NaN", "numpy.NAN", "math.nan", "torch.nan"})
+
+
+def _ops(values: ValueSet) -> set[str]:
+    return {output.op for output in outputs_of(values)}
+
+
+GRID_FUNCTIONS = frozenset({"torch.arange", "torch.linspace", "torch.logspace", "torch.meshgrid",
+                            "torch.cartesian_prod"})
+
+
+def arithmetic(node: cst.BinaryOperation, left: ValueSet, right: ValueSet) -> ValueSet:
+    """What `left <op> right` can be, for the zero-tracking ops only."""
+    operator = node.operator
+    left_ops, right_ops = _ops(left), _ops(right)
+    if GRID in left_ops and (GRID in right_ops or not right_ops):
+        # Arithmetic on index grids (relative positions, distances between pixels) stays a
+        # constant: no gradient flows through it, so a sqrt of it cannot go NaN.
+        return (Output(GRID, node),)
+    if GRID in right_ops and not left_ops:
+        return (Output(GRID, node),)
+    if isinstance(operator, cst.Subtract):
+        # 1 - p: zero when p reaches one.
+        if _is_one(left) and right_ops & PROBABILITIES:
+            return (Output(PROBABILITY_LIKE, node),)
+        if isinstance(node.left, cst.Call) and isinstance(node.right, cst.Call) \
+                and _method_name(node.left) in ("max", "amax") and _method_name(node.right) in ("min", "amin"):
+            return (Output(ZERO_ABLE, node),)  # x.max() - x.min(): 0 for a constant input
+        return ()
+    if isinstance(operator, cst.Power):
+        if len(right) == 1 and isinstance(right[0], Constant) and right[0].value == 2:
+            return (Output(SQUARES, node),)
+        return ()
+    if isinstance(operator, cst.Multiply):
+        if node.left.deep_equals(node.right) and not isinstance(node.left, (cst.Integer, cst.Float)):
+            return (Output(SQUARES, node),)
+        if left_ops & PROBABILITIES and right_ops & PROBABILITIES:
+            return (Output(PROBABILITY_LIKE, node),)  # p * q: zero when either is
+        return ()
+    if isinstance(operator, cst.Add):
+        if left_ops & PROBABILITIES and right_ops & PROBABILITIES:
+            return (Output(PROBABILITY_LIKE, node),)  # mixtures of distributions
+        if left_ops & _SQUARED and right_ops & _SQUARED:
+            return (Output(SQUARE_SUM, node),)  # dx ** 2 + dy ** 2
+        return ()
+    if isinstance(operator, cst.Divide):
+        if left_ops & PROBABILITIES:
+            return (Output(PROBABILITY_LIKE, node),)  # p.sum(0) / T is still 0 where p is
+        return ()
+    return ()
+
+
+def tensor_method(method: str, receiver: Optional[Output], receiver_node: cst.BaseExpression,
+                  node: cst.Call, args: ValueSet) -> Optional[Output]:
+    """What `receiver.method(...)` is for the zero-tracking ops, or None if nothing known.
+
+    `receiver` is None when nothing is known of the tensor, which is the usual case for
+    weights and function inputs; norms and standard deviations are zero-able whatever
+    they are taken of.
+    """
+    op = receiver.op if receiver is not None else None
+    if op == GRID:
+        return receiver if method not in ZERO_ABLE_METHODS else Output(ZERO_ABLE, node)
+    if method in ZERO_ABLE_METHODS:
+        return Output(ZERO_ABLE, node)
+    if method == "var":
+        return Output(SQUARE_SUM, node)
+    if method in ("square", "square_") or (method in ("pow", "pow_") and _is_two(args)):
+        return Output(SQUARES, node)
+    if method in ("sum", "mean", "nansum", "nanmean"):
+        if op in _SQUARED:
+            return Output(SQUARE_SUM, node)
+        if op in PROBABILITIES:
+            return Output(PROBABILITY_LIKE, node)
+        if method in ("sum", "nansum") and _is_count(receiver_node):
+            return Output(ZERO_ABLE, node)
+    return None
+
+
+def library_call(name: str, node: cst.Call, first: ValueSet, second: ValueSet) -> Optional[Output]:
+    """What a torch function returns, for the zero-tracking ops."""
+    if name in ZERO_ABLE_FUNCTIONS:
+        return Output(ZERO_ABLE, node)
+    if name in GRID_FUNCTIONS:
+        return Output(GRID, node)
+    if name == "torch.var":
+        return Output(SQUARE_SUM, node)
+    if name == "torch.square" or (name == "torch.pow" and _is_two(second)):
+        return Output(SQUARES, node)
+    if name in ("torch.sum", "torch.mean"):
+        ops = _ops(first)
+        if ops & _SQUARED:
+            return Output(SQUARE_SUM, node)
+        if ops & PROBABILITIES:
+            return Output(PROBABILITY_LIKE, node)
+    return None
+
+
+def loss_value(loss: str, node: cst.Call) -> ValueSet:
+    """MSE is a mean of squares: its square root (an RMSE loss) has an infinite gradient at 0."""
+    return (Output(SQUARE_SUM, node),) if loss == "MSELoss" else ()
+
+
+def parameter_value(param: cst.Param) -> ValueSet:
+    """An input nobody passes a known value to, named as probabilities (`probs`, `y_pred`)."""
+    if PROBABILITY_NAME.match(param.name.value):
+        return (Output(PROBABILITY_LIKE, param.name),)
+    return ()
+
+
+def nan_operand(node: cst.BaseExpression, qualified: Optional[str]) -> bool:
+    """`float('nan')`, `np.nan`, `math.nan`, `torch.nan`."""
+    if qualified in NAN_NAMES:
+        return True
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "float" \
+            and len(node.args) == 1 and isinstance(node.args[0].value, cst.SimpleString):
+        text = node.args[0].value.evaluated_value
+        return isinstance(text, str) and text.strip().lower() == "nan"
+    return False
+
+
+def _is_one(values: ValueSet) -> bool:
+    return len(values) == 1 and isinstance(values[0], Constant) and values[0].value == 1
+
+
+def _is_two(values: ValueSet) -> bool:
+    return len(values) == 1 and isinstance(values[0], Constant) and values[0].value == 2
+
+
+def _method_name(call: cst.Call) -> str:
+    return call.func.attr.value if isinstance(call.func, cst.Attribute) else ""
+
+
+def _is_count(receiver: cst.BaseExpression) -> bool:
+    """A receiver of `.sum()` that is a boolean selection: `(y == c)`, `mask`, `valid`."""
+    while isinstance(receiver, (cst.Call,)) and isinstance(receiver.func, cst.Attribute) \
+            and receiver.func.attr.value in ("float", "long", "int", "bool", "to", "type"):
+        receiver = receiver.func.value
+    if isinstance(receiver, cst.Comparison):
+        return True
+    leaf = receiver.attr.value if isinstance(receiver, cst.Attribute) else \
+        receiver.value if isinstance(receiver, cst.Name) else ""
+    return bool(_COUNTED_NAME.search(leaf))
+
