@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import AbstractSet, Any, Mapping, Optional, Sequence
 
@@ -138,8 +139,22 @@ def _run_rules(parsed: ParsedFile, path: str, lines: list[str], rules: Sequence[
     found: list[Diagnostic] = []
     for rule_class in rules:
         rule_class(options.get(rule_class.code)).check(facts, _Reporter(rule_class, path, lines, spans, found))
-    unique = {(d.code, d.start, d.end, d.message): d for d in found}
-    return sorted(_drop_superseded(list(unique.values())), key=Diagnostic.sort_key)
+    return sorted(_drop_superseded(_merge_same_span(found)), key=Diagnostic.sort_key)
+
+
+def _merge_same_span(found: list[Diagnostic]) -> list[Diagnostic]:
+    """One finding per code and span: a softmax feeding three loss calls is one mistake,
+    reported once with every loss as a related location."""
+    merged: dict[tuple[str, Position, Position], Diagnostic] = {}
+    for diagnostic in found:
+        key = (diagnostic.code, diagnostic.start, diagnostic.end)
+        first = merged.get(key)
+        if first is None:
+            merged[key] = diagnostic
+        else:
+            related = first.related + tuple(r for r in diagnostic.related if r not in first.related)
+            merged[key] = dataclasses.replace(first, related=related)
+    return list(merged.values())
 
 
 def lint_file(path: str, selected: AbstractSet[str], options: Optional[RuleOptions] = None) -> list[Diagnostic]:
