@@ -1,0 +1,152 @@
+from nnlint.analysis.facts import (
+    AFFINE,
+    PROBABILITY_LIKE,
+    RELU,
+    SIGMOID,
+    SOFTMAX,
+    SQUARE_SUM,
+    SQUARES,
+    TANH,
+    ZERO_ABLE,
+)
+from nnlint.rules.base import Rule
+
+_CAN_BE_ZERO = {
+    SOFTMAX: "a softmax output, which underflows to 0",
+    SIGMOID: "a sigmoid output, which reaches 0 and 1 in floating point",
+    PROBABILITY_LIKE: "a probability (or 1 - p, or a mixture of probabilities), which can be 0",
+    ZERO_ABLE: "a norm, standard deviation or count, which is 0 for an all-zero or empty input",
+    SQUARES: "a square, which is 0 where its input is",
+    SQUARE_SUM: "a variance or sum of squares, which is 0 for a constant input",
+    RELU: "a ReLU output, which is 0 for every negative input",
+    TANH: "a tanh output, which is negative for half its inputs",
+    AFFINE: "a raw layer output, which can be 0 or negative",
+}
+
+
+class UnguardedLog(Rule):
+    """
+    ## What it does
+    Finds `torch.log` / `log2` / `log10`, `x.log()` and `np.log` of a value that can be
+    0 or negative, with no guard: probabilities (softmax or sigmoid outputs, `1 - p`,
+    mixtures `a * p + (1 - a) * q`, sums of probabilities, and inputs named `probs`,
+    `y_pred`, `dist` that nothing clamps), norms and counts, variances, ReLU and raw layer
+    outputs. It follows values through assignments and into helper functions of the file.
+
+    A guard anywhere before the log silences it: `clamp`/`clamp_min`/`clip`, `+ eps` (any
+    positive constant or a name like `eps`), `torch.max(x, eps)`, `softplus`, `exp`,
+    `log1p`, or `log_softmax`/`logsigmoid` instead of a log of a probability.
+
+    ## Why is this bad?
+    `log(0)` is `-inf`, and `log` of a negative number is NaN. One such element makes the
+    loss infinite and, through the backward pass, turns every weight into NaN: the
+    seed's "logarithm of 0 / negative number — like dividing by 0". Softmax and sigmoid
+    outputs reach exactly 0 or 1 in float32 far sooner than one would think, and sooner
+    still in float16 under autocast.
+
+    ## Example
+    ```python
+    pos = y * torch.log(y_pred)
+    neg = (1 - y) * torch.log(1 - y_pred)
+    ```
+
+    ## Use instead
+    ```python
+    y_pred = y_pred.clamp(min=1e-7, max=1 - 1e-7)
+    pos = y * torch.log(y_pred)
+    neg = (1 - y) * torch.log(1 - y_pred)
+    # better: F.binary_cross_entropy_with_logits on the logits
+    ```
+
+    ## How dynamic mode confirms it
+    It feeds edge inputs (zeros, large values, constant rows) and reports the first
+    module whose output, or whose gradient, is not finite.
+
+    ## When to ignore it
+    When the value provably stays positive for a reason nnlint cannot see (e.g. it was
+    produced by `exp` in another module); suppress with `# noqa: NNL201`.
+    """
+
+    code = "NNL201"
+    name = "unguarded-log"
+    summary = "log of a value that can be 0 or negative (probabilities, counts, norms), with no eps or clamp."
+    fix_hint = "Clamp the argument (x.clamp(min=eps)) or add a small eps; use log_softmax/logsigmoid/log1p where they fit."
+    invalid = (
+        """\
+import torch
+
+def focal_bce(y_pred, y_true, gamma=2.0):
+    pos = y_true * torch.pow(1 - y_pred, gamma) * torch.log(y_pred)  # <--
+    neg = (1 - y_true) * torch.pow(y_pred, gamma) * torch.log(1 - y_pred)  # <--
+    return -(pos + neg).mean()
+""",
+        """\
+import torch
+import torch.nn.functional as F
+
+def aggregation_loss(logits, counts):
+    probs = F.softmax(logits, dim=2)
+    agg = probs.sum(0) / logits.size(0)
+    return -torch.sum(torch.log(agg) * counts)  # <--
+""",
+        """\
+import torch
+from torch import nn
+
+class PointerGenerator(nn.Module):
+    def __init__(self, hid, vocab):
+        super().__init__()
+        self.proj = nn.Linear(hid, vocab)
+        self.gate = nn.Linear(hid, 1)
+    def forward(self, h, copy_scores):
+        p_gen = torch.sigmoid(self.gate(h))
+        mixed = p_gen * torch.softmax(self.proj(h), -1) + (1 - p_gen) * torch.softmax(copy_scores, -1)
+        return torch.log(mixed)  # <--
+""",
+    )
+    valid = (
+        """\
+import torch
+import torch.nn.functional as F
+
+EPS = 1e-7
+
+def nll_from_probs(probs, target):
+    return F.nll_loss(torch.log(probs.clamp(min=EPS)), target)
+
+def weighted_bce(pred, target):
+    pred = torch.clamp(pred, min=EPS, max=1 - EPS)
+    return -(target * torch.log(pred) + (1 - target) * torch.log(1 - pred)).mean()
+
+def safe_entropy(p):
+    return -(p * torch.log(p + 1e-12)).sum(-1)
+""",
+        """\
+import torch
+import torch.nn as nn
+
+eps = 1e-8
+D = nn.Sequential(nn.Linear(784, 128), nn.LeakyReLU(0.2), nn.Linear(128, 1), nn.Sigmoid())
+
+def d_loss(x_real, x_fake):
+    return -torch.mean(torch.log(D(x_real) + eps) + torch.log(1 - D(x_fake) + eps))
+""",
+        """\
+import torch
+
+def log_scale(scale_logits, steps):
+    return torch.log(torch.exp(scale_logits)) + torch.log1p(steps)
+""",
+    )
+
+    def check(self, facts, report) -> None:
+        for site in facts.numeric_sites:
+            if site.kind != "log" or site.compared:
+                continue
+            reasons = [_CAN_BE_ZERO[value.op] for value in site.values if value.op in _CAN_BE_ZERO]
+            if reasons:
+                report(
+                    site.node,
+                    f"{site.spelled} of {reasons[0]}: -inf or NaN in the loss and in every gradient. "
+                    "Clamp it (x.clamp(min=eps)) or add a small eps.",
+                )

@@ -1,0 +1,116 @@
+from nnlint.analysis.facts import SQUARE_SUM, ZERO_ABLE
+from nnlint.rules.base import Rule
+
+
+class UnguardedDivision(Rule):
+    """
+    ## What it does
+    Finds a division by a quantity computed from the data that can be exactly 0, with no
+    eps or clamp: a norm (`x.norm()`, `torch.norm`, `torch.linalg.norm`), a standard
+    deviation or variance, a sum of squares, a count of a mask (`mask.sum()`,
+    `(y == c).sum()`), or a range `x.max() - x.min()` — followed through local variables
+    (`weight_norm = w.norm(dim=1)` ... `/ weight_norm`) and `/=`.
+
+    Division by constants, sizes and shapes, `math.sqrt(d)`, `len(...)`, and anything
+    already guarded (`+ eps`, `.clamp(min=...)`, `torch.clamp`, `max(n, 1)`) is fine, as is
+    `F.normalize`, which guards itself, and a denominator variable that the function
+    compares (`if norm > 1: x = x / norm`, `torch.where(n > 0, w / n, 1)`).
+
+    It looks where a NaN reaches the gradients: in `nn.Module` methods and in functions
+    named as a loss, distance, normalisation, mean or pooling. Optimizer internals and
+    metrics are left alone: they run without gradients, and their denominators (norms of
+    preconditioner matrices, counts of seen samples) are non-zero by construction far more
+    often than not.
+
+    ## Why is this bad?
+    An all-zero row, a constant feature or an empty mask makes the denominator 0 and the
+    result inf or NaN; the NaN spreads through the backward pass into every weight. It is
+    the seed's "dividing by 0: add a small number to the denominator".
+
+    ## Example
+    ```python
+    weight_norm = weight.norm(dim=1, keepdim=True)
+    return weight * (self.magnitude / weight_norm)
+    ```
+
+    ## Use instead
+    ```python
+    weight_norm = weight.norm(dim=1, keepdim=True).clamp(min=1e-8)
+    return weight * (self.magnitude / weight_norm)
+    ```
+
+    ## How dynamic mode confirms it
+    It feeds all-zero and constant inputs and reports the first module producing inf/NaN.
+
+    ## When to ignore it
+    When the denominator cannot be 0 by construction (e.g. a mask that always selects at
+    least one element); say so with `# noqa: NNL203`.
+    """
+
+    code = "NNL203"
+    name = "unguarded-division"
+    summary = "Division by a norm, std, variance or count that can be 0, with no eps or clamp."
+    fix_hint = "Add a small eps to the denominator or clamp it: x / n.clamp(min=eps)."
+    invalid = (
+        """\
+import torch
+from torch import nn
+
+class DoRALinear(nn.Module):
+    def __init__(self, base):
+        super().__init__()
+        self.base = base
+        self.magnitude = nn.Parameter(base.weight.detach().norm(dim=1, keepdim=True))
+    def decompose(self, weight):
+        weight_norm = weight.norm(dim=1, keepdim=True)
+        return weight * (self.magnitude / weight_norm)  # <--
+""",
+        """\
+import torch
+
+def masked_mean(loss, mask):
+    return (loss * mask).sum() / mask.sum()  # <--
+
+def standardize(x):
+    return (x - x.mean(0)) / x.std(0)  # <--
+""",
+    )
+    valid = (
+        """\
+import math
+import torch
+import torch.nn.functional as F
+
+def attention(q, k):
+    return q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))
+
+def masked_mean(loss, mask):
+    return (loss * mask).sum() / mask.sum().clamp(min=1)
+
+def standardize(x, eps=1e-6):
+    return (x - x.mean(0)) / (x.std(0) + eps)
+
+def unit(x):
+    return F.normalize(x, dim=-1) / 2
+
+def _balance(factors):
+    norms = torch.stack([q.norm() for q in factors])
+    return norms.prod() / norms
+
+def trust_ratio(w, g):
+    w_norm, g_norm = w.norm(), g.norm()
+    return torch.where(g_norm > 0, w_norm / g_norm, torch.ones_like(w_norm))
+""",
+    )
+
+    def check(self, facts, report) -> None:
+        for site in facts.numeric_sites:
+            if site.kind != "division" or site.compared or not site.in_training_code:
+                continue
+            if any(value.op in (ZERO_ABLE, SQUARE_SUM) for value in site.values):
+                report(
+                    site.operand,
+                    "division by a norm, std, variance or count that is 0 for an all-zero, constant or "
+                    "empty input: inf/NaN that spreads into every gradient. Add a small eps or clamp "
+                    "the denominator.",
+                )

@@ -1,0 +1,95 @@
+from nnlint.analysis.facts import SQUARE_SUM, SQUARES
+from nnlint.rules.base import Rule
+
+
+class UnguardedSqrt(Rule):
+    """
+    ## What it does
+    Finds `torch.sqrt`, `x.sqrt()`, `x ** 0.5` (and `rsqrt`) of a sum of squares, a mean
+    of squares, a variance, a square, or an MSE loss (an "RMSE" loss), with no eps inside,
+    where gradients flow: in an `nn.Module`'s methods, or in a function named as a loss,
+    criterion, penalty, distance or normalisation. A square root in box or image
+    utilities, metrics, optimizer internals or under `torch.no_grad()` takes no gradient
+    and is left alone, as is one whose operand the function compares first (`if s > 0`).
+
+    ## Why is this bad?
+    The derivative of `sqrt(s)` is `1 / (2 * sqrt(s))`: infinite at `s = 0`. A zero vector,
+    a constant input or a perfectly fitted batch gives `0 * inf = NaN` in the backward
+    pass, and the NaN reaches every weight. The forward value looks fine, which makes the
+    bug hard to find: the seed's "dividing by 0", one derivative later.
+
+    ## Example
+    ```python
+    dist = torch.sqrt(((a - b) ** 2).sum(-1))
+    rmse = torch.sqrt(F.mse_loss(pred, y))
+    ```
+
+    ## Use instead
+    ```python
+    dist = torch.sqrt(((a - b) ** 2).sum(-1) + 1e-8)
+    rmse = torch.sqrt(F.mse_loss(pred, y) + 1e-8)
+    ```
+
+    ## How dynamic mode confirms it
+    It runs a backward pass with identical inputs and checks the gradients for NaN.
+
+    ## When to ignore it
+    In code that never takes gradients through the value (metrics under `torch.no_grad()`).
+    """
+
+    code = "NNL204"
+    name = "unguarded-sqrt"
+    summary = "sqrt of a sum of squares or a variance with no eps: infinite gradient at 0."
+    fix_hint = "Add a small eps inside the square root: torch.sqrt(s + 1e-8)."
+    invalid = (
+        """\
+import torch
+import torch.nn.functional as F
+
+def pairwise_distance(a, b):
+    return torch.sqrt(((a - b) ** 2).sum(-1))  # <--
+
+def rmse_loss(pred, y):
+    return torch.sqrt(F.mse_loss(pred, y))  # <--
+
+class Scale(torch.nn.Module):
+    def forward(self, x):
+        return x / x.var(dim=-1, keepdim=True).sqrt()  # <--
+""",
+    )
+    valid = (
+        """\
+import torch
+import torch.nn.functional as F
+
+def pairwise_distance(a, b, eps=1e-8):
+    return torch.sqrt(((a - b) ** 2).sum(-1) + eps)
+
+def rmse(pred, y):
+    return torch.sqrt(F.mse_loss(pred, y) + 1e-8)
+
+def layer_norm(x, eps=1e-5):
+    return (x - x.mean(-1, keepdim=True)) / (x.var(-1, keepdim=True) + eps).sqrt()
+
+def box_widths(boxes):
+    x1, y1, x2, y2 = boxes.unbind(-1)
+    return ((x2 - x1) ** 2 + (y2 - y1) ** 2).sqrt()
+
+def contrastive_loss(a, b):
+    d2 = ((a - b) ** 2).sum(-1)
+    return torch.where(d2 > 0, torch.sqrt(d2), torch.zeros_like(d2))
+""",
+    )
+
+    def check(self, facts, report) -> None:
+        for site in facts.numeric_sites:
+            if site.kind != "sqrt" or site.compared:
+                continue
+            if not site.in_training_code or site.no_grad:
+                continue
+            if any(value.op in (SQUARES, SQUARE_SUM) for value in site.values):
+                report(
+                    site.node,
+                    f"{site.spelled} of a sum of squares or variance with no eps: its gradient is infinite "
+                    "at 0, so a zero or constant input gives NaN gradients. Add a small eps inside.",
+                )

@@ -1,0 +1,157 @@
+"""What the analysis follows from an activation to a loss, seen through the findings a user gets."""
+
+from __future__ import annotations
+
+import textwrap
+
+from nnlint.lint import lint_source
+from nnlint.rules import all_rules
+
+ALL_CODES = frozenset(rule.code for rule in all_rules())
+
+
+def findings(source: str, codes=ALL_CODES):
+    return lint_source(textwrap.dedent(source).encode(), "model.py", set(codes))
+
+
+def codes_and_lines(source: str, codes=ALL_CODES):
+    return sorted((d.code, d.start.line) for d in findings(source, codes))
+
+
+def test_one_softmax_feeding_several_losses_is_one_finding_with_each_loss_related():
+    result = findings(
+        """
+        import torch.nn as nn
+        aux = nn.Sequential(nn.Linear(64, 10), nn.Softmax(dim=1))
+        ce = nn.CrossEntropyLoss()
+
+        def d_step(h_real, h_fake, y):
+            return ce(aux(h_real), y) + ce(aux(h_fake), y)
+
+        def g_step(h_fake, y):
+            return ce(aux(h_fake), y)
+        """
+    )
+    assert [(d.code, d.start.line) for d in result] == [("NNL101", 3)]
+    assert sorted(location.start.line for location in result[0].related) == [7, 7, 10]
+
+
+def test_softmax_returned_only_in_eval_mode_or_on_request_does_not_reach_the_training_loss():
+    source = """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(10, 3)
+            def forward(self, x, return_probs=False):
+                logits = self.fc(x)
+                if return_probs:
+                    return F.softmax(logits, dim=1)
+                if not self.training:
+                    return logits.softmax(-1)
+                return logits
+
+        def train(loader):
+            model, criterion = Net(), nn.CrossEntropyLoss()
+            for x, y in loader:
+                criterion(model(x), y).backward()
+                confidence = model(x, return_probs=True).max(1)
+        """
+    assert codes_and_lines(source, {"NNL101"}) == []
+    # ...but the same flag at the loss call is the bug.
+    buggy = source.replace("criterion(model(x), y)", "criterion(model(x, return_probs=True), y)")
+    assert codes_and_lines(buggy, {"NNL101"}) == [("NNL101", 13)]
+
+
+def test_a_loss_and_a_model_passed_into_the_training_function_are_followed():
+    source = """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        def train_model(model, loader, criterion, optimizer):
+            for inputs, labels in loader:
+                outputs = F.softmax(model(inputs), dim=1)
+                loss = criterion(outputs, labels)
+                loss.backward()
+
+        def run(model, loader):
+            criterion = nn.CrossEntropyLoss()
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            return train_model(model, loader, criterion, opt)
+        """
+    assert codes_and_lines(source, {"NNL101"}) == [("NNL101", 8)]
+
+
+def test_functional_imported_under_the_name_nn_is_still_functional():
+    source = """
+        import torch
+        import torch.nn.functional as nn
+
+        def step(head, x, y):
+            return nn.cross_entropy(nn.softmax(head(x), dim=1), y)
+        """
+    assert codes_and_lines(source, {"NNL101"}) == [("NNL101", 6)]
+
+
+def test_an_unknown_layer_in_a_sequential_does_not_hide_the_softmax_after_it():
+    source = """
+        import torch.nn as nn
+        from mylib import FancyBlock
+        model = nn.Sequential(nn.Linear(10, 32), FancyBlock(32), nn.BatchNorm1d(32), nn.Linear(32, 5), nn.Softmax(dim=1))
+        loss_fn = nn.CrossEntropyLoss()
+
+        def step(x, y):
+            return loss_fn(model(x), y)
+        """
+    assert codes_and_lines(source, {"NNL101"}) == [("NNL101", 4)]
+
+
+def test_softmax_over_the_positions_of_a_one_channel_map_is_not_a_one_unit_softmax():
+    source = """
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class GlobalContext(nn.Module):
+            def __init__(self, channels):
+                super().__init__()
+                self.conv_attn = nn.Conv2d(channels, 1, kernel_size=1)
+            def forward(self, x):
+                B, C, H, W = x.shape
+                attn = self.conv_attn(x).reshape(B, 1, H * W)
+                return F.softmax(attn, dim=-1)
+        """
+    assert codes_and_lines(source, {"NNL106"}) == []
+
+
+def test_a_guard_anywhere_before_the_log_is_seen():
+    source = """
+        import torch
+
+        def bce(probs, y, eps=1e-7):
+            probs = probs.clamp(eps, 1 - eps)
+            return -(y * torch.log(probs) + (1 - y) * torch.log(1 - probs)).mean()
+
+        def entropy(probs):
+            return -(probs * torch.log(probs)).sum(-1)
+        """
+    assert codes_and_lines(source, {"NNL201"}) == [("NNL201", 9)]
+
+
+def test_deeply_nested_code_does_not_crash_the_analysis():
+    depth = 400
+    source = "import torch\nx = " + "torch.relu(" * depth + "y" + ")" * depth + "\n"
+    lint_source(source.encode(), "deep.py", set(ALL_CODES))  # must not raise
+
+
+def test_expressions_nested_beyond_what_python_compiles_are_a_syntax_error_not_a_crash():
+    for source in (
+        "import torch\nx = " + "(" * 3000 + "y" + ")" * 3000 + "\n",
+        "import torch\nx = " + " + ".join(["a"] * 10000) + "\n",
+        "import torch\nx = a" + ".b" * 10000 + "\n",
+    ):
+        result = lint_source(source.encode(), "deep.py", {"NNL001"})
+        assert [d.code for d in result] == ["NNL001"]
