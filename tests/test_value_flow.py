@@ -155,3 +155,45 @@ def test_expressions_nested_beyond_what_python_compiles_are_a_syntax_error_not_a
     ):
         result = lint_source(source.encode(), "deep.py", {"NNL001"})
         assert [d.code for d in result] == ["NNL001"]
+
+
+def test_layers_applied_in_a_loop_count_in_order_so_only_the_last_one_reaches_the_loss():
+    source = """
+        import torch.nn as nn
+
+        class MLP(nn.Module):
+            def __init__(self, last):
+                super().__init__()
+                self.layers = nn.ModuleList([nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3), last])
+            def forward(self, x):
+                for layer in self.layers:
+                    x = layer(x)
+                return x
+
+        def train(loader):
+            model, loss_fn = MLP(nn.Identity()), nn.CrossEntropyLoss()
+            for x, y in loader:
+                loss_fn(model(x), y).backward()
+        """
+    assert codes_and_lines(source) == []
+    buggy = source.replace("MLP(nn.Identity())", "MLP(nn.Softmax(dim=1))")
+    assert codes_and_lines(buggy) == [("NNL101", 14)]
+
+
+def test_a_loss_kept_as_a_class_attribute_is_found():
+    source = """
+        import torch
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            criterion = nn.CrossEntropyLoss()
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 4)
+            def forward(self, x):
+                return torch.softmax(self.fc(x), dim=1)
+            def training_step(self, batch):
+                x, y = batch
+                return self.criterion(self(x), y)
+        """
+    assert codes_and_lines(source, {"NNL101"}) == [("NNL101", 11)]

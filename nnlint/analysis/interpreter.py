@@ -317,12 +317,25 @@ class Interpreter:
                 self._exec_branches([statement.body.body, _else_body(statement.orelse)], env, keep_entry=False)
             else:
                 self._exec_block(statement.body.body if truth else _else_body(statement.orelse), env)
-        elif isinstance(statement, (cst.For, cst.While)):
-            body_env = dict(env)
-            if isinstance(statement, cst.For):
-                self._bind(statement.target, self._iterate(self._eval(statement.iter, env)), body_env)
+        elif isinstance(statement, cst.For):
+            iterated = self._eval(statement.iter, env)
+            layers = _known_layers(iterated)
+            if layers is not None:
+                # `for layer in self.layers: x = layer(x)` applies the layers in order:
+                # unrolled, what comes out is the last layer's output, not any layer's.
+                for layer in layers:
+                    self._bind(statement.target, layer, env)
+                    self._exec_block(statement.body.body, env)
             else:
-                self._eval(statement.test, env)
+                body_env = dict(env)
+                self._bind(statement.target, self._iterate(iterated), body_env)
+                self._exec_block(statement.body.body, body_env)
+                _merge_into(env, [env, body_env])
+            if statement.orelse is not None:
+                self._exec_block(statement.orelse.body.body, env)
+        elif isinstance(statement, cst.While):
+            self._eval(statement.test, env)
+            body_env = dict(env)
             self._exec_block(statement.body.body, body_env)
             _merge_into(env, [env, body_env])
             if statement.orelse is not None:
@@ -353,6 +366,7 @@ class Interpreter:
             cls = self.classes.get(statement.name.value)
             if cls is None or cls.node is not statement:
                 cls = self._register_class(statement)
+            self._exec_class_body(cls)
             env[statement.name.value] = (ClassRef(cls),)
         elif isinstance(statement, cst.Match):
             self._eval(statement.subject, env)
@@ -363,6 +377,17 @@ class Interpreter:
                     self._eval(child, env)
                 elif isinstance(child, (cst.BaseSuite, cst.BaseCompoundStatement, cst.SimpleStatementLine)):
                     self._exec(child, env)
+
+    def _exec_class_body(self, cls: ClassInfo) -> None:
+        """Class attributes (`criterion = nn.CrossEntropyLoss()` in the class body) are
+        attributes of every instance."""
+        class_env: Env = {}
+        for statement in cls.node.body.body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                self._exec(statement, class_env)
+        for name, values in class_env.items():
+            if values and name not in cls.attributes:
+                cls.attributes[name] = values
 
     def _disables_grad(self, expression: cst.BaseExpression) -> bool:
         """`torch.no_grad()`, `torch.inference_mode()`, with or without the call."""
@@ -975,6 +1000,25 @@ def _keeps_sign(values: ValueSet, node: cst.BaseExpression) -> bool:
         return isinstance(number, (int, float)) and not isinstance(number, bool) and number > 0
     leaf = node.attr.value if isinstance(node, cst.Attribute) else node.value if isinstance(node, cst.Name) else ""
     return bool(_MASK_NAME.search(leaf))
+
+
+_MAX_UNROLLED = 32
+
+
+def _known_layers(values: ValueSet) -> Optional[list[ValueSet]]:
+    """The items of a single known, short container of layers, in order, or None."""
+    if len(values) != 1:
+        return None
+    value = values[0]
+    if isinstance(value, ModuleValue) and value.qualname in api.CONTAINER_MODULES:
+        items = value.layers
+    elif isinstance(value, SequenceValue) and not value.homogeneous:
+        items = list(value.items)
+    else:
+        return None
+    if not items or len(items) > _MAX_UNROLLED or not all(items):
+        return None
+    return items
 
 
 def _sequence_items(values: ValueSet) -> list[ValueSet]:
