@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 if TYPE_CHECKING:
     from nnlint.analysis.architecture import ArchitectureFacts
+    from nnlint.analysis.training import TrainingFacts
 
 # What the last range-determining operation on a tensor was.
 SOFTMAX = "softmax"
@@ -164,6 +165,8 @@ class FileFacts:
     nan_comparisons: list[NanComparison] = field(default_factory=list)
     # Parameter creation and initialization (nnlint.analysis.initialization).
     initialization: Optional["InitializationFacts"] = None
+    # Optimizers, schedulers and training loops (nnlint.analysis.training).
+    training: Optional["TrainingFacts"] = None
 
     def loss_inputs(self, *losses: str) -> Iterator[tuple[LossCall, Output]]:
         """Each (loss call, final operation reaching its input) for the named losses."""
