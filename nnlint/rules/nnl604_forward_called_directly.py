@@ -1,0 +1,112 @@
+import re
+
+from nnlint.rules.base import Rule
+
+# Remote-module proxies (torch.distributed.rpc) expose `forward` as their calling API.
+_REMOTE = re.compile(r"remote|rref|rpc", re.IGNORECASE)
+
+
+class ForwardCalledDirectly(Rule):
+    """
+    ## What it does
+    Finds `model.forward(x)`, `self.net.forward(x)` or `criterion.forward(out, y)`: a
+    module's `forward` called directly instead of calling the module (`model(x)`).
+    Calling a parent class's forward — `super().forward(x)`, `nn.Linear.forward(self, x)`
+    — and a module calling its own `self.forward(...)` from another of its methods are not
+    reported.
+
+    ## Why is this bad?
+    `nn.Module.__call__` does more than `forward`: it runs forward pre-hooks and hooks
+    (weight norm, spectral norm, pruning masks, quantization observers, activation
+    checkpointing and profiling tools are hooks), backward hooks, and the
+    `torch.compile`/`DistributedDataParallel` wrappers' logic. Calling `forward` directly
+    skips all of them silently: a spectral-normalized discriminator trains without its
+    normalization, a pruned model uses its unpruned weights, a DDP model stops
+    synchronizing gradients. Results quietly differ from what the code says.
+
+    ## Example
+    ```python
+    fx = model.forward(x_val)
+    output = loss.forward(fx, y_val)
+    ```
+
+    ## Use instead
+    ```python
+    fx = model(x_val)
+    output = loss(fx, y_val)
+    ```
+
+    ## How dynamic mode confirms it
+    It lists the hooks registered on the called module and its submodules after
+    construction: a finding with no hooks is harmless today and marked unconfirmed.
+
+    ## When to ignore it
+    When hooks must be bypassed on purpose (inside a hook, or a wrapper that calls the
+    wrapped module's `forward` to avoid running its hooks twice), and for objects whose
+    `forward` is not an `nn.Module`'s (RPC remote modules, custom autograd functions
+    called through `Function.apply`).
+    """
+
+    code = "NNL604"
+    name = "forward-called-directly"
+    summary = "module.forward(x) called directly instead of module(x): hooks are skipped."
+    fix_hint = "Call the module itself: model(x) instead of model.forward(x)."
+    invalid = (
+        """\
+import torch
+
+def train(model, loss, optimizer, x_val, y_val):
+    optimizer.zero_grad()
+    fx = model.forward(x_val)  # <--
+    output = loss.forward(fx, y_val)  # <--
+    output.backward()
+    optimizer.step()
+""",
+        """\
+import torch.nn as nn
+
+class Wrapper(nn.Module):
+    def __init__(self, net):
+        super().__init__()
+        self.net = nn.utils.spectral_norm(net)
+
+    def forward(self, x):
+        return self.net.forward(x)  # <--
+""",
+    )
+    valid = (
+        """\
+import torch.nn as nn
+
+class Bottle(nn.Linear):
+    def forward(self, x):
+        size = x.size()
+        out = super().forward(x.view(size[0] * size[1], -1))
+        return nn.Linear.forward(self, out).view(size[0], size[1], -1)
+
+    def loss(self, x, y):
+        return nn.functional.mse_loss(self.forward(x), y)  # the module's own forward
+""",
+        """\
+import torch
+
+def predict(model, x):
+    with torch.no_grad():
+        return model(x)
+""",
+    )
+
+    def check(self, facts, report) -> None:
+        training = facts.training
+        if training is None:
+            return
+        for call in training.forward_calls:
+            if call.class_qualified or not call.receiver or call.receiver == "self":
+                continue
+            if _REMOTE.search(call.receiver):
+                continue
+            report(
+                call.node,
+                f"{call.receiver}.forward(...) calls forward directly and skips the module's hooks (spectral/weight "
+                f"norm, pruning, DDP, profiling); call {call.receiver}(...) instead.",
+            )
