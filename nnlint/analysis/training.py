@@ -47,7 +47,7 @@ _SCHEDULER_PREFIX = "torch.optim.lr_scheduler."
 # Names that say "this is an optimizer" for a receiver we cannot resolve.
 _OPTIMIZER_NAME = re.compile(r"optim|^opt(?!ion)|_opt(?!ion)|opt_|solver", re.IGNORECASE)
 _SCHEDULER_NAME = re.compile(r"sched|^lr_|_lr$|warmup", re.IGNORECASE)
-_UPDATE_CALL = re.compile(r"optimi[sz]e|optimizer_step|update|train_step|training_step|step_", re.IGNORECASE)
+_UPDATE_CALL = re.compile(r"optim|update|step", re.IGNORECASE)
 _LOSS_NAME = re.compile(r"loss", re.IGNORECASE)
 _LOSS_CALLEE = re.compile(r"loss|criterion|cross_entropy|nll|mse|bce", re.IGNORECASE)
 

@@ -160,7 +160,7 @@ def train(model, loader, epochs):
                 construction = constructions[0]
                 report(
                     event.node,
-                    f"{event.receiver} is a {construction.cls}, which counts step() calls as epochs, but it is "
+                    f"{event.receiver} ({construction.cls}) counts step() calls as epochs, but it is "
                     f"stepped in the batch loop at {report.where(loop_node)} next to {optimizer_step.receiver}.step(): "
                     "the learning rate decays every iteration and soon reaches ~0. Step it once per epoch, "
                     "outside the batch loop.",
