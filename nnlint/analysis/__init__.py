@@ -16,11 +16,13 @@ from nnlint.analysis.architecture import build_architecture_facts
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.initialization import build_initialization_facts
 from nnlint.analysis.interpreter import Interpreter
+from nnlint.analysis.paths import build_path_facts
 from nnlint.analysis.training import build_training_facts
 
 FactBuilder = Callable[[FileFacts], None]
 
 _BUILDERS: list[FactBuilder] = [
+    build_path_facts,
     build_architecture_facts,
     build_initialization_facts,
     build_training_facts,

@@ -14,6 +14,7 @@ import libcst as cst
 
 if TYPE_CHECKING:
     from nnlint.analysis.initialization import InitializationFacts
+    from nnlint.analysis.paths import PathFacts
 
 if TYPE_CHECKING:
     from nnlint.analysis.architecture import ArchitectureFacts
@@ -167,6 +168,8 @@ class FileFacts:
     initialization: Optional["InitializationFacts"] = None
     # Optimizers, schedulers and training loops (nnlint.analysis.training).
     training: Optional["TrainingFacts"] = None
+    # Training/evaluation paths, preprocessing and input dtypes (nnlint.analysis.paths).
+    paths: Optional["PathFacts"] = None
 
     def loss_inputs(self, *losses: str) -> Iterator[tuple[LossCall, Output]]:
         """Each (loss call, final operation reaching its input) for the named losses."""
