@@ -1,0 +1,213 @@
+from nnlint.analysis.paths import EVAL, EVAL_SWITCH, MODEL_CALL, SWITCH, TRAIN, TRAIN_SWITCH, same_model
+from nnlint.rules.base import Rule
+
+_MAX_CALLER_DEPTH = 3
+
+
+class EvalModeMissing(Rule):
+    """
+    ## What it does
+    Finds an evaluation or inference path that runs a model with dropout or batch-norm
+    layers without switching it to evaluation mode first: a function named `evaluate`,
+    `test`, `validate`, `predict`, `infer`..., a function decorated with
+    `@torch.no_grad()`, a `with torch.no_grad():` / `torch.inference_mode()` block outside
+    the training code, or the `__main__` block of an inference script. `model.eval()` (or
+    `model.train(False)`) counts when it comes earlier in the same function or in a function
+    that calls it. The finding sits on the model call.
+
+    ## Why is this bad?
+    In training mode dropout zeroes random activations and batch-norm normalizes with the
+    statistics of the current batch (and keeps updating its running averages with test
+    data). Predictions become noisy, depend on what else is in the batch, and accuracy on
+    the test set is much lower than it should be: the seed's "make sure you use the same
+    preprocessing for training and testing" applies to the model's own layers as well.
+    `torch.no_grad()` turns off gradients only; it does not change the mode.
+
+    ## Example
+    ```python
+    model = torchvision.models.vgg16_bn(num_classes=10)
+
+    def test(loader):
+        with torch.no_grad():
+            for x, y in loader:
+                preds = model(x)
+    ```
+
+    ## Use instead
+    ```python
+    def test(loader):
+        model.eval()
+        with torch.no_grad():
+            for x, y in loader:
+                preds = model(x)
+    ```
+
+    ## How dynamic mode confirms it
+    It runs the evaluation path twice on the same dummy batch and checks whether the outputs
+    differ (dropout) or whether batch-norm running statistics changed.
+
+    ## When to ignore it
+    Monte-Carlo dropout, where dropout is kept on deliberately to sample predictions: nnlint
+    already stays silent when the path calls `model.train()` (or `.train()` on the dropout
+    modules) before the model. Models without dropout and batch-norm layers behave the same
+    in both modes and are not reported when their layers are known. Lightning's
+    `validation_step` / `test_step` / `predict_step` run in eval mode already and are not
+    checked.
+    """
+
+    code = "NNL502"
+    name = "eval-mode-missing"
+    summary = "A model with dropout or batch-norm is evaluated without `model.eval()`."
+    fix_hint = "Call `model.eval()` before evaluating (and `model.train()` before training again)."
+    invalid = (
+        """\
+import torch
+import torchvision
+
+model = torchvision.models.resnet18(num_classes=10)
+
+def test(loader):
+    correct = 0
+    with torch.no_grad():
+        for x, y in loader:
+            correct += (model(x).argmax(1) == y).sum().item()  # <--
+    return correct
+""",
+        """\
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(20, 64)
+        self.drop = nn.Dropout(0.5)
+        self.fc2 = nn.Linear(64, 2)
+
+    def forward(self, x):
+        return self.fc2(self.drop(torch.relu(self.fc1(x))))
+
+net = Net()
+
+@torch.no_grad()
+def predict(x):
+    return net(x).argmax(1)  # <--
+""",
+    )
+    valid = (
+        """\
+import torch
+import torchvision
+
+model = torchvision.models.resnet18(num_classes=10)
+
+def evaluate(loader):
+    model.eval()
+    with torch.no_grad():
+        return [model(x).argmax(1) for x, _ in loader]
+""",
+        """\
+import torch
+import torchvision
+
+model = torchvision.models.resnet18(num_classes=10)
+
+@torch.no_grad()
+def run_validation(loader):
+    return sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
+
+def main(loader):
+    model.eval()
+    print(run_validation(loader))
+""",
+        """\
+import torch
+import torch.nn as nn
+
+# Monte-Carlo dropout: dropout kept on deliberately to sample predictions.
+model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.2), nn.Linear(32, 1))
+
+@torch.no_grad()
+def predict_with_uncertainty(x, samples=30):
+    model.train()
+    preds = torch.stack([model(x) for _ in range(samples)])
+    return preds.mean(0), preds.std(0)
+""",
+        """\
+import torch
+import torch.nn as nn
+
+# No dropout, no batch-norm: both modes compute the same thing.
+model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 1))
+
+@torch.no_grad()
+def predict(x):
+    return model(x)
+""",
+        """\
+import torch
+import torch.nn.functional as F
+
+def train_step(student, teacher, opt, x, y):
+    with torch.no_grad():
+        t_logits = teacher(x)
+    loss = F.kl_div(F.log_softmax(student(x), 1), F.softmax(t_logits, 1), reduction="batchmean")
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+""",
+    )
+
+    def check(self, facts, report) -> None:
+        paths = facts.paths
+        if paths is None:
+            return
+        file_evals = any(e.kind in (EVAL_SWITCH, SWITCH) for s in paths.scopes for e in s.events)
+        file_trains = any(e.kind == TRAIN_SWITCH for s in paths.scopes for e in s.events)
+        for scope in paths.scopes:
+            if scope.role == TRAIN:
+                continue
+            eval_scope = scope.role == EVAL
+            seen: set[str] = set()
+            for index, event in enumerate(scope.events):
+                if event.kind != MODEL_CALL or not (eval_scope or event.no_grad):
+                    continue
+                model = event.target
+                if any(same_model(model, other) for other in seen):
+                    continue
+                if model in scope.constructed and not scope.loads_weights:
+                    continue  # a fresh, untrained model (a smoke test of its shapes)
+                earlier = scope.events[:index]
+                if any(e.kind in (EVAL_SWITCH, SWITCH, TRAIN_SWITCH) and _covers(e.target, model) for e in earlier):
+                    continue  # evaluation mode set, or training mode set deliberately (MC dropout)
+                if self._covered_by_callers(paths, scope, 0):
+                    continue
+                known = paths.has_mode_layers.get(model) if model in paths.models else None
+                if known is False:
+                    continue
+                if known is None and (file_evals or not file_trains):
+                    continue
+                seen.add(model)
+                layers = "dropout/batch-norm layers" if known else "layers that may include dropout or batch-norm"
+                where = "under torch.no_grad()" if event.no_grad and not eval_scope else f"in {scope.name}()"
+                report(
+                    event.node,
+                    f"`{model}` has {layers} but is run {where} without `{model}.eval()`: dropout stays on and "
+                    "batch-norm uses batch statistics, so evaluation results are wrong. Call `.eval()` first.",
+                )
+
+    def _covered_by_callers(self, paths, scope, depth) -> bool:
+        if depth >= _MAX_CALLER_DEPTH or scope.name.startswith("<"):
+            return False
+        for caller, index in paths.callers(scope.name):
+            if caller is scope:
+                continue
+            if any(e.kind in (EVAL_SWITCH, SWITCH) for e in caller.events[:index]):
+                return True
+            if self._covered_by_callers(paths, caller, depth + 1):
+                return True
+        return False
+
+
+def _covers(switched: str, model: str) -> bool:
+    return same_model(switched, model) or switched == "self"

@@ -1,0 +1,260 @@
+from typing import Optional
+
+import libcst as cst
+
+from nnlint.analysis.paths import (
+    EVAL_SWITCH,
+    LOCAL_CALL,
+    MODEL_CALL,
+    STEP,
+    SWITCH,
+    TRAIN_SWITCH,
+    dotted,
+    same_model,
+)
+from nnlint.rules.base import Rule
+
+_MAX_INLINE_DEPTH = 2
+
+
+class TrainModeNotRestored(Rule):
+    """
+    ## What it does
+    Finds `model.eval()` inside a training loop (typically a validation pass every epoch or
+    every N steps, written inline or in a helper such as `validate(model)`) with no
+    `model.train()` before the loop's next `backward()` / `optimizer.step()`. The loop is
+    read as a cycle: after the `eval()`, the next iteration must reach `model.train()`
+    before it reaches the next optimization step.
+
+    ## Why is this bad?
+    From the second epoch on, the model trains in evaluation mode: dropout is off and
+    batch-norm uses (and never updates) its running statistics. Training silently becomes
+    a different, usually worse, algorithm — the seed's "make sure you use the same
+    preprocessing for training and testing" turned around: the model must be in the same
+    mode every time it trains.
+
+    ## Example
+    ```python
+    for epoch in range(epochs):
+        for x, y in train_loader:
+            loss = criterion(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        validate(model, val_loader)
+    ```
+
+    ## Use instead
+    ```python
+    for epoch in range(epochs):
+        model.train()
+        for x, y in train_loader:
+            ...
+        model.eval()
+        validate(model, val_loader)
+    ```
+
+    ## How dynamic mode confirms it
+    It records `model.training` at every `optimizer.step()` of a short run and reports a
+    step taken in evaluation mode.
+
+    ## When to ignore it
+    When the model deliberately trains in evaluation mode (fine-tuning with frozen
+    batch-norm statistics); say so with `model.train(False)`-style code near the loop or
+    a `# noqa: NNL503` comment.
+    """
+
+    code = "NNL503"
+    name = "train-mode-not-restored"
+    summary = "`model.eval()` inside the training loop is never undone before the next optimizer step."
+    fix_hint = "Call `model.train()` at the start of every epoch (or right after validation)."
+    invalid = (
+        """\
+import torch
+
+def fit(model, train_loader, val_loader, optimizer, criterion, epochs=10):
+    for epoch in range(epochs):
+        for x, y in train_loader:
+            loss = criterion(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        model.eval()  # <--
+        with torch.no_grad():
+            val = sum(criterion(model(x), y).item() for x, y in val_loader)
+        print(epoch, val)
+""",
+        """\
+import torch
+
+def validate(model, loader):
+    model.eval()
+    with torch.no_grad():
+        return sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
+
+def train(model, loader, val_loader, optimizer, epochs):
+    model.train()
+    for epoch in range(epochs):
+        for x, y in loader:
+            loss = torch.nn.functional.cross_entropy(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        print(validate(model, val_loader))  # <--
+""",
+    )
+    valid = (
+        """\
+import torch
+
+def validate(model, loader):
+    model.eval()
+    with torch.no_grad():
+        return sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
+
+def train(model, loader, val_loader, optimizer, epochs):
+    for epoch in range(epochs):
+        model.train()
+        for x, y in loader:
+            loss = torch.nn.functional.cross_entropy(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        print(validate(model, val_loader))
+""",
+        """\
+import torch
+
+def run(model, loaders, optimizer, criterion, epochs):
+    for epoch in range(epochs):
+        for phase in ["train", "val"]:
+            if phase == "train":
+                model.train()
+            else:
+                model.eval()
+            for x, y in loaders[phase]:
+                with torch.set_grad_enabled(phase == "train"):
+                    loss = criterion(model(x), y)
+                    if phase == "train":
+                        optimizer.zero_grad()
+                        loss.backward()
+                        optimizer.step()
+""",
+        """\
+import torch
+
+def train(model, loader, val_batch, optimizer):
+    for step, (x, y) in enumerate(loader):
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if step % 100 == 0:
+            model.eval()
+            with torch.no_grad():
+                print(model(val_batch[0]).mean())
+            model.train()
+""",
+    )
+
+    def check(self, facts, report) -> None:
+        paths = facts.paths
+        if paths is None:
+            return
+        reported: set[int] = set()
+        for scope in paths.scopes:
+            for loop_id in scope.loops:
+                sequence = self._expand(paths, [e for e in scope.events if loop_id in e.loops], 0, {})
+                if not any(kind == STEP for kind, *_ in sequence):
+                    continue
+                for position, (kind, target, node, origin, _no_grad) in enumerate(sequence):
+                    if kind != EVAL_SWITCH or id(origin) in reported or target.startswith("<"):
+                        continue
+                    if not self._trained(paths, target, sequence):
+                        continue
+                    step = self._next_step_without_train(sequence, position, target)
+                    if step is None:
+                        continue
+                    reported.add(id(origin))
+                    related = [(step, "the next optimization step runs in eval mode")]
+                    if node is not origin:
+                        related.insert(0, (node, f"`{target}.eval()` is called here"))
+                    report(
+                        origin,
+                        f"`{target}.eval()` runs inside the training loop and nothing calls `{target}.train()` "
+                        f"before the next optimization step ({report.where(step)}); from then on the model trains "
+                        "with dropout off and frozen batch-norm statistics. Call `.train()` at the start of "
+                        "each epoch.",
+                        related=related,
+                    )
+
+    def _expand(self, paths, events, depth, renames) -> list:
+        """(kind, target, node, origin, no_grad): the loop's events with helpers inlined;
+        `origin` is the node in the loop's own function (the helper call)."""
+        sequence = []
+        for event in events:
+            target = _rename(event.target, renames)
+            if event.kind == LOCAL_CALL:
+                if depth >= _MAX_INLINE_DEPTH:
+                    continue
+                callees = [s for s in paths.scope_named(event.target) if not s.name.startswith("<")]
+                if len(callees) != 1:
+                    continue
+                callee = callees[0]
+                mapping = _parameter_mapping(callee, event.call, renames)
+                for kind, inner_target, node, _origin, no_grad in self._expand(paths, callee.events, depth + 1,
+                                                                              mapping):
+                    sequence.append((kind, inner_target, node, event.node, no_grad or event.no_grad))
+                continue
+            sequence.append((event.kind, target, event.node, event.node, event.no_grad))
+        return sequence
+
+    @staticmethod
+    def _trained(paths, target: str, sequence) -> bool:
+        if any(same_model(target, owner) for owner in paths.parameter_owners):
+            return True
+        return any(kind == MODEL_CALL and same_model(target, other) and not no_grad
+                   for kind, other, _node, _origin, no_grad in sequence)
+
+    @staticmethod
+    def _next_step_without_train(sequence, position: int, target: str) -> Optional[cst.CSTNode]:
+        count = len(sequence)
+        for offset in range(1, count + 1):
+            kind, other, node, _origin, _no_grad = sequence[(position + offset) % count]
+            if kind in (TRAIN_SWITCH, SWITCH):
+                # Any model put back into training mode: names of one model differ too often
+                # (`model` here, `trainable_module` in the helper) to demand an exact match.
+                return None
+            if kind == STEP:
+                return node
+        return None
+
+
+def _rename(target: str, renames: dict) -> str:
+    head, _, rest = target.partition(".")
+    if head in renames:
+        return renames[head] + ("." + rest if rest else "")
+    return target
+
+
+def _parameter_mapping(callee, call: Optional[cst.Call], renames: dict) -> dict:
+    mapping: dict[str, str] = {}
+    if call is None:
+        return mapping
+    params = list(callee.params)
+    if params and params[0] == "self":
+        params = params[1:]
+    position = 0
+    for arg in call.args:
+        name = dotted(arg.value)
+        # An argument that is not a plain name (`task.get_eval_model()`) matches no model.
+        renamed = _rename(name, renames) if name is not None else "<expression>"
+        if arg.keyword is not None:
+            mapping[arg.keyword.value] = renamed
+            continue
+        if position < len(params):
+            mapping[params[position]] = renamed
+        position += 1
+    return mapping
+
