@@ -276,6 +276,9 @@ class _Builder:
                                                             else dotted(arg)) or ""
                 dtype = _NUMPY_DTYPES.get(str(key))
                 return ("np:" + dtype, node) if dtype else None
+            if isinstance(func, cst.Attribute) and func.attr.value in ("fit_transform", "transform") \
+                    and re.search(r"scaler", dotted(func.value) or "", re.IGNORECASE):
+                return "np:" + FLOAT64, node  # sklearn scalers return float64 arrays
             qual = qualified_name(func, self.aliases) or ""
             for arg in node.args:
                 if arg.keyword is not None and arg.keyword.value == "dtype":

@@ -189,7 +189,12 @@ def train_step(student, teacher, opt, x, y):
                     continue
                 seen.add(model)
                 layers = "dropout/batch-norm layers" if known else "layers that may include dropout or batch-norm"
-                where = "under torch.no_grad()" if event.no_grad and not eval_scope else f"in {scope.name}()"
+                if event.no_grad and not eval_scope:
+                    where = "under torch.no_grad()"
+                elif scope.name == "<main>":
+                    where = "in the `__main__` block"
+                else:
+                    where = f"in {scope.name}()"
                 report(
                     event.node,
                     f"`{model}` has {layers} but is run {where} without `{model}.eval()`: dropout stays on and "
