@@ -75,6 +75,7 @@ class Interpreter:
         # round means the readers must be analysed again.
         self._missed_attributes: set[tuple[int, str]] = set()
         self._flagged_returns: dict[object, ValueSet] = {}
+        self._applying: set[int] = set()
         self._changed = False
         self._analyzed: set[int] = set()
         self._in_progress: set[int] = set()
@@ -893,11 +894,19 @@ class Interpreter:
         if name in api.RESHAPING_MODULES:
             return tuple(output.reshaped() for output in outputs_of(_first_arg(args)))
         if name == "torch.nn.Sequential":
+            if id(module) in self._applying:
+                # One constructor call stands for every object it builds, so a Sequential
+                # built in a loop around the previous one can appear to contain itself.
+                return ()
+            self._applying.add(id(module))
             values = _first_arg(args)
-            for layer in module.layers:
-                # An unknown layer makes its output unknown, but a later activation
-                # layer still sets the range of what comes out.
-                values = join(*(self._call_value(callee, node, [(None, values, False)]) for callee in layer))
+            try:
+                for layer in module.layers:
+                    # An unknown layer makes its output unknown, but a later activation
+                    # layer still sets the range of what comes out.
+                    values = join(*(self._call_value(callee, node, [(None, values, False)]) for callee in layer))
+            finally:
+                self._applying.discard(id(module))
             return tuple(_through_model(value, "Sequential") for value in values)
         return ()
 
