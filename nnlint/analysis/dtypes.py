@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Optional, Sequence
 
 import libcst as cst
 
+from nnlint.analysis.syntax import child_nodes
+
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.paths import dotted, iter_calls
@@ -467,7 +469,7 @@ def _is_subscript_index(small: cst.CSTNode, param: str) -> bool:
         if isinstance(node, cst.SubscriptElement) and isinstance(node.slice, cst.Index) \
                 and isinstance(node.slice.value, cst.Name) and node.slice.value.value == param:
             return True
-        stack.extend(node.children)
+        stack.extend(child_nodes(node))
     return False
 
 

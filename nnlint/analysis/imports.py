@@ -13,6 +13,8 @@ from typing import Iterator, Optional, Sequence, Union
 
 import libcst as cst
 
+from nnlint.analysis.syntax import child_nodes
+
 
 def _dotted(node: Union[cst.Attribute, cst.Name]) -> str:
     if isinstance(node, cst.Name):
@@ -42,7 +44,7 @@ def _record(statement: cst.BaseSmallStatement, aliases: dict[str, str]) -> None:
 
 def _statement_bodies(statement: cst.CSTNode) -> Iterator[Sequence[cst.CSTNode]]:
     """The statement lists nested in a compound statement (bodies, else, handlers...)."""
-    for child in statement.children:
+    for child in child_nodes(statement):
         if isinstance(child, cst.BaseSuite):
             yield child.body
         elif isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler,

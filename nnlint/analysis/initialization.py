@@ -26,6 +26,8 @@ from typing import Iterator, Optional, Sequence
 
 import libcst as cst
 
+from nnlint.analysis.syntax import child_nodes
+
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.imports import qualified_name
 
@@ -156,34 +158,7 @@ class InitializationFacts:
 
 # --------------------------------------------------------------------- tree helpers
 
-_SKIPPED_FIELDS = frozenset({
-    "lpar", "rpar", "comma", "semicolon", "leading_lines", "lines_after_decorators", "header",
-    "footer", "newline", "trailing_whitespace", "equal", "colon", "star", "dot", "operator",
-    "whitespace_before", "whitespace_after", "lbracket", "rbracket", "lbrace", "rbrace",
-})
-_FIELD_CACHE: dict[type, tuple[str, ...]] = {}
 
-
-def _children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    names = _FIELD_CACHE.get(type(node))
-    if names is None:
-        names = tuple(
-            f.name for f in dataclasses.fields(node)  # type: ignore[arg-type]
-            if f.name not in _SKIPPED_FIELDS and not f.name.startswith("whitespace")
-        )
-        _FIELD_CACHE[type(node)] = names
-    for name in names:
-        value = getattr(node, name)
-        kind = type(value)
-        if kind is list or kind is tuple:
-            yield from value
-        elif value is not None and kind not in _LEAF_TYPES:
-            yield value
-
-
-# Field values that are not nodes (type checks by identity: isinstance on libcst's abstract
-# base classes is the slow part of a walk).
-_LEAF_TYPES = frozenset({str, int, float, bool, type(cst.MaybeSentinel.DEFAULT)})
 _DEFINITIONS = frozenset({cst.FunctionDef, cst.ClassDef})
 
 
@@ -195,7 +170,7 @@ def _walk(node: cst.CSTNode, nested: bool = False) -> Iterator[cst.CSTNode]:
         yield current
         if not nested and current is not node and type(current) in _DEFINITIONS:
             continue
-        stack.extend(_children(current))
+        stack.extend(child_nodes(current))
 
 
 def _statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.BaseSmallStatement]:
@@ -208,7 +183,7 @@ def _statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.BaseSmallStatement]
             elif type(statement) in _DEFINITIONS:
                 continue
             elif isinstance(statement, cst.BaseCompoundStatement):
-                for child in _children(statement):
+                for child in child_nodes(statement):
                     if isinstance(child, cst.BaseSuite):
                         pending.append(child.body)
                     elif isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.If, cst.MatchCase)):

@@ -16,6 +16,8 @@ from typing import Iterable, Optional, Sequence
 
 import libcst as cst
 
+from nnlint.analysis.syntax import child_nodes
+
 from nnlint.analysis import numerics
 from nnlint.analysis import torch_api as api
 from nnlint.analysis.facts import (
@@ -373,7 +375,7 @@ class Interpreter:
             self._eval(statement.subject, env)
             self._exec_branches([case.body.body for case in statement.cases], env, keep_entry=True)
         else:
-            for child in statement.children:
+            for child in child_nodes(statement):
                 if isinstance(child, cst.BaseExpression):
                     self._eval(child, env)
                 elif isinstance(child, (cst.BaseSuite, cst.BaseCompoundStatement, cst.SimpleStatementLine)):
@@ -438,7 +440,7 @@ class Interpreter:
                                 cst.Global, cst.Nonlocal)):
             return
         else:
-            for child in small.children:
+            for child in child_nodes(small):
                 if isinstance(child, cst.BaseExpression):
                     self._eval(child, env)
 
@@ -553,7 +555,7 @@ class Interpreter:
         return None
 
     def _eval_children(self, node: cst.CSTNode, env: Env) -> None:
-        for child in node.children:
+        for child in child_nodes(node):
             if isinstance(child, cst.BaseExpression):
                 self._eval(child, env)
             elif not isinstance(child, (cst.BaseSuite, cst.BaseStatement)):

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Iterator, Optional, Sequence
 
 import libcst as cst
 
+from nnlint.analysis.syntax import child_nodes
+
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.imports import qualified_name
 
@@ -83,12 +85,12 @@ def iter_calls(node: cst.CSTNode) -> Iterator[cst.Call]:
             continue
         if isinstance(current, cst.Call):
             yield current
-        stack.extend(reversed(current.children))
+        stack.extend(reversed(list(child_nodes(current))))
 
 
 def statement_bodies(statement: cst.CSTNode) -> list[Sequence[cst.CSTNode]]:
     bodies: list[Sequence[cst.CSTNode]] = []
-    for child in statement.children:
+    for child in child_nodes(statement):
         if isinstance(child, cst.BaseSuite):
             bodies.append(child.body)
         elif isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.If)):

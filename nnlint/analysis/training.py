@@ -22,6 +22,8 @@ from typing import Iterator, Optional, Sequence, Union
 
 import libcst as cst
 
+from nnlint.analysis.syntax import child_nodes
+
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.imports import qualified_name
 
@@ -192,31 +194,6 @@ class TrainingFacts:
 
 # --------------------------------------------------------------------- tree helpers
 
-_SKIPPED_FIELDS = frozenset({
-    "lpar", "rpar", "comma", "semicolon", "leading_lines", "lines_after_decorators", "header",
-    "footer", "newline", "trailing_whitespace", "equal", "colon", "star", "dot", "operator",
-    "lbracket", "rbracket", "lbrace", "rbrace", "asynchronous", "decorators",
-})
-_FIELD_CACHE: dict[type, tuple[str, ...]] = {}
-
-
-def _children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    names = _FIELD_CACHE.get(type(node))
-    if names is None:
-        names = tuple(
-            f.name for f in dataclasses.fields(node)  # type: ignore[arg-type]
-            if f.name not in _SKIPPED_FIELDS and not f.name.startswith("whitespace")
-        )
-        _FIELD_CACHE[type(node)] = names
-    for name in names:
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            yield value
-        elif isinstance(value, (list, tuple)):
-            for item in value:
-                if isinstance(item, cst.CSTNode):
-                    yield item
-
 
 def _expressions(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """Every node under an expression or small statement, in textual order, not entering
@@ -227,7 +204,7 @@ def _expressions(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         yield current
         if isinstance(current, (cst.FunctionDef, cst.ClassDef)):
             continue
-        stack.extend(reversed(list(_children(current))))
+        stack.extend(reversed(list(child_nodes(current))))
 
 
 def dotted(node: Optional[cst.BaseExpression]) -> str:
