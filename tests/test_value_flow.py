@@ -197,3 +197,25 @@ def test_a_loss_kept_as_a_class_attribute_is_found():
                 return self.criterion(self(x), y)
         """
     assert codes_and_lines(source, {"NNL101"}) == [("NNL101", 11)]
+
+
+def test_a_loss_whose_input_depends_on_an_undecided_branch_is_not_reported():
+    source = """
+        import torch.nn as nn
+
+        class Discriminator(nn.Module):
+            def __init__(self, wass_metric=False):
+                super().__init__()
+                self.model = nn.Sequential(nn.Linear(64, 32), nn.LeakyReLU(0.2), nn.Linear(32, 1))
+                if not wass_metric:
+                    self.model = nn.Sequential(self.model, nn.Sigmoid())
+            def forward(self, x):
+                return self.model(x)
+
+        def train(loader, wass_metric):
+            disc, bce = Discriminator(wass_metric=wass_metric), nn.BCELoss()
+            for x, valid in loader:
+                d = disc(x)
+                loss = d.mean() if wass_metric else bce(d, valid)
+        """
+    assert codes_and_lines(source, {"NNL104"}) == []

@@ -172,8 +172,14 @@ class FileFacts:
     paths: Optional["PathFacts"] = None
 
     def loss_inputs(self, *losses: str) -> Iterator[tuple[LossCall, Output]]:
-        """Each (loss call, final operation reaching its input) for the named losses."""
+        """Each (loss call, final operation reaching its input) for the named losses.
+
+        Only calls whose every known input agrees on the final operation: when a branch
+        nnlint cannot decide (`if not self.wass: model = Sequential(model, Sigmoid())`)
+        sends logits one way and probabilities the other, the code handles both and a
+        finding would more likely be wrong than right.
+        """
         for call in self.loss_calls:
-            if call.loss in losses:
+            if call.loss in losses and len({output.op for output in call.inputs}) == 1:
                 for output in call.inputs:
                     yield call, output

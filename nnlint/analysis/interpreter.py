@@ -304,23 +304,42 @@ class Interpreter:
 
     # ------------------------------------------------------------- statements
 
-    def _exec_block(self, statements: Iterable[cst.CSTNode], env: Env) -> None:
+    def _exec_block(self, statements: Iterable[cst.CSTNode], env: Env) -> bool:
+        """Run statements in order; True if the block ends in a return/raise/break that
+        every path reaches, so that what follows it does not run (`if flag: return probs`
+        then `return logits` returns one or the other, not both)."""
         for statement in statements:
-            self._exec(statement, env)
+            if self._exec(statement, env):
+                return True
+        return False
 
-    def _exec(self, statement: cst.CSTNode, env: Env) -> None:
+    def _exec(self, statement: cst.CSTNode, env: Env) -> bool:
         if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                self._exec_small(small, env)
-        elif isinstance(statement, cst.BaseSmallStatement):
-            self._exec_small(statement, env)
-        elif isinstance(statement, cst.If):
+            return any(self._exec_small(small, env) for small in statement.body)
+        if isinstance(statement, cst.BaseSmallStatement):
+            return self._exec_small(statement, env)
+        if isinstance(statement, cst.If):
             truth = self._truth(statement.test, env)
             if truth is None:
-                self._exec_branches([statement.body.body, _else_body(statement.orelse)], env, keep_entry=False)
-            else:
-                self._exec_block(statement.body.body if truth else _else_body(statement.orelse), env)
-        elif isinstance(statement, cst.For):
+                return self._exec_branches([statement.body.body, _else_body(statement.orelse)], env, keep_entry=False)
+            return self._exec_block(statement.body.body if truth else _else_body(statement.orelse), env)
+        if isinstance(statement, cst.With):
+            no_grad = any(self._disables_grad(item.item) for item in statement.items)
+            for item in statement.items:
+                values = self._eval(item.item, env)
+                if item.asname is not None:
+                    self._bind(item.asname.name, values, env)
+            self._no_grad_depth += no_grad
+            try:
+                return self._exec_block(statement.body.body, env)
+            finally:
+                self._no_grad_depth -= no_grad
+        self._exec_other(statement, env)
+        return False
+
+    def _exec_other(self, statement: cst.CSTNode, env: Env) -> None:
+        """Statements that never end the enclosing block for sure (a loop may not run)."""
+        if isinstance(statement, cst.For):
             iterated = self._eval(statement.iter, env)
             layers = _known_layers(iterated)
             if layers is not None:
@@ -343,17 +362,6 @@ class Interpreter:
             _merge_into(env, [env, body_env])
             if statement.orelse is not None:
                 self._exec_block(statement.orelse.body.body, env)
-        elif isinstance(statement, cst.With):
-            no_grad = any(self._disables_grad(item.item) for item in statement.items)
-            for item in statement.items:
-                values = self._eval(item.item, env)
-                if item.asname is not None:
-                    self._bind(item.asname.name, values, env)
-            self._no_grad_depth += no_grad
-            try:
-                self._exec_block(statement.body.body, env)
-            finally:
-                self._no_grad_depth -= no_grad
         elif isinstance(statement, cst.Try):
             self._exec_block(statement.body.body, env)
             handlers = [handler.body.body for handler in statement.handlers]
@@ -407,17 +415,23 @@ class Interpreter:
         self.functions.append(function)
         return function
 
-    def _exec_branches(self, bodies: list[Sequence[cst.CSTNode]], env: Env, keep_entry: bool) -> None:
+    def _exec_branches(self, bodies: list[Sequence[cst.CSTNode]], env: Env, keep_entry: bool) -> bool:
+        """Run alternative bodies from the same state; merge the ones that fall through.
+        True if none does (every branch returns or raises)."""
         results = []
         for body in bodies:
             branch = dict(env)
-            self._exec_block(body, branch)
-            results.append(branch)
+            if not self._exec_block(body, branch):
+                results.append(branch)
         if keep_entry or len(bodies) < 2:
             results.append(dict(env))
+        if not results:
+            return True
         _merge_into(env, results)
+        return False
 
-    def _exec_small(self, small: cst.BaseSmallStatement, env: Env) -> None:
+    def _exec_small(self, small: cst.BaseSmallStatement, env: Env) -> bool:
+        """Run one simple statement; True if it ends the block (return, raise, break...)."""
         if isinstance(small, cst.Assign):
             values = self._eval(small.value, env)
             for target in small.targets:
@@ -434,15 +448,19 @@ class Interpreter:
             values = self._eval(small.value, env) if small.value is not None else ()
             if self._returns is not None:
                 self._returns.append(values)
+            return True
         elif isinstance(small, cst.Expr):
             self._eval(small.value, env)
-        elif isinstance(small, (cst.Import, cst.ImportFrom, cst.Pass, cst.Break, cst.Continue,
-                                cst.Global, cst.Nonlocal)):
-            return
+        elif isinstance(small, (cst.Break, cst.Continue)):
+            return True
+        elif isinstance(small, (cst.Import, cst.ImportFrom, cst.Pass, cst.Global, cst.Nonlocal)):
+            return False
         else:
             for child in child_nodes(small):
                 if isinstance(child, cst.BaseExpression):
                     self._eval(child, env)
+            return isinstance(small, cst.Raise)
+        return False
 
     def _bind(self, target: cst.BaseExpression, values: ValueSet, env: Env) -> None:
         if isinstance(target, cst.Name):

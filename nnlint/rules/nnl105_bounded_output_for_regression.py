@@ -113,17 +113,14 @@ def perceptual(x, y):
     )
 
     def check(self, facts, report) -> None:
-        for call in facts.loss_calls:
-            if call.loss not in _REGRESSION_LOSSES:
-                continue
+        for call, output in facts.loss_inputs(*_REGRESSION_LOSSES):
             if any(target.op == RELU for target in call.targets):
                 continue  # feature matching: both sides are activations
-            for output in call.inputs:
-                if output.op == RELU and output.model is not None:
-                    report(
-                        output.node,
-                        f"the model's output ends in a ReLU and is trained with {call.spelled} "
-                        f"({report.where(call.node)}); outputs stuck below zero get no gradient and the "
-                        "model predicts zeros. Drop the ReLU or use softplus.",
-                        related=[(call.node, f"regression loss {call.spelled}")],
-                    )
+            if output.op == RELU and output.model is not None:
+                report(
+                    output.node,
+                    f"the model's output ends in a ReLU and is trained with {call.spelled} "
+                    f"({report.where(call.node)}); outputs stuck below zero get no gradient and the "
+                    "model predicts zeros. Drop the ReLU or use softplus.",
+                    related=[(call.node, f"regression loss {call.spelled}")],
+                )
