@@ -1,0 +1,68 @@
+"""Run nnlint over a folder of acceptance cases and compare with each file's header.
+
+Each case starts with `# nnlint-expect: NNL101,NNL604`, `# nnlint-expect: clean`, or
+`# nnlint-expect: part-of OTHER` (a file that belongs to another case). Usage:
+
+    python scripts/check_cases.py ../shared/cases [-v]
+
+Prints one line per case (OK, MISSED codes, EXTRA codes) and a summary; exits 1 when any
+case is off. Codes of rules nnlint does not have yet are listed as "not implemented".
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from nnlint.lint import lint_file
+from nnlint.rules import all_rules
+
+HEADER = "# nnlint-expect:"
+
+
+def expected_codes(path: Path) -> set[str] | None:
+    """The codes a case expects; None for a file that is part of another case."""
+    with path.open(encoding="utf-8") as handle:
+        first = handle.readline().strip()
+    if not first.startswith(HEADER):
+        return None
+    expectation = first[len(HEADER):].strip()
+    if expectation.startswith("part-of"):
+        return None
+    if expectation == "clean":
+        return set()
+    return {code.strip() for code in expectation.split(",") if code.strip()}
+
+
+def main(argv: list[str]) -> int:
+    folder = Path(argv[0]) if argv else Path("../shared/cases")
+    verbose = "-v" in argv
+    implemented = {rule.code for rule in all_rules()}
+    off = 0
+    for path in sorted(folder.glob("*.py")):
+        wanted = expected_codes(path)
+        if wanted is None:
+            continue
+        diagnostics = lint_file(str(path), implemented)
+        found = {d.code for d in diagnostics}
+        missed = (wanted & implemented) - found
+        extra = found - wanted
+        status = "OK" if not missed and not extra else "OFF"
+        off += status == "OFF"
+        detail = []
+        if missed:
+            detail.append("missed " + ",".join(sorted(missed)))
+        if extra:
+            detail.append("extra " + ",".join(sorted(extra)))
+        if wanted - implemented:
+            detail.append("not implemented " + ",".join(sorted(wanted - implemented)))
+        print(f"{status:3} {path.name}  {'; '.join(detail)}".rstrip())
+        if verbose:
+            for d in diagnostics:
+                print(f"      {d.start.line}:{d.start.column} {d.code} {d.message}")
+    print(f"{off} case(s) off")
+    return 1 if off else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
