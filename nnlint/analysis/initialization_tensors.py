@@ -1,0 +1,210 @@
+"""Tensors and layers an `nn.Module` keeps where PyTorch does not see them (NNL302-NNL304):
+
+- layers (or parameters) held in plain list/tuple/dict attributes;
+- tensors created with a random/constant factory in `__init__`, used as a matmul/linear
+  operand, and neither `nn.Parameter` nor a registered buffer;
+- parameters and buffers created with `torch.Tensor(a, b)` / `torch.empty(...)` that
+  nothing in the class (or file) initializes afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from nnlint.analysis.initialization_classes import FileClasses, ModuleClass
+from nnlint.analysis.initialization_facts import (
+    InitializationFacts,
+    PlainContainer,
+    PlainTensor,
+    UninitializedTensor,
+)
+from nnlint.analysis.initialization_syntax import (
+    PARAMETER_NAMES,
+    STATELESS_MODULES,
+    TENSOR_FACTORIES,
+    UNINITIALIZED_FACTORIES,
+    assignments,
+    container_kind,
+    factory_dims,
+    is_layer_class,
+    is_self,
+    is_shape_call,
+    parameter_argument,
+    self_attribute,
+    short_name,
+    spelled,
+    unwrap_tensor,
+    walk,
+)
+from nnlint.analysis.initialization_usage import ClassUsage, initialized_attributes
+
+
+class SelfTensorFinder:
+    """Appends what it finds in the file's `nn.Module` classes to `result`."""
+
+    def __init__(self, file: FileClasses, result: InitializationFacts):
+        self.file = file
+        self.q = file.q
+        self.result = result
+        self._file_initialized: Optional[set[str]] = None
+
+    def run(self) -> None:
+        for cls in self.file.classes.values():
+            if cls.is_module:
+                self._check_class(cls)
+
+    def _check_class(self, cls: ModuleClass) -> None:
+        init = cls.methods.get("__init__")
+        if init is None or not self._has_candidates(init):
+            return
+        usage = self.file.usage(cls)
+        for node in walk(init.body):
+            for target, value in assignments(node):
+                self._self_assignment(cls, usage, target, value)
+            if isinstance(node, cst.Call):
+                self._registration(cls, usage, node)
+        self._plain_containers(cls, init, usage)
+
+    def _has_candidates(self, init: cst.FunctionDef) -> bool:
+        """Whether `__init__` builds any tensor or container worth a look at the whole class."""
+        for node in walk(init.body):
+            if isinstance(node, (cst.List, cst.Tuple, cst.Dict, cst.ListComp, cst.DictComp)):
+                return True
+            if isinstance(node, cst.Call):
+                name = self.q(node.func)
+                if name in TENSOR_FACTORIES or name in UNINITIALIZED_FACTORIES:
+                    return True
+        return False
+
+    # ------------------------------------------------------------ tensors
+
+    def _created_tensor(self, value: cst.BaseExpression) -> tuple[Optional[cst.Call], bool]:
+        """The factory call that makes a tensor (`torch.randn(a, b) * 0.1`, possibly inside
+        `nn.Parameter(...)`), and whether it is wrapped in `nn.Parameter`."""
+        tensor = unwrap_tensor(value)
+        wrapped = parameter_argument(tensor, self.q)
+        if wrapped is not None:
+            tensor = unwrap_tensor(wrapped)
+        return (tensor if isinstance(tensor, cst.Call) else None), wrapped is not None
+
+    def _self_assignment(self, cls: ModuleClass, usage: ClassUsage, target, value) -> None:
+        attr = self_attribute(target)
+        if attr is None:
+            return
+        call, is_parameter = self._created_tensor(value)
+        if call is None:
+            return
+        if is_parameter:
+            self._uninitialized(cls, usage, attr, call, "parameter")
+            return
+        factory = self.q(call.func)
+        if factory in TENSOR_FACTORIES and attr in usage.matmul_operands and attr not in usage.registered \
+                and attr not in usage.reassigned and factory_dims(call) >= 2:
+            self.result.plain_tensors.append(
+                PlainTensor(call, attr, spelled(call.func), usage.matmul_operands[attr], cls.name))
+
+    def _registration(self, cls: ModuleClass, usage: ClassUsage, call: cst.Call) -> None:
+        """`self.register_buffer('w', torch.empty(n))` / `register_parameter`."""
+        if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in ("register_buffer", "register_parameter")
+                and is_self(call.func.value) and len(call.args) >= 2):
+            return
+        name = call.args[0].value
+        if not isinstance(name, cst.SimpleString):
+            return
+        attr = name.evaluated_value if isinstance(name.evaluated_value, str) else None
+        if attr is None:
+            return
+        kind = "buffer" if call.func.attr.value == "register_buffer" else "parameter"
+        tensor, _ = self._created_tensor(call.args[1].value)
+        if tensor is not None:
+            self._uninitialized(cls, usage, attr, tensor, kind)
+
+    def _uninitialized(self, cls: ModuleClass, usage: ClassUsage, attr: str, call: cst.Call, kind: str) -> None:
+        """Records `call` when it leaves memory uninitialized and nothing initializes `attr`."""
+        factory = self.q(call.func)
+        if factory in UNINITIALIZED_FACTORIES and is_shape_call(call, factory) \
+                and self._never_initialized(attr, usage):
+            self.result.uninitialized.append(UninitializedTensor(call, attr, spelled(call.func), kind, cls.name))
+
+    def _never_initialized(self, attr: str, usage: ClassUsage) -> bool:
+        if attr in usage.initialized or usage.initializes_all:
+            return False
+        # A model-wide initializer elsewhere in the file (`_init_weights(self, module)` of a
+        # pretrained-model base class: `init.uniform_(module.codevectors)`).
+        if self._file_initialized is None:
+            self._file_initialized = initialized_attributes(self.file.module, self.q)
+        return attr not in self._file_initialized
+
+    # ------------------------------------------------------------ plain containers
+
+    def _plain_containers(self, cls: ModuleClass, init: cst.FunctionDef, usage: ClassUsage) -> None:
+        local_lists: dict[str, tuple[str, bool]] = {}  # name -> (element, parameters)
+        for node in walk(init.body):
+            if isinstance(node, cst.Assign) and len(node.targets) == 1:
+                target = node.targets[0].target
+                found = self._container_elements(node.value)
+                if isinstance(target, cst.Name) and found is not None:
+                    local_lists[target.value] = found
+            elif (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+                  and node.func.attr.value in ("append", "extend", "insert")
+                  and isinstance(node.func.value, cst.Name) and node.args):
+                element = self._element(node.args[-1].value)
+                if element is not None:
+                    local_lists.setdefault(node.func.value.value, element)
+                elif node.func.attr.value == "extend":
+                    found = self._container_elements(node.args[0].value)
+                    if found is not None:
+                        local_lists.setdefault(node.func.value.value, found)
+        for node in walk(init.body):
+            if not (isinstance(node, cst.Assign) and len(node.targets) == 1):
+                continue
+            attr = self_attribute(node.targets[0].target)
+            if attr is None or attr in usage.wrapped:
+                continue
+            value = node.value
+            found = self._container_elements(value)
+            kind = container_kind(value)
+            if found is None and isinstance(value, cst.Name) and value.value in local_lists \
+                    and value.value not in usage.wrapped_locals:
+                found = local_lists[value.value]
+                kind = "list"
+            if found is None or kind is None:
+                continue
+            element, parameters = found
+            self.result.plain_containers.append(
+                PlainContainer(node.value, attr, kind, element, parameters, cls.name))
+
+    def _element(self, node: cst.BaseExpression) -> Optional[tuple[str, bool]]:
+        """A layer or parameter construction: (short class name, is a parameter)."""
+        if not isinstance(node, cst.Call):
+            return None
+        name = self.q(node.func)
+        if name in PARAMETER_NAMES:
+            return "Parameter", True
+        if is_layer_class(name) and short_name(name) not in STATELESS_MODULES \
+                and not name.endswith(("ModuleList", "ModuleDict", "ParameterList", "ParameterDict")):
+            return short_name(name), False
+        classes = self.file.classes
+        if isinstance(node.func, cst.Name) and node.func.value in classes and classes[node.func.value].is_module:
+            return node.func.value, False
+        return None
+
+    def _container_elements(self, value: cst.BaseExpression) -> Optional[tuple[str, bool]]:
+        """The first layer or parameter construction among a container display's elements."""
+        if isinstance(value, (cst.List, cst.Tuple)):
+            elements = [e.value for e in value.elements if not isinstance(e, cst.StarredElement)]
+        elif isinstance(value, cst.Dict):
+            elements = [e.value for e in value.elements if isinstance(e, cst.DictElement)]
+        elif isinstance(value, cst.ListComp):
+            elements = [value.elt]
+        elif isinstance(value, cst.DictComp):
+            elements = [value.value]
+        else:
+            return None
+        for element in elements:
+            found = self._element(element)
+            if found is not None:
+                return found
+        return None
