@@ -119,8 +119,10 @@ def block(suite: Optional[cst.CSTNode]) -> Sequence[cst.CSTNode]:
 
 
 def nested_blocks(statement: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """The statements of a compound statement's body, handlers and else/elif branches."""
-    yield from block(statement.body)
+    """The statements of a compound statement's body, handlers, match cases and else/elif branches."""
+    yield from block(getattr(statement, "body", None))
+    for case in getattr(statement, "cases", ()):
+        yield from block(case.body)
     for handler in getattr(statement, "handlers", ()):
         yield from block(handler.body)
     orelse = getattr(statement, "orelse", None)
