@@ -16,19 +16,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import Optional, Sequence
 
 import libcst as cst
 
-from nnlint.analysis.syntax import child_nodes
-
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.imports import qualified_name
-from nnlint.analysis.paths import dotted, iter_calls
-from nnlint.analysis.preprocessing import _walk
-
-if TYPE_CHECKING:
-    from nnlint.analysis.paths import PathFacts
+from nnlint.analysis.path_facts import PathFacts
+from nnlint.analysis.syntax import descendants, dotted_name, iter_calls, own_statements
 
 FLOAT32 = "float32"  # known safe
 FLOAT64 = "float64"
@@ -88,7 +83,7 @@ class DtypeFacts:
 
 
 class _Builder:
-    def __init__(self, facts: FileFacts, paths: "PathFacts") -> None:
+    def __init__(self, facts: FileFacts, paths: PathFacts) -> None:
         self.facts = facts
         self.paths = paths
         self.aliases = facts.imports
@@ -142,7 +137,7 @@ class _Builder:
         for statement in cls.body.body:
             if not (isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__"):
                 continue
-            for small in _walk(statement.body.body, False):
+            for small in own_statements(statement.body.body):
                 if not (isinstance(small, cst.Assign) and isinstance(small.value, cst.Call)):
                     continue
                 call = small.value
@@ -150,7 +145,7 @@ class _Builder:
                 if name == "Sequential" and call.args and isinstance(call.args[0].value, cst.Call):
                     name = (qualified_name(call.args[0].value.func, self.aliases) or "").rsplit(".", 1)[-1]
                 for target in small.targets:
-                    attr = dotted(target.target)
+                    attr = dotted_name(target.target)
                     if attr and attr.startswith("self."):
                         layers[attr[5:]] = name
         return layers
@@ -170,7 +165,7 @@ class _Builder:
         return result
 
     def _first_use(self, body: Sequence[cst.CSTNode], param: str, layers: dict[str, str]) -> Optional[str]:
-        for small in _walk(body, False):
+        for small in own_statements(body):
             for call in reversed(list(iter_calls(small))):
                 func = call.func
                 if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == param:
@@ -180,7 +175,7 @@ class _Builder:
                     return "index" if method in ("long", "int") else "converted"
                 if not any(_mentions(arg.value, param) for arg in call.args):
                     continue
-                name = dotted(func) or ""
+                name = dotted_name(func) or ""
                 if name.startswith("self.") and name[5:] in layers:
                     layer = layers[name[5:]]
                     if _INDEX_LAYERS.search(layer):
@@ -205,7 +200,7 @@ class _Builder:
         to a matmul with another param."""
         params = [p.name.value for p in function.params.params]
         sinks = []
-        for small in _walk(function.body.body, False):
+        for small in own_statements(function.body.body):
             for call in iter_calls(small):
                 qual = qualified_name(call.func, self.aliases) or ""
                 if qual in _MATMUL and len(call.args) >= 2:
@@ -218,7 +213,7 @@ class _Builder:
     # ----------------------------------------------------------- statements
 
     def _run_scope(self, body: Sequence[cst.CSTNode], env: dict[str, Dtype], skip_main: bool) -> None:
-        for small in _walk(body, skip_main):
+        for small in own_statements(body, skip_main):
             for call in reversed(list(iter_calls(small))):
                 self._check_sink(call, env)
             if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
@@ -258,7 +253,7 @@ class _Builder:
         self._bind(target, self._dtype(value, env), env)
 
     def _bind(self, target: cst.BaseExpression, found: Optional[Dtype], env: dict[str, Dtype]) -> None:
-        name = dotted(target)
+        name = dotted_name(target)
         if name is None:
             return
         env[name] = found
@@ -275,16 +270,16 @@ class _Builder:
             if isinstance(func, cst.Attribute) and func.attr.value == "astype" and node.args:
                 arg = node.args[0].value
                 key = qualified_name(arg, self.aliases) or (arg.evaluated_value if isinstance(arg, cst.SimpleString)
-                                                            else dotted(arg)) or ""
+                                                            else dotted_name(arg)) or ""
                 dtype = _NUMPY_DTYPES.get(str(key))
                 return ("np:" + dtype, node) if dtype else None
             if isinstance(func, cst.Attribute) and func.attr.value in ("fit_transform", "transform") \
-                    and re.search(r"scaler", dotted(func.value) or "", re.IGNORECASE):
+                    and re.search(r"scaler", dotted_name(func.value) or "", re.IGNORECASE):
                 return "np:" + FLOAT64, node  # sklearn scalers return float64 arrays
             qual = qualified_name(func, self.aliases) or ""
             for arg in node.args:
                 if arg.keyword is not None and arg.keyword.value == "dtype":
-                    key = qualified_name(arg.value, self.aliases) or dotted(arg.value) or ""
+                    key = qualified_name(arg.value, self.aliases) or dotted_name(arg.value) or ""
                     dtype = _NUMPY_DTYPES.get(key)
                     return ("np:" + dtype, node) if dtype else None
             if _NUMPY_FLOAT64.search(qual):
@@ -301,7 +296,7 @@ class _Builder:
             return None
         if isinstance(node, cst.Subscript):
             return self._numpy_dtype(node.value, env)
-        name = dotted(node)
+        name = dotted_name(node)
         if name is not None:
             found = self._lookup(name, env)
             if found is not None and found[0].startswith("np:"):
@@ -310,7 +305,7 @@ class _Builder:
 
     def _dtype(self, node: cst.BaseExpression, env: dict[str, Dtype]) -> Optional[Dtype]:
         if isinstance(node, (cst.Name, cst.Attribute)):
-            name = dotted(node)
+            name = dotted_name(node)
             return self._lookup(name, env) if name else None
         if isinstance(node, cst.Subscript):
             return self._dtype(node.value, env)
@@ -395,7 +390,7 @@ class _Builder:
             self._pair(first, second, call, qual)
             self._pair(second, first, call, qual)
             return
-        name = dotted(func)
+        name = dotted_name(func)
         if name is None:
             return
         if name in self.function_sinks:
@@ -463,15 +458,10 @@ def _mentions(node: cst.BaseExpression, name: str) -> bool:
 
 def _is_subscript_index(small: cst.CSTNode, param: str) -> bool:
     """`self.table[param]` / `weights[param]`: the argument indexes."""
-    stack = [small]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.SubscriptElement) and isinstance(node.slice, cst.Index) \
-                and isinstance(node.slice.value, cst.Name) and node.slice.value.value == param:
-            return True
-        stack.extend(child_nodes(node))
-    return False
+    return any(isinstance(node, cst.SubscriptElement) and isinstance(node.slice, cst.Index)
+               and isinstance(node.slice.value, cst.Name) and node.slice.value.value == param
+               for node in descendants(small, stop=()))
 
 
-def build_dtype_facts(facts: FileFacts, paths: "PathFacts") -> DtypeFacts:
+def build_dtype_facts(facts: FileFacts, paths: PathFacts) -> DtypeFacts:
     return _Builder(facts, paths).run()

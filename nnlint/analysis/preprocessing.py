@@ -18,26 +18,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator, Optional, Sequence
+from typing import Iterator, Optional, Sequence
 
 import libcst as cst
 
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.imports import qualified_name
-from nnlint.analysis.paths import (
-    EVAL,
-    MODEL_CALL,
-    OTHER,
-    STEP,
-    TRAIN,
-    dotted,
-    header_expressions,
-    iter_calls,
-    statement_bodies,
-)
-
-if TYPE_CHECKING:
-    from nnlint.analysis.paths import PathFacts, Scope
+from nnlint.analysis.path_facts import EVAL, MODEL_CALL, OTHER, STEP, TRAIN, PathFacts, Scope
+from nnlint.analysis.syntax import dotted_name, iter_calls, own_statements
 
 _TRANSFORM_LIBRARIES = ("torchvision.transforms.", "albumentations.")
 _TENSOR_STEPS = re.compile(r"\.(ToTensor|PILToTensor|ToImage|ToImageTensor|ToDtype|ConvertImageDtype|ToTensorV2)$")
@@ -96,7 +84,7 @@ class ScalerCall:
     node: cst.Call
     data: Optional[cst.BaseExpression]  # the first argument
     data_name: Optional[str]  # its root variable name
-    scope: "Scope"
+    scope: Scope
     index: int  # order within the scope
     result: Optional[str] = None  # the variable the call's result is bound to
 
@@ -105,7 +93,7 @@ class ScalerCall:
 class Split:
     node: cst.Call
     names: frozenset[str]
-    scope: "Scope"
+    scope: Scope
     index: int
 
 
@@ -113,7 +101,7 @@ class Split:
 class UnscaledInput:
     """An evaluation function turning a raw argument into a tensor for a model, scaler-free."""
 
-    scope: "Scope"
+    scope: Scope
     construction: cst.Call
     model_call: cst.CSTNode
 
@@ -146,7 +134,7 @@ def root_name(node: Optional[cst.CSTNode]) -> Optional[str]:
 
 
 class _Builder:
-    def __init__(self, facts: FileFacts, paths: "PathFacts") -> None:
+    def __init__(self, facts: FileFacts, paths: PathFacts) -> None:
         self.facts = facts
         self.paths = paths
         self.aliases = facts.imports
@@ -165,7 +153,7 @@ class _Builder:
 
     # --------------------------------------------------------------- statements
 
-    def _own_statements(self, scope: "Scope") -> Iterator[cst.CSTNode]:
+    def _own_statements(self, scope: Scope) -> Iterator[cst.CSTNode]:
         """The scope's own small statements and header expressions, in order, without nested
         functions or classes (and without the `__main__` block for the module scope)."""
         node = scope.node
@@ -173,9 +161,9 @@ class _Builder:
             body = node.body
         else:
             body = node.body.body  # FunctionDef or If
-        yield from _walk(body, skip_main=isinstance(node, cst.Module))
+        yield from own_statements(body, skip_main=isinstance(node, cst.Module))
 
-    def _scan_scope(self, scope: "Scope") -> None:
+    def _scan_scope(self, scope: Scope) -> None:
         for index, small in enumerate(self._own_statements(scope)):
             if isinstance(small, (cst.Assign, cst.AnnAssign)):
                 targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
@@ -183,7 +171,7 @@ class _Builder:
                 if value is None:
                     continue
                 for target in targets:
-                    name = dotted(target)
+                    name = dotted_name(target)
                     if name is not None:
                         self.variables[name] = value
                         self._pipeline_binding(value, name, scope)
@@ -195,7 +183,7 @@ class _Builder:
             for call in iter_calls(small):
                 self._call(call, scope, index, small)
 
-    def _pipeline_binding(self, value: cst.BaseExpression, name: str, scope: "Scope") -> None:
+    def _pipeline_binding(self, value: cst.BaseExpression, name: str, scope: Scope) -> None:
         if isinstance(value, cst.Call) and self._is_compose(value):
             self._pipeline(value, name, scope)
         elif isinstance(value, cst.Dict):
@@ -208,7 +196,7 @@ class _Builder:
         name = qualified_name(call.func, self.aliases) or ""
         return name.endswith(".Compose") and name.startswith(_TRANSFORM_LIBRARIES)
 
-    def _pipeline(self, call: cst.Call, name: str, scope: "Scope") -> Pipeline:
+    def _pipeline(self, call: cst.Call, name: str, scope: Scope) -> Pipeline:
         existing = self.pipeline_by_node.get(id(call))
         if existing is not None:
             if not existing.bound_to:
@@ -241,7 +229,7 @@ class _Builder:
             if name.endswith(".Normalize"):
                 constants = " ".join(cst.Module([]).code_for_node(arg.value) for arg in value.args)
             return [TransformStep(name, value, constants, shared)]
-        name = dotted(value)
+        name = dotted_name(value)
         if name is not None and name in self.variables and depth < 3:
             return self._step(self.variables[name], name, depth + 1)
         return [TransformStep("", value)]
@@ -254,11 +242,11 @@ class _Builder:
             call = call.func.value
         if isinstance(call, cst.Call) and (qualified_name(call.func, self.aliases) or "") in _SCALERS:
             for target in targets:
-                name = dotted(target)
+                name = dotted_name(target)
                 if name is not None:
                     self.out.scalers[name] = call
 
-    def _call(self, call: cst.Call, scope: "Scope", index: int, small: cst.CSTNode) -> None:
+    def _call(self, call: cst.Call, scope: Scope, index: int, small: cst.CSTNode) -> None:
         func = call.func
         name = qualified_name(func, self.aliases) or ""
         if name.endswith(".Normalize") and name.startswith(_TRANSFORM_LIBRARIES) and id(call) not in self.in_pipeline:
@@ -273,7 +261,7 @@ class _Builder:
         if method not in ("fit", "fit_transform", "partial_fit", "transform", "inverse_transform"):
             return
         receiver = func.value
-        scaler = dotted(receiver)
+        scaler = dotted_name(receiver)
         if isinstance(receiver, cst.Call) and (qualified_name(receiver.func, self.aliases) or "") in _SCALERS:
             scaler = "<inline>"
         elif scaler is None or not (scaler in self.out.scalers or _SCALER_NAME.search(scaler)):
@@ -281,18 +269,18 @@ class _Builder:
         data = call.args[0].value if call.args else None
         result = None
         if isinstance(small, cst.Assign) and small.value is call and len(small.targets) == 1:
-            result = dotted(small.targets[0].target)
+            result = dotted_name(small.targets[0].target)
         self.out.scaler_calls.append(ScalerCall(scaler, method, call, data, root_name(data), scope, index, result))
 
     # --------------------------------------------------------------- roles
 
-    def _usages(self, scope: "Scope") -> None:
+    def _usages(self, scope: Scope) -> None:
         """Decide each pipeline's role: from its name, the dataset it is given to, or the
         function it is built in."""
         for small in self._own_statements(scope):
             target_name = None
             if isinstance(small, cst.Assign) and len(small.targets) == 1:
-                target_name = dotted(small.targets[0].target)
+                target_name = dotted_name(small.targets[0].target)
             for call in iter_calls(small):
                 for arg in call.args:
                     if arg.keyword is None or not arg.keyword.value.endswith("transform"):
@@ -328,7 +316,7 @@ class _Builder:
                 if pipeline.bound_to == key:
                     return pipeline
             return None
-        name = dotted(value)
+        name = dotted_name(value)
         if name is not None and name in self.variables:
             bound = self.variables[name]
             if isinstance(bound, cst.Call):
@@ -361,7 +349,7 @@ class _Builder:
             if construction is not None:
                 self.out.unscaled_inputs.append(UnscaledInput(scope, construction, model_calls[0].node))
 
-    def _raw_tensor(self, scope: "Scope") -> Optional[cst.Call]:
+    def _raw_tensor(self, scope: Scope) -> Optional[cst.Call]:
         for small in self._own_statements(scope):
             for call in iter_calls(small):
                 name = qualified_name(call.func, self.aliases) or ""
@@ -382,21 +370,6 @@ class _Builder:
                         r"scaled|norm|tensor|ids|mask|label|target|index|token", root, re.I):
                     return call
         return None
-
-
-def _walk(body: Sequence[cst.CSTNode], skip_main: bool) -> Iterator[cst.CSTNode]:
-    for statement in body:
-        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-            continue
-        if isinstance(statement, cst.SimpleStatementLine):
-            yield from statement.body
-            continue
-        if skip_main and isinstance(statement, cst.If) and isinstance(statement.test, cst.Comparison) \
-                and isinstance(statement.test.left, cst.Name) and statement.test.left.value == "__name__":
-            continue
-        yield from header_expressions(statement)
-        for inner in statement_bodies(statement):
-            yield from _walk(inner, False)
 
 
 def _subscript_key(node: cst.Subscript) -> Optional[str]:
@@ -435,5 +408,5 @@ def _dataset_role(call: cst.Call, target: Optional[str]) -> str:
     return _word_role(target or "")
 
 
-def build_preprocessing_facts(facts: FileFacts, paths: "PathFacts") -> PreprocessingFacts:
+def build_preprocessing_facts(facts: FileFacts, paths: PathFacts) -> PreprocessingFacts:
     return _Builder(facts, paths).run()

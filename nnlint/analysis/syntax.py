@@ -1,4 +1,4 @@
-"""Walking libcst trees cheaply.
+"""Reading libcst trees cheaply: the walks and name helpers every fact builder shares.
 
 libcst's `node.children` runs a whole visitor over the node to collect them, and its
 generic visitor machinery costs more than everything nnlint's analysis does with the
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from functools import lru_cache
-from typing import Iterator
+from typing import Iterator, Optional, Sequence
 
 import libcst as cst
 
@@ -45,3 +45,151 @@ def child_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 
 
 _LEAF_TYPES = frozenset({str, int, float, bool, bytes, type(cst.MaybeSentinel.DEFAULT)})
+
+
+def descendants(node: cst.CSTNode, stop: tuple[type, ...] = (cst.FunctionDef, cst.ClassDef)) -> Iterator[cst.CSTNode]:
+    """The node and every node under it, in textual order; a node of a `stop` type is
+    yielded but not entered."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, stop):
+            continue
+        stack.extend(reversed(list(child_nodes(current))))
+
+
+def iter_calls(node: cst.CSTNode) -> Iterator[cst.Call]:
+    """Every call inside an expression or simple statement, outermost first. A lambda's
+    body runs later, if at all, so its calls are not the statement's."""
+    for current in descendants(node, stop=(cst.Lambda, cst.FunctionDef, cst.ClassDef)):
+        if isinstance(current, cst.Call):
+            yield current
+
+
+def names_in(node: cst.CSTNode) -> tuple[str, ...]:
+    """The distinct names an expression mentions, in order of first appearance."""
+    return tuple(dict.fromkeys(n.value for n in descendants(node) if isinstance(n, cst.Name)))
+
+
+# ------------------------------------------------------------------ dotted names
+
+
+def dotted_name(node: Optional[cst.CSTNode], through_subscripts: bool = False) -> Optional[str]:
+    """`self.model.module` for a chain of names; None for anything else. With
+    `through_subscripts`, an element stands for its container: `opts[0].step` -> `opts.step`."""
+    parts: list[str] = []
+    while True:
+        if isinstance(node, cst.Attribute):
+            parts.append(node.attr.value)
+            node = node.value
+        elif through_subscripts and isinstance(node, cst.Subscript):
+            node = node.value
+        elif isinstance(node, cst.Name):
+            parts.append(node.value)
+            return ".".join(reversed(parts))
+        else:
+            return None
+
+
+def last_part(name: str) -> str:
+    """`opt` for `self.opt`."""
+    return name.rsplit(".", 1)[-1]
+
+
+def first_part(name: str) -> str:
+    """`self` for `self.opt`."""
+    return name.split(".", 1)[0]
+
+
+# ------------------------------------------------------------------ calls
+
+
+def argument(call: cst.Call, position: int, keyword: str) -> Optional[cst.BaseExpression]:
+    """The argument passed at `position` or as `keyword=`; None when absent or hidden
+    behind a `*args`."""
+    positional = 0
+    for arg in call.args:
+        if arg.keyword is not None:
+            if arg.keyword.value == keyword:
+                return arg.value
+        elif arg.star:
+            return None
+        else:
+            if positional == position:
+                return arg.value
+            positional += 1
+    return None
+
+
+def source_code(node: Optional[cst.CSTNode]) -> str:
+    """The node as written ("" for None)."""
+    if node is None:
+        return ""
+    return cst.Module(body=[]).code_for_node(node)
+
+
+# ------------------------------------------------------------------ statements
+
+
+def statement_bodies(statement: cst.CSTNode) -> list[Sequence[cst.CSTNode]]:
+    """The statement lists nested in a compound statement (body, elif/else, handlers,
+    finally), in order. Match cases and `except*` handlers are not entered."""
+    bodies: list[Sequence[cst.CSTNode]] = []
+    for child in child_nodes(statement):
+        if isinstance(child, cst.BaseSuite):
+            bodies.append(child.body)
+        elif isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.If)):
+            bodies.extend(statement_bodies(child))
+    return bodies
+
+
+def header_expressions(statement: cst.CSTNode) -> list[cst.CSTNode]:
+    """The expressions a compound statement evaluates itself (tests, iterables, with items)."""
+    if isinstance(statement, (cst.If, cst.While)):
+        return [statement.test]
+    if isinstance(statement, cst.For):
+        return [statement.iter]
+    if isinstance(statement, cst.With):
+        return [item.item for item in statement.items]
+    return []
+
+
+def is_main_guard(test: cst.BaseExpression) -> bool:
+    """The test of `if __name__ == "__main__":`."""
+    return (isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name)
+            and test.left.value == "__name__")
+
+
+def own_statements(body: Sequence[cst.CSTNode], skip_main: bool = False) -> Iterator[cst.CSTNode]:
+    """The small statements and header expressions a body runs itself, in order: nested
+    functions and classes are not entered, nor (with `skip_main`) a top-level
+    `if __name__ == "__main__":` block."""
+    for statement in body:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        if isinstance(statement, cst.SimpleStatementLine):
+            yield from statement.body
+            continue
+        if skip_main and isinstance(statement, cst.If) and is_main_guard(statement.test):
+            continue
+        yield from header_expressions(statement)
+        for inner in statement_bodies(statement):
+            yield from own_statements(inner)
+
+
+def all_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.CSTNode]:
+    """Every statement at any depth, nested functions and classes included, with the small
+    statements of each line and the header expressions of each compound statement."""
+    pending = [body]
+    while pending:
+        for statement in pending.pop():
+            yield statement
+            if isinstance(statement, cst.SimpleStatementLine):
+                yield from statement.body
+            elif isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                pending.append(statement.body.body)
+            elif isinstance(statement, cst.BaseCompoundStatement):
+                pending.extend(statement_bodies(statement))
+                for expression in header_expressions(statement):
+                    yield expression

@@ -1,0 +1,93 @@
+"""What the path facts say: scope roles, event kinds, and the scopes and events themselves.
+
+Built by `nnlint.analysis.paths`, read by NNL501-NNL505 and by the preprocessing and dtype
+facts that ride on the same object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterator, Optional
+
+import libcst as cst
+
+if TYPE_CHECKING:
+    from nnlint.analysis.dtypes import DtypeFacts
+    from nnlint.analysis.preprocessing import PreprocessingFacts
+
+# Scope roles.
+TRAIN = "train"
+EVAL = "eval"
+OTHER = "other"
+
+# Event kinds.
+EVAL_SWITCH = "eval"        # model.eval(), model.train(False)
+TRAIN_SWITCH = "train"      # model.train(), model.train(True)
+SWITCH = "switch"           # model.train(flag): a mode chosen at run time
+MODEL_CALL = "model"        # model(x)
+STEP = "step"               # loss.backward(), optimizer.step()
+LOCAL_CALL = "local"        # a call of one of the file's own functions
+
+
+def same_model(a: str, b: str) -> bool:
+    """`model` and `model.module`, `self.net` and `self.net.backbone` name the same model."""
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+@dataclass(frozen=True, eq=False)
+class Event:
+    kind: str
+    node: cst.CSTNode
+    target: str  # the model / receiver / callee, as written (`self.task_model`, `evaluate`)
+    loops: tuple[int, ...] = ()  # ids of the enclosing loop statements, outermost first
+    no_grad: bool = False
+    # For LOCAL_CALL: the call node (arguments are read from it).
+    call: Optional[cst.Call] = None
+
+
+@dataclass(eq=False)
+class Scope:
+    name: str
+    node: cst.CSTNode
+    params: list[str]
+    role: str = OTHER
+    cls: Optional[str] = None
+    in_module_class: bool = False  # a method of an nn.Module / LightningModule subclass
+    decorated_no_grad: bool = False
+    events: list[Event] = field(default_factory=list)
+    # Models built in this scope (`net = Net()`), and whether it loads weights.
+    constructed: set[str] = field(default_factory=set)
+    loads_weights: bool = False
+    # The loop statements of this scope, by id, with their node.
+    loops: dict[int, cst.CSTNode] = field(default_factory=dict)
+    # ids of `with torch.no_grad()` statements and of the branches of `if phase == 'val'`.
+    eval_blocks: dict[int, cst.CSTNode] = field(default_factory=dict)
+
+    @property
+    def trains(self) -> bool:
+        return self.role == TRAIN
+
+
+@dataclass(eq=False)
+class PathFacts:
+    scopes: list[Scope]
+    # Names (dotted) known to hold a model, with the constructor call; None = a parameter.
+    models: dict[str, Optional[cst.Call]]
+    # Whether each model has dropout/batch-norm: True, False, or None (unknown).
+    has_mode_layers: dict[str, Optional[bool]]
+    # Receivers of `.parameters()` anywhere in the file (the models an optimizer trains).
+    parameter_owners: set[str]
+    # Receivers `X.double()` / `.to(torch.float64)` (models switched to float64).
+    double_models: set[str]
+    preprocessing: Optional["PreprocessingFacts"] = None
+    dtypes: Optional["DtypeFacts"] = None
+
+    def scope_named(self, name: str) -> list[Scope]:
+        return [scope for scope in self.scopes if scope.name == name]
+
+    def callers(self, name: str) -> Iterator[tuple[Scope, int]]:
+        """(scope, index of the LOCAL_CALL event) for each call of the function `name`."""
+        for scope in self.scopes:
+            for index, event in enumerate(scope.events):
+                if event.kind == LOCAL_CALL and event.target == name:
+                    yield scope, index

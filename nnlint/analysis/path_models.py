@@ -1,0 +1,246 @@
+"""Model recognition for the path facts: which names hold models, and whether a model has
+dropout or batch-norm layers (the layers `.eval()` changes).
+
+A name holds a model when it is bound to a constructor of one of the file's `nn.Module`
+classes, a `torch.nn.Sequential`, a torchvision/timm/HF factory or `from_pretrained`, also
+through `.to(device)` and `DataParallel(...)`; a call is a model call when its callee is such
+a name, a parameter named like a model (`model`, `net`, `*_model`) or `self.<model-like>`
+outside a module class. Along the way the walk notes which names own `.parameters()` and
+which are switched to float64.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional, Sequence
+
+import libcst as cst
+
+from nnlint.analysis.facts import FileFacts
+from nnlint.analysis.imports import qualified_name
+from nnlint.analysis.path_facts import Scope
+from nnlint.analysis.syntax import all_statements, dotted_name, header_expressions, iter_calls, statement_bodies
+
+MODEL_NAME = re.compile(r"^(model|net|network|classifier|regressor|encoder|decoder|cnn|mlp|"
+                        r"discriminator|generator|netg|netd|g|d|student|teacher)$|_model$|_net$|^model_|^net_",
+                        re.IGNORECASE)
+# Constructors of whole models whose layers include dropout or batch-norm.
+_MODEL_FACTORIES = re.compile(r"^(torchvision\.models\.|timm\.create_model$|timm\.models\.|"
+                              r"segmentation_models_pytorch\.|transformers\..*from_pretrained$)")
+_DROPOUT_OR_NORM = re.compile(r"Dropout|BatchNorm|SyncBatchNorm")
+
+
+class _NotAModel:
+    pass
+
+
+_NOT_A_MODEL = _NotAModel()
+
+
+class KnownModels:
+    """The models of one file: filled by `find`, then asked by the scope walk."""
+
+    def __init__(self, facts: FileFacts) -> None:
+        self.facts = facts
+        self.aliases = facts.imports
+        self.models: dict[str, Optional[cst.Call]] = {}
+        self.has_mode_layers: dict[str, Optional[bool]] = {}
+        self.parameter_owners: set[str] = set()
+        self.double_models: set[str] = set()
+        self.module_classes = set(facts.models)
+
+    def is_module_class(self, node: cst.ClassDef) -> bool:
+        """A class of the file's models, or one deriving from something named like a module."""
+        if node.name.value in self.module_classes:
+            return True
+        for base in node.bases:
+            name = qualified_name(base.value, self.aliases) or dotted_name(base.value) or ""
+            if re.search(r"Module$|LightningModule$|Model$|PreTrainedModel", name):
+                return True
+        return False
+
+    def find(self, body: Sequence[cst.CSTNode]) -> None:
+        """Names bound anywhere to a model constructor, and what is known of their layers."""
+        pending = [body]
+        while pending:
+            for statement in pending.pop():
+                if isinstance(statement, cst.SimpleStatementLine):
+                    for small in statement.body:
+                        self._model_assignment(small)
+                        for call in iter_calls(small):
+                            self._note_model_method(call)
+                elif isinstance(statement, cst.BaseCompoundStatement):
+                    for expression in header_expressions(statement):
+                        for call in iter_calls(expression):
+                            self._note_model_method(call)
+                    pending.extend(statement_bodies(statement))
+
+    def _note_model_method(self, call: cst.Call) -> None:
+        if not isinstance(call.func, cst.Attribute):
+            return
+        receiver = dotted_name(call.func.value)
+        if receiver is None:
+            return
+        method = call.func.attr.value
+        if method in ("parameters", "named_parameters"):
+            self.parameter_owners.add(receiver)
+        elif method == "double" or (method in ("to", "type") and any(
+                (qualified_name(arg.value, self.aliases) or "") in ("torch.float64", "torch.double",
+                                                                     "torch.DoubleTensor")
+                for arg in call.args)):
+            self.double_models.add(receiver)
+
+    def _model_assignment(self, small: cst.BaseSmallStatement) -> None:
+        if isinstance(small, cst.Assign):
+            targets = [target.target for target in small.targets]
+            value = small.value
+        elif isinstance(small, cst.AnnAssign) and small.value is not None:
+            targets, value = [small.target], small.value
+        else:
+            return
+        call = self._strip_to(value)
+        if call is None:
+            return
+        known = self._model_constructor(call)
+        if known is _NOT_A_MODEL:
+            return
+        doubled = _converted_to_double(value, call, self.aliases)
+        for target in targets:
+            name = dotted_name(target)
+            if name is None:
+                continue
+            self.models[name] = call
+            if doubled:
+                self.double_models.add(name)
+            if name in self.has_mode_layers:
+                previous = self.has_mode_layers[name]
+                known = True if (previous or known) else (None if previous is None or known is None else False)
+            self.has_mode_layers[name] = known
+
+    def _strip_to(self, value: cst.BaseExpression) -> Optional[cst.Call]:
+        """`Net().to(device)` -> `Net()`; `nn.DataParallel(Net())` -> `Net()`."""
+        while isinstance(value, cst.Call):
+            func = value.func
+            if isinstance(func, cst.Attribute) and func.attr.value in ("to", "cuda", "cpu", "float", "half",
+                                                                       "double", "train", "eval") \
+                    and isinstance(func.value, cst.Call):
+                value = func.value
+                continue
+            name = qualified_name(func, self.aliases) or ""
+            if name.endswith(("DataParallel", "DistributedDataParallel")) and value.args:
+                inner = value.args[0].value
+                if isinstance(inner, cst.Call):
+                    value = inner
+                    continue
+            return value
+        return None
+
+    def _model_constructor(self, call: cst.Call):
+        """True/False: a model with/without dropout or batch-norm; None: a model, layers
+        unknown; _NOT_A_MODEL otherwise."""
+        func = call.func
+        if isinstance(func, cst.Name) and func.value in self.module_classes:
+            return self._class_has_mode_layers(func.value, set())
+        name = qualified_name(func, self.aliases)
+        if name is None:
+            if isinstance(func, cst.Attribute) and func.attr.value == "from_pretrained":
+                return True
+            return _NOT_A_MODEL
+        if name == "torch.nn.Sequential":
+            return self._sequential_has_mode_layers(call)
+        if _MODEL_FACTORIES.search(name):
+            return True
+        return _NOT_A_MODEL
+
+    def _sequential_has_mode_layers(self, call: cst.Call) -> Optional[bool]:
+        unknown = False
+        for arg in call.args:
+            if not isinstance(arg.value, cst.Call):
+                unknown = True
+                continue
+            inner = arg.value
+            if isinstance(inner.func, cst.Name) and inner.func.value in self.module_classes:
+                found = self._class_has_mode_layers(inner.func.value, set())
+                if found:
+                    return True
+                unknown = unknown or found is None
+                continue
+            name = qualified_name(inner.func, self.aliases) or ""
+            if _DROPOUT_OR_NORM.search(name):
+                return True
+            if not name.startswith("torch.nn."):
+                unknown = True
+            elif name == "torch.nn.Sequential":
+                found = self._sequential_has_mode_layers(inner)
+                if found:
+                    return True
+                unknown = unknown or found is None
+        return None if unknown else False
+
+    def _class_has_mode_layers(self, cls: str, seen: set[str]) -> Optional[bool]:
+        model = self.facts.models.get(cls)
+        if model is None or cls in seen:
+            return None
+        seen.add(cls)
+        unknown = False
+        for layer in model.layers.values():
+            if _DROPOUT_OR_NORM.search(layer):
+                return True
+            if layer in self.facts.models:
+                found = self._class_has_mode_layers(layer, seen)
+                if found:
+                    return True
+                unknown = unknown or found is None
+        # Layers built anywhere in the class (inside a Sequential, by a helper method) and
+        # functional dropout in forward (`F.dropout(x, training=self.training)`) count too.
+        if isinstance(model.node, cst.ClassDef):
+            for statement in all_statements(model.node.body.body):
+                if isinstance(statement, cst.BaseCompoundStatement):
+                    continue
+                for call in iter_calls(statement):
+                    name = qualified_name(call.func, self.aliases) or ""
+                    if _DROPOUT_OR_NORM.search(name) or re.search(r"\.(dropout\w*|batch_norm)$", name) \
+                            or _MODEL_FACTORIES.search(name):
+                        return True
+                    if isinstance(call.func, cst.Name) and call.func.value in self.facts.models \
+                            and call.func.value != cls:
+                        found = self._class_has_mode_layers(call.func.value, seen)
+                        if found:
+                            return True
+                        unknown = unknown or found is None
+        if not model.layers:
+            return None
+        return None if unknown else False
+
+    def model_of_call(self, call: cst.Call, scope: Scope) -> Optional[str]:
+        """The model a call applies, as written: `model(x)`, `self.net(x)`."""
+        name = dotted_name(call.func)
+        if name is None or name == "self":
+            return None
+        if scope.in_module_class and name.startswith("self."):
+            return None  # a submodule follows its parent's mode
+        if name in self.models:
+            return name
+        if name in scope.params and MODEL_NAME.search(name):
+            return name
+        last = name.rsplit(".", 1)[-1]
+        if "." in name and MODEL_NAME.search(last) and name.split(".")[0] == "self":
+            return name
+        return None
+
+    def builds_model(self, value: cst.BaseExpression) -> bool:
+        """`value` constructs a model (possibly moved or wrapped)."""
+        call = self._strip_to(value)
+        return call is not None and self._model_constructor(call) is not _NOT_A_MODEL
+
+
+def _converted_to_double(value: cst.BaseExpression, inner: cst.Call, aliases: dict[str, str]) -> bool:
+    """`Net().double()`, `Net().to(torch.float64)`: the chain from `inner` out to `value`."""
+    while isinstance(value, cst.Call) and value is not inner and isinstance(value.func, cst.Attribute):
+        method = value.func.attr.value
+        if method == "double" or (method in ("to", "type") and any(
+                (qualified_name(arg.value, aliases) or "") in ("torch.float64", "torch.double") for arg in value.args)):
+            return True
+        value = value.func.value
+    return False
+

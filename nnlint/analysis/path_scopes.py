@@ -1,0 +1,170 @@
+"""The scope walk of the path facts: every function, the module body and the
+`if __name__ == "__main__":` block become a scope with its events in order, the loops and
+`torch.no_grad()` blocks around each, and a role (train, eval or other) from its name and
+its body.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional, Sequence
+
+import libcst as cst
+
+from nnlint.analysis.facts import FileFacts
+from nnlint.analysis.imports import qualified_name
+from nnlint.analysis.path_events import call_event, merge_opposite_switches
+from nnlint.analysis.path_facts import EVAL, MODEL_CALL, OTHER, STEP, TRAIN, PathFacts, Scope
+from nnlint.analysis.path_models import KnownModels
+from nnlint.analysis.syntax import dotted_name, header_expressions, is_main_guard, iter_calls, statement_bodies
+
+_TRAIN_NAME = re.compile(r"^_*(train|fit)(?!.*(loader|data|set|transform|split|aug))|^training_step$|_train$|^run_epoch",
+                         re.IGNORECASE)
+_EVAL_NAME = re.compile(r"^_*(eval|test|valid|predict|infer|inference|evaluate|validate)"
+                        r"|^(validation|test|predict)_step$|_(eval|test|inference|predict)$", re.IGNORECASE)
+_NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
+                      "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode"})
+
+
+class ScopeWalker:
+    def __init__(self, facts: FileFacts) -> None:
+        self.facts = facts
+        self.aliases = facts.imports
+        self.scopes: list[Scope] = []
+        self.models = KnownModels(facts)
+        self.local_functions: set[str] = set()
+
+    def run(self) -> PathFacts:
+        module = self.facts.module
+        self._collect_function_names(module.body)
+        self.models.find(module.body)
+        main = Scope("<module>", module, [])
+        self.scopes.append(main)
+        self._walk_block(module.body, main, (), False, top=True)
+        self._classify(main)
+        pending: list[tuple[Sequence[cst.CSTNode], Optional[str], bool]] = [(module.body, None, False)]
+        while pending:
+            body, cls, is_module = pending.pop()
+            for statement in body:
+                if isinstance(statement, cst.FunctionDef):
+                    self._function_scope(statement, cls, is_module)
+                elif isinstance(statement, cst.ClassDef):
+                    pending.append((statement.body.body, statement.name.value,
+                                    self.models.is_module_class(statement)))
+                elif isinstance(statement, cst.BaseCompoundStatement):
+                    for inner in statement_bodies(statement):
+                        pending.append((inner, cls, is_module))
+        models = self.models
+        return PathFacts(self.scopes, models.models, models.has_mode_layers, models.parameter_owners,
+                         models.double_models)
+
+    def _collect_function_names(self, body: Sequence[cst.CSTNode]) -> None:
+        """Names of the file's functions and methods at any depth: calls of them are LOCAL_CALL events."""
+        for statement in body:
+            if isinstance(statement, cst.FunctionDef):
+                self.local_functions.add(statement.name.value)
+                self._collect_function_names(statement.body.body)
+            elif isinstance(statement, cst.ClassDef):
+                self._collect_function_names(statement.body.body)
+            elif isinstance(statement, cst.BaseCompoundStatement):
+                for inner in statement_bodies(statement):
+                    self._collect_function_names(inner)
+
+    def _function_scope(self, node: cst.FunctionDef, cls: Optional[str], is_module: bool) -> None:
+        params = [param.name.value for param in
+                  (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params)]
+        scope = Scope(node.name.value, node, params, cls=cls, in_module_class=is_module)
+        for decorator in node.decorators:
+            target = decorator.decorator
+            if isinstance(target, cst.Call):
+                target = target.func
+            if (qualified_name(target, self.aliases) or "") in _NO_GRAD:
+                scope.decorated_no_grad = True
+        self.scopes.append(scope)
+        self._walk_block(node.body.body, scope, (), scope.decorated_no_grad)
+        self._classify(scope)
+        # Nested functions are scopes of their own.
+        pending = [node.body.body]
+        while pending:
+            for statement in pending.pop():
+                if isinstance(statement, cst.FunctionDef):
+                    self._function_scope(statement, cls, is_module)
+                elif isinstance(statement, cst.BaseCompoundStatement) and not isinstance(statement, cst.ClassDef):
+                    pending.extend(statement_bodies(statement))
+
+    def _classify(self, scope: Scope) -> None:
+        steps_in_loop = any(event.kind == STEP and event.loops for event in scope.events)
+        any_step = any(event.kind == STEP for event in scope.events)
+        if scope.name == "<module>":
+            scope.role = TRAIN if steps_in_loop else OTHER
+        elif _TRAIN_NAME.search(scope.name) or steps_in_loop or (any_step and not _EVAL_NAME.search(scope.name)):
+            scope.role = TRAIN
+        elif _EVAL_NAME.search(scope.name) or scope.decorated_no_grad:
+            scope.role = EVAL
+
+    def _walk_block(self, body: Sequence[cst.CSTNode], scope: Scope, loops: tuple[int, ...], no_grad: bool,
+                    top: bool = False) -> None:
+        for statement in body:
+            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                continue
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    self._events(small, scope, loops, no_grad)
+                    if isinstance(small, cst.Assign):
+                        if self.models.builds_model(small.value):
+                            scope.constructed.update(filter(None, (dotted_name(t.target) for t in small.targets)))
+                continue
+            for expression in header_expressions(statement):
+                self._events(expression, scope, loops, no_grad)
+            inner_loops = loops
+            inner_no_grad = no_grad
+            if isinstance(statement, (cst.For, cst.While)):
+                scope.loops[id(statement)] = statement
+                inner_loops = loops + (id(statement),)
+            elif isinstance(statement, cst.With) and any(self._disables_grad(item.item) for item in statement.items):
+                scope.eval_blocks[id(statement)] = statement
+                inner_no_grad = True
+            if isinstance(statement, cst.If) and top and is_main_guard(statement.test):
+                # `if __name__ == "__main__":` is a scope of its own.
+                main = Scope("<main>", statement, [])
+                self.scopes.append(main)
+                self._walk_block(statement.body.body, main, (), False)
+                self._classify(main)
+                if main.role == OTHER and any(event.kind == MODEL_CALL for event in main.events):
+                    main.role = EVAL
+                continue
+            if isinstance(statement, cst.If) and statement.orelse is not None:
+                self._walk_if(statement, scope, inner_loops, inner_no_grad)
+                continue
+            for inner in statement_bodies(statement):
+                self._walk_block(inner, scope, inner_loops, inner_no_grad)
+
+    def _walk_if(self, statement: cst.If, scope: Scope, loops: tuple[int, ...], no_grad: bool) -> None:
+        start = len(scope.events)
+        self._walk_block(statement.body.body, scope, loops, no_grad)
+        middle = len(scope.events)
+        orelse = statement.orelse
+        if isinstance(orelse, cst.If):
+            self._walk_block([orelse], scope, loops, no_grad)
+        else:
+            self._walk_block(orelse.body.body, scope, loops, no_grad)
+        merge_opposite_switches(scope.events, start, middle)
+
+    def _disables_grad(self, expression: cst.BaseExpression) -> bool:
+        if isinstance(expression, cst.Call):
+            name = qualified_name(expression.func, self.aliases) or ""
+            if name in _NO_GRAD:
+                return True
+            if name in ("torch.set_grad_enabled", "torch.autograd.set_grad_enabled") and expression.args:
+                value = expression.args[0].value
+                return isinstance(value, cst.Name) and value.value == "False"
+        return False
+
+    def _events(self, node: cst.CSTNode, scope: Scope, loops: tuple[int, ...], no_grad: bool) -> None:
+        calls = list(iter_calls(node))
+        # Innermost calls run first: `model(x).argmax()` calls the model before argmax.
+        for call in reversed(calls):
+            event = call_event(call, scope, loops, no_grad, self.models, self.local_functions)
+            if event is not None:
+                scope.events.append(event)
+
