@@ -193,3 +193,9 @@ def all_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.CSTNode]:
                 pending.extend(statement_bodies(statement))
                 for expression in header_expressions(statement):
                     yield expression
+
+
+def receiver_name(node: Optional[cst.CSTNode]) -> str:
+    """`self.opt` for `self.opt`, `opts` for `opts[0]`: the dotted name a receiver is known
+    by, an element standing for its container; "" when it has none."""
+    return dotted_name(node, through_subscripts=True) or ""

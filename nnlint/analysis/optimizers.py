@@ -1,0 +1,135 @@
+"""Optimizer and scheduler constructions: which calls build one, with what learning rate,
+for which models' parameters, and whether a scheduler's period counts iterations.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional, Sequence, Union
+
+import libcst as cst
+
+from nnlint.analysis.syntax import argument, descendants, last_part, receiver_name, source_code
+from nnlint.analysis.training_facts import OptimizerConstruction, SchedulerConstruction
+
+OPTIMIZER_CLASSES = frozenset(
+    "SGD Adam AdamW Adamax NAdam RAdam SparseAdam RMSprop Adagrad Adadelta ASGD Rprop LBFGS "
+    "FusedAdam FusedSGD FusedLAMB Lamb LAMB Lion Adafactor".split()
+)
+_OPTIMIZER_ROOTS = ("torch.optim", "transformers", "apex", "timm.optim", "deepspeed", "bitsandbytes")
+_SCHEDULER_PREFIX = "torch.optim.lr_scheduler."
+_PER_ITERATION_WORDS = re.compile(r"len\(|step|iter|batch|total|num_train|updates", re.IGNORECASE)
+_PERIOD_ARGS = {
+    "StepLR": ((1, "step_size"),),
+    "MultiStepLR": ((1, "milestones"),),
+    "CosineAnnealingLR": ((1, "T_max"),),
+    "ExponentialLR": (),
+}
+
+
+class Constructions:
+    """The optimizers and schedulers a file builds, in the order the walk meets them, and
+    the name each is first assigned to."""
+
+    def __init__(self, constants: dict[str, float]) -> None:
+        self.constants = constants
+        self.optimizers: list[OptimizerConstruction] = []
+        self.schedulers: list[SchedulerConstruction] = []
+        self._by_call: dict[int, Union[OptimizerConstruction, SchedulerConstruction]] = {}
+
+    def note(self, call: cst.Call, qualified: str) -> None:
+        """Record `call` (whose callee is `qualified`) if it builds an optimizer or scheduler."""
+        if id(call) in self._by_call:
+            return
+        target = ""
+        cls = last_part(qualified)
+        if qualified.startswith(_SCHEDULER_PREFIX):
+            periods = _PERIOD_ARGS.get(cls)
+            per_iteration = False
+            if periods is not None:
+                for position, keyword in periods:
+                    period = argument(call, position, keyword)
+                    if period is not None and _PER_ITERATION_WORDS.search(source_code(period)):
+                        per_iteration = True
+            gamma = number_value(argument(call, 1 if cls == "ExponentialLR" else 2, "gamma"), self.constants)
+            built: Union[OptimizerConstruction, SchedulerConstruction] = \
+                SchedulerConstruction(call, cls, target, per_iteration, gamma)
+            self.schedulers.append(built)
+            self._by_call[id(call)] = built
+            return
+        if cls in OPTIMIZER_CLASSES and qualified.startswith(_OPTIMIZER_ROOTS):
+            lr_node = argument(call, 1, "lr")
+            lr = number_value(lr_node, self.constants) if lr_node is not None else None
+            params = argument(call, 0, "params")
+            models: list[str] = []
+            if params is not None:
+                for node in descendants(params):
+                    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                            and node.func.attr.value in ("parameters", "named_parameters"):
+                        receiver = receiver_name(node.func.value)
+                        if receiver:
+                            models.append(receiver)
+            optimizer = OptimizerConstruction(call, cls, qualified, lr, lr_node, target, tuple(dict.fromkeys(models)))
+            self.optimizers.append(optimizer)
+            self._by_call[id(call)] = optimizer
+
+    def bind(self, value: cst.Call, target: str) -> None:
+        """`target = value`: the name a construction is first assigned to."""
+        built = self._by_call.get(id(value))
+        if built is not None and not built.bound_to:
+            built.bound_to = target
+
+
+def numeric_constants(body: Sequence[cst.CSTNode]) -> dict[str, float]:
+    """Module-level names bound once to a number: `LR = 1e-3`."""
+    constants: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for statement in body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Assign) and len(small.targets) == 1 \
+                    and isinstance(small.targets[0].target, cst.Name):
+                name = small.targets[0].target.value
+                counts[name] = counts.get(name, 0) + 1
+                value = number_value(small.value, {})
+                if value is not None:
+                    constants[name] = value
+    for name, count in counts.items():
+        if count > 1:
+            constants.pop(name, None)
+    return constants
+
+
+def number_value(node: Optional[cst.BaseExpression], constants: dict[str, float]) -> Optional[float]:
+    """The value of a numeric literal expression (`1e-3`, `0.1 / 8`, `10 ** -4`, a constant)."""
+    if isinstance(node, (cst.Integer, cst.Float)):
+        try:
+            return float(node.evaluated_value)
+        except (ValueError, OverflowError):
+            return None
+    if isinstance(node, cst.Name):
+        return constants.get(node.value)
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        value = number_value(node.expression, constants)
+        return None if value is None else -value
+    if isinstance(node, cst.BinaryOperation):
+        left, right = number_value(node.left, constants), number_value(node.right, constants)
+        if left is None or right is None:
+            return None
+        try:
+            if isinstance(node.operator, cst.Multiply):
+                return left * right
+            if isinstance(node.operator, cst.Divide) and right:
+                return left / right
+            if isinstance(node.operator, cst.Power) and abs(right) < 64:
+                return float(left ** right)
+            if isinstance(node.operator, cst.Add):
+                return left + right
+            if isinstance(node.operator, cst.Subtract):
+                return left - right
+        except (OverflowError, ZeroDivisionError, TypeError):
+            return None
+    return None
+
+
