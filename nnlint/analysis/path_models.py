@@ -19,7 +19,15 @@ import libcst as cst
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.path_facts import Scope
-from nnlint.analysis.syntax import all_statements, dotted_name, header_expressions, iter_calls, statement_bodies
+from nnlint.analysis.syntax import (
+    all_statements,
+    dotted_name,
+    first_part,
+    header_expressions,
+    iter_calls,
+    last_part,
+    statement_bodies,
+)
 
 MODEL_NAME = re.compile(r"^(model|net|network|classifier|regressor|encoder|decoder|cnn|mlp|"
                         r"discriminator|generator|netg|netd|g|d|student|teacher)$|_model$|_net$|^model_|^net_",
@@ -223,8 +231,7 @@ class KnownModels:
             return name
         if name in scope.params and MODEL_NAME.search(name):
             return name
-        last = name.rsplit(".", 1)[-1]
-        if "." in name and MODEL_NAME.search(last) and name.split(".")[0] == "self":
+        if "." in name and MODEL_NAME.search(last_part(name)) and first_part(name) == "self":
             return name
         return None
 

@@ -27,6 +27,8 @@ _NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.n
 
 
 class ScopeWalker:
+    """Builds the path facts of one file: models first, then every scope in turn."""
+
     def __init__(self, facts: FileFacts) -> None:
         self.facts = facts
         self.aliases = facts.imports

@@ -107,7 +107,7 @@ class _StaleOptimizerSearch:
             return True
         if qualified.startswith(("torchvision.models.", "timm.create_model", "torch.nn.")):
             return True
-        return last[:1].isupper() and qualified.split(".")[0] not in ("torch",) or \
+        return last[:1].isupper() and first_part(qualified) not in ("torch",) or \
             bool(re.match(r"(build|create|make|get)_?(model|net|network)", last, re.IGNORECASE))
 
     def _step_after(self, scope: Scope, rebinding: Event, optimizer: OptimizerConstruction,
@@ -144,5 +144,5 @@ class _StaleOptimizerSearch:
     def _calls(self, call: cst.Call, function: WalkedFunction) -> bool:
         func = call.func
         name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
-        return function.name.rsplit(".", 1)[-1] == name
+        return last_part(function.name) == name
 

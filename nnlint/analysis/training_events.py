@@ -68,6 +68,9 @@ class WalkedFunction:
 
 
 class EventWalker:
+    """Walks every function of one file into a training scope; `functions` keeps each
+    function's own events for the NNL607 search."""
+
     def __init__(self, facts: FileFacts) -> None:
         self.facts = facts
         self.aliases = facts.imports
@@ -312,7 +315,7 @@ class EventWalker:
             parent = True
         elif receiver_text and last_part(receiver_text)[:1].isupper():
             parent = True  # Base.forward(self, x), nn.Module.forward(self, x), Function.forward(ctx, ...)
-        self.forward_calls.append(ForwardCall(call, receiver_text, function.name.rsplit(".", 1)[-1], parent))
+        self.forward_calls.append(ForwardCall(call, receiver_text, last_part(function.name), parent))
 
     # ---------------------------------------------------------------- scopes
     def _expand(self, function: WalkedFunction) -> Scope:
