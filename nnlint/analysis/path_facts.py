@@ -43,6 +43,9 @@ class Event:
     no_grad: bool = False
     # For LOCAL_CALL: the call node (arguments are read from it).
     call: Optional[cst.Call] = None
+    # A call that is a statement of its own: its result is thrown away (`model(x)` in a
+    # smoke test checks that it runs, not what it returns).
+    discarded: bool = False
 
 
 @dataclass(eq=False)

@@ -6,6 +6,7 @@ its body.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Optional, Sequence
 
@@ -168,5 +169,7 @@ class ScopeWalker:
         for call in reversed(calls):
             event = call_event(call, scope, loops, no_grad, self.models, self.local_functions)
             if event is not None:
+                if isinstance(node, cst.Expr) and node.value is call:
+                    event = dataclasses.replace(event, discarded=True)
                 scope.events.append(event)
 

@@ -52,7 +52,8 @@ class EvalModeMissing(Rule):
     modules) before the model. Models without dropout and batch-norm layers behave the same
     in both modes and are not reported when their layers are known. Lightning's
     `validation_step` / `test_step` / `predict_step` run in eval mode already and are not
-    checked.
+    checked. A model call whose result is thrown away (`model(x)` as a statement of its
+    own, as in a smoke test that only checks the forward pass runs) is not reported.
     """
 
     code = "NNL502"
@@ -156,6 +157,17 @@ def train_step(student, teacher, opt, x, y):
     loss.backward()
     opt.step()
 """,
+        """\
+import torch
+import torchvision
+
+
+def test_forward_runs_on_pretrained_weights(batch):
+    model = torchvision.models.vgg16_bn()
+    model.load_state_dict(torch.load("vgg16_bn.pt"))
+    with torch.no_grad():
+        model(batch)
+""",
     )
 
     def check(self, facts, report) -> None:
@@ -170,7 +182,7 @@ def train_step(student, teacher, opt, x, y):
             eval_scope = scope.role == EVAL
             seen: set[str] = set()
             for index, event in enumerate(scope.events):
-                if event.kind != MODEL_CALL or not (eval_scope or event.no_grad):
+                if event.kind != MODEL_CALL or not (eval_scope or event.no_grad) or event.discarded:
                     continue
                 model = event.target
                 if any(same_model(model, other) for other in seen):
