@@ -42,7 +42,7 @@ from nnlint.analysis.layer_kinds import (ACTIVATION, DROPOUT, MERGE, NORM, OTHER
 from nnlint.analysis.layer_statements import StatementEvaluator
 from nnlint.analysis.layer_values import (EVAL_BUDGET, MAX_UNROLL, Chain, ClassInfo, OutOfBudget, Seq, SelfValue,
                                           Value)
-from nnlint.analysis.paths import dotted
+from nnlint.analysis.syntax import dotted_name
 
 __all__ = ["ACTIVATION", "DROPOUT", "MERGE", "NORM", "OTHER", "POOL", "RESHAPE", "UNKNOWN", "WEIGHT",
            "ArchitectureFacts", "LayerSequence", "LayerStep", "build_architecture_facts"]
@@ -124,7 +124,7 @@ class ArchitectureBuilder(ForwardFlow, ConstructionReader, ExpressionEvaluator, 
         for statement in node.body.body:
             if isinstance(statement, cst.FunctionDef):
                 methods[statement.name.value] = statement
-        bases = [qualified_name(arg.value, self.aliases) or dotted(arg.value) or "" for arg in node.bases]
+        bases = [qualified_name(arg.value, self.aliases) or dotted_name(arg.value) or "" for arg in node.bases]
         is_sequential = any(base == SEQUENTIAL or base in self.classes and self.classes[base].is_sequential
                             for base in bases)
         if is_sequential or "forward" in methods or "__init__" in methods:

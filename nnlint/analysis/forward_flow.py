@@ -18,7 +18,7 @@ from nnlint.analysis.layer_kinds import (MERGE, PASS_METHODS, PRODUCT_FUNCTIONS,
                                          UNKNOWN, WEIGHT, LayerStep, function_kind, method_kind)
 from nnlint.analysis.layer_values import (MAX_CALL_DEPTH, UNKNOWN_VALUE, Chain, ClassInfo, Layer, ListValue, Seq,
                                           SelfValue, Value, tensor_arguments)
-from nnlint.analysis.paths import dotted
+from nnlint.analysis.syntax import dotted_name, last_part
 
 
 class ForwardFlow:
@@ -120,7 +120,7 @@ class ForwardFlow:
         chain = chains[0]
         for other in chains[1:]:
             other.uses += 1
-        attr = dotted(node.func)
+        attr = dotted_name(node.func)
         attr = attr.split(".", 1)[1] if attr and attr.startswith("self.") else attr
         if isinstance(module, Seq):
             module.inlined = True
@@ -199,7 +199,7 @@ class ForwardFlow:
 
     def _tensor_function(self, name: str, chains: list[Chain], node: cst.Call) -> Value:
         first = chains[0]
-        short = name.rsplit(".", 1)[-1]
+        short = last_part(name)
         if name in SKIP_JOINS:
             return self._merge(first, chains[1:], node, skip=True)
         if name in PRODUCT_FUNCTIONS or len(chains) > 1:

@@ -15,7 +15,7 @@ from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.layer_kinds import UNKNOWN, LayerStep, guess_foreign_kind, may_reset, module_kind
 from nnlint.analysis.layer_values import (UNKNOWN_VALUE, Chain, ClassInfo, Func, Layer, ListValue, Lit, Seq,
                                           SelfValue, Value, tensor_arguments)
-from nnlint.analysis.paths import dotted
+from nnlint.analysis.syntax import dotted_name, last_part
 
 SEQUENTIAL = "torch.nn.Sequential"
 _MODULE_CONTAINERS = frozenset({"torch.nn.ModuleList", "torch.nn.ModuleDict", "torch.nn.ParameterList",
@@ -106,7 +106,7 @@ class ConstructionReader:
         if chains:
             for other in chains[1:]:
                 other.uses += 1
-            return self._step(chains[0], LayerStep(UNKNOWN, node, dotted(func) or "call", 0))
+            return self._step(chains[0], LayerStep(UNKNOWN, node, dotted_name(func) or "call", 0))
         return UNKNOWN_VALUE
 
     def _extend(self, target: ListValue, added: Value) -> None:
@@ -130,7 +130,7 @@ class ConstructionReader:
 
     def _library_call(self, name: str, node: cst.Call, env: dict) -> Value:
         args, keywords, exact = self._args(node, env)
-        short = name.rsplit(".", 1)[-1]
+        short = last_part(name)
         if name.startswith("torch.nn.init.") and short.rstrip("_") in _CAREFUL_INITS:
             self.he_initialized = True
         if name == SEQUENTIAL:
@@ -163,7 +163,7 @@ class ConstructionReader:
         kind = module_kind(name)
         if kind is None:
             return UNKNOWN_VALUE
-        return Layer(self._constructed(kind[0], node, name.rsplit(".", 1)[-1], linear=kind[1]))
+        return Layer(self._constructed(kind[0], node, last_part(name), linear=kind[1]))
 
     def _foreign_layer(self, short: str, node: cst.Call) -> Value:
         """A capitalised call from another package: probably a module; guess what it holds."""

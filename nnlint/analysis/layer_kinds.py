@@ -13,6 +13,8 @@ from typing import Iterable, Optional
 
 import libcst as cst
 
+from nnlint.analysis.syntax import last_part
+
 # Step kinds.
 WEIGHT = "weight"            # Linear, Conv*, ConvTranspose*, Bilinear, F.linear, F.conv*
 ACTIVATION = "activation"    # ReLU, GELU, tanh ... anything non-linear on purpose
@@ -137,7 +139,7 @@ _RESIDUAL_WORDS = ("residual", "resblock", "res_block", "bottleneck", "basicbloc
 
 def module_kind(name: str) -> Optional[tuple[str, bool]]:
     """(kind, linear) of a `torch.nn` module class; None when it is not one."""
-    short = name.rsplit(".", 1)[-1]
+    short = last_part(name)
     if name in _WEIGHT_MODULES:
         return WEIGHT, False
     if name in _ACTIVATION_MODULES:
