@@ -139,13 +139,13 @@ class StatementEvaluator:
 
     def _merge_branches(self, env: dict, other: tuple[dict, dict], node: cst.CSTNode) -> None:
         names, attrs = other
-        for name in set(names) | set(env):
+        for name in sorted(set(names) | set(env)):  # sorted: joins create sequences in order
             env[name] = self._join(names.get(name, UNKNOWN_VALUE), env.get(name, UNKNOWN_VALUE), node)
         for value in env.values():
             if isinstance(value, SelfValue) and id(value.cls) in attrs:
                 theirs = attrs[id(value.cls)]
                 mine = value.cls.attrs
-                for name in set(theirs) | set(mine):
+                for name in sorted(set(theirs) | set(mine)):
                     mine[name] = self._join(theirs.get(name, UNKNOWN_VALUE), mine.get(name, UNKNOWN_VALUE), node)
 
     def _join(self, a: Value, b: Value, node: cst.CSTNode) -> Value:
