@@ -16,10 +16,16 @@ from typing import Iterable, Optional, Sequence
 
 import libcst as cst
 
-from nnlint.analysis.syntax import child_nodes
-
 from nnlint.analysis import numerics
 from nnlint.analysis import torch_api as api
+from nnlint.analysis.call_arguments import (
+    Arguments,
+    argument_values,
+    first_argument_node,
+    first_argument_values,
+    literal_dim,
+    passes_argument,
+)
 from nnlint.analysis.facts import (
     LOG_SOFTMAX,
     RELU,
@@ -33,11 +39,13 @@ from nnlint.analysis.facts import (
     Output,
 )
 from nnlint.analysis.imports import collect_imports, qualified_name
+from nnlint.analysis.syntax import child_nodes, dotted_name
 from nnlint.analysis.values import (
     ClassInfo,
     ClassRef,
     Constant,
     DictValue,
+    Env,
     FunctionInfo,
     FunctionRef,
     Instance,
@@ -47,9 +55,8 @@ from nnlint.analysis.values import (
     join,
     outputs_of,
     single_int,
+    through_model,
 )
-
-Env = dict[str, ValueSet]
 
 _MAX_ROUNDS = 3
 _NAMED_CONSTANTS = {"True": True, "False": False, "None": None}
@@ -58,9 +65,6 @@ _NAMED_CONSTANTS = {"True": True, "False": False, "None": None}
 _MASK_NAME = re.compile(r"mask", re.IGNORECASE)
 # A training function's `model` parameter, when the file defines exactly one model.
 _MODEL_PARAMETER = re.compile(r"^(model|net|network|classifier|regressor)$|_model$|_net$")
-# Module methods that hand back the module itself, so `Net().to(device)` is still a Net.
-_SELF_RETURNING_METHODS = frozenset({"to", "cuda", "cpu", "train", "eval", "float", "double",
-                                     "half", "bfloat16", "requires_grad_", "apply", "type"})
 
 
 class Interpreter:
@@ -241,7 +245,7 @@ class Interpreter:
         ]
         return (Instance(models[0]),) if len(models) == 1 else ()
 
-    def _call_function(self, function: FunctionInfo, call: cst.Call, args: list[tuple[Optional[str], ValueSet, bool]],
+    def _call_function(self, function: FunctionInfo, call: cst.Call, args: Arguments,
                        bound_to: Optional[Instance]) -> ValueSet:
         provided = self._record_bindings(function, args, skip_first=function.is_method)
         if function.owner is not None and bound_to is not None:
@@ -254,8 +258,7 @@ class Interpreter:
             return self._analyze_function(function, flags)
         return self._analyze_function(function)
 
-    def _record_bindings(self, function: FunctionInfo, args: list[tuple[Optional[str], ValueSet, bool]],
-                         skip_first: bool) -> Env:
+    def _record_bindings(self, function: FunctionInfo, args: Arguments, skip_first: bool) -> Env:
         """Add one call's arguments to the function's parameter bindings; return them."""
         params = function.node.params
         positional = [*params.posonly_params, *params.params]
@@ -742,7 +745,7 @@ class Interpreter:
         if forward is None or not instance.cls.is_module:
             return ()
         returns = self._call_function(forward, node, args, instance)
-        return tuple(_through_model(value, instance.cls.name) for value in returns)
+        return tuple(through_model(value, instance.cls.name) for value in returns)
 
     def _call_method(self, node: cst.Call, method: str, receivers: ValueSet, args) -> ValueSet:
         found: list[ValueSet] = []
@@ -771,7 +774,7 @@ class Interpreter:
             return self._call_instance(instance, node, args)
         if function is not None:
             return self._call_function(function, node, args, instance)
-        if method in _SELF_RETURNING_METHODS and instance.cls.is_module:
+        if method in api.SELF_RETURNING_METHODS and instance.cls.is_module:
             return (instance,)
         if method == "add_module" and len(args) >= 2:
             self._add_named(instance.cls.attributes, args)
@@ -785,7 +788,7 @@ class Interpreter:
             return self._apply_module(module, node, args)
         if method in module.named:
             return join(*(self._call_value(callee, node, args) for callee in module.named[method]))
-        if method in _SELF_RETURNING_METHODS:
+        if method in api.SELF_RETURNING_METHODS:
             return (module,)
         if method == "add_module" and len(args) >= 2:
             module.layers.append(args[1][1])
@@ -807,14 +810,14 @@ class Interpreter:
         op = api.ACTIVATION_METHODS.get(method)
         if op is not None:
             width = (tensor.width, tensor.width_axis) if tensor is not None else (None, -1)
-            return (self._activation(op, node, width, _dim_arg(node, 0)),)
+            return (self._activation(op, node, width, literal_dim(node, 0)),)
         receiver = node.func.value if isinstance(node.func, cst.Attribute) else node
         known: ValueSet = (tensor,) if tensor is not None else ()
         if method in numerics.LOG_METHODS:
             self._record_numeric("log", node, receiver, known, f".{method}()")
         elif method in numerics.SQRT_METHODS:
             self._record_numeric("sqrt", node, receiver, known, f".{method}()")
-        zero_tracking = numerics.tensor_method(method, tensor, receiver, node, _arg(args, 0, "exponent"))
+        zero_tracking = numerics.tensor_method(method, tensor, receiver, node, argument_values(args, 0, "exponent"))
         if zero_tracking is not None:
             return (zero_tracking,)
         if tensor is None:
@@ -832,29 +835,30 @@ class Interpreter:
         return ()
 
     def _call_library(self, name: str, node: cst.Call, args) -> ValueSet:
+        spelled = dotted_name(node.func) or ""
         if name in api.LOSS_FUNCTIONS:
-            self._record_loss(api.LOSS_FUNCTIONS[name], _spelled(node.func), node, args)
+            self._record_loss(api.LOSS_FUNCTIONS[name], spelled, node, args)
             return numerics.loss_value(api.LOSS_FUNCTIONS[name], node)
         if name in api.NORMALIZER_FUNCTIONS:
             op, dim_position = api.NORMALIZER_FUNCTIONS[name]
-            self.normalizers.append(NormalizerSite(op, node, _spelled(node.func), _has_arg(node, dim_position, "dim")))
+            self.normalizers.append(NormalizerSite(op, node, spelled, passes_argument(node, dim_position, "dim")))
         if name in api.ACTIVATION_FUNCTIONS:
             op = api.ACTIVATION_FUNCTIONS[name]
-            return (self._activation(op, node, _common_width(_first_arg(args)), _dim_arg(node, 1)),)
+            return (self._activation(op, node, _common_width(first_argument_values(args)), literal_dim(node, 1)),)
         if name in api.PASS_THROUGH_FUNCTIONS:
-            return outputs_of(_first_arg(args))
+            return outputs_of(first_argument_values(args))
         if name in api.RESHAPING_FUNCTIONS:
-            return tuple(output.reshaped() for output in outputs_of(_first_arg(args)))
+            return tuple(output.reshaped() for output in outputs_of(first_argument_values(args)))
         if name in api.JOINING_FUNCTIONS:
-            return outputs_of(self._iterate(_first_arg(args)))
-        first = _first_arg(args)
+            return outputs_of(self._iterate(first_argument_values(args)))
+        first = first_argument_values(args)
         if name in numerics.LOG_FUNCTIONS:
-            self._record_numeric("log", node, _first_arg_node(node), first, _spelled(node.func))
+            self._record_numeric("log", node, first_argument_node(node), first, spelled)
         elif name in numerics.SQRT_FUNCTIONS:
-            self._record_numeric("sqrt", node, _first_arg_node(node), first, _spelled(node.func))
+            self._record_numeric("sqrt", node, first_argument_node(node), first, spelled)
         elif name in ("torch.div", "torch.true_divide") and len(node.args) > 1:
-            self._record_numeric("division", node, node.args[1].value, _arg(args, 1, "other"), _spelled(node.func))
-        zero_tracking = numerics.library_call(name, node, first, _arg(args, 1, "exponent"))
+            self._record_numeric("division", node, node.args[1].value, argument_values(args, 1, "other"), spelled)
+        zero_tracking = numerics.library_call(name, node, first, argument_values(args, 1, "exponent"))
         if zero_tracking is not None:
             return (zero_tracking,)
         if name in ("torch.log", "torch.exp"):
@@ -863,7 +867,7 @@ class Interpreter:
                 if tensor.op in (SOFTMAX, LOG_SOFTMAX):
                     results.append(self._tensor_method(tensor, node, name.split(".")[1], args))
             return join(*results)
-        if _is_module_class(name):
+        if api.is_module_class(name):
             return (self._construct_module(name, node, args),)
         return ()
 
@@ -876,10 +880,11 @@ class Interpreter:
         module.named = {}
         if name in api.AFFINE_MODULES:
             position, keyword = api.AFFINE_MODULES[name]
-            module.width = single_int(_arg(args, position, keyword))
+            module.width = single_int(argument_values(args, position, keyword))
         if name in api.NORMALIZER_MODULES:
             op, dim_position = api.NORMALIZER_MODULES[name]
-            self.normalizers.append(NormalizerSite(op, node, _spelled(node.func) + "()", _has_arg(node, dim_position, "dim")))
+            spelled = (dotted_name(node.func) or "") + "()"
+            self.normalizers.append(NormalizerSite(op, node, spelled, passes_argument(node, dim_position, "dim")))
         if name in api.CONTAINER_MODULES:
             for keyword, values, starred in args:
                 if keyword is not None:
@@ -904,22 +909,22 @@ class Interpreter:
             self._record_loss(api.LOSS_MODULES[name], module.short_name, node, args)
             return numerics.loss_value(api.LOSS_MODULES[name], node)
         if name in api.ACTIVATION_MODULES:
-            dim = _dim_arg(module.node, 0)
-            return (self._activation(api.ACTIVATION_MODULES[name], module.node, _common_width(_first_arg(args)), dim),)
+            dim = literal_dim(module.node, 0)
+            return (self._activation(api.ACTIVATION_MODULES[name], module.node, _common_width(first_argument_values(args)), dim),)
         if name in api.AFFINE_MODULES:
             axis = 1 if ".Conv" in name or ".LazyConv" in name else -1
             return (Output("affine", module.node, module.width, width_axis=axis),)
         if name in api.PASS_THROUGH_MODULES:
-            return outputs_of(_first_arg(args))
+            return outputs_of(first_argument_values(args))
         if name in api.RESHAPING_MODULES:
-            return tuple(output.reshaped() for output in outputs_of(_first_arg(args)))
+            return tuple(output.reshaped() for output in outputs_of(first_argument_values(args)))
         if name == "torch.nn.Sequential":
             if id(module) in self._applying:
                 # One constructor call stands for every object it builds, so a Sequential
                 # built in a loop around the previous one can appear to contain itself.
                 return ()
             self._applying.add(id(module))
-            values = _first_arg(args)
+            values = first_argument_values(args)
             try:
                 for layer in module.layers:
                     # An unknown layer makes its output unknown, but a later activation
@@ -927,7 +932,7 @@ class Interpreter:
                     values = join(*(self._call_value(callee, node, [(None, values, False)]) for callee in layer))
             finally:
                 self._applying.discard(id(module))
-            return tuple(_through_model(value, "Sequential") for value in values)
+            return tuple(through_model(value, "Sequential") for value in values)
         return ()
 
     def _activation(self, op: str, node: cst.CSTNode, width: tuple[Optional[int], int], dim: object) -> Output:
@@ -941,8 +946,8 @@ class Interpreter:
         return output
 
     def _record_loss(self, loss: str, spelled: str, node: cst.Call, args) -> None:
-        inputs = outputs_of(_arg(args, 0, "input"))
-        targets = outputs_of(_arg(args, 1, "target"))
+        inputs = outputs_of(argument_values(args, 0, "input"))
+        targets = outputs_of(argument_values(args, 1, "target"))
         self.loss_calls.append(LossCall(loss, spelled, node, inputs, targets))
 
 
@@ -954,67 +959,6 @@ def _integer(node: cst.Integer) -> ValueSet:
         return (Constant(int(node.value.replace("_", ""), 0)),)
     except ValueError:
         return ()
-
-
-def _is_module_class(name: str) -> bool:
-    """`torch.nn.Linear`, `torch.nn.BCELoss`: a class of torch.nn (capitalised by convention)."""
-    prefix, _, leaf = name.rpartition(".")
-    return prefix == "torch.nn" and leaf[:1].isupper()
-
-
-def _through_model(value, model: str):
-    return value.through_model(model) if isinstance(value, Output) else value
-
-
-def _arg(args, position: int, keyword: str) -> ValueSet:
-    index = 0
-    for name, values, starred in args:
-        if starred:
-            return ()
-        if name is None:
-            if index == position:
-                return values
-            index += 1
-        elif name == keyword:
-            return values
-    return ()
-
-
-def _first_arg(args) -> ValueSet:
-    for name, values, starred in args:
-        if name is None and not starred:
-            return values
-        return ()
-    return ()
-
-
-def _first_arg_node(node: cst.Call) -> cst.BaseExpression:
-    return node.args[0].value if node.args else node
-
-
-def _has_arg(node: cst.Call, position: int, keyword: str) -> bool:
-    positional = [arg for arg in node.args if arg.keyword is None]
-    if any(arg.star for arg in node.args):
-        return True
-    return len(positional) > position or any(arg.keyword and arg.keyword.value == keyword for arg in node.args)
-
-
-def _dim_arg(node: cst.CSTNode, position: int) -> object:
-    """The literal `dim` of a softmax call or constructor: an int, None if absent, "?" if not literal."""
-    if not isinstance(node, cst.Call):
-        return "?"
-    positional = [arg for arg in node.args if arg.keyword is None]
-    chosen = next((arg.value for arg in node.args if arg.keyword and arg.keyword.value == "dim"), None)
-    if chosen is None and len(positional) > position:
-        chosen = positional[position].value
-    if chosen is None:
-        return None
-    if isinstance(chosen, cst.Integer):
-        return int(chosen.value)
-    if isinstance(chosen, cst.UnaryOperation) and isinstance(chosen.operator, cst.Minus) \
-            and isinstance(chosen.expression, cst.Integer):
-        return -int(chosen.expression.value)
-    return "?"
 
 
 def _common_width(values: ValueSet) -> tuple[Optional[int], int]:
@@ -1066,16 +1010,6 @@ def _ordered_dict_items(values: ValueSet) -> Optional[list[tuple[str, ValueSet]]
         if isinstance(value, DictValue):
             return list(value.items)
     return None
-
-
-def _spelled(func: cst.BaseExpression) -> str:
-    parts = []
-    while isinstance(func, cst.Attribute):
-        parts.append(func.attr.value)
-        func = func.value
-    if isinstance(func, cst.Name):
-        parts.append(func.value)
-    return ".".join(reversed(parts))
 
 
 def _else_body(orelse) -> Sequence[cst.CSTNode]:

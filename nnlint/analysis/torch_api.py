@@ -125,6 +125,10 @@ RESHAPING_METHODS = frozenset({
 # Reductions keep non-negativity (sum of ReLU outputs is >= 0) but not a distribution.
 NON_NEGATIVITY_KEEPING_METHODS = frozenset({"sum", "mean", "max", "amax", "min", "amin", "nansum", "nanmean"})
 
+# Module methods that hand back the module itself, so `Net().to(device)` is still a Net.
+SELF_RETURNING_METHODS = frozenset({"to", "cuda", "cpu", "train", "eval", "float", "double",
+                                    "half", "bfloat16", "requires_grad_", "apply", "type"})
+
 # Losses: class name -> kind. Functional forms map to the class they mirror.
 LOSS_MODULES: dict[str, str] = {
     _NN + name: name
@@ -153,3 +157,9 @@ MODULE_BASES = frozenset({
     "lightning.pytorch.LightningModule", "pytorch_lightning.core.LightningModule",
     "lightning.pytorch.core.LightningModule",
 })
+
+
+def is_module_class(name: str) -> bool:
+    """`torch.nn.Linear`, `torch.nn.BCELoss`: a class of torch.nn (capitalised by convention)."""
+    prefix, _, leaf = name.rpartition(".")
+    return prefix == "torch.nn" and leaf[:1].isupper()

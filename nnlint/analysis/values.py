@@ -143,6 +143,7 @@ class FunctionRef:
 
 Value = Union[Constant, ModuleValue, SequenceValue, DictValue, Instance, ClassRef, FunctionRef, Output]
 ValueSet = tuple[Value, ...]
+Env = dict[str, ValueSet]
 
 
 def join(*sets: ValueSet) -> ValueSet:
@@ -159,6 +160,11 @@ def join(*sets: ValueSet) -> ValueSet:
 
 def outputs_of(values: ValueSet) -> tuple[Output, ...]:
     return tuple(value for value in values if isinstance(value, Output))
+
+
+def through_model(value: Value, model: str) -> Value:
+    """The value as it comes out of `model`: a tensor not yet attributed to a model is now its output."""
+    return value.through_model(model) if isinstance(value, Output) else value
 
 
 def single_int(values: ValueSet) -> Optional[int]:
