@@ -18,18 +18,8 @@ import libcst as cst
 
 from nnlint.analysis import numerics
 from nnlint.analysis import torch_api as api
-from nnlint.analysis.call_arguments import (
-    Arguments,
-    argument_values,
-    first_argument_node,
-    first_argument_values,
-    literal_dim,
-    passes_argument,
-)
+from nnlint.analysis.call_arguments import Arguments
 from nnlint.analysis.facts import (
-    LOG_SOFTMAX,
-    RELU,
-    SOFTMAX,
     FileFacts,
     LossCall,
     ModelFacts,
@@ -39,7 +29,8 @@ from nnlint.analysis.facts import (
     Output,
 )
 from nnlint.analysis.imports import collect_imports, qualified_name
-from nnlint.analysis.syntax import child_nodes, dotted_name
+from nnlint.analysis.interpreter_torch_calls import TorchCalls
+from nnlint.analysis.syntax import child_nodes
 from nnlint.analysis.values import (
     ClassInfo,
     ClassRef,
@@ -54,7 +45,6 @@ from nnlint.analysis.values import (
     ValueSet,
     join,
     outputs_of,
-    single_int,
     through_model,
 )
 
@@ -67,7 +57,7 @@ _MASK_NAME = re.compile(r"mask", re.IGNORECASE)
 _MODEL_PARAMETER = re.compile(r"^(model|net|network|classifier|regressor)$|_model$|_net$")
 
 
-class Interpreter:
+class Interpreter(TorchCalls):
     def __init__(self, module: cst.Module, path: str) -> None:
         self.module = module
         self.path = path
@@ -783,173 +773,6 @@ class Interpreter:
         callees = self._instance_attribute(instance, method)
         return join(*(self._call_value(callee, node, args) for callee in callees))
 
-    def _module_method(self, module: ModuleValue, node: cst.Call, method: str, args) -> ValueSet:
-        if method in ("forward", "__call__"):
-            return self._apply_module(module, node, args)
-        if method in module.named:
-            return join(*(self._call_value(callee, node, args) for callee in module.named[method]))
-        if method in api.SELF_RETURNING_METHODS:
-            return (module,)
-        if method == "add_module" and len(args) >= 2:
-            module.layers.append(args[1][1])
-            self._add_named(module.named, args)
-        elif method in ("append", "insert") and args:
-            module.layers.append(args[-1][1])
-        elif method == "extend" and args:
-            module.layers.extend(_sequence_items(args[0][1]))
-        return ()
-
-    @staticmethod
-    def _add_named(table: dict[str, ValueSet], args) -> None:
-        names = args[0][1]
-        if len(names) == 1 and isinstance(names[0], Constant) and isinstance(names[0].value, str):
-            table[names[0].value] = args[1][1]
-
-    def _tensor_method(self, tensor: Optional[Output], node: cst.Call, method: str, args) -> ValueSet:
-        """`tensor.method(...)`; `tensor` is None when nothing is known of the receiver."""
-        op = api.ACTIVATION_METHODS.get(method)
-        if op is not None:
-            width = (tensor.width, tensor.width_axis) if tensor is not None else (None, -1)
-            return (self._activation(op, node, width, literal_dim(node, 0)),)
-        receiver = node.func.value if isinstance(node.func, cst.Attribute) else node
-        known: ValueSet = (tensor,) if tensor is not None else ()
-        if method in numerics.LOG_METHODS:
-            self._record_numeric("log", node, receiver, known, f".{method}()")
-        elif method in numerics.SQRT_METHODS:
-            self._record_numeric("sqrt", node, receiver, known, f".{method}()")
-        zero_tracking = numerics.tensor_method(method, tensor, receiver, node, argument_values(args, 0, "exponent"))
-        if zero_tracking is not None:
-            return (zero_tracking,)
-        if tensor is None:
-            return ()
-        if method in api.PASS_THROUGH_METHODS:
-            return (tensor,)
-        if method in api.RESHAPING_METHODS:
-            return (tensor.reshaped(),)
-        if method in api.NON_NEGATIVITY_KEEPING_METHODS and tensor.op == RELU:
-            return (tensor.reshaped(),)
-        if method == "log" and tensor.op == SOFTMAX:
-            return (Output(LOG_SOFTMAX, node, tensor.width, tensor.model, tensor.width_axis),)
-        if method == "exp" and tensor.op == LOG_SOFTMAX:
-            return (Output(SOFTMAX, node, tensor.width, tensor.model, tensor.width_axis),)
-        return ()
-
-    def _call_library(self, name: str, node: cst.Call, args) -> ValueSet:
-        spelled = dotted_name(node.func) or ""
-        if name in api.LOSS_FUNCTIONS:
-            self._record_loss(api.LOSS_FUNCTIONS[name], spelled, node, args)
-            return numerics.loss_value(api.LOSS_FUNCTIONS[name], node)
-        if name in api.NORMALIZER_FUNCTIONS:
-            op, dim_position = api.NORMALIZER_FUNCTIONS[name]
-            self.normalizers.append(NormalizerSite(op, node, spelled, passes_argument(node, dim_position, "dim")))
-        if name in api.ACTIVATION_FUNCTIONS:
-            op = api.ACTIVATION_FUNCTIONS[name]
-            return (self._activation(op, node, _common_width(first_argument_values(args)), literal_dim(node, 1)),)
-        if name in api.PASS_THROUGH_FUNCTIONS:
-            return outputs_of(first_argument_values(args))
-        if name in api.RESHAPING_FUNCTIONS:
-            return tuple(output.reshaped() for output in outputs_of(first_argument_values(args)))
-        if name in api.JOINING_FUNCTIONS:
-            return outputs_of(self._iterate(first_argument_values(args)))
-        first = first_argument_values(args)
-        if name in numerics.LOG_FUNCTIONS:
-            self._record_numeric("log", node, first_argument_node(node), first, spelled)
-        elif name in numerics.SQRT_FUNCTIONS:
-            self._record_numeric("sqrt", node, first_argument_node(node), first, spelled)
-        elif name in ("torch.div", "torch.true_divide") and len(node.args) > 1:
-            self._record_numeric("division", node, node.args[1].value, argument_values(args, 1, "other"), spelled)
-        zero_tracking = numerics.library_call(name, node, first, argument_values(args, 1, "exponent"))
-        if zero_tracking is not None:
-            return (zero_tracking,)
-        if name in ("torch.log", "torch.exp"):
-            results = []
-            for tensor in outputs_of(first):
-                if tensor.op in (SOFTMAX, LOG_SOFTMAX):
-                    results.append(self._tensor_method(tensor, node, name.split(".")[1], args))
-            return join(*results)
-        if api.is_module_class(name):
-            return (self._construct_module(name, node, args),)
-        return ()
-
-    def _construct_module(self, name: str, node: cst.Call, args) -> ModuleValue:
-        module = self._module_values.get(id(node))
-        if module is None:
-            module = ModuleValue(name, node)
-            self._module_values[id(node)] = module
-        module.layers = []
-        module.named = {}
-        if name in api.AFFINE_MODULES:
-            position, keyword = api.AFFINE_MODULES[name]
-            module.width = single_int(argument_values(args, position, keyword))
-        if name in api.NORMALIZER_MODULES:
-            op, dim_position = api.NORMALIZER_MODULES[name]
-            spelled = (dotted_name(node.func) or "") + "()"
-            self.normalizers.append(NormalizerSite(op, node, spelled, passes_argument(node, dim_position, "dim")))
-        if name in api.CONTAINER_MODULES:
-            for keyword, values, starred in args:
-                if keyword is not None:
-                    continue
-                if starred:
-                    module.layers.extend(_sequence_items(values))
-                elif name == "torch.nn.ModuleList" or _ordered_dict_items(values) is None:
-                    module.layers.extend(_sequence_items(values) if name == "torch.nn.ModuleList" else [values])
-                else:
-                    for key, layer in _ordered_dict_items(values) or []:
-                        module.layers.append(layer)
-                        module.named[key] = layer
-        elif name == api.MODULE_DICT and args:
-            for value in args[0][1]:
-                if isinstance(value, DictValue):
-                    module.named.update(dict(value.items))
-        return module
-
-    def _apply_module(self, module: ModuleValue, node: cst.Call, args) -> ValueSet:
-        name = module.qualname
-        if name in api.LOSS_MODULES:
-            self._record_loss(api.LOSS_MODULES[name], module.short_name, node, args)
-            return numerics.loss_value(api.LOSS_MODULES[name], node)
-        if name in api.ACTIVATION_MODULES:
-            dim = literal_dim(module.node, 0)
-            return (self._activation(api.ACTIVATION_MODULES[name], module.node, _common_width(first_argument_values(args)), dim),)
-        if name in api.AFFINE_MODULES:
-            axis = 1 if ".Conv" in name or ".LazyConv" in name else -1
-            return (Output("affine", module.node, module.width, width_axis=axis),)
-        if name in api.PASS_THROUGH_MODULES:
-            return outputs_of(first_argument_values(args))
-        if name in api.RESHAPING_MODULES:
-            return tuple(output.reshaped() for output in outputs_of(first_argument_values(args)))
-        if name == "torch.nn.Sequential":
-            if id(module) in self._applying:
-                # One constructor call stands for every object it builds, so a Sequential
-                # built in a loop around the previous one can appear to contain itself.
-                return ()
-            self._applying.add(id(module))
-            values = first_argument_values(args)
-            try:
-                for layer in module.layers:
-                    # An unknown layer makes its output unknown, but a later activation
-                    # layer still sets the range of what comes out.
-                    values = join(*(self._call_value(callee, node, [(None, values, False)]) for callee in layer))
-            finally:
-                self._applying.discard(id(module))
-            return tuple(through_model(value, "Sequential") for value in values)
-        return ()
-
-    def _activation(self, op: str, node: cst.CSTNode, width: tuple[Optional[int], int], dim: object) -> Output:
-        size, axis = width
-        output = Output(op, node, size, width_axis=axis)
-        # Only the axis the width counts: a softmax over the spatial positions of a
-        # one-channel attention map is fine; over its single channel it is constant.
-        over_width = dim == axis or (axis == -1 and dim is None)
-        if op in (SOFTMAX, LOG_SOFTMAX) and size == 1 and over_width:
-            self.one_unit_softmaxes.append(output)
-        return output
-
-    def _record_loss(self, loss: str, spelled: str, node: cst.Call, args) -> None:
-        inputs = outputs_of(argument_values(args, 0, "input"))
-        targets = outputs_of(argument_values(args, 1, "target"))
-        self.loss_calls.append(LossCall(loss, spelled, node, inputs, targets))
-
 
 # ---------------------------------------------------------------- helpers
 
@@ -959,12 +782,6 @@ def _integer(node: cst.Integer) -> ValueSet:
         return (Constant(int(node.value.replace("_", ""), 0)),)
     except ValueError:
         return ()
-
-
-def _common_width(values: ValueSet) -> tuple[Optional[int], int]:
-    """The (width, axis) all the tensors in `values` share, or (None, -1)."""
-    widths = {(output.width, output.width_axis) for output in outputs_of(values)}
-    return widths.pop() if len(widths) == 1 else (None, -1)
 
 
 def _keeps_sign(values: ValueSet, node: cst.BaseExpression) -> bool:
@@ -992,24 +809,6 @@ def _known_layers(values: ValueSet) -> Optional[list[ValueSet]]:
     if not items or len(items) > _MAX_UNROLLED or not all(items):
         return None
     return items
-
-
-def _sequence_items(values: ValueSet) -> list[ValueSet]:
-    items: list[ValueSet] = []
-    for value in values:
-        if isinstance(value, SequenceValue) and not value.homogeneous:
-            items.extend(value.items)
-        else:
-            return [()]
-    return items
-
-
-def _ordered_dict_items(values: ValueSet) -> Optional[list[tuple[str, ValueSet]]]:
-    """`OrderedDict([("fc", nn.Linear(...)), ...])` as evaluated: a list of (name, layer)."""
-    for value in values:
-        if isinstance(value, DictValue):
-            return list(value.items)
-    return None
 
 
 def _else_body(orelse) -> Sequence[cst.CSTNode]:
