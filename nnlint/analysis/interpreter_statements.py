@@ -1,0 +1,260 @@
+"""Running statements abstractly: assignments and binding, branches, loops, `with`,
+`try`, returns, and nested definitions met on the way.
+
+`StatementRunner` is a mixin of `Interpreter`: it shares its state and evaluates
+expressions through it. Each `_exec*` method returns True when the statement surely ends
+the block it is in (return, raise, break, continue on every path).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional, Sequence, Union
+
+import libcst as cst
+
+from nnlint.analysis import torch_api as api
+from nnlint.analysis.imports import qualified_name
+from nnlint.analysis.syntax import child_nodes
+from nnlint.analysis.values import (
+    ClassInfo,
+    ClassRef,
+    Env,
+    FunctionInfo,
+    FunctionRef,
+    Instance,
+    ModuleValue,
+    SequenceValue,
+    ValueSet,
+    join,
+)
+
+# Longer containers of layers are iterated as one merged value rather than unrolled.
+_MAX_UNROLLED = 32
+
+
+class StatementRunner:
+    def _exec_block(self, statements: Iterable[cst.CSTNode], env: Env) -> bool:
+        """Run statements in order; True if the block ends in a return/raise/break that
+        every path reaches, so that what follows it does not run (`if flag: return probs`
+        then `return logits` returns one or the other, not both)."""
+        for statement in statements:
+            if self._exec(statement, env):
+                return True
+        return False
+
+    def _exec(self, statement: cst.CSTNode, env: Env) -> bool:
+        if isinstance(statement, cst.SimpleStatementLine):
+            return any(self._exec_small(small, env) for small in statement.body)
+        if isinstance(statement, cst.BaseSmallStatement):
+            return self._exec_small(statement, env)
+        if isinstance(statement, cst.If):
+            truth = self._truth(statement.test, env)
+            if truth is None:
+                return self._exec_branches([statement.body.body, else_body(statement.orelse)], env, keep_entry=False)
+            return self._exec_block(statement.body.body if truth else else_body(statement.orelse), env)
+        if isinstance(statement, cst.With):
+            no_grad = any(self._disables_grad(item.item) for item in statement.items)
+            for item in statement.items:
+                values = self._eval(item.item, env)
+                if item.asname is not None:
+                    self._bind(item.asname.name, values, env)
+            self._no_grad_depth += no_grad
+            try:
+                return self._exec_block(statement.body.body, env)
+            finally:
+                self._no_grad_depth -= no_grad
+        self._exec_other(statement, env)
+        return False
+
+    def _exec_other(self, statement: cst.CSTNode, env: Env) -> None:
+        """Statements that never end the enclosing block for sure (a loop may not run)."""
+        if isinstance(statement, cst.For):
+            iterated = self._eval(statement.iter, env)
+            layers = _known_layers(iterated)
+            if layers is not None:
+                # `for layer in self.layers: x = layer(x)` applies the layers in order:
+                # unrolled, what comes out is the last layer's output, not any layer's.
+                for layer in layers:
+                    self._bind(statement.target, layer, env)
+                    self._exec_block(statement.body.body, env)
+            else:
+                body_env = dict(env)
+                self._bind(statement.target, self._iterate(iterated), body_env)
+                self._exec_block(statement.body.body, body_env)
+                _merge_into(env, [env, body_env])
+            if statement.orelse is not None:
+                self._exec_block(statement.orelse.body.body, env)
+        elif isinstance(statement, cst.While):
+            self._eval(statement.test, env)
+            body_env = dict(env)
+            self._exec_block(statement.body.body, body_env)
+            _merge_into(env, [env, body_env])
+            if statement.orelse is not None:
+                self._exec_block(statement.orelse.body.body, env)
+        elif isinstance(statement, cst.Try):
+            self._exec_block(statement.body.body, env)
+            handlers = [handler.body.body for handler in statement.handlers]
+            if statement.orelse is not None:
+                handlers.append(statement.orelse.body.body)
+            self._exec_branches(handlers, env, keep_entry=True)
+            if statement.finalbody is not None:
+                self._exec_block(statement.finalbody.body.body, env)
+        elif isinstance(statement, cst.FunctionDef):
+            function = self._nested_function(statement, env)
+            env[statement.name.value] = (FunctionRef(function),)
+        elif isinstance(statement, cst.ClassDef):
+            cls = self.classes.get(statement.name.value)
+            if cls is None or cls.node is not statement:
+                cls = self._register_class(statement)
+            self._exec_class_body(cls)
+            env[statement.name.value] = (ClassRef(cls),)
+        elif isinstance(statement, cst.Match):
+            self._eval(statement.subject, env)
+            self._exec_branches([case.body.body for case in statement.cases], env, keep_entry=True)
+        else:
+            for child in child_nodes(statement):
+                if isinstance(child, cst.BaseExpression):
+                    self._eval(child, env)
+                elif isinstance(child, (cst.BaseSuite, cst.BaseCompoundStatement, cst.SimpleStatementLine)):
+                    self._exec(child, env)
+
+    def _exec_class_body(self, cls: ClassInfo) -> None:
+        """Class attributes (`criterion = nn.CrossEntropyLoss()` in the class body) are
+        attributes of every instance."""
+        class_env: Env = {}
+        for statement in cls.node.body.body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                self._exec(statement, class_env)
+        for name, values in class_env.items():
+            if values and name not in cls.attributes:
+                cls.attributes[name] = values
+
+    def _disables_grad(self, expression: cst.BaseExpression) -> bool:
+        """`torch.no_grad()`, `torch.inference_mode()`, with or without the call."""
+        if isinstance(expression, cst.Call):
+            expression = expression.func
+        return qualified_name(expression, self.aliases) in ("torch.no_grad", "torch.inference_mode")
+
+    def _nested_function(self, node: cst.FunctionDef, env: Env) -> FunctionInfo:
+        for function in self.functions:
+            if function.node is node:
+                function.closure = env
+                return function
+        function = FunctionInfo(node, closure=env)
+        self.functions.append(function)
+        return function
+
+    def _exec_branches(self, bodies: list[Sequence[cst.CSTNode]], env: Env, keep_entry: bool) -> bool:
+        """Run alternative bodies from the same state; merge the ones that fall through.
+        True if none does (every branch returns or raises)."""
+        results = []
+        for body in bodies:
+            branch = dict(env)
+            if not self._exec_block(body, branch):
+                results.append(branch)
+        if keep_entry or len(bodies) < 2:
+            results.append(dict(env))
+        if not results:
+            return True
+        _merge_into(env, results)
+        return False
+
+    def _exec_small(self, small: cst.BaseSmallStatement, env: Env) -> bool:
+        """Run one simple statement; True if it ends the block (return, raise, break...)."""
+        if isinstance(small, cst.Assign):
+            values = self._eval(small.value, env)
+            for target in small.targets:
+                self._bind(target.target, values, env)
+        elif isinstance(small, cst.AnnAssign):
+            if small.value is not None:
+                self._bind(small.target, self._eval(small.value, env), env)
+        elif isinstance(small, cst.AugAssign):
+            values = self._eval(small.value, env)
+            if isinstance(small.operator, cst.DivideAssign):
+                self._record_numeric("division", small, small.value, values, "/=")
+            self._bind(small.target, (), env)
+        elif isinstance(small, cst.Return):
+            values = self._eval(small.value, env) if small.value is not None else ()
+            if self._returns is not None:
+                self._returns.append(values)
+            return True
+        elif isinstance(small, cst.Expr):
+            self._eval(small.value, env)
+        elif isinstance(small, (cst.Break, cst.Continue)):
+            return True
+        elif isinstance(small, (cst.Import, cst.ImportFrom, cst.Pass, cst.Global, cst.Nonlocal)):
+            return False
+        else:
+            for child in child_nodes(small):
+                if isinstance(child, cst.BaseExpression):
+                    self._eval(child, env)
+            return isinstance(small, cst.Raise)
+        return False
+
+    def _bind(self, target: cst.BaseExpression, values: ValueSet, env: Env) -> None:
+        if isinstance(target, cst.Name):
+            env[target.value] = values
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            elements = [element.value for element in target.elements]
+            sequences = [v for v in values if isinstance(v, SequenceValue) and len(v.items) == len(elements)
+                         and not v.homogeneous]
+            for index, element in enumerate(elements):
+                if isinstance(element, cst.StarredElement):
+                    self._bind(element.value, (), env)
+                    continue
+                self._bind(element, join(*(seq.items[index] for seq in sequences)), env)
+        elif isinstance(target, cst.Attribute):
+            owners = self._eval(target.value, env)
+            for owner in owners:
+                if isinstance(owner, Instance):
+                    name = target.attr.value
+                    old = owner.cls.attributes.get(name, ())
+                    merged = join(old, values)
+                    if merged != old:
+                        owner.cls.attributes[name] = merged
+                        if old or (id(owner.cls), name) in self._missed_attributes:
+                            self._changed = True
+        elif isinstance(target, cst.Subscript):
+            self._eval(target.value, env)
+        elif isinstance(target, cst.StarredElement):
+            self._bind(target.value, (), env)
+
+    def _iterate(self, values: ValueSet) -> ValueSet:
+        items: list[ValueSet] = []
+        for value in values:
+            if isinstance(value, SequenceValue):
+                items.extend(value.items)
+            elif isinstance(value, ModuleValue) and value.qualname in api.CONTAINER_MODULES:
+                items.extend(value.layers)
+        return join(*items)
+
+
+def _known_layers(values: ValueSet) -> Optional[list[ValueSet]]:
+    """The items of a single known, short container of layers, in order, or None."""
+    if len(values) != 1:
+        return None
+    value = values[0]
+    if isinstance(value, ModuleValue) and value.qualname in api.CONTAINER_MODULES:
+        items = value.layers
+    elif isinstance(value, SequenceValue) and not value.homogeneous:
+        items = list(value.items)
+    else:
+        return None
+    if not items or len(items) > _MAX_UNROLLED or not all(items):
+        return None
+    return items
+
+
+def else_body(orelse: Optional[Union[cst.If, cst.Else]]) -> Sequence[cst.CSTNode]:
+    """The statements of an `if`'s `elif` or `else` part; an `elif` is one `if` statement."""
+    if orelse is None:
+        return ()
+    if isinstance(orelse, cst.If):
+        return (orelse,)
+    return orelse.body.body
+
+
+def _merge_into(env: Env, branches: list[Env]) -> None:
+    names = set().union(*branches)
+    for name in names:
+        env[name] = join(*(branch.get(name, ()) for branch in branches))
