@@ -6,6 +6,9 @@ file's own `nn.Module` classes, and for tensors only their last range-setting op
 (`Output`). Calls into the file's own functions pass values across: parameters take the
 union of what their call sites pass, which takes a few rounds to settle (a function may
 be analysed before its callers). Nothing of the linted code is imported or run.
+
+This module is the driver; statements, expressions and torch calls are run by the mixins
+in `interpreter_statements`, `interpreter_expressions` and `interpreter_torch_calls`.
 """
 
 from __future__ import annotations
@@ -29,9 +32,9 @@ from nnlint.analysis.facts import (
     Output,
 )
 from nnlint.analysis.imports import collect_imports, qualified_name
+from nnlint.analysis.interpreter_expressions import ExpressionEvaluator
 from nnlint.analysis.interpreter_statements import StatementRunner, else_body
 from nnlint.analysis.interpreter_torch_calls import TorchCalls
-from nnlint.analysis.syntax import child_nodes
 from nnlint.analysis.values import (
     ClassInfo,
     ClassRef,
@@ -50,15 +53,15 @@ from nnlint.analysis.values import (
 )
 
 _MAX_ROUNDS = 3
-_NAMED_CONSTANTS = {"True": True, "False": False, "None": None}
-# Multiplying by a mask or a positive constant keeps what the last operation guaranteed
-# (a ReLU output times a 0/1 mask is still non-negative).
-_MASK_NAME = re.compile(r"mask", re.IGNORECASE)
 # A training function's `model` parameter, when the file defines exactly one model.
 _MODEL_PARAMETER = re.compile(r"^(model|net|network|classifier|regressor)$|_model$|_net$")
 
 
-class Interpreter(StatementRunner, TorchCalls):
+class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
+    """The driver: definitions, rounds to a fixed point, the file's functions, and which
+    call a callee stands for. Statements, expressions and torch calls are run by the
+    mixins, over this object's state."""
+
     def __init__(self, module: cst.Module, path: str) -> None:
         self.module = module
         self.path = path
@@ -296,228 +299,7 @@ class Interpreter(StatementRunner, TorchCalls):
             if init is not None:
                 self._analyze_function(init)
 
-    # ------------------------------------------------------------ expressions
-
-    def _eval(self, node: cst.BaseExpression, env: Env) -> ValueSet:
-        if isinstance(node, cst.Name):
-            return self._lookup(node.value, env)
-        if isinstance(node, cst.Call):
-            return self._eval_call(node, env)
-        if isinstance(node, cst.Attribute):
-            return self._eval_attribute(node, env)
-        if isinstance(node, cst.Subscript):
-            return self._eval_subscript(node, env)
-        if isinstance(node, cst.Integer):
-            return _integer(node)
-        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus) \
-                and isinstance(node.expression, cst.Integer):
-            return tuple(Constant(-value.value) for value in _integer(node.expression))
-        if isinstance(node, cst.Float):
-            try:
-                return (Constant(float(node.value.replace("_", ""))),)
-            except ValueError:
-                return ()
-        if isinstance(node, cst.SimpleString):
-            return (Constant(node.evaluated_value),) if isinstance(node.evaluated_value, str) else ()
-        if isinstance(node, (cst.Tuple, cst.List)):
-            items = []
-            for element in node.elements:
-                if isinstance(element, cst.StarredElement):
-                    self._eval(element.value, env)
-                    items.append(())
-                else:
-                    items.append(self._eval(element.value, env))
-            return (SequenceValue(tuple(items)),)
-        if isinstance(node, cst.Dict):
-            return self._eval_dict(node, env)
-        if isinstance(node, cst.BinaryOperation):
-            return self._eval_binary(node, env)
-        if isinstance(node, cst.IfExp):
-            truth = self._truth(node.test, env)
-            if truth is not None:
-                return self._eval(node.body if truth else node.orelse, env)
-            return join(self._eval(node.body, env), self._eval(node.orelse, env))
-        if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
-            return self._eval_comprehension(node, env)
-        if isinstance(node, cst.Lambda):
-            return ()
-        if isinstance(node, cst.Comparison):
-            self._check_nan_comparison(node, env)
-            return ()
-        if isinstance(node, cst.NamedExpr):
-            values = self._eval(node.value, env)
-            self._bind(node.target, values, env)
-            return values
-        self._eval_children(node, env)
-        return ()
-
-    def _truth(self, test: cst.BaseExpression, env: Env) -> Optional[bool]:
-        """Whether a branch condition is known: a literal flag, or `self.training`.
-
-        Losses are computed in training mode, so `if self.training: return logits` /
-        `else: return probs.softmax(-1)` sends only the logits to the loss; likewise a
-        `return_probs=False` flag that no caller sets.
-        """
-        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-            inner = self._truth(test.expression, env)
-            return None if inner is None else not inner
-        if isinstance(test, cst.Attribute) and test.attr.value == "training" \
-                and any(isinstance(value, Instance) for value in self._eval(test.value, env)):
-            return True
-        values = self._eval(test, env)
-        if len(values) == 1 and isinstance(values[0], Constant) and values[0].value in (True, False, None):
-            return bool(values[0].value)
-        return None
-
-    def _eval_children(self, node: cst.CSTNode, env: Env) -> None:
-        for child in child_nodes(node):
-            if isinstance(child, cst.BaseExpression):
-                self._eval(child, env)
-            elif not isinstance(child, (cst.BaseSuite, cst.BaseStatement)):
-                self._eval_children(child, env)
-
-    def _lookup(self, name: str, env: Env) -> ValueSet:
-        if name in _NAMED_CONSTANTS:
-            return (Constant(_NAMED_CONSTANTS[name]),)
-        if name in env:
-            return env[name]
-        if name in self.module_env:
-            return self.module_env[name]
-        if name in self.classes:
-            return (ClassRef(self.classes[name]),)
-        if name in self._top_functions:
-            return (FunctionRef(self._top_functions[name]),)
-        return ()
-
-    def _eval_attribute(self, node: cst.Attribute, env: Env) -> ValueSet:
-        if qualified_name(node, self.aliases) is not None:
-            return ()
-        name = node.attr.value
-        found: list[ValueSet] = []
-        for owner in self._eval(node.value, env):
-            if isinstance(owner, Instance):
-                method = owner.cls.find_method(name)
-                if method is not None:
-                    found.append((FunctionRef(method, owner),))
-                else:
-                    found.append(self._instance_attribute(owner, name))
-            elif isinstance(owner, ModuleValue) and name in owner.named:
-                found.append(owner.named[name])
-        return join(*found)
-
-    def _instance_attribute(self, instance: Instance, name: str) -> ValueSet:
-        self._ensure_initialized(instance.cls)
-        values = instance.cls.find_attribute(name)
-        if not values:
-            self._missed_attributes.add((id(instance.cls), name))
-        return values
-
-    def _eval_subscript(self, node: cst.Subscript, env: Env) -> ValueSet:
-        bases = self._eval(node.value, env)
-        keys: ValueSet = ()
-        for element in node.slice:
-            if isinstance(element.slice, cst.Index):
-                keys = self._eval(element.slice.value, env)
-            else:
-                self._eval_children(element.slice, env)
-        key = keys[0].value if len(keys) == 1 and isinstance(keys[0], Constant) else None
-        found: list[ValueSet] = []
-        for base in bases:
-            if isinstance(base, Output):
-                found.append((base.reshaped(),))
-            elif isinstance(base, DictValue) and isinstance(key, str):
-                found.append(base.get(key))
-            elif isinstance(base, SequenceValue) and isinstance(key, int) and not isinstance(key, bool):
-                if base.homogeneous:
-                    found.append(join(*base.items))
-                elif -len(base.items) <= key < len(base.items):
-                    found.append(base.items[key])
-            elif isinstance(base, ModuleValue) and isinstance(key, int) and -len(base.layers) <= key < len(base.layers):
-                found.append(base.layers[key])
-        return join(*found)
-
-    def _eval_dict(self, node: cst.Dict, env: Env) -> ValueSet:
-        items = []
-        for element in node.elements:
-            if isinstance(element, cst.DictElement):
-                key = self._eval(element.key, env)
-                values = self._eval(element.value, env)
-                if len(key) == 1 and isinstance(key[0], Constant) and isinstance(key[0].value, str):
-                    items.append((key[0].value, values))
-            else:
-                self._eval(element.value, env)
-        return (DictValue(tuple(items)),)
-
-    def _check_nan_comparison(self, node: cst.Comparison, env: Env) -> None:
-        operands = [node.left, *(target.comparator for target in node.comparisons)]
-        compared = self._compared.setdefault(id(self._function.node) if self._function else 0, set())
-        for operand in operands:
-            self._eval(operand, env)
-            if isinstance(operand, cst.Name):
-                compared.add(operand.value)
-        for index, target in enumerate(node.comparisons):
-            if not isinstance(target.operator, (cst.Equal, cst.NotEqual, cst.Is, cst.IsNot)):
-                continue
-            for side in (operands[index], operands[index + 1]):
-                if numerics.nan_operand(side, qualified_name(side, self.aliases)):
-                    negated = isinstance(target.operator, (cst.NotEqual, cst.IsNot))
-                    self.nan_comparisons.append(NanComparison(node, side, negated))
-
-    def _record_numeric(self, kind: str, node: cst.CSTNode, operand: cst.BaseExpression, values: ValueSet,
-                        spelled: str) -> None:
-        function = self._function
-        site = NumericSite(kind, node, operand, outputs_of(values), spelled,
-                           function=function.name if function else "",
-                           in_module=bool(function and function.owner and function.owner.is_module),
-                           no_grad=self._no_grad_depth > 0)
-        self.numeric_sites.append(site)
-        self._site_scopes[id(site)] = id(function.node) if function else 0
-
-    def _eval_binary(self, node: cst.BinaryOperation, env: Env) -> ValueSet:
-        left = self._eval(node.left, env)
-        right = self._eval(node.right, env)
-        if isinstance(node.operator, cst.Divide):
-            self._record_numeric("division", node, node.right, right, "/")
-        if isinstance(node.operator, cst.Power) and len(right) == 1 and isinstance(right[0], Constant) \
-                and right[0].value == 0.5:
-            self._record_numeric("sqrt", node, node.left, left, "** 0.5")
-        zero_tracking = numerics.arithmetic(node, left, right)
-        if zero_tracking or not isinstance(node.operator, (cst.Multiply, cst.Divide)):
-            return zero_tracking
-        kept: list[ValueSet] = []
-        for tensor_side, other_side, other_node in ((left, right, node.right), (right, left, node.left)):
-            if outputs_of(tensor_side) and _keeps_sign(other_side, other_node):
-                kept.append(outputs_of(tensor_side))
-            if isinstance(node.operator, cst.Divide):
-                break
-        return join(*kept)
-
-    def _eval_comprehension(self, node: cst.BaseComp, env: Env) -> ValueSet:
-        inner = dict(env)
-        clause = node.for_in
-        while clause is not None:
-            self._bind(clause.target, self._iterate(self._eval(clause.iter, inner)), inner)
-            for condition in clause.ifs:
-                self._eval(condition.test, inner)
-            clause = clause.inner_for_in
-        element = self._eval(node.elt, inner)
-        return (SequenceValue((element,), homogeneous=True),)
-
-    # ------------------------------------------------------------------ calls
-
-    def _eval_call(self, node: cst.Call, env: Env) -> ValueSet:
-        args = [
-            (arg.keyword.value if arg.keyword else None, self._eval(arg.value, env), bool(arg.star))
-            for arg in node.args
-        ]
-        name = qualified_name(node.func, self.aliases)
-        if name is not None:
-            return self._call_library(name, node, args)
-        if isinstance(node.func, cst.Attribute):
-            receivers = self._eval(node.func.value, env)
-            return self._call_method(node, node.func.attr.value, receivers, args)
-        found = [self._call_value(callee, node, args) for callee in self._eval(node.func, env)]
-        return join(*found)
+    # ---------------------------------------------------------- call dispatch
 
     def _call_value(self, callee, node: cst.Call, args) -> ValueSet:
         if isinstance(callee, FunctionRef):
@@ -576,24 +358,6 @@ class Interpreter(StatementRunner, TorchCalls):
         # `self.head(x)`: an attribute holding a layer, called.
         callees = self._instance_attribute(instance, method)
         return join(*(self._call_value(callee, node, args) for callee in callees))
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def _integer(node: cst.Integer) -> ValueSet:
-    try:
-        return (Constant(int(node.value.replace("_", ""), 0)),)
-    except ValueError:
-        return ()
-
-
-def _keeps_sign(values: ValueSet, node: cst.BaseExpression) -> bool:
-    if len(values) == 1 and isinstance(values[0], Constant):
-        number = values[0].value
-        return isinstance(number, (int, float)) and not isinstance(number, bool) and number > 0
-    leaf = node.attr.value if isinstance(node, cst.Attribute) else node.value if isinstance(node, cst.Name) else ""
-    return bool(_MASK_NAME.search(leaf))
 
 
 def _child_statements(statement: cst.CSTNode) -> list[cst.CSTNode]:

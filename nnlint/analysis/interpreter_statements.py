@@ -2,8 +2,9 @@
 `try`, returns, and nested definitions met on the way.
 
 `StatementRunner` is a mixin of `Interpreter`: it shares its state and evaluates
-expressions through it. Each `_exec*` method returns True when the statement surely ends
-the block it is in (return, raise, break, continue on every path).
+expressions through it. `_exec_block`, `_exec`, `_exec_small` and `_exec_branches` return
+True when what they ran surely ends the enclosing block (a return, raise, break or
+continue on every path), so that what follows is not run.
 """
 
 from __future__ import annotations
