@@ -219,3 +219,23 @@ def test_a_loss_whose_input_depends_on_an_undecided_branch_is_not_reported():
                 loss = d.mean() if wass_metric else bce(d, valid)
         """
     assert codes_and_lines(source, {"NNL104"}) == []
+
+
+def test_a_named_sequential_built_from_an_ordered_dict_is_followed():
+    source = """
+        from collections import OrderedDict
+        import torch.nn as nn
+
+        model = nn.Sequential(OrderedDict([
+            ("fc1", nn.Linear(20, 64)),
+            ("relu", nn.ReLU()),
+            ("fc2", nn.Linear(64, 3)),
+            ("softmax", nn.Softmax(dim=1)),
+        ]))
+
+        def train(loader):
+            for x, y in loader:
+                nn.CrossEntropyLoss()(model(x), y).backward()
+                head = model.fc2(x)
+        """
+    assert codes_and_lines(source, {"NNL101"}) == [("NNL101", 9)]

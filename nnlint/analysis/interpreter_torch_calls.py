@@ -90,6 +90,8 @@ class TorchCalls:
 
     def _call_library(self, name: str, node: cst.Call, args) -> ValueSet:
         spelled = dotted_name(node.func) or ""
+        if name in _ORDERED_DICTS:
+            return _dict_from_pairs(first_argument_values(args))
         if name in api.LOSS_FUNCTIONS:
             self._record_loss(api.LOSS_FUNCTIONS[name], spelled, node, args)
             return numerics.loss_value(api.LOSS_FUNCTIONS[name], node)
@@ -220,6 +222,29 @@ def _sequence_items(values: ValueSet) -> list[ValueSet]:
         else:
             return [()]
     return items
+
+
+_ORDERED_DICTS = frozenset({"collections.OrderedDict", "typing.OrderedDict"})
+
+
+def _dict_from_pairs(values: ValueSet) -> ValueSet:
+    """`OrderedDict([("fc", layer), ...])` (or of a dict literal) as a dict value: how named
+    `nn.Sequential`s are written."""
+    for value in values:
+        if isinstance(value, DictValue):
+            return (value,)
+        if isinstance(value, SequenceValue) and not value.homogeneous:
+            items = []
+            for pair in value.items:
+                pairs = [p for p in pair if isinstance(p, SequenceValue) and len(p.items) == 2]
+                if len(pairs) != 1:
+                    return ()
+                key, layer = pairs[0].items
+                if len(key) != 1 or not isinstance(key[0], Constant) or not isinstance(key[0].value, str):
+                    return ()
+                items.append((key[0].value, layer))
+            return (DictValue(tuple(items)),)
+    return ()
 
 
 def _ordered_dict_items(values: ValueSet) -> Optional[list[tuple[str, ValueSet]]]:
