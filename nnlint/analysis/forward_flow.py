@@ -16,7 +16,7 @@ import libcst as cst
 
 from nnlint.analysis.layer_kinds import (MERGE, PASS_METHODS, PRODUCT_FUNCTIONS, SHAPE_ONLY_METHODS, SKIP_JOINS,
                                          UNKNOWN, WEIGHT, LayerStep, function_kind, method_kind)
-from nnlint.analysis.layer_values import (MAX_CALL_DEPTH, UNKNOWN_VALUE, Chain, ClassInfo, Layer, ListValue, Seq,
+from nnlint.analysis.layer_values import (MAX_CALL_DEPTH, UNKNOWN_VALUE, Chain, ClassInfo, Layer, ListValue, Lit, Seq,
                                           SelfValue, Value, tensor_arguments)
 from nnlint.analysis.syntax import dotted_name, last_part
 
@@ -110,11 +110,14 @@ class ForwardFlow:
     def _combine(self, left: Value, right: Value, node: cst.CSTNode, add: bool) -> Value:
         if isinstance(left, Chain) and isinstance(right, Chain):
             return self._merge(left, [right], node, skip=add)
-        if isinstance(left, Chain):
-            return left
-        if isinstance(right, Chain):
-            return right
-        return UNKNOWN_VALUE
+        chain, other = (left, right) if isinstance(left, Chain) else (right, left)
+        if not isinstance(chain, Chain):
+            return UNKNOWN_VALUE
+        if not add and not isinstance(other, Lit):
+            # A product with another data-dependent tensor (a gate computed elsewhere, a
+            # norm) is not linear in the input: it ends a linear stack as a merge does.
+            return self._merge(chain, [], node, skip=False)
+        return chain
 
     def _apply_module(self, module: Union[Layer, Seq], chains: list[Chain], node: cst.Call) -> Value:
         chain = chains[0]

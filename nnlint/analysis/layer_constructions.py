@@ -12,7 +12,7 @@ from typing import Optional
 import libcst as cst
 
 from nnlint.analysis.imports import qualified_name
-from nnlint.analysis.layer_kinds import UNKNOWN, LayerStep, guess_foreign_kind, may_reset, module_kind
+from nnlint.analysis.layer_kinds import OTHER, UNKNOWN, LayerStep, guess_foreign_kind, may_reset, module_kind
 from nnlint.analysis.layer_values import (UNKNOWN_VALUE, Chain, ClassInfo, Func, Layer, ListValue, Lit, Seq,
                                           SelfValue, Value, tensor_arguments)
 from nnlint.analysis.syntax import dotted_name, last_part
@@ -122,8 +122,15 @@ class ConstructionReader:
     def _local_instance(self, info: ClassInfo, node: cst.Call, env: dict) -> Value:
         args, _, _ = self._args(node, env)
         chains = tensor_arguments(args)
-        layer = Layer(self._constructed(UNKNOWN, node, info.name, resets=may_reset(info.name)),
-                      local_class=info.name)
+        inherited = self._inherited_kind(info)
+        if inherited is not None:
+            # `class SamLayerNorm(nn.LayerNorm)` is a LayerNorm whatever its forward does
+            # with the data format: its kind is its torch base class's.
+            kind, linear = inherited
+            layer = Layer(self._constructed(kind, node, info.name, linear=linear))
+        else:
+            layer = Layer(self._constructed(UNKNOWN, node, info.name, resets=may_reset(info.name)),
+                          local_class=info.name)
         if chains:  # `Block(dim)(x)` is rare; treat a chain argument as an application
             return self._apply_module(layer, chains, node)
         return layer
@@ -169,6 +176,15 @@ class ConstructionReader:
         """A capitalised call from another package: probably a module; guess what it holds."""
         kind, linear, resets = guess_foreign_kind(short)
         return Layer(self._constructed(kind, node, short, linear=linear, resets=resets))
+
+    def _inherited_kind(self, info: ClassInfo) -> Optional[tuple[str, bool]]:
+        """The kind of a local class derived from a torch layer other than Module/Sequential."""
+        for base in info.node.bases:
+            name = qualified_name(base.value, self.aliases)
+            known = module_kind(name) if name else None
+            if known is not None and known[0] not in (OTHER, UNKNOWN):
+                return known
+        return None
 
     def _constructed(self, kind: str, node: cst.Call, name: str, linear: bool = False,
                      resets: bool = False) -> LayerStep:

@@ -9,7 +9,8 @@ from nnlint.rules.base import Rule
 # Names that say a pair of linear layers is a deliberate factorisation or bottleneck.
 _FACTORISATION_NAMES = re.compile(
     r"lora|low_?rank|bottleneck|latent|down|(^|_)up(_|$)|reduce|compress|factor|depthwise|(^|_)dw|"
-    r"pointwise|(^|_)pw|separable|(^|_)(mu|logvar|z)(_|$)|emb|proj_in|codebook|quant",
+    r"pointwise|(^|_)pw|separable|(^|_)(mu|logvar|z)(_|$)|emb|proj_in|codebook|quant|rank|"
+    r"(^|_)[ab](_|$)|left|right|upsampl",
     re.IGNORECASE,
 )
 
@@ -47,6 +48,31 @@ def _grouped(call: Optional[cst.Call]) -> bool:
     return groups is not None and not (isinstance(groups, cst.Integer) and groups.value == "1")
 
 
+def _strided(call: Optional[cst.Call]) -> bool:
+    """A convolution with stride > 1: two in a row are a deliberate downsampling stem
+    (patch embeddings), cheaper than the one large strided kernel they equal."""
+    stride = _keyword(call, "stride")
+    if stride is None and call is not None:
+        positional = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+        stride = positional[3] if len(positional) > 3 else None
+    if stride is None:
+        return False
+    sizes = [element.value for element in stride.elements] if isinstance(stride, (cst.Tuple, cst.List)) else [stride]
+    return any(not (isinstance(size, cst.Integer) and size.value == "1") for size in sizes)
+
+
+def _downsampling(step: LayerStep) -> bool:
+    """A strided convolution (not a transposed one, which upsamples)."""
+    return "Conv" in step.name and "Transpose" not in step.name and _strided(step.construction)
+
+
+def _resamples(step: LayerStep) -> bool:
+    """Upsampling between two layers (`nn.Upsample`, `F.interpolate`, pixel shuffle): the
+    layers work at two resolutions, the refine-after-upsampling design of dense heads."""
+    name = step.name.lower()
+    return "upsampl" in name or "interpolate" in name or "pixel" in name
+
+
 def _asymmetric_kernel(call: Optional[cst.Call]) -> bool:
     """A `(1, k)` or `(k, 1)` kernel: half of a spatially factorised convolution."""
     kernel = _keyword(call, "kernel_size")
@@ -60,8 +86,28 @@ def _asymmetric_kernel(call: Optional[cst.Call]) -> bool:
     return False
 
 
+def _width_named_rank(step: LayerStep) -> bool:
+    """`nn.Linear(hidden, config.adapter_rank)`: the output width is called a rank."""
+    call = step.construction
+    if call is None:
+        return False
+    keyword = "out_features" if step.name.endswith("Linear") else "out_channels"
+    value = _keyword(call, keyword)
+    if value is None:
+        positional = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+        value = positional[1] if len(positional) > 1 else None
+    while isinstance(value, cst.Attribute):
+        if "rank" in value.attr.value.lower():
+            return True
+        value = value.value
+    return isinstance(value, cst.Name) and "rank" in value.value.lower()
+
+
 def _low_rank(first: LayerStep, second: LayerStep) -> bool:
-    """`Linear(a, r)` then `Linear(r, b)` with r smaller than both a and b (literal widths)."""
+    """`Linear(a, r)` then `Linear(r, b)` with r smaller than both a and b (literal widths),
+    or with r named as a rank."""
+    if _width_named_rank(first):
+        return True
     a = _positional_int(first.construction, 0, "in_features" if first.name.endswith("Linear") else "in_channels")
     r = _positional_int(first.construction, 1, "out_features" if first.name.endswith("Linear") else "out_channels")
     b = _positional_int(second.construction, 1,
@@ -77,6 +123,8 @@ def _deliberate(first: LayerStep, second: LayerStep) -> bool:
             return True
         if _grouped(step.construction) or _asymmetric_kernel(step.construction):
             return True
+    if all(_downsampling(step) for step in (first, second)):
+        return True
     return _low_rank(first, second)
 
 
@@ -129,17 +177,25 @@ class LinearStackWithoutActivation(Rule):
     deliberate cases:
 
     - low-rank factorisations and bottlenecks: literal widths `Linear(a, r)`,
-      `Linear(r, b)` with `r` below both, or layers named `lora_*`, `down`/`up`,
-      `bottleneck`, `latent`, `reduce`, `compress`, `low_rank`, `mu`/`logvar`, `proj_in`,
-      `emb` (`hid2emb`: a projection into an embedding space, often tied with the output);
+      `Linear(r, b)` with `r` below both, a middle width named as a rank
+      (`config.adapter_rank`), or layers named `lora_*`, `*_a_proj`/`*_b_proj`,
+      `left`/`right`, `down`/`up`, `bottleneck`, `latent`, `reduce`, `compress`,
+      `low_rank`, `mu`/`logvar`, `proj_in`, `emb` (`hid2emb`: a projection into an
+      embedding space, often tied with the output);
+    - two strided convolutions in a row (a downsampling stem of two stride-2 convs equals
+      one larger strided kernel, on purpose), and upsampling between two layers (`nn.Upsample`,
+      `F.interpolate`: the refine-after-upsampling design of dense prediction heads);
+    - a product with another data-dependent tensor between the layers (a gate, as in
+      gated convolution blocks): it is not linear in the input;
     - separable and factorised convolutions: a grouped (depthwise) convolution before or
       after a pointwise one, `(1, k)` and `(k, 1)` kernels;
     - an intermediate tensor that is also used elsewhere (returned, or fed to a second
       branch), such as an embedding that a projection head reads;
     - parallel projections of one input (attention's q, k and v) — they are not a stack;
-    - LayerNorm, GroupNorm, InstanceNorm or RMSNorm between the layers (SAM's neck is
-      `Conv, LayerNorm2d, Conv, LayerNorm2d`): they divide by each sample's own statistics,
-      which is not a linear map, so the layers do not collapse;
+    - LayerNorm, GroupNorm, InstanceNorm or RMSNorm between the layers, also a class of the
+      file derived from one (SAM's neck is `Conv, LayerNorm2d, Conv, LayerNorm2d`): they
+      divide by each sample's own statistics, which is not a linear map, so the layers do
+      not collapse;
     - `F.linear`/`F.conv2d` with a given matrix: usually a fixed transform (a DCT, tied
       embedding weights), not two learned layers;
     - two parts composed by a parent model, such as an encoder ending in a Linear and a
@@ -205,6 +261,70 @@ def make_mlp(sizes):
 """,
     )
     valid = (
+        """\
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+
+class SamLayerNorm(nn.LayerNorm):
+    def __init__(self, dim, data_format="channels_first"):
+        super().__init__(dim)
+        self.data_format = data_format
+
+    def forward(self, x):
+        if self.data_format == "channels_first":
+            x = x.permute(0, 2, 3, 1)
+            x = super().forward(x)
+            return x.permute(0, 3, 1, 2)
+        return super().forward(x)
+
+
+class Neck(nn.Module):
+    def __init__(self, dim, out):
+        super().__init__()
+        self.conv1 = nn.Conv2d(dim, out, 1)
+        self.norm1 = SamLayerNorm(out)
+        self.conv2 = nn.Conv2d(out, out, 3, padding=1)
+
+    def forward(self, x):
+        return self.conv2(self.norm1(self.conv1(x)))
+
+
+class Adapter(nn.Module):
+    def __init__(self, hidden, adapter_rank):
+        super().__init__()
+        self.adapter = nn.Sequential(nn.Linear(hidden, adapter_rank), nn.Linear(adapter_rank, hidden))
+
+    def forward(self, x):
+        return x + self.adapter(x)
+
+
+class DepthHead(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, c, 3, stride=2, padding=1), nn.Conv2d(c, c, 3, stride=2, padding=1))
+        self.conv1 = nn.Conv2d(c, c // 2, 3, padding=1)
+        self.conv2 = nn.Conv2d(c // 2, 1, 3, padding=1)
+
+    def forward(self, x):
+        x = self.conv1(self.stem(x))
+        x = F.interpolate(x, scale_factor=2.0, mode="bilinear")
+        return F.relu(self.conv2(x))
+
+
+class GatedBlock(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.in_proj = nn.Linear(d, 2 * d)
+        self.mix = nn.Conv1d(d, d, 3, padding=1, groups=d)
+        self.out_proj = nn.Linear(d, d)
+
+    def forward(self, x, grid):
+        value, gate = self.in_proj(x).chunk(2, dim=-1)
+        mixed = torch.cat([self.mix(part) for part in value.split(grid)])
+        return self.out_proj(gate * mixed)
+""",
         """\
 import torch.nn as nn
 
@@ -332,6 +452,8 @@ class Transformer(nn.Module):
                             seen.add(key)
                             self._report(report, previous, step)
                     previous = step
+                elif step.kind == RESHAPE and _resamples(step):
+                    previous = None
                 elif step.kind in (DROPOUT, RESHAPE) or (step.kind in (POOL, NORM) and step.linear):
                     continue
                 else:
