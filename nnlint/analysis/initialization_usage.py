@@ -149,4 +149,31 @@ def initialized_attributes(module: cst.Module, q: QualifiedName) -> set[str]:
                 tensor = written_tensor(target.target)
                 if isinstance(tensor, cst.Attribute) and not is_self(tensor.value):
                     found.add(tensor.attr.value)
+        elif isinstance(node, cst.For):
+            found.update(_initialized_by_loop(node, q))
     return found
+
+
+def _initialized_by_loop(loop: cst.For, q: QualifiedName) -> set[str]:
+    """`for p in [m.q, m.k, m.v]: init.normal_(p)` initializes `q`, `k` and `v`."""
+    if not isinstance(loop.target, cst.Name) or not isinstance(loop.iter, (cst.List, cst.Tuple)):
+        return set()
+    variable = loop.target.value
+    listed = {
+        element.value.attr.value
+        for element in loop.iter.elements
+        if isinstance(element.value, cst.Attribute) and not is_self(element.value.value)
+    }
+    for node in walk(loop.body, nested=True):
+        if not isinstance(node, cst.Call):
+            continue
+        func = node.func
+        if isinstance(func, cst.Attribute) and is_in_place(func.attr.value):
+            receiver = strip_data(func.value)
+            if isinstance(receiver, cst.Name) and receiver.value == variable:
+                return listed
+        if initializes_arguments(q(func)) and any(
+            isinstance(strip_data(arg.value), cst.Name) and strip_data(arg.value).value == variable for arg in node.args
+        ):
+            return listed
+    return set()

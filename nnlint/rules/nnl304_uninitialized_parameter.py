@@ -78,6 +78,28 @@ class Memory(nn.Module):
     )
     valid = (
         """\
+import torch
+from torch import nn
+from torch.nn import init
+
+
+class RelativeAttention(nn.Module):
+    def __init__(self, d_model, n_head, d_head):
+        super().__init__()
+        self.q = nn.Parameter(torch.FloatTensor(d_model, n_head, d_head))
+        self.k = nn.Parameter(torch.FloatTensor(d_model, n_head, d_head))
+
+    def forward(self, h):
+        return torch.einsum("ibh,hnd->ibnd", h, self.q), torch.einsum("ibh,hnd->ibnd", h, self.k)
+
+
+class PreTrained(nn.Module):
+    def _init_weights(self, module):
+        if isinstance(module, RelativeAttention):
+            for param in [module.q, module.k]:
+                init.normal_(param, mean=0.0, std=0.02)
+""",
+        """\
 import math
 import torch
 import torch.nn as nn
