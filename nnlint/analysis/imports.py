@@ -9,11 +9,11 @@ parse on real code.
 
 from __future__ import annotations
 
-from typing import Iterator, Optional, Sequence, Union
+from typing import Optional, Sequence, Union
 
 import libcst as cst
 
-from nnlint.analysis.syntax import child_nodes
+from nnlint.analysis.syntax import statement_bodies
 
 
 def _dotted(node: Union[cst.Attribute, cst.Name]) -> str:
@@ -42,18 +42,6 @@ def _record(statement: cst.BaseSmallStatement, aliases: dict[str, str]) -> None:
             aliases[local] = f"{base}{imported}" if base.endswith(".") or not base else f"{base}.{imported}"
 
 
-def _statement_bodies(statement: cst.CSTNode) -> Iterator[Sequence[cst.CSTNode]]:
-    """The statement lists nested in a compound statement (bodies, else, handlers...)."""
-    for child in child_nodes(statement):
-        if isinstance(child, cst.BaseSuite):
-            yield child.body
-        elif isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler,
-                                cst.If, cst.MatchCase)):
-            yield from _statement_bodies(child)
-        elif isinstance(child, (list, tuple)):
-            continue
-
-
 def collect_imports(module: cst.Module) -> dict[str, str]:
     """`local name -> qualified name` for every import in the file, at any depth.
 
@@ -72,7 +60,7 @@ def collect_imports(module: cst.Module) -> dict[str, str]:
             elif isinstance(statement, cst.BaseSmallStatement):
                 _record(statement, aliases)
             elif isinstance(statement, cst.BaseCompoundStatement):
-                pending.extend(_statement_bodies(statement))
+                pending.extend(statement_bodies(statement, every_block=True))
     return aliases
 
 

@@ -132,16 +132,22 @@ def source_code(node: Optional[cst.CSTNode]) -> str:
 # ------------------------------------------------------------------ statements
 
 
-def statement_bodies(statement: cst.CSTNode) -> list[Sequence[cst.CSTNode]]:
+def statement_bodies(statement: cst.CSTNode, every_block: bool = False) -> list[Sequence[cst.CSTNode]]:
     """The statement lists nested in a compound statement (body, elif/else, handlers,
-    finally), in order. Match cases and `except*` handlers are not entered."""
+    finally), in order. Match cases and `except*` handlers are entered only with
+    `every_block` (the path facts were built and checked without them)."""
+    nested = _EVERY_NESTED if every_block else _COMMON_NESTED
     bodies: list[Sequence[cst.CSTNode]] = []
     for child in child_nodes(statement):
         if isinstance(child, cst.BaseSuite):
             bodies.append(child.body)
-        elif isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.If)):
-            bodies.extend(statement_bodies(child))
+        elif isinstance(child, nested):
+            bodies.extend(statement_bodies(child, every_block))
     return bodies
+
+
+_COMMON_NESTED = (cst.Else, cst.Finally, cst.ExceptHandler, cst.If)
+_EVERY_NESTED = _COMMON_NESTED + (cst.ExceptStarHandler, cst.MatchCase)
 
 
 def header_expressions(statement: cst.CSTNode) -> list[cst.CSTNode]:
