@@ -15,6 +15,7 @@ from typing import NoReturn, Optional, Sequence
 import click
 
 from nnlint import __version__
+from nnlint.changed_lines import ChangedLines, DiffBaseError, changed_lines, keep_changed
 from nnlint.config import Config, ConfigError, load_config
 from nnlint.diagnostic import Diagnostic
 from nnlint.discover import discover, is_force_excluded
@@ -101,6 +102,15 @@ def _write_output(text: str, output_file: Optional[str]) -> None:
         _fail(f"cannot write {output_file}: {error.strerror or error}")
 
 
+def _changed_since(revision: str, from_stdin: bool) -> ChangedLines:
+    if from_stdin:
+        _fail("--diff-base compares files in the working tree with git; it cannot be used on stdin")
+    try:
+        return changed_lines(revision)
+    except DiffBaseError as error:
+        _fail(str(error))
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--select", multiple=True, metavar="CODES",
@@ -121,6 +131,8 @@ def _write_output(text: str, output_file: Optional[str]) -> None:
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
 @click.option("--no-cache", is_flag=True, help="Accepted for forward compatibility; nnlint has no cache yet, so it has no effect.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary line.")
+@click.option("--diff-base", metavar="REV",
+              help="Report only findings on lines changed since the git revision REV (working tree included).")
 def check(
     paths: tuple[str, ...],
     select: tuple[str, ...],
@@ -136,6 +148,7 @@ def check(
     isolated: bool,
     no_cache: bool,
     quiet: bool,
+    diff_base: Optional[str],
 ) -> None:
     """Lint PATHS (files or directories; default: the current directory).
 
@@ -155,6 +168,7 @@ def check(
     if force_exclude is not None:
         config = dataclasses.replace(config, force_exclude=force_exclude)
     codes = _selected_codes(config, select, extend_select, ignore)
+    changed = _changed_since(diff_base, from_stdin) if diff_base is not None else None
     per_file = PerFileIgnores(config.per_file_ignores, config.root)
 
     failed = False
@@ -181,6 +195,8 @@ def check(
         else:
             diagnostics.extend(result)
 
+    if changed is not None:
+        diagnostics = keep_changed(diagnostics, changed)
     if statistics:
         output = render_statistics(diagnostics)
     else:
