@@ -19,6 +19,8 @@ from nnlint.changed_lines import ChangedLines, DiffBaseError, changed_lines, kee
 from nnlint.config import Config, ConfigError, load_config
 from nnlint.diagnostic import Diagnostic
 from nnlint.discover import discover, is_force_excluded
+from nnlint.fix.files import fix_run, unified_diff, write_fixes
+from nnlint.fix.summary import shown_fixes, summary as fix_summary, would_fix
 from nnlint.lint import RuleOptions, lint_file, lint_source
 from nnlint.report import OUTPUT_FORMATS, render, render_statistics
 from nnlint.rules import all_rules, rules_by_code
@@ -72,6 +74,11 @@ def _selected_codes(config: Config, select: Sequence[str], extend_select: Sequen
     return resolve_selection([DEFAULT_LAYER, config_layer, cli_layer])
 
 
+def _on_changed_lines(diagnostics: list[Diagnostic], changed: Optional[ChangedLines]) -> list[Diagnostic]:
+    # Line numbers of the changed lines are the unfixed file's; fixes rarely add or remove lines.
+    return diagnostics if changed is None else keep_changed(diagnostics, changed)
+
+
 def _lint_one(path: str, codes: frozenset[str], data: Optional[bytes] = None,
               options: Optional[RuleOptions] = None) -> Optional[list[Diagnostic]]:
     """Findings for one file, or None after reporting a crash: a bug of nnlint in one file
@@ -82,10 +89,6 @@ def _lint_one(path: str, codes: frozenset[str], data: Optional[bytes] = None,
         click.echo(f"nnlint: internal error while checking {path}: {type(error).__name__}: {error} "
                    "(please report)", err=True)
         return None
-
-
-def _summary(count: int) -> str:
-    return f"Found {count} finding{'' if count == 1 else 's'}.\n"
 
 
 def _write_output(text: str, output_file: Optional[str]) -> None:
@@ -130,6 +133,11 @@ def _changed_since(revision: str, from_stdin: bool) -> ChangedLines:
               help="Use this pyproject.toml instead of searching for one.")
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
 @click.option("--no-cache", is_flag=True, help="Accepted for forward compatibility; nnlint has no cache yet, so it has no effect.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes to the files (with stdin: print the fixed source).")
+@click.option("--unsafe-fixes", is_flag=True,
+              help="Also apply (with --fix) or show as fixable the fixes that may change behaviour.")
+@click.option("--diff", is_flag=True, help="Print a diff of what --fix would change and write nothing; "
+              "exit 1 when there is a change.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary line.")
 @click.option("--diff-base", metavar="REV",
               help="Report only findings on lines changed since the git revision REV (working tree included).")
@@ -147,6 +155,9 @@ def check(
     config_file: Optional[str],
     isolated: bool,
     no_cache: bool,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
     quiet: bool,
     diff_base: Optional[str],
 ) -> None:
@@ -197,13 +208,42 @@ def check(
 
     if changed is not None:
         diagnostics = keep_changed(diagnostics, changed)
+    fixed_count: Optional[int] = None
+    if fix or diff:
+        fixing = fix_run(
+            diagnostics,
+            lambda path, content: _on_changed_lines(
+                lint_source(content, path, codes - per_file.ignored_codes(path), config.rule_options), changed),
+            unsafe_fixes,
+            sources={name: data for name, data in files if data is not None},
+        )
+        for message in fixing.errors + fixing.notes():
+            _error(message)
+        failed = failed or bool(fixing.errors)
+        if diff:
+            click.echo(unified_diff(fixing), nl=False)
+            click.echo(would_fix(fixing.fixed_count), err=True, nl=False)
+            sys.exit(EXIT_ERROR if failed else EXIT_FINDINGS if fixing.changed else EXIT_CLEAN)
+        if from_stdin:
+            sys.stdout.buffer.write(fixing.files[name].fixed if name in fixing.files else data)
+            sys.stdout.flush()
+        for message in write_fixes(fixing):
+            _error(message)
+            failed = True
+        diagnostics, fixed_count = fixing.diagnostics, fixing.fixed_count
+
     if statistics:
         output = render_statistics(diagnostics)
     else:
-        output = render(diagnostics, output_format)
-        if diagnostics and output_format in _HUMAN_FORMATS and not quiet:
-            output += _summary(len(diagnostics))
-    _write_output(output, output_file)
+        human = output_format in _HUMAN_FORMATS
+        output = render(shown_fixes(diagnostics, unsafe_fixes) if human else diagnostics, output_format)
+        if (diagnostics or fixed_count) and human and not quiet:
+            output += fix_summary(diagnostics, unsafe_fixes, fixed_count)
+    if fix and from_stdin and output_file is None:
+        # stdout carries the fixed source; the findings that remain go beside it.
+        click.echo(output, err=True, nl=False)
+    else:
+        _write_output(output, output_file)
 
     if failed:
         sys.exit(EXIT_ERROR)
@@ -218,16 +258,20 @@ def list_rules(output_format: str) -> None:
     if output_format == "json":
         records = [
             {"code": rule.code, "name": rule.name, "summary": rule.summary, "severity": rule.severity,
-             "url": rule.url()}
+             "url": rule.url(), "fix_availability": rule.fix_availability,
+             "fix_applicability": rule.fix_applicability if rule.fix_availability != "none" else None}
             for rule in rules
         ]
         click.echo(json.dumps(records, indent=2))
         return
     code_width = max((len(rule.code) for rule in rules), default=4)
     name_width = max((len(rule.name) for rule in rules), default=4)
-    click.echo(f"{'code':<{code_width}}  {'name':<{name_width}}  summary")
+    # `[*]` marks rules whose findings `--fix` can fix, `[U]` those needing `--unsafe-fixes`.
+    marks = {rule.code: "" if rule.fix_availability == "none" else "[*]" if rule.fix_applicability == "safe"
+             else "[U]" for rule in rules}
+    click.echo(f"{'code':<{code_width}}  {'name':<{name_width}}  fix  summary")
     for rule in rules:
-        click.echo(f"{rule.code:<{code_width}}  {rule.name:<{name_width}}  {rule.summary}")
+        click.echo(f"{rule.code:<{code_width}}  {rule.name:<{name_width}}  {marks[rule.code]:<3}  {rule.summary}")
 
 
 @cli.command("rule")

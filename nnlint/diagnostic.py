@@ -25,12 +25,39 @@ class Location:
 
 
 @dataclass(frozen=True)
+class Edit:
+    """Replace the text from `start` up to (not including) `end` with `content`.
+
+    Positions count like a Diagnostic's span (1-based line, 1-based column in characters);
+    `start == end` inserts. An edit has no path: it applies to the file of the Diagnostic
+    that carries it.
+    """
+
+    start: Position
+    end: Position
+    content: str
+
+
+# A safe fix keeps the program's meaning (applied by `--fix`); an unsafe one may change
+# behaviour a caller relies on (applied only with `--unsafe-fixes`).
+SAFE, UNSAFE = "safe", "unsafe"
+
+
+@dataclass(frozen=True)
 class Fix:
-    """A replacement of the finding's span; `applicability` is "safe" or "unsafe"."""
+    """How to fix one finding: edits to its file, applied all together or not at all.
+
+    Plain data (no syntax nodes), so that it can be cached and sent between processes.
+    The edits are sorted and do not overlap.
+    """
 
     message: str
-    replacement: str
-    applicability: str = "unsafe"
+    edits: tuple[Edit, ...]
+    applicability: str = UNSAFE
+
+    @property
+    def is_safe(self) -> bool:
+        return self.applicability == SAFE
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import AbstractSet, Any, Mapping, Optional, Sequence
+from typing import AbstractSet, Any, Mapping, Optional, Sequence, Union
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from nnlint.analysis import analyze
 from nnlint.diagnostic import Diagnostic, Fix, Location, Position
+from nnlint.fix.edits import EditBuilder
+from nnlint.fix.proposal import SyntaxFix
 from nnlint.parse import ParseFailure, ParsedFile, decode_source, first_failure_line, parse_source
 from nnlint.rules import all_rules, rules_by_code
 from nnlint.rules.base import Rule
@@ -98,8 +100,9 @@ class _Reporter:
     """The FindingSink handed to one rule: turns reported nodes into Diagnostics."""
 
     def __init__(self, rule: type[Rule], path: str, lines: list[str], spans: _SpanFinder,
-                 found: list[Diagnostic]) -> None:
+                 found: list[Diagnostic], edits: EditBuilder) -> None:
         self._rule, self._path, self._lines, self._spans, self._found = rule, path, lines, spans, found
+        self._edits = edits
 
     def where(self, node: cst.CSTNode) -> str:
         return f"line {self._spans.span(node)[0].line}"
@@ -110,9 +113,11 @@ class _Reporter:
         message: str,
         *,
         related: Sequence[tuple[cst.CSTNode, str]] = (),
-        fix: Optional[Fix] = None,
+        fix: Optional[Union[Fix, SyntaxFix]] = None,
     ) -> None:
         start, end = self._spans.span(node)
+        if isinstance(fix, SyntaxFix):
+            fix = self._edits.fix(fix)
         lines = self._lines
         self._found.append(
             Diagnostic(
@@ -136,9 +141,11 @@ def _run_rules(parsed: ParsedFile, path: str, lines: list[str], rules: Sequence[
                options: RuleOptions) -> list[Diagnostic]:
     facts = analyze(parsed.module, path)
     spans = _SpanFinder(parsed.module)
+    edits = EditBuilder(parsed.module, spans.span)
     found: list[Diagnostic] = []
     for rule_class in rules:
-        rule_class(options.get(rule_class.code)).check(facts, _Reporter(rule_class, path, lines, spans, found))
+        reporter = _Reporter(rule_class, path, lines, spans, found, edits)
+        rule_class(options.get(rule_class.code)).check(facts, reporter)
     return sorted(_drop_superseded(_merge_same_span(found)), key=Diagnostic.sort_key)
 
 

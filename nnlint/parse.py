@@ -29,15 +29,18 @@ class ParsedFile:
     text: str
 
 
+def source_encoding(data: bytes) -> str:
+    """The codec Python reads these bytes with: the coding cookie's, else UTF-8 (BOM allowed)."""
+    head = b"\n".join(data.splitlines()[:2])
+    match = _CODING_COOKIE.search(head)
+    return match.group(1).decode("ascii", "replace") if match else "utf-8-sig"
+
+
 def decode_source(data: bytes) -> Union[str, ParseFailure]:
     """Source text as Python would read it: UTF-8 (BOM allowed) unless a cookie says otherwise."""
     if b"\x00" in data:
         return ParseFailure("NNL002", "file contains NUL bytes; it is binary, not Python source")
-    encoding = "utf-8-sig"
-    head = b"\n".join(data.splitlines()[:2])
-    match = _CODING_COOKIE.search(head)
-    if match:
-        encoding = match.group(1).decode("ascii", "replace")
+    encoding = source_encoding(data)
     try:
         return data.decode(encoding)
     except LookupError:

@@ -34,11 +34,19 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
+def fix_column(rule: type) -> str:
+    """`safe`, `unsafe` or empty; `(sometimes)` when only some findings carry the fix."""
+    if rule.fix_availability == "none":
+        return ""
+    return rule.fix_applicability + (" (sometimes)" if rule.fix_availability == "sometimes" else "")
+
+
 def render_pages() -> dict[str, str]:
     """File name (relative to docs/rules) to content, for every page this script owns."""
     rules = all_rules()
     pages = {f"{rule.code}.md": _generated_note(_source_of(rule)) + "\n" + rule.documentation() for rule in rules}
-    rows = [f"| [{rule.code}]({rule.code}.md) | `{rule.name}` | {_cell(rule.summary)} |" for rule in rules]
+    rows = [f"| [{rule.code}]({rule.code}.md) | `{rule.name}` | {_cell(rule.summary)} | {fix_column(rule)} |"
+            for rule in rules]
     pages[INDEX_NAME] = "\n".join(
         [
             _generated_note("nnlint/rules/").rstrip("\n"),
@@ -46,9 +54,11 @@ def render_pages() -> dict[str, str]:
             "# Rules",
             "",
             "Every rule nnlint has, by code. `nnlint rule CODE` prints the same page in the terminal.",
+            "The Fix column says whether `--fix` can fix a finding: *safe* fixes are applied by `--fix`,",
+            "*unsafe* ones only with `--fix --unsafe-fixes` (see [fixes](../fixes.md)).",
             "",
-            "| Code | Name | Summary |",
-            "| --- | --- | --- |",
+            "| Code | Name | Summary | Fix |",
+            "| --- | --- | --- | --- |",
             *rows,
             "",
         ]

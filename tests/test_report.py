@@ -11,7 +11,7 @@ from typing import Optional
 import pytest
 
 import nnlint
-from nnlint.diagnostic import Diagnostic, Fix, Location, Position
+from nnlint.diagnostic import Diagnostic, Edit, Fix, Location, Position
 from nnlint.report import OUTPUT_FORMATS, render, render_statistics
 from nnlint.rules import all_rules, rules_by_code
 
@@ -166,7 +166,8 @@ def test_json_uses_ruffs_field_names():
 
 def test_json_round_trips_fix_and_related_locations():
     diagnostic = finding(
-        fix=Fix("Pass the logits", "logits", applicability="safe"),
+        fix=Fix("Pass the logits", (Edit(Position(12, SPAN_START), Position(12, SPAN_END), "logits"),),
+                applicability="safe"),
         related=(Location("model.py", Position(4, 9), Position(4, 20), "defined here"),),
     )
     output = render([diagnostic], "json")
@@ -233,7 +234,8 @@ def test_sarif_validates_against_the_schema(in_project):
     diagnostics = [
         finding(
             path="src/my model.py",
-            fix=Fix("Pass the logits", "logits"),
+            fix=Fix("Pass the logits", (Edit(Position(12, 5), Position(12, 9), "logits"),
+                                        Edit(Position(13, 1), Position(13, 1), "# inserted\n"))),
             related=(Location("src/loss.py", Position(4, 9), Position(4, 20), "loss defined here"),),
         ),
         finding(code="NNL002", path=str(in_project / "data.py"), line=1, start=1, end=1, source_line=""),

@@ -78,3 +78,16 @@ def qualified_name(node: cst.BaseExpression, aliases: dict[str, str]) -> Optiona
         return None
     parts.append(root)
     return ".".join(reversed(parts))
+
+
+def spelling(qualified: str, aliases: dict[str, str]) -> Optional[str]:
+    """How this file can write `qualified` with the names it imports (`torch.nn.functional.
+    logsigmoid` -> `F.logsigmoid`), or None when no import reaches it. A fix must not use a
+    name the file never bound. The shortest spelling wins; ties go to the first name in order."""
+    found: list[str] = []
+    for local, full in sorted(aliases.items()):
+        if qualified == full:
+            found.append(local)
+        elif qualified.startswith(full + ".") and "." not in local:
+            found.append(local + qualified[len(full):])
+    return min(found, key=len) if found else None

@@ -14,19 +14,15 @@ def _position(position: Position) -> dict[str, int]:
     return {"row": position.line, "column": position.column}
 
 
-def _fix(diagnostic: Diagnostic, fix: Optional[Fix]) -> Optional[dict[str, Any]]:
+def _fix(fix: Optional[Fix]) -> Optional[dict[str, Any]]:
     if fix is None:
         return None
-    # A Fix replaces the finding's own span, which is one edit in ruff's terms.
     return {
         "message": fix.message,
         "applicability": fix.applicability,
         "edits": [
-            {
-                "content": fix.replacement,
-                "location": _position(diagnostic.start),
-                "end_location": _position(diagnostic.end),
-            }
+            {"content": edit.content, "location": _position(edit.start), "end_location": _position(edit.end)}
+            for edit in fix.edits
         ],
     }
 
@@ -55,7 +51,7 @@ def render_json(diagnostics: Sequence[Diagnostic]) -> str:
                 "end_location": _position(diagnostic.end),
                 "severity": diagnostic.severity,
                 "url": rule.url() if rule is not None else None,
-                "fix": _fix(diagnostic, diagnostic.fix),
+                "fix": _fix(diagnostic.fix),
                 # ruff reports where a `# noqa` would have to go; ours goes on the first line.
                 "noqa_row": diagnostic.start.line,
                 # ruff always emits `cell` (notebooks); readers may index it unconditionally.

@@ -78,14 +78,18 @@ def _fingerprint_key(diagnostic: Diagnostic, uri: str) -> str:
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()
 
 
-def _fix(diagnostic: Diagnostic, fix: Fix, region: dict[str, int], cwd: Path) -> dict[str, Any]:
-    replacement = {"deletedRegion": region, "insertedContent": {"text": fix.replacement}}
+def _fix(diagnostic: Diagnostic, fix: Fix, cwd: Path) -> dict[str, Any]:
+    # An edit with start == end is an empty region: an insertion point.
+    replacements = [
+        {"deletedRegion": _region(edit.start, edit.end), "insertedContent": {"text": edit.content}}
+        for edit in fix.edits
+    ]
     return {
         "description": {"text": fix.message},
         "artifactChanges": [
             {
                 "artifactLocation": artifact_location(diagnostic.path, cwd),
-                "replacements": [replacement],
+                "replacements": replacements,
             }
         ],
     }
@@ -137,9 +141,8 @@ def sarif_log(diagnostics: Sequence[Diagnostic], cwd: Optional[Path] = None) -> 
             result["relatedLocations"] = [
                 _related(index, related, cwd) for index, related in enumerate(diagnostic.related)
             ]
-        # A fix replaces the finding's span; without a known span there is nothing to apply.
-        if diagnostic.fix is not None and "region" in location:
-            result["fixes"] = [_fix(diagnostic, diagnostic.fix, location["region"], cwd)]
+        if diagnostic.fix is not None and all(_region(edit.start, edit.end) for edit in diagnostic.fix.edits):
+            result["fixes"] = [_fix(diagnostic, diagnostic.fix, cwd)]
         results.append(result)
 
     root_uri = cwd.as_uri()

@@ -13,10 +13,12 @@ def single_line(message: str) -> str:
 
 
 def location_line(diagnostic: Diagnostic) -> str:
-    """The one-line form of a finding, shared by `text` and the head of `full`."""
+    """The one-line form of a finding, shared by `text` and the head of `full`; `[*]`
+    after the code marks a finding that `--fix` fixes (as in ruff)."""
+    mark = "[*] " if diagnostic.fix is not None else ""
     return (
         f"{diagnostic.path}:{diagnostic.start.line}:{diagnostic.start.column}: "
-        f"{diagnostic.code} {single_line(diagnostic.message)}"
+        f"{diagnostic.code} {mark}{single_line(diagnostic.message)}"
     )
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Optional, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Optional, Protocol, Sequence, Union
 
 import libcst as cst
 
 if TYPE_CHECKING:
     from nnlint.analysis.facts import FileFacts
     from nnlint.diagnostic import Fix
+    from nnlint.fix.proposal import SyntaxFix
 
 # Lines of an `invalid` example that end with this marker are where the rule must report;
 # the test suite checks that it reports there and nowhere else.
@@ -25,8 +26,10 @@ class FindingSink(Protocol):
         message: str,
         *,
         related: Sequence[tuple[cst.CSTNode, str]] = (),
-        fix: Optional["Fix"] = None,
-    ) -> None: ...
+        fix: Optional[Union["Fix", "SyntaxFix"]] = None,
+    ) -> None:
+        """Report `node`; a SyntaxFix is turned into text edits of this file."""
+        ...
 
     def where(self, node: cst.CSTNode) -> str:
         """How a message names another place, e.g. `line 22`."""
@@ -50,6 +53,10 @@ class Rule:
     supersedes: ClassVar[tuple[str, ...]] = ()
     valid: ClassVar[tuple[str, ...]] = ()
     invalid: ClassVar[tuple[str, ...]] = ()
+    # Whether findings carry a fix: "none", "sometimes" (only where it is unambiguous) or
+    # "always"; and whether `--fix` applies it ("safe") or only `--unsafe-fixes` ("unsafe").
+    fix_availability: ClassVar[str] = "none"
+    fix_applicability: ClassVar[str] = "safe"
     # `[tool.nnlint.rules.CODE]` options: name -> type (validated by nnlint.config) and defaults.
     options: ClassVar[dict[str, type]] = {}
     defaults: ClassVar[dict[str, Any]] = {}
@@ -65,7 +72,16 @@ class Rule:
     def documentation(cls) -> str:
         """The rule's page: title, summary, then the class docstring."""
         body = inspect.cleandoc(cls.__doc__ or "")
-        return f"# {cls.code}: {cls.name}\n\n{cls.summary}\n\n{body}\n"
+        return f"# {cls.code}: {cls.name}\n\n{cls.summary}\n\n{cls.fix_description()}\n\n{body}\n"
+
+    @classmethod
+    def fix_description(cls) -> str:
+        """One sentence: whether the rule's findings are fixed automatically, and how safely."""
+        if cls.fix_availability == "none":
+            return "Fix is not available."
+        how = ("safe: `--fix` applies it" if cls.fix_applicability == "safe"
+               else "unsafe: it may change behaviour, so only `--fix --unsafe-fixes` applies it")
+        return f"Fix is {cls.fix_availability} available ({how})."
 
     @classmethod
     def url(cls) -> str:

@@ -3,7 +3,8 @@ from typing import Optional
 import libcst as cst
 
 from nnlint.analysis.facts import SIGMOID, SOFTMAX
-from nnlint.diagnostic import Fix
+from nnlint.analysis.imports import qualified_name, spelling
+from nnlint.fix.proposal import SAFE, SyntaxFix
 from nnlint.rules.base import Rule
 
 _FUNCTIONAL = "torch.nn.functional"
@@ -34,8 +35,13 @@ class LogOfSoftmax(Rule):
     log_p = F.logsigmoid(scores)
     ```
 
-    The finding carries this replacement when the softmax is written inside the log
-    (with `--fix`, once fixes land, it is applied; the change is safe).
+    ## Fix
+    When the softmax or sigmoid is written inside a natural log (`torch.log(F.softmax(x,
+    1))`, `x.sigmoid().log()`), `--fix` replaces both calls by the one stable call, in the
+    file's own spelling (`F.log_softmax`, `torch.log_softmax`, `x.log_softmax`; sigmoid
+    becomes `F.logsigmoid` through however the file imports `torch.nn.functional`). A log
+    of a variable that holds a softmax is reported but not fixed: the probabilities may be
+    used elsewhere.
 
     ## How dynamic mode confirms it
     It feeds large-magnitude logits and checks the log for `-inf`.
@@ -49,6 +55,8 @@ class LogOfSoftmax(Rule):
     summary = "log(softmax(x)) or log(sigmoid(x)): use log_softmax / logsigmoid, which cannot underflow."
     fix_hint = "Replace log(softmax(x, dim)) with log_softmax(x, dim), log(sigmoid(x)) with F.logsigmoid(x)."
     supersedes = ("NNL201",)
+    fix_availability = "sometimes"
+    fix_applicability = "safe"
     invalid = (
         """\
 import torch
@@ -104,22 +112,41 @@ def log_p(scores):
 
 
 def _replacement(log_call: cst.CSTNode, operand: cst.BaseExpression, producer: cst.CSTNode,
-                 aliases: dict[str, str]) -> Optional[Fix]:
-    """`torch.log(F.softmax(x, 1))` -> `F.log_softmax(x, 1)`, when the softmax sits inside the log."""
-    if operand is not producer or not isinstance(producer, cst.Call) or not isinstance(producer.func, cst.Attribute):
+                 aliases: dict[str, str]) -> Optional[SyntaxFix]:
+    """`torch.log(F.softmax(x, 1))` -> `F.log_softmax(x, 1)`, when the softmax sits inside
+    a natural log (not log2/log10, nor an in-place `log_()`), written the way the file
+    spells torch."""
+    if operand is not producer or not _is_natural_log(log_call, aliases):
+        return None
+    if not isinstance(producer, cst.Call) or not isinstance(producer.func, cst.Attribute):
         return None
     name = producer.func.attr.value
+    function_form = _is_function_call(producer, aliases)
     if name == "softmax":
         new_call = producer.with_changes(func=producer.func.with_changes(attr=cst.Name("log_softmax")))
     elif name == "sigmoid":
-        functional = next((local for local, full in aliases.items() if full == _FUNCTIONAL), _FUNCTIONAL)
-        target = producer.args[0].value if producer.args and _is_function_call(producer, aliases) \
-            else producer.func.value
-        new_call = cst.Call(func=cst.parse_expression(f"{functional}.logsigmoid"), args=[cst.Arg(target)])
+        functional = spelling(f"{_FUNCTIONAL}.logsigmoid", aliases)
+        target = producer.args[0].value if function_form and len(producer.args) == 1 else None
+        if not function_form and not producer.args:
+            target = producer.func.value
+        if functional is None or target is None:
+            return None
+        new_call = cst.Call(func=cst.parse_expression(functional), args=[cst.Arg(target)])
     else:
         return None
-    text = cst.Module([]).code_for_node(new_call)
-    return Fix(message=f"Replace with `{text}`", replacement=text, applicability="safe")
+    # The log call's parentheses stay: `(torch.log(p)) * w` keeps its grouping.
+    new_call = new_call.with_changes(lpar=log_call.lpar, rpar=log_call.rpar)
+    text = cst.Module([]).code_for_node(new_call.with_changes(lpar=[], rpar=[]))
+    return SyntaxFix.replace(log_call, new_call, f"Replace with `{text}`", SAFE)
+
+
+def _is_natural_log(call: cst.CSTNode, aliases: dict[str, str]) -> bool:
+    """`torch.log(p)` with nothing but the tensor, or `p.log()`."""
+    if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute) or call.func.attr.value != "log":
+        return False
+    if qualified_name(call.func, aliases) == "torch.log":
+        return len(call.args) == 1 and call.args[0].keyword is None and not call.args[0].star
+    return not call.args and not _is_function_call(call, aliases)
 
 
 def _is_function_call(call: cst.Call, aliases: dict[str, str]) -> bool:
