@@ -406,8 +406,9 @@ def test_rules_json_lists_every_code():
 
 def test_rules_table():
     lines = nnlint("rules").stdout.splitlines()
-    assert lines[0].split() == ["code", "name", "summary"]
+    assert lines[0].split() == ["code", "name", "fix", "summary"]
     assert any(line.split()[:2] == ["NNL001", "syntax-error"] for line in lines)
+    assert any(line.split()[:3] == ["NNL202", "log-of-softmax", "[*]"] for line in lines)
 
 
 # -- a real process -----------------------------------------------------------------------
