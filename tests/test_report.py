@@ -51,7 +51,7 @@ def finding(
 
 
 def test_every_format_is_rendered():
-    assert OUTPUT_FORMATS == ("text", "full", "json", "sarif", "github")
+    assert OUTPUT_FORMATS == ("text", "full", "json", "sarif", "github", "gitlab", "junit")
     for output_format in OUTPUT_FORMATS:
         assert render([finding()], output_format)
 

@@ -11,7 +11,9 @@ from typing import Callable, Sequence
 from nnlint.diagnostic import Diagnostic
 from nnlint.report.full import render_full
 from nnlint.report.github import render_github
+from nnlint.report.gitlab import render_gitlab
 from nnlint.report.json_format import render_json
+from nnlint.report.junit import render_junit
 from nnlint.report.sarif import render_sarif
 from nnlint.report.statistics import render_statistics
 from nnlint.report.text import render_text
@@ -24,6 +26,8 @@ _RENDERERS: dict[str, Callable[[Sequence[Diagnostic]], str]] = {
     "json": render_json,
     "sarif": render_sarif,
     "github": render_github,
+    "gitlab": render_gitlab,
+    "junit": render_junit,
 }
 
 OUTPUT_FORMATS: tuple[str, ...] = tuple(_RENDERERS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections import Counter
@@ -12,6 +11,7 @@ from urllib.parse import quote
 
 import nnlint
 from nnlint.diagnostic import Diagnostic, Fix, Location, Position
+from nnlint.report.fingerprint import line_independent_key
 from nnlint.rules import all_rules
 from nnlint.rules.base import Rule
 
@@ -70,14 +70,6 @@ def _descriptor(rule: type[Rule]) -> dict[str, Any]:
     }
 
 
-def _fingerprint_key(diagnostic: Diagnostic, uri: str) -> str:
-    # No line or column: a finding must keep its identity when lines are inserted above it,
-    # so code scanning does not report it as fixed and new again.
-    normalised_line = " ".join(diagnostic.source_line.split())
-    joined = "\0".join((diagnostic.code, uri, normalised_line, diagnostic.message))
-    return hashlib.sha256(joined.encode("utf-8")).hexdigest()
-
-
 def _fix(diagnostic: Diagnostic, fix: Fix, cwd: Path) -> dict[str, Any]:
     # An edit with start == end is an empty region: an insertion point.
     replacements = [
@@ -127,7 +119,7 @@ def sarif_log(diagnostics: Sequence[Diagnostic], cwd: Optional[Path] = None) -> 
     results = []
     for diagnostic in diagnostics:
         location = _physical(diagnostic.path, diagnostic.start, diagnostic.end, cwd)
-        key = _fingerprint_key(diagnostic, location["artifactLocation"]["uri"])
+        key = line_independent_key(diagnostic, location["artifactLocation"]["uri"])
         seen[key] += 1
         result: dict[str, Any] = {
             "ruleId": diagnostic.code,

@@ -1,0 +1,46 @@
+"""GitLab Code Quality (a subset of the Code Climate issue format): the JSON artifact that
+`artifacts: reports: codequality` turns into the merge request's Code Quality widget and
+into markers on the diff."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+from nnlint.diagnostic import Diagnostic
+from nnlint.report.fingerprint import line_independent_key, numbered_keys
+from nnlint.report.paths import project_path
+
+# GitLab's scale is info < minor < major < critical < blocker. A file nnlint could not read
+# or parse (the "error" rules) hides every other finding in it, so it ranks above them.
+_SEVERITIES = {"error": "critical", "warning": "major", "note": "minor", "info": "info"}
+
+
+def code_quality_issues(diagnostics: Sequence[Diagnostic], cwd: Optional[Path] = None) -> list[dict[str, Any]]:
+    cwd = Path(os.path.abspath(cwd if cwd is not None else os.getcwd()))
+    paths = [project_path(diagnostic.path, cwd) for diagnostic in diagnostics]
+    keys = numbered_keys(line_independent_key(d, path) for d, path in zip(diagnostics, paths))
+    issues = []
+    for diagnostic, path, key in zip(diagnostics, paths, keys):
+        begin = max(diagnostic.start.line, 1)
+        issues.append(
+            {
+                "type": "issue",
+                "check_name": diagnostic.code,
+                "description": f"{diagnostic.code} {diagnostic.message}",
+                "categories": ["Bug Risk"],
+                "severity": _SEVERITIES.get(diagnostic.severity, "major"),
+                # GitLab keeps only the first issue of a fingerprint, so the numbered key
+                # (unique in the report) is hashed; it holds no line number.
+                "fingerprint": hashlib.sha256(key.encode("utf-8")).hexdigest(),
+                "location": {"path": path, "lines": {"begin": begin, "end": max(diagnostic.end.line, begin)}},
+            }
+        )
+    return issues
+
+
+def render_gitlab(diagnostics: Sequence[Diagnostic]) -> str:
+    return json.dumps(code_quality_issues(diagnostics), indent=2) + "\n"
