@@ -284,6 +284,19 @@ def show_rule(code: str) -> None:
     click.echo(rule.documentation(), nl=False)
 
 
+@cli.command("server")
+@click.option("--stdio", is_flag=True, help="Talk LSP over stdin/stdout (the default; accepted because clients pass it).")
+def language_server(stdio: bool) -> None:
+    """Run the Language Server for editors (LSP over stdio). Needs the `lsp` extra."""
+    try:
+        from nnlint.lsp.server import serve
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] not in ("pygls", "lsprotocol"):
+            raise
+        _fail("`nnlint server` needs pygls, which the `lsp` extra installs: pip install 'nnlint[lsp]'")
+    serve()
+
+
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """Console-script entry point (also `python -m nnlint`)."""
     cli.main(args=list(argv) if argv is not None else None, prog_name="nnlint")

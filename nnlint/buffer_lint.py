@@ -1,0 +1,39 @@
+"""Linting text that is not (or not yet) on disk, as if it were the file at `path`.
+
+Editors hold the truth in memory: the language server lints the buffer being typed and the
+flake8 plugin lints the lines flake8 read. Both must agree with
+`nnlint check --stdin-filename PATH`, so they all take their settings from here: the
+`[tool.nnlint]` found above `path`, its selection, its per-file ignores and rule options,
+and its excludes when `force-exclude` is on. Nothing is read from disk but the config.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Union
+
+from nnlint.config import Config, load_config
+from nnlint.diagnostic import Diagnostic
+from nnlint.discover import is_force_excluded
+from nnlint.lint import lint_source
+from nnlint.selection import DEFAULT_LAYER, PerFileIgnores, SelectionLayer, resolve_selection
+
+
+def config_for(path: str, cwd: Optional[str] = None) -> Config:
+    """The configuration that `nnlint check --stdin-filename PATH` would use (raises ConfigError)."""
+    return load_config([path], cwd=cwd)
+
+
+def selected_codes(config: Config, path: str) -> frozenset[str]:
+    """The codes that run on `path`: the config's selection minus its per-file ignores."""
+    layer = SelectionLayer(config.select, config.extend_select, config.ignore)
+    codes = resolve_selection([DEFAULT_LAYER, layer])
+    return codes - PerFileIgnores(config.per_file_ignores, config.root).ignored_codes(path)
+
+
+def lint_buffer(source: Union[str, bytes], path: str, config: Config) -> list[Diagnostic]:
+    """The findings in `source` labelled and configured as the file `path`."""
+    if config.force_exclude and is_force_excluded(path, config):
+        return []
+    data = source.encode("utf-8") if isinstance(source, str) else source
+    return lint_source(data, path, selected_codes(config, path), config.rule_options)
+

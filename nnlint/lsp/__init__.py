@@ -1,0 +1,1 @@
+"""The language server (`nnlint server`); needs the `lsp` extra (pygls)."""

@@ -1,0 +1,191 @@
+"""`nnlint server`: a Language Server over stdio that lints the buffers an editor has open.
+
+The text linted is always the editor's, never the file on disk, with the settings
+`nnlint check --stdin-filename PATH` would use (read afresh for every lint, so that an edited
+`pyproject.toml` takes effect on the next keystroke). Only static analysis runs: the server
+never imports or executes the code, whatever the configuration says about dynamic mode.
+
+Typing produces a change per keystroke; linting is debounced so that only the text that stays
+for a moment is linted, on one worker thread so that the connection keeps answering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Optional
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.workspace import TextDocument
+
+from nnlint import __version__
+from nnlint.buffer_lint import config_for, lint_buffer
+from nnlint.config import ConfigError
+from nnlint.diagnostic import Diagnostic
+from nnlint.lsp.code_actions import code_actions
+from nnlint.lsp.conversion import lsp_diagnostic, ranges_overlap, split_lines
+
+DEBOUNCE_SECONDS = 0.3
+_PYTHON_SUFFIXES = (".py", ".pyi")
+_CONFIG_FILENAME = "pyproject.toml"
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LintedText:
+    """One lint of one document version: the findings and the text they were found in."""
+
+    version: Optional[int]
+    text: str
+    lines: list[str]
+    findings: list[tuple[Diagnostic, types.Diagnostic]]
+
+
+class NnlintServer(LanguageServer):
+    """Keeps, per open document, the pending lint and the last published result."""
+
+    def __init__(self, debounce_seconds: float = DEBOUNCE_SECONDS) -> None:
+        super().__init__("nnlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.debounce_seconds = debounce_seconds
+        self.pending: dict[str, asyncio.Task] = {}
+        self.linted: dict[str, LintedText] = {}
+        self.shown_errors: set[str] = set()
+        # One worker: lints run one at a time, off the thread that reads the connection.
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnlint-lint")
+
+    @property
+    def encoding(self) -> str:
+        return str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+
+    def schedule(self, uri: str, delay: float) -> None:
+        """Lint `uri` after `delay` seconds, replacing a lint not started yet."""
+        previous = self.pending.pop(uri, None)
+        if previous is not None:
+            previous.cancel()
+        self.pending[uri] = asyncio.get_running_loop().create_task(self._lint_after(uri, delay))
+
+    def forget(self, uri: str) -> None:
+        previous = self.pending.pop(uri, None)
+        if previous is not None:
+            previous.cancel()
+        self.linted.pop(uri, None)
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    async def _lint_after(self, uri: str, delay: float) -> None:
+        if delay > 0:
+            await asyncio.sleep(delay)
+        document = self.workspace.text_documents.get(uri)
+        if document is None or not is_python(document):
+            return
+        text, version = document.source, document.version
+        path = document_path(document)
+        loop = asyncio.get_running_loop()
+        findings, error = await loop.run_in_executor(self.worker, self._findings, text, path)
+        if error is not None:
+            self._show_once(error)
+        current = self.workspace.text_documents.get(uri)
+        if findings is None or current is None or current.version != version:
+            return  # a newer text has its own lint coming
+        lines = split_lines(text)
+        encoding = self.encoding
+        pairs = [(finding, lsp_diagnostic(finding, lines, uri, encoding)) for finding in findings]
+        self.linted[uri] = LintedText(version, text, lines, pairs)
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+            uri=uri, version=version, diagnostics=[published for _, published in pairs]))
+
+    @staticmethod
+    def _findings(text: str, path: str) -> tuple[Optional[list[Diagnostic]], Optional[str]]:
+        """Runs on the worker thread: the findings to publish (None: keep the last ones) and
+        a message for the user when something went wrong (a broken config, a bug of nnlint)."""
+        try:
+            config = config_for(path)
+        except ConfigError as error:
+            # Findings under settings the user did not write would mislead: publish none.
+            return [], f"nnlint: {error}"
+        try:
+            return lint_buffer(text, path, config), None
+        except Exception as error:  # noqa: BLE001 - one file's crash must not end the session
+            logger.exception("internal error while checking %s", path)
+            return None, (f"nnlint: internal error while checking {path}: {type(error).__name__}: {error} "
+                          "(please report)")
+
+    def _show_once(self, message: str) -> None:
+        if message in self.shown_errors:
+            return
+        self.shown_errors.add(message)
+        self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=message))
+
+    def supports_versioned_edits(self) -> bool:
+        workspace = self.client_capabilities.workspace
+        workspace_edit = workspace.workspace_edit if workspace else None
+        return bool(workspace_edit and workspace_edit.document_changes)
+
+
+def is_python(document: TextDocument) -> bool:
+    return document.language_id == "python" or document_path(document).endswith(_PYTHON_SUFFIXES)
+
+
+def document_path(document: TextDocument) -> str:
+    """The path the document is configured and reported as (unsaved buffers: their name,
+    relative to the working directory)."""
+    return os.path.normpath(document.path) if document.path else "untitled.py"
+
+
+def build_server(debounce_seconds: float = DEBOUNCE_SECONDS) -> NnlintServer:
+    server = NnlintServer(debounce_seconds)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    async def did_open(ls: NnlintServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    async def did_change(ls: NnlintServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri, ls.debounce_seconds)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    async def did_save(ls: NnlintServer, params: types.DidSaveTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        if uri.endswith("/" + _CONFIG_FILENAME):
+            # The settings changed: every open buffer may have other findings now.
+            ls.shown_errors.clear()
+            for open_uri in list(ls.workspace.text_documents):
+                ls.schedule(open_uri, 0)
+        else:
+            ls.schedule(uri, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    async def did_close(ls: NnlintServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.forget(params.text_document.uri)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+    )
+    def code_action(ls: NnlintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        only = params.context.only
+        if only and not any(types.CodeActionKind.QuickFix.value.startswith(kind) for kind in only):
+            return []
+        uri = params.text_document.uri
+        linted = ls.linted.get(uri)
+        document = ls.workspace.text_documents.get(uri)
+        if linted is None or document is None or document.version != linted.version:
+            return []  # findings of an older text: their edits would land in the wrong place
+        actions: list[types.CodeAction] = []
+        versioned = ls.supports_versioned_edits()
+        for finding, published in linted.findings:
+            if ranges_overlap(published.range, params.range):
+                actions.extend(code_actions(finding, published, linted.text, linted.lines, uri, linted.version,
+                                            ls.encoding, versioned))
+        return actions
+
+    return server
+
+
+def serve() -> None:
+    """Run the server on stdin/stdout until the client says exit."""
+    build_server().start_io()
