@@ -59,16 +59,6 @@ def lsp_position(lines: Sequence[str], position: Position, encoding: str) -> typ
     return types.Position(line=row, character=code_units(line[:column], encoding))
 
 
-def nnlint_column(line: str, character: int, encoding: str) -> int:
-    """The 1-based character column of the LSP `character` offset (in `encoding` units) in `line`."""
-    units = 0
-    for index, char in enumerate(line):
-        if units >= character:
-            return index + 1
-        units += code_units(char, encoding)
-    return len(line) + 1
-
-
 def lsp_range(lines: Sequence[str], start: Position, end: Position, encoding: str) -> types.Range:
     return types.Range(start=lsp_position(lines, start, encoding), end=lsp_position(lines, end, encoding))
 

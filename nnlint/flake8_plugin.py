@@ -1,0 +1,41 @@
+"""nnlint as a flake8 plugin (entry point `NNL` in `flake8.extension`).
+
+flake8 hands over the lines it read (so stdin and `--stdin-display-name` work) and its own
+tree, which nnlint does not use: it parses with libcst. The findings are those of
+`nnlint check --stdin-filename FILE`, with nnlint's `[tool.nnlint]` settings; flake8's own
+`--select`, `--extend-ignore`, `per-file-ignores` and `# noqa` then filter them as they filter
+every plugin's codes.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator, Sequence
+
+from nnlint import __version__
+from nnlint.buffer_lint import config_for, lint_buffer
+from nnlint.config import ConfigError
+
+
+class NnlintConfigurationError(Exception):
+    """A `[tool.nnlint]` that cannot be used; flake8 shows the message and stops."""
+
+
+class NnlintChecker:
+    name = "nnlint"
+    version = __version__
+
+    def __init__(self, tree: ast.AST, lines: Sequence[str], filename: str) -> None:
+        # flake8 decides from the parameter names what to pass; `tree` makes this an AST plugin.
+        self._lines = lines
+        self._filename = filename
+        # Here rather than in run(): flake8 turns an exception raised while it builds a plugin
+        # into a one-line error, but lets one raised while it iterates the findings through.
+        try:
+            self._config = config_for(filename)
+        except ConfigError as error:
+            raise NnlintConfigurationError(str(error)) from None
+
+    def run(self) -> Iterator[tuple[int, int, str, type]]:
+        for finding in lint_buffer("".join(self._lines), self._filename, self._config):
+            yield finding.start.line, finding.start.column - 1, f"{finding.code} {finding.message}", type(self)
