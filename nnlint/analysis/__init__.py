@@ -8,11 +8,12 @@ visitor, which on large files costs more than the whole interpreter.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Mapping, Optional
 
 import libcst as cst
 
 from nnlint.analysis.architecture import build_architecture_facts
+from nnlint.analysis.exports import Returned
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.initialization import build_initialization_facts
 from nnlint.analysis.interpreter import Interpreter
@@ -29,10 +30,13 @@ _BUILDERS: list[FactBuilder] = [
 ]
 
 
-def analyze(module: cst.Module, path: str) -> FileFacts:
+def analyze(module: cst.Module, path: str, externals: Optional[Mapping[str, Returned]] = None) -> FileFacts:
     """The facts of one parsed file. Code nested deeply enough to exhaust the recursion limit
-    yields the facts gathered so far rather than an error: a linter must not crash."""
-    interpreter = Interpreter(module, path)
+    yields the facts gathered so far rather than an error: a linter must not crash.
+
+    `externals` are the models of other project files this one imports, by qualified
+    name, as the project join resolved them (`nnlint.project`)."""
+    interpreter = Interpreter(module, path, externals)
     try:
         facts = interpreter.run()
     except RecursionError:

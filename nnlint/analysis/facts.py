@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 if TYPE_CHECKING:
     from nnlint.analysis.architecture import ArchitectureFacts
+    from nnlint.analysis.exports import ModuleExports
     from nnlint.analysis.training import TrainingFacts
 
 # What the last range-determining operation on a tensor was.
@@ -34,9 +35,33 @@ ZERO_ABLE = "zero_able"  # norms, standard deviations, counts of a mask
 SQUARES = "squares"  # x ** 2, x * x, x.pow(2)
 SQUARE_SUM = "square_sum"  # sums/means of squares, variances, MSE losses
 GRID = "grid"  # built from torch.arange/linspace/meshgrid: constants, no gradient flows
+# The output of a model imported from elsewhere, not known in this file: `model` holds the
+# imported name. The project join looks it up in the other file's exports; rules never
+# match it, and it does not count as a disagreeing input.
+IMPORTED = "imported"
 
 PROBABILITY_OPS = frozenset({SOFTMAX, SIGMOID})
 LOG_PROBABILITY_OPS = frozenset({LOG_SOFTMAX, LOG_SIGMOID})
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an operation of another project file is: the file, the model (class or factory)
+    whose forward returns it, and its index among that forward's returned operations.
+    Positions are found again only when a finding needs them (see `nnlint.project`)."""
+
+    path: str
+    model: str
+    index: int
+
+
+@dataclass(frozen=True, eq=False)
+class ExternalSite:
+    """Stands in for the node of an operation that lives in another file: findings are
+    reported at `anchor`, the call in this file that brings the value in."""
+
+    anchor: cst.CSTNode
+    origin: Origin
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,7 +74,7 @@ class Output:
     """
 
     op: str
-    node: cst.CSTNode
+    node: "cst.CSTNode | ExternalSite"
     width: Optional[int] = None
     model: Optional[str] = None
     # Which axis `width` counts: -1 for Linear outputs, 1 (channels) for convolutions.
@@ -170,6 +195,11 @@ class FileFacts:
     training: Optional["TrainingFacts"] = None
     # Training/evaluation paths, preprocessing and input dtypes (nnlint.analysis.paths).
     paths: Optional["PathFacts"] = None
+    # What other files can import from this one (nnlint.analysis.exports): plain data.
+    exports: Optional["ModuleExports"] = None
+    # Imported names called as models here (`ExistHead()(x)`): where the project join
+    # may know more than this file does.
+    imported_models: set[str] = field(default_factory=set)
 
     def loss_inputs(self, *losses: str) -> Iterator[tuple[LossCall, Output]]:
         """Each (loss call, final operation reaching its input) for the named losses.
@@ -180,6 +210,7 @@ class FileFacts:
         finding would more likely be wrong than right.
         """
         for call in self.loss_calls:
-            if call.loss in losses and len({output.op for output in call.inputs}) == 1:
-                for output in call.inputs:
+            known = [output for output in call.inputs if output.op != IMPORTED]
+            if call.loss in losses and len({output.op for output in known}) == 1:
+                for output in known:
                     yield call, output

@@ -15,14 +15,24 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 import libcst as cst
 
 from nnlint.analysis import numerics
 from nnlint.analysis import torch_api as api
 from nnlint.analysis.call_arguments import Arguments
+from nnlint.analysis.exports import (
+    ModuleExports,
+    Returned,
+    decode_returns,
+    encode_returns,
+    factory_models,
+    flatten_outputs,
+    is_library_name,
+)
 from nnlint.analysis.facts import (
+    IMPORTED,
     FileFacts,
     LossCall,
     ModelFacts,
@@ -43,6 +53,7 @@ from nnlint.analysis.values import (
     Env,
     FunctionInfo,
     FunctionRef,
+    ImportedInstance,
     Instance,
     ModuleValue,
     SequenceValue,
@@ -62,9 +73,12 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
     call a callee stands for. Statements, expressions and torch calls are run by the
     mixins, over this object's state."""
 
-    def __init__(self, module: cst.Module, path: str) -> None:
+    def __init__(self, module: cst.Module, path: str,
+                 externals: Optional[Mapping[str, Returned]] = None) -> None:
         self.module = module
         self.path = path
+        # Models of other project files, by the qualified name this file imports them as.
+        self.externals: Mapping[str, Returned] = externals or {}
         self.aliases = collect_imports(module)
         self.classes: dict[str, ClassInfo] = {}
         self.functions: list[FunctionInfo] = []
@@ -77,6 +91,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self._flagged_returns: dict[object, ValueSet] = {}
         self._applying: set[int] = set()
         self._changed = False
+        self.imported_models: set[str] = set()
         self._analyzed: set[int] = set()
         self._in_progress: set[int] = set()
         self._returns: Optional[list[ValueSet]] = None
@@ -144,7 +159,23 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
                 for site in _unique(self.numeric_sites, key=lambda site: (site.kind, id(site.node)))
             ],
             nan_comparisons=_unique(self.nan_comparisons, key=lambda found: id(found.node)),
+            exports=self._exports(),
+            imported_models=set(self.imported_models),
         )
+
+    def _exports(self) -> ModuleExports:
+        exports = ModuleExports(imports={local: name for local, name in self.aliases.items()
+                                         if not is_library_name(name)})
+        for cls in self.classes.values():
+            forward = cls.find_method("forward") if cls.is_module else None
+            if forward is not None:
+                exports.models[cls.name] = encode_returns(forward.returns)
+                exports.nodes[cls.name] = [output.node for output in flatten_outputs(forward.returns)]
+        for name, function in self._top_functions.items():
+            models = factory_models(function.returns)
+            if models:
+                exports.factories[name] = models
+        return exports
 
     # ------------------------------------------------------------ definitions
 
@@ -314,7 +345,21 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             return self._apply_module(callee, node, args)
         if isinstance(callee, Instance):
             return self._call_instance(callee, node, args)
+        if isinstance(callee, ImportedInstance):
+            return self._call_imported_model(callee, node)
         return ()
+
+    def _call_imported(self, qualname: str) -> ValueSet:
+        """`Net(...)` / `build_model(...)` imported from another module: what it returns is
+        only known to the project join, so remember the name."""
+        return () if is_library_name(qualname) else (ImportedInstance(qualname),)
+
+    def _call_imported_model(self, instance: ImportedInstance, node: cst.Call) -> ValueSet:
+        returned = self.externals.get(instance.qualname)
+        if returned is None:
+            self.imported_models.add(instance.qualname)
+            return (Output(IMPORTED, node, model=instance.qualname),)
+        return decode_returns(returned, node)
 
     def _call_instance(self, instance: Instance, node: cst.Call, args) -> ValueSet:
         forward = instance.cls.find_method("forward")
@@ -328,6 +373,10 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         for receiver in receivers:
             if isinstance(receiver, Instance):
                 found.append(self._instance_method(receiver, node, method, args))
+            elif isinstance(receiver, ImportedInstance) and method in ("forward", "__call__"):
+                found.append(self._call_imported_model(receiver, node))
+            elif isinstance(receiver, ImportedInstance) and method in api.SELF_RETURNING_METHODS:
+                found.append((receiver,))
             elif isinstance(receiver, ModuleValue):
                 found.append(self._module_method(receiver, node, method, args))
             elif isinstance(receiver, SequenceValue) and method in ("append", "extend") and args:

@@ -19,6 +19,7 @@ from nnlint.analysis.syntax import child_nodes
 from nnlint.analysis.values import (
     ClassInfo,
     ClassRef,
+    DictValue,
     Env,
     FunctionInfo,
     FunctionRef,
@@ -180,7 +181,8 @@ class StatementRunner:
                 self._returns.append(values)
             return True
         elif isinstance(small, cst.Expr):
-            self._eval(small.value, env)
+            if not self._update_dict_variable(small.value, env):
+                self._eval(small.value, env)
         elif isinstance(small, (cst.Break, cst.Continue)):
             return True
         elif isinstance(small, (cst.Import, cst.ImportFrom, cst.Pass, cst.Global, cst.Nonlocal)):
@@ -217,8 +219,41 @@ class StatementRunner:
                             self._changed = True
         elif isinstance(target, cst.Subscript):
             self._eval(target.value, env)
+            self._store_dict_item(target, values, env)
         elif isinstance(target, cst.StarredElement):
             self._bind(target.value, (), env)
+
+    def _update_dict_variable(self, call: cst.BaseExpression, env: Env) -> bool:
+        """`output.update(head(x))` on a variable holding a dict: the variable now holds both
+        (detection heads commonly return dicts that the model merges). False when the
+        statement is something else and still has to be run."""
+        if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+                and call.func.attr.value == "update" and isinstance(call.func.value, cst.Name)
+                and len(call.args) == 1 and call.args[0].keyword is None and not call.args[0].star):
+            return False
+        name = call.func.value.value
+        current = [value for value in env.get(name, ()) if isinstance(value, DictValue)]
+        if len(current) != 1:
+            return False
+        added = [value for value in self._eval(call.args[0].value, env) if isinstance(value, DictValue)]
+        if len(added) == 1:
+            keys = {key for key, _ in added[0].items}
+            kept = tuple(item for item in current[0].items if item[0] not in keys)
+            env[name] = (DictValue(kept + added[0].items),)
+        return True
+
+    def _store_dict_item(self, target: cst.Subscript, values: ValueSet, env: Env) -> None:
+        """`output["probs"] = x.softmax(-1)` on a variable holding one known dict."""
+        if not isinstance(target.value, cst.Name) or len(target.slice) != 1:
+            return
+        index = target.slice[0].slice
+        if not (isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString)):
+            return
+        key = index.value.evaluated_value
+        current = [value for value in env.get(target.value.value, ()) if isinstance(value, DictValue)]
+        if isinstance(key, str) and len(current) == 1:
+            kept = tuple(item for item in current[0].items if item[0] != key)
+            env[target.value.value] = (DictValue(kept + ((key, values),)),)
 
     def _iterate(self, values: ValueSet) -> ValueSet:
         items: list[ValueSet] = []

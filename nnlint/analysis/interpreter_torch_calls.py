@@ -125,7 +125,7 @@ class TorchCalls:
             return join(*results)
         if api.is_module_class(name):
             return (self._construct_module(name, node, args),)
-        return ()
+        return self._call_imported(name)
 
     def _construct_module(self, name: str, node: cst.Call, args) -> ModuleValue:
         module = self._module_values.get(id(node))

@@ -141,7 +141,16 @@ class FunctionRef:
     bound_to: Optional[Instance] = None
 
 
-Value = Union[Constant, ModuleValue, SequenceValue, DictValue, Instance, ClassRef, FunctionRef, Output]
+@dataclass(frozen=True)
+class ImportedInstance:
+    """What calling an imported, non-torch name returns: perhaps a model of another project
+    file (`Net()`, `build_model()`), known only by that name until the project join."""
+
+    qualname: str
+
+
+Value = Union[Constant, ModuleValue, SequenceValue, DictValue, Instance, ClassRef, FunctionRef, Output,
+              ImportedInstance]
 ValueSet = tuple[Value, ...]
 Env = dict[str, ValueSet]
 
