@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import AbstractSet, Any, Mapping, Optional, Sequence, Union
+from typing import AbstractSet, Any, Callable, Mapping, Optional, Sequence, Union
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from nnlint.analysis import analyze
+from nnlint.analysis.exports import ModuleExports, Returned
+from nnlint.analysis.facts import ExternalSite, Origin
 from nnlint.diagnostic import Diagnostic, Fix, Location, Position
 from nnlint.fix.edits import EditBuilder
 from nnlint.fix.proposal import SyntaxFix
@@ -23,7 +25,7 @@ from nnlint.suppress import drop_suppressed
 _TORCH_MARKER = b"torch"
 
 
-class _SpanFinder:
+class SpanFinder:
     """Positions for reported nodes only: the position pass costs about twice the parse,
     so it runs once per file and only for files that have something to report."""
 
@@ -70,51 +72,103 @@ def _drop_superseded(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 
 
 RuleOptions = Mapping[str, Mapping[str, Any]]
+# Finds where an operation of another project file is, for a cross-file finding.
+Locator = Callable[[Origin], Optional[Location]]
 
 
-def lint_source(data: bytes, path: str, selected: AbstractSet[str],
-                options: Optional[RuleOptions] = None) -> list[Diagnostic]:
+@dataclasses.dataclass
+class FileResult:
+    """What checking one file yields: its findings, and for the project join what it offers
+    other files (`exports`) and which imported models reach its losses (`imported_models`)."""
+
+    diagnostics: list[Diagnostic]
+    exports: Optional[ModuleExports] = None
+    imported_models: tuple[str, ...] = ()
+
+
+def check_source(data: bytes, path: str, selected: AbstractSet[str], options: Optional[RuleOptions] = None,
+                 externals: Optional[Mapping[str, Returned]] = None,
+                 locate: Optional[Locator] = None) -> FileResult:
     """Every finding of the `selected` codes in one file's bytes, sorted, noqa applied.
 
     `path` is only used to label the findings; nothing is read from disk here. `options`
-    maps a rule code to its validated `[tool.nnlint.rules.CODE]` settings.
+    maps a rule code to its validated `[tool.nnlint.rules.CODE]` settings. `externals` are
+    the resolved models of other project files that this file imports (see
+    `nnlint.project`), and `locate` finds their operations for cross-file findings.
     """
     if _TORCH_MARKER not in data:
-        return []
+        return FileResult([])
     decoded = decode_source(data)
     if isinstance(decoded, ParseFailure):
         found = [_failure_diagnostic(decoded, path, None)]
-        return [d for d in found if d.code in selected]
+        return FileResult([d for d in found if d.code in selected])
     parsed = parse_source(decoded)
     lines = decoded.splitlines()
     if isinstance(parsed, ParseFailure):
         found = [_failure_diagnostic(parsed, path, decoded)]
-        return drop_suppressed([d for d in found if d.code in selected], lines)
+        return FileResult(drop_suppressed([d for d in found if d.code in selected], lines))
     rules = [rule for rule in all_rules() if rule.code in selected]
     if not rules:
-        return []
-    return drop_suppressed(_run_rules(parsed, path, lines, rules, options or {}), lines)
+        return FileResult([])
+    facts = analyze(parsed.module, path, externals)
+    found = _run_rules(facts, parsed, path, lines, rules, options or {}, locate)
+    # Only a file with losses can have a finding that another file's model completes.
+    linked = tuple(sorted(facts.imported_models)) if facts.loss_calls else ()
+    return FileResult(drop_suppressed(found, lines), facts.exports, linked)
+
+
+def lint_source(data: bytes, path: str, selected: AbstractSet[str],
+                options: Optional[RuleOptions] = None) -> list[Diagnostic]:
+    """The findings of one file on its own (no project join): see `check_source`."""
+    return check_source(data, path, selected, options).diagnostics
 
 
 class _Reporter:
     """The FindingSink handed to one rule: turns reported nodes into Diagnostics."""
 
-    def __init__(self, rule: type[Rule], path: str, lines: list[str], spans: _SpanFinder,
-                 found: list[Diagnostic], edits: EditBuilder) -> None:
+    def __init__(self, rule: type[Rule], path: str, lines: list[str], spans: SpanFinder,
+                 found: list[Diagnostic], edits: EditBuilder, locate: Optional[Locator]) -> None:
         self._rule, self._path, self._lines, self._spans, self._found = rule, path, lines, spans, found
         self._edits = edits
+        self._locate = locate
 
-    def where(self, node: cst.CSTNode) -> str:
+    def where(self, node: Union[cst.CSTNode, ExternalSite]) -> str:
+        if isinstance(node, ExternalSite):
+            found = self._external(node)
+            return f"{found.path}:{found.start.line}" if found else f"{node.origin.model} in {node.origin.path}"
         return f"line {self._spans.span(node)[0].line}"
+
+    def _external(self, site: ExternalSite) -> Optional[Location]:
+        return self._locate(site.origin) if self._locate else None
+
+    def _location(self, node: Union[cst.CSTNode, ExternalSite], text: str) -> Location:
+        if isinstance(node, ExternalSite):
+            found = self._external(node)
+            if found is not None:
+                return dataclasses.replace(found, message=text)
+            node = node.anchor
+        return Location(self._path, *self._spans.span(node), message=text)
 
     def __call__(
         self,
-        node: cst.CSTNode,
+        node: Union[cst.CSTNode, ExternalSite],
         message: str,
         *,
-        related: Sequence[tuple[cst.CSTNode, str]] = (),
+        related: Sequence[tuple[Union[cst.CSTNode, ExternalSite], str]] = (),
         fix: Optional[Union[Fix, SyntaxFix]] = None,
     ) -> None:
+        notes = [self._location(other, text) for other, text in related]
+        if isinstance(node, ExternalSite):
+            # The operation is in another file: the finding belongs to the call that brings
+            # its output here, and names the other place (users see both; fixes do not
+            # edit a file the finding is not in).
+            origin = self._external(node)
+            name = node.origin.model
+            message += f" ({name}'s output, produced at {origin.path}:{origin.start.line})" if origin \
+                else f" ({name}'s output, from {node.origin.path})"
+            if origin is not None:
+                notes.insert(0, dataclasses.replace(origin, message=f"{name} produces the value here"))
+            node, fix = node.anchor, None
         start, end = self._spans.span(node)
         if isinstance(fix, SyntaxFix):
             fix = self._edits.fix(fix)
@@ -130,21 +184,18 @@ class _Reporter:
                 severity=self._rule.severity,
                 source_line=lines[start.line - 1] if 0 < start.line <= len(lines) else "",
                 fix=fix,
-                related=tuple(
-                    Location(self._path, *self._spans.span(other), message=text) for other, text in related
-                ),
+                related=tuple(notes),
             )
         )
 
 
-def _run_rules(parsed: ParsedFile, path: str, lines: list[str], rules: Sequence[type[Rule]],
-               options: RuleOptions) -> list[Diagnostic]:
-    facts = analyze(parsed.module, path)
-    spans = _SpanFinder(parsed.module)
+def _run_rules(facts, parsed: ParsedFile, path: str, lines: list[str], rules: Sequence[type[Rule]],
+               options: RuleOptions, locate: Optional[Locator]) -> list[Diagnostic]:
+    spans = SpanFinder(parsed.module)
     edits = EditBuilder(parsed.module, spans.span)
     found: list[Diagnostic] = []
     for rule_class in rules:
-        reporter = _Reporter(rule_class, path, lines, spans, found, edits)
+        reporter = _Reporter(rule_class, path, lines, spans, found, edits, locate)
         rule_class(options.get(rule_class.code)).check(facts, reporter)
     return sorted(_drop_superseded(_merge_same_span(found)), key=Diagnostic.sort_key)
 
@@ -164,17 +215,26 @@ def _merge_same_span(found: list[Diagnostic]) -> list[Diagnostic]:
     return list(merged.values())
 
 
-def lint_file(path: str, selected: AbstractSet[str], options: Optional[RuleOptions] = None) -> list[Diagnostic]:
-    """Read and lint one file; a file that cannot be read is a finding (NNL002), not a crash."""
+def read_file(path: str) -> Union[bytes, ParseFailure]:
+    """A file's bytes, or why it cannot be read (reported as NNL002, not a crash)."""
     try:
         with open(path, "rb") as handle:
-            data = handle.read()
+            return handle.read()
     except IsADirectoryError:
-        failure = ParseFailure("NNL002", "cannot read: it is a directory")
+        return ParseFailure("NNL002", "cannot read: it is a directory")
     except OSError as error:
-        failure = ParseFailure("NNL002", f"cannot read: {error.strerror or error}")
-    else:
-        return lint_source(data, path, selected, options)
+        return ParseFailure("NNL002", f"cannot read: {error.strerror or error}")
+
+
+def unreadable_result(failure: ParseFailure, path: str, selected: AbstractSet[str]) -> FileResult:
     if failure.code not in selected:
-        return []
-    return [_failure_diagnostic(failure, os.fspath(path), None)]
+        return FileResult([])
+    return FileResult([_failure_diagnostic(failure, os.fspath(path), None)])
+
+
+def lint_file(path: str, selected: AbstractSet[str], options: Optional[RuleOptions] = None) -> list[Diagnostic]:
+    """Read and lint one file on its own (no project join)."""
+    data = read_file(path)
+    if isinstance(data, ParseFailure):
+        return unreadable_result(data, path, selected).diagnostics
+    return lint_source(data, path, selected, options)

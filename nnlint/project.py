@@ -1,0 +1,195 @@
+"""The project join: which file an imported name comes from, and what its model returns.
+
+A file's facts say what its models return (`ModuleExports`) and which imported names reach
+its losses. This module finds the file behind such a name the way Python's import system
+would from the usual places (the importing script's directory, the top of its package, the
+project root, `src/`), follows re-exports through `__init__.py`, factory functions and
+models composed of other files' models, and hands the importing file the resolved returns.
+Nothing is imported: files are read and analysed like any other.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+from typing import Callable, Optional
+
+from nnlint.analysis.exports import ModuleExports, Returned, is_library_name
+
+ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+# Re-exports and `via` chains longer than this are not followed (and cycles end here).
+_MAX_HOPS = 8
+
+# Exports of a file (absolute path), or None when it cannot be analysed.
+ExportsOf = Callable[[Path], Optional[ModuleExports]]
+
+
+def find_project_root(start: Path) -> Path:
+    """The nearest directory at or above `start` holding a project marker; else `start`'s own
+    directory."""
+    start = start.resolve()
+    directory = start if start.is_dir() else start.parent
+    for candidate in (directory, *directory.parents):
+        if any((candidate / marker).exists() for marker in ROOT_MARKERS):
+            return candidate
+    return directory
+
+
+class ProjectResolver:
+    """Resolves the imported names a file uses to the models other project files define."""
+
+    def __init__(self, root: Path, exports_of: ExportsOf) -> None:
+        self.root = root.resolve()
+        self._exports_of = exports_of
+        self._import_tables: dict[Path, dict[str, str]] = {}
+
+    # ----------------------------------------------------------- public
+
+    def externals(self, importer: Path, names: tuple[str, ...]) -> dict[str, Returned]:
+        """For each imported name of `importer` that reaches a loss, what the model behind it
+        returns (only the names that resolve to something known)."""
+        resolved: dict[str, Returned] = {}
+        for name in names:
+            returned = self._model_returns(name, importer.resolve(), hops=0)
+            if returned:
+                resolved[name] = returned
+        return resolved
+
+    # ---------------------------------------------------------- modules
+
+    def _search_directories(self, importer: Path) -> list[Path]:
+        """Where `import x` looks from `importer`: its own directory (scripts), the directory
+        above its top-level package, the project root and `src/`."""
+        directory = importer.parent
+        package_top = directory
+        while (package_top / "__init__.py").exists() and package_top != self.root:
+            package_top = package_top.parent
+        found: list[Path] = []
+        for candidate in (directory, package_top, self.root, self.root / "src"):
+            if candidate not in found and candidate.is_dir():
+                found.append(candidate)
+        return found
+
+    def _module_file(self, dotted: str, importer: Path) -> Optional[Path]:
+        if dotted.startswith("."):
+            level = len(dotted) - len(dotted.lstrip("."))
+            base = importer.parent
+            for _ in range(level - 1):
+                base = base.parent
+            rest = dotted.lstrip(".")
+            return _file_for(base, rest.split(".") if rest else [])
+        if is_library_name(dotted):
+            return None
+        for directory in self._search_directories(importer):
+            found = _file_for(directory, dotted.split("."))
+            if found is not None and self._inside_project(found):
+                return found
+        return None
+
+    def _inside_project(self, path: Path) -> bool:
+        try:
+            path.resolve().relative_to(self.root)
+        except ValueError:
+            return False
+        return True
+
+    def _symbol(self, qualname: str, importer: Path) -> Optional[tuple[Path, str]]:
+        """The file and top-level name `qualname` (as `importer` spells it) refers to."""
+        if qualname.startswith("."):
+            dots = len(qualname) - len(qualname.lstrip("."))
+            module, _, name = qualname[dots:].rpartition(".")
+            found = self._module_file("." * dots + module, importer)
+            return (found, name) if found is not None and name else None
+        parts = qualname.split(".")
+        if len(parts) < 2:
+            return None
+        found = self._module_file(".".join(parts[:-1]), importer)
+        return (found, parts[-1]) if found is not None else None
+
+    # ----------------------------------------------------------- models
+
+    def _model_returns(self, qualname: str, importer: Path, hops: int) -> Returned:
+        if hops > _MAX_HOPS:
+            return []
+        target = self._symbol(qualname, importer)
+        if target is None:
+            return []
+        path, name = target
+        exports = self._exports_of(path)
+        if exports is not None and name in exports.models:
+            return self._resolve_returned(exports.models[name], path, name, hops)
+        if exports is not None and name in exports.factories:
+            alternatives: Returned = []
+            for model in exports.factories[name]:
+                if "local" in model and model["local"] in exports.models:
+                    alternatives += self._resolve_returned(exports.models[model["local"]], path, model["local"], hops)
+                elif "via" in model:
+                    alternatives += self._model_returns(model["via"], path, hops + 1)
+            return alternatives
+        imported = (exports.imports if exports is not None else self._import_table(path)).get(name)
+        if imported is not None and imported != qualname:
+            return self._model_returns(imported, path, hops + 1)
+        return []
+
+    def _resolve_returned(self, returned: Returned, path: Path, model: str, hops: int) -> Returned:
+        """Give every operation its origin and replace `via` items by what they resolve to."""
+        resolved: Returned = []
+        for item in returned:
+            if "op" in item:
+                resolved.append({**item, "origin": [str(path), model, item["index"]]})
+            elif "via" in item:
+                resolved += self._model_returns(item["via"], path, hops + 1)
+            elif "dict" in item:
+                resolved.append({"dict": [[key, self._resolve_returned(items, path, model, hops)]
+                                          for key, items in item["dict"]]})
+            elif "seq" in item:
+                resolved.append({"seq": [self._resolve_returned(items, path, model, hops) for items in item["seq"]]})
+        return resolved
+
+    def _import_table(self, path: Path) -> dict[str, str]:
+        """Imports of a file nnlint did not analyse (a package `__init__.py` without torch),
+        read with CPython's parser: enough to follow `from .net import Net`."""
+        if path not in self._import_tables:
+            self._import_tables[path] = _read_import_table(path)
+        return self._import_tables[path]
+
+
+def _file_for(directory: Path, parts: list[str]) -> Optional[Path]:
+    if not parts:
+        init = directory / "__init__.py"
+        return init if init.is_file() else None
+    base = directory.joinpath(*parts)
+    for candidate in (base.with_name(base.name + ".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _read_import_table(path: Path) -> dict[str, str]:
+    try:
+        tree = ast.parse(path.read_bytes())
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    table: dict[str, str] = {}
+    for statement in tree.body:
+        if isinstance(statement, ast.ImportFrom):
+            base = "." * statement.level + (statement.module or "")
+            for alias in statement.names:
+                if alias.name != "*":
+                    joined = f"{base}{alias.name}" if base.endswith(".") or not base else f"{base}.{alias.name}"
+                    table[alias.asname or alias.name] = joined
+        elif isinstance(statement, ast.Import):
+            for alias in statement.names:
+                if alias.asname:
+                    table[alias.asname] = alias.name
+    return table
+
+
+def display_path(path: Path, cwd: Optional[Path] = None) -> str:
+    """A path as a user would write it: relative to the working directory when under it."""
+    cwd = cwd or Path.cwd()
+    try:
+        return os.fspath(path.resolve().relative_to(cwd.resolve()))
+    except ValueError:
+        return os.fspath(path)
