@@ -10,6 +10,7 @@ import dataclasses
 import json
 import os
 import sys
+from pathlib import Path
 from typing import NoReturn, Optional, Sequence
 
 import click
@@ -19,9 +20,12 @@ from nnlint.changed_lines import ChangedLines, DiffBaseError, changed_lines, kee
 from nnlint.config import Config, ConfigError, load_config
 from nnlint.diagnostic import Diagnostic
 from nnlint.discover import discover, is_force_excluded
+from nnlint.cache import Cache, cache_directory, clean
 from nnlint.fix.files import fix_run, unified_diff, write_fixes
 from nnlint.fix.summary import shown_fixes, summary as fix_summary, would_fix
-from nnlint.lint import RuleOptions, lint_file, lint_source
+from nnlint.lint import lint_source
+from nnlint.project import find_project_root
+from nnlint.runner import ProjectRun, default_jobs
 from nnlint.report import OUTPUT_FORMATS, render, render_statistics
 from nnlint.rules import all_rules, rules_by_code
 from nnlint.selection import (
@@ -79,18 +83,6 @@ def _on_changed_lines(diagnostics: list[Diagnostic], changed: Optional[ChangedLi
     return diagnostics if changed is None else keep_changed(diagnostics, changed)
 
 
-def _lint_one(path: str, codes: frozenset[str], data: Optional[bytes] = None,
-              options: Optional[RuleOptions] = None) -> Optional[list[Diagnostic]]:
-    """Findings for one file, or None after reporting a crash: a bug of nnlint in one file
-    must not hide the findings in all the others."""
-    try:
-        return lint_file(path, codes, options) if data is None else lint_source(data, path, codes, options)
-    except Exception as error:  # noqa: BLE001 - reported, then the run goes on
-        click.echo(f"nnlint: internal error while checking {path}: {type(error).__name__}: {error} "
-                   "(please report)", err=True)
-        return None
-
-
 def _write_output(text: str, output_file: Optional[str]) -> None:
     if output_file is None:
         click.echo(text, nl=False)
@@ -132,7 +124,10 @@ def _changed_since(revision: str, from_stdin: bool) -> ChangedLines:
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="PATH",
               help="Use this pyproject.toml instead of searching for one.")
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
-@click.option("--no-cache", is_flag=True, help="Accepted for forward compatibility; nnlint has no cache yet, so it has no effect.")
+@click.option("--no-cache", is_flag=True,
+              help="Neither read nor write the cache (.nnlint_cache/ at the project root, or NNLINT_CACHE_DIR).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N",
+              help="Check files in N processes (default: the number of CPUs).")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes to the files (with stdin: print the fixed source).")
 @click.option("--unsafe-fixes", is_flag=True,
               help="Also apply (with --fix) or show as fixable the fixes that may change behaviour.")
@@ -155,6 +150,7 @@ def check(
     config_file: Optional[str],
     isolated: bool,
     no_cache: bool,
+    jobs: Optional[int],
     fix: bool,
     unsafe_fixes: bool,
     diff: bool,
@@ -183,7 +179,6 @@ def check(
     per_file = PerFileIgnores(config.per_file_ignores, config.root)
 
     failed = False
-    diagnostics: list[Diagnostic] = []
     if from_stdin:
         name = stdin_filename or STDIN
         data = sys.stdin.buffer.read()
@@ -199,12 +194,14 @@ def check(
         failed = bool(found.missing or found.errors)
         files = [(path, None) for path in found.files]
 
-    for path, data in files:
-        result = _lint_one(path, codes - per_file.ignored_codes(path), data, config.rule_options)
-        if result is None:
-            failed = True
-        else:
-            diagnostics.extend(result)
+    root = find_project_root(Path(stdin_filename or targets[0]))
+    cache = None if no_cache else Cache(cache_directory(root))
+    run = ProjectRun(root, lambda path: codes - per_file.ignored_codes(path), config.rule_options, cache,
+                     jobs or default_jobs()).check(files)
+    for path, error in run.internal_errors:
+        click.echo(f"nnlint: internal error while checking {path}: {error} (please report)", err=True)
+    failed = failed or bool(run.internal_errors)
+    diagnostics = run.diagnostics
 
     if changed is not None:
         diagnostics = keep_changed(diagnostics, changed)
@@ -295,6 +292,18 @@ def language_server(stdio: bool) -> None:
             raise
         _fail("`nnlint server` needs pygls, which the `lsp` extra installs: pip install 'nnlint[lsp]'")
     serve()
+
+
+@cli.command("clean")
+@click.argument("path", required=False, type=click.Path(file_okay=False))
+def clean_cache(path: Optional[str]) -> None:
+    """Remove the cache of the project at PATH (default: the current directory's project)."""
+    directory = cache_directory(find_project_root(Path(path or ".")))
+    try:
+        removed = clean(directory)
+    except (ValueError, OSError) as error:
+        _fail(str(error))
+    click.echo(f"Removed {directory}" if removed else f"No cache at {directory}")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:

@@ -362,16 +362,16 @@ def test_unreadable_file(project):
 
 
 def test_internal_error_in_one_file_does_not_stop_the_run(project, monkeypatch):
-    import nnlint.cli as cli_module
+    import nnlint.runner as runner_module
 
-    real = cli_module.lint_file
+    real = runner_module.check_source
 
-    def flaky(path, selected, options=None):
+    def flaky(data, path, *args, **kwargs):
         if path.endswith("a.py"):
             raise RuntimeError("boom")
-        return real(path, selected, options)
+        return real(data, path, *args, **kwargs)
 
-    monkeypatch.setattr(cli_module, "lint_file", flaky)
+    monkeypatch.setattr(runner_module, "check_source", flaky)
     write(project, "a.py", CLEAN)
     write(project, "b.py", BROKEN)
     result = nnlint("check")

@@ -16,7 +16,7 @@ CASES = ROOT.parent / "shared" / "cases"
 def _report(seed: str) -> str:
     targets = [str(ROOT / "examples")] + ([str(CASES)] if CASES.is_dir() else [])
     result = subprocess.run(
-        [sys.executable, "-m", "nnlint", "check", "--isolated", "--exit-zero", "--output-format", "json", *targets],
+        [sys.executable, "-m", "nnlint", "check", "--isolated", "--no-cache", "--exit-zero", "--output-format", "json", *targets],
         capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": seed}, cwd=ROOT, timeout=300,
     )
     assert result.returncode == 0, result.stderr

@@ -1,0 +1,195 @@
+"""Checking a set of files as one project: per-file results (cached, in parallel), then the
+project join for the files whose losses are fed by models of other files.
+
+1. Each named file is checked on its own (`nnlint.lint.check_source`) in a process pool;
+   the result holds its findings, its exports and the imported names reaching its losses.
+   Results come from the cache when the file, nnlint and the settings are unchanged.
+2. For each file with such names, `nnlint.project.ProjectResolver` finds the models behind
+   them in other project files — named or not: a pre-commit run naming only `train.py`
+   still reads `models/net.py` (from the cache when it can) — and the file is checked again
+   with those models known. Only its findings are reported.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping, Optional, Union
+
+from nnlint.analysis import analyze
+from nnlint.analysis.exports import ModuleExports
+from nnlint.analysis.facts import Origin
+from nnlint.cache import Cache, entry_key, settings_fingerprint
+from nnlint.diagnostic import Diagnostic, Location
+from nnlint.lint import FileResult, RuleOptions, SpanFinder, check_source, read_file, unreadable_result
+from nnlint.parse import ParseFailure, decode_source, parse_source
+from nnlint.project import ProjectResolver, display_path
+
+# Below this many files a pool costs more than it saves (an editor or pre-commit run).
+_POOL_THRESHOLD = 8
+
+
+@dataclass
+class RunResult:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Files nnlint itself failed on, with the error, reported on stderr by the CLI.
+    internal_errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Task:
+    label: str
+    data: Optional[bytes]
+    codes: frozenset[str]
+    cache_directory: Optional[str]
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class ProjectRun:
+    def __init__(self, root: Path, codes_for: Callable[[str], frozenset[str]], options: RuleOptions,
+                 cache: Optional[Cache], jobs: int) -> None:
+        self.root = root
+        self._codes_for = codes_for
+        self._options = options
+        self._cache = cache
+        self._jobs = jobs
+        self._results: dict[Path, FileResult] = {}
+        self._labels: dict[Path, str] = {}
+        self._located: dict[Path, Optional[ModuleExports]] = {}
+        self._spans: dict[Path, SpanFinder] = {}
+
+    def check(self, files: list[tuple[str, Optional[bytes]]]) -> RunResult:
+        run = RunResult()
+        tasks = [_Task(label, data, self._codes_for(label), self._cache_dir()) for label, data in files]
+        for task, outcome in zip(tasks, self._map(tasks)):
+            if isinstance(outcome, str):
+                run.internal_errors.append((task.label, outcome))
+                continue
+            path = _absolute(task.label)
+            self._results[path] = outcome
+            self._labels.setdefault(path, task.label)
+        resolver = ProjectResolver(self.root, self._exports_of)
+        for task in tasks:
+            path = _absolute(task.label)
+            result = self._results.get(path)
+            if result is None:
+                continue
+            if result.imported_models:
+                try:
+                    result = self._check_joined(task, path, result, resolver)
+                except Exception as error:  # noqa: BLE001 - the file's own findings still count
+                    run.internal_errors.append((task.label, f"{type(error).__name__}: {error}"))
+            run.diagnostics.extend(result.diagnostics)
+        run.diagnostics.sort(key=Diagnostic.sort_key)
+        return run
+
+    # ----------------------------------------------------------- phase 1
+
+    def _cache_dir(self) -> Optional[str]:
+        return os.fspath(self._cache.directory) if self._cache is not None else None
+
+    def _map(self, tasks: list[_Task]) -> list[Union[FileResult, str]]:
+        if self._jobs <= 1 or len(tasks) < _POOL_THRESHOLD:
+            return [_check_task(task, self._options) for task in tasks]
+        context = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
+        chunk = max(1, len(tasks) // (self._jobs * 8))
+        with ProcessPoolExecutor(self._jobs, mp_context=context) as pool:
+            return list(pool.map(_check_task, tasks, [self._options] * len(tasks), chunksize=chunk))
+
+    def _exports_of(self, path: Path) -> Optional[ModuleExports]:
+        """A project file's exports: from this run, else checked now (cached) though not
+        reported, so that a run naming one file still links it to the rest."""
+        path = path.resolve()
+        if path not in self._results:
+            label = display_path(path)
+            outcome = _check_task(_Task(label, None, self._codes_for(label), self._cache_dir()), self._options)
+            self._results[path] = outcome if isinstance(outcome, FileResult) else FileResult([])
+        return self._results[path].exports
+
+    # ----------------------------------------------------------- phase 2
+
+    def _check_joined(self, task: _Task, path: Path, result: FileResult, resolver: ProjectResolver) -> FileResult:
+        externals = resolver.externals(path, result.imported_models)
+        if not externals:
+            return result
+        data = task.data if task.data is not None else read_file(task.label)
+        if isinstance(data, ParseFailure):
+            return result
+        settings = settings_fingerprint(task.codes, self._options)
+        key = entry_key(data, settings, {"externals": externals, "cwd": os.getcwd()})
+        cached = self._cache.get(key) if self._cache is not None else None
+        if cached is not None:
+            return _relabelled(cached, task.label)
+        joined = check_source(data, task.label, task.codes, self._options, externals, self._locate)
+        if self._cache is not None:
+            self._cache.put(key, joined)
+        return FileResult(joined.diagnostics, result.exports, result.imported_models)
+
+    def _locate(self, origin: Origin) -> Optional[Location]:
+        """Where an operation of another file is: that file is parsed and analysed again,
+        which only happens for a cross-file finding."""
+        path = Path(origin.path)
+        if path not in self._located:
+            self._located[path] = None
+            data = read_file(os.fspath(path))
+            text = decode_source(data) if isinstance(data, bytes) else data
+            parsed = parse_source(text) if isinstance(text, str) else text
+            if not isinstance(parsed, ParseFailure):
+                self._located[path] = analyze(parsed.module, os.fspath(path)).exports
+                self._spans[path] = SpanFinder(parsed.module)
+        exports = self._located[path]
+        nodes = exports.nodes.get(origin.model, []) if exports is not None else []
+        if origin.index >= len(nodes):
+            return None
+        start, end = self._spans[path].span(nodes[origin.index])
+        return Location(self._labels.get(path.resolve(), display_path(path)), start, end)
+
+
+def _absolute(label: str) -> Path:
+    return Path(label).resolve()
+
+
+def _check_task(task: _Task, options: Mapping) -> Union[FileResult, str]:
+    """One file, phase 1; an internal error comes back as text so that one file's crash does
+    not lose the others' results (or the pool)."""
+    try:
+        data = task.data if task.data is not None else read_file(task.label)
+        if isinstance(data, ParseFailure):
+            return unreadable_result(data, task.label, task.codes)
+        cache = Cache(Path(task.cache_directory)) if task.cache_directory else None
+        key = entry_key(data, settings_fingerprint(task.codes, options)) if cache is not None else ""
+        cached = cache.get(key) if cache is not None else None
+        if cached is not None:
+            return _relabelled(cached, task.label)
+        result = check_source(data, task.label, task.codes, options)
+        if cache is not None:
+            cache.put(key, result)
+        return result
+    except Exception as error:  # noqa: BLE001 - reported by the caller, the run goes on
+        return f"{type(error).__name__}: {error}"
+
+
+def _relabelled(result: FileResult, label: str) -> FileResult:
+    """A cached result names the file as the run that stored it did (`./a.py`, `a.py`)."""
+    stored = {diagnostic.path for diagnostic in result.diagnostics}
+    if stored <= {label}:
+        return result
+
+    def relabel(diagnostic: Diagnostic) -> Diagnostic:
+        old = diagnostic.path
+        related = tuple(dataclasses.replace(item, path=label) if item.path == old else item
+                        for item in diagnostic.related)
+        return dataclasses.replace(diagnostic, path=label, related=related)
+
+    return FileResult([relabel(d) for d in result.diagnostics], result.exports, result.imported_models)
