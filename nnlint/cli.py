@@ -16,6 +16,7 @@ from typing import NoReturn, Optional, Sequence
 import click
 
 from nnlint import __version__
+from nnlint.add_noqa import add_noqa as write_noqa_directives
 from nnlint.changed_lines import ChangedLines, DiffBaseError, changed_lines, keep_changed
 from nnlint.config import Config, ConfigError, load_config
 from nnlint.diagnostic import Diagnostic
@@ -106,6 +107,18 @@ def _changed_since(revision: str, from_stdin: bool) -> ChangedLines:
         _fail(str(error))
 
 
+def _add_noqa(diagnostics: list[Diagnostic], failed: bool) -> NoReturn:
+    result = write_noqa_directives(diagnostics)
+    for skipped in result.skipped:
+        finding = skipped.diagnostic
+        click.echo(f"nnlint: no noqa added for {finding.path}:{finding.start.line}:{finding.start.column}: "
+                   f"{finding.code}: {skipped.reason}", err=True)
+    for message in result.errors:
+        _error(message)
+    click.echo(f"Added {result.added} noqa directive{'' if result.added == 1 else 's'}.", err=True)
+    sys.exit(EXIT_ERROR if failed or result.errors else EXIT_FINDINGS if result.skipped else EXIT_CLEAN)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--select", multiple=True, metavar="CODES",
@@ -136,6 +149,8 @@ def _changed_since(revision: str, from_stdin: bool) -> ChangedLines:
 @click.option("-q", "--quiet", is_flag=True, help="No summary line.")
 @click.option("--diff-base", metavar="REV",
               help="Report only findings on lines changed since the git revision REV (working tree included).")
+@click.option("--add-noqa", is_flag=True,
+              help="Write a `# noqa: CODE` comment on the line of each finding (a baseline); change nothing else.")
 def check(
     paths: tuple[str, ...],
     select: tuple[str, ...],
@@ -156,12 +171,15 @@ def check(
     diff: bool,
     quiet: bool,
     diff_base: Optional[str],
+    add_noqa: bool,
 ) -> None:
     """Lint PATHS (files or directories; default: the current directory).
 
     Exit status: 0 no findings, 1 findings, 2 usage, configuration or internal error.
     """
     from_stdin = stdin_filename is not None or paths == (STDIN,)
+    if add_noqa and (from_stdin or fix or diff):
+        _fail("--add-noqa edits the files themselves; it cannot be combined with stdin, --fix or --diff")
     if from_stdin and paths not in ((), (STDIN,)):
         _fail("with --stdin-filename, give no PATHS (or only '-'): the source is read from stdin")
     if not from_stdin and STDIN in paths:
@@ -205,6 +223,8 @@ def check(
 
     if changed is not None:
         diagnostics = keep_changed(diagnostics, changed)
+    if add_noqa:
+        _add_noqa(diagnostics, failed)
     fixed_count: Optional[int] = None
     if fix or diff:
         fixing = fix_run(

@@ -15,7 +15,7 @@ from nnlint.analysis.facts import ExternalSite, Origin
 from nnlint.diagnostic import Diagnostic, Fix, Location, Position
 from nnlint.fix.edits import EditBuilder
 from nnlint.fix.proposal import SyntaxFix
-from nnlint.parse import ParseFailure, ParsedFile, decode_source, first_failure_line, parse_source
+from nnlint.parse import ParseFailure, ParsedFile, decode_source, first_failure_line, parse_source, source_lines
 from nnlint.rules import all_rules, rules_by_code
 from nnlint.rules.base import Rule
 from nnlint.suppress import drop_suppressed
@@ -103,7 +103,7 @@ def check_source(data: bytes, path: str, selected: AbstractSet[str], options: Op
         found = [_failure_diagnostic(decoded, path, None)]
         return FileResult([d for d in found if d.code in selected])
     parsed = parse_source(decoded)
-    lines = decoded.splitlines()
+    lines = source_lines(decoded)
     if isinstance(parsed, ParseFailure):
         found = [_failure_diagnostic(parsed, path, decoded)]
         return FileResult(drop_suppressed([d for d in found if d.code in selected], lines))

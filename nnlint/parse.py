@@ -109,8 +109,21 @@ def _syntax_failure(text: str, error: cst.ParserSyntaxError) -> ParseFailure:
     return ParseFailure("NNL001", f"syntax error: {message}", error.raw_line, error.raw_column + 1)
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def source_lines(text: str) -> list[str]:
+    """The lines of source text numbered as Python and libcst number them: only \\n, \\r\\n
+    and \\r end a line. (str.splitlines also breaks at form feeds, \\x1c-\\x1e, \\x85 and
+    U+2028/9, which would shift every later line and read a `# noqa` from the wrong one.)"""
+    lines = _LINE_BREAK.split(text)
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 def first_failure_line(failure: ParseFailure, text: Optional[str]) -> str:
     if text is None:
         return ""
-    lines = text.splitlines()
+    lines = source_lines(text)
     return lines[failure.line - 1] if 0 < failure.line <= len(lines) else ""
