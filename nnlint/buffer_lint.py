@@ -14,7 +14,9 @@ from typing import Optional, Union
 from nnlint.config import Config, load_config
 from nnlint.diagnostic import Diagnostic
 from nnlint.discover import is_force_excluded
+from nnlint.fix.loop import fix_source
 from nnlint.lint import lint_source
+from nnlint.parse import decode_source, source_encoding
 from nnlint.selection import DEFAULT_LAYER, PerFileIgnores, SelectionLayer, resolve_selection
 
 
@@ -30,10 +32,34 @@ def selected_codes(config: Config, path: str) -> frozenset[str]:
     return codes - PerFileIgnores(config.per_file_ignores, config.root).ignored_codes(path)
 
 
+def _as_file_bytes(text: str) -> bytes:
+    """`text` as the file would hold it: in the encoding its coding cookie declares, so that
+    reading it back (which honours the cookie) gives `text` again and columns stay right."""
+    utf8 = text.encode("utf-8", "surrogatepass")
+    try:
+        return text.encode(source_encoding(utf8))
+    except (LookupError, UnicodeEncodeError):
+        return utf8  # the cookie is wrong; nnlint reports that (NNL002) as for a file
+
+
 def lint_buffer(source: Union[str, bytes], path: str, config: Config) -> list[Diagnostic]:
     """The findings in `source` labelled and configured as the file `path`."""
     if config.force_exclude and is_force_excluded(path, config):
         return []
-    data = source.encode("utf-8") if isinstance(source, str) else source
+    data = _as_file_bytes(source) if isinstance(source, str) else source
     return lint_source(data, path, selected_codes(config, path), config.rule_options)
+
+
+def fix_buffer(text: str, path: str, config: Config, found: Optional[list[Diagnostic]] = None) -> Optional[str]:
+    """`text` with every safe fix applied, as `nnlint check --fix --stdin-filename PATH` would
+    write it; None when no fix applies. `found` are the findings of `text` when known."""
+    if config.force_exclude and is_force_excluded(path, config):
+        return None
+    codes = selected_codes(config, path)
+    result = fix_source(_as_file_bytes(text), lambda data: lint_source(data, path, codes, config.rule_options),
+                        unsafe=False, found=found)
+    if not result.changed:
+        return None
+    fixed = decode_source(result.fixed)
+    return fixed if isinstance(fixed, str) else None
 

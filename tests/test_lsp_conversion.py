@@ -10,9 +10,9 @@ pytest.importorskip("lsprotocol", reason="the language server needs the `lsp` ex
 
 from nnlint.buffer_lint import lint_buffer  # noqa: E402
 from nnlint.config import Config  # noqa: E402
-from nnlint.diagnostic import Position  # noqa: E402
-from nnlint.lsp.code_actions import TextChange, noqa_change  # noqa: E402
-from nnlint.lsp.conversion import lsp_position, split_lines  # noqa: E402
+from nnlint.diagnostic import SAFE, UNSAFE, Diagnostic, Edit, Fix, Position  # noqa: E402
+from nnlint.lsp.code_actions import TextChange, changed_lines_edit, code_actions, noqa_change  # noqa: E402
+from nnlint.lsp.conversion import lsp_diagnostic, lsp_position, split_lines  # noqa: E402
 from nnlint.suppress import silenced_codes  # noqa: E402
 
 
@@ -82,3 +82,52 @@ def test_applying_the_noqa_action_removes_the_finding() -> None:
     change = noqa_change(text, split_lines(text), finding.start.line, finding.code)
     assert change is not None
     assert lint_buffer(_apply(text, change), "model.py", config) == []
+
+
+def _diagnostic_with_fix(edits: tuple, applicability: str) -> Diagnostic:
+    start, end = Position(2, 5), Position(2, 21)
+    return Diagnostic(code="NNL107", name="softmax-without-dim", message="m", path="model.py", start=start,
+                      end=end, fix=Fix("Add `dim=-1`", edits, applicability))
+
+
+def _actions(diagnostic: Diagnostic, text: str) -> list:
+    lines = split_lines(text)
+    published = lsp_diagnostic(diagnostic, lines, "file:///model.py", "utf-16")
+    return code_actions(diagnostic, published, text, lines, "file:///model.py", 3, "utf-16")
+
+
+def test_unsafe_fix_is_offered_but_not_preferred() -> None:
+    text = "import torch\ny = torch.softmax(x)\n"
+    diagnostic = _diagnostic_with_fix((Edit(Position(2, 20), Position(2, 20), ", dim=-1"),), UNSAFE)
+    fix, _noqa = _actions(diagnostic, text)
+    assert fix.title == "nnlint (NNL107): Add `dim=-1` (unsafe: check the result)"
+    assert not fix.is_preferred
+    [edit] = fix.edit.document_changes[0].edits
+    assert (edit.range.start.line, edit.range.start.character, edit.new_text) == (1, 19, ", dim=-1")
+
+
+def test_fix_whose_result_does_not_parse_is_not_offered() -> None:
+    text = "import torch\ny = torch.softmax(x)\n"
+    diagnostic = _diagnostic_with_fix((Edit(Position(2, 20), Position(2, 21), ", dim=-1"),), SAFE)
+    assert [action.title for action in _actions(diagnostic, text)] == [
+        "nnlint: disable NNL107 for this line (# noqa)"]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_fix_all_edit_replaces_only_the_changed_lines(newline: str) -> None:
+    old = newline.join(["import torch", "a = 1", "b = torch.log(torch.softmax(x, 1))", "c = 2",
+                        "d = torch.log(torch.softmax(y, 1))", "e = 3"])
+    new = newline.join(["import torch", "a = 1", "b = torch.log_softmax(x, 1)", "c = 2",
+                        "d = torch.log_softmax(y, 1)", "e = 3"])
+    edit = changed_lines_edit(old, new, "utf-16")
+    assert (edit.range.start.line, edit.range.start.character) == (2, 0)
+    assert (edit.range.end.line, edit.range.end.character) == (5, 0)
+    lines = old.split(newline)
+    assert newline.join(lines[:2]) + newline + edit.new_text + lines[5] == new
+
+
+def test_buffer_with_a_coding_cookie_keeps_its_columns() -> None:
+    text = "# -*- coding: latin-1 -*-\nimport torch\ns = 'é'; y = torch.log(torch.softmax(x, 1))\n"
+    [finding] = lint_buffer(text, "model.py", Config(root="/"))
+    line = text.splitlines()[2]
+    assert (finding.start.line, finding.start.column) == (3, line.index("torch.log") + 1)

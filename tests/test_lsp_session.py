@@ -204,7 +204,7 @@ def client(project: Path):
 
 def test_session_publishes_fixes_and_clears_findings(client: LspClient, project: Path) -> None:
     capabilities = initialize(client, project)["capabilities"]
-    assert capabilities["codeActionProvider"]["codeActionKinds"] == ["quickfix"]
+    assert capabilities["codeActionProvider"]["codeActionKinds"] == ["quickfix", "source.fixAll.nnlint"]
 
     model = project / "model.py"
     model.write_text("import torch\n")  # the disk says clean: the buffer is what counts
@@ -230,8 +230,9 @@ def test_session_publishes_fixes_and_clears_findings(client: LspClient, project:
     })
     titles = [action["title"] for action in actions]
     assert titles == ["nnlint (NNL202): Replace with `F.log_softmax(logits, dim=-1)`",
-                      "nnlint: disable NNL202 for this line (# noqa)"]
-    fix, silence = actions
+                      "nnlint: disable NNL202 for this line (# noqa)",
+                      "nnlint: fix all safe fixes"]
+    fix, silence, fix_all = actions
     assert fix["kind"] == "quickfix" and fix["isPreferred"] is True
     assert fix["diagnostics"][0]["code"] == "NNL202"
     [document_edit] = fix["edit"]["documentChanges"]
@@ -240,6 +241,16 @@ def test_session_publishes_fixes_and_clears_findings(client: LspClient, project:
     assert fixed.splitlines()[BUGGY_LINE] == '    tag = "é😋"; p = F.log_softmax(logits, dim=-1)'
     silenced = apply_edits(BUGGY, silence["edit"]["documentChanges"][0]["edits"])
     assert silenced.splitlines()[BUGGY_LINE] == line + "  # noqa: NNL202"
+    assert apply_edits(BUGGY, fix_all["edit"]["documentChanges"][0]["edits"]) == fixed
+
+    # What VS Code asks for on save with "source.fixAll": only that kind, wherever the cursor is.
+    on_save = client.request("textDocument/codeAction", {
+        "textDocument": {"uri": model.as_uri()},
+        "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+        "context": {"diagnostics": [], "only": ["source.fixAll"]},
+    })
+    assert [action["kind"] for action in on_save] == ["source.fixAll.nnlint"]
+    assert apply_edits(BUGGY, on_save[0]["edit"]["documentChanges"][0]["edits"]) == fixed
 
     # Keystrokes in a burst are linted once, at the last version.
     change_document(client, model, BUGGY + "\n", 2)

@@ -16,7 +16,13 @@ from typing import Optional, Sequence
 from lsprotocol import types
 
 from nnlint.diagnostic import Diagnostic, Position
-from nnlint.lsp.conversion import SOURCE, lsp_range
+from nnlint.fix.apply import apply_fixes
+from nnlint.lsp.conversion import SOURCE, lsp_range, offset_position
+from nnlint.parse import ParsedFile, parse_source
+
+FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.{SOURCE}"
+# A line with its terminator; the last line may have none.
+_LINE_WITH_END = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 # `# noqa: A1, B2`: where its code list ends, to add one more code after it.
 _NOQA_WITH_CODES = re.compile(r"#\s*noqa\s*:\s*[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*", re.IGNORECASE)
@@ -32,16 +38,16 @@ class TextChange:
     content: str
 
 
-def fix_changes(diagnostic: Diagnostic) -> list[TextChange]:
-    """The edits of the finding's fix (none when it has no fix)."""
+def fix_changes(diagnostic: Diagnostic, text: str) -> list[TextChange]:
+    """The edits of the finding's fix; none when it has no fix or when its result would not
+    parse (as `--fix` refuses to write such a result, the editor is not offered it)."""
     fix = diagnostic.fix
     if fix is None:
         return []
-    edits = getattr(fix, "edits", None)
-    if edits is None:
-        # The first shape of Fix: one replacement of the finding's own span.
-        return [TextChange(diagnostic.start, diagnostic.end, fix.replacement)]
-    return [TextChange(edit.start, edit.end, edit.content) for edit in edits]
+    fixed = apply_fixes(text, [fix])
+    if fixed is None or not isinstance(parse_source(fixed), ParsedFile):
+        return []
+    return [TextChange(edit.start, edit.end, edit.content) for edit in fix.edits]
 
 
 def _lines_inside_tokens(text: str) -> Optional[tuple[dict[int, tokenize.TokenInfo], set[int]]]:
@@ -85,6 +91,14 @@ def noqa_change(text: str, lines: Sequence[str], line_number: int, code: str) ->
                       f"  # noqa: {code}")
 
 
+def _workspace_edit(uri: str, version: Optional[int], edits: list[types.TextEdit],
+                    versioned: bool) -> types.WorkspaceEdit:
+    if not versioned:
+        return types.WorkspaceEdit(changes={uri: edits})
+    document = types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version)
+    return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=document, edits=edits)])
+
+
 def _text_edits(changes: Sequence[TextChange], lines: Sequence[str], encoding: str) -> list[types.TextEdit]:
     return [types.TextEdit(range=lsp_range(lines, change.start, change.end, encoding), new_text=change.content)
             for change in changes]
@@ -101,15 +115,11 @@ def code_actions(diagnostic: Diagnostic, lsp_diagnostic: types.Diagnostic, text:
     actions: list[types.CodeAction] = []
 
     def workspace_edit(changes: Sequence[TextChange]) -> types.WorkspaceEdit:
-        edits = _text_edits(changes, lines, encoding)
-        if not versioned_edits:
-            return types.WorkspaceEdit(changes={uri: edits})
-        document = types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version)
-        return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=document, edits=edits)])
+        return _workspace_edit(uri, version, _text_edits(changes, lines, encoding), versioned_edits)
 
-    fix_edits = fix_changes(diagnostic)
+    fix_edits = fix_changes(diagnostic, text)
     if fix_edits and diagnostic.fix is not None:
-        safe = diagnostic.fix.applicability == "safe"
+        safe = diagnostic.fix.is_safe
         suffix = "" if safe else " (unsafe: check the result)"
         actions.append(types.CodeAction(
             title=f"{SOURCE} ({diagnostic.code}): {diagnostic.fix.message}{suffix}",
@@ -127,3 +137,29 @@ def code_actions(diagnostic: Diagnostic, lsp_diagnostic: types.Diagnostic, text:
             edit=workspace_edit([silence]),
         ))
     return actions
+
+
+def changed_lines_edit(old: str, new: str, encoding: str) -> types.TextEdit:
+    """One edit turning `old` into `new` that replaces only the lines between their common
+    first and last lines, so that the editor keeps its cursor and folds elsewhere."""
+    old_lines, new_lines = _LINE_WITH_END.findall(old), _LINE_WITH_END.findall(new)
+    prefix = 0
+    while prefix < min(len(old_lines), len(new_lines)) and old_lines[prefix] == new_lines[prefix]:
+        prefix += 1
+    suffix = 0
+    while (suffix < min(len(old_lines), len(new_lines)) - prefix
+           and old_lines[-1 - suffix] == new_lines[-1 - suffix]):
+        suffix += 1
+    start = sum(len(line) for line in old_lines[:prefix])
+    end = len(old) - sum(len(line) for line in old_lines[len(old_lines) - suffix:])
+    return types.TextEdit(
+        range=types.Range(start=offset_position(old, start, encoding), end=offset_position(old, end, encoding)),
+        new_text="".join(new_lines[prefix:len(new_lines) - suffix]),
+    )
+
+
+def fix_all_action(old: str, new: str, uri: str, version: Optional[int], encoding: str,
+                   versioned_edits: bool = True) -> types.CodeAction:
+    """The source action applying every safe fix (`editor.codeActionsOnSave` in VS Code)."""
+    edit = _workspace_edit(uri, version, [changed_lines_edit(old, new, encoding)], versioned_edits)
+    return types.CodeAction(title=f"{SOURCE}: fix all safe fixes", kind=FIX_ALL_KIND, edit=edit)

@@ -59,6 +59,12 @@ def lsp_position(lines: Sequence[str], position: Position, encoding: str) -> typ
     return types.Position(line=row, character=code_units(line[:column], encoding))
 
 
+def offset_position(text: str, offset: int, encoding: str) -> types.Position:
+    """The LSP position of string index `offset` in `text` (not inside a `\r\n`)."""
+    before = split_lines(text[:offset])
+    return types.Position(line=len(before) - 1, character=code_units(before[-1], encoding))
+
+
 def lsp_range(lines: Sequence[str], start: Position, end: Position, encoding: str) -> types.Range:
     return types.Range(start=lsp_position(lines, start, encoding), end=lsp_position(lines, end, encoding))
 

@@ -16,17 +16,17 @@ import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Sequence
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
 from nnlint import __version__
-from nnlint.buffer_lint import config_for, lint_buffer
+from nnlint.buffer_lint import config_for, fix_buffer, lint_buffer
 from nnlint.config import ConfigError
 from nnlint.diagnostic import Diagnostic
-from nnlint.lsp.code_actions import code_actions
+from nnlint.lsp.code_actions import FIX_ALL_KIND, code_actions, fix_all_action
 from nnlint.lsp.conversion import lsp_diagnostic, ranges_overlap, split_lines
 
 DEBOUNCE_SECONDS = 0.3
@@ -120,10 +120,29 @@ class NnlintServer(LanguageServer):
         self.shown_errors.add(message)
         self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=message))
 
+    async def fix_all(self, document: TextDocument) -> Optional[types.CodeAction]:
+        """Every safe fix of the document's current text, as one action (None: nothing to fix)."""
+        text, version, path = document.source, document.version, document_path(document)
+
+        def fixed_text() -> Optional[str]:
+            try:
+                return fix_buffer(text, path, config_for(path))
+            except ConfigError:
+                return None  # already shown when the document was linted
+        fixed = await asyncio.get_running_loop().run_in_executor(self.worker, fixed_text)
+        if fixed is None:
+            return None
+        return fix_all_action(text, fixed, document.uri, version, self.encoding, self.supports_versioned_edits())
+
     def supports_versioned_edits(self) -> bool:
         workspace = self.client_capabilities.workspace
         workspace_edit = workspace.workspace_edit if workspace else None
         return bool(workspace_edit and workspace_edit.document_changes)
+
+
+def _wanted(kind: str, only: Optional[Sequence[str]]) -> bool:
+    """Whether the client's `only` filter lets actions of `kind` through (kinds nest by dots)."""
+    return not only or any(kind == wanted or kind.startswith(f"{wanted}.") for wanted in only)
 
 
 def is_python(document: TextDocument) -> bool:
@@ -164,23 +183,30 @@ def build_server(debounce_seconds: float = DEBOUNCE_SECONDS) -> NnlintServer:
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND]),
     )
-    def code_action(ls: NnlintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-        only = params.context.only
-        if only and not any(types.CodeActionKind.QuickFix.value.startswith(kind) for kind in only):
-            return []
+    async def code_action(ls: NnlintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         uri = params.text_document.uri
-        linted = ls.linted.get(uri)
         document = ls.workspace.text_documents.get(uri)
-        if linted is None or document is None or document.version != linted.version:
-            return []  # findings of an older text: their edits would land in the wrong place
+        if document is None or not is_python(document):
+            return []
+        only = params.context.only
         actions: list[types.CodeAction] = []
-        versioned = ls.supports_versioned_edits()
-        for finding, published in linted.findings:
-            if ranges_overlap(published.range, params.range):
-                actions.extend(code_actions(finding, published, linted.text, linted.lines, uri, linted.version,
-                                            ls.encoding, versioned))
+        linted = ls.linted.get(uri)
+        # Findings of an older text would put their edits in the wrong place.
+        current = linted if linted is not None and linted.version == document.version else None
+        if current is not None and _wanted(types.CodeActionKind.QuickFix, only):
+            versioned = ls.supports_versioned_edits()
+            for finding, published in current.findings:
+                if ranges_overlap(published.range, params.range):
+                    actions.extend(code_actions(finding, published, current.text, current.lines, uri,
+                                                current.version, ls.encoding, versioned))
+        asked_for_fix_all = bool(only) and _wanted(FIX_ALL_KIND, only)
+        fixable = current is not None and any(f.fix is not None and f.fix.is_safe for f, _ in current.findings)
+        if asked_for_fix_all or (fixable and _wanted(FIX_ALL_KIND, only)):
+            action = await ls.fix_all(document)
+            if action is not None:
+                actions.append(action)
         return actions
 
     return server
