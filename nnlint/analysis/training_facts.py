@@ -12,7 +12,7 @@ from typing import Iterator, Optional, Union
 
 import libcst as cst
 
-from nnlint.analysis.syntax import last_part
+from nnlint.analysis.syntax import child_nodes, descendants, last_part, receiver_name
 
 # Event kinds.
 BACKWARD = "backward"          # loss.backward(), scaler.scale(loss).backward(), accelerator.backward(loss)
@@ -138,6 +138,22 @@ class Scope:
     def of_kind(self, *kinds: str) -> Iterator[Event]:
         return (event for event in self.events if event.kind in kinds)
 
+    def may_use_as_tensor(self, target: str) -> bool:
+        """Whether the scope may rely on `target` being a tensor: an attribute is read from it
+        (`total.item()`, `(total / n).cpu()`) or it leaves the scope through `return`/`yield`.
+        Computed on demand: only a fix that would turn a total into a float asks."""
+        for child in child_nodes(self.node):
+            for node in descendants(child):
+                if isinstance(node, cst.Attribute):
+                    reached = node.value
+                elif isinstance(node, (cst.Return, cst.Yield)):
+                    reached = node.value
+                else:
+                    continue
+                if reached is not None and target in _arithmetic_operands(reached):
+                    return True
+        return False
+
 
 @dataclass(eq=False)
 class TrainingFacts:
@@ -168,3 +184,16 @@ class TrainingFacts:
     def schedulers_named(self, receiver: str) -> list[SchedulerConstruction]:
         return [sched for sched in self.schedulers if sched.bound_to == receiver]
 
+
+
+def _arithmetic_operands(node: cst.CSTNode) -> set[str]:
+    """The dotted names an arithmetic expression (or a tuple of them) is computed from."""
+    if isinstance(node, (cst.BinaryOperation,)):
+        return _arithmetic_operands(node.left) | _arithmetic_operands(node.right)
+    if isinstance(node, cst.UnaryOperation):
+        return _arithmetic_operands(node.expression)
+    if isinstance(node, (cst.Tuple, cst.List)):
+        return set().union(*(_arithmetic_operands(element.value) for element in node.elements))
+    if isinstance(node, (cst.Name, cst.Attribute)):
+        return {receiver_name(node)}
+    return set()

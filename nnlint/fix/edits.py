@@ -11,15 +11,21 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import Callable, Optional, Sequence
+from typing import Callable, Iterator, Optional, Sequence
 
 import libcst as cst
+# Module.code_for_node renders a node as if at the top level; rendering inside a block
+# needs the block's indentation, which only the codegen state takes.
+from libcst._nodes.internal import CodegenState
 
 from nnlint.diagnostic import Edit, Fix, Position
 from nnlint.fix.proposal import Replacement, SyntaxFix
 
 # The line breaks libcst (and Python's tokenizer) count lines by.
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+# How far up to look for the indentation of the block a node is in.
+_LINES_BACK = 200
 
 SpanOf = Callable[[cst.CSTNode], tuple[Position, Position]]
 
@@ -30,6 +36,13 @@ class LineTable:
     def __init__(self, text: str) -> None:
         self.text = text
         self._starts = [0] + [match.end() for match in _LINE_BREAK.finditer(text)]
+
+    def line(self, number: int) -> str:
+        """The text of 1-based line `number`, without its line break ("" past the end)."""
+        if not 0 < number <= len(self._starts):
+            return ""
+        end = self._starts[number] if number < len(self._starts) else len(self.text)
+        return self.text[self._starts[number - 1]:end].rstrip("\r\n")
 
     def offset(self, position: Position) -> Optional[int]:
         if not 0 < position.line <= len(self._starts):
@@ -67,19 +80,44 @@ class EditBuilder:
             return None
         return Fix(proposal.message, tuple(edits), proposal.applicability)
 
+    def _render(self, node: cst.CSTNode, indent: str) -> str:
+        state = CodegenState(default_indent=self._module.default_indent,
+                             default_newline=self._module.default_newline,
+                             indent_tokens=[indent] if indent else [])
+        node._codegen(state)
+        return "".join(state.tokens)
+
+    def _indents(self, line: int) -> Iterator[str]:
+        """Candidate indentations of the block around a node starting on `line`: a node
+        spanning lines inside brackets renders its continuation lines relative to the
+        block's indentation, which the node alone does not know."""
+        assert self._table is not None
+        seen = {""}
+        yield ""
+        for number in range(line, max(0, line - _LINES_BACK), -1):
+            text = self._table.line(number)
+            indent = text[: len(text) - len(text.lstrip(" \t"))]
+            if indent not in seen:
+                seen.add(indent)
+                yield indent
+
     def _edit(self, node: cst.CSTNode, replacement: Replacement) -> Optional[Edit]:
         if self._table is None:
             self._table = LineTable(self._module.code)
         table = self._table
-        old = self._module.code_for_node(node)
-        new = replacement if isinstance(replacement, str) else self._module.code_for_node(replacement)
         start, end = self._span_of(node)
         span_start, span_end = table.offset(start), table.offset(end)
         if span_start is None or span_end is None or span_end < span_start:
             return None
-        begin = _rendering_start(table.text, old, span_start, table.text[span_start:span_end])
-        if begin is None:
+        span_text = table.text[span_start:span_end]
+        for indent in self._indents(start.line):
+            old = self._render(node, indent)
+            begin = _rendering_start(table.text, old, span_start, span_text)
+            if begin is not None:
+                break
+        else:
             return None
+        new = replacement if isinstance(replacement, str) else self._render(replacement, indent)
         prefix = _common_prefix(old, new)
         suffix = _common_suffix(old[prefix:], new[prefix:])
         return Edit(

@@ -57,6 +57,9 @@ class Rule:
     # "always"; and whether `--fix` applies it ("safe") or only `--unsafe-fixes` ("unsafe").
     fix_availability: ClassVar[str] = "none"
     fix_applicability: ClassVar[str] = "safe"
+    # (before, after) pairs: `--fix` (with `--unsafe-fixes` for an unsafe rule) turns the
+    # first into the second; the test suite checks it, and that a second pass changes nothing.
+    fix_examples: ClassVar[tuple[tuple[str, str], ...]] = ()
     # `[tool.nnlint.rules.CODE]` options: name -> type (validated by nnlint.config) and defaults.
     options: ClassVar[dict[str, type]] = {}
     defaults: ClassVar[dict[str, Any]] = {}

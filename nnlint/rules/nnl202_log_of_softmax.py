@@ -80,6 +80,73 @@ def log_odds_terms(logits):
     return torch.log(torch.sigmoid(logits)) + torch.log(1 - torch.sigmoid(logits) + 1e-6)  # <--
 """,
     )
+    fix_examples = (
+        (
+            """\
+import torch
+import torch.nn.functional as F
+
+def losses(logits, scores):
+    a = torch.log(F.softmax(logits, dim=1))  # per-class log-probabilities
+    b = torch.log(torch.softmax(logits, -1)) * 2
+    c = scores.sigmoid().log() + torch.log(torch.sigmoid(scores))
+    return a, b, c
+""",
+            """\
+import torch
+import torch.nn.functional as F
+
+def losses(logits, scores):
+    a = F.log_softmax(logits, dim=1)  # per-class log-probabilities
+    b = torch.log_softmax(logits, -1) * 2
+    c = F.logsigmoid(scores) + F.logsigmoid(scores)
+    return a, b, c
+""",
+        ),
+        (
+            """\
+import torch as th
+
+def log_p(scores):
+    return th.log(th.sigmoid(scores))
+""",
+            """\
+import torch as th
+
+def log_p(scores):
+    return th.nn.functional.logsigmoid(scores)
+""",
+        ),
+        (
+            # Through a variable, or through a module kept on self: reported, not fixed.
+            """\
+import torch
+import torch.nn as nn
+
+class Head(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.softmax = nn.Softmax(dim=1)
+
+    def forward(self, x):
+        probs = torch.softmax(x, 1)
+        return torch.log(self.softmax(x)), torch.log(probs), probs
+""",
+            """\
+import torch
+import torch.nn as nn
+
+class Head(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.softmax = nn.Softmax(dim=1)
+
+    def forward(self, x):
+        probs = torch.softmax(x, 1)
+        return torch.log(self.softmax(x)), torch.log(probs), probs
+""",
+        ),
+    )
     valid = (
         """\
 import torch

@@ -1,5 +1,9 @@
 import re
+from typing import Optional
 
+import libcst as cst
+
+from nnlint.fix.proposal import SAFE, SyntaxFix
 from nnlint.rules.base import Rule
 
 # Remote-module proxies (torch.distributed.rpc) expose `forward` as their calling API.
@@ -36,6 +40,11 @@ class ForwardCalledDirectly(Rule):
     output = loss(fx, y_val)
     ```
 
+    ## Fix
+    `--fix` drops `.forward`: `model.forward(x)` becomes `model(x)`, arguments unchanged.
+    It is safe in the sense that the code then does what it says — the hooks run, as they
+    do for every other call of the module.
+
     ## How dynamic mode confirms it
     It lists the hooks registered on the called module and its submodules after
     construction: a finding with no hooks is harmless today and marked unconfirmed.
@@ -51,6 +60,8 @@ class ForwardCalledDirectly(Rule):
     name = "forward-called-directly"
     summary = "module.forward(x) called directly instead of module(x): hooks are skipped."
     fix_hint = "Call the module itself: model(x) instead of model.forward(x)."
+    fix_availability = "always"
+    fix_applicability = SAFE
     invalid = (
         """\
 import torch
@@ -73,6 +84,43 @@ class Wrapper(nn.Module):
     def forward(self, x):
         return self.net.forward(x)  # <--
 """,
+    )
+    fix_examples = (
+        (
+            """\
+import torch
+
+def evaluate(model, criterion, x, y):
+    out = model.forward(x)  # a comment stays
+    return criterion.forward(out,
+                             y)
+""",
+            """\
+import torch
+
+def evaluate(model, criterion, x, y):
+    out = model(x)  # a comment stays
+    return criterion(out,
+                             y)
+""",
+        ),
+        (
+            """\
+import torch.nn as nn
+
+class Wrapper(nn.Module):
+    def forward(self, x):
+        return (self.net
+                .forward(x))
+""",
+            """\
+import torch.nn as nn
+
+class Wrapper(nn.Module):
+    def forward(self, x):
+        return (self.net(x))
+""",
+        ),
     )
     valid = (
         """\
@@ -109,4 +157,13 @@ def predict(model, x):
                 call.node,
                 f"{call.receiver}.forward(...) calls forward directly and skips the module's hooks (spectral/weight "
                 f"norm, pruning, DDP, profiling); call {call.receiver}(...) instead.",
+                fix=_call_the_module(call.node, call.receiver),
             )
+
+
+def _call_the_module(call: cst.Call, receiver: str) -> Optional[SyntaxFix]:
+    """`model.forward(x)` -> `model(x)`."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or func.attr.value != "forward":
+        return None
+    return SyntaxFix.replace(func, func.value, f"Call `{receiver}(...)` instead of `{receiver}.forward(...)`", SAFE)

@@ -1,6 +1,9 @@
+from typing import Optional
+
 import libcst as cst
 
 from nnlint.analysis.training import ACCUMULATE, ASSIGN, BACKWARD, compatible
+from nnlint.fix.proposal import SAFE, SyntaxFix
 from nnlint.rules.base import Rule
 
 # A value re-bound through one of these no longer holds the autograd graph.
@@ -52,6 +55,15 @@ class LossAccumulatedWithGraph(Rule):
         running_loss += loss.item()
     ```
 
+    ## Fix
+    `--fix` detaches the accumulated loss where it is added: `running_loss += loss` becomes
+    `running_loss += loss.item()` when the total starts as a Python number (`= 0.0`), the
+    loss is the scalar that `backward()` is called on, and nothing reads the total as a
+    tensor (`total.item()`, `(total / n).cpu()`) or returns it; otherwise
+    `running_loss += loss.detach()`, which keeps the total a tensor. Either way the numbers
+    are the same and the graphs are freed. No fix when the loss name appears more than once
+    in the added expression.
+
     ## How dynamic mode confirms it
     It runs a few iterations of the loop and checks whether the accumulated value
     `requires_grad` and whether allocated memory grows with the iteration count.
@@ -65,6 +77,71 @@ class LossAccumulatedWithGraph(Rule):
     name = "loss-accumulated-with-graph"
     summary = "A running total of a loss tensor without .item()/.detach() keeps every iteration's graph alive."
     fix_hint = "Accumulate loss.item() (or loss.detach()) instead of the loss tensor."
+    fix_availability = "sometimes"
+    fix_applicability = SAFE
+    fix_examples = (
+        (
+            """\
+import torch
+
+def train(model, optimizer, criterion, loader):
+    running_loss = 0.0
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        optimizer.step()
+        running_loss += loss  # per-batch mean
+    print(running_loss / len(loader))
+""",
+            """\
+import torch
+
+def train(model, optimizer, criterion, loader):
+    running_loss = 0.0
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        optimizer.step()
+        running_loss += loss.item()  # per-batch mean
+    print(running_loss / len(loader))
+""",
+        ),
+        (
+            # The total is read as a tensor afterwards, and `rec` is only a term of the loss.
+            """\
+import torch
+
+def train(model, optimizer, loader):
+    total, total_rec = 0.0, 0
+    for x, y in loader:
+        optimizer.zero_grad()
+        rec = torch.nn.functional.mse_loss(model(x), y)
+        loss = rec + model.kl()
+        loss.backward()
+        optimizer.step()
+        total += loss
+        total_rec = total_rec + rec * x.size(0)
+    return total.item(), total_rec
+""",
+            """\
+import torch
+
+def train(model, optimizer, loader):
+    total, total_rec = 0.0, 0
+    for x, y in loader:
+        optimizer.zero_grad()
+        rec = torch.nn.functional.mse_loss(model(x), y)
+        loss = rec + model.kl()
+        loss.backward()
+        optimizer.step()
+        total += loss.detach()
+        total_rec = total_rec + rec.detach() * x.size(0)
+    return total.item(), total_rec
+""",
+        ),
+    )
     invalid = (
         """\
 import torch
@@ -169,5 +246,44 @@ def train(model, optimizer, criterion, loader):
                         f"{report.where(backward.node)}): every iteration's graph stays alive and memory grows "
                         f"each batch. Accumulate {name}.item() or {name}.detach().",
                         related=[(backward.node, f"{name} requires grad")],
+                        fix=_detach(event, name, own[:index], name in back_propagated and _without_gradient(backward.node),
+                                    scope),
                     )
                     break
+
+
+def _detach(event, name: str, before, scalar: bool, scope) -> Optional[SyntaxFix]:
+    """`total += loss` -> `total += loss.item()` (or `loss.detach()`, see the docs)."""
+    occurrences = list(_bare_names(event.value, name))
+    if len(occurrences) != 1:
+        return None
+    start = next((e for e in reversed(before) if e.kind == ASSIGN and e.target == event.target), None)
+    starts_as_number = start is not None and _is_number(start.value)
+    method = "item" if scalar and starts_as_number and not scope.may_use_as_tensor(event.target) else "detach"
+    node = occurrences[0]
+    replacement = cst.Call(cst.Attribute(node.with_changes(lpar=[], rpar=[]), cst.Name(method)),
+                           lpar=node.lpar, rpar=node.rpar)
+    return SyntaxFix.replace(node, replacement, f"Accumulate `{name}.{method}()`", SAFE)
+
+
+def _without_gradient(backward) -> bool:
+    """`loss.backward()`: the loss is a scalar, since a tensor needs a `gradient` argument."""
+    return isinstance(backward, cst.Call) and not backward.args
+
+
+def _bare_names(node, name: str):
+    """The Name nodes `name` in an arithmetic expression, where the accumulation sees them."""
+    if isinstance(node, cst.Name):
+        if node.value == name:
+            yield node
+    elif isinstance(node, cst.BinaryOperation):
+        yield from _bare_names(node.left, name)
+        yield from _bare_names(node.right, name)
+    elif isinstance(node, cst.UnaryOperation):
+        yield from _bare_names(node.expression, name)
+
+
+def _is_number(value) -> bool:
+    if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus):
+        value = value.expression
+    return isinstance(value, (cst.Integer, cst.Float))
