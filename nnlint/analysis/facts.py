@@ -158,11 +158,25 @@ class NumericSite:
 
 @dataclass(frozen=True, eq=False)
 class NanComparison:
-    """`x == float('nan')` and the like: `node` is the comparison, `nan` the NaN operand."""
+    """`x == float('nan')` and the like: `node` is the comparison, `nan` the NaN operand.
+
+    `other` is the operand compared with NaN, `other_kind` what it is known to be:
+    TENSOR, NUMBER (a Python number) or None. `truth_tested` says the comparison is the
+    condition of an `if`/`while`/`assert`/conditional expression (or a `not`/`and`/`or`
+    part of one), where only its truth matters.
+    """
 
     node: cst.Comparison
     nan: cst.BaseExpression
     negated: bool
+    other: Optional[cst.BaseExpression] = None
+    other_kind: Optional[str] = None
+    truth_tested: bool = False
+
+
+# What an operand is known to be.
+TENSOR = "tensor"
+NUMBER = "number"
 
 
 @dataclass(eq=False)
@@ -173,6 +187,8 @@ class ModelFacts:
     node: cst.CSTNode
     layers: dict[str, str] = field(default_factory=dict)  # attribute -> torch class name
     outputs: tuple[Output, ...] = ()
+    # The expressions `forward` returns, as written (`return F.softmax(x, 1)`).
+    returned: tuple[cst.BaseExpression, ...] = ()
 
 
 @dataclass(eq=False)

@@ -45,6 +45,7 @@ from nnlint.analysis.imports import collect_imports, qualified_name
 from nnlint.analysis.interpreter_expressions import ExpressionEvaluator
 from nnlint.analysis.interpreter_statements import StatementRunner, else_body
 from nnlint.analysis.interpreter_torch_calls import TorchCalls
+from nnlint.analysis.syntax import own_statements
 from nnlint.analysis.values import (
     ClassInfo,
     ClassRef,
@@ -111,6 +112,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self.nan_comparisons: list[NanComparison] = []
         self._compared = {}
         self._site_scopes: dict[int, int] = {}
+        # Ids of branch conditions and their not/and/or parts (see _mark_truth_test).
+        self._truth_tests: set[int] = set()
 
     def run(self) -> FileFacts:
         self._register_definitions(self.module.body, owner_env=None)
@@ -143,7 +146,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
                 if isinstance(value, ModuleValue)
             }
             models[cls.name] = ModelFacts(
-                cls.name, cls.node, layers, outputs_of(forward.returns) if forward else ()
+                cls.name, cls.node, layers, outputs_of(forward.returns) if forward else (),
+                _returned(forward.node) if forward else (),
             )
         return FileFacts(
             path=self.path,
@@ -419,6 +423,14 @@ def _child_statements(statement: cst.CSTNode) -> list[cst.CSTNode]:
         for handler in statement.handlers:
             found.extend(handler.body.body)
     return found
+
+
+def _returned(function: cst.FunctionDef) -> tuple[cst.BaseExpression, ...]:
+    """What the function's own `return` statements return (nested definitions excluded)."""
+    if not isinstance(function.body, cst.IndentedBlock):
+        return ()
+    return tuple(statement.value for statement in own_statements(function.body.body)
+                 if isinstance(statement, cst.Return) and statement.value is not None)
 
 
 def _unique(items, key) -> list:

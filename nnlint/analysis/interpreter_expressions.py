@@ -99,6 +99,7 @@ class ExpressionEvaluator:
         `else: return probs.softmax(-1)` sends only the logits to the loss; likewise a
         `return_probs=False` flag that no caller sets.
         """
+        self._mark_truth_test(test)
         if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
             inner = self._truth(test.expression, env)
             return None if inner is None else not inner
@@ -192,17 +193,33 @@ class ExpressionEvaluator:
     def _check_nan_comparison(self, node: cst.Comparison, env: Env) -> None:
         operands = [node.left, *(target.comparator for target in node.comparisons)]
         compared = self._compared.setdefault(id(self._function.node) if self._function else 0, set())
+        values = []
         for operand in operands:
-            self._eval(operand, env)
+            values.append(self._eval(operand, env))
             if isinstance(operand, cst.Name):
                 compared.add(operand.value)
         for index, target in enumerate(node.comparisons):
             if not isinstance(target.operator, (cst.Equal, cst.NotEqual, cst.Is, cst.IsNot)):
                 continue
-            for side in (operands[index], operands[index + 1]):
+            for side, other, other_values in ((operands[index], operands[index + 1], values[index + 1]),
+                                              (operands[index + 1], operands[index], values[index])):
                 if numerics.nan_operand(side, qualified_name(side, self.aliases)):
                     negated = isinstance(target.operator, (cst.NotEqual, cst.IsNot))
-                    self.nan_comparisons.append(NanComparison(node, side, negated))
+                    self.nan_comparisons.append(NanComparison(
+                        node, side, negated, other, numerics.operand_kind(other, other_values, self.aliases),
+                        id(node) in self._truth_tests))
+                    break
+
+    def _mark_truth_test(self, test: cst.BaseExpression) -> None:
+        """Remember the condition's parts whose truth alone matters (for NaN comparisons)."""
+        pending = [test]
+        while pending:
+            current = pending.pop()
+            self._truth_tests.add(id(current))
+            if isinstance(current, cst.UnaryOperation) and isinstance(current.operator, cst.Not):
+                pending.append(current.expression)
+            elif isinstance(current, cst.BooleanOperation):
+                pending.extend((current.left, current.right))
 
     def _record_numeric(self, kind: str, node: cst.CSTNode, operand: cst.BaseExpression, values: ValueSet,
                         spelled: str) -> None:

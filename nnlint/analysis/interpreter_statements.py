@@ -87,6 +87,7 @@ class StatementRunner:
             if statement.orelse is not None:
                 self._exec_block(statement.orelse.body.body, env)
         elif isinstance(statement, cst.While):
+            self._mark_truth_test(statement.test)
             self._eval(statement.test, env)
             body_env = dict(env)
             self._exec_block(statement.body.body, body_env)
@@ -183,6 +184,11 @@ class StatementRunner:
         elif isinstance(small, cst.Expr):
             if not self._update_dict_variable(small.value, env):
                 self._eval(small.value, env)
+        elif isinstance(small, cst.Assert):
+            self._mark_truth_test(small.test)
+            self._eval(small.test, env)
+            if small.msg is not None:
+                self._eval(small.msg, env)
         elif isinstance(small, (cst.Break, cst.Continue)):
             return True
         elif isinstance(small, (cst.Import, cst.ImportFrom, cst.Pass, cst.Global, cst.Nonlocal)):

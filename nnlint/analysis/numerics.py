@@ -15,14 +15,17 @@ import libcst as cst
 
 from nnlint.analysis.facts import (
     GRID,
+    NUMBER,
     PROBABILITY_LIKE,
     SIGMOID,
     SOFTMAX,
     SQUARE_SUM,
     SQUARES,
+    TENSOR,
     ZERO_ABLE,
     Output,
 )
+from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.values import Constant, ValueSet, outputs_of
 
 PROBABILITIES = frozenset({SOFTMAX, SIGMOID, PROBABILITY_LIKE})
@@ -161,6 +164,36 @@ def nan_operand(node: cst.BaseExpression, qualified: Optional[str]) -> bool:
         text = node.args[0].value.evaluated_value
         return isinstance(text, str) and text.strip().lower() == "nan"
     return False
+
+
+# Calls whose result is a Python number whatever they are given.
+_NUMBER_METHODS = frozenset({"item"})
+_NUMBER_BUILTINS = frozenset({"float", "int", "len"})
+
+
+def operand_kind(node: Optional[cst.BaseExpression], values: ValueSet, aliases: dict[str, str]) -> Optional[str]:
+    """TENSOR, NUMBER or None (unknown) for an operand compared with NaN: what its tracked
+    values are, else what the call producing it returns (`x.item()`, `float(x)`, `math.*`
+    give numbers; `torch.*` functions give tensors)."""
+    if values and all(isinstance(value, Output) for value in values):
+        return TENSOR
+    if values and all(isinstance(value, Constant) and isinstance(value.value, (int, float))
+                      and not isinstance(value.value, bool) for value in values):
+        return NUMBER
+    if not isinstance(node, cst.Call):
+        return None
+    func = node.func
+    if isinstance(func, cst.Attribute) and func.attr.value in _NUMBER_METHODS and not node.args:
+        return NUMBER
+    if isinstance(func, cst.Name) and func.value in _NUMBER_BUILTINS and func.value not in aliases:
+        return NUMBER
+    qualified = qualified_name(func, aliases) or ""
+    if qualified.startswith("math."):
+        return NUMBER
+    # torch functions return tensors; torch classes (`nn.Linear(...)`) build other things.
+    if qualified.startswith("torch.") and not qualified.rsplit(".", 1)[-1][:1].isupper():
+        return TENSOR
+    return None
 
 
 def _is_one(values: ValueSet) -> bool:

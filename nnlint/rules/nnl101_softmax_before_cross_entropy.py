@@ -1,4 +1,6 @@
 from nnlint.analysis.facts import SIGMOID, SOFTMAX
+from nnlint.fix.activation_removal import remove_activation
+from nnlint.fix.proposal import UNSAFE
 from nnlint.rules.base import Rule
 
 
@@ -36,6 +38,16 @@ class SoftmaxBeforeCrossEntropy(Rule):
     probs = net(x).softmax(dim=1)  # only where probabilities are wanted
     ```
 
+    ## Fix
+    `--fix --unsafe-fixes` removes the activation where that is unambiguous: a softmax call
+    passed straight to the loss (`F.cross_entropy(F.softmax(out, dim=1), y)` → `F.cross_entropy(out, y)`), one that
+    `forward` returns as it is (`return F.softmax(out, dim=1)` → `return out`), or an `nn.Softmax()` that
+    ends an `nn.Sequential` (the layer is dropped). An activation kept on `self` and applied
+    somewhere in `forward`, or stored in a variable, is reported but not fixed. It is unsafe
+    because the model's output changes from probabilities to logits: code that wanted
+    probabilities from it (predictions, thresholds, exported models) must apply the
+    softmax itself.
+
     ## How dynamic mode confirms it
     It runs the model on dummy input and checks that the tensor reaching the loss has
     non-negative rows that sum to one.
@@ -51,6 +63,100 @@ class SoftmaxBeforeCrossEntropy(Rule):
     summary = "Softmax (or sigmoid) output is fed to a cross-entropy loss, which expects logits."
     fix_hint = "Remove the activation and pass the logits; apply softmax only where probabilities are needed."
     supersedes = ("NNL107",)
+    fix_availability = "sometimes"
+    fix_applicability = UNSAFE
+    fix_examples = (
+        (
+            """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(128, 10)
+        self.head = nn.Sequential(
+            nn.Linear(10, 10),
+            nn.Softmax(dim=1),  # probabilities
+        )
+
+    def forward(self, x):
+        return F.softmax(self.fc(x), dim=1)
+
+def train(net, head, loader, optimizer):
+    criterion = nn.CrossEntropyLoss()
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = criterion(net(x), y) + F.cross_entropy(torch.softmax(head(x), 1), y)
+        loss = loss + criterion(net.head(x), y)
+        loss.backward()
+        optimizer.step()
+""",
+            """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(128, 10)
+        self.head = nn.Sequential(
+            nn.Linear(10, 10),  # probabilities
+        )
+
+    def forward(self, x):
+        return self.fc(x)
+
+def train(net, head, loader, optimizer):
+    criterion = nn.CrossEntropyLoss()
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = criterion(net(x), y) + F.cross_entropy(head(x), y)
+        loss = loss + criterion(net.head(x), y)
+        loss.backward()
+        optimizer.step()
+""",
+        ),
+        (
+            # Kept on self and applied in forward, or stored in a variable: reported, not fixed.
+            """\
+import torch.nn as nn
+import torch.nn.functional as F
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(128, 10)
+        self.act = nn.Softmax(dim=1)
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+
+def step(net, x, y):
+    probs = F.softmax(net.fc(x), dim=1)
+    return nn.CrossEntropyLoss()(net(x), y) + F.cross_entropy(probs, y)
+""",
+            """\
+import torch.nn as nn
+import torch.nn.functional as F
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(128, 10)
+        self.act = nn.Softmax(dim=1)
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+
+def step(net, x, y):
+    probs = F.softmax(net.fc(x), dim=1)
+    return nn.CrossEntropyLoss()(net(x), y) + F.cross_entropy(probs, y)
+""",
+        ),
+    )
     invalid = (
         """\
 import torch.nn as nn
@@ -132,6 +238,7 @@ def step(logits, y):
                     f"softmax output is fed to {call.spelled} ({report.where(call.node)}), which applies "
                     "log-softmax itself; the network learns slowly or predicts one class. Return the logits.",
                     related=[(call.node, f"{call.spelled} applies log-softmax to this input")],
+                    fix=remove_activation(facts, call, output),
                 )
             elif output.op == SIGMOID:
                 report(
@@ -139,4 +246,5 @@ def step(logits, y):
                     f"sigmoid output is fed to {call.spelled} ({report.where(call.node)}), which expects raw "
                     "logits; values squashed into (0, 1) leave the loss almost flat. Pass the logits.",
                     related=[(call.node, f"{call.spelled} expects logits here")],
+                    fix=remove_activation(facts, call, output),
                 )

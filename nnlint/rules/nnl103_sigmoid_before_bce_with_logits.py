@@ -1,4 +1,6 @@
 from nnlint.analysis.facts import SIGMOID, SOFTMAX
+from nnlint.fix.activation_removal import remove_activation
+from nnlint.fix.proposal import UNSAFE
 from nnlint.rules.base import Rule
 
 
@@ -27,6 +29,16 @@ class SigmoidBeforeBceWithLogits(Rule):
     probs = torch.sigmoid(logits)  # for metrics and focal weights only
     ```
 
+    ## Fix
+    `--fix --unsafe-fixes` removes the activation where that is unambiguous: a sigmoid call
+    passed straight to the loss (`F.binary_cross_entropy_with_logits(torch.sigmoid(out), y)` → `F.binary_cross_entropy_with_logits(out, y)`), one that
+    `forward` returns as it is (`return torch.sigmoid(out)` → `return out`), or an `nn.Sigmoid()` that
+    ends an `nn.Sequential` (the layer is dropped). An activation kept on `self` and applied
+    somewhere in `forward`, or stored in a variable, is reported but not fixed. It is unsafe
+    because the model's output changes from probabilities to logits: code that wanted
+    probabilities from it (predictions, thresholds, exported models) must apply the
+    sigmoid itself.
+
     ## How dynamic mode confirms it
     It checks that the tensor reaching the loss lies within (0, 1).
 
@@ -39,6 +51,54 @@ class SigmoidBeforeBceWithLogits(Rule):
     summary = "Sigmoid output is fed to BCEWithLogitsLoss, which applies the sigmoid itself."
     fix_hint = "Pass the logits to BCEWithLogitsLoss; keep the sigmoid only for predictions."
     supersedes = ("NNL107",)
+    fix_availability = "sometimes"
+    fix_applicability = UNSAFE
+    fix_examples = (
+        (
+            """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+class Head(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(16, 1)
+
+    def forward(self, x):
+        return self.fc(x).sigmoid()
+
+def train(model, loader, optimizer):
+    bce = nn.BCEWithLogitsLoss()
+    for x, y, scores in loader:
+        optimizer.zero_grad()
+        loss = bce(model(x), y) + F.binary_cross_entropy_with_logits((torch.sigmoid(scores)), y)
+        loss.backward()
+        optimizer.step()
+""",
+            """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+class Head(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(16, 1)
+
+    def forward(self, x):
+        return self.fc(x)
+
+def train(model, loader, optimizer):
+    bce = nn.BCEWithLogitsLoss()
+    for x, y, scores in loader:
+        optimizer.zero_grad()
+        loss = bce(model(x), y) + F.binary_cross_entropy_with_logits((scores), y)
+        loss.backward()
+        optimizer.step()
+""",
+        ),
+    )
     invalid = (
         """\
 import torch
@@ -102,4 +162,5 @@ class Token(nn.Module):
                     "a sigmoid itself; predictions are squeezed into (0.5, 0.73) and negatives are never "
                     "learned. Pass the logits.",
                     related=[(call.node, f"{call.spelled} applies the sigmoid again here")],
+                    fix=remove_activation(facts, call, output),
                 )

@@ -1,3 +1,10 @@
+from typing import Optional
+
+import libcst as cst
+
+from nnlint.analysis.facts import NUMBER, TENSOR, NanComparison
+from nnlint.analysis.imports import spelling
+from nnlint.fix.proposal import UNSAFE, SyntaxFix
 from nnlint.rules.base import Rule
 
 
@@ -24,6 +31,16 @@ class NanEquality(Rule):
         raise RuntimeError("loss diverged")
     ```
 
+    ## Fix
+    `--fix --unsafe-fixes` rewrites `x == nan` as `torch.isnan(x)` when `x` is known to be a
+    tensor (`~torch.isnan(x)` for `!=`), and as `math.isnan(x)` (`not math.isnan(x)`) when
+    it is known to be a Python number (`loss.item()`, `float(...)`) or when the comparison
+    is an `if`/`while`/`assert` condition, where only a single value can be tested (a
+    one-element tensor works with `math.isnan` too). The module must already be imported
+    under some name (`torch`, `th`, `from math import isnan`); otherwise, for `is`
+    comparisons, for chained comparisons and when the type is unknown, there is no fix.
+    It is unsafe because it changes behaviour: the check that never fired now fires.
+
     ## How dynamic mode confirms it
     Not needed: the comparison's result is known without running anything.
 
@@ -35,6 +52,57 @@ class NanEquality(Rule):
     name = "nan-equality"
     summary = "Comparison with NaN by ==/!=/is: always False (or always True)."
     fix_hint = "Use torch.isnan(x) (math.isnan / np.isnan for Python and NumPy values)."
+    fix_availability = "sometimes"
+    fix_applicability = UNSAFE
+    fix_examples = (
+        (
+            """\
+import math
+import torch
+
+def check(loss, scores, x):
+    if loss == float("nan"):  # a scalar: math.isnan
+        raise RuntimeError("diverged")
+    finite = torch.sigmoid(scores) != math.nan
+    assert loss.item() != float('nan') and x
+    return finite, x is math.nan
+""",
+            """\
+import math
+import torch
+
+def check(loss, scores, x):
+    if math.isnan(loss):  # a scalar: math.isnan
+        raise RuntimeError("diverged")
+    finite = ~torch.isnan(torch.sigmoid(scores))
+    assert not math.isnan(loss.item()) and x
+    return finite, x is math.nan
+""",
+        ),
+        (
+            # No math import for a number, an unknown type outside a condition: no fix.
+            """\
+import numpy as np
+import torch as th
+
+def masks(grads, loss):
+    bad = grads[grads != np.nan]
+    if (loss.item() == np.nan):
+        print("nan")
+    return bad, th.log(grads) == np.nan
+""",
+            """\
+import numpy as np
+import torch as th
+
+def masks(grads, loss):
+    bad = grads[grads != np.nan]
+    if (loss.item() == np.nan):
+        print("nan")
+    return bad, th.isnan(th.log(grads))
+""",
+        ),
+    )
     invalid = (
         """\
 import math
@@ -67,4 +135,28 @@ def check(loss, x):
                 comparison.node,
                 f"comparison with NaN is {verdict}: NaN is unequal to everything, itself included. "
                 "Use torch.isnan(x) (math.isnan / np.isnan for Python and NumPy values).",
+                fix=_isnan(comparison, facts.imports),
             )
+
+
+def _isnan(comparison: NanComparison, aliases: dict[str, str]) -> Optional[SyntaxFix]:
+    """`x == nan` -> `torch.isnan(x)` / `math.isnan(x)`, `!=` negated, by what `x` is."""
+    node = comparison.node
+    if len(node.comparisons) != 1 or not isinstance(node.comparisons[0].operator, (cst.Equal, cst.NotEqual)):
+        return None
+    if comparison.other is None:
+        return None
+    if comparison.other_kind == TENSOR:
+        function, negation = spelling("torch.isnan", aliases), cst.BitInvert()
+    elif comparison.other_kind == NUMBER or comparison.truth_tested:
+        function, negation = spelling("math.isnan", aliases), cst.Not()
+    else:
+        return None
+    if function is None:
+        return None
+    test: cst.BaseExpression = cst.Call(cst.parse_expression(function), [cst.Arg(comparison.other)])
+    if comparison.negated:
+        test = cst.UnaryOperation(negation, test)
+    written = cst.Module([]).code_for_node(test)
+    return SyntaxFix.replace(node, test.with_changes(lpar=node.lpar, rpar=node.rpar),
+                             f"Test with `{written}`", UNSAFE)
