@@ -2,21 +2,27 @@
 
 Editors hold the truth in memory: the language server lints the buffer being typed and the
 flake8 plugin lints the lines flake8 read. Both must agree with
-`nnlint check --stdin-filename PATH`, so they all take their settings from here: the
-`[tool.nnlint]` found above `path`, its selection, its per-file ignores and rule options,
-and its excludes when `force-exclude` is on. Nothing is read from disk but the config.
+`nnlint check --stdin-filename PATH`, so they take their settings and their run from the same
+places it does: the `[tool.nnlint]` found above `path` (selection, per-file ignores, rule
+options, excludes when `force-exclude` is on) and a project run rooted where `path`'s project
+is, so that a loss in the buffer is linked to a model defined in another file of the project.
+Only the buffer comes from memory; the project's other files are read from disk.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional, Union
 
+from nnlint.cache import Cache, cache_directory
 from nnlint.config import Config, load_config
 from nnlint.diagnostic import Diagnostic
 from nnlint.discover import is_force_excluded
 from nnlint.fix.loop import fix_source
 from nnlint.lint import lint_source
 from nnlint.parse import decode_source, source_encoding
+from nnlint.project import find_project_root
+from nnlint.runner import ProjectRun, RunResult
 from nnlint.selection import DEFAULT_LAYER, PerFileIgnores, SelectionLayer, resolve_selection
 
 
@@ -42,12 +48,17 @@ def _as_file_bytes(text: str) -> bytes:
         return utf8  # the cookie is wrong; nnlint reports that (NNL002) as for a file
 
 
-def lint_buffer(source: Union[str, bytes], path: str, config: Config) -> list[Diagnostic]:
-    """The findings in `source` labelled and configured as the file `path`."""
+def lint_buffer(source: Union[str, bytes], path: str, config: Config, use_cache: bool = False) -> RunResult:
+    """The findings in `source` labelled and configured as the file `path`, and nnlint's own
+    errors while checking it. `use_cache` stores results in the project's cache as
+    `nnlint check` does; an editor's ever-changing buffer would only fill it up."""
     if config.force_exclude and is_force_excluded(path, config):
-        return []
+        return RunResult()
     data = _as_file_bytes(source) if isinstance(source, str) else source
-    return lint_source(data, path, selected_codes(config, path), config.rule_options)
+    root = find_project_root(Path(path))
+    cache = Cache(cache_directory(root)) if use_cache else None
+    return ProjectRun(root, lambda label: selected_codes(config, label), config.rule_options, cache,
+                      jobs=1).check([(path, data)])
 
 
 def fix_buffer(text: str, path: str, config: Config, found: Optional[list[Diagnostic]] = None) -> Optional[str]:
@@ -62,4 +73,3 @@ def fix_buffer(text: str, path: str, config: Config, found: Optional[list[Diagno
         return None
     fixed = decode_source(result.fixed)
     return fixed if isinstance(fixed, str) else None
-

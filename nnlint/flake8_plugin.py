@@ -17,8 +17,8 @@ from nnlint.buffer_lint import config_for, lint_buffer
 from nnlint.config import ConfigError
 
 
-class NnlintConfigurationError(Exception):
-    """A `[tool.nnlint]` that cannot be used; flake8 shows the message and stops."""
+class NnlintError(Exception):
+    """A `[tool.nnlint]` that cannot be used, or a bug of nnlint; flake8 shows the message."""
 
 
 class NnlintChecker:
@@ -27,15 +27,20 @@ class NnlintChecker:
 
     def __init__(self, tree: ast.AST, lines: Sequence[str], filename: str) -> None:
         # flake8 decides from the parameter names what to pass; `tree` makes this an AST plugin.
-        self._lines = lines
-        self._filename = filename
-        # Here rather than in run(): flake8 turns an exception raised while it builds a plugin
-        # into a one-line error, but lets one raised while it iterates the findings through.
+        # The work happens here rather than in run(): flake8 turns an exception raised while it
+        # builds a plugin into a one-line error, but lets one raised while it iterates the
+        # findings through as a traceback.
         try:
-            self._config = config_for(filename)
+            config = config_for(filename)
         except ConfigError as error:
-            raise NnlintConfigurationError(str(error)) from None
+            raise NnlintError(str(error)) from None
+        # The project's cache, as `nnlint check` uses it: flake8 lints files as they are on disk.
+        run = lint_buffer("".join(lines), filename, config, use_cache=True)
+        if run.internal_errors:
+            raise NnlintError(f"internal error while checking {filename}: {run.internal_errors[0][1]} "
+                              "(please report)")
+        self._findings = run.diagnostics
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
-        for finding in lint_buffer("".join(self._lines), self._filename, self._config):
+        for finding in self._findings:
             yield finding.start.line, finding.start.column - 1, f"{finding.code} {finding.message}", type(self)

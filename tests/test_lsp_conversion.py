@@ -78,10 +78,10 @@ def test_applying_the_noqa_action_removes_the_finding() -> None:
             return torch.log(F.softmax(logits, dim=-1))  # keep: see #12
     """)
     config = Config(root="/")
-    [finding] = lint_buffer(text, "model.py", config)
+    [finding] = lint_buffer(text, "model.py", config).diagnostics
     change = noqa_change(text, split_lines(text), finding.start.line, finding.code)
     assert change is not None
-    assert lint_buffer(_apply(text, change), "model.py", config) == []
+    assert lint_buffer(_apply(text, change), "model.py", config).diagnostics == []
 
 
 def _diagnostic_with_fix(edits: tuple, applicability: str) -> Diagnostic:
@@ -128,6 +128,6 @@ def test_fix_all_edit_replaces_only_the_changed_lines(newline: str) -> None:
 
 def test_buffer_with_a_coding_cookie_keeps_its_columns() -> None:
     text = "# -*- coding: latin-1 -*-\nimport torch\ns = 'é'; y = torch.log(torch.softmax(x, 1))\n"
-    [finding] = lint_buffer(text, "model.py", Config(root="/"))
+    [finding] = lint_buffer(text, "model.py", Config(root="/")).diagnostics
     line = text.splitlines()[2]
     assert (finding.start.line, finding.start.column) == (3, line.index("torch.log") + 1)

@@ -312,3 +312,54 @@ def test_server_without_pygls_says_how_to_install_it() -> None:
     assert result.returncode == 2
     assert "pip install 'nnlint[lsp]'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+NET = textwrap.dedent('''\
+    import torch
+    from torch import nn
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.head = nn.Linear(784, 10)
+
+        def forward(self, x):
+            tag = "😋"; return torch.softmax(self.head(x), dim=1)
+''')
+TRAIN = textwrap.dedent('''\
+    import torch
+    from torch import nn
+
+    from pkg.net import Net
+
+
+    def train(loader):
+        model = Net()
+        criterion = nn.CrossEntropyLoss()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        for x, y in loader:
+            optimizer.zero_grad()
+            loss = criterion(model(x), y)
+            loss.backward()
+            optimizer.step()
+''')
+
+
+def test_buffer_is_linked_to_models_in_other_project_files(client: LspClient, project: Path) -> None:
+    initialize(client, project)
+    (project / "pkg").mkdir()
+    (project / "pkg" / "__init__.py").write_text("")
+    (project / "pkg" / "net.py").write_text(NET, encoding="utf-8")
+    train = project / "train.py"
+    open_document(client, train, TRAIN)
+    [finding] = diagnostics_of(client, train)
+    assert finding["code"] == "NNL101"
+    assert finding["range"]["start"]["line"] == TRAIN.splitlines().index("        loss = criterion(model(x), y)")
+    [in_model] = [item["location"] for item in finding["relatedInformation"]
+                  if item["location"]["uri"] == (project / "pkg" / "net.py").as_uri()]
+    line = NET.splitlines()[10]
+    assert in_model["range"]["start"] == {"line": 10, "character": utf16_units(line[:line.index("torch.softmax")])}
+    assert client.request("shutdown", None) is None
+    client.notify("exit", None)
+    assert client.process.wait(timeout=TIMEOUT) == 0

@@ -12,7 +12,8 @@ Lines are split where Python's tokenizer (and so libcst) and LSP both split them
 from __future__ import annotations
 
 import re
-from typing import Optional, Sequence
+from pathlib import Path
+from typing import Callable, Optional, Sequence
 
 from lsprotocol import types
 
@@ -70,12 +71,13 @@ def lsp_range(lines: Sequence[str], start: Position, end: Position, encoding: st
 
 
 def lsp_diagnostic(diagnostic: Diagnostic, lines: Sequence[str], uri: str, encoding: str,
-                   path_uri: Optional[dict[str, str]] = None) -> types.Diagnostic:
+                   lines_of: Optional[Callable[[str], Optional[Sequence[str]]]] = None) -> types.Diagnostic:
     """One finding as an LSP diagnostic: code, link to the rule's page, severity, and the
-    other places it names (the loss a softmax feeds) as related information.
+    other places it names (the loss a softmax feeds, the model in another file) as related
+    information.
 
-    `path_uri` maps the paths of other files named by related locations to their URIs;
-    locations in the linted file itself use `uri`.
+    `lines_of` gives the lines of another file named by a related location, so that its
+    columns are converted too; without them they are passed on as counted.
     """
     rule = rules_by_code().get(diagnostic.code)
     related = []
@@ -83,8 +85,8 @@ def lsp_diagnostic(diagnostic: Diagnostic, lines: Sequence[str], uri: str, encod
         if location.path == diagnostic.path:
             target_uri, target_lines = uri, lines
         else:
-            target_uri = (path_uri or {}).get(location.path) or _file_uri(location.path)
-            target_lines = ()  # another file's text is not at hand: columns stay as counted
+            target_uri = file_uri(location.path)
+            target_lines = (lines_of(location.path) if lines_of else None) or ()
         location_range = (lsp_range(target_lines, location.start, location.end, encoding) if target_lines
                           else _uncounted_range(location.start, location.end))
         related.append(types.DiagnosticRelatedInformation(
@@ -107,9 +109,8 @@ def _uncounted_range(start: Position, end: Position) -> types.Range:
                        end=types.Position(line=max(end.line - 1, 0), character=max(end.column - 1, 0)))
 
 
-def _file_uri(path: str) -> str:
-    from pathlib import Path
-
+def file_uri(path: str) -> str:
+    """The URI of a path as nnlint labels it (relative to the working directory, or absolute)."""
     return Path(path).absolute().as_uri()
 
 

@@ -27,7 +27,9 @@ from nnlint.buffer_lint import config_for, fix_buffer, lint_buffer
 from nnlint.config import ConfigError
 from nnlint.diagnostic import Diagnostic
 from nnlint.lsp.code_actions import FIX_ALL_KIND, code_actions, fix_all_action
+from nnlint.lint import read_file
 from nnlint.lsp.conversion import lsp_diagnostic, ranges_overlap, split_lines
+from nnlint.parse import decode_source
 
 DEBOUNCE_SECONDS = 0.3
 _PYTHON_SUFFIXES = (".py", ".pyi")
@@ -93,7 +95,7 @@ class NnlintServer(LanguageServer):
             return  # a newer text has its own lint coming
         lines = split_lines(text)
         encoding = self.encoding
-        pairs = [(finding, lsp_diagnostic(finding, lines, uri, encoding)) for finding in findings]
+        pairs = [(finding, lsp_diagnostic(finding, lines, uri, encoding, self.lines_of)) for finding in findings]
         self.linted[uri] = LintedText(version, text, lines, pairs)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
             uri=uri, version=version, diagnostics=[published for _, published in pairs]))
@@ -108,11 +110,23 @@ class NnlintServer(LanguageServer):
             # Findings under settings the user did not write would mislead: publish none.
             return [], f"nnlint: {error}"
         try:
-            return lint_buffer(text, path, config), None
+            run = lint_buffer(text, path, config)
         except Exception as error:  # noqa: BLE001 - one file's crash must not end the session
             logger.exception("internal error while checking %s", path)
-            return None, (f"nnlint: internal error while checking {path}: {type(error).__name__}: {error} "
-                          "(please report)")
+            return None, f"nnlint: internal error while checking {path}: {type(error).__name__}: {error} (please report)"
+        if run.internal_errors:
+            # The file's own findings still count when only linking it to other files failed.
+            _, error_text = run.internal_errors[0]
+            return run.diagnostics, f"nnlint: internal error while checking {path}: {error_text} (please report)"
+        return run.diagnostics, None
+
+    @staticmethod
+    def lines_of(path: str) -> Optional[list[str]]:
+        """Another project file's lines, for positions in it: from disk, as the project run
+        read it (an unsaved buffer of that file is not what nnlint analysed)."""
+        data = read_file(path)
+        text = decode_source(data) if isinstance(data, bytes) else None
+        return split_lines(text) if isinstance(text, str) else None
 
     def _show_once(self, message: str) -> None:
         if message in self.shown_errors:
