@@ -14,8 +14,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from nnlint.lint import lint_file
+from nnlint.diagnostic import Diagnostic
+from nnlint.project import find_project_root
 from nnlint.rules import all_rules
+from nnlint.runner import ProjectRun
 
 HEADER = "# nnlint-expect:"
 
@@ -34,16 +36,29 @@ def expected_codes(path: Path) -> set[str] | None:
     return {code.strip() for code in expectation.split(",") if code.strip()}
 
 
+def project_findings(folder: Path, codes: set[str]) -> dict[str, list[Diagnostic]]:
+    """Every case file's findings, checked together as one project (a case may span two
+    files), without the cache."""
+    files = sorted(str(path) for path in folder.glob("*.py"))
+    run = ProjectRun(find_project_root(folder), lambda _: frozenset(codes), {}, None, 1).check(
+        [(name, None) for name in files])
+    found: dict[str, list[Diagnostic]] = {name: [] for name in files}
+    for diagnostic in run.diagnostics:
+        found[diagnostic.path].append(diagnostic)
+    return found
+
+
 def main(argv: list[str]) -> int:
     folder = Path(argv[0]) if argv else Path("../shared/cases")
     verbose = "-v" in argv
     implemented = {rule.code for rule in all_rules()}
     off = 0
+    findings = project_findings(folder, implemented)
     for path in sorted(folder.glob("*.py")):
         wanted = expected_codes(path)
         if wanted is None:
             continue
-        diagnostics = lint_file(str(path), implemented)
+        diagnostics = findings[str(path)]
         found = {d.code for d in diagnostics}
         missed = (wanted & implemented) - found
         extra = found - wanted
