@@ -192,3 +192,19 @@ def test_shared_case_h07_head_and_loss_in_two_files(tmp_path, monkeypatch):
     for named in (["."], ["h07_lanedet_double_sigmoid.py"]):
         found = codes_by_file(check(*named))
         assert found == {("h07_lanedet_double_sigmoid.py", "NNL103")}, named
+
+
+def test_editing_the_model_file_rechecks_the_training_script(project):
+    assert codes_by_file(check("scripts/train.py")) == {("scripts/train.py", "NNL101")}
+    logits = NET.replace("return torch.softmax(self.head(self.body(x)), dim=1)", "return self.head(self.body(x))")
+    write(project, "pkg/models/net.py", logits)
+    assert check("scripts/train.py") == []  # train.py did not change; its cached result must not be reused
+    write(project, "pkg/models/net.py", NET.replace("dim=1)", "dim=-1)"))
+    assert codes_by_file(check("scripts/train.py")) == {("scripts/train.py", "NNL101")}
+
+
+def test_stdin_is_linked_like_the_file_it_stands_for(project):
+    source = (project / "scripts/train.py").read_bytes()
+    result = CliRunner().invoke(cli, ["check", "--isolated", "--stdin-filename", "scripts/train.py"], input=source)
+    assert result.exit_code == 1
+    assert result.stdout.startswith("scripts/train.py:13:26: NNL101 ")
