@@ -30,7 +30,7 @@ from nnlint.lint import FileResult
 CACHE_DIR_NAME = ".nnlint_cache"
 CACHE_DIR_ENV = "NNLINT_CACHE_DIR"
 # Bumped when the entry layout changes, beside the version (development builds keep theirs).
-_SCHEMA = 1
+_SCHEMA = 2
 _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
         "# This file is a cache directory tag created by nnlint.\n"
         "# For information about cache directory tags, see https://bford.info/cachedir/\n")
@@ -132,6 +132,8 @@ def _result_to_json(result: FileResult) -> dict[str, Any]:
         "diagnostics": [_to_json(diagnostic) for diagnostic in result.diagnostics],
         "exports": result.exports.to_json() if result.exports is not None else None,
         "imported_models": list(result.imported_models),
+        "has_losses": result.has_losses,
+        "evaluates": result.evaluates,
     }
 
 
@@ -141,6 +143,8 @@ def _result_from_json(data: dict[str, Any]) -> FileResult:
         [_from_json(Diagnostic, item) for item in data["diagnostics"]],
         ModuleExports.from_json(exports) if exports is not None else None,
         tuple(data["imported_models"]),
+        bool(data["has_losses"]),
+        bool(data["evaluates"]),
     )
 
 

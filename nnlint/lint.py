@@ -84,17 +84,23 @@ class FileResult:
     diagnostics: list[Diagnostic]
     exports: Optional[ModuleExports] = None
     imported_models: tuple[str, ...] = ()
+    # What the imported models can change: findings at losses (NNL1xx), at evaluation paths
+    # that need `.eval()` (NNL502).
+    has_losses: bool = False
+    evaluates: bool = False
 
 
 def check_source(data: bytes, path: str, selected: AbstractSet[str], options: Optional[RuleOptions] = None,
                  externals: Optional[Mapping[str, Returned]] = None,
-                 locate: Optional[Locator] = None) -> FileResult:
+                 locate: Optional[Locator] = None,
+                 external_modes: Optional[Mapping[str, bool]] = None) -> FileResult:
     """Every finding of the `selected` codes in one file's bytes, sorted, noqa applied.
 
     `path` is only used to label the findings; nothing is read from disk here. `options`
     maps a rule code to its validated `[tool.nnlint.rules.CODE]` settings. `externals` are
     the resolved models of other project files that this file imports (see
-    `nnlint.project`), and `locate` finds their operations for cross-file findings.
+    `nnlint.project`), `locate` finds their operations for cross-file findings, and
+    `external_modes` says which imported model classes have dropout or batch-norm.
     """
     if _TORCH_MARKER not in data:
         return FileResult([])
@@ -110,11 +116,11 @@ def check_source(data: bytes, path: str, selected: AbstractSet[str], options: Op
     rules = [rule for rule in all_rules() if rule.code in selected]
     if not rules:
         return FileResult([])
-    facts = analyze(parsed.module, path, externals)
+    facts = analyze(parsed.module, path, externals, external_modes)
     found = _run_rules(facts, parsed, path, lines, rules, options or {}, locate)
-    # Only a file with losses can have a finding that another file's model completes.
-    linked = tuple(sorted(facts.imported_models)) if facts.loss_calls else ()
-    return FileResult(drop_suppressed(found, lines), facts.exports, linked)
+    return FileResult(drop_suppressed(found, lines), facts.exports, tuple(sorted(facts.imported_models)),
+                      has_losses=bool(facts.loss_calls),
+                      evaluates=facts.paths is not None and facts.paths.runs_evaluation())
 
 
 def lint_source(data: bytes, path: str, selected: AbstractSet[str],

@@ -56,6 +56,15 @@ class ProjectResolver:
                 resolved[name] = returned
         return resolved
 
+    def modes(self, importer: Path, names: tuple[str, ...]) -> dict[str, bool]:
+        """For each imported model name, whether its class has dropout or batch-norm, when known."""
+        found: dict[str, bool] = {}
+        for name in names:
+            mode = self._model_mode(name, importer.resolve(), hops=0)
+            if mode is not None:
+                found[name] = mode
+        return found
+
     # ---------------------------------------------------------- modules
 
     def _search_directories(self, importer: Path) -> list[Path]:
@@ -131,6 +140,23 @@ class ProjectResolver:
         if imported is not None and imported != qualname:
             return self._model_returns(imported, path, hops + 1)
         return []
+
+    def _model_mode(self, qualname: str, importer: Path, hops: int) -> Optional[bool]:
+        target = self._symbol(qualname, importer) if hops <= _MAX_HOPS else None
+        if target is None:
+            return None
+        path, name = target
+        exports = self._exports_of(path)
+        if exports is not None and name in exports.modes:
+            return exports.modes[name]
+        if exports is not None and name in exports.factories:
+            found = [exports.modes.get(model["local"]) if "local" in model
+                     else self._model_mode(model["via"], path, hops + 1) for model in exports.factories[name]]
+            return True if True in found else (False if found and all(item is False for item in found) else None)
+        imported = (exports.imports if exports is not None else self._import_table(path)).get(name)
+        if imported is not None and imported != qualname:
+            return self._model_mode(imported, path, hops + 1)
+        return None
 
     def _resolve_returned(self, returned: Returned, path: Path, model: str, hops: int) -> Returned:
         """Give every operation its origin and replace `via` items by what they resolve to."""

@@ -85,7 +85,7 @@ class ProjectRun:
             result = self._results.get(path)
             if result is None:
                 continue
-            if result.imported_models:
+            if result.imported_models and (result.has_losses or result.evaluates):
                 try:
                     result = self._check_joined(task, path, result, resolver)
                 except Exception as error:  # noqa: BLE001 - the file's own findings still count
@@ -120,21 +120,23 @@ class ProjectRun:
     # ----------------------------------------------------------- phase 2
 
     def _check_joined(self, task: _Task, path: Path, result: FileResult, resolver: ProjectResolver) -> FileResult:
-        externals = resolver.externals(path, result.imported_models)
-        if not externals:
+        externals = resolver.externals(path, result.imported_models) if result.has_losses else {}
+        modes = resolver.modes(path, result.imported_models) if result.evaluates else {}
+        # A model without dropout/batch-norm changes nothing the file's own check missed.
+        if not externals and not any(modes.values()):
             return result
         data = task.data if task.data is not None else read_file(task.label)
         if isinstance(data, ParseFailure):
             return result
         settings = settings_fingerprint(task.codes, self._options)
-        key = entry_key(data, settings, {"externals": externals, "cwd": os.getcwd()})
+        key = entry_key(data, settings, {"externals": externals, "modes": modes, "cwd": os.getcwd()})
         cached = self._cache.get(key) if self._cache is not None else None
         if cached is not None:
             return _relabelled(cached, task.label)
-        joined = check_source(data, task.label, task.codes, self._options, externals, self._locate)
+        joined = check_source(data, task.label, task.codes, self._options, externals, self._locate, modes)
         if self._cache is not None:
             self._cache.put(key, joined)
-        return FileResult(joined.diagnostics, result.exports, result.imported_models)
+        return dataclasses.replace(result, diagnostics=joined.diagnostics)
 
     def _locate(self, origin: Origin) -> Optional[Location]:
         """Where an operation of another file is: that file is parsed and analysed again,
@@ -192,4 +194,4 @@ def _relabelled(result: FileResult, label: str) -> FileResult:
                         for item in diagnostic.related)
         return dataclasses.replace(diagnostic, path=label, related=related)
 
-    return FileResult([relabel(d) for d in result.diagnostics], result.exports, result.imported_models)
+    return dataclasses.replace(result, diagnostics=[relabel(d) for d in result.diagnostics])

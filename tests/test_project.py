@@ -208,3 +208,30 @@ def test_stdin_is_linked_like_the_file_it_stands_for(project):
     result = CliRunner().invoke(cli, ["check", "--isolated", "--stdin-filename", "scripts/train.py"], input=source)
     assert result.exit_code == 1
     assert result.stdout.startswith("scripts/train.py:13:26: NNL101 ")
+
+
+PREDICT = """\
+import torch
+from pkg.models import build_model
+
+
+def predict(images):
+    model = build_model()
+    model.load_state_dict(torch.load("net.pt"))
+    with torch.no_grad():
+        return model(images).argmax(1)
+"""
+
+
+def test_inference_script_without_eval_for_a_model_with_dropout_in_another_file(project):
+    write(project, "pkg/models/net.py", NET.replace("nn.ReLU())", "nn.ReLU(), nn.Dropout(0.5))"))
+    write(project, "scripts/predict.py", PREDICT)
+    assert ("scripts/predict.py", "NNL502") in codes_by_file(check("scripts/predict.py"))
+    write(project, "scripts/predict.py", PREDICT.replace("    with torch.no_grad():", "    model.eval()\n"
+                                                                                       "    with torch.no_grad():"))
+    assert check("scripts/predict.py") == []
+
+
+def test_inference_script_for_a_model_without_dropout_or_batchnorm_is_fine(project):
+    write(project, "scripts/predict.py", PREDICT)
+    assert check("scripts/predict.py") == []

@@ -30,22 +30,27 @@ _BUILDERS: list[FactBuilder] = [
 ]
 
 
-def analyze(module: cst.Module, path: str, externals: Optional[Mapping[str, Returned]] = None) -> FileFacts:
+def analyze(module: cst.Module, path: str, externals: Optional[Mapping[str, Returned]] = None,
+            external_modes: Optional[Mapping[str, bool]] = None) -> FileFacts:
     """The facts of one parsed file. Code nested deeply enough to exhaust the recursion limit
     yields the facts gathered so far rather than an error: a linter must not crash.
 
     `externals` are the models of other project files this one imports, by qualified
-    name, as the project join resolved them (`nnlint.project`)."""
+    name, as the project join resolved them (`nnlint.project`); `external_modes` says which of
+    them have dropout or batch-norm."""
     interpreter = Interpreter(module, path, externals)
     try:
         facts = interpreter.run()
     except RecursionError:
         facts = interpreter.partial_facts()
+    facts.external_modes = dict(external_modes or {})
     for build in _BUILDERS:
         try:
             build(facts)
         except RecursionError:
             continue
+    if facts.exports is not None and facts.paths is not None:
+        facts.exports.modes = dict(facts.paths.class_modes)
     return facts
 
 

@@ -39,19 +39,21 @@ class ModuleExports:
     # factory function -> the models it returns: {"local": class name} or {"via": qualified name}
     factories: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     imports: dict[str, str] = field(default_factory=dict)
+    # Whether each model class has dropout or batch-norm (what `.eval()` changes), when known.
+    modes: dict[str, bool] = field(default_factory=dict)
     # The nodes of each model's operations, by index: only in the process that analysed the
     # file, to place a cross-file finding; never serialized.
     nodes: dict[str, list[Any]] = field(default_factory=dict, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
-        return {"models": self.models, "factories": self.factories, "imports": self.imports}
+        return {"models": self.models, "factories": self.factories, "imports": self.imports, "modes": self.modes}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "ModuleExports":
-        return cls(dict(data["models"]), dict(data["factories"]), dict(data["imports"]))
+        return cls(dict(data["models"]), dict(data["factories"]), dict(data["imports"]), dict(data["modes"]))
 
     def is_empty(self) -> bool:
-        return not self.models and not self.factories
+        return not self.models and not self.factories and not self.modes
 
 
 def flatten_outputs(values: ValueSet, depth: int = 0) -> list[Output]:

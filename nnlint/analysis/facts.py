@@ -216,6 +216,8 @@ class FileFacts:
     # Imported names called as models here (`ExistHead()(x)`): where the project join
     # may know more than this file does.
     imported_models: set[str] = field(default_factory=set)
+    # Imported model classes known (from the project join) to have dropout/batch-norm or not.
+    external_modes: dict[str, bool] = field(default_factory=dict)
 
     def loss_inputs(self, *losses: str) -> Iterator[tuple[LossCall, Output]]:
         """Each (loss call, final operation reaching its input) for the named losses.

@@ -82,8 +82,14 @@ class PathFacts:
     parameter_owners: set[str]
     # Receivers `X.double()` / `.to(torch.float64)` (models switched to float64).
     double_models: set[str]
+    # The file's model classes that surely have (True) or lack (False) dropout/batch-norm.
+    class_modes: dict[str, bool] = field(default_factory=dict)
     preprocessing: Optional["PreprocessingFacts"] = None
     dtypes: Optional["DtypeFacts"] = None
+
+    def runs_evaluation(self) -> bool:
+        """An evaluation or inference path outside any model class (a script's predict())."""
+        return any(scope.role == EVAL and not scope.in_module_class for scope in self.scopes)
 
     def scope_named(self, name: str) -> list[Scope]:
         return [scope for scope in self.scopes if scope.name == name]

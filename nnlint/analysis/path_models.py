@@ -154,11 +154,18 @@ class KnownModels:
             if isinstance(func, cst.Attribute) and func.attr.value == "from_pretrained":
                 return True
             return _NOT_A_MODEL
+        if name in self.facts.external_modes:
+            return self.facts.external_modes[name]
         if name == "torch.nn.Sequential":
             return self._sequential_has_mode_layers(call)
         if _MODEL_FACTORIES.search(name):
             return True
         return _NOT_A_MODEL
+
+    def class_modes(self) -> dict[str, bool]:
+        """What other files need to know of this file's model classes."""
+        known = {cls: self._class_has_mode_layers(cls, set()) for cls in sorted(self.module_classes)}
+        return {cls: found for cls, found in known.items() if found is not None}
 
     def _sequential_has_mode_layers(self, call: cst.Call) -> Optional[bool]:
         unknown = False

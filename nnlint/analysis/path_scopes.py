@@ -59,7 +59,7 @@ class ScopeWalker:
                         pending.append((inner, cls, is_module))
         models = self.models
         return PathFacts(self.scopes, models.models, models.has_mode_layers, models.parameter_owners,
-                         models.double_models)
+                         models.double_models, models.class_modes())
 
     def _collect_function_names(self, body: Sequence[cst.CSTNode]) -> None:
         """Names of the file's functions and methods at any depth: calls of them are LOCAL_CALL events."""
