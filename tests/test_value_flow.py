@@ -239,3 +239,34 @@ def test_a_named_sequential_built_from_an_ordered_dict_is_followed():
                 head = model.fc2(x)
         """
     assert codes_and_lines(source, {"NNL101"}) == [("NNL101", 9)]
+
+
+def test_a_layer_list_grown_by_append_is_not_its_first_item():
+    """U-Net builds `layers = [DoubleConv(...)]`, appends the rest and ends with a Conv2d: the
+    ReLU at the end of the first block is not the network's output."""
+    source = """
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Block(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU())
+            def forward(self, x):
+                return self.net(x)
+
+        class UNet(nn.Module):
+            def __init__(self):
+                super().__init__()
+                layers = [Block()]
+                layers.append(nn.Conv2d(8, 19, kernel_size=1))
+                self.layers = nn.ModuleList(layers)
+            def forward(self, x):
+                return self.layers[-1](self.layers[0](x))
+
+        def step(model, x, y):
+            return F.cross_entropy(UNet()(x), y)
+        """
+    assert codes_and_lines(source) == []
+    assert codes_and_lines(source.replace("layers.append(nn.Conv2d(8, 19, kernel_size=1))", "pass")) == [
+        ("NNL108", 8)]

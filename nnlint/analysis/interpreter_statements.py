@@ -184,6 +184,7 @@ class StatementRunner:
         elif isinstance(small, cst.Expr):
             if not self._update_dict_variable(small.value, env):
                 self._eval(small.value, env)
+                self._forget_mutated_list(small.value, env)
         elif isinstance(small, cst.Assert):
             self._mark_truth_test(small.test)
             self._eval(small.test, env)
@@ -247,6 +248,16 @@ class StatementRunner:
             kept = tuple(item for item in current[0].items if item[0] not in keys)
             env[name] = (DictValue(kept + added[0].items),)
         return True
+
+    @staticmethod
+    def _forget_mutated_list(call: cst.BaseExpression, env: Env) -> None:
+        """`layers.append(head)` after `layers = [stem]`: the list's items, and above all its
+        last one, are no longer the ones first assigned (U-Net builds its ModuleList so)."""
+        if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) \
+                and call.func.attr.value in ("append", "extend", "insert", "pop", "reverse") \
+                and isinstance(call.func.value, cst.Name) \
+                and any(isinstance(value, SequenceValue) for value in env.get(call.func.value.value, ())):
+            env[call.func.value.value] = ()
 
     def _store_dict_item(self, target: cst.Subscript, values: ValueSet, env: Env) -> None:
         """`output["probs"] = x.softmax(-1)` on a variable holding one known dict."""
