@@ -205,3 +205,64 @@ def test_stdin_cannot_be_compared_with_git(repo):
     result = check("--diff-base", "HEAD", "--stdin-filename", "model.py")
     assert result.exit_code == 2
     assert "stdin" in result.stderr
+
+
+MODEL = """\
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.head = nn.Linear(784, 10)
+
+    def forward(self, x):
+        return torch.softmax(self.head(x), dim=1)
+
+
+WIDTH = 784
+"""
+
+TRAIN = """\
+import torch
+from torch import nn
+
+from model import Net
+
+
+def train(loader):
+    model = Net()
+    criterion = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        optimizer.step()
+"""
+
+
+@pytest.fixture
+def two_file_repo(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("NNLINT_CACHE_DIR", str(repo.parent / "cache"))
+    write(repo, "model.py", MODEL)
+    write(repo, "train.py", TRAIN)
+    commit(repo, "model and training in two files")
+    assert reported(check()) == ["train.py:13"]  # the softmax in model.py reaches the loss here
+    return repo
+
+
+def test_cross_file_finding_counts_when_the_other_end_changed(two_file_repo):
+    write(two_file_repo, "model.py", MODEL.replace("dim=1)", "dim=1)  # edited"))
+    assert reported(check("--diff-base", "HEAD")) == ["train.py:13"]
+
+
+def test_cross_file_finding_counts_when_its_own_line_changed(two_file_repo):
+    write(two_file_repo, "train.py", TRAIN.replace("model(x), y)", "model(x), y)  # edited"))
+    assert reported(check("--diff-base", "HEAD")) == ["train.py:13"]
+
+
+def test_cross_file_finding_is_hidden_when_neither_end_changed(two_file_repo):
+    write(two_file_repo, "model.py", MODEL.replace("WIDTH = 784", "WIDTH = 28 * 28"))
+    assert reported(check("--diff-base", "HEAD")) == []
