@@ -15,7 +15,8 @@ from nnlint.analysis.facts import ExternalSite, Origin
 from nnlint.diagnostic import Diagnostic, Fix, Location, Position
 from nnlint.fix.edits import EditBuilder
 from nnlint.fix.proposal import SyntaxFix
-from nnlint.parse import ParseFailure, ParsedFile, decode_source, first_failure_line, parse_source, source_lines
+from nnlint.parse import (TOO_DEEP_TO_ANALYSE, ParseFailure, ParsedFile, decode_source, first_failure_line,
+                          parse_source, source_lines)
 from nnlint.rules import all_rules, rules_by_code
 from nnlint.rules.base import Rule
 from nnlint.suppress import drop_suppressed
@@ -113,11 +114,18 @@ def check_source(data: bytes, path: str, selected: AbstractSet[str], options: Op
     if isinstance(parsed, ParseFailure):
         found = [_failure_diagnostic(parsed, path, decoded)]
         return FileResult(drop_suppressed([d for d in found if d.code in selected], lines))
+    # A file recovered from syntax errors: NNL001 for each failing block, rules on the rest.
+    failed = [d for d in (_failure_diagnostic(f, path, decoded) for f in parsed.failures) if d.code in selected]
     rules = [rule for rule in all_rules() if rule.code in selected]
     if not rules:
-        return FileResult([])
-    facts = analyze(parsed.module, path, externals, external_modes)
-    found = _run_rules(facts, parsed, path, lines, rules, options or {}, locate)
+        return FileResult(drop_suppressed(failed, lines))
+    try:
+        facts = analyze(parsed.module, path, externals, external_modes)
+        found = _run_rules(facts, parsed, path, lines, rules, options or {}, locate)
+    except RecursionError:  # code deeper than the parse stage's screening let through
+        too_deep = _failure_diagnostic(ParseFailure("NNL001", TOO_DEEP_TO_ANALYSE), path, decoded)
+        return FileResult(drop_suppressed([*failed, too_deep] if too_deep.code in selected else failed, lines))
+    found = sorted(failed + found, key=Diagnostic.sort_key) if failed else found
     return FileResult(drop_suppressed(found, lines), facts.exports, tuple(sorted(facts.imported_models)),
                       has_losses=bool(facts.loss_calls),
                       evaluates=facts.paths is not None and facts.paths.runs_evaluation())

@@ -5,9 +5,11 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
 import libcst as cst
+
+from nnlint.parse_blocks import block_starts, source_lines
 
 # PEP 263: a coding declaration in one of the first two lines.
 _CODING_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
@@ -25,8 +27,18 @@ class ParseFailure:
 
 @dataclass(frozen=True)
 class ParsedFile:
+    """A file's syntax tree. When some top-level blocks did not parse, `failures` says why
+    and `module` is the rest of the file, the failing blocks blanked out line for line (so
+    positions are the file's own): its `.code` is not the file's text."""
+
     module: cst.Module
     text: str
+    failures: tuple[ParseFailure, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Whether the whole file parsed."""
+        return not self.failures
 
 
 def source_encoding(data: bytes) -> str:
@@ -55,39 +67,152 @@ def decode_source(data: bytes) -> Union[str, ParseFailure]:
         )
 
 
-# libcst's native parser overflows its stack (a segfault, not an exception) on expressions
-# nested a few thousand levels deep, which CPython itself refuses to compile. Such input only
-# comes with very long lines or very large files, so only those are first checked by CPython's
-# parser, which fails cleanly; doing it for every file would cost about 15% of the parse.
+# libcst's native parser overflows its stack (a segfault, not an exception) on brackets
+# nested a few thousand levels deep, even spread over short lines, and takes seconds to
+# minutes on chains of thousands of operators (`a.b.b...`, `x+x+...`, `f[0][0]...`) that
+# CPython accepts. Files that could hold such code -- large, with long lines, deep or long
+# bracketed regions, or many backslash continuations -- are first read by CPython's parser,
+# which fails cleanly, and refused when their syntax tree is deeper than `_MAX_DEPTH`.
+# Doing this for every file would cost about 15% of the parse.
 _LONG_LINE = 2_000
 _LARGE_FILE = 200_000
+_DEEP_BRACKETS = 30
+_LONG_BRACKETED_LINES = 300
+_MANY_CONTINUATIONS = 100
+# Real code stays far below: the deepest of 4,318 files of transformers, timm, torchvision,
+# pytorch/examples and others nests 29 levels. At 100, libcst and nnlint's recursive
+# analysis stay well inside Python's recursion limit and take well under a second.
+_MAX_DEPTH = 100
+TOO_DEEP_TO_ANALYSE = (f"not analysed: the code nests more than {_MAX_DEPTH} levels deep "
+                       "(long operator chains count too); split the expression")
+_BRACKET_OR_NEWLINE = re.compile(r"[()\[\]{}\n]")
 
 
-def _too_deep_for_libcst(text: str) -> Optional[ParseFailure]:
-    if len(text) < _LARGE_FILE and max(map(len, text.splitlines()), default=0) < _LONG_LINE:
-        return None
+def _could_be_too_deep(text: str) -> bool:
+    if len(text) >= _LARGE_FILE or text.count("\\\n") + text.count("\\\r") >= _MANY_CONTINUATIONS:
+        return True
+    if max(map(len, text.splitlines()), default=0) >= _LONG_LINE:
+        return True
+    # Brackets inside strings and comments count too: this only decides whether to look closer.
+    depth = deepest = bracketed_lines = 0
+    for mark in _BRACKET_OR_NEWLINE.findall(text):
+        if mark == "\n":
+            bracketed_lines = bracketed_lines + 1 if depth else 0
+            if bracketed_lines >= _LONG_BRACKETED_LINES:
+                return True
+        elif mark in "([{":
+            depth += 1
+            if depth >= _DEEP_BRACKETS:
+                return True
+        elif depth:
+            depth -= 1
+    return False
+
+
+def _syntax_depth(tree: ast.AST) -> tuple[int, int]:
+    """How deep `tree` nests (stopping past `_MAX_DEPTH`), and the first line of the
+    top-level statement where it is deepest."""
+    deepest, line = 0, 1
+    stack: list[tuple[ast.AST, int, int]] = [(tree, 1, 1)]
+    while stack:
+        node, depth, statement_line = stack.pop()
+        if depth == 2:
+            statement_line = getattr(node, "lineno", 1)
+        if depth > deepest:
+            deepest, line = depth, statement_line
+            if deepest > _MAX_DEPTH:
+                break
+        stack.extend((child, depth + 1, statement_line) for child in ast.iter_child_nodes(node))
+    return deepest, line
+
+
+def _cpython_failure(text: str) -> Optional[ParseFailure]:
+    """Why CPython's parser (compile only; nothing runs) rejects `text`, or why nnlint will not
+    analyse it; None when it is fine."""
     try:
-        ast.parse(text)
+        tree = ast.parse(text)
     except SyntaxError as error:
         return ParseFailure("NNL001", f"syntax error: {error.msg}", error.lineno or 1, max(error.offset or 1, 1))
     except (RecursionError, MemoryError):
         return ParseFailure("NNL001", "syntax error: the code nests too deeply for Python to compile it")
     except ValueError as error:  # NUL bytes and the like
         return ParseFailure("NNL001", f"syntax error: {error}")
+    depth, line = _syntax_depth(tree)
+    if depth > _MAX_DEPTH:
+        return ParseFailure("NNL001", TOO_DEEP_TO_ANALYSE, line)
     return None
 
 
 def parse_source(text: str) -> Union[ParsedFile, ParseFailure]:
-    refused = _too_deep_for_libcst(text)
-    if refused is not None:
-        return refused
+    """The file's syntax tree; when parts of it do not parse, the tree of the other top-level
+    blocks with the failures attached; a ParseFailure when nothing of it can be used."""
+    if _could_be_too_deep(text):
+        refused = _cpython_failure(text)
+        if refused is not None:
+            return _recover(text, refused)
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
-        return _syntax_failure(text, error)
+        return _recover(text, _syntax_failure(text, error))
     except RecursionError:
-        return ParseFailure("NNL001", "syntax error: the file nests too deeply to be parsed")
+        return _recover(text, ParseFailure("NNL001", "syntax error: the file nests too deeply to be parsed"))
     return ParsedFile(module, text)
+
+
+def _shifted(failure: ParseFailure, lines_before: int) -> ParseFailure:
+    return ParseFailure(failure.code, failure.message, failure.line + lines_before, failure.column)
+
+
+def _libcst_failure(text: str) -> Optional[ParseFailure]:
+    try:
+        cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        message = str(error.message).strip().splitlines()[0] if error.message else "invalid syntax"
+        return ParseFailure("NNL001", f"syntax error: {message}", error.raw_line, error.raw_column + 1)
+    except RecursionError:
+        return ParseFailure("NNL001", "syntax error: the code nests too deeply to be parsed")
+    return None
+
+
+def _recover(text: str, whole: ParseFailure) -> Union[ParsedFile, ParseFailure]:
+    """Editors lint half-typed code: the top-level blocks that parse are linted, each block
+    that does not is one failure. Failing blocks become empty lines, so every finding in the
+    others keeps its line. `whole` is the file's failure when nothing can be recovered."""
+    lines = source_lines(text, keepends=True)
+    starts = block_starts(text)
+    blocks = [(first, after) for first, after in zip(starts, [*starts[1:], len(lines) + 1])
+              if any(line.strip() and not line.lstrip().startswith("#") for line in lines[first - 1:after - 1])]
+    if len(blocks) < 2:
+        return whole
+    kept = list(lines)
+    failures: list[ParseFailure] = []
+    dropped: set[int] = set()
+
+    def drop_failing(check: Callable[[str], Optional[ParseFailure]]) -> None:
+        for first, after in blocks:
+            if first in dropped:
+                continue
+            failure = check("".join(lines[first - 1:after - 1]))
+            if failure is not None:
+                failures.append(_shifted(failure, first - 1))
+                dropped.add(first)
+                for index in range(first - 1, after - 1):
+                    kept[index] = "\n" if lines[index].endswith(("\n", "\r")) else ""
+
+    drop_failing(_cpython_failure)
+    try:
+        module = cst.parse_module("".join(kept))
+    except (cst.ParserSyntaxError, RecursionError):
+        # Something libcst rejects although CPython accepts it; every block now passed
+        # CPython's depth check, so handing one to libcst alone is safe.
+        drop_failing(_libcst_failure)
+        try:
+            module = cst.parse_module("".join(kept))
+        except (cst.ParserSyntaxError, RecursionError):
+            return whole
+    if not failures or len(failures) == len(blocks):
+        return whole
+    return ParsedFile(module, text, tuple(sorted(failures, key=lambda f: (f.line, f.column))))
 
 
 def _syntax_failure(text: str, error: cst.ParserSyntaxError) -> ParseFailure:
@@ -107,19 +232,6 @@ def _syntax_failure(text: str, error: cst.ParserSyntaxError) -> ParseFailure:
         pass
     message = str(error.message).strip().splitlines()[0] if error.message else "invalid syntax"
     return ParseFailure("NNL001", f"syntax error: {message}", error.raw_line, error.raw_column + 1)
-
-
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-def source_lines(text: str) -> list[str]:
-    """The lines of source text numbered as Python and libcst number them: only \\n, \\r\\n
-    and \\r end a line. (str.splitlines also breaks at form feeds, \\x1c-\\x1e, \\x85 and
-    U+2028/9, which would shift every later line and read a `# noqa` from the wrong one.)"""
-    lines = _LINE_BREAK.split(text)
-    if lines[-1] == "":
-        lines.pop()
-    return lines
 
 
 def first_failure_line(failure: ParseFailure, text: Optional[str]) -> str:

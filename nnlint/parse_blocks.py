@@ -13,8 +13,6 @@ import re
 import tokenize
 from dataclasses import dataclass
 
-# Python ends lines at \r\n, \r and \n only; str.splitlines also splits at form feeds,
-# \x1c-\x1e, \x85 and \u2028/\u2029, which would shift every line number after one.
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # Clauses that continue the statement above them rather than starting one.
 _CONTINUATION = re.compile(r"(else|elif|except|finally)\b")
@@ -22,15 +20,16 @@ _OPENING, _CLOSING = "([{", ")]}"
 
 
 def source_lines(text: str, keepends: bool = False) -> list[str]:
-    """The lines of `text` as Python numbers them."""
-    if not keepends:
-        return _LINE_BREAK.split(text[:-1] if text.endswith(("\n", "\r")) else text) if text else []
-    lines, start = [], 0
-    for match in _LINE_BREAK.finditer(text):
-        lines.append(text[start:match.end()])
-        start = match.end()
-    if start < len(text):
-        lines.append(text[start:])
+    """The lines of source text numbered as Python and libcst number them: only \\n, \\r\\n
+    and \\r end a line. (str.splitlines also breaks at form feeds, \\x1c-\\x1e, \\x85 and
+    U+2028/9, which would shift every later line and read a `# noqa` from the wrong one.)"""
+    if keepends:
+        ends = [match.end() for match in _LINE_BREAK.finditer(text)]
+        lines = [text[start:end] for start, end in zip([0, *ends], [*ends, len(text)])]
+    else:
+        lines = _LINE_BREAK.split(text)
+    if lines[-1] == "":
+        lines.pop()
     return lines
 
 

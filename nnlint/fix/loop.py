@@ -50,7 +50,8 @@ def _identity(diagnostic: Diagnostic) -> tuple[str, str, str]:
 
 
 def _parses(text: str) -> bool:
-    return isinstance(parse_source(text), ParsedFile)
+    parsed = parse_source(text)
+    return isinstance(parsed, ParsedFile) and parsed.complete
 
 
 def _encode(text: str, original: bytes) -> bytes:

@@ -45,7 +45,8 @@ def fix_changes(diagnostic: Diagnostic, text: str) -> list[TextChange]:
     if fix is None:
         return []
     fixed = apply_fixes(text, [fix])
-    if fixed is None or not isinstance(parse_source(fixed), ParsedFile):
+    parsed = parse_source(fixed) if fixed is not None else None
+    if not (isinstance(parsed, ParsedFile) and parsed.complete):
         return []
     return [TextChange(edit.start, edit.end, edit.content) for edit in fix.edits]
 

@@ -4,11 +4,16 @@ from nnlint.rules.base import Rule
 class SyntaxErrorRule(Rule):
     """
     ## What it does
-    Reports a file that Python cannot parse, at the line and column of the error.
+    Reports code that Python cannot parse, at the line and column of the error (CPython's
+    own message). When only some top-level blocks (a function, a class, a statement) fail,
+    each failing block is reported once and the other blocks are still checked, with their
+    findings on their own lines: half-typed code in an editor still gets its findings.
+    Code nested more than 100 levels deep (or an operator chain that long) is reported here
+    too, as not analysed, because parsing it could take minutes or crash the parser.
 
     ## Why is this bad?
-    Nothing else in the file can be checked, and the file will not run. nnlint keeps
-    going with the other files.
+    The code in a failing block cannot be checked, and the file will not run. nnlint
+    keeps going with the rest of the file and with the other files.
 
     ## Example
     ```python
