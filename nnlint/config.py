@@ -17,6 +17,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on old interpreters only
     import tomli as tomllib
 
+from nnlint.dynamic.settings import DynamicSettings, DynamicSettingsError, parse_dynamic_table
 from nnlint.rules import rules_by_code
 from nnlint.selection import UnknownSelectorError, codes_matching
 
@@ -51,8 +52,7 @@ class Config:
     respect_gitignore: bool = True
     force_exclude: bool = False
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    # Reserved for dynamic mode, which validates its own model specs.
-    dynamic: Mapping[str, Any] = field(default_factory=dict)
+    dynamic: DynamicSettings = field(default_factory=DynamicSettings)
 
 
 def _read_toml(path: str) -> dict[str, Any]:
@@ -200,7 +200,10 @@ def read_config(path: str) -> Config:
     if "rules" in table:
         settings["rule_options"] = reader.rule_options(table)
     if "dynamic" in table:
-        settings["dynamic"] = reader.table(table, "dynamic")
+        try:
+            settings["dynamic"] = parse_dynamic_table(reader.table(table, "dynamic"), path)
+        except DynamicSettingsError as error:
+            raise ConfigError(str(error)) from None
     return Config(root=os.path.dirname(os.path.abspath(path)), path=path, **settings)
 
 

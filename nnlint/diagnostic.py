@@ -61,6 +61,22 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Confirmation:
+    """What dynamic mode found when it ran the code a static finding is about.
+
+    `status` is "confirmed", "not-confirmed" or "not-checked"; `detail` says what was
+    observed, or why nothing could be (e.g. the constructor needs arguments).
+    """
+
+    status: str
+    detail: str
+
+    def label(self) -> str:
+        """`confirmed: rows sum to 1.0`, as text reports show it."""
+        return f"{self.status.replace('-', ' ')}: {self.detail}"
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     """One finding. `path` is as the user named it (relative paths stay relative).
 
@@ -79,6 +95,8 @@ class Diagnostic:
     source_line: str = ""
     fix: Optional[Fix] = None
     related: tuple[Location, ...] = field(default_factory=tuple)
+    # Set only by `check --dynamic`; static runs leave it None and print nothing for it.
+    confirmation: Optional[Confirmation] = None
 
     def sort_key(self) -> tuple:
         return (self.path, self.start, self.code, self.message)

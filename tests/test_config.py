@@ -102,8 +102,11 @@ force-exclude = true
 [tool.nnlint.rules]
 
 [tool.nnlint.dynamic]
-model = "pkg.model:Net"
-input-shape = [1, 3, 32, 32]
+timeout = 30
+
+[tool.nnlint.dynamic.models."pkg.model:Net"]
+args = [784, 10]
+input = [1, 3, 32, 32]
 """)
     config = read_config(str(path))
     assert config.path == str(path) and config.root == str(tmp_path)
@@ -114,7 +117,9 @@ input-shape = [1, 3, 32, 32]
     assert config.extend_exclude == ("gen/",)
     assert config.respect_gitignore is False and config.force_exclude is True
     assert config.per_file_ignores == {"tests/*": ("NNL001",)}
-    assert config.dynamic == {"model": "pkg.model:Net", "input-shape": [1, 3, 32, 32]}
+    assert config.dynamic.timeout == 30.0
+    spec = config.dynamic.models["pkg.model:Net"]
+    assert spec.args == (784, 10) and spec.inputs == ((1, 3, 32, 32),)
 
 
 def test_unknown_key_names_key_and_file(tmp_path):
@@ -254,3 +259,20 @@ def test_per_file_ignores_relative_to_root_not_cwd(tmp_path, monkeypatch):
     ignores = PerFileIgnores({"sub/*.py": ["NNL001"]}, str(tmp_path))
     assert ignores.ignored_codes("x.py") == {"NNL001"}
     assert ignores.ignored_codes(os.path.join("..", "x.py")) == frozenset()
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("[tool.nnlint.dynamic]\ntimout = 5\n", "unknown key 'timout' in [tool.nnlint.dynamic]"),
+        ("[tool.nnlint.dynamic]\ntimeout = -1\n", "'timeout' in [tool.nnlint.dynamic]"),
+        ("[tool.nnlint.dynamic]\nmemory-mb = 'lots'\n", "'memory-mb' in [tool.nnlint.dynamic]"),
+        ("[tool.nnlint.dynamic.models.Net]\nargs = [1]\n", "must be written \"pkg.module:Name\""),
+        ('[tool.nnlint.dynamic.models."m:Net"]\ninputs = [4, 10]\n', "unknown key 'inputs'"),
+        ('[tool.nnlint.dynamic.models."m:Net"]\ninput = [4, 0]\n', "'input' in [tool.nnlint.dynamic.models.\"m:Net\"]"),
+        ('[tool.nnlint.dynamic.models."m:Net"]\ndtype = "float"\n', "'dtype'"),
+    ],
+)
+def test_dynamic_table_is_validated(tmp_path, body, expected):
+    message = config_error(tmp_path, body)
+    assert expected in message and "pyproject.toml" in message

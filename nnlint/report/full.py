@@ -76,5 +76,7 @@ def render_full(diagnostics: Sequence[Diagnostic]) -> str:
         if rule is not None and rule.fix_hint:
             lines.append(f"  = fix: {rule.fix_hint}")
         lines.extend(_note(location) for location in diagnostic.related)
+        if diagnostic.confirmation is not None:
+            lines.append(f"  = dynamic: {single_line(diagnostic.confirmation.label())}")
         blocks.append("\n".join(lines) + "\n")
     return "\n".join(blocks)

@@ -41,23 +41,28 @@ def render_json(diagnostics: Sequence[Diagnostic]) -> str:
     records = []
     for diagnostic in diagnostics:
         rule = rules.get(diagnostic.code)
-        records.append(
-            {
-                "code": diagnostic.code,
-                "name": diagnostic.name,
-                "message": diagnostic.message,
-                "filename": diagnostic.path,
-                "location": _position(diagnostic.start),
-                "end_location": _position(diagnostic.end),
-                "severity": diagnostic.severity,
-                "url": rule.url() if rule is not None else None,
-                "fix": _fix(diagnostic.fix),
-                # ruff reports where a `# noqa` would have to go; ours goes on the first line.
-                "noqa_row": diagnostic.start.line,
-                # ruff always emits `cell` (notebooks); readers may index it unconditionally.
-                "cell": None,
-                "related": [_related(location) for location in diagnostic.related],
+        record: dict[str, Any] = {
+            "code": diagnostic.code,
+            "name": diagnostic.name,
+            "message": diagnostic.message,
+            "filename": diagnostic.path,
+            "location": _position(diagnostic.start),
+            "end_location": _position(diagnostic.end),
+            "severity": diagnostic.severity,
+            "url": rule.url() if rule is not None else None,
+            "fix": _fix(diagnostic.fix),
+            # ruff reports where a `# noqa` would have to go; ours goes on the first line.
+            "noqa_row": diagnostic.start.line,
+            # ruff always emits `cell` (notebooks); readers may index it unconditionally.
+            "cell": None,
+            "related": [_related(location) for location in diagnostic.related],
+        }
+        # Only `check --dynamic` sets it; static output keeps ruff's fields exactly.
+        if diagnostic.confirmation is not None:
+            record["confirmation"] = {
+                "status": diagnostic.confirmation.status,
+                "detail": diagnostic.confirmation.detail,
             }
-        )
+        records.append(record)
     # ASCII escapes keep the output valid whatever encoding the console or file uses.
     return json.dumps(records, indent=2) + "\n"

@@ -135,6 +135,11 @@ def sarif_log(diagnostics: Sequence[Diagnostic], cwd: Optional[Path] = None) -> 
             ]
         if diagnostic.fix is not None and all(_region(edit.start, edit.end) for edit in diagnostic.fix.edits):
             result["fixes"] = [_fix(diagnostic, diagnostic.fix, cwd)]
+        if diagnostic.confirmation is not None:
+            result["properties"] = {
+                "nnlintConfirmation": diagnostic.confirmation.status,
+                "nnlintConfirmationDetail": diagnostic.confirmation.detail,
+            }
         results.append(result)
 
     root_uri = cwd.as_uri()

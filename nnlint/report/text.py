@@ -16,10 +16,13 @@ def location_line(diagnostic: Diagnostic) -> str:
     """The one-line form of a finding, shared by `text` and the head of `full`; `[*]`
     after the code marks a finding that `--fix` fixes (as in ruff)."""
     mark = "[*] " if diagnostic.fix is not None else ""
-    return (
+    line = (
         f"{diagnostic.path}:{diagnostic.start.line}:{diagnostic.start.column}: "
         f"{diagnostic.code} {mark}{single_line(diagnostic.message)}"
     )
+    if diagnostic.confirmation is not None:
+        line += f" [{single_line(diagnostic.confirmation.label())}]"
+    return line
 
 
 def render_text(diagnostics: Sequence[Diagnostic]) -> str:

@@ -1,0 +1,179 @@
+"""The child process: `python -m nnlint.dynamic.child`, a JSON request on stdin, one JSON
+event per line on the protocol channel (the original stdout; the user's prints go to stderr).
+
+Events: `ready` (torch imported), `loaded` (the module's candidates), `start` (a model begins:
+the parent restarts its clock and, should the process die, knows which model killed it),
+`model` (its report) and `done`. Limits (memory, threads) are set before torch is imported.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from typing import Any, Callable, Optional, TextIO
+
+_PROBES = ("output_range", "non_finite", "symmetry", "registration", "dead_relu", "constant_prediction",
+           "gradient_flow")
+
+
+def _is_out_of_memory(error: BaseException) -> bool:
+    text = str(error)
+    return isinstance(error, MemoryError) or "can't allocate memory" in text or "DefaultCPUAllocator" in text
+
+
+def _error_text(error: BaseException) -> str:
+    first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {first}" if first else type(error).__name__
+
+
+def _user_frame(error: BaseException, path: str) -> Optional[int]:
+    """The last line of the user's file in the traceback: where their code failed."""
+    line = None
+    for frame in traceback.extract_tb(error.__traceback__):
+        if os.path.abspath(frame.filename) == path:
+            line = frame.lineno
+    return line
+
+
+class ChildSession:
+    def __init__(self, request: dict[str, Any], channel: TextIO) -> None:
+        self.request = request
+        self.channel = channel
+        self.path = os.path.abspath(request["path"])
+
+    def emit(self, event: dict[str, Any]) -> None:
+        self.channel.write(json.dumps(event, default=str) + "\n")
+        self.channel.flush()
+
+    def run(self) -> None:
+        import torch
+
+        torch.set_num_threads(self.request.get("threads", 1))
+        _warm_up(torch)
+        from nnlint.dynamic import loader
+
+        self.emit({"event": "ready"})
+        loaded = loader.load_module(self.path)
+        candidates = loader.find_candidates(loaded, torch.nn.Module)
+        self.emit({
+            "event": "loaded",
+            "failures": [{"line": line, "error": message} for line, message in loaded.failures],
+            "candidates": [vars(candidate) for candidate in candidates],
+        })
+        only = self.request.get("only")
+        skip = set(self.request.get("skip", ()))
+        for candidate in candidates:
+            if candidate.name in skip or (only is not None and candidate.name not in only):
+                continue
+            self.emit({"event": "start", "model": candidate.name})
+            report = {"name": candidate.name}
+            try:
+                report.update(self.probe(candidate, loaded))
+            except BaseException as error:  # noqa: BLE001 - one model's failure is its status
+                if isinstance(error, KeyboardInterrupt):
+                    raise
+                status = "out-of-memory" if _is_out_of_memory(error) else "error"
+                report.update(status=status, detail=_error_text(error), line=_user_frame(error, self.path))
+            self.emit({"event": "model", "model": candidate.name, "report": report})
+        self.emit({"event": "done"})
+
+    def _target(self, candidate: Any, loaded: Any) -> tuple[Optional[Callable[..., Any]], Any]:
+        value = loaded.namespace.get(candidate.name)
+        return (None, value) if candidate.kind == "instance" else (value, None)
+
+    def probe(self, candidate: Any, loaded: Any) -> dict[str, Any]:
+        import torch
+
+        from nnlint.dynamic import construction, fitting, probes
+
+        if candidate.name in loaded.failed_names:
+            return {"status": "import-error", "detail": loaded.failed_names[candidate.name]}
+        spec = self.request.get("models", {}).get(candidate.name, {})
+        target, model = self._target(candidate, loaded)
+        torch.manual_seed(0)
+        if model is None:
+            try:
+                model = construction.construct(target, spec.get("args", []), spec.get("kwargs", {}))
+            except construction.NeedsArguments as error:
+                return {"status": "needs-arguments", "detail": ", ".join(error.names)}
+            except Exception as error:  # noqa: BLE001
+                if _is_out_of_memory(error):
+                    raise
+                return {"status": "constructor-error", "detail": _error_text(error),
+                        "line": _user_frame(error, self.path)}
+        if not isinstance(model, torch.nn.Module):
+            return {"status": "not-a-model", "detail": f"{candidate.name}() returned {type(model).__name__}"}
+        try:
+            plan, _ = construction.find_input(model, spec.get("inputs", []), spec.get("dtype"))
+        except construction.NoInput as error:
+            return {"status": "no-input", "detail": str(error)}
+        results: dict[str, Any] = {}
+        selected = self.request.get("probes") or _PROBES
+        options = self.request.get("options", {})
+        for name in selected:
+            try:
+                results[name] = getattr(probes, name)(model, plan)
+            except Exception as error:  # noqa: BLE001 - the other probes still run
+                if _is_out_of_memory(error):
+                    raise
+                results[name] = {"error": _error_text(error), "line": _user_frame(error, self.path)}
+        classes = fitting.classes_of(model, plan, spec.get("classes"))
+        steps = int(options.get("fit_steps", fitting.DEFAULT_STEPS))
+        lr = float(options.get("fit_lr", fitting.DEFAULT_LR))
+        if options.get("fit", True):
+            if classes is None:
+                results["fit"] = {"checked": False, "reason": "the output is not one score per class "
+                                  "(give `classes` for a classifier)"}
+            else:
+                try:
+                    results["fit"] = fitting.fit_one_per_class(model, plan, classes, steps, lr)
+                except Exception as error:  # noqa: BLE001
+                    if _is_out_of_memory(error):
+                        raise
+                    results["fit"] = {"checked": False, "reason": _error_text(error)}
+        if options.get("learning_curve") and classes is not None:
+            results["learning_curve"] = fitting.learning_curve(model, plan, classes, steps, lr)
+        return {"status": "ok", "input": plan.description, "classes": classes,
+                "parameters": sum(p.numel() for p in model.parameters()), "probes": results}
+
+
+def _warm_up(torch: Any) -> None:
+    """Do the lazy imports of an optimizer step (torch._dynamo: seconds) before the clock of
+    the user's models starts."""
+    weight = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.Adam([weight])
+    (weight * 2).sum().backward()
+    optimizer.step()
+
+
+def _apply_limits(request: dict[str, Any]) -> None:
+    threads = str(request.get("threads", 1))
+    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[variable] = threads
+    os.environ["CUDA_VISIBLE_DEVICES"] = ""
+    memory_mb = request.get("memory_mb")
+    if memory_mb:
+        try:
+            import resource
+
+            limit = int(memory_mb) << 20
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        except (ImportError, ValueError, OSError):  # not on this OS: the time limit still holds
+            pass
+
+
+def main() -> int:
+    # The protocol keeps the real stdout; anything the user's code prints goes to stderr.
+    channel = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    request = json.loads(sys.stdin.read())
+    _apply_limits(request)
+    ChildSession(request, channel).run()
+    channel.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""In the child process: build a model and find an input its forward accepts.
+
+Constructor arguments and input shapes come from the user's spec when there is one;
+otherwise a class must be constructible without arguments, and the input is inferred from
+the first layer with weights (its in_features / in_channels / num_embeddings), trying a few
+spatial sizes for convolutions. Every guess is described, so the report can say it.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+import torch
+from torch import nn
+
+BATCH = 8
+_SPATIAL_SIZES = (32, 28, 64, 224, 16)
+_SEQUENCE_LENGTH = 16
+_DTYPES = {"float32": torch.float32, "float64": torch.float64, "float16": torch.float16,
+           "bfloat16": torch.bfloat16, "int64": torch.int64, "int32": torch.int32, "bool": torch.bool}
+
+
+class NeedsArguments(Exception):
+    """The constructor has required parameters nobody gave; `names` lists them."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(", ".join(names))
+        self.names = names
+
+
+class NoInput(Exception):
+    """No input shape could be found that the model's forward accepts."""
+
+
+def required_parameters(target: Callable[..., Any]) -> list[str]:
+    try:
+        signature = inspect.signature(target)
+    except (TypeError, ValueError):
+        return []
+    return [name for name, parameter in signature.parameters.items()
+            if parameter.default is inspect.Parameter.empty
+            and parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)]
+
+
+def construct(target: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> Any:
+    """`target(*args, **kwargs)`; NeedsArguments when no arguments were given but some are required."""
+    if not args and not kwargs:
+        missing = required_parameters(target)
+        if missing:
+            raise NeedsArguments(missing)
+    return target(*args, **kwargs)
+
+
+@dataclass
+class InputPlan:
+    """The tensors fed to forward: one (shape, dtype, high) per argument; `high` bounds integer inputs."""
+
+    shapes: list[tuple[int, ...]]
+    dtype: torch.dtype
+    high: Optional[int]
+    description: str
+
+    def make(self, batch: Optional[int] = None, kind: str = "normal", generator: Optional[torch.Generator] = None
+             ) -> list[torch.Tensor]:
+        tensors = []
+        for shape in self.shapes:
+            shape = (batch, *shape[1:]) if batch is not None else shape
+            if self.high is not None or not self.dtype.is_floating_point:
+                high = self.high or 2
+                tensors.append(torch.randint(0, high, shape, generator=generator, dtype=self.dtype))
+            elif kind == "zeros":
+                tensors.append(torch.zeros(shape, dtype=self.dtype))
+            elif kind == "large":
+                tensors.append(torch.full(shape, 1e4, dtype=self.dtype) * torch.sign(torch.randn(shape, generator=generator)))
+            elif kind == "constant":
+                tensors.append(torch.ones(shape, dtype=self.dtype))
+            else:
+                tensors.append(torch.randn(shape, generator=generator, dtype=self.dtype))
+        return tensors
+
+
+def first_weight_layer(model: nn.Module) -> Optional[tuple[str, nn.Module]]:
+    for name, module in model.named_modules():
+        if isinstance(module, (nn.Linear, nn.Bilinear, nn.Embedding, nn.EmbeddingBag, nn.RNNBase,
+                               nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d,
+                               nn.ConvTranspose3d, nn.LazyLinear)):
+            return name or type(model).__name__, module
+    return None
+
+
+def _candidate_plans(model: nn.Module) -> list[InputPlan]:
+    found = first_weight_layer(model)
+    if found is None:
+        return []
+    name, layer = found
+    what = f"the first layer with weights, {name} = {type(layer).__name__}"
+    if isinstance(layer, (nn.Embedding, nn.EmbeddingBag)):
+        return [InputPlan([(BATCH, _SEQUENCE_LENGTH)], torch.int64, layer.num_embeddings,
+                          f"integer token ids < {layer.num_embeddings}, shape ({BATCH}, {_SEQUENCE_LENGTH}), from {what}")]
+    if isinstance(layer, nn.RNNBase):
+        shape = (BATCH, _SEQUENCE_LENGTH, layer.input_size) if layer.batch_first else (_SEQUENCE_LENGTH, BATCH, layer.input_size)
+        return [InputPlan([shape], torch.float32, None, f"shape {shape} from {what}")]
+    if isinstance(layer, (nn.Linear, nn.Bilinear)):
+        width = layer.in1_features if isinstance(layer, nn.Bilinear) else layer.in_features
+        plans = [InputPlan([(BATCH, width)], torch.float32, None, f"shape ({BATCH}, {width}) from {what}")]
+        # A model may flatten an image before its first Linear (x.view(-1, 784)).
+        for side in (28, 32):
+            if width == side * side:
+                plans.append(InputPlan([(BATCH, 1, side, side)], torch.float32, None,
+                                       f"shape ({BATCH}, 1, {side}, {side}) from {what}"))
+        return plans
+    channels = layer.in_channels
+    dims = {nn.Conv1d: 1, nn.ConvTranspose1d: 1, nn.Conv3d: 3, nn.ConvTranspose3d: 3}.get(type(layer), 2)
+    if dims == 1:
+        sizes = [(n,) for n in (_SEQUENCE_LENGTH * 4, 128, 1000)]
+    elif dims == 3:
+        sizes = [(n, n, n) for n in (16, 32)]
+    else:
+        sizes = [(n, n) for n in _SPATIAL_SIZES]
+    return [InputPlan([(BATCH, channels, *size)], torch.float32, None,
+                      f"shape {(BATCH, channels, *size)} from {what}") for size in sizes]
+
+
+def plan_from_spec(shapes: list[list[int]], dtype: Optional[str], model: nn.Module) -> InputPlan:
+    torch_dtype = _DTYPES[dtype] if dtype else torch.float32
+    high = None
+    if not torch_dtype.is_floating_point:
+        found = first_weight_layer(model)
+        if found is not None and isinstance(found[1], (nn.Embedding, nn.EmbeddingBag)):
+            high = found[1].num_embeddings
+    shapes_text = ", ".join(str(tuple(shape)) for shape in shapes)
+    return InputPlan([tuple(shape) for shape in shapes], torch_dtype, high, f"shape {shapes_text} {dtype or 'float32'} as configured")
+
+
+def run_forward(model: nn.Module, inputs: list[torch.Tensor]) -> Any:
+    return model(*inputs)
+
+
+def find_input(model: nn.Module, spec_shapes: list[list[int]], dtype: Optional[str]) -> tuple[InputPlan, Any]:
+    """An input plan whose forward succeeds, with that forward's output."""
+    if spec_shapes:
+        plan = plan_from_spec(spec_shapes, dtype, model)
+        with torch.no_grad():
+            return plan, run_forward(model, plan.make())
+    plans = _candidate_plans(model)
+    if not plans:
+        raise NoInput("no Linear/Conv/Embedding/RNN layer to infer the input from; give `input` in "
+                      "[tool.nnlint.dynamic.models] or --input")
+    errors = []
+    for plan in plans:
+        try:
+            with torch.no_grad():
+                return plan, run_forward(model, plan.make())
+        except (RuntimeError, ValueError, TypeError, IndexError, AssertionError) as error:
+            errors.append(f"{tuple(plan.shapes[0])}: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
+    raise NoInput("forward rejected every inferred input (" + "; ".join(errors[:3]) + "); give `input` in "
+                  "[tool.nnlint.dynamic.models] or --input")
+
+
+def output_tensors(output: Any) -> list[tuple[str, torch.Tensor]]:
+    """The floating-point tensors of a forward's output, labelled (`output`, `output[1]`, `output['logits']`)."""
+    if isinstance(output, torch.Tensor):
+        return [("output", output)] if output.is_floating_point() else []
+    found: list[tuple[str, torch.Tensor]] = []
+    if isinstance(output, (tuple, list)):
+        items = [(f"output[{index}]", item) for index, item in enumerate(output)]
+    elif isinstance(output, dict):
+        items = [(f"output[{key!r}]", item) for key, item in output.items()]
+    elif hasattr(output, "logits") and isinstance(getattr(output, "logits"), torch.Tensor):
+        items = [("output.logits", output.logits)]
+    else:
+        items = []
+    for label, item in items:
+        if isinstance(item, torch.Tensor) and item.is_floating_point():
+            found.append((label, item))
+    return found

@@ -1,0 +1,97 @@
+"""In the child process: the seed's two experiments on synthetic data.
+
+One item per class: a dataset of one random sample per class, trained jointly for a bounded
+number of steps; a healthy model memorises it, and the classes it cannot learn are reported.
+(Training a separate copy on a single sample would say nothing: the output bias alone fits
+one sample.) Learning curve: the same on 1, 2, 4, ... samples with random labels.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Optional
+
+import torch
+from torch import nn
+
+from nnlint.dynamic.construction import InputPlan
+from nnlint.dynamic.probes import main_output
+
+MAX_CLASSES = 10
+DEFAULT_STEPS = 100
+DEFAULT_LR = 1e-3
+
+
+def classes_of(model: nn.Module, plan: InputPlan, declared: Optional[int]) -> Optional[int]:
+    if declared:
+        return declared
+    model.eval()
+    with torch.no_grad():
+        found = main_output(model(*plan.make(batch=2)))
+    if found is None:
+        return None
+    tensor = found[1]
+    return int(tensor.shape[1]) if tensor.dim() == 2 and tensor.shape[1] > 1 else None
+
+
+def _train(model: nn.Module, inputs: list[torch.Tensor], targets: torch.Tensor, steps: int, lr: float
+           ) -> tuple[float, torch.Tensor]:
+    """Train on (inputs, targets); the final loss and the eval-mode predictions."""
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
+    loss_value = float("nan")
+    model.train()
+    for _ in range(steps):
+        optimizer.zero_grad(set_to_none=True)
+        found = main_output(model(*inputs))
+        if found is None:
+            break
+        loss = nn.functional.cross_entropy(found[1].float(), targets)
+        loss_value = loss.item()
+        if not loss.requires_grad or loss_value != loss_value or abs(loss_value) == float("inf"):
+            break
+        loss.backward()
+        optimizer.step()
+        if loss_value < 0.01:
+            break
+    model.eval()
+    with torch.no_grad():
+        found = main_output(model(*inputs))
+    predictions = found[1].argmax(dim=1) if found is not None else torch.full_like(targets, -1)
+    return loss_value, predictions
+
+
+def _samples(plan: InputPlan, count: int, seed: int) -> list[torch.Tensor]:
+    return plan.make(batch=count, generator=torch.Generator().manual_seed(seed))
+
+
+def fit_one_per_class(model: nn.Module, plan: InputPlan, classes: int, steps: int, lr: float) -> dict[str, Any]:
+    """Train a copy on one sample per class; which classes' samples it still gets wrong."""
+    count = min(classes, MAX_CLASSES)
+    fresh = copy.deepcopy(model)
+    torch.manual_seed(4)
+    targets = torch.arange(count)
+    loss, predictions = _train(fresh, _samples(plan, count, seed=5), targets, steps, lr)
+    unlearned = [int(c) for c in targets[predictions != targets]]
+    return {"checked": True, "classes": count, "of_classes": classes, "steps": steps, "lr": lr,
+            "final_loss": loss if loss == loss else None, "unlearned": unlearned}
+
+
+def learning_curve(model: nn.Module, plan: InputPlan, classes: int, steps: int, lr: float, largest: int = 64
+                   ) -> list[dict[str, Any]]:
+    """Final training error on 1, 2, 4, ... `largest` samples with random labels."""
+    points = []
+    size = 1
+    while size <= largest:
+        fresh = copy.deepcopy(model)
+        generator = torch.Generator().manual_seed(size)
+        targets = torch.randint(0, classes, (size,), generator=generator)
+        torch.manual_seed(6)
+        try:
+            loss, predictions = _train(fresh, _samples(plan, size, seed=100 + size), targets, steps, lr)
+        except (RuntimeError, ValueError) as error:  # e.g. BatchNorm refuses a batch of one
+            points.append({"samples": size, "error": None, "reason": str(error).splitlines()[0]})
+        else:
+            points.append({"samples": size, "error": float((predictions != targets).float().mean()),
+                           "loss": loss if loss == loss else None})
+        size *= 2
+    return points

@@ -1,0 +1,121 @@
+"""In the child process: load a user's module without running its script part, and list the
+models it defines.
+
+The module's top-level statements run one by one, each under its own try, so that a failed
+`import pytorch_lightning` costs only the classes that need it. Loops, `with` blocks and the
+`if __name__ == "__main__":` block are skipped: they are where training scripts train.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+import types
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+MODULE_NAME = "__nnlint_dynamic__"
+_SKIPPED = (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith)
+# Names of top-level functions treated as model builders (called when they need no arguments).
+_BUILDER_WORDS = ("model", "net", "build", "make", "create")
+
+
+@dataclass
+class LoadedModule:
+    namespace: dict[str, Any]
+    tree: ast.Module
+    # (line, message) of top-level statements that raised.
+    failures: list[tuple[int, str]] = field(default_factory=list)
+    # Names a failed statement would have defined, e.g. a class whose base failed to import.
+    failed_names: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Candidate:
+    """Something that may be a model: a class, a module-level instance, or a builder function."""
+
+    name: str
+    kind: str  # "class", "instance" or "builder"
+    start: int
+    end: int
+    # For classes: method name -> (first line, last line), to tell forward from training_step.
+    methods: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # For instances: the class they are an instance of, when defined in this module.
+    class_name: Optional[str] = None
+
+
+def _is_main_guard(statement: ast.stmt) -> bool:
+    if not isinstance(statement, ast.If):
+        return False
+    test = statement.test
+    return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__")
+
+
+def _defined_names(statement: ast.stmt) -> list[str]:
+    if isinstance(statement, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+        return [statement.name]
+    targets: list[ast.expr] = []
+    if isinstance(statement, ast.Assign):
+        targets = statement.targets
+    elif isinstance(statement, ast.AnnAssign):
+        targets = [statement.target]
+    return [name.id for target in targets for name in ast.walk(target) if isinstance(name, ast.Name)]
+
+
+def load_module(path: str) -> LoadedModule:
+    """Run `path`'s definitions in a fresh module; never raises for the user's errors."""
+    with open(path, "rb") as handle:
+        source = handle.read()
+    tree = ast.parse(source, filename=path)
+    module = types.ModuleType(MODULE_NAME)
+    module.__file__ = os.path.abspath(path)
+    sys.modules[MODULE_NAME] = module
+    # Sibling imports (`from layers import Block`) resolve as they do when the user runs it.
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    loaded = LoadedModule(namespace=module.__dict__, tree=tree)
+    for statement in tree.body:
+        if isinstance(statement, _SKIPPED) or _is_main_guard(statement):
+            continue
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+            continue
+        code = compile(ast.Module(body=[statement], type_ignores=[]), path, "exec")
+        try:
+            exec(code, loaded.namespace)
+        except BaseException as error:  # noqa: BLE001 - SystemExit too: the module is not the program
+            if isinstance(error, KeyboardInterrupt):
+                raise
+            message = f"{type(error).__name__}: {error}".strip()
+            loaded.failures.append((statement.lineno, message))
+            for name in _defined_names(statement):
+                loaded.failed_names[name] = f"line {statement.lineno} raised {message}"
+    return loaded
+
+
+def _methods(node: ast.ClassDef) -> dict[str, tuple[int, int]]:
+    return {item.name: (item.lineno, item.end_lineno or item.lineno) for item in node.body
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+
+def find_candidates(loaded: LoadedModule, module_type: type) -> list[Candidate]:
+    """Module classes, module-level instances and builder functions, in source order."""
+    found: list[Candidate] = []
+    namespace = loaded.namespace
+    for statement in loaded.tree.body:
+        start, end = statement.lineno, statement.end_lineno or statement.lineno
+        if isinstance(statement, ast.ClassDef):
+            value = namespace.get(statement.name)
+            if statement.name in loaded.failed_names or (isinstance(value, type) and issubclass(value, module_type)):
+                found.append(Candidate(statement.name, "class", start, end, _methods(statement)))
+        elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            lowered = statement.name.lower()
+            if any(word in lowered for word in _BUILDER_WORDS) and not lowered.startswith(("train", "test", "eval")):
+                found.append(Candidate(statement.name, "builder", start, end))
+        elif isinstance(statement, (ast.Assign, ast.AnnAssign)):
+            for name in _defined_names(statement):
+                value = namespace.get(name)
+                if isinstance(value, module_type):
+                    owner = type(value).__name__
+                    in_module = getattr(type(value), "__module__", None) == MODULE_NAME
+                    found.append(Candidate(name, "instance", start, end, class_name=owner if in_module else None))
+    return found
