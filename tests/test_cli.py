@@ -426,9 +426,9 @@ def test_python_dash_m_nnlint(project):
     assert run.stdout.startswith("pkg/broken.py:2:") and run.stdout.endswith("Found 1 finding.\n")
     assert run.stderr == ""
     run = subprocess.run(
-        [sys.executable, "-m", "nnlint", "check", "--select", "NNL9"], cwd=project, capture_output=True,
+        [sys.executable, "-m", "nnlint", "check", "--select", "NNL7"], cwd=project, capture_output=True,
         text=True, timeout=120, env=env,
     )
-    assert run.returncode == 2 and run.stderr.strip() == "nnlint: error: unknown rule code or prefix 'NNL9' in --select"
+    assert run.returncode == 2 and run.stderr.strip() == "nnlint: error: unknown rule code or prefix 'NNL7' in --select"
     run = subprocess.run([sys.executable, "-m", "nnlint", "--version"], capture_output=True, text=True, timeout=120)
     assert run.stdout.strip() == f"nnlint {__version__}"

@@ -53,6 +53,9 @@ def test_example(rule, kind, snippet):
 def test_rule_has_examples(rule):
     if rule.code in WITHOUT_EXAMPLES:
         pytest.skip(f"{rule.code} is about files, not code")
+    if rule.dynamic_only:
+        assert not rule.valid and not rule.invalid, f"{rule.code} is found only by running; static snippets test nothing"
+        pytest.skip(f"{rule.code} is found only by running a model (tests/test_dynamic*.py)")
     assert rule.valid, f"{rule.code} has no valid example"
     assert rule.invalid, f"{rule.code} has no invalid example"
 

@@ -63,6 +63,8 @@ class Rule:
     # `[tool.nnlint.rules.CODE]` options: name -> type (validated by nnlint.config) and defaults.
     options: ClassVar[dict[str, type]] = {}
     defaults: ClassVar[dict[str, Any]] = {}
+    # Found only by running the model (`check --dynamic`): no static check, no snippets.
+    dynamic_only: ClassVar[bool] = False
 
     def __init__(self, settings: Optional[Mapping[str, Any]] = None) -> None:
         # The options in effect: the class defaults updated with the configured values.
