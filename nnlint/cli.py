@@ -151,6 +151,8 @@ def _add_noqa(diagnostics: list[Diagnostic], failed: bool) -> NoReturn:
               help="Report only findings on lines changed since the git revision REV (working tree included).")
 @click.option("--add-noqa", is_flag=True,
               help="Write a `# noqa: CODE` comment on the line of each finding (a baseline); change nothing else.")
+@click.option("--dynamic", is_flag=True,
+              help="Also build each model on synthetic data in a child process: confirm findings, add NNL9xx.")
 def check(
     paths: tuple[str, ...],
     select: tuple[str, ...],
@@ -172,6 +174,7 @@ def check(
     quiet: bool,
     diff_base: Optional[str],
     add_noqa: bool,
+    dynamic: bool,
 ) -> None:
     """Lint PATHS (files or directories; default: the current directory).
 
@@ -185,6 +188,11 @@ def check(
     if not from_stdin and STDIN in paths:
         _fail("'-' (read stdin) cannot be combined with other PATHS")
     targets = list(paths) or ["."]
+    if dynamic:
+        from nnlint.dynamic import INSTALL_HINT, torch_available
+
+        if not torch_available():
+            _fail(INSTALL_HINT)
     try:
         config = load_config([stdin_filename] if stdin_filename else targets,
                              config_file=config_file, isolated=isolated)
@@ -248,6 +256,14 @@ def check(
             _error(message)
             failed = True
         diagnostics, fixed_count = fixing.diagnostics, fixing.fixed_count
+
+    if dynamic:
+        from nnlint.dynamic.session import add_dynamic_results
+
+        diagnostics = add_dynamic_results(
+            diagnostics, [path for path, _ in files], config.dynamic, config.root, config.rule_options,
+            lambda path: codes - per_file.ignored_codes(path), from_stdin=from_stdin,
+        )
 
     if statistics:
         output = render_statistics(diagnostics)

@@ -1,0 +1,80 @@
+"""Which probed models a line of a file belongs to, and how a failed model is explained.
+
+The parent reads only what the child reported (line ranges of classes, their methods,
+module-level instances and builder functions); it never imports the user's code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from nnlint.dynamic.isolation import ModuleOutcome
+
+
+@dataclass
+class ProbedModel:
+    name: str
+    kind: str
+    start: int
+    end: int
+    report: dict[str, Any]
+
+    @property
+    def ok(self) -> bool:
+        return self.report.get("status") == "ok"
+
+    def label(self, file_name: str) -> str:
+        return f"{self.name} ({file_name}:{self.start})"
+
+
+@dataclass
+class Scope:
+    """The models a finding's line belongs to, and the method it is in (if in a class)."""
+
+    models: list[ProbedModel]
+    owner: Optional[dict[str, Any]]
+    method: Optional[str]
+
+
+def _model(candidate: dict[str, Any], outcome: ModuleOutcome) -> ProbedModel:
+    report = outcome.reports.get(candidate["name"]) or {"status": "not-run", "detail": "it was not probed"}
+    return ProbedModel(candidate["name"], candidate["kind"], candidate["start"], candidate["end"], report)
+
+
+def scope_of(line: int, outcome: ModuleOutcome) -> Scope:
+    """The class or builder containing `line` (with the module-level instances of that class),
+    else the file's module-level instances when `line` is a top-level statement."""
+    for candidate in outcome.candidates:
+        if candidate["kind"] in ("class", "builder") and candidate["start"] <= line <= candidate["end"]:
+            models = [_model(candidate, outcome)]
+            models += [_model(other, outcome) for other in outcome.candidates
+                       if other["kind"] == "instance" and other.get("class_name") == candidate["name"]]
+            method = next((name for name, (first, last) in candidate.get("methods", {}).items()
+                           if first <= line <= last), None)
+            return Scope(models, candidate, method)
+    instances = [_model(candidate, outcome) for candidate in outcome.candidates if candidate["kind"] == "instance"]
+    return Scope(instances, None, None)
+
+
+def failure_text(model: ProbedModel, module_key: str) -> str:
+    """Why `model` has no probe results, as the status detail says it."""
+    status, detail = model.report.get("status"), model.report.get("detail", "")
+    line = model.report.get("line")
+    at = f" (line {line})" if line else ""
+    if status == "needs-arguments":
+        return (f"the constructor of {model.name} needs arguments ({detail}); give them in "
+                f'[tool.nnlint.dynamic.models."{module_key}:{model.name}"]')
+    if status == "import-error":
+        return f"{model.name} could not be defined: {detail}"
+    if status == "constructor-error":
+        return f"constructing {model.name} raised {detail}{at}"
+    if status == "no-input":
+        return f"no input for {model.name}: {detail}"
+    if status == "out-of-memory":
+        return f"{model.name} ran out of memory: {detail}"
+    if status in ("timeout", "crash"):
+        return f"{model.name}: {detail}"
+    if status == "not-a-model":
+        return f"{detail}, not an nn.Module"
+    return f"probing {model.name} failed: {detail}{at}"
