@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import select
+import signal
 import sys
+import time
 import traceback
 from typing import Any, Callable, Optional, TextIO
 
@@ -51,7 +54,6 @@ class ChildSession:
         import torch
 
         torch.set_num_threads(self.request.get("threads", 1))
-        _warm_up(torch)
         from nnlint.dynamic import loader
 
         self.emit({"event": "ready"})
@@ -68,16 +70,55 @@ class ChildSession:
             if candidate.name in skip or (only is not None and candidate.name not in only):
                 continue
             self.emit({"event": "start", "model": candidate.name})
-            report = {"name": candidate.name}
-            try:
-                report.update(self.probe(candidate, loaded))
-            except BaseException as error:  # noqa: BLE001 - one model's failure is its status
-                if isinstance(error, KeyboardInterrupt):
-                    raise
-                status = "out-of-memory" if _is_out_of_memory(error) else "error"
-                report.update(status=status, detail=_error_text(error), line=_user_frame(error, self.path))
+            if hasattr(os, "fork") and self.request.get("fork", True):
+                report = self.probe_in_fork(candidate, loaded)
+            else:
+                report = self.probe_safely(candidate, loaded)
             self.emit({"event": "model", "model": candidate.name, "report": report})
         self.emit({"event": "done"})
+
+    def probe_safely(self, candidate: Any, loaded: Any) -> dict[str, Any]:
+        report = {"name": candidate.name}
+        try:
+            report.update(self.probe(candidate, loaded))
+        except BaseException as error:  # noqa: BLE001 - one model's failure is its status
+            if isinstance(error, KeyboardInterrupt):
+                raise
+            status = "out-of-memory" if _is_out_of_memory(error) else "error"
+            report.update(status=status, detail=_error_text(error), line=_user_frame(error, self.path))
+        return report
+
+    def probe_in_fork(self, candidate: Any, loaded: Any) -> dict[str, Any]:
+        """Probe in a forked copy of this process, which already holds torch and the module:
+        a model that hangs, exits or crashes costs its own fork, not a new torch import."""
+        reader, writer = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(reader)
+            try:
+                data = json.dumps(self.probe_safely(candidate, loaded), default=str).encode("utf-8")
+                with os.fdopen(writer, "wb") as pipe:
+                    pipe.write(data)
+            finally:
+                os._exit(0)
+        os.close(writer)
+        data, finished = _read_until(reader, time.monotonic() + self.request.get("timeout", 60.0))
+        os.close(reader)
+        if not finished:
+            os.kill(pid, signal.SIGKILL)
+        _, wait_status = os.waitpid(pid, 0)
+        if not finished:
+            limit = self.request.get("timeout", 60.0)
+            return {"name": candidate.name, "status": "timeout",
+                    "detail": f"did not finish within {limit:g} s while probing it"}
+        try:
+            return json.loads(data)
+        except ValueError:
+            from nnlint.dynamic.isolation import crash_text
+
+            code = os.waitstatus_to_exitcode(wait_status)
+            return {"name": candidate.name, "status": "crash",
+                    "detail": f"{crash_text(code, self.request.get('memory_mb', 0))} while probing it"}
 
     def _target(self, candidate: Any, loaded: Any) -> tuple[Optional[Callable[..., Any]], Any]:
         value = loaded.namespace.get(candidate.name)
@@ -135,17 +176,28 @@ class ChildSession:
                     results["fit"] = {"checked": False, "reason": _error_text(error)}
         if options.get("learning_curve") and classes is not None:
             results["learning_curve"] = fitting.learning_curve(model, plan, classes, steps, lr)
-        return {"status": "ok", "input": plan.description, "classes": classes,
+        from nnlint.dynamic.loader import MODULE_NAME
+
+        # A finding in a block class is judged on the models that contain that block.
+        user_classes = sorted({type(m).__name__ for m in model.modules() if type(m).__module__ == MODULE_NAME})
+        return {"status": "ok", "input": plan.description, "classes": classes, "module_classes": user_classes,
                 "parameters": sum(p.numel() for p in model.parameters()), "probes": results}
 
 
-def _warm_up(torch: Any) -> None:
-    """Do the lazy imports of an optimizer step (torch._dynamo: seconds) before the clock of
-    the user's models starts."""
-    weight = torch.nn.Parameter(torch.zeros(1))
-    optimizer = torch.optim.Adam([weight])
-    (weight * 2).sum().backward()
-    optimizer.step()
+def _read_until(descriptor: int, deadline: float) -> tuple[bytes, bool]:
+    """Everything written to the pipe until EOF, and whether EOF came before the deadline."""
+    chunks = []
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return b"".join(chunks), False
+        ready, _, _ = select.select([descriptor], [], [], remaining)
+        if not ready:
+            continue
+        chunk = os.read(descriptor, 1 << 16)
+        if not chunk:
+            return b"".join(chunks), True
+        chunks.append(chunk)
 
 
 def _apply_limits(request: dict[str, Any]) -> None:

@@ -81,12 +81,35 @@ class InputPlan:
         return tensors
 
 
+_INPUT_LAYERS = (nn.Linear, nn.Bilinear, nn.Embedding, nn.EmbeddingBag, nn.RNNBase, nn.Conv1d, nn.Conv2d,
+                 nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
+
+
+def unregistered_modules(model: nn.Module) -> list[tuple[str, list[nn.Module]]]:
+    """Modules kept in plain lists, tuples or dicts of the model's modules (not registered)."""
+    registered = {id(module) for module in model.modules()}
+    found = []
+    for owner_name, owner in model.named_modules():
+        for attribute, value in vars(owner).items():
+            if attribute.startswith("_"):
+                continue
+            items = list(value.values()) if isinstance(value, dict) else list(value) if isinstance(value, (list, tuple)) else []
+            modules = [item for item in items if isinstance(item, nn.Module) and id(item) not in registered]
+            if modules:
+                found.append((f"{owner_name}.{attribute}" if owner_name else attribute, modules))
+    return found
+
+
 def first_weight_layer(model: nn.Module) -> Optional[tuple[str, nn.Module]]:
     for name, module in model.named_modules():
-        if isinstance(module, (nn.Linear, nn.Bilinear, nn.Embedding, nn.EmbeddingBag, nn.RNNBase,
-                               nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d,
-                               nn.ConvTranspose3d, nn.LazyLinear)):
+        if isinstance(module, _INPUT_LAYERS):
             return name or type(model).__name__, module
+    # Layers in a plain list (NNL302) are still what forward applies first.
+    for attribute, modules in unregistered_modules(model):
+        for index, module in enumerate(modules):
+            for name, sub in module.named_modules():
+                if isinstance(sub, _INPUT_LAYERS):
+                    return f"{attribute}[{index}]{'.' + name if name else ''}", sub
     return None
 
 
@@ -154,6 +177,8 @@ def find_input(model: nn.Module, spec_shapes: list[list[int]], dtype: Optional[s
             with torch.no_grad():
                 return plan, run_forward(model, plan.make())
         except (RuntimeError, ValueError, TypeError, IndexError, AssertionError) as error:
+            if "can't allocate memory" in str(error) or "DefaultCPUAllocator" in str(error):
+                raise
             errors.append(f"{tuple(plan.shapes[0])}: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
     raise NoInput("forward rejected every inferred input (" + "; ".join(errors[:3]) + "); give `input` in "
                   "[tool.nnlint.dynamic.models] or --input")

@@ -34,14 +34,42 @@ def classes_of(model: nn.Module, plan: InputPlan, declared: Optional[int]) -> Op
     return int(tensor.shape[1]) if tensor.dim() == 2 and tensor.shape[1] > 1 else None
 
 
+class _Adam:
+    """Adam (Kingma & Ba) in a few lines: torch.optim imports torch._dynamo on first use,
+    which costs several seconds per child process, more than the training itself."""
+
+    def __init__(self, parameters: list[torch.Tensor], lr: float, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8) -> None:
+        self.parameters, self.lr, self.betas, self.eps = parameters, lr, betas, eps
+        self.moments = [(torch.zeros_like(p), torch.zeros_like(p)) for p in parameters]
+        self.steps = 0
+
+    def zero_grad(self) -> None:
+        for parameter in self.parameters:
+            parameter.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        self.steps += 1
+        beta1, beta2 = self.betas
+        correction1, correction2 = 1 - beta1 ** self.steps, 1 - beta2 ** self.steps
+        for parameter, (mean, square) in zip(self.parameters, self.moments):
+            if parameter.grad is None:
+                continue
+            mean.mul_(beta1).add_(parameter.grad, alpha=1 - beta1)
+            square.mul_(beta2).addcmul_(parameter.grad, parameter.grad, value=1 - beta2)
+            denominator = (square / correction2).sqrt_().add_(self.eps)
+            parameter.addcdiv_(mean, denominator, value=-self.lr / correction1)
+
+
 def _train(model: nn.Module, inputs: list[torch.Tensor], targets: torch.Tensor, steps: int, lr: float
            ) -> tuple[float, torch.Tensor]:
     """Train on (inputs, targets); the final loss and the eval-mode predictions."""
-    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
+    optimizer = _Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
     loss_value = float("nan")
     model.train()
     for _ in range(steps):
-        optimizer.zero_grad(set_to_none=True)
+        optimizer.zero_grad()
         found = main_output(model(*inputs))
         if found is None:
             break

@@ -23,6 +23,7 @@ from typing import Any, Optional
 
 # Importing torch in a cold child can take several seconds; that is not the user's time.
 STARTUP_LIMIT = 180.0
+GRACE = 10.0
 
 
 @dataclass
@@ -45,7 +46,7 @@ def _signal_name(returncode: int) -> str:
         return f"signal {-returncode}"
 
 
-def _crash_text(returncode: int, memory_mb: int) -> str:
+def crash_text(returncode: int, memory_mb: int) -> str:
     if returncode < 0:
         name = _signal_name(returncode)
         if name == "SIGSEGV":
@@ -157,7 +158,7 @@ def _one_child(request: dict[str, Any], timeout: float, memory_mb: int, outcome:
                 returncode = child.process.wait()
                 if returncode == 0 and stage == "done":
                     return None
-                return _failed(outcome, current, stage, _crash_text(returncode, memory_mb), "crash", child)
+                return _failed(outcome, current, stage, crash_text(returncode, memory_mb), "crash", child)
             kind = event.get("event")
             if kind == "ready":
                 stage, deadline = "importing the module", time.monotonic() + timeout
@@ -167,7 +168,8 @@ def _one_child(request: dict[str, Any], timeout: float, memory_mb: int, outcome:
                 stage = "between models"
             elif kind == "start":
                 current, stage = event["model"], "probing"
-                deadline = time.monotonic() + timeout
+                # The child enforces the limit on its fork; this one catches a stuck child.
+                deadline = time.monotonic() + timeout + GRACE
             elif kind == "model":
                 outcome.reports[event["model"]] = event["report"]
                 current, stage = None, "between models"

@@ -49,7 +49,9 @@ def scope_of(line: int, outcome: ModuleOutcome) -> Scope:
         if candidate["kind"] in ("class", "builder") and candidate["start"] <= line <= candidate["end"]:
             models = [_model(candidate, outcome)]
             models += [_model(other, outcome) for other in outcome.candidates
-                       if other["kind"] == "instance" and other.get("class_name") == candidate["name"]]
+                       if other is not candidate and (
+                           (other["kind"] == "instance" and other.get("class_name") == candidate["name"])
+                           or candidate["name"] in outcome.reports.get(other["name"], {}).get("module_classes", ()))]
             method = next((name for name, (first, last) in candidate.get("methods", {}).items()
                            if first <= line <= last), None)
             return Scope(models, candidate, method)

@@ -13,7 +13,7 @@ from typing import Any, Iterator, Optional
 import torch
 from torch import nn
 
-from nnlint.dynamic.construction import InputPlan, output_tensors
+from nnlint.dynamic.construction import InputPlan, output_tensors, unregistered_modules
 
 VARIED_BATCH = 64
 _WEIGHT_LAYERS = (nn.Linear, nn.Bilinear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d,
@@ -124,9 +124,9 @@ def non_finite(model: nn.Module, plan: InputPlan) -> dict[str, Any]:
     """Feed edge inputs; the first module whose output has NaN/Inf, and the first NaN gradient."""
     model.eval()
     result: dict[str, Any] = {"forward": None, "backward": None, "inputs": []}
-    kinds = ("normal", "zeros", "constant", "large") if plan.dtype.is_floating_point and plan.high is None else ("normal",)
+    kinds = ("varied", "zeros", "constant", "large") if plan.dtype.is_floating_point and plan.high is None else ("varied",)
     for kind in kinds:
-        inputs = plan.make(kind=kind, generator=torch.Generator().manual_seed(2))
+        inputs = varied_batch(plan, seed=2) if kind == "varied" else plan.make(kind=kind)
         result["inputs"].append(kind)
         if result["forward"] is None:
             module = _first_non_finite(model, inputs)
@@ -191,26 +191,12 @@ def symmetry(model: nn.Module, plan: InputPlan) -> dict[str, Any]:
     return {"layers": layers, "non_finite_or_huge": suspicious}
 
 
-def _unregistered_modules(model: nn.Module) -> list[tuple[str, list[nn.Module]]]:
-    registered = {id(module) for module in model.modules()}
-    found = []
-    for owner_name, owner in model.named_modules():
-        for attribute, value in vars(owner).items():
-            if attribute.startswith("_"):
-                continue
-            items = list(value.values()) if isinstance(value, dict) else list(value) if isinstance(value, (list, tuple)) else []
-            modules = [item for item in items if isinstance(item, nn.Module) and id(item) not in registered]
-            if modules:
-                found.append((f"{owner_name}.{attribute}" if owner_name else attribute, modules))
-    return found
-
-
 def registration(model: nn.Module, plan: InputPlan) -> dict[str, Any]:
     """Layers kept in plain lists/dicts (not in parameters()) and plain weight-like tensors."""
     unregistered = []
     called: set[int] = set()
     handles = []
-    for attribute, modules in _unregistered_modules(model):
+    for attribute, modules in unregistered_modules(model):
         for module in modules:
             for sub in module.modules():
                 handles.append(sub.register_forward_hook(lambda m, i, o: called.add(id(m))))

@@ -57,6 +57,7 @@ def build_request(path: str, settings: DynamicSettings, root: str, rule_options:
     return {
         "path": os.path.abspath(path),
         "threads": settings.threads,
+        "timeout": settings.timeout,
         "memory_mb": settings.memory_mb,
         "models": {name: spec.as_request() for name, spec in specs.items()},
         "only": only,

@@ -1,0 +1,227 @@
+"""Dynamic mode on small real models (tests/dynamic_models): isolation of misbehaving models,
+the probes that confirm static findings, and the NNL9xx findings.
+
+Each module fixture starts the child process once per file, so the whole file costs a few
+torch imports, not one per test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+
+from nnlint.diagnostic import Diagnostic
+from nnlint.dynamic.confirmation import Confirmer
+from nnlint.dynamic.findings import dynamic_findings
+from nnlint.dynamic.isolation import run_module
+from nnlint.dynamic.session import build_request
+from nnlint.dynamic.settings import DynamicSettings
+from nnlint.lint import lint_source
+
+MODELS = Path(__file__).parent / "dynamic_models"
+PROBED = MODELS / "probed.py"
+ISOLATED = MODELS / "isolated.py"
+TIMEOUT = 4.0
+
+
+@pytest.fixture(scope="module")
+def probed():
+    settings = DynamicSettings(timeout=30)
+    request = build_request(str(PROBED), settings, str(MODELS), {})
+    return run_module(request, settings.timeout, settings.memory_mb)
+
+
+@pytest.fixture(scope="module")
+def isolated(tmp_path_factory):
+    pid_file = tmp_path_factory.mktemp("pids") / "helper.pid"
+    os.environ["NNLINT_TEST_PID_FILE"] = str(pid_file)
+    try:
+        settings = DynamicSettings(timeout=TIMEOUT, memory_mb=2048)
+        request = build_request(str(ISOLATED), settings, str(MODELS), {})
+        started = time.monotonic()
+        outcome = run_module(request, settings.timeout, settings.memory_mb)
+        elapsed = time.monotonic() - started
+    finally:
+        del os.environ["NNLINT_TEST_PID_FILE"]
+    return outcome, elapsed, pid_file
+
+
+def _static(path: Path) -> list[Diagnostic]:
+    return lint_source(path.read_bytes(), str(path), {"NNL101", "NNL201", "NNL301", "NNL302", "NNL402"})
+
+
+def _confirmations(outcome, path: Path) -> dict[tuple[str, int], object]:
+    confirmer = Confirmer(outcome, "probed", 1e-3)
+    return {(d.code, d.start.line): confirmer.confirm(d) for d in _static(path)}
+
+
+def _dynamic_codes(outcome, path: Path) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    starts = {c["start"]: c["name"] for c in outcome.candidates}
+    for diagnostic in dynamic_findings(outcome, str(path), path.read_text().splitlines(), {}):
+        found.setdefault(starts[diagnostic.start.line], set()).add(diagnostic.code)
+    return found
+
+
+# --- isolation -------------------------------------------------------------------------------
+
+def test_hanging_model_times_out_and_leaves_nothing_running(isolated):
+    outcome, elapsed, pid_file = isolated
+    report = outcome.reports["Hangs"]
+    assert report["status"] == "timeout" and f"within {TIMEOUT:g} s" in report["detail"]
+    helper = int(pid_file.read_text())
+    time.sleep(0.2)
+    assert not _running(helper)
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an init that does not reap, as in some containers, keeps zombies)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
+def test_os_exit_segfault_and_memory_get_a_status(isolated):
+    reports = isolated[0].reports
+    assert reports["Exits"]["status"] == "crash" and "exited with status 3" in reports["Exits"]["detail"]
+    assert reports["Segfaults"]["status"] == "crash" and "SIGSEGV" in reports["Segfaults"]["detail"]
+    assert reports["EatsMemory"]["status"] == "out-of-memory"
+
+
+def test_constructor_errors_are_named(isolated):
+    reports = isolated[0].reports
+    assert reports["RaisesInInit"]["status"] == "constructor-error"
+    assert "weights file not found" in reports["RaisesInInit"]["detail"]
+    assert reports["NeedsArguments"] == {"name": "NeedsArguments", "status": "needs-arguments", "detail": "in_dim, n_cls"}
+
+
+def test_other_models_still_get_results_within_the_limits(isolated):
+    outcome, elapsed, _ = isolated
+    assert outcome.reports["Healthy"]["status"] == "ok"
+    assert outcome.reports["Healthy"]["probes"]["output_range"]["outputs"][0]["shape"] == [64, 2]
+    # One hang (TIMEOUT) plus a few child restarts; far below the default limit of 60 s a model.
+    assert elapsed < 60
+
+
+def test_needs_arguments_status_tells_where_to_give_them(isolated):
+    outcome = isolated[0]
+    static = Diagnostic("NNL301", "constant-weight-init", "m", str(ISOLATED), *(2 * [_line_of(ISOLATED, "self.fc = nn.Linear(in_dim")]))
+    confirmation = Confirmer(outcome, "isolated", 1e-3).confirm(static)
+    assert confirmation.status == "not-checked"
+    assert confirmation.detail == ('the constructor of NeedsArguments needs arguments (in_dim, n_cls); give them in '
+                                   '[tool.nnlint.dynamic.models."isolated:NeedsArguments"]')
+
+
+def _line_of(path: Path, text: str):
+    from nnlint.diagnostic import Position
+
+    number = next(i for i, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+    return Position(number, 1)
+
+
+# --- confirmations and dynamic findings ------------------------------------------------------
+
+def test_softmax_into_cross_entropy_is_confirmed(probed):
+    confirmations = _confirmations(probed, PROBED)
+    (line,) = [line for code, line in confirmations if code == "NNL101"]
+    confirmation = confirmations[("NNL101", line)]
+    assert confirmation.status == "confirmed"
+    assert "rows of output sum to 1" in confirmation.detail and "SoftmaxClassifier" in confirmation.detail
+
+
+def test_constant_mlp_is_symmetric_and_cannot_fit_one_sample_per_class(probed):
+    confirmations = _confirmations(probed, PROBED)
+    (symmetric,) = [value for (code, _), value in confirmations.items() if code == "NNL301"]
+    assert symmetric.status == "confirmed" and "rows of fc1.weight" in symmetric.detail
+    codes = _dynamic_codes(probed, PROBED)
+    assert "NNL904" in codes["ConstantMLP"]
+    assert "NNL904" not in codes.get("DefaultMLP", set())
+    assert probed.reports["DefaultMLP"]["probes"]["fit"]["unlearned"] == []
+
+
+def test_log_of_zero_reports_nnl901_naming_the_module(probed):
+    findings = [d for d in dynamic_findings(probed, str(PROBED), PROBED.read_text().splitlines(), {})
+                if d.code == "NNL901"]
+    assert len(findings) == 1 and "the output of pool (LogPool) in LogNet has NaN/Inf" in findings[0].message
+    confirmations = _confirmations(probed, PROBED)
+    (log,) = [value for (code, _), value in confirmations.items() if code == "NNL201"]
+    assert log.status == "confirmed" and "pool (LogPool)" in log.detail
+
+
+def test_unregistered_list_is_confirmed(probed):
+    (listed,) = [value for (code, _), value in _confirmations(probed, PROBED).items() if code == "NNL302"]
+    assert listed.status == "confirmed"
+    assert "layers holds 2 module(s) with 99 parameters missing from parameters(); forward uses them" in listed.detail
+
+
+def test_dead_relu_and_vanishing_gradients(probed):
+    codes = _dynamic_codes(probed, PROBED)
+    assert "NNL902" in codes["DeadReluNet"]
+    assert "NNL905" in codes["DeepSigmoid"]
+    (deep,) = [value for (code, _), value in _confirmations(probed, PROBED).items() if code == "NNL402"]
+    assert deep.status == "confirmed"
+
+
+def test_healthy_models_get_no_dynamic_findings(probed):
+    codes = _dynamic_codes(probed, PROBED)
+    assert "DefaultMLP" not in codes
+    assert codes.get("SoftmaxClassifier", set()) <= {"NNL904"}
+
+
+# --- the command line ------------------------------------------------------------------------
+
+PARENT_CHECK = """
+import sys
+from nnlint.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exit:
+    code = exit.code
+sys.stderr.write("torch imported in the parent: %s\\n" % ("torch" in sys.modules))
+sys.exit(code)
+"""
+
+
+def test_check_dynamic_json_carries_confirmation_and_never_imports_torch_in_parent(tmp_path):
+    source = tmp_path / "model.py"
+    source.write_text((MODELS / "probed.py").read_text().split("class ConstantMLP")[0]
+                      + "\ndef train(model, x, y):\n    return nn.CrossEntropyLoss()(model(x), y)\n")
+    run = subprocess.run(
+        [sys.executable, "-c", PARENT_CHECK, "check", "--dynamic", "--isolated", "--output-format", "json", str(source)],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
+    )
+    assert "torch imported in the parent: False" in run.stderr
+    assert run.returncode == 1, run.stderr
+    records = json.loads(run.stdout)
+    (softmax,) = [r for r in records if r["code"] == "NNL101"]
+    assert softmax["confirmation"]["status"] == "confirmed"
+
+
+def test_dynamic_without_torch_says_how_to_install(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    import nnlint.dynamic
+    from nnlint.cli import cli
+
+    monkeypatch.setattr(nnlint.dynamic, "torch_available", lambda: False)
+    (tmp_path / "m.py").write_text("import torch\n")
+    result = CliRunner().invoke(cli, ["check", "--dynamic", "--isolated", str(tmp_path / "m.py")])
+    assert result.exit_code == 2
+    assert "pip install 'nnlint[dynamic]'" in result.output
