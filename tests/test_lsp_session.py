@@ -254,8 +254,13 @@ def test_session_publishes_fixes_and_clears_findings(client: LspClient, project:
 
     # Keystrokes in a burst are linted once, at the last version.
     change_document(client, model, BUGGY + "\n", 2)
-    change_document(client, model, BUGGY + "\n\n", 3)
-    change_document(client, model, fixed, 4)
+    change_document(client, model, BUGGY, 3)
+    # The fix applied as an editor sends it: the edit's range (UTF-16) replaced in place.
+    client.notify("textDocument/didChange", {
+        "textDocument": {"uri": model.as_uri(), "version": 4},
+        "contentChanges": [{"range": edit["range"], "text": edit["newText"]}
+                           for edit in reversed(document_edit["edits"])],
+    })
     assert diagnostics_of(client, model) == []
     assert not [seen for seen in client.notifications if seen["method"] == "textDocument/publishDiagnostics"]
 
@@ -299,6 +304,17 @@ def test_session_honours_the_project_config(client: LspClient, project: Path) ->
     message = client.notification("window/showMessage")
     assert message["type"] == 1 and "unknown key 'selectt'" in message["message"]
     assert diagnostics_of(client, broken) == []
+
+    # A buffer never saved, and one that does not parse (yet): what an editor has while typing.
+    client.notify("textDocument/didOpen", {"textDocument": {
+        "uri": "untitled:Untitled-1", "languageId": "python", "version": 1, "text": BUGGY}})
+    untitled = client.notification("textDocument/publishDiagnostics",
+                                   lambda params: params["uri"] == "untitled:Untitled-1")
+    assert [d["code"] for d in untitled["diagnostics"]] == ["NNL202"]
+    typing = project / "typing.py"
+    open_document(client, typing, "import torch\ndef f(x:\n")
+    [syntax] = diagnostics_of(client, typing)
+    assert syntax["code"] == "NNL001" and syntax["range"]["start"]["line"] == 1
 
     assert client.request("shutdown", None) is None
     client.notify("exit", None)
