@@ -19,6 +19,7 @@ from nnlint import __version__
 from nnlint.add_noqa import add_noqa as write_noqa_directives
 from nnlint.changed_lines import ChangedLines, DiffBaseError, changed_lines, keep_changed
 from nnlint.config import Config, ConfigError, load_config
+from nnlint.dynamic.settings import DTYPES
 from nnlint.diagnostic import Diagnostic
 from nnlint.discover import discover, is_force_excluded
 from nnlint.cache import Cache, cache_directory, clean
@@ -281,6 +282,39 @@ def check(
     if failed:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN)
+
+
+@cli.command("probe")
+@click.argument("target", metavar="FILE:MODEL")
+@click.option("--input", "inputs", multiple=True, metavar="SHAPE",
+              help="Input shape, e.g. 4,3,32,32; repeat for each forward argument. Default: inferred.")
+@click.option("--dtype", type=click.Choice(DTYPES), help="Input dtype (default float32).")
+@click.option("--classes", type=click.IntRange(min=2), help="Number of classes (default: the output width).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per step (default 60).")
+@click.option("--plot", type=click.Path(dir_okay=False), metavar="PNG",
+              help="Write the learning curve as an image (needs matplotlib).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="PATH",
+              help="Use this pyproject.toml instead of searching for one.")
+@click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
+def probe(target: str, inputs: tuple[str, ...], dtype: Optional[str], classes: Optional[int],
+          timeout: Optional[float], plot: Optional[str], config_file: Optional[str], isolated: bool) -> None:
+    """Run the seed's experiments on one model: build it on synthetic data, probe it, fit one
+    item per class, print the learning curve. Needs torch (the `dynamic` extra)."""
+    from nnlint.dynamic import INSTALL_HINT, torch_available
+
+    if not torch_available():
+        _fail(INSTALL_HINT)
+    from nnlint.dynamic.probe_command import ProbeError, run_probe
+
+    try:
+        config = load_config([target.rpartition(":")[0] or "."], config_file=config_file, isolated=isolated)
+    except ConfigError as error:
+        _fail(str(error))
+    settings = config.dynamic if timeout is None else dataclasses.replace(config.dynamic, timeout=timeout)
+    try:
+        click.echo(run_probe(target, inputs, dtype, classes, settings, config.root, config.rule_options, plot), nl=False)
+    except ProbeError as error:
+        _fail(str(error))
 
 
 @cli.command("rules")

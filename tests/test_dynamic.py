@@ -29,7 +29,7 @@ from nnlint.lint import lint_source
 MODELS = Path(__file__).parent / "dynamic_models"
 PROBED = MODELS / "probed.py"
 ISOLATED = MODELS / "isolated.py"
-TIMEOUT = 4.0
+TIMEOUT = 6.0
 
 
 @pytest.fixture(scope="module")
@@ -225,3 +225,47 @@ def test_dynamic_without_torch_says_how_to_install(monkeypatch, tmp_path):
     result = CliRunner().invoke(cli, ["check", "--dynamic", "--isolated", str(tmp_path / "m.py")])
     assert result.exit_code == 2
     assert "pip install 'nnlint[dynamic]'" in result.output
+
+
+# --- nnlint probe ----------------------------------------------------------------------------
+
+def test_probe_prints_each_experiment_and_the_learning_curve(tmp_path):
+    from click.testing import CliRunner
+
+    from nnlint.cli import cli
+
+    result = CliRunner().invoke(cli, ["probe", f"{PROBED}:DefaultMLP", "--input", "8,16", "--classes", "4",
+                                      "--isolated"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "  input             shape (8, 16) float32 as configured" in lines
+    assert any(line.startswith("  one item/class    learned all 4 samples") for line in lines)
+    curve = lines[lines.index("      samples  error") + 1:lines.index("advice:") - 1]
+    assert [int(line.split()[0]) for line in curve] == [1, 2, 4, 8, 16, 32, 64]
+    assert curve[0].split()[1] == "0.00"
+
+
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        ("model.py", "give the model as FILE:Name"),
+        ("missing.py:Net", "file not found: missing.py"),
+    ],
+)
+def test_probe_bad_target(tmp_path, monkeypatch, target, message):
+    from click.testing import CliRunner
+
+    from nnlint.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["probe", target, "--isolated"])
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_probe_rejects_a_malformed_input_shape(tmp_path):
+    from click.testing import CliRunner
+
+    from nnlint.cli import cli
+
+    result = CliRunner().invoke(cli, ["probe", f"{PROBED}:DefaultMLP", "--input", "8,abc", "--isolated"])
+    assert result.exit_code == 2 and "--input must be a shape like 4,3,32,32" in result.output

@@ -1,0 +1,70 @@
+"""What `nnlint probe FILE:Model` does, apart from parsing options: build the request, run
+the child, word the report. Returns the text and the exit status for the CLI."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Any, Mapping, Optional, Sequence
+
+from nnlint.dynamic.isolation import run_module
+from nnlint.dynamic.model_index import ProbedModel, failure_text
+from nnlint.dynamic.probe_report import plot_learning_curve, render_probe_report
+from nnlint.dynamic.session import build_request, module_key, specs_for
+from nnlint.dynamic.settings import DynamicSettings, DynamicSettingsError, ModelSpec, parse_shape
+
+
+class ProbeError(Exception):
+    """Why the probe could not report on the model; the message is for the user."""
+
+
+def parse_target(target: str) -> tuple[str, str]:
+    path, _, name = target.rpartition(":")
+    if not path or not name:
+        raise ProbeError(f"give the model as FILE:Name (e.g. src/model.py:Net), not {target!r}")
+    if not os.path.isfile(path):
+        raise ProbeError(f"file not found: {path}")
+    return path, name
+
+
+def parse_input(text: str) -> tuple[int, ...]:
+    try:
+        sizes = [int(part) for part in text.replace("x", ",").split(",") if part.strip()]
+        return parse_shape(sizes, "--input", "the command line")
+    except (ValueError, DynamicSettingsError):
+        raise ProbeError(f"--input must be a shape like 4,3,32,32, not {text!r}") from None
+
+
+def run_probe(target: str, inputs: Sequence[str], dtype: Optional[str], classes: Optional[int],
+              settings: DynamicSettings, root: str, rule_options: Mapping[str, Mapping[str, Any]],
+              plot: Optional[str] = None) -> str:
+    """The report for one model; ProbeError when it cannot be built or probed."""
+    path, name = parse_target(target)
+    spec = specs_for(path, settings, root).get(name, ModelSpec())
+    if inputs:
+        spec = dataclasses.replace(spec, inputs=tuple(parse_input(text) for text in inputs))
+    if dtype:
+        spec = dataclasses.replace(spec, dtype=dtype)
+    if classes:
+        spec = dataclasses.replace(spec, classes=classes)
+    request = build_request(path, settings, root, rule_options, only=[name], learning_curve=True,
+                            extra_specs={name: spec})
+    outcome = run_module(request, settings.timeout, settings.memory_mb)
+    candidate = next((c for c in outcome.candidates if c["name"] == name), None)
+    if candidate is None:
+        if outcome.error:
+            raise ProbeError(f"{path} could not be loaded: {outcome.error}")
+        found = ", ".join(c["name"] for c in outcome.candidates) or "none"
+        raise ProbeError(f"no model named {name!r} in {path} (models found: {found})")
+    report = outcome.reports.get(name, {"status": "not-run", "detail": "it was not probed"})
+    if report.get("status") != "ok":
+        model = ProbedModel(name, candidate["kind"], candidate["start"], candidate["end"], report)
+        raise ProbeError(failure_text(model, module_key(path, root)))
+    text = render_probe_report(target, report)
+    curve = report.get("probes", {}).get("learning_curve")
+    if plot and curve:
+        problem = plot_learning_curve(curve, plot, f"{name}: learning curve")
+        if problem:
+            raise ProbeError(problem)
+        text += f"\nlearning curve written to {plot}\n"
+    return text
