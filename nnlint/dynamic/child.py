@@ -78,7 +78,8 @@ class ChildSession:
         self.emit({"event": "done"})
 
     def probe_safely(self, candidate: Any, loaded: Any) -> dict[str, Any]:
-        report = {"name": candidate.name}
+        report: dict[str, Any] = {"name": candidate.name}
+        started = time.monotonic()
         try:
             report.update(self.probe(candidate, loaded))
         except BaseException as error:  # noqa: BLE001 - one model's failure is its status
@@ -86,6 +87,7 @@ class ChildSession:
                 raise
             status = "out-of-memory" if _is_out_of_memory(error) else "error"
             report.update(status=status, detail=_error_text(error), line=_user_frame(error, self.path))
+        report["seconds"] = round(time.monotonic() - started, 3)
         return report
 
     def probe_in_fork(self, candidate: Any, loaded: Any) -> dict[str, Any]:

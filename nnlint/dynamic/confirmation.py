@@ -38,7 +38,9 @@ def _range(output: dict[str, Any]) -> str:
 
 def _producer(output: dict[str, Any]) -> str:
     producer = output.get("producer", "")
-    return f", produced by {producer}" if producer and "(" in producer else ""
+    name, _, kind = producer.partition(" (")
+    # The model itself producing it (a functional softmax in forward) says nothing new.
+    return f", produced by {producer}" if producer and kind.rstrip(")") != name else ""
 
 
 def _output_verdict(code: str, report: dict[str, Any]) -> Verdict:

@@ -81,7 +81,11 @@ def _train(model: nn.Module, inputs: list[torch.Tensor], targets: torch.Tensor, 
         optimizer.step()
         if loss_value < 0.01:
             break
-    model.eval()
+    # Judge in the mode it was trained in, without dropout's noise: after a hundred steps
+    # BatchNorm's running statistics still lag far behind the batch statistics it trained on.
+    for module in model.modules():
+        if isinstance(module, nn.modules.dropout._DropoutNd):
+            module.eval()
     with torch.no_grad():
         found = main_output(model(*inputs))
     predictions = found[1].argmax(dim=1) if found is not None else torch.full_like(targets, -1)
