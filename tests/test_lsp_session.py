@@ -188,10 +188,17 @@ def change_document(client: LspClient, path: Path, text: str, version: int) -> N
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
+    # Dynamic settings are there to show that the server ignores them: it never runs code.
     (tmp_path / "pyproject.toml").write_text(textwrap.dedent('''\
         [tool.nnlint]
         per-file-ignores = { "legacy/*" = ["NNL202"] }
+
+        [tool.nnlint.dynamic]
+        timeout = 5
     '''))
+    # The server runs in the project (`python -m` puts it first on sys.path): importing torch,
+    # or running the linted code (which imports torch), would run this and leave a marker.
+    (tmp_path / "torch.py").write_text("open('IMPORTED', 'w').write('torch')\n")
     return tmp_path
 
 
@@ -200,6 +207,7 @@ def client(project: Path):
     session = LspClient(project)
     yield session
     session.close()
+    assert not (project / "IMPORTED").exists(), (project / "IMPORTED").read_text()
 
 
 def test_session_publishes_fixes_and_clears_findings(client: LspClient, project: Path) -> None:
