@@ -324,6 +324,15 @@ def test_session_honours_the_project_config(client: LspClient, project: Path) ->
     [syntax] = diagnostics_of(client, typing)
     assert syntax["code"] == "NNL001" and syntax["range"]["start"]["line"] == 1
 
+    # Editing the config in the editor: saving it re-lints the open buffers with the new settings.
+    model = project / "model.py"
+    open_document(client, model, BUGGY)
+    assert [d["code"] for d in diagnostics_of(client, model)] == ["NNL202"]
+    config = project / "pyproject.toml"
+    config.write_text(config.read_text().replace("[tool.nnlint]\n", "[tool.nnlint]\nignore = ['NNL2']\n"))
+    client.notify("textDocument/didSave", {"textDocument": {"uri": config.as_uri()}})
+    assert diagnostics_of(client, model) == []
+
     assert client.request("shutdown", None) is None
     client.notify("exit", None)
     assert client.process.wait(timeout=TIMEOUT) == 0

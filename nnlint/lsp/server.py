@@ -12,6 +12,7 @@ for a moment is linted, on one worker thread so that the connection keeps answer
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -64,12 +65,13 @@ class NnlintServer(LanguageServer):
     def encoding(self) -> str:
         return str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
 
-    def schedule(self, uri: str, delay: float) -> None:
-        """Lint `uri` after `delay` seconds, replacing a lint not started yet."""
+    def schedule(self, uri: str, delay: float, settings_changed: bool = False) -> None:
+        """Lint `uri` after `delay` seconds, replacing a lint not started yet. Unless the
+        settings changed, a text that was linted already (a save, an undo) is not linted again."""
         previous = self.pending.pop(uri, None)
         if previous is not None:
             previous.cancel()
-        self.pending[uri] = asyncio.get_running_loop().create_task(self._lint_after(uri, delay))
+        self.pending[uri] = asyncio.get_running_loop().create_task(self._lint_after(uri, delay, settings_changed))
 
     def forget(self, uri: str) -> None:
         previous = self.pending.pop(uri, None)
@@ -78,13 +80,18 @@ class NnlintServer(LanguageServer):
         self.linted.pop(uri, None)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
-    async def _lint_after(self, uri: str, delay: float) -> None:
+    async def _lint_after(self, uri: str, delay: float, settings_changed: bool) -> None:
         if delay > 0:
             await asyncio.sleep(delay)
         document = self.workspace.text_documents.get(uri)
         if document is None or not is_python(document):
             return
         text, version = document.source, document.version
+        known = self.linted.get(uri)
+        if known is not None and known.text == text and not settings_changed:
+            # Its findings are published already; they now belong to this version too.
+            self.linted[uri] = dataclasses.replace(known, version=version)
+            return
         path = document_path(document)
         loop = asyncio.get_running_loop()
         findings, error = await loop.run_in_executor(self.worker, self._findings, text, path)
@@ -187,7 +194,7 @@ def build_server(debounce_seconds: float = DEBOUNCE_SECONDS) -> NnlintServer:
             # The settings changed: every open buffer may have other findings now.
             ls.shown_errors.clear()
             for open_uri in list(ls.workspace.text_documents):
-                ls.schedule(open_uri, 0)
+                ls.schedule(open_uri, 0, settings_changed=True)
         else:
             ls.schedule(uri, 0)
 
