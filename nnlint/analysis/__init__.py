@@ -18,6 +18,7 @@ from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.initialization import build_initialization_facts
 from nnlint.analysis.interpreter import Interpreter
 from nnlint.analysis.paths import build_path_facts
+from nnlint.analysis.syntax import forget_walks
 from nnlint.analysis.training import build_training_facts
 
 FactBuilder = Callable[[FileFacts], None]
@@ -38,6 +39,14 @@ def analyze(module: cst.Module, path: str, externals: Optional[Mapping[str, Retu
     `externals` are the models of other project files this one imports, by qualified
     name, as the project join resolved them (`nnlint.project`); `external_modes` says which of
     them have dropout or batch-norm."""
+    try:
+        return _analyze(module, path, externals, external_modes)
+    finally:
+        forget_walks()
+
+
+def _analyze(module: cst.Module, path: str, externals: Optional[Mapping[str, Returned]],
+             external_modes: Optional[Mapping[str, bool]]) -> FileFacts:
     interpreter = Interpreter(module, path, externals)
     try:
         facts = interpreter.run()

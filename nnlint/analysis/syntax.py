@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from functools import lru_cache
-from typing import Iterator, Optional, Sequence
+from typing import Iterator, Optional, Sequence, Union
 
 import libcst as cst
 
@@ -50,21 +50,64 @@ _LEAF_TYPES = frozenset({str, int, float, bool, bytes, type(cst.MaybeSentinel.DE
 def descendants(node: cst.CSTNode, stop: tuple[type, ...] = (cst.FunctionDef, cst.ClassDef)) -> Iterator[cst.CSTNode]:
     """The node and every node under it, in textual order; a node of a `stop` type is
     yielded but not entered."""
+    stop_types = _with_subclasses(stop)
+    leaf_types = _LEAF_TYPES
     stack = [node]
     while stack:
         current = stack.pop()
         yield current
-        if isinstance(current, stop):
+        kind = type(current)
+        if kind in stop_types:
             continue
-        stack.extend(reversed(list(child_nodes(current))))
+        # child_nodes inlined: this loop runs for every node of every walk.
+        children: list[cst.CSTNode] = []
+        for name in _code_fields(kind):
+            value = getattr(current, name)
+            value_kind = type(value)
+            if value_kind is tuple or value_kind is list:
+                children.extend(value)
+            elif value is not None and value_kind not in leaf_types:
+                children.append(value)
+        children.reverse()
+        stack.extend(children)
+
+
+@lru_cache(maxsize=None)
+def _with_subclasses(types: tuple[type, ...]) -> frozenset[type]:
+    """`types` and every subclass of them: membership of `type(node)` in this set answers
+    isinstance without the cost of an isinstance call against libcst's ABC-based classes."""
+    found: set[type] = set()
+    pending = list(types)
+    while pending:
+        kind = pending.pop()
+        if kind not in found:
+            found.add(kind)
+            pending.extend(kind.__subclasses__())
+    return frozenset(found)
+
+
+_CALL_STOPS = (cst.Lambda, cst.FunctionDef, cst.ClassDef)
+# Several fact builders ask for the calls of the same statements; the walk is done once per
+# node and per file. Keyed by id() (libcst nodes are neither hashable by value nor weakly
+# referable); the node is kept in the entry so that its id cannot be reused while cached.
+_calls_by_node: dict[int, tuple[cst.CSTNode, tuple[cst.Call, ...]]] = {}
 
 
 def iter_calls(node: cst.CSTNode) -> Iterator[cst.Call]:
     """Every call inside an expression or simple statement, outermost first. A lambda's
     body runs later, if at all, so its calls are not the statement's."""
-    for current in descendants(node, stop=(cst.Lambda, cst.FunctionDef, cst.ClassDef)):
-        if isinstance(current, cst.Call):
-            yield current
+    entry = _calls_by_node.get(id(node))
+    if entry is None or entry[0] is not node:
+        call_type = cst.Call
+        entry = (node, tuple(current for current in descendants(node, stop=_CALL_STOPS)
+                             if type(current) is call_type))
+        _calls_by_node[id(node)] = entry
+    return iter(entry[1])
+
+
+def forget_walks() -> None:
+    """Drop what the walks remembered about the file just analyzed."""
+    _calls_by_node.clear()
 
 
 def names_in(node: cst.CSTNode) -> tuple[str, ...]:
