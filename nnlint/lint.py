@@ -7,7 +7,6 @@ import os
 from typing import AbstractSet, Any, Callable, Mapping, Optional, Sequence, Union
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from nnlint.analysis import analyze
 from nnlint.analysis.exports import ModuleExports, Returned
@@ -17,6 +16,7 @@ from nnlint.fix.edits import EditBuilder
 from nnlint.fix.proposal import SyntaxFix
 from nnlint.parse import (TOO_DEEP_TO_ANALYSE, ParseFailure, ParsedFile, decode_source, first_failure_line,
                           parse_source, source_lines)
+from nnlint.positions import NodePositions
 from nnlint.rules import all_rules, rules_by_code
 from nnlint.rules.base import Rule
 from nnlint.suppress import drop_suppressed
@@ -27,24 +27,23 @@ _TORCH_MARKER = b"torch"
 
 
 class SpanFinder:
-    """Positions for reported nodes only: the position pass costs about twice the parse,
-    so it runs once per file and only for files that have something to report."""
+    """Positions for reported nodes only: computed once per file, and only for files that
+    have something to report."""
 
-    def __init__(self, module: cst.Module) -> None:
-        self._module = module
-        self._positions: Optional[dict] = None
+    def __init__(self, module: cst.Module, text: Optional[str] = None) -> None:
+        """`text` is the source the module was parsed from (generated again when not given)."""
+        self._module, self._text = module, text
+        self._positions: Optional[NodePositions] = None
 
     def span(self, node: cst.CSTNode) -> tuple[Position, Position]:
         if self._positions is None:
-            wrapper = MetadataWrapper(self._module, unsafe_skip_copy=True)
-            self._positions = dict(wrapper.resolve(PositionProvider))
-        code_range: Optional[CodeRange] = self._positions.get(node)
-        if code_range is None:
+            text = self._module.code if self._text is None else self._text
+            self._positions = NodePositions(self._module, text)
+        found = self._positions.get(node)
+        if found is None:
             return Position(1, 1), Position(1, 1)
-        return (
-            Position(code_range.start.line, code_range.start.column + 1),
-            Position(code_range.end.line, code_range.end.column + 1),
-        )
+        (start_line, start_column), (end_line, end_column) = found
+        return Position(start_line, start_column + 1), Position(end_line, end_column + 1)
 
 
 def _failure_diagnostic(failure: ParseFailure, path: str, text: Optional[str]) -> Diagnostic:
@@ -205,7 +204,8 @@ class _Reporter:
 
 def _run_rules(facts, parsed: ParsedFile, path: str, lines: list[str], rules: Sequence[type[Rule]],
                options: RuleOptions, locate: Optional[Locator]) -> list[Diagnostic]:
-    spans = SpanFinder(parsed.module)
+    # A partly parsed file's module is not its text (failing blocks are blank lines there).
+    spans = SpanFinder(parsed.module, None if parsed.failures else parsed.text)
     edits = EditBuilder(parsed.module, spans.span)
     found: list[Diagnostic] = []
     for rule_class in rules:

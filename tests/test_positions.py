@@ -1,0 +1,56 @@
+"""nnlint's own position computation must agree with libcst's PositionProvider on every node:
+a finding's line and column are what users click on."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from nnlint.lint import lint_source
+from nnlint.positions import NodePositions
+
+_SOURCES = {
+    "plain": (
+        "import torch\n"
+        "import torch.nn as nn\n\n\n"
+        "@torch.no_grad()\n"
+        "def evaluate(model, x):  # comment\n"
+        "    y = (model(x)\n"
+        "         .softmax(dim=-1))\n"
+        "    return [v for v in y if v > 0], {'k': (1, 2)}\n"
+    ),
+    "crlf line ends": "import torch\r\nx = torch.ones(3)\r\nif x:\r\n    y = torch.log(x)\r\n",
+    "old mac line ends": "import torch\rx = torch.ones(3)\r",
+    "no final newline": "import torch\nloss = torch.log(torch.sigmoid(x))",
+    "tabs and unicode": "import torch\nclass Net(torch.nn.Module):\n\tdef forward(self, données):\n\t\treturn 'é' + données  # ü\n",
+    "continuation lines": "import torch\nz = 1 + \\\n    2\nw = '''a\nb''' ; v = torch.exp(z)\n",
+    "empty": "",
+    "only comments": "# torch\n\n# more\n",
+}
+
+
+def _libcst_positions(module: cst.Module) -> dict[cst.CSTNode, tuple[tuple[int, int], tuple[int, int]]]:
+    resolved = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    return {node: ((r.start.line, r.start.column), (r.end.line, r.end.column)) for node, r in resolved.items()}
+
+
+@pytest.mark.parametrize("source", _SOURCES.values(), ids=list(_SOURCES))
+def test_every_node_has_libcsts_position(source: str) -> None:
+    module = cst.parse_module(source)
+    expected = _libcst_positions(module)
+    positions = NodePositions(module, source)
+    for node, where in expected.items():
+        if node is not module:  # the module's own end differs after a missing final newline; never reported
+            assert positions.get(node) == where, type(node).__name__
+
+
+def test_a_node_of_another_tree_has_no_position() -> None:
+    module = cst.parse_module("x = 1\n")
+    assert NodePositions(module, "x = 1\n").get(cst.Name("x")) is None
+
+
+def test_finding_columns_on_crlf_file_point_at_the_call() -> None:
+    source = b"import torch\r\nimport torch.nn as nn\r\nx = torch.ones(3)\r\n\r\ny = torch.log(torch.softmax(x, dim=0))\r\n"
+    found = lint_source(source, "crlf.py", frozenset({"NNL201"}))
+    assert [(d.code, d.start.line, d.start.column) for d in found] == [("NNL201", 5, 5)]
