@@ -68,10 +68,11 @@ def qualified_name(node: cst.BaseExpression, aliases: dict[str, str]) -> Optiona
     """`F.softmax` -> `torch.nn.functional.softmax` when `F` is imported as that; else None."""
     parts: list[str] = []
     current: cst.BaseExpression = node
-    while isinstance(current, cst.Attribute):
+    # Exact classes rather than isinstance, which is slow on libcst's ABC-based classes.
+    while type(current) is cst.Attribute:
         parts.append(current.attr.value)
         current = current.value
-    if not isinstance(current, cst.Name):
+    if type(current) is not cst.Name:
         return None
     root = aliases.get(current.value)
     if root is None:

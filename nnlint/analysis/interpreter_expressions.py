@@ -17,7 +17,7 @@ import libcst as cst
 from nnlint.analysis import numerics
 from nnlint.analysis.facts import NanComparison, NumericSite, Output
 from nnlint.analysis.imports import qualified_name
-from nnlint.analysis.syntax import child_nodes
+from nnlint.analysis.syntax import child_nodes, string_value
 from nnlint.analysis.values import (
     ClassRef,
     Constant,
@@ -40,27 +40,31 @@ _MASK_NAME = re.compile(r"mask", re.IGNORECASE)
 
 class ExpressionEvaluator:
     def _eval(self, node: cst.BaseExpression, env: Env) -> ValueSet:
-        if isinstance(node, cst.Name):
+        # Dispatch on the exact class: isinstance against libcst's ABC-based classes costs
+        # more than the evaluation of most nodes (these classes have no subclasses).
+        kind = type(node)
+        if kind is cst.Name:
             return self._lookup(node.value, env)
-        if isinstance(node, cst.Call):
+        if kind is cst.Call:
             return self._eval_call(node, env)
-        if isinstance(node, cst.Attribute):
+        if kind is cst.Attribute:
             return self._eval_attribute(node, env)
-        if isinstance(node, cst.Subscript):
+        if kind is cst.Subscript:
             return self._eval_subscript(node, env)
-        if isinstance(node, cst.Integer):
+        if kind is cst.Integer:
             return _integer(node)
-        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus) \
+        if kind is cst.UnaryOperation and isinstance(node.operator, cst.Minus) \
                 and isinstance(node.expression, cst.Integer):
             return tuple(Constant(-value.value) for value in _integer(node.expression))
-        if isinstance(node, cst.Float):
+        if kind is cst.Float:
             try:
                 return (Constant(float(node.value.replace("_", ""))),)
             except ValueError:
                 return ()
-        if isinstance(node, cst.SimpleString):
-            return (Constant(node.evaluated_value),) if isinstance(node.evaluated_value, str) else ()
-        if isinstance(node, (cst.Tuple, cst.List)):
+        if kind is cst.SimpleString:
+            text = string_value(node)
+            return (Constant(text),) if isinstance(text, str) else ()
+        if kind is cst.Tuple or kind is cst.List:
             items = []
             for element in node.elements:
                 if isinstance(element, cst.StarredElement):
@@ -69,23 +73,23 @@ class ExpressionEvaluator:
                 else:
                     items.append(self._eval(element.value, env))
             return (SequenceValue(tuple(items)),)
-        if isinstance(node, cst.Dict):
+        if kind is cst.Dict:
             return self._eval_dict(node, env)
-        if isinstance(node, cst.BinaryOperation):
+        if kind is cst.BinaryOperation:
             return self._eval_binary(node, env)
-        if isinstance(node, cst.IfExp):
+        if kind is cst.IfExp:
             truth = self._truth(node.test, env)
             if truth is not None:
                 return self._eval(node.body if truth else node.orelse, env)
             return join(self._eval(node.body, env), self._eval(node.orelse, env))
-        if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
+        if kind is cst.ListComp or kind is cst.GeneratorExp or kind is cst.SetComp:
             return self._eval_comprehension(node, env)
-        if isinstance(node, cst.Lambda):
+        if kind is cst.Lambda:
             return ()
-        if isinstance(node, cst.Comparison):
+        if kind is cst.Comparison:
             self._check_nan_comparison(node, env)
             return ()
-        if isinstance(node, cst.NamedExpr):
+        if kind is cst.NamedExpr:
             values = self._eval(node.value, env)
             self._bind(node.target, values, env)
             return values

@@ -14,6 +14,7 @@ import libcst as cst
 from nnlint.analysis.layer_kinds import RESHAPE, LayerStep
 from nnlint.analysis.layer_values import (MAX_UNROLL, UNKNOWN_VALUE, Chain, Func, ListValue, Lit, OutOfBudget,
                                           SelfValue, Value)
+from nnlint.analysis.syntax import string_value
 
 
 class ExpressionEvaluator:
@@ -79,22 +80,25 @@ class ExpressionEvaluator:
         self.budget -= 1
         if self.budget < 0:
             raise OutOfBudget
-        if isinstance(node, cst.Integer):
+        # Dispatch on the exact class: isinstance against libcst's ABC-based classes costs
+        # more than the evaluation of most nodes (these classes have no subclasses).
+        kind = type(node)
+        if kind is cst.Integer:
             try:
                 return Lit(int(node.value.replace("_", ""), 0))
             except ValueError:
                 return UNKNOWN_VALUE
-        if isinstance(node, cst.Float):
+        if kind is cst.Float:
             try:
                 return Lit(float(node.value.replace("_", "")))
             except ValueError:
                 return UNKNOWN_VALUE
-        if isinstance(node, cst.SimpleString):
+        if kind is cst.SimpleString:
             try:
-                return Lit(node.evaluated_value)
+                return Lit(string_value(node))
             except Exception:  # noqa: BLE001
                 return UNKNOWN_VALUE
-        if isinstance(node, cst.Name):
+        if kind is cst.Name:
             if node.value in ("True", "False", "None"):
                 return Lit({"True": True, "False": False, "None": None}[node.value])
             if node.value in env:
@@ -104,13 +108,13 @@ class ExpressionEvaluator:
             if node.value in self.functions:
                 return Func(self.functions[node.value])
             return UNKNOWN_VALUE
-        if isinstance(node, (cst.List, cst.Tuple)):
+        if kind is cst.List or kind is cst.Tuple:
             return self._eval_sequence(node, env)
-        if isinstance(node, cst.Dict):
+        if kind is cst.Dict:
             return self._eval_dict(node, env)
-        if isinstance(node, cst.Subscript):
+        if kind is cst.Subscript:
             return self._eval_subscript(node, env)
-        if isinstance(node, cst.Attribute):
+        if kind is cst.Attribute:
             base = self._eval(node.value, env)
             if isinstance(base, SelfValue):
                 attr = node.attr.value
@@ -120,25 +124,25 @@ class ExpressionEvaluator:
                     return Func(base.cls.methods[attr], base)
                 return UNKNOWN_VALUE
             return UNKNOWN_VALUE
-        if isinstance(node, cst.Call):
+        if kind is cst.Call:
             return self._eval_call(node, env)
-        if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
+        if kind is cst.ListComp or kind is cst.GeneratorExp:
             return self._eval_comprehension(node, env)
-        if isinstance(node, cst.BinaryOperation):
+        if kind is cst.BinaryOperation:
             return self._eval_binary(node, env)
-        if isinstance(node, cst.UnaryOperation):
+        if kind is cst.UnaryOperation:
             value = self._eval(node.expression, env)
             if isinstance(value, Lit) and isinstance(node.operator, cst.Minus) and isinstance(value.value, (int, float)):
                 return Lit(-value.value)
             return value if isinstance(value, Chain) else UNKNOWN_VALUE
-        if isinstance(node, cst.IfExp):
+        if kind is cst.IfExp:
             truth = self._truth(node.test, env)
             if truth is True:
                 return self._eval(node.body, env)
             if truth is False:
                 return self._eval(node.orelse, env)
             return self._join(self._eval(node.body, env), self._eval(node.orelse, env), node)
-        if isinstance(node, cst.BooleanOperation):
+        if kind is cst.BooleanOperation:
             self._eval(node.left, env)
             self._eval(node.right, env)
             return UNKNOWN_VALUE

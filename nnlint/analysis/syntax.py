@@ -123,12 +123,13 @@ def dotted_name(node: Optional[cst.CSTNode], through_subscripts: bool = False) -
     `through_subscripts`, an element stands for its container: `opts[0].step` -> `opts.step`."""
     parts: list[str] = []
     while True:
-        if isinstance(node, cst.Attribute):
+        kind = type(node)
+        if kind is cst.Attribute:
             parts.append(node.attr.value)
             node = node.value
-        elif through_subscripts and isinstance(node, cst.Subscript):
+        elif through_subscripts and kind is cst.Subscript:
             node = node.value
-        elif isinstance(node, cst.Name):
+        elif kind is cst.Name:
             parts.append(node.value)
             return ".".join(reversed(parts))
         else:
@@ -163,6 +164,16 @@ def argument(call: cst.Call, position: int, keyword: str) -> Optional[cst.BaseEx
                 return arg.value
             positional += 1
     return None
+
+
+def string_value(node: cst.SimpleString) -> Union[str, bytes]:
+    """`node.evaluated_value`, without compiling the literal when it has no prefix, escape
+    or carriage return (most strings), where its value is the text between the quotes."""
+    value = node.value
+    if value[0] in "\"'" and "\\" not in value and "\r" not in value:
+        quote = 3 if value[:3] in ('"""', "'''") and len(value) >= 6 else 1
+        return value[quote:-quote]
+    return node.evaluated_value
 
 
 def source_code(node: Optional[cst.CSTNode]) -> str:

@@ -219,11 +219,12 @@ class EventWalker:
         """Record the calls and gradient reads of an expression or small statement."""
         here = dict(chain=chain, branches=branches, no_grad=no_grad)
         for current in descendants(node):
-            if isinstance(current, cst.Attribute) and current.attr.value == "grad":
+            kind = type(current)  # not isinstance: see syntax.descendants
+            if kind is cst.Attribute and current.attr.value == "grad":
                 function.own.append(Event(GRAD_READ, current, receiver=receiver_name(current.value), **here))
-            elif isinstance(current, cst.Lambda):
+            elif kind is cst.Lambda:
                 continue
-            if not isinstance(current, cst.Call):
+            if kind is not cst.Call:
                 continue
             func = current.func
             qualified = qualified_name(func, self.aliases)

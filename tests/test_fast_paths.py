@@ -1,0 +1,46 @@
+"""The shortcuts taken for speed must give libcst's own answers."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+
+import libcst as cst
+import pytest
+
+import nnlint
+from nnlint.analysis import analyze
+from nnlint.analysis.syntax import descendants, iter_calls, string_value
+
+_PACKAGE = pathlib.Path(nnlint.__file__).parent
+
+
+def test_classes_compared_by_identity_have_no_subclasses() -> None:
+    """`type(node) is cst.X` equals isinstance only while libcst has no subclass of X."""
+    compared = set()
+    for path in _PACKAGE.rglob("*.py"):
+        compared.update(re.findall(r"\bis (?:not )?cst\.(\w+)\b", path.read_text(encoding="utf-8")))
+    assert compared, "the identity checks moved; update this test"
+    with_subclasses = sorted(name for name in compared if getattr(cst, name).__subclasses__())
+    assert with_subclasses == []
+
+
+@pytest.mark.parametrize("literal", [
+    '""', "''", '""""""', "'''a'''", "'''x\n y'''", "''''a'''", '"a\'b"', "'é'",
+    "b'abc'", "r'\\d'", "'\\n'", "u'x'", "'tab\\there'", "'''a\\\nb'''",
+])
+def test_string_value_is_evaluated_value(literal: str) -> None:
+    node = cst.parse_expression(literal)
+    assert isinstance(node, cst.SimpleString)
+    assert string_value(node) == node.evaluated_value
+
+
+def test_calls_of_a_statement_are_found_again_after_another_file() -> None:
+    source = "import torch\ny = torch.log(f(lambda: g(x)) + h(x))\n"
+    module = cst.parse_module(source)
+    statement = module.body[1].body[0]
+    expected = [node for node in descendants(statement, stop=(cst.Lambda,)) if isinstance(node, cst.Call)]
+    assert [cst.Module([]).code_for_node(c.func) for c in iter_calls(statement)] == ["torch.log", "f", "h"]
+    assert list(iter_calls(statement)) == expected
+    analyze(cst.parse_module("import torch\nz = torch.exp(w)\n"), "other.py")
+    assert list(iter_calls(statement)) == expected
