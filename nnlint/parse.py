@@ -154,6 +154,10 @@ def parse_source(text: str) -> Union[ParsedFile, ParseFailure]:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         return _recover(text, _syntax_failure(text, error))
+    except cst.CSTValidationError as error:
+        # Code libcst's grammar accepts but its node checks refuse, such as `"a" b"b"`;
+        # CPython refuses it too, and names the place.
+        return _recover(text, _syntax_failure(text, error))
     except RecursionError:
         return _recover(text, ParseFailure("NNL001", "syntax error: the file nests too deeply to be parsed"))
     return ParsedFile(module, text)
@@ -215,7 +219,7 @@ def _recover(text: str, whole: ParseFailure) -> Union[ParsedFile, ParseFailure]:
     return ParsedFile(module, text, tuple(sorted(failures, key=lambda f: (f.line, f.column))))
 
 
-def _syntax_failure(text: str, error: cst.ParserSyntaxError) -> ParseFailure:
+def _syntax_failure(text: str, error: Union[cst.ParserSyntaxError, cst.CSTValidationError]) -> ParseFailure:
     # libcst's native parser often places the error at the token after the real one;
     # CPython's own parser (compile only, nothing runs) names the spot and the reason
     # the way users know from tracebacks, so prefer it when it agrees the file is broken.
@@ -230,6 +234,8 @@ def _syntax_failure(text: str, error: cst.ParserSyntaxError) -> ParseFailure:
         )
     except (RecursionError, ValueError, MemoryError):
         pass
+    if isinstance(error, cst.CSTValidationError):
+        return ParseFailure("NNL001", f"syntax error: {error}")
     message = str(error.message).strip().splitlines()[0] if error.message else "invalid syntax"
     return ParseFailure("NNL001", f"syntax error: {message}", error.raw_line, error.raw_column + 1)
 

@@ -11,6 +11,7 @@ import pytest
 import nnlint
 from nnlint.analysis import analyze
 from nnlint.analysis.syntax import descendants, iter_calls, string_value
+from nnlint.lint import lint_source
 
 _PACKAGE = pathlib.Path(nnlint.__file__).parent
 
@@ -44,3 +45,11 @@ def test_calls_of_a_statement_are_found_again_after_another_file() -> None:
     assert list(iter_calls(statement)) == expected
     analyze(cst.parse_module("import torch\nz = torch.exp(w)\n"), "other.py")
     assert list(iter_calls(statement)) == expected
+
+
+
+def test_string_and_bytes_concatenation_is_a_syntax_error_not_a_crash() -> None:
+    """libcst's grammar accepts `"a" b"b"` and only its node checks refuse it."""
+    found = lint_source(b"import torch\nx = 'a' b'b'\n", "mixed.py", frozenset({"NNL001"}))
+    assert [(d.code, d.start.line, d.message) for d in found] == [
+        ("NNL001", 2, "syntax error: cannot mix bytes and nonbytes literals")]
