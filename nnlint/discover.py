@@ -7,6 +7,7 @@ reported and how editors and CI annotations find the file again.
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional, Sequence
@@ -180,6 +181,16 @@ def is_force_excluded(path: str, config: "Config") -> bool:
     return _Finder(config).force_excluded(path, os.path.isdir(path))
 
 
+def _broken_link_reason(path: str) -> str:
+    try:
+        os.stat(path)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "symbolic link loop"
+        return f"broken symbolic link ({error.strerror or error})"
+    return "broken symbolic link"
+
+
 def discover(paths: Sequence[str], config: "Config") -> Discovery:
     """The Python files under `paths`, sorted, each once.
 
@@ -191,9 +202,16 @@ def discover(paths: Sequence[str], config: "Config") -> Discovery:
     for given in paths:
         display = os.path.normpath(given)
         if not os.path.exists(given):
-            finder.found.missing.append(given)
+            if os.path.lexists(given):
+                finder.found.errors.append(f"cannot read {given}: {_broken_link_reason(given)}")
+            else:
+                finder.found.missing.append(given)
             continue
         is_dir = os.path.isdir(given)
+        if not is_dir and not os.path.isfile(given):
+            # A FIFO or device would block the run or never end.
+            finder.found.errors.append(f"cannot read {given}: not a regular file")
+            continue
         if config.force_exclude and finder.force_excluded(given, is_dir):
             continue
         if is_dir:

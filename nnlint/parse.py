@@ -48,8 +48,17 @@ def source_encoding(data: bytes) -> str:
     return match.group(1).decode("ascii", "replace") if match else "utf-8-sig"
 
 
+# libcst holds about 700 bytes of memory per byte of dense code, and nnlint needs about a
+# minute per megabyte: a 10 MB generated file would take gigabytes and many minutes. The
+# largest of 4,318 files of transformers, timm, torchvision and friends is under 300 kB.
+MAX_SOURCE_BYTES = 2_000_000
+
+
 def decode_source(data: bytes) -> Union[str, ParseFailure]:
     """Source text as Python would read it: UTF-8 (BOM allowed) unless a cookie says otherwise."""
+    if len(data) > MAX_SOURCE_BYTES:
+        return ParseFailure("NNL002", f"not analysed: the file has {len(data) / 1e6:.1f} MB, more than "
+                            f"nnlint's limit of {MAX_SOURCE_BYTES / 1e6:g} MB (generated code or data?)")
     if b"\x00" in data:
         return ParseFailure("NNL002", "file contains NUL bytes; it is binary, not Python source")
     encoding = source_encoding(data)

@@ -28,7 +28,7 @@ ExportsOf = Callable[[Path], Optional[ModuleExports]]
 def find_project_root(start: Path) -> Path:
     """The nearest directory at or above `start` holding a project marker; else `start`'s own
     directory."""
-    start = start.resolve()
+    start = Path(os.path.realpath(start))  # Path.resolve raises on a symlink loop
     directory = start if start.is_dir() else start.parent
     for candidate in (directory, *directory.parents):
         if any((candidate / marker).exists() for marker in ROOT_MARKERS):

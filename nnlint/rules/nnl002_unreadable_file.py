@@ -6,7 +6,8 @@ class UnreadableFileRule(Rule):
     ## What it does
     Reports a file nnlint was asked to check but could not read as Python source: it
     cannot be opened (permissions, a directory named `*.py`), holds NUL bytes (a binary
-    file), or is not valid UTF-8 and declares no other encoding.
+    file), is not valid UTF-8 and declares no other encoding, or is larger than 2 MB (which
+    only generated code and data reach; analysing it would take minutes and gigabytes).
 
     ## Why is this bad?
     The file is not checked at all; saying so beats passing it silently.

@@ -1,0 +1,147 @@
+"""Hostile input through the real command, in a child process (a segfault in a native parser
+must fail this test, not kill the test run): every odd file gets a clear message, the other
+files are still linted, and the exit code is the documented one (docs/robustness.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BUG = "import torch.nn as nn\nm = nn.Softmax()\n"  # NNL107 at 2:5
+AFTER = "n = nn.Softmax()\n"  # a finding after the hostile part: the rest is still checked
+
+
+def nnlint(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("NNLINT_OUTPUT_FORMAT", None)
+    return subprocess.run([sys.executable, "-m", "nnlint", "check", "--isolated", "--no-cache", *args],
+                          cwd=cwd, capture_output=True, timeout=300, env=env)
+
+
+def findings(result: subprocess.CompletedProcess) -> dict[str, list[tuple[str, int, int, str]]]:
+    by_file: dict[str, list[tuple[str, int, int, str]]] = {}
+    for record in json.loads(result.stdout.decode("utf-8")):
+        where = record["location"]
+        by_file.setdefault(record["filename"], []).append(
+            (record["code"], where["row"], where["column"], record["message"]))
+    return by_file
+
+
+def write(path: Path, content: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    path.write_bytes(content)
+
+
+HOSTILE = {
+    # size
+    "big.py": BUG + "DATA = [\n" + "    0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5,\n" * 250_000 + "]\n",
+    "long_file.py": BUG + "# filler\n\n" * 50_000 + AFTER,
+    # nesting CPython refuses, and nesting libcst would crash on or take minutes over
+    "deep_parens_short_lines.py": BUG + "x = " + "(\n" * 5000 + "1" + "\n)" * 5000 + "\n" + AFTER,
+    "deep_parens_one_line.py": BUG + "x = " + "(" * 5000 + "1" + ")" * 5000 + "\n" + AFTER,
+    "deep_lists.py": BUG + "x = " + "[" * 150 + "]" * 150 + "\n" + AFTER,
+    "deep_blocks.py": BUG + "".join(" " * i + "if x:\n" for i in range(150)) + " " * 150 + "pass\n" + AFTER,
+    "chain_attributes.py": BUG + "x = a" + ".b" * 100_000 + "\n" + AFTER,
+    "chain_sum.py": BUG + "x = " + "+".join(["x"] * 100_000) + "\n" + AFTER,
+    "chain_over_lines.py": BUG + "x = (a\n" + "    .b\n" * 1000 + ")\n" + AFTER,
+    # bytes and line endings
+    "nul.py": b"import torch\x00\n",
+    "latin1.py": "import torch\n# caf\xe9\n".encode("latin-1"),
+    "bom.py": b"\xef\xbb\xbf" + BUG.encode(),
+    "crlf.py": BUG.replace("\n", "\r\n"),
+    "mixed_endings.py": "import torch\r\n\rimport torch.nn as nn\n\r\nm = nn.Softmax()\r",
+    # names
+    "with space/m o.py": BUG,
+    "mödel_é.py": BUG,
+    "dir.py/inside.py": BUG,  # a directory named like a Python file is walked
+}
+
+ABOVE = ("NNL107", 2, 5, "")  # the finding before the hostile part
+EXPECTED = {
+    "big.py": [("NNL002", 1, 1, "not analysed: the file has 11.0 MB")],
+    "long_file.py": [("NNL107", 2, 5, ""), ("NNL107", 100_003, 5, "")],
+    "deep_parens_short_lines.py": [ABOVE, ("NNL001", 203, 1, "syntax error: too many nested parentheses"),
+                                   ("NNL107", 10_004, 5, "")],
+    "deep_parens_one_line.py": [ABOVE, ("NNL001", 3, 205, "syntax error: too many nested parentheses"),
+                                ("NNL107", 4, 5, "")],
+    "deep_lists.py": [ABOVE, ("NNL001", 3, 1, "not analysed: the code nests more than 100 levels"), ("NNL107", 4, 5, "")],
+    "deep_blocks.py": [ABOVE, ("NNL001", 103, 1, "syntax error: too many levels of indentation"),
+                       ("NNL107", 154, 5, "")],
+    "chain_attributes.py": [ABOVE, ("NNL001", 3, 1, "syntax error: the code nests too deeply"), ("NNL107", 4, 5, "")],
+    "chain_sum.py": [ABOVE, ("NNL001", 3, 1, "syntax error: the code nests too deeply"), ("NNL107", 4, 5, "")],
+    "chain_over_lines.py": [ABOVE, ("NNL001", 3, 1, "not analysed: the code nests more than 100 levels"),
+                            ("NNL107", 1005, 5, "")],
+    "nul.py": [("NNL002", 1, 1, "file contains NUL bytes")],
+    "latin1.py": [("NNL002", 2, 1, "file is not valid UTF-8 (byte 0xe9 at offset 18)")],
+    "bom.py": [("NNL107", 2, 5, "")],
+    "crlf.py": [("NNL107", 2, 5, "")],
+    "mixed_endings.py": [("NNL107", 5, 5, "")],
+    "with space/m o.py": [("NNL107", 2, 5, "")],
+    "mödel_é.py": [("NNL107", 2, 5, "")],
+    "dir.py/inside.py": [("NNL107", 2, 5, "")],
+}
+
+
+def test_hostile_files_each_get_a_clear_finding_and_the_rest_is_linted(tmp_path: Path):
+    for name, content in HOSTILE.items():
+        write(tmp_path / name, content)
+    if hasattr(os, "symlink"):  # links that cannot be followed are skipped in a walk
+        os.symlink("loop_b.py", tmp_path / "loop_a.py")
+        os.symlink("loop_a.py", tmp_path / "loop_b.py")
+        os.symlink("nowhere.py", tmp_path / "dangling.py")
+    if hasattr(os, "mkfifo"):  # reading a FIFO would block forever
+        os.mkfifo(tmp_path / "fifo.py")
+    result = nnlint(tmp_path, "--output-format", "json", ".")
+    assert result.stderr == b""
+    assert result.returncode == 1
+    found = findings(result)
+    assert sorted(found) == sorted(EXPECTED)
+    for name, expected in EXPECTED.items():
+        got = found[name]
+        assert [(code, line, column) for code, line, column, _ in got] == [e[:3] for e in expected], name
+        for (_, _, _, message), (*_, start) in zip(got, expected):
+            assert message.startswith(start), (name, message)
+
+
+def test_named_paths_that_cannot_be_read_are_errors_and_the_rest_is_linted(tmp_path: Path):
+    write(tmp_path / "ok.py", BUG)
+    names = ["missing.py"]
+    if hasattr(os, "symlink"):
+        os.symlink("loop_b.py", tmp_path / "loop_a.py")
+        os.symlink("loop_a.py", tmp_path / "loop_b.py")
+        os.symlink("nowhere.py", tmp_path / "dangling.py")
+        names += ["loop_a.py", "dangling.py"]
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "fifo.py")
+        names.append("fifo.py")
+    result = nnlint(tmp_path, *names, "ok.py")
+    assert result.returncode == 2
+    assert result.stdout.decode().startswith("ok.py:2:5: NNL107 ")
+    errors = set(result.stderr.decode().splitlines())
+    assert "nnlint: error: path not found: missing.py" in errors
+    if "loop_a.py" in names:
+        assert "nnlint: error: cannot read loop_a.py: symbolic link loop" in errors
+        assert "nnlint: error: cannot read dangling.py: broken symbolic link (No such file or directory)" in errors
+    if "fifo.py" in names:
+        assert "nnlint: error: cannot read fifo.py: not a regular file" in errors
+    assert len(errors) == len(names)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="needs Linux /proc")
+def test_file_whose_read_fails_is_reported_even_for_root(tmp_path: Path):
+    # chmod 000 does not stop root; reading /proc/self/mem from offset 0 fails for everybody.
+    os.symlink("/proc/self/mem", tmp_path / "unreadable.py")
+    write(tmp_path / "ok.py", BUG)
+    result = nnlint(tmp_path, ".")
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.decode().splitlines()
+    assert lines[0] == "ok.py:2:5: NNL107 " + lines[0].split(" NNL107 ", 1)[1]
+    assert lines[1] == "unreadable.py:1:1: NNL002 cannot read: Input/output error"
