@@ -108,7 +108,7 @@ def _changed_since(revision: str, from_stdin: bool) -> ChangedLines:
         _fail(str(error))
 
 
-def _add_noqa(diagnostics: list[Diagnostic], failed: bool) -> NoReturn:
+def _add_noqa(diagnostics: list[Diagnostic], failed: bool, exit_zero: bool) -> NoReturn:
     result = write_noqa_directives(diagnostics)
     for skipped in result.skipped:
         finding = skipped.diagnostic
@@ -117,7 +117,8 @@ def _add_noqa(diagnostics: list[Diagnostic], failed: bool) -> NoReturn:
     for message in result.errors:
         _error(message)
     click.echo(f"Added {result.added} noqa directive{'' if result.added == 1 else 's'}.", err=True)
-    sys.exit(EXIT_ERROR if failed or result.errors else EXIT_FINDINGS if result.skipped else EXIT_CLEAN)
+    sys.exit(EXIT_ERROR if failed or result.errors else EXIT_FINDINGS if result.skipped and not exit_zero
+             else EXIT_CLEAN)
 
 
 @cli.command()
@@ -233,7 +234,7 @@ def check(
     if changed is not None:
         diagnostics = keep_changed(diagnostics, changed)
     if add_noqa:
-        _add_noqa(diagnostics, failed)
+        _add_noqa(diagnostics, failed, exit_zero)
     fixed_count: Optional[int] = None
     if fix or diff:
         fixing = fix_run(

@@ -169,3 +169,9 @@ def test_add_noqa_refuses_stdin_and_fixing(project, extra):
     assert result.exit_code == 2
     assert "--add-noqa" in result.stderr
     assert (project / "model.py").read_text() == SOFTMAX
+
+
+def test_exit_zero_makes_skipped_findings_exit_clean(project):
+    (project / "model.py").write_text('import torch.nn as nn\nlayer = nn.Softmax(); doc = """a\nb"""\n')
+    result = run("--add-noqa", "--exit-zero", "model.py")
+    assert result.exit_code == 0 and "no noqa added" in result.stderr

@@ -266,3 +266,11 @@ def test_cross_file_finding_counts_when_its_own_line_changed(two_file_repo):
 def test_cross_file_finding_is_hidden_when_neither_end_changed(two_file_repo):
     write(two_file_repo, "model.py", MODEL.replace("WIDTH = 784", "WIDTH = 28 * 28"))
     assert reported(check("--diff-base", "HEAD")) == []
+
+
+def test_add_noqa_with_diff_base_baselines_only_the_changed_lines(repo):
+    write(repo, "model.py", TWO_FINDINGS.replace("last = nn.Softmax()", "last = nn.Softmax(  )"))
+    result = check("--add-noqa", "--diff-base", "HEAD")
+    assert result.exit_code == 0
+    lines = (repo / "model.py").read_text().splitlines()
+    assert lines[2] == "first = nn.Softmax()" and lines[4] == "last = nn.Softmax(  )  # noqa: NNL107"
