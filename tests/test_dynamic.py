@@ -179,6 +179,13 @@ def test_dead_relu_and_vanishing_gradients(probed):
     assert deep.status == "confirmed"
 
 
+def test_flattened_features_are_not_taken_for_class_scores(probed):
+    report = probed.reports["FeatureExtractor"]
+    assert report["status"] == "ok" and report["classes"] is None
+    assert report["probes"]["fit"]["checked"] is False
+    assert "FeatureExtractor" not in _dynamic_codes(probed, PROBED)
+
+
 def test_healthy_models_get_no_dynamic_findings(probed):
     codes = _dynamic_codes(probed, PROBED)
     assert "DefaultMLP" not in codes

@@ -63,6 +63,7 @@ class ChildSession:
             "event": "loaded",
             "failures": [{"line": line, "error": message} for line, message in loaded.failures],
             "candidates": [vars(candidate) for candidate in candidates],
+            "functions": loader.top_level_functions(loaded.tree),
         })
         only = self.request.get("only")
         skip = set(self.request.get("skip", ()))
@@ -122,6 +123,27 @@ class ChildSession:
             return {"name": candidate.name, "status": "crash",
                     "detail": f"{crash_text(code, self.request.get('memory_mb', 0))} while probing it"}
 
+    def functions_run(self, model: Any, plan: Any) -> list[int]:
+        """First lines of the user's functions and methods that one forward pass runs, so a
+        finding in a helper forward calls is judged and one in training_step is not."""
+        import torch
+
+        ran: set[int] = set()
+
+        def profile(frame: Any, event: str, arg: Any) -> None:
+            if event == "call" and frame.f_code.co_filename == self.path:
+                ran.add(frame.f_code.co_firstlineno)
+
+        sys.setprofile(profile)
+        try:
+            with torch.no_grad():
+                model(*plan.make())
+        except Exception:  # noqa: BLE001 - the probes report forward's errors themselves
+            pass
+        finally:
+            sys.setprofile(None)
+        return sorted(ran)
+
     def _target(self, candidate: Any, loaded: Any) -> tuple[Optional[Callable[..., Any]], Any]:
         value = loaded.namespace.get(candidate.name)
         return (None, value) if candidate.kind == "instance" else (value, None)
@@ -153,6 +175,7 @@ class ChildSession:
         except construction.NoInput as error:
             return {"status": "no-input", "detail": str(error)}
         results: dict[str, Any] = {}
+        ran = self.functions_run(model, plan)
         selected = self.request.get("probes") or _PROBES
         options = self.request.get("options", {})
         for name in selected:
@@ -183,6 +206,7 @@ class ChildSession:
         # A finding in a block class is judged on the models that contain that block.
         user_classes = sorted({type(m).__name__ for m in model.modules() if type(m).__module__ == MODULE_NAME})
         return {"status": "ok", "input": plan.description, "classes": classes, "module_classes": user_classes,
+                "ran": ran,
                 "parameters": sum(p.numel() for p in model.parameters()), "probes": results}
 
 

@@ -47,6 +47,8 @@ def _output_verdict(code: str, report: dict[str, Any]) -> Verdict:
     outputs = [output for output in _outputs(report) if output.get("finite")]
     if not outputs:
         return None
+    # A tuple output may hold a sigmoid and a softmax: the softmax is what NNL101 is about.
+    outputs = sorted(outputs, key=lambda output: not output.get("rows_sum_to_one"))
     for output in outputs:
         rows = output.get("rows_sum_to_one")
         if code in ("NNL101", "NNL102", "NNL109") and rows:
@@ -187,10 +189,11 @@ class Confirmer:
             return Confirmation(NOT_CHECKED, failed or (
                 f"line {diagnostic.start.line} is not inside a model class, builder function or "
                 "module-level model that the probes can build"))
-        if diagnostic.code in _OUTPUT_CODES | _NUMERIC_CODES and scope.method not in _RUN_METHODS:
+        if (diagnostic.code in _OUTPUT_CODES | _NUMERIC_CODES and scope.method not in _RUN_METHODS
+                and not scope.method_ran and any(model.ok for model in scope.models)):
             owner = scope.owner["name"] if scope.owner else "?"
             return Confirmation(NOT_CHECKED, f"line {diagnostic.start.line} is in {owner}.{scope.method}, "
-                                             "which the probes do not run")
+                                             "which forward does not call, so the probes do not run it")
         return self._judge(diagnostic.code, scope)
 
     def _failed_top_level(self, line: int) -> Optional[str]:

@@ -168,6 +168,11 @@ def find_input(model: nn.Module, spec_shapes: list[list[int]], dtype: Optional[s
         with torch.no_grad():
             return plan, run_forward(model, plan.make())
     plans = _candidate_plans(model)
+    # forward(x, mask): every required argument gets a tensor of the inferred shape.
+    arguments = len(required_parameters(model.forward))
+    if arguments > 1:
+        plans = [InputPlan(plan.shapes * arguments, plan.dtype, plan.high,
+                           f"{plan.description}, for each of forward's {arguments} arguments") for plan in plans]
     if not plans:
         raise NoInput("no Linear/Conv/Embedding/RNN layer to infer the input from; give `input` in "
                       "[tool.nnlint.dynamic.models] or --input")

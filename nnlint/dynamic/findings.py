@@ -42,7 +42,8 @@ def _messages(report: dict[str, Any], options: Options) -> list[tuple[str, str]]
         found.append(("NNL903", f"{name} predicts {what} for all of 64 different inputs: the input does not "
                                 "reach the output"))
     fit = probes.get("fit") or {}
-    if fit.get("checked") and fit.get("unlearned"):
+    # Unlearned samples with a falling loss mean "slow", not "cannot": only a stalled loss counts.
+    if fit.get("checked") and fit.get("unlearned") and fit.get("stalled", True):
         classes = ", ".join(str(c) for c in fit["unlearned"])
         found.append(("NNL904", f"{name} cannot fit one sample per class: after {fit['steps']} steps of Adam "
                                 f"(lr {fit['lr']:g}) on {fit['classes']} samples it still gets classes {classes} wrong"))
@@ -60,15 +61,19 @@ def _messages(report: dict[str, Any], options: Options) -> list[tuple[str, str]]
 def dynamic_findings(outcome: ModuleOutcome, path: str, lines: list[str], options: Options) -> list[Diagnostic]:
     """NNL9xx Diagnostics for the models of one file, each at the line defining the model."""
     rules = rules_by_code()
-    starts = {candidate["name"]: candidate["start"] for candidate in outcome.candidates}
+    candidates = {candidate["name"]: candidate for candidate in outcome.candidates}
+    by_model = {name: _messages(report, options) for name, report in outcome.reports.items()
+                if report.get("status") == "ok"}
     found = []
-    for name, report in outcome.reports.items():
-        if report.get("status") != "ok":
-            continue
-        line = starts.get(name, 1)
+    for name, messages in by_model.items():
+        candidate = candidates.get(name, {})
+        # `net = MicroNet()` shows nothing MicroNet's own report did not already say.
+        of_class = {code for code, _ in by_model.get(candidate.get("class_name") or "", [])}
+        messages = [(code, message) for code, message in messages if code not in of_class]
+        line = candidate.get("start", 1)
         source_line: Optional[str] = lines[line - 1] if 0 < line <= len(lines) else ""
         column = len(source_line) - len(source_line.lstrip()) + 1 if source_line else 1
-        for code, message in _messages(report, options):
+        for code, message in messages:
             rule = rules[code]
             found.append(Diagnostic(
                 code=code, name=rule.name, message=message, path=path,

@@ -9,6 +9,7 @@ one sample.) Learning curve: the same on 1, 2, 4, ... samples with random labels
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Any, Optional
 
 import torch
@@ -18,20 +19,44 @@ from nnlint.dynamic.construction import InputPlan
 from nnlint.dynamic.probes import main_output
 
 MAX_CLASSES = 10
+MAX_INFERRED_CLASSES = 1000
 DEFAULT_STEPS = 100
 DEFAULT_LR = 1e-3
 
 
 def classes_of(model: nn.Module, plan: InputPlan, declared: Optional[int]) -> Optional[int]:
+    """The number of classes: as declared, else the output width of a classifier — an output
+    made by a Linear layer, or rows of (log-)probabilities. Flattened features are not scores."""
     if declared:
         return declared
+    producers: dict[int, tuple[torch.Tensor, nn.Module]] = {}
+
+    def record(module: nn.Module, inputs: Any, output: Any) -> None:
+        if isinstance(output, torch.Tensor):
+            producers.setdefault(id(output), (output, module))
+
+    handles = [module.register_forward_hook(record) for module in model.modules()]
     model.eval()
-    with torch.no_grad():
-        found = main_output(model(*plan.make(batch=2)))
+    try:
+        with torch.no_grad():
+            found = main_output(model(*plan.make(batch=4)))
+    finally:
+        for handle in handles:
+            handle.remove()
     if found is None:
         return None
     tensor = found[1]
-    return int(tensor.shape[1]) if tensor.dim() == 2 and tensor.shape[1] > 1 else None
+    producer = producers.get(id(tensor), (None, None))[1]
+    rows = tensor.detach().float()
+    probabilities = bool(torch.isfinite(rows).all()) and rows.dim() == 2 and (
+        torch.allclose(rows.sum(dim=1), torch.ones(rows.shape[0]), atol=1e-3)
+        or torch.allclose(rows.exp().sum(dim=1), torch.ones(rows.shape[0]), atol=1e-3))
+    if not isinstance(producer, (nn.Linear, nn.Bilinear)) and not probabilities:
+        return None
+    # A feature extractor's output (thousands of columns) is not a score per class.
+    if tensor.dim() == 2 and 1 < tensor.shape[1] <= MAX_INFERRED_CLASSES:
+        return int(tensor.shape[1])
+    return None
 
 
 class _Adam:
@@ -62,11 +87,25 @@ class _Adam:
             parameter.addcdiv_(mean, denominator, value=-self.lr / correction1)
 
 
+@dataclass
+class TrainingResult:
+    first_loss: Optional[float]
+    final_loss: float
+    predictions: torch.Tensor
+
+    def stalled(self) -> bool:
+        """The loss did not even halve: the model is not learning, not merely slow."""
+        if self.first_loss is None or self.final_loss != self.final_loss:
+            return True
+        return self.final_loss > 0.5 * self.first_loss
+
+
 def _train(model: nn.Module, inputs: list[torch.Tensor], targets: torch.Tensor, steps: int, lr: float
-           ) -> tuple[float, torch.Tensor]:
+           ) -> TrainingResult:
     """Train on (inputs, targets); the final loss and the eval-mode predictions."""
     optimizer = _Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
     loss_value = float("nan")
+    first_loss: Optional[float] = None
     model.train()
     for _ in range(steps):
         optimizer.zero_grad()
@@ -75,6 +114,7 @@ def _train(model: nn.Module, inputs: list[torch.Tensor], targets: torch.Tensor, 
             break
         loss = nn.functional.cross_entropy(found[1].float(), targets)
         loss_value = loss.item()
+        first_loss = loss_value if first_loss is None else first_loss
         if not loss.requires_grad or loss_value != loss_value or abs(loss_value) == float("inf"):
             break
         loss.backward()
@@ -89,7 +129,7 @@ def _train(model: nn.Module, inputs: list[torch.Tensor], targets: torch.Tensor, 
     with torch.no_grad():
         found = main_output(model(*inputs))
     predictions = found[1].argmax(dim=1) if found is not None else torch.full_like(targets, -1)
-    return loss_value, predictions
+    return TrainingResult(first_loss, loss_value, predictions)
 
 
 def _samples(plan: InputPlan, count: int, seed: int) -> list[torch.Tensor]:
@@ -102,10 +142,12 @@ def fit_one_per_class(model: nn.Module, plan: InputPlan, classes: int, steps: in
     fresh = copy.deepcopy(model)
     torch.manual_seed(4)
     targets = torch.arange(count)
-    loss, predictions = _train(fresh, _samples(plan, count, seed=5), targets, steps, lr)
-    unlearned = [int(c) for c in targets[predictions != targets]]
+    result = _train(fresh, _samples(plan, count, seed=5), targets, steps, lr)
+    unlearned = [int(c) for c in targets[result.predictions != targets]]
+    loss = result.final_loss
     return {"checked": True, "classes": count, "of_classes": classes, "steps": steps, "lr": lr,
-            "final_loss": loss if loss == loss else None, "unlearned": unlearned}
+            "first_loss": result.first_loss, "final_loss": loss if loss == loss else None,
+            "unlearned": unlearned, "stalled": result.stalled()}
 
 
 def learning_curve(model: nn.Module, plan: InputPlan, classes: int, steps: int, lr: float, largest: int = 64
@@ -119,7 +161,8 @@ def learning_curve(model: nn.Module, plan: InputPlan, classes: int, steps: int, 
         targets = torch.randint(0, classes, (size,), generator=generator)
         torch.manual_seed(6)
         try:
-            loss, predictions = _train(fresh, _samples(plan, size, seed=100 + size), targets, steps, lr)
+            result = _train(fresh, _samples(plan, size, seed=100 + size), targets, steps, lr)
+            loss, predictions = result.final_loss, result.predictions
         except (RuntimeError, ValueError) as error:  # e.g. BatchNorm refuses a batch of one
             points.append({"samples": size, "error": None, "reason": str(error).splitlines()[0]})
         else:

@@ -34,6 +34,8 @@ class ModuleOutcome:
     path: str
     candidates: list[dict[str, Any]] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
+    # Top-level functions: {"name", "start", "end"}.
+    functions: list[dict[str, Any]] = field(default_factory=list)
     reports: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Why the whole file has no results (the module could not even be loaded), if so.
     error: Optional[str] = None
@@ -165,6 +167,7 @@ def _one_child(request: dict[str, Any], timeout: float, memory_mb: int, outcome:
             elif kind == "loaded":
                 outcome.candidates = event["candidates"]
                 outcome.failures = event["failures"]
+                outcome.functions = event.get("functions", [])
                 stage = "between models"
             elif kind == "start":
                 current, stage = event["model"], "probing"

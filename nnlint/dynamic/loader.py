@@ -92,9 +92,21 @@ def load_module(path: str) -> LoadedModule:
     return loaded
 
 
+def _first_line(node: ast.stmt) -> int:
+    # A code object starts at its first decorator: that is the line a profiler reports.
+    decorators = getattr(node, "decorator_list", [])
+    return min([node.lineno, *(decorator.lineno for decorator in decorators)])
+
+
 def _methods(node: ast.ClassDef) -> dict[str, tuple[int, int]]:
-    return {item.name: (item.lineno, item.end_lineno or item.lineno) for item in node.body
+    return {item.name: (_first_line(item), item.end_lineno or item.lineno) for item in node.body
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+
+def top_level_functions(tree: ast.Module) -> list[dict[str, Any]]:
+    """Top-level functions (a loss or helper forward may call), with their line ranges."""
+    return [{"name": node.name, "start": _first_line(node), "end": node.end_lineno or node.lineno}
+            for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
 
 
 def find_candidates(loaded: LoadedModule, module_type: type) -> list[Candidate]:

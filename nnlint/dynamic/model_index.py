@@ -30,11 +30,13 @@ class ProbedModel:
 
 @dataclass
 class Scope:
-    """The models a finding's line belongs to, and the method it is in (if in a class)."""
+    """The models a finding's line belongs to, the method it is in (if in a class), and
+    whether a forward pass of one of those models ran that method."""
 
     models: list[ProbedModel]
     owner: Optional[dict[str, Any]]
     method: Optional[str]
+    method_ran: bool = False
 
 
 def _model(candidate: dict[str, Any], outcome: ModuleOutcome) -> ProbedModel:
@@ -52,11 +54,22 @@ def scope_of(line: int, outcome: ModuleOutcome) -> Scope:
                        if other is not candidate and (
                            (other["kind"] == "instance" and other.get("class_name") == candidate["name"])
                            or candidate["name"] in outcome.reports.get(other["name"], {}).get("module_classes", ()))]
-            method = next((name for name, (first, last) in candidate.get("methods", {}).items()
-                           if first <= line <= last), None)
-            return Scope(models, candidate, method)
-    instances = [_model(candidate, outcome) for candidate in outcome.candidates if candidate["kind"] == "instance"]
-    return Scope(instances, None, None)
+            found = next(((name, first) for name, (first, last) in candidate.get("methods", {}).items()
+                          if first <= line <= last), None)
+            method, first = found if found else (None, None)
+            ran = any(first in model.report.get("ran", ()) for model in models)
+            return Scope(models, candidate, method, ran)
+    for function in outcome.functions:
+        if function["start"] <= line <= function["end"]:
+            # A helper or loss function: judged on the models whose forward called it.
+            callers = [_model(candidate, outcome) for candidate in outcome.candidates
+                       if function["start"] in outcome.reports.get(candidate["name"], {}).get("ran", ())]
+            if callers:
+                return Scope(callers, None, function["name"], True)
+    instances = [candidate for candidate in outcome.candidates if candidate["kind"] == "instance"]
+    # `D_aux = nn.Sequential(..., nn.Softmax())`: the finding is about that model only.
+    containing = [candidate for candidate in instances if candidate["start"] <= line <= candidate["end"]]
+    return Scope([_model(candidate, outcome) for candidate in containing or instances], None, None)
 
 
 def failure_text(model: ProbedModel, module_key: str) -> str:

@@ -89,7 +89,11 @@ def _fit_line(probe: dict[str, Any]) -> str:
         return f"not checked: {probe.get('reason', '')}"
     steps = f"{probe['steps']} steps of Adam (lr {probe['lr']:g})"
     if probe["unlearned"]:
-        return f"cannot learn classes {', '.join(map(str, probe['unlearned']))} of {probe['classes']} in {steps}"
+        classes = ", ".join(map(str, probe["unlearned"]))
+        if not probe.get("stalled", True):
+            return (f"classes {classes} of {probe['classes']} not yet learned in {steps}, but the loss fell "
+                    f"from {probe['first_loss']:.3g} to {probe['final_loss']:.3g} (slow, not stuck)")
+        return f"cannot learn classes {classes} of {probe['classes']} in {steps}; the loss stays near {probe['final_loss']:.3g}"
     return f"learned all {probe['classes']} samples in at most {steps}"
 
 
@@ -107,7 +111,7 @@ def advice(probes: dict[str, Any]) -> list[str]:
         tips.append("Register layers with nn.ModuleList/ModuleDict and weights with nn.Parameter, or they are never trained.")
     if any(layer["dead_fraction"] >= 0.7 for layer in probes.get("dead_relu", {}).get("layers", [])):
         tips.append("Dying ReLU: check the initialization and input scale; try LeakyReLU or a smaller learning rate.")
-    if probes.get("fit", {}).get("unlearned"):
+    if probes.get("fit", {}).get("unlearned") and probes.get("fit", {}).get("stalled", True):
         tips.append("It cannot fit one item per class: look for a bug (training, data type, model, initialization) "
                     "before tuning anything; try a smaller model.")
     if not tips:

@@ -21,7 +21,8 @@ from nnlint.suppress import drop_suppressed
 
 # Two children at a time: each holds torch (a few hundred MB) and one thread.
 MAX_PARALLEL = 2
-_MODEL_MARKERS = (b"Module", b"Sequential")
+# A model is a class (of any base: BertPreTrainedModel, LightningModule) or a Sequential.
+_MODEL_MARKERS = (b"class ", b"Module", b"Sequential")
 
 
 def module_key(path: str, root: str) -> str:
@@ -145,7 +146,7 @@ def add_dynamic_results(diagnostics: Sequence[Diagnostic], paths: Sequence[str],
         outcome = outcomes.get(path)
         unavailable = "the source was read from stdin; dynamic mode needs a file" if from_stdin else None
         if outcome is None and not unavailable:
-            unavailable = "the file defines no nn.Module class or model"
+            unavailable = "the file defines no class and no nn.Sequential, so no model to build"
         confirmer = Confirmer(outcome, module_key(path, root), min_ratio, unavailable)
         confirmed = [dataclasses.replace(d, confirmation=confirmer.confirm(d)) for d in found]
         if outcome is not None:

@@ -85,6 +85,15 @@ class DeepSigmoid(nn.Module):
         return self.body(x)
 
 
+class FeatureExtractor(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Sequential(nn.Conv2d(3, 8, 3, stride=2), nn.ReLU())
+
+    def forward(self, images):
+        return self.conv(images.div(255.0)).flatten(1)
+
+
 def train(model, x, y):
     optimizer = torch.optim.Adam(model.parameters())
     loss = nn.CrossEntropyLoss()(model(x), y)
