@@ -25,7 +25,6 @@ from nnlint.discover import discover, is_force_excluded
 from nnlint.cache import Cache, cache_directory, clean
 from nnlint.fix.files import fix_run, unified_diff, write_fixes
 from nnlint.fix.summary import shown_fixes, summary as fix_summary, would_fix
-from nnlint.lint import lint_source
 from nnlint.project import find_project_root
 from nnlint.runner import ProjectRun, default_jobs
 from nnlint.report import OUTPUT_FORMATS, render, render_statistics
@@ -224,8 +223,9 @@ def check(
 
     root = find_project_root(Path(stdin_filename or targets[0]))
     cache = None if no_cache else Cache(cache_directory(root))
-    run = ProjectRun(root, lambda path: codes - per_file.ignored_codes(path), config.rule_options, cache,
-                     jobs or default_jobs()).check(files)
+    project = ProjectRun(root, lambda path: codes - per_file.ignored_codes(path), config.rule_options, cache,
+                         jobs or default_jobs())
+    run = project.check(files)
     for path, error in run.internal_errors:
         click.echo(f"nnlint: internal error while checking {path}: {error} (please report)", err=True)
     failed = failed or bool(run.internal_errors)
@@ -239,8 +239,7 @@ def check(
     if fix or diff:
         fixing = fix_run(
             diagnostics,
-            lambda path, content: _on_changed_lines(
-                lint_source(content, path, codes - per_file.ignored_codes(path), config.rule_options), changed),
+            lambda path, content: _on_changed_lines(project.recheck(path, content), changed),
             unsafe_fixes,
             sources={name: data for name, data in files if data is not None},
         )
@@ -252,11 +251,13 @@ def check(
             click.echo(would_fix(fixing.fixed_count), err=True, nl=False)
             sys.exit(EXIT_ERROR if failed else EXIT_FINDINGS if fixing.changed else EXIT_CLEAN)
         if from_stdin:
+            # The fixed buffer goes back to whoever piped it in; the file of that name is not touched.
             sys.stdout.buffer.write(fixing.files[name].fixed if name in fixing.files else data)
             sys.stdout.flush()
-        for message in write_fixes(fixing):
-            _error(message)
-            failed = True
+        else:
+            for message in write_fixes(fixing):
+                _error(message)
+                failed = True
         diagnostics, fixed_count = fixing.diagnostics, fixing.fixed_count
 
     if dynamic:

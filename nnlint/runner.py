@@ -94,6 +94,18 @@ class ProjectRun:
         run.diagnostics.sort(key=Diagnostic.sort_key)
         return run
 
+    def recheck(self, label: str, data: bytes) -> list[Diagnostic]:
+        """The findings of new content for one file of this run (after `--fix` changed it),
+        joined with the project like `check` does, so that cross-file findings stay."""
+        task = _Task(label, data, self._codes_for(label), self._cache_dir())
+        outcome = _check_task(task, self._options)
+        if isinstance(outcome, str):
+            raise RuntimeError(outcome)
+        if outcome.imported_models:
+            resolver = ProjectResolver(self.root, self._exports_of)
+            outcome = self._check_joined(task, _absolute(label), outcome, resolver)
+        return sorted(outcome.diagnostics, key=Diagnostic.sort_key)
+
     # ----------------------------------------------------------- phase 1
 
     def _cache_dir(self) -> Optional[str]:
