@@ -300,3 +300,13 @@ def train(loader, optimizer):
     # The softmax lives in model.py: reported at the loss in train.py, and not fixed from there.
     assert [line.split()[1] for line in result.stdout.splitlines()[:-1]] == ["NNL101"]
     assert (project / "model.py").read_bytes() == model_before
+
+
+def test_rule_pages_and_the_rules_list_say_how_a_rule_is_fixed():
+    runner = CliRunner()
+    assert "Fix is always available (safe: `--fix` applies it)." in runner.invoke(cli, ["rule", "NNL604"]).output
+    assert "Fix is sometimes available (unsafe" in runner.invoke(cli, ["rule", "NNL205"]).output
+    assert "Fix is not available." in runner.invoke(cli, ["rule", "NNL602"]).output
+    records = {r["code"]: r for r in json.loads(runner.invoke(cli, ["rules", "--output-format", "json"]).output)}
+    assert (records["NNL107"]["fix_availability"], records["NNL107"]["fix_applicability"]) == ("always", "unsafe")
+    assert (records["NNL602"]["fix_availability"], records["NNL602"]["fix_applicability"]) == ("none", None)
