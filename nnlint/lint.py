@@ -206,7 +206,8 @@ def _run_rules(facts, parsed: ParsedFile, path: str, lines: list[str], rules: Se
                options: RuleOptions, locate: Optional[Locator]) -> list[Diagnostic]:
     # A partly parsed file's module is not its text (failing blocks are blank lines there).
     spans = SpanFinder(parsed.module, None if parsed.failures else parsed.text)
-    edits = EditBuilder(parsed.module, spans.span)
+    # No fixes in a file that does not parse as a whole: the result could not be checked.
+    edits = EditBuilder(parsed.module, spans.span, parsed.text, enabled=parsed.complete)
     found: list[Diagnostic] = []
     for rule_class in rules:
         reporter = _Reporter(rule_class, path, lines, spans, found, edits, locate)

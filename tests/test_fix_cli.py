@@ -18,6 +18,11 @@ from nnlint.fix.apply import apply_fixes, choose_fixes
 from nnlint.fix.loop import fix_source
 from nnlint.parse import ParsedFile, parse_source
 
+
+def _parses_completely(text: str) -> bool:
+    parsed = parse_source(text)
+    return isinstance(parsed, ParsedFile) and parsed.complete
+
 # NNL604 (safe fix) twice, NNL107 (unsafe fix) once, NNL602 (no fix) once.
 TRAIN = """\
 import torch
@@ -130,7 +135,7 @@ def test_unsafe_fixes_with_fix_applies_them_too(project):
     path = _write(project, "train.py", TRAIN)
     result = nnlint("--fix", "--unsafe-fixes", "train.py")
     assert path.read_text(encoding="utf-8") == TRAIN_ALL_FIXED
-    assert isinstance(parse_source(TRAIN_ALL_FIXED), ParsedFile)
+    assert _parses_completely(TRAIN_ALL_FIXED)
     assert result.stdout.splitlines()[-1] == "Found 4 findings (3 fixed, 1 remaining)."
 
 
@@ -310,3 +315,11 @@ def test_rule_pages_and_the_rules_list_say_how_a_rule_is_fixed():
     records = {r["code"]: r for r in json.loads(runner.invoke(cli, ["rules", "--output-format", "json"]).output)}
     assert (records["NNL107"]["fix_availability"], records["NNL107"]["fix_applicability"]) == ("always", "unsafe")
     assert (records["NNL602"]["fix_availability"], records["NNL602"]["fix_applicability"]) == ("none", None)
+
+
+def test_a_file_with_a_syntax_error_is_not_fixed(project):
+    text = TRAIN + "\ndef broken(:\n    pass\n"
+    path = _write(project, "train.py", text)
+    result = nnlint("--fix", "--unsafe-fixes", "train.py")
+    assert path.read_text(encoding="utf-8") == text
+    assert "NNL001" in result.stdout and "[*]" not in result.stdout

@@ -9,6 +9,11 @@ import pytest
 from nnlint.fix.loop import fix_source
 from nnlint.lint import lint_source
 from nnlint.parse import ParsedFile, parse_source
+
+
+def _parses_completely(text: str) -> bool:
+    parsed = parse_source(text)
+    return isinstance(parsed, ParsedFile) and parsed.complete
 from nnlint.rules import all_rules
 
 RULES = all_rules()
@@ -35,7 +40,7 @@ def test_fix_example(rule, before, after):
     unsafe = rule.fix_applicability == "unsafe"
     result = _fix(rule, before, unsafe)
     assert result.fixed.decode("utf-8") == after
-    assert isinstance(parse_source(after), ParsedFile)
+    assert _parses_completely(after)
     again = _fix(rule, after, unsafe)
     assert not again.changed, f"a second --fix changed the fixed {rule.code} example"
     if unsafe:
@@ -63,6 +68,6 @@ def test_invalid_examples_fix_as_declared(rule):
             assert len(fixes) == len(findings), f"{rule.code} declares `always` but a finding has no fix"
         assert all(fix.applicability == rule.fix_applicability for fix in fixes)
         result = _fix(rule, snippet, unsafe=True)
-        assert isinstance(parse_source(result.fixed.decode("utf-8")), ParsedFile)
+        assert _parses_completely(result.fixed.decode("utf-8"))
         assert not _fix(rule, result.fixed.decode("utf-8"), unsafe=True).changed
         assert not result.unparsable

@@ -60,14 +60,21 @@ class LineTable:
 class EditBuilder:
     """Turns a rule's SyntaxFix into a Fix of one file; built lazily, once per file."""
 
-    def __init__(self, module: cst.Module, span_of: SpanOf) -> None:
+    def __init__(self, module: cst.Module, span_of: SpanOf, text: Optional[str] = None,
+                 enabled: bool = True) -> None:
+        # `text` is the source the module was parsed from (libcst reproduces it exactly);
+        # given, it saves generating the whole module's code again.
         self._module = module
         self._span_of = span_of
+        self._text = text
+        self._enabled = enabled
         self._table: Optional[LineTable] = None
 
     def fix(self, proposal: SyntaxFix) -> Optional[Fix]:
         """The Fix, or None when a node cannot be located in the source (no fix is
         better than a wrong one)."""
+        if not self._enabled:
+            return None
         edits: list[Edit] = []
         for node, replacement in proposal.replacements:
             edit = self._edit(node, replacement)
@@ -103,7 +110,7 @@ class EditBuilder:
 
     def _edit(self, node: cst.CSTNode, replacement: Replacement) -> Optional[Edit]:
         if self._table is None:
-            self._table = LineTable(self._module.code)
+            self._table = LineTable(self._text if self._text is not None else self._module.code)
         table = self._table
         start, end = self._span_of(node)
         span_start, span_end = table.offset(start), table.offset(end)
