@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
+import warnings
 from typing import AbstractSet, Any, Callable, Mapping, Optional, Sequence, Union
 
 import libcst as cst
@@ -90,6 +92,19 @@ class FileResult:
     evaluates: bool = False
 
 
+def _without_syntax_warnings(check: Callable[..., FileResult]) -> Callable[..., FileResult]:
+    """CPython warns about odd literals (`"\\d"`, `1()`) when nnlint evaluates or compiles the
+    user's code; those warnings would land on nnlint's stderr, so they are dropped."""
+    @functools.wraps(check)
+    def quiet(*args: Any, **kwargs: Any) -> FileResult:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return check(*args, **kwargs)
+    return quiet
+
+
+@_without_syntax_warnings
 def check_source(data: bytes, path: str, selected: AbstractSet[str], options: Optional[RuleOptions] = None,
                  externals: Optional[Mapping[str, Returned]] = None,
                  locate: Optional[Locator] = None,

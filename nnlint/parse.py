@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Callable, Optional, Union
 
@@ -118,6 +119,14 @@ def _could_be_too_deep(text: str) -> bool:
     return False
 
 
+def quiet_ast_parse(source: Union[str, bytes]) -> ast.Module:
+    """CPython's syntax tree (compiling only; nothing runs), without the SyntaxWarnings
+    (`"\\d"`, `1()`) that CPython would print on nnlint's stderr."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(source)
+
+
 def _syntax_depth(tree: ast.AST) -> tuple[int, int]:
     """How deep `tree` nests (stopping past `_MAX_DEPTH`), and the first line of the
     top-level statement where it is deepest."""
@@ -139,7 +148,7 @@ def _cpython_failure(text: str) -> Optional[ParseFailure]:
     """Why CPython's parser (compile only; nothing runs) rejects `text`, or why nnlint will not
     analyse it; None when it is fine."""
     try:
-        tree = ast.parse(text)
+        tree = quiet_ast_parse(text)
     except SyntaxError as error:
         return ParseFailure("NNL001", f"syntax error: {error.msg}", error.lineno or 1, max(error.offset or 1, 1))
     except (RecursionError, MemoryError):
@@ -233,7 +242,7 @@ def _syntax_failure(text: str, error: Union[cst.ParserSyntaxError, cst.CSTValida
     # CPython's own parser (compile only, nothing runs) names the spot and the reason
     # the way users know from tracebacks, so prefer it when it agrees the file is broken.
     try:
-        ast.parse(text)
+        quiet_ast_parse(text)
     except SyntaxError as py_error:
         return ParseFailure(
             "NNL001",

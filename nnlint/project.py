@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from nnlint.analysis.exports import ModuleExports, Returned, is_library_name
+from nnlint.parse import quiet_ast_parse
 
 ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 # Re-exports and `via` chains longer than this are not followed (and cycles end here).
@@ -194,7 +195,7 @@ def _file_for(directory: Path, parts: list[str]) -> Optional[Path]:
 
 def _read_import_table(path: Path) -> dict[str, str]:
     try:
-        tree = ast.parse(path.read_bytes())
+        tree = quiet_ast_parse(path.read_bytes())
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
     table: dict[str, str] = {}

@@ -145,3 +145,13 @@ def test_file_whose_read_fails_is_reported_even_for_root(tmp_path: Path):
     lines = result.stdout.decode().splitlines()
     assert lines[0] == "ok.py:2:5: NNL107 " + lines[0].split(" NNL107 ", 1)[1]
     assert lines[1] == "unreadable.py:1:1: NNL002 cannot read: Input/output error"
+
+
+def test_odd_literals_do_not_print_python_warnings(tmp_path: Path):
+    # CPython warns about these when nnlint compiles or evaluates them; nnlint's stderr stays clean.
+    write(tmp_path / "warns.py", 'import torch\nx = 1()\ny = "\\d"\nz = (\n')
+    result = subprocess.run(
+        [sys.executable, "-W", "default", "-m", "nnlint", "check", "--isolated", "--no-cache", "warns.py"],
+        cwd=tmp_path, capture_output=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.stderr == b""
+    assert result.stdout.decode().startswith("warns.py:4:5: NNL001 syntax error: '(' was never closed")
