@@ -112,6 +112,13 @@ def test_constructor_errors_are_named(isolated):
     assert (needs["status"], needs["detail"]) == ("needs-arguments", "in_dim, n_cls")
 
 
+def test_a_class_whose_base_failed_to_import_says_which_import(isolated):
+    report = isolated[0].reports["NeedsMissingPackage"]
+    assert report["status"] == "import-error"
+    assert "name 'pl' is not defined" in report["detail"]
+    assert "No module named 'nnlint_test_missing_package'" in report["detail"]
+
+
 def test_other_models_still_get_results_within_the_limits(isolated):
     outcome, elapsed, _ = isolated
     assert outcome.reports["Healthy"]["status"] == "ok"

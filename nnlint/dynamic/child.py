@@ -57,6 +57,8 @@ class ChildSession:
         from nnlint.dynamic import loader
 
         self.emit({"event": "ready"})
+        # Models built by the module's own top-level code get the same weights on every run.
+        torch.manual_seed(0)
         loaded = loader.load_module(self.path)
         candidates = loader.find_candidates(loaded, torch.nn.Module)
         self.emit({

@@ -9,6 +9,7 @@ from nnlint.dynamic.isolation import ModuleOutcome
 from nnlint.rules import rules_by_code
 
 Options = Mapping[str, Mapping[str, Any]]
+SPREAD_FOR_SAME_CLASS = 0.01
 
 
 def _option(options: Options, code: str, name: str) -> Any:
@@ -36,7 +37,11 @@ def _messages(report: dict[str, Any], options: Options) -> list[tuple[str, str]]
                                     "zero for all of 64 different inputs; they get no gradient and never recover"))
             break
     constant = probes.get("constant_prediction") or {}
-    if constant.get("checked") and (constant.get("constant_output") or constant.get("distinct_predictions") == 1):
+    # One argmax for every input also happens to healthy networks at initialization (a bias
+    # that dominates); it counts only when the output itself barely moves with the input.
+    barely_moves = constant.get("relative_spread", 1.0) < SPREAD_FOR_SAME_CLASS
+    if constant.get("checked") and (constant.get("constant_output")
+                                    or (constant.get("distinct_predictions") == 1 and barely_moves)):
         what = ("the same output" if constant.get("constant_output")
                 else f"class {constant.get('predicted')} (of {constant.get('classes')})")
         found.append(("NNL903", f"{name} predicts {what} for all of 64 different inputs: the input does not "

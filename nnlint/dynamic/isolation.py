@@ -115,7 +115,10 @@ class _Child:
     def stop(self) -> int:
         """Kill the whole process group (the child and anything it started); its exit status."""
         try:
-            os.killpg(self.process.pid, signal.SIGKILL)
+            if hasattr(os, "killpg"):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            else:  # Windows: no process groups; the child itself is what can be killed
+                self.process.kill()
         except (ProcessLookupError, PermissionError):
             pass
         returncode = self.process.wait()

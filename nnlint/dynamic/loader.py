@@ -55,6 +55,8 @@ def _is_main_guard(statement: ast.stmt) -> bool:
 def _defined_names(statement: ast.stmt) -> list[str]:
     if isinstance(statement, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
         return [statement.name]
+    if isinstance(statement, (ast.Import, ast.ImportFrom)):
+        return [(alias.asname or alias.name).split(".")[0] for alias in statement.names]
     targets: list[ast.expr] = []
     if isinstance(statement, ast.Assign):
         targets = statement.targets
@@ -86,6 +88,10 @@ def load_module(path: str) -> LoadedModule:
             if isinstance(error, KeyboardInterrupt):
                 raise
             message = f"{type(error).__name__}: {error}".strip()
+            # `class Net(pl.LightningModule)` fails because `import pytorch_lightning as pl` did.
+            missing = getattr(error, "name", None) if isinstance(error, NameError) else None
+            if missing in loaded.failed_names:
+                message += f" ({loaded.failed_names[missing]})"
             loaded.failures.append((statement.lineno, message))
             for name in _defined_names(statement):
                 loaded.failed_names[name] = f"line {statement.lineno} raised {message}"

@@ -8,6 +8,7 @@ import time
 
 import torch
 import torch.nn as nn
+import nnlint_test_missing_package as pl
 
 PID_FILE = os.environ.get("NNLINT_TEST_PID_FILE", os.devnull)
 
@@ -62,6 +63,11 @@ class NeedsArguments(nn.Module):
     def __init__(self, in_dim, n_cls, dropout=0.1):
         super().__init__()
         self.fc = nn.Linear(in_dim, n_cls)
+
+
+class NeedsMissingPackage(pl.LightningModule):
+    def forward(self, x):
+        return x
 
 
 class Healthy(nn.Module):
