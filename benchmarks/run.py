@@ -20,6 +20,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import shlex
 import shutil
 import signal
@@ -238,7 +239,8 @@ def peer_version(command: Sequence[str]) -> str:
         done = subprocess.run([*command, "--version"], capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return "?"
-    return (done.stdout or done.stderr).strip().splitlines()[0] if (done.stdout or done.stderr).strip() else "?"
+    found = re.search(r"\d+(?:\.\d+)+", done.stdout or done.stderr)
+    return found.group(0) if found else "?"
 
 
 # ------------------------------------------------------------------ the table
@@ -407,7 +409,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 peers[name] = row
                 rows.append(row)
                 shown = " ".join(shlex.quote(part) for part in command).replace(str(copy_root), "CORPUS")
-                notes.append(f"{name}: `{shown}`" + (f" (stopped after {args.peer_timeout:.0f} s)" if run.timed_out
+                peer_python = Path(found[0]).parent / "python"
+                with_libcst = f" with libcst {_libcst_version(str(peer_python))}" if peer_python.exists() else ""
+                notes.append(f"{name}: `{shown}`{with_libcst}" + (f" (stopped after {args.peer_timeout:.0f} s)" if run.timed_out
                                                         else f" (exit status {run.returncode})"))
                 print(f"  {name}: {'>' if run.timed_out else ''}{run.seconds:.2f} s", flush=True)
 
