@@ -56,6 +56,7 @@ class KnownModels:
         self.parameter_owners: set[str] = set()
         self.double_models: set[str] = set()
         self.module_classes = set(facts.models)
+        self._mode_layers_of_class: dict[str, Optional[bool]] = {}
 
     def is_module_class(self, node: cst.ClassDef) -> bool:
         """A class of the file's models, or one deriving from something named like a module."""
@@ -148,7 +149,7 @@ class KnownModels:
         unknown; _NOT_A_MODEL otherwise."""
         func = call.func
         if isinstance(func, cst.Name) and func.value in self.module_classes:
-            return self._class_has_mode_layers(func.value, set())
+            return self._class_mode_layers(func.value)
         name = qualified_name(func, self.aliases)
         if name is None:
             if isinstance(func, cst.Attribute) and func.attr.value == "from_pretrained":
@@ -164,7 +165,7 @@ class KnownModels:
 
     def class_modes(self) -> dict[str, bool]:
         """What other files need to know of this file's model classes."""
-        known = {cls: self._class_has_mode_layers(cls, set()) for cls in sorted(self.module_classes)}
+        known = {cls: self._class_mode_layers(cls) for cls in sorted(self.module_classes)}
         return {cls: found for cls, found in known.items() if found is not None}
 
     def _sequential_has_mode_layers(self, call: cst.Call) -> Optional[bool]:
@@ -175,7 +176,7 @@ class KnownModels:
                 continue
             inner = arg.value
             if isinstance(inner.func, cst.Name) and inner.func.value in self.module_classes:
-                found = self._class_has_mode_layers(inner.func.value, set())
+                found = self._class_mode_layers(inner.func.value)
                 if found:
                     return True
                 unknown = unknown or found is None
@@ -191,6 +192,13 @@ class KnownModels:
                     return True
                 unknown = unknown or found is None
         return None if unknown else False
+
+    def _class_mode_layers(self, cls: str) -> Optional[bool]:
+        """_class_has_mode_layers from the start of a search, once per class: every
+        assignment of a model asks again, and the answer walks the whole class."""
+        if cls not in self._mode_layers_of_class:
+            self._mode_layers_of_class[cls] = self._class_has_mode_layers(cls, set())
+        return self._mode_layers_of_class[cls]
 
     def _class_has_mode_layers(self, cls: str, seen: set[str]) -> Optional[bool]:
         model = self.facts.models.get(cls)
