@@ -41,6 +41,9 @@ from nnlint.analysis.initialization_syntax import (
 from nnlint.analysis.initialization_usage import ClassUsage, initialized_attributes
 
 
+_CONTAINERS = frozenset({cst.List, cst.Tuple, cst.Dict, cst.ListComp, cst.DictComp})
+
+
 class SelfTensorFinder:
     """Appends what it finds in the file's `nn.Module` classes to `result`."""
 
@@ -70,9 +73,10 @@ class SelfTensorFinder:
     def _has_candidates(self, init: cst.FunctionDef) -> bool:
         """Whether `__init__` builds any tensor or container worth a look at the whole class."""
         for node in walk(init.body):
-            if isinstance(node, (cst.List, cst.Tuple, cst.Dict, cst.ListComp, cst.DictComp)):
+            kind = type(node)  # not isinstance: see syntax.descendants
+            if kind in _CONTAINERS:
                 return True
-            if isinstance(node, cst.Call):
+            if kind is cst.Call:
                 name = self.q(node.func)
                 if name in TENSOR_FACTORIES or name in UNINITIALIZED_FACTORIES:
                     return True

@@ -41,14 +41,15 @@ class ClassUsage:
         for name, method in methods.items():
             in_init = name == "__init__"
             for node in walk(method.body):
-                if isinstance(node, cst.Call):
+                kind = type(node)  # not isinstance: see syntax.descendants
+                if kind is cst.Call:
                     self._call(node, q, in_init, methods)
-                elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.MatrixMultiply):
+                elif kind is cst.BinaryOperation and isinstance(node.operator, cst.MatrixMultiply):
                     if not in_init:
                         for side in (node.left, node.right):
                             self._matmul_operand(side, node)
-                elif isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
-                    targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+                elif kind is cst.Assign or kind is cst.AugAssign or kind is cst.AnnAssign:
+                    targets = [t.target for t in node.targets] if kind is cst.Assign else [node.target]
                     for target in targets:
                         self._assigned(target, in_init)
                     value = getattr(node, "value", None)
@@ -56,7 +57,7 @@ class ClassUsage:
                         attr = self_attribute(targets[0])
                         if attr is not None:
                             self.parameter_matrices.add(attr)
-                elif isinstance(node, cst.For) and isinstance(node.iter, cst.Call) \
+                elif kind is cst.For and isinstance(node.iter, cst.Call) \
                         and isinstance(node.iter.func, cst.Attribute) \
                         and node.iter.func.attr.value in (PARAMETER_ITERATORS | MODULE_ITERATORS):
                     self.initializes_all = True
@@ -133,7 +134,8 @@ def initialized_attributes(module: cst.Module, q: QualifiedName) -> set[str]:
     initializes its own class's attribute, which `ClassUsage` sees."""
     found: set[str] = set()
     for node in walk(module, nested=True):
-        if isinstance(node, cst.Call):
+        kind = type(node)  # not isinstance: see syntax.descendants
+        if kind is cst.Call:
             func = node.func
             if isinstance(func, cst.Attribute) and is_in_place(func.attr.value):
                 receiver = strip_data(func.value)
@@ -144,12 +146,12 @@ def initialized_attributes(module: cst.Module, q: QualifiedName) -> set[str]:
                     value = strip_data(arg.value)
                     if isinstance(value, cst.Attribute) and not is_self(value.value):
                         found.add(value.attr.value)
-        elif isinstance(node, cst.Assign):
+        elif kind is cst.Assign:
             for target in node.targets:
                 tensor = written_tensor(target.target)
                 if isinstance(tensor, cst.Attribute) and not is_self(tensor.value):
                     found.add(tensor.attr.value)
-        elif isinstance(node, cst.For):
+        elif kind is cst.For:
             found.update(_initialized_by_loop(node, q))
     return found
 
