@@ -249,7 +249,7 @@ def check(
         if diff:
             click.echo(unified_diff(fixing), nl=False)
             click.echo(would_fix(fixing.fixed_count), err=True, nl=False)
-            sys.exit(EXIT_ERROR if failed else EXIT_FINDINGS if fixing.changed else EXIT_CLEAN)
+            sys.exit(EXIT_ERROR if failed else EXIT_FINDINGS if fixing.changed and not exit_zero else EXIT_CLEAN)
         if from_stdin:
             # The fixed buffer goes back to whoever piped it in; the file of that name is not touched.
             sys.stdout.buffer.write(fixing.files[name].fixed if name in fixing.files else data)

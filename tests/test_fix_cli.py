@@ -323,3 +323,19 @@ def test_a_file_with_a_syntax_error_is_not_fixed(project):
     result = nnlint("--fix", "--unsafe-fixes", "train.py")
     assert path.read_text(encoding="utf-8") == text
     assert "NNL001" in result.stdout and "[*]" not in result.stdout
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root may write read-only files")
+def test_a_read_only_file_is_not_replaced(project):
+    path = _write(project, "train.py", TRAIN)
+    path.chmod(0o444)
+    result = nnlint("--fix", "train.py")
+    assert result.exit_code == 2
+    assert "cannot write the fixed train.py" in result.stderr
+    assert path.read_text(encoding="utf-8") == TRAIN
+
+
+def test_diff_with_exit_zero_exits_0(project):
+    _write(project, "train.py", TRAIN)
+    result = nnlint("--diff", "--exit-zero", "train.py")
+    assert result.exit_code == 0 and result.stdout.startswith("--- train.py")

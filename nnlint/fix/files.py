@@ -7,6 +7,7 @@ are read again and fixed, each from its current content (never from stale findin
 from __future__ import annotations
 
 import difflib
+import errno
 import os
 import re
 import tempfile
@@ -80,6 +81,9 @@ def write_atomically(path: str, data: bytes) -> None:
     target = os.path.realpath(path)
     directory = os.path.dirname(target) or "."
     mode = os.stat(target).st_mode
+    # Renaming over a read-only file would succeed; the user made it read-only for a reason.
+    if not os.access(target, os.W_OK):
+        raise PermissionError(errno.EACCES, "Permission denied", path)
     descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(target)}.",
                                              suffix=".nnlint")
     try:
