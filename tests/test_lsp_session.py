@@ -77,6 +77,7 @@ class LspClient:
         )
         self.messages: "queue.Queue[dict]" = queue.Queue()
         self.notifications: list[dict] = []
+        self.registrations: list[dict] = []  # what the server asked this client to do for it
         self.next_id = 0
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -134,7 +135,9 @@ class LspClient:
             except queue.Empty:
                 continue
             if "method" in message and "id" in message:
-                self.send({"id": message["id"], "result": None})  # e.g. client/registerCapability
+                if message["method"] == "client/registerCapability":
+                    self.registrations.extend(message["params"]["registrations"])
+                self.send({"id": message["id"], "result": None})
                 continue
             if wanted(message):
                 return message
@@ -159,7 +162,8 @@ def initialize(client: LspClient, root: Path) -> dict:
     result = client.request("initialize", {
         "processId": os.getpid(),
         "rootUri": root.as_uri(),
-        "capabilities": {"workspace": {"workspaceEdit": {"documentChanges": True}},
+        "capabilities": {"workspace": {"workspaceEdit": {"documentChanges": True},
+                                       "didChangeWatchedFiles": {"dynamicRegistration": True}},
                          "textDocument": {"publishDiagnostics": {"relatedInformation": True}}},
     })
     client.notify("initialized", {})
@@ -332,6 +336,13 @@ def test_session_honours_the_project_config(client: LspClient, project: Path) ->
     config.write_text(config.read_text().replace("[tool.nnlint]\n", "[tool.nnlint]\nignore = ['NNL2']\n"))
     client.notify("textDocument/didSave", {"textDocument": {"uri": config.as_uri()}})
     assert diagnostics_of(client, model) == []
+    # ... and so does a change outside the editor, which the client reports for the watcher
+    # the server registered at startup.
+    assert client.registrations[0]["method"] == "workspace/didChangeWatchedFiles"
+    assert client.registrations[0]["registerOptions"]["watchers"] == [{"globPattern": "**/pyproject.toml"}]
+    config.write_text(config.read_text().replace("ignore = ['NNL2']\n", ""))
+    client.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": config.as_uri(), "type": 2}]})
+    assert [d["code"] for d in diagnostics_of(client, model)] == ["NNL202"]
 
     assert client.request("shutdown", None) is None
     client.notify("exit", None)

@@ -73,6 +73,12 @@ class NnlintServer(LanguageServer):
             previous.cancel()
         self.pending[uri] = asyncio.get_running_loop().create_task(self._lint_after(uri, delay, settings_changed))
 
+    def relint_all(self) -> None:
+        """The settings changed: every open buffer may have other findings now."""
+        self.shown_errors.clear()
+        for uri in list(self.workspace.text_documents):
+            self.schedule(uri, 0, settings_changed=True)
+
     def forget(self, uri: str) -> None:
         previous = self.pending.pop(uri, None)
         if previous is not None:
@@ -191,12 +197,27 @@ def build_server(debounce_seconds: float = DEBOUNCE_SECONDS) -> NnlintServer:
     async def did_save(ls: NnlintServer, params: types.DidSaveTextDocumentParams) -> None:
         uri = params.text_document.uri
         if uri.endswith("/" + _CONFIG_FILENAME):
-            # The settings changed: every open buffer may have other findings now.
-            ls.shown_errors.clear()
-            for open_uri in list(ls.workspace.text_documents):
-                ls.schedule(open_uri, 0, settings_changed=True)
+            ls.relint_all()
         else:
             ls.schedule(uri, 0)
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: NnlintServer, params: types.InitializedParams) -> None:
+        # pyproject.toml also changes outside the editor (a git checkout, another tool): ask the
+        # client to say so, when it can watch files for a server.
+        workspace = ls.client_capabilities.workspace
+        watching = workspace.did_change_watched_files if workspace else None
+        if watching and watching.dynamic_registration:
+            options = types.DidChangeWatchedFilesRegistrationOptions(
+                watchers=[types.FileSystemWatcher(glob_pattern=f"**/{_CONFIG_FILENAME}")])
+            await ls.client_register_capability_async(types.RegistrationParams(registrations=[
+                types.Registration(id="nnlint-config", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                                   register_options=options)]))
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    async def config_changed(ls: NnlintServer, params: types.DidChangeWatchedFilesParams) -> None:
+        if any(change.uri.endswith("/" + _CONFIG_FILENAME) for change in params.changes):
+            ls.relint_all()
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     async def did_close(ls: NnlintServer, params: types.DidCloseTextDocumentParams) -> None:
