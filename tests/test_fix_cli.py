@@ -339,3 +339,11 @@ def test_diff_with_exit_zero_exits_0(project):
     _write(project, "train.py", TRAIN)
     result = nnlint("--diff", "--exit-zero", "train.py")
     assert result.exit_code == 0 and result.stdout.startswith("--- train.py")
+
+
+def test_full_output_shows_what_the_fix_does(project):
+    _write(project, "train.py", TRAIN)
+    lines = nnlint("--output-format", "full", "train.py").stdout.splitlines()
+    assert "  = fix [*]: Call `model(...)` instead of `model.forward(...)`" in lines
+    # The unsafe fix is not enabled: the rule's advice is shown instead.
+    assert "  = fix: Pass dim explicitly, usually dim=-1 (the class axis)." in lines

@@ -73,7 +73,10 @@ def render_full(diagnostics: Sequence[Diagnostic]) -> str:
     for diagnostic in diagnostics:
         lines = [location_line(diagnostic), *caret_lines(diagnostic)]
         rule = rules.get(diagnostic.code)
-        if rule is not None and rule.fix_hint:
+        if diagnostic.fix is not None:
+            # What `--fix` will do here, rather than the rule's general advice.
+            lines.append(f"  = fix [*]: {single_line(diagnostic.fix.message)}")
+        elif rule is not None and rule.fix_hint:
             lines.append(f"  = fix: {rule.fix_hint}")
         lines.extend(_note(location) for location in diagnostic.related)
         if diagnostic.confirmation is not None:
