@@ -347,3 +347,9 @@ def test_full_output_shows_what_the_fix_does(project):
     assert "  = fix [*]: Call `model(...)` instead of `model.forward(...)`" in lines
     # The unsafe fix is not enabled: the rule's advice is shown instead.
     assert "  = fix: Pass dim explicitly, usually dim=-1 (the class axis)." in lines
+
+
+def test_columns_count_characters_with_tabs_and_wide_characters(project):
+    path = _write(project, "tab.py", 'import torch\n\ndef f(model, x):\n\ty = "é€😀"; return model.forward(x)\n')
+    nnlint("--fix", "tab.py")
+    assert path.read_text(encoding="utf-8").endswith('\ty = "é€😀"; return model(x)\n')
