@@ -149,3 +149,104 @@ def test_python_dash_m_nnlint_runs_nothing(project):
     _assert_nothing_ran(markers, result)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "NNL001" in result.stdout, result.stdout + result.stderr
+
+
+# -- code that runs on import, definition or subclassing, and modules that shadow nnlint's own --
+
+TRICKY = '''\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def mark(name):
+    open({markers!r} + "/" + name, "w").write("ran")
+    return lambda thing: thing
+
+
+class Meta(type):
+    def __new__(cls, name, bases, namespace):
+        mark("metaclass")
+        return super().__new__(cls, name, bases, namespace)
+
+
+class Base(nn.Module):
+    def __init_subclass__(cls, **kwargs):
+        mark("init_subclass")
+        super().__init_subclass__(**kwargs)
+
+
+@mark("class_decorator")
+class Net(Base):
+    mark("class_body")
+    scale = __import__("os").system("touch " + {markers!r} + "/system_in_class_body")
+
+    def __init__(self, width=mark("default_argument"), *, act=__import__("subprocess").run(
+            ["touch", {markers!r} + "/subprocess_in_default"])):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    @mark("method_decorator")
+    def forward(self, x, sock=__import__("socket").create_server(("127.0.0.1", 0))):
+        return F.softmax(self.fc(x), dim=1)
+
+
+class Other(metaclass=Meta):
+    pass
+
+
+if __name__ == "__main__":
+    mark("main")
+'''
+
+PACKAGE_INIT = '''\
+open({markers!r} + "/package_init", "w").write("ran")
+from .tricky import Net
+'''
+
+CROSS_FILE_TRAIN = '''\
+import torch
+import torch.nn as nn
+from models import Net
+
+model = Net()
+loss = nn.CrossEntropyLoss()(model(torch.randn(2, 4)), torch.tensor([0, 1]))
+'''
+
+# `python -m nnlint` puts the working directory first on sys.path: without care, a project
+# module named like one of nnlint's dependencies would be imported by nnlint itself.
+SHADOWS = ("click", "libcst", "pathspec", "tomllib", "tomli", "pygls", "json", "typing_extensions")
+
+
+def _tricky_project(tmp_path: Path) -> tuple[Path, Path]:
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    code = tmp_path / "code"
+    (code / "models").mkdir(parents=True)
+    (code / "models" / "__init__.py").write_text(PACKAGE_INIT.format(markers=str(markers)), encoding="utf-8")
+    (code / "models" / "tricky.py").write_text(TRICKY.format(markers=str(markers)), encoding="utf-8")
+    (code / "train.py").write_text(CROSS_FILE_TRAIN, encoding="utf-8")
+    for name in SHADOWS:
+        (code / f"{name}.py").write_text(
+            f"open({str(markers)!r} + '/shadowed_{name}', 'w').write('imported')\n", encoding="utf-8")
+    return code, markers
+
+
+def test_definitions_defaults_decorators_and_metaclasses_never_run(tmp_path):
+    code, markers = _tricky_project(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "nnlint", "check", "--isolated", "--no-cache", "."],
+                            cwd=code, capture_output=True, text=True, timeout=120)
+    assert sorted(path.name for path in markers.iterdir()) == [], result.stdout + result.stderr
+    # The files were really read: the softmax in models/tricky.py reaches the loss in train.py.
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "NNL101" in result.stdout and "models/tricky.py" in result.stdout, result.stdout
+    assert result.stderr == ""
+
+
+def test_fix_and_project_run_in_parallel_run_nothing(tmp_path):
+    code, markers = _tricky_project(tmp_path)
+    for args in (["--fix", "--unsafe-fixes"], ["-j", "2"], ["--output-format", "sarif"]):
+        result = subprocess.run([sys.executable, "-m", "nnlint", "check", "--isolated", "--no-cache", *args, "."],
+                                cwd=code, capture_output=True, text=True, timeout=120)
+        assert sorted(path.name for path in markers.iterdir()) == [], (args, result.stdout, result.stderr)
+        assert result.returncode in (0, 1), (args, result.stderr)
