@@ -4,7 +4,8 @@
 Inputs are the project's own fixtures (rule examples, examples/, ../shared/cases) mutated the
 ways editors and copy-paste break code, and generated programs with torch imports in front.
 The properties: no exception escapes the in-process pipeline, every position points inside
-the file, and the same bytes give the same findings twice.
+the file, the same bytes give the same findings twice, and applying every fix (unsafe ones
+too) to a file that parses gives a file that still parses.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Callable, Optional
 
 from nnlint.diagnostic import Diagnostic, Position
 from nnlint.lint import lint_source
-from nnlint.parse import source_lines
+from nnlint.fix.loop import fix_source
+from nnlint.parse import ParsedFile, decode_source, parse_source, source_lines
 from nnlint.rules import all_rules
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -157,4 +159,20 @@ def check_pipeline(data: bytes) -> list[Diagnostic]:
         for related in diagnostic.related:
             if related.path == FUZZ_PATH:
                 _check_position(related.start, related.end, lines, f"{what}, related")
+    _check_fixes(data, first)
     return first
+
+
+def _check_fixes(data: bytes, found: list[Diagnostic]) -> None:
+    """--fix (unsafe fixes too) never turns a file that parses into one that does not."""
+    if not any(d.fix for d in found):
+        return
+    text = decode_source(data)
+    parsed = parse_source(text) if isinstance(text, str) else text
+    if not (isinstance(parsed, ParsedFile) and parsed.complete):
+        return
+    result = fix_source(data, lambda new: lint_source(new, FUZZ_PATH, ALL_CODES), unsafe=True, found=found)
+    fixed = decode_source(result.fixed)
+    assert isinstance(fixed, str), "the fixed file cannot be decoded"
+    reparsed = parse_source(fixed)
+    assert isinstance(reparsed, ParsedFile) and reparsed.complete, "--fix wrote a file that does not parse"

@@ -180,7 +180,10 @@ def _one_child(request: dict[str, Any], timeout: float, memory_mb: int, outcome:
                 outcome.reports[event["model"]] = event["report"]
                 current, stage = None, "between models"
             elif kind == "done":
-                stage = "done"
+                # Everything has arrived. Waiting for the end of the output instead would wait
+                # out the timeout when a model forked a process that holds the pipe open;
+                # `stop` kills the whole group anyway.
+                return None
     finally:
         child.stop()
         tail = child.log_tail()
