@@ -49,8 +49,9 @@ class SoftmaxBeforeCrossEntropy(Rule):
     softmax itself.
 
     ## How dynamic mode confirms it
-    It runs the model on dummy input and checks that the tensor reaching the loss has
-    non-negative rows that sum to one.
+    `check --dynamic` runs the model on 64 varied inputs and confirms the finding when the
+    model's output rows are non-negative and sum to one (or lie in [0, 1], for a sigmoid).
+    It sees the model's own output only: a softmax applied in a training step is "not checked".
 
     ## When to ignore it
     Never for a softmax. `log_softmax` before `CrossEntropyLoss` is *not* reported:

@@ -29,8 +29,8 @@ class ProbabilitiesIntoNllLoss(Rule):
     ```
 
     ## How dynamic mode confirms it
-    It checks the tensor reaching the loss: rows of log-probabilities are all `<= 0`
-    and `exp` of each row sums to one.
+    `check --dynamic` confirms the finding unless the model's output rows are
+    log-probabilities (all `<= 0`, `exp` of each row summing to one).
 
     ## When to ignore it
     When the input really is log-probabilities computed in a way nnlint does not follow.

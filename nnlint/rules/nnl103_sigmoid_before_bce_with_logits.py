@@ -40,7 +40,7 @@ class SigmoidBeforeBceWithLogits(Rule):
     sigmoid itself.
 
     ## How dynamic mode confirms it
-    It checks that the tensor reaching the loss lies within (0, 1).
+    `check --dynamic` confirms the finding when the model's output lies within [0, 1].
 
     ## When to ignore it
     Never: if probabilities are what you have, use `BCELoss` instead.

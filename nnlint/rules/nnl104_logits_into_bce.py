@@ -36,7 +36,7 @@ class LogitsIntoBce(Rule):
     ```
 
     ## How dynamic mode confirms it
-    It checks whether the tensor reaching the loss leaves [0, 1] on dummy input.
+    `check --dynamic` confirms the finding when the model's output leaves [0, 1] on varied inputs.
 
     ## When to ignore it
     When a sigmoid is applied in a way nnlint does not follow (e.g. inside a custom

@@ -33,7 +33,8 @@ class BoundedOutputForRegression(Rule):
     ```
 
     ## How dynamic mode confirms it
-    It counts the output units that are exactly 0 for every dummy sample (dead units).
+    `check --dynamic` confirms the finding when the model's output is never negative over 64
+    varied inputs, and says how many outputs were exactly 0.
 
     ## When to ignore it
     Losses between two feature maps (perceptual / feature-matching losses) where both

@@ -30,7 +30,8 @@ class SingleOutputClassifier(Rule):
     ```
 
     ## How dynamic mode confirms it
-    It checks that the output is constant across different dummy inputs.
+    `check --dynamic` confirms the finding when the model's output has a single unit; a
+    softmax over it also shows up as NNL903 (the same output for every input).
 
     ## When to ignore it
     A width that nnlint reads from a default argument (`n_out=1`) which every real

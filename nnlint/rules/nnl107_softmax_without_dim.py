@@ -40,7 +40,9 @@ class SoftmaxWithoutDim(Rule):
     inputs `dim=0`. Check that the last axis is the one meant.
 
     ## How dynamic mode confirms it
-    It runs the module and reports the rank of the input and the axis PyTorch chose.
+    `check --dynamic` confirms the finding when the model's output sums to one over dim 0 (the
+    batch) instead of its rows; when rows sum to one for the inferred input's rank it says
+    "not confirmed" (another rank may still hit the batch axis).
 
     ## When to ignore it
     Never: an explicit `dim` costs nothing and silences PyTorch's own warning.

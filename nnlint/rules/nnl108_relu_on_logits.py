@@ -30,7 +30,8 @@ class ReluOnLogits(Rule):
     ```
 
     ## How dynamic mode confirms it
-    It counts logits that are exactly 0 for every dummy sample.
+    `check --dynamic` confirms the finding when the model's output is never negative over 64
+    varied inputs.
 
     ## When to ignore it
     Never for logits; a ReLU belongs between hidden layers, not after the last one.

@@ -26,8 +26,8 @@ class KlDivInputNotLogProbabilities(Rule):
     ```
 
     ## How dynamic mode confirms it
-    It checks that the input reaching the loss has rows summing to one and no negative
-    values.
+    `check --dynamic` confirms the finding when the model's output rows are non-negative and sum
+    to one; output rows of log-probabilities make it "not confirmed".
 
     ## When to ignore it
     Never: a probability input is always a mistake for this loss.

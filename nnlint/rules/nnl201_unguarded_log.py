@@ -59,8 +59,9 @@ class UnguardedLog(Rule):
     ```
 
     ## How dynamic mode confirms it
-    It feeds edge inputs (zeros, large values, constant rows) and reports the first
-    module whose output, or whose gradient, is not finite.
+    `check --dynamic` feeds varied, all-zero, all-one and ±1e4 inputs and confirms the finding
+    when a model the line belongs to (or whose forward calls it) produces NaN/Inf, naming
+    the first module whose output, or the parameter whose gradient, is not finite (NNL901).
 
     ## When to ignore it
     When the value provably stays positive for a reason nnlint cannot see (e.g. it was

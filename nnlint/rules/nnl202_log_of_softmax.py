@@ -44,7 +44,8 @@ class LogOfSoftmax(Rule):
     used elsewhere.
 
     ## How dynamic mode confirms it
-    It feeds large-magnitude logits and checks the log for `-inf`.
+    `check --dynamic` feeds varied, all-zero, all-one and ±1e4 inputs and confirms the finding
+    when the output or a gradient is not finite (NNL901).
 
     ## When to ignore it
     Never: the replacement is exact and strictly more stable.

@@ -40,7 +40,8 @@ class UnguardedDivision(Rule):
     ```
 
     ## How dynamic mode confirms it
-    It feeds all-zero and constant inputs and reports the first module producing inf/NaN.
+    `check --dynamic` feeds varied, all-zero, all-one and ±1e4 inputs and confirms the finding
+    when the output or a gradient is not finite, naming the first module (NNL901).
 
     ## When to ignore it
     When the denominator cannot be 0 by construction (e.g. a mask that always selects at

@@ -31,7 +31,8 @@ class UnguardedSqrt(Rule):
     ```
 
     ## How dynamic mode confirms it
-    It runs a backward pass with identical inputs and checks the gradients for NaN.
+    `check --dynamic` feeds varied, all-zero, all-one and ±1e4 inputs, runs a backward pass and
+    confirms the finding when a gradient is NaN/Inf (NNL901).
 
     ## When to ignore it
     In code that never takes gradients through the value (metrics under `torch.no_grad()`).

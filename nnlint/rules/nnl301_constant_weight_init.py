@@ -51,8 +51,10 @@ class ConstantWeightInit(Rule):
     ```
 
     ## How dynamic mode confirms it
-    It builds the model, runs one backward pass on dummy data and reports the layers whose
-    rows (units) are still identical, or whose gradient is exactly zero.
+    `check --dynamic` builds the model, runs one backward pass on varied data and reports the
+    weight matrices whose rows (units) are identical, and whether their gradients are identical
+    or zero. A class built with random defaults but instantiated with constants at the top of
+    the file (`model_0 = Net(constant_weight=0)`) is judged on that instance.
 
     ## When to ignore it
     The rule already stays silent for the constant inits that are deliberate and harmless,

@@ -38,8 +38,9 @@ class UnregisteredSubmodule(Rule):
     ```
 
     ## How dynamic mode confirms it
-    It builds the model and checks that the container's layers' parameters are missing from
-    `model.parameters()`.
+    `check --dynamic` builds the model, finds modules kept in plain lists, tuples or dicts that
+    are missing from `model.parameters()`, counts their parameters and says whether forward
+    uses them.
 
     ## When to ignore it
     When the layers are registered some other way: `self.add_module(...)` for each, wrapped

@@ -37,8 +37,8 @@ class TensorNotParameter(Rule):
     ```
 
     ## How dynamic mode confirms it
-    It builds the model and checks that the tensor is absent from `model.parameters()` and
-    `model.buffers()`, and that a training step leaves it unchanged.
+    `check --dynamic` builds the model and lists tensor attributes that are neither parameters
+    nor buffers (so absent from `parameters()` and `state_dict()`).
 
     ## When to ignore it
     A fixed matrix (a random projection, a DCT basis) that is moved to the input's device in

@@ -37,8 +37,9 @@ class UninitializedParameter(Rule):
     ```
 
     ## How dynamic mode confirms it
-    It builds the model twice and reports parameters whose values differ between builds in
-    ways no random initializer explains, or that are all zero or non-finite.
+    `check --dynamic` builds the model and confirms the finding when a weight holds NaN/Inf or
+    values above 1e6. Uninitialized memory often happens to hold small values, so "not
+    confirmed" here does not clear the finding.
 
     ## When to ignore it
     When the values are always loaded from a checkpoint before use, or set by code in another

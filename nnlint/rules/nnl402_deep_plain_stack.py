@@ -62,9 +62,9 @@ class DeepPlainStack(Rule):
     run.
 
     ## How dynamic mode confirms it
-    It runs one backward pass on dummy data and reports the ratio of the gradient norm at
-    the first weight layer to that at the last: orders of magnitude apart means the
-    gradient vanishes (or explodes) through the stack.
+    `check --dynamic` runs one backward pass on varied data and confirms the finding when the
+    RMS gradient of the first weight matrix is below `min-ratio` (NNL905, default 1e-3) times
+    that of the last.
 
     ## When to ignore it
     When the model is not trained from scratch with plain settings: a pretrained VGG being

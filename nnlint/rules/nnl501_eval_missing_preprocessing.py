@@ -45,8 +45,8 @@ class EvalMissingPreprocessing(Rule):
     ```
 
     ## How dynamic mode confirms it
-    It builds both pipelines on the same dummy image and compares the mean and standard
-    deviation of their outputs.
+    Not checked: `check --dynamic` builds and probes models, it does not run training or
+    evaluation code, so this finding gets "not checked" with that reason.
 
     ## When to ignore it
     When the evaluation inputs are normalized somewhere nnlint cannot see (inside the

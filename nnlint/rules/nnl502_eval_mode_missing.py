@@ -43,8 +43,8 @@ class EvalModeMissing(Rule):
     ```
 
     ## How dynamic mode confirms it
-    It runs the evaluation path twice on the same dummy batch and checks whether the outputs
-    differ (dropout) or whether batch-norm running statistics changed.
+    Not checked: `check --dynamic` builds and probes models, it does not run training or
+    evaluation code, so this finding gets "not checked" with that reason.
 
     ## When to ignore it
     Monte-Carlo dropout, where dropout is kept on deliberately to sample predictions: nnlint

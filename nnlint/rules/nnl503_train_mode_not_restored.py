@@ -56,8 +56,8 @@ class TrainModeNotRestored(Rule):
     ```
 
     ## How dynamic mode confirms it
-    It records `model.training` at every `optimizer.step()` of a short run and reports a
-    step taken in evaluation mode.
+    Not checked: `check --dynamic` builds and probes models, it does not run training or
+    evaluation code, so this finding gets "not checked" with that reason.
 
     ## When to ignore it
     When the model deliberately trains in evaluation mode (fine-tuning with frozen

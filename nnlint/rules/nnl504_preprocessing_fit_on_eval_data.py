@@ -34,8 +34,8 @@ class PreprocessingFitOnEvalData(Rule):
     ```
 
     ## How dynamic mode confirms it
-    It does not: the finding is about where statistics come from, which running the
-    model cannot show.
+    Not checked: `check --dynamic` builds and probes models, it does not run training or
+    evaluation code, so this finding gets "not checked" with that reason.
 
     ## When to ignore it
     Test-time adaptation that deliberately re-estimates statistics on the target domain,

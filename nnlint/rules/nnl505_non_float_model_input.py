@@ -41,7 +41,8 @@ class NonFloatModelInput(Rule):
     ```
 
     ## How dynamic mode confirms it
-    It records the dtype of every tensor reaching the model's first layer on a dry run.
+    Not checked: `check --dynamic` builds and probes models, it does not run training or
+    evaluation code, so this finding gets "not checked" with that reason.
 
     ## When to ignore it
     When the model itself was converted with `model.double()` (float64 inputs are then

@@ -43,9 +43,8 @@ class LearningRateOutOfRange(Rule):
     whole Adam family and RMSprop.
 
     ## How dynamic mode confirms it
-    It trains the model for a few steps on dummy data at the configured learning rate and
-    at one a decade closer to the usual range, and reports whether the loss diverges, stays
-    flat, or the ReLU units die at the configured rate but not at the other.
+    Not checked: `check --dynamic` builds and probes models, it does not run training or
+    evaluation code, so this finding gets "not checked" with that reason.
 
     ## When to ignore it
     When a scheduler or warm-up sets the effective rate (the literal is then only a

@@ -37,9 +37,8 @@ class MissingZeroGrad(Rule):
     ```
 
     ## How dynamic mode confirms it
-    It runs two training iterations on dummy data and compares `.grad` after the second
-    `backward()` with the gradient of that batch alone: equal to the sum of both batches
-    means the gradients accumulate.
+    Not checked: `check --dynamic` builds and probes models, it does not run training or
+    evaluation code, so this finding gets "not checked" with that reason.
 
     ## When to ignore it
     When gradients are cleared somewhere nnlint cannot follow (a helper two calls deep, a

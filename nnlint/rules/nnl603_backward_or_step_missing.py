@@ -64,8 +64,8 @@ class BackwardOrStepMissing(Rule):
     ```
 
     ## How dynamic mode confirms it
-    It runs two iterations of the loop on dummy data and checks that the parameters
-    changed and that `.grad` was populated before `step()`.
+    Not checked: `check --dynamic` builds and probes models, it does not run training or
+    evaluation code, so this finding gets "not checked" with that reason.
 
     ## When to ignore it
     When backward or step runs somewhere nnlint cannot follow (a helper two calls deep, a

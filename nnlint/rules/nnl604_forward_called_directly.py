@@ -46,8 +46,8 @@ class ForwardCalledDirectly(Rule):
     do for every other call of the module.
 
     ## How dynamic mode confirms it
-    It lists the hooks registered on the called module and its submodules after
-    construction: a finding with no hooks is harmless today and marked unconfirmed.
+    Not checked: `check --dynamic` builds and probes models, it does not run training or
+    evaluation code, so this finding gets "not checked" with that reason.
 
     ## When to ignore it
     When hooks must be bypassed on purpose (inside a hook, or a wrapper that calls the

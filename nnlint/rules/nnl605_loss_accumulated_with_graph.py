@@ -65,8 +65,8 @@ class LossAccumulatedWithGraph(Rule):
     in the added expression.
 
     ## How dynamic mode confirms it
-    It runs a few iterations of the loop and checks whether the accumulated value
-    `requires_grad` and whether allocated memory grows with the iteration count.
+    Not checked: `check --dynamic` builds and probes models, it does not run training or
+    evaluation code, so this finding gets "not checked" with that reason.
 
     ## When to ignore it
     When the total is back-propagated later on purpose (a loss summed over the iterations

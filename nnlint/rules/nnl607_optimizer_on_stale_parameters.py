@@ -33,8 +33,8 @@ class OptimizerOnStaleParameters(Rule):
     ```
 
     ## How dynamic mode confirms it
-    It runs one training step and checks that the parameters of the model used in the
-    forward pass are the ones the optimizer changed.
+    Not checked: `check --dynamic` builds and probes models, it does not run training or
+    evaluation code, so this finding gets "not checked" with that reason.
 
     ## When to ignore it
     When the new model is only loaded for evaluation and the optimizer is never stepped
