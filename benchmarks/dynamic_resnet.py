@@ -1,6 +1,6 @@
 """Time dynamic mode on a ResNet-18-sized model built in code (11.7M parameters).
 
-    PYTHONPATH=$PWD python benchmarks/dynamic_resnet.py [--runs 3] [--size 32]
+    PYTHONPATH=$PWD python benchmarks/dynamic_resnet.py [--runs 3] [--size 224]
 
 Prints, per run: the wall time of `nnlint check --dynamic` on the file (what a user waits
 for: the static pass, starting the child, importing torch, the probes), and the time the
@@ -67,6 +67,8 @@ class ResNet18(nn.Module):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--size", type=int, default=0,
+                        help="configure the input as (8, 3, SIZE, SIZE); default: let nnlint infer it (32x32)")
     args = parser.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
@@ -74,18 +76,24 @@ def main() -> int:
         path = os.path.join(directory, "resnet18.py")
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(RESNET)
+        config = ["--isolated"]
+        if args.size:
+            with open(os.path.join(directory, "pyproject.toml"), "w", encoding="utf-8") as handle:
+                handle.write(f'[tool.nnlint.dynamic.models."resnet18:ResNet18"]\ninput = [8, 3, {args.size}, {args.size}]\n')
+            config = []
         sys.path.insert(0, root)
         from nnlint.dynamic.isolation import run_module
         from nnlint.dynamic.session import build_request
-        from nnlint.dynamic.settings import DynamicSettings
+        from nnlint.dynamic.settings import DynamicSettings, ModelSpec
 
         settings = DynamicSettings()
+        specs = {"ResNet18": ModelSpec(inputs=((8, 3, args.size, args.size),))} if args.size else {}
         for run in range(1, args.runs + 1):
             started = time.monotonic()
-            completed = subprocess.run([sys.executable, "-m", "nnlint", "check", "--dynamic", "--isolated",
+            completed = subprocess.run([sys.executable, "-m", "nnlint", "check", "--dynamic", *config,
                                         "--no-cache", path], capture_output=True, text=True, env=env, cwd=directory)
             wall = time.monotonic() - started
-            outcome = run_module(build_request(path, settings, directory, {}, only=["ResNet18"]),
+            outcome = run_module(build_request(path, settings, directory, {}, only=["ResNet18"], extra_specs=specs),
                                  settings.timeout, settings.memory_mb)
             report = outcome.reports.get("ResNet18", {})
             fit = report.get("probes", {}).get("fit", {})

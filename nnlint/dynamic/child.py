@@ -176,6 +176,7 @@ class ChildSession:
             plan, _ = construction.find_input(model, spec.get("inputs", []), spec.get("dtype"))
         except construction.NoInput as error:
             return {"status": "no-input", "detail": str(error)}
+        started = time.monotonic()
         results: dict[str, Any] = {}
         ran = self.functions_run(model, plan)
         selected = self.request.get("probes") or _PROBES
@@ -196,7 +197,10 @@ class ChildSession:
                                   "(give `classes` for a classifier)"}
             else:
                 try:
-                    results["fit"] = fitting.fit_one_per_class(model, plan, classes, steps, lr)
+                    # Half of what is left of the model's time limit, so a big model's
+                    # other results still arrive.
+                    budget = max(1.0, (self.request.get("timeout", 60.0) - (time.monotonic() - started)) / 2)
+                    results["fit"] = fitting.fit_one_per_class(model, plan, classes, steps, lr, budget)
                 except Exception as error:  # noqa: BLE001
                     if _is_out_of_memory(error):
                         raise

@@ -52,7 +52,7 @@ def _output_verdict(code: str, report: dict[str, Any]) -> Verdict:
     for output in outputs:
         rows = output.get("rows_sum_to_one")
         if code in ("NNL101", "NNL102", "NNL109") and rows:
-            return CONFIRMED, f"the rows of {output['label']} sum to 1 for 64 different inputs{_producer(output)}"
+            return CONFIRMED, f"the rows of {output['label']} sum to 1 for {output.get('inputs', 64)} different inputs{_producer(output)}"
         if code in ("NNL101", "NNL103") and output.get("unit_interval"):
             return CONFIRMED, f"{_range(output)}: already probabilities{_producer(output)}"
         if code == "NNL102" and not output.get("log_rows_sum_to_one"):

@@ -31,10 +31,12 @@ def _messages(report: dict[str, Any], options: Options) -> list[tuple[str, str]]
         found.append(("NNL901", f"with {where['input']} input, the backward pass of {name} gives NaN/Inf in "
                                 f"{where['parameter']}.grad (sqrt or division at 0?)"))
     threshold = _option(options, "NNL902", "dead-fraction")
-    for layer in (probes.get("dead_relu") or {}).get("layers", []):
+    dead = probes.get("dead_relu") or {}
+    for layer in dead.get("layers", []):
         if layer["dead_fraction"] >= threshold:
             found.append(("NNL902", f"{layer['dead_fraction']:.0%} of the units of {layer['name']} in {name} output "
-                                    "zero for all of 64 different inputs; they get no gradient and never recover"))
+                                    f"zero for all of {dead.get('inputs', 64)} different inputs; they get no gradient "
+                                    "and never recover"))
             break
     constant = probes.get("constant_prediction") or {}
     # One argmax for every input also happens to healthy networks at initialization (a bias
@@ -44,7 +46,7 @@ def _messages(report: dict[str, Any], options: Options) -> list[tuple[str, str]]
                                     or (constant.get("distinct_predictions") == 1 and barely_moves)):
         what = ("the same output" if constant.get("constant_output")
                 else f"class {constant.get('predicted')} (of {constant.get('classes')})")
-        found.append(("NNL903", f"{name} predicts {what} for all of 64 different inputs: the input does not "
+        found.append(("NNL903", f"{name} predicts {what} for all of {constant.get('inputs', 64)} different inputs: the input does not "
                                 "reach the output"))
     fit = probes.get("fit") or {}
     # Unlearned samples with a falling loss mean "slow", not "cannot": only a stalled loss counts.

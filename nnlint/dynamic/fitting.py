@@ -9,6 +9,7 @@ one sample.) Learning curve: the same on 1, 2, 4, ... samples with random labels
 from __future__ import annotations
 
 import copy
+import time
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -92,6 +93,8 @@ class TrainingResult:
     first_loss: Optional[float]
     final_loss: float
     predictions: torch.Tensor
+    steps: int = 0
+    out_of_time: bool = False
 
     def stalled(self) -> bool:
         """The loss did not even halve: the model is not learning, not merely slow."""
@@ -100,14 +103,21 @@ class TrainingResult:
         return self.final_loss > 0.5 * self.first_loss
 
 
-def _train(model: nn.Module, inputs: list[torch.Tensor], targets: torch.Tensor, steps: int, lr: float
-           ) -> TrainingResult:
-    """Train on (inputs, targets); the final loss and the eval-mode predictions."""
+def _train(model: nn.Module, inputs: list[torch.Tensor], targets: torch.Tensor, steps: int, lr: float,
+           seconds: float = float("inf")) -> TrainingResult:
+    """Train on (inputs, targets) for `steps` or `seconds`, whichever ends first; the losses
+    and the predictions afterwards."""
     optimizer = _Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
     loss_value = float("nan")
     first_loss: Optional[float] = None
+    deadline = time.monotonic() + seconds
+    done, out_of_time = 0, False
     model.train()
     for _ in range(steps):
+        if time.monotonic() > deadline:
+            out_of_time = True
+            break
+        done += 1
         optimizer.zero_grad()
         found = main_output(model(*inputs))
         if found is None:
@@ -129,20 +139,26 @@ def _train(model: nn.Module, inputs: list[torch.Tensor], targets: torch.Tensor, 
     with torch.no_grad():
         found = main_output(model(*inputs))
     predictions = found[1].argmax(dim=1) if found is not None else torch.full_like(targets, -1)
-    return TrainingResult(first_loss, loss_value, predictions)
+    return TrainingResult(first_loss, loss_value, predictions, done, out_of_time)
 
 
 def _samples(plan: InputPlan, count: int, seed: int) -> list[torch.Tensor]:
     return plan.make(batch=count, generator=torch.Generator().manual_seed(seed))
 
 
-def fit_one_per_class(model: nn.Module, plan: InputPlan, classes: int, steps: int, lr: float) -> dict[str, Any]:
+def fit_one_per_class(model: nn.Module, plan: InputPlan, classes: int, steps: int, lr: float,
+                      seconds: float = float("inf")) -> dict[str, Any]:
     """Train a copy on one sample per class; which classes' samples it still gets wrong."""
     count = min(classes, MAX_CLASSES)
     fresh = copy.deepcopy(model)
     torch.manual_seed(4)
     targets = torch.arange(count)
-    result = _train(fresh, _samples(plan, count, seed=5), targets, steps, lr)
+    result = _train(fresh, _samples(plan, count, seed=5), targets, steps, lr, seconds)
+    if result.out_of_time and result.steps < steps:
+        unlearned_now = int((result.predictions != targets).sum())
+        if unlearned_now:
+            return {"checked": False, "reason": f"training stopped after {result.steps} of {steps} steps (time budget "
+                                                f"{seconds:.0f} s); {unlearned_now} samples not yet learned"}
     unlearned = [int(c) for c in targets[result.predictions != targets]]
     loss = result.final_loss
     return {"checked": True, "classes": count, "of_classes": classes, "steps": steps, "lr": lr,

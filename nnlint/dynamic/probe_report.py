@@ -63,18 +63,18 @@ def _dead_line(probe: dict[str, Any]) -> str:
     if not layers:
         return "no nn.ReLU modules to observe"
     worst = max(layers, key=lambda layer: layer["dead_fraction"])
-    return f"worst {worst['name']}: {worst['dead_fraction']:.0%} of units never active over 64 inputs"
+    return f"worst {worst['name']}: {worst['dead_fraction']:.0%} of units never active over {probe.get('inputs', 64)} inputs"
 
 
 def _constant_line(probe: dict[str, Any]) -> str:
     if not probe.get("checked"):
         return f"not checked: {probe.get('reason', '')}"
     if probe.get("constant_output"):
-        return "the same output for all 64 inputs"
+        return f"the same output for all {probe.get('inputs', 64)} inputs"
     if probe.get("distinct_predictions") == 1:
-        return f"class {probe['predicted']} for all 64 inputs"
+        return f"class {probe['predicted']} for all {probe.get('inputs', 64)} inputs"
     if "distinct_predictions" in probe:
-        return f"{probe['distinct_predictions']} different classes predicted over 64 inputs"
+        return f"{probe['distinct_predictions']} different classes predicted over {probe.get('inputs', 64)} inputs"
     return f"output varies with the input (relative spread {probe['relative_spread']:.3g})"
 
 

@@ -16,6 +16,10 @@ from torch import nn
 from nnlint.dynamic.construction import InputPlan, output_tensors, unregistered_modules
 
 VARIED_BATCH = 64
+# Input elements per varied batch: 64 samples of 3x32x32. Larger inputs get fewer samples
+# (at least 8), or a 224x224 model would spend minutes on statistics.
+_ELEMENT_BUDGET = 64 * 3 * 32 * 32
+_MIN_BATCH = 8
 _WEIGHT_LAYERS = (nn.Linear, nn.Bilinear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d,
                   nn.ConvTranspose2d, nn.ConvTranspose3d, nn.Embedding, nn.RNNBase)
 _RELUS = (nn.ReLU, nn.ReLU6)
@@ -36,12 +40,19 @@ def _named(hook: Any, name: str) -> Any:
     return lambda module, inputs, output: hook(name, module, output)
 
 
+def varied_count(plan: InputPlan) -> int:
+    """How many samples a varied batch has for this input size."""
+    per_sample = max(1, sum(math.prod(shape[1:]) for shape in plan.shapes))
+    return max(_MIN_BATCH, min(VARIED_BATCH, _ELEMENT_BUDGET // per_sample))
+
+
 def varied_batch(plan: InputPlan, seed: int = 1) -> list[torch.Tensor]:
     """A batch of different inputs, at several scales, so no probe sees only one kind of sample."""
     generator = torch.Generator().manual_seed(seed)
-    tensors = plan.make(VARIED_BATCH, generator=generator)
+    count = varied_count(plan)
+    tensors = plan.make(count, generator=generator)
     if plan.dtype.is_floating_point and plan.high is None:
-        scales = torch.logspace(-1, 1, VARIED_BATCH, dtype=plan.dtype)
+        scales = torch.logspace(-1, 1, count, dtype=plan.dtype)
         tensors = [t * scales.view(-1, *([1] * (t.dim() - 1))) for t in tensors]
     return tensors
 
@@ -102,6 +113,7 @@ def output_range(model: nn.Module, plan: InputPlan) -> dict[str, Any]:
     for label, tensor in output_tensors(output):
         described = _describe_range(tensor)
         described["label"] = label
+        described["inputs"] = varied_count(plan)
         described["producer"] = produced_by.get(id(tensor), (None, ""))[1]
         outputs.append(described)
     return {"outputs": outputs}
@@ -244,7 +256,8 @@ def dead_relu(model: nn.Module, plan: InputPlan) -> dict[str, Any]:
     model.eval()
     with torch.no_grad(), forward_hooks(model, record, only=_RELUS):
         model(*varied_batch(plan))
-    return {"layers": [{"name": name, "dead_fraction": fraction} for name, fraction in fractions.items()]}
+    return {"layers": [{"name": name, "dead_fraction": fraction} for name, fraction in fractions.items()],
+            "inputs": varied_count(plan)}
 
 
 def constant_prediction(model: nn.Module, plan: InputPlan) -> dict[str, Any]:
@@ -256,12 +269,13 @@ def constant_prediction(model: nn.Module, plan: InputPlan) -> dict[str, Any]:
         return {"checked": False, "reason": "the model returns no floating-point tensor"}
     label, tensor = found
     values = tensor.detach().float()
-    if values.dim() == 0 or values.shape[0] != VARIED_BATCH or not bool(torch.isfinite(values).all()):
+    count = varied_count(plan)
+    if values.dim() == 0 or values.shape[0] != count or not bool(torch.isfinite(values).all()):
         return {"checked": False, "reason": f"{label} is not one finite row per input (shape {list(values.shape)})"}
-    flat = values.reshape(VARIED_BATCH, -1)
+    flat = values.reshape(count, -1)
     spread = float(flat.std(dim=0).max())
     scale = float(flat.abs().mean()) + 1e-12
-    result: dict[str, Any] = {"checked": True, "label": label, "relative_spread": spread / scale}
+    result: dict[str, Any] = {"checked": True, "label": label, "relative_spread": spread / scale, "inputs": count}
     result["constant_output"] = spread <= 1e-6 * max(scale, 1.0)
     if values.dim() == 2 and values.shape[1] > 1:
         predictions = values.argmax(dim=1)
