@@ -26,6 +26,7 @@ from nnlint import __version__
 from nnlint.analysis.exports import ModuleExports
 from nnlint.diagnostic import Diagnostic
 from nnlint.lint import FileResult
+from nnlint.project import is_project_root
 
 CACHE_DIR_NAME = ".nnlint_cache"
 CACHE_DIR_ENV = "NNLINT_CACHE_DIR"
@@ -37,8 +38,13 @@ _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
 
 
 def cache_directory(root: Path) -> Path:
+    """`NNLINT_CACHE_DIR`, else `.nnlint_cache` at the project root; outside any project (no
+    pyproject.toml, setup.py, setup.cfg or .git above the files) in the working directory, as
+    ruff does, rather than inside a folder of sources."""
     override = os.environ.get(CACHE_DIR_ENV)
-    return Path(override) if override else root / CACHE_DIR_NAME
+    if override:
+        return Path(override)
+    return (root if is_project_root(root) else Path.cwd()) / CACHE_DIR_NAME
 
 
 def settings_fingerprint(codes: frozenset[str], options: Mapping[str, Mapping[str, Any]]) -> str:

@@ -26,13 +26,17 @@ _MAX_HOPS = 8
 ExportsOf = Callable[[Path], Optional[ModuleExports]]
 
 
+def is_project_root(directory: Path) -> bool:
+    return any((directory / marker).exists() for marker in ROOT_MARKERS)
+
+
 def find_project_root(start: Path) -> Path:
     """The nearest directory at or above `start` holding a project marker; else `start`'s own
     directory."""
     start = Path(os.path.realpath(start))  # Path.resolve raises on a symlink loop
     directory = start if start.is_dir() else start.parent
     for candidate in (directory, *directory.parents):
-        if any((candidate / marker).exists() for marker in ROOT_MARKERS):
+        if is_project_root(candidate):
             return candidate
     return directory
 

@@ -162,3 +162,18 @@ def test_concurrent_runs_share_a_cache_safely(project):
     assert not list((project / ".nnlint_cache").rglob(".tmp-*"))
     warm = subprocess.run(command, cwd=project, env=env, capture_output=True, timeout=300)
     assert warm.stdout == outputs[0][0]
+
+
+def test_outside_any_project_the_cache_goes_to_the_working_directory(tmp_path, monkeypatch):
+    sources = tmp_path / "downloads" / "snippets"
+    sources.mkdir(parents=True)
+    (sources / "train.py").write_text(SOFTMAX_INTO_CE, encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.delenv("NNLINT_CACHE_DIR", raising=False)
+    monkeypatch.delenv("NNLINT_OUTPUT_FORMAT", raising=False)
+    result = CliRunner().invoke(cli, ["check", str(sources)])
+    assert result.exit_code == 1
+    assert not (sources / ".nnlint_cache").exists()
+    assert (work / ".nnlint_cache" / "CACHEDIR.TAG").is_file()
