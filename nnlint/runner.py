@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Optional, Union
@@ -114,10 +115,14 @@ class ProjectRun:
     def _map(self, tasks: list[_Task]) -> list[Union[FileResult, str]]:
         if self._jobs <= 1 or len(tasks) < _POOL_THRESHOLD:
             return [_check_task(task, self._options) for task in tasks]
-        context = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
         chunk = max(1, len(tasks) // (self._jobs * 8))
-        with ProcessPoolExecutor(self._jobs, mp_context=context) as pool:
-            return list(pool.map(_check_task, tasks, [self._options] * len(tasks), chunksize=chunk))
+        try:
+            with ProcessPoolExecutor(self._jobs, mp_context=_pool_context()) as pool:
+                return list(pool.map(_check_task, tasks, [self._options] * len(tasks), chunksize=chunk))
+        except BrokenProcessPool:
+            # A worker died (a parser crash on some file): find which, one file per process,
+            # so that the others' results still arrive.
+            return [_check_isolated(task, self._options) for task in tasks]
 
     def _exports_of(self, path: Path) -> Optional[ModuleExports]:
         """A project file's exports: from this run, else checked now (cached) though not
@@ -168,6 +173,19 @@ class ProjectRun:
             return None
         start, end = self._spans[path].span(nodes[origin.index])
         return Location(self._labels.get(path.resolve(), display_path(path)), start, end)
+
+
+def _pool_context():
+    # fork starts workers with nnlint already imported; elsewhere the platform's default.
+    return multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
+
+
+def _check_isolated(task: _Task, options: Mapping) -> Union[FileResult, str]:
+    try:
+        with ProcessPoolExecutor(1, mp_context=_pool_context()) as pool:
+            return pool.submit(_check_task, task, options).result()
+    except BrokenProcessPool:
+        return "the process checking this file died (a crash in the parser?)"
 
 
 def _absolute(label: str) -> Path:

@@ -177,3 +177,21 @@ def test_outside_any_project_the_cache_goes_to_the_working_directory(tmp_path, m
     assert result.exit_code == 1
     assert not (sources / ".nnlint_cache").exists()
     assert (work / ".nnlint_cache" / "CACHEDIR.TAG").is_file()
+
+
+def test_a_worker_that_dies_loses_only_its_own_file(project, monkeypatch):
+    import nnlint.runner as runner_module
+
+    real = runner_module.check_source
+
+    def crashing(data, path, *args, **kwargs):
+        if path.endswith("m06.py"):
+            os._exit(70)  # what a segfault in the parser looks like to the pool
+        return real(data, path, *args, **kwargs)
+
+    monkeypatch.setattr(runner_module, "check_source", crashing)
+    _many_files(project)
+    result = CliRunner().invoke(cli, ["check", "--no-cache", "-j", "2"])
+    assert result.exit_code == 2
+    assert "internal error while checking m06.py: the process checking this file died" in result.stderr
+    assert result.stdout.count("NNL101 ") == 8  # nine files have the bug; only m06 is lost
