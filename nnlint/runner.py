@@ -69,11 +69,18 @@ class ProjectRun:
         self._labels: dict[Path, str] = {}
         self._located: dict[Path, Optional[ModuleExports]] = {}
         self._spans: dict[Path, SpanFinder] = {}
+        self._fingerprints: dict[frozenset[str], str] = {}
 
     def check(self, files: list[tuple[str, Optional[bytes]]]) -> RunResult:
         run = RunResult()
         tasks = [_Task(label, data, self._codes_for(label), self._cache_dir()) for label, data in files]
-        for task, outcome in zip(tasks, self._map(tasks)):
+        outcomes: list[Union[FileResult, str, None]] = [self._cached(task) for task in tasks]
+        # Only what the cache did not have goes to the pool: a warm run with a few edited
+        # files checks them here, without starting processes.
+        missed = [index for index, outcome in enumerate(outcomes) if outcome is None]
+        for index, outcome in zip(missed, self._map([tasks[index] for index in missed])):
+            outcomes[index] = outcome
+        for task, outcome in zip(tasks, outcomes):
             if isinstance(outcome, str):
                 run.internal_errors.append((task.label, outcome))
                 continue
@@ -112,6 +119,20 @@ class ProjectRun:
     def _cache_dir(self) -> Optional[str]:
         return os.fspath(self._cache.directory) if self._cache is not None else None
 
+    def _cached(self, task: _Task) -> Optional[FileResult]:
+        if self._cache is None:
+            return None
+        data = task.data if task.data is not None else read_file(task.label)
+        if isinstance(data, ParseFailure):
+            return None
+        cached = self._cache.get(entry_key(data, self._settings(task.codes)))
+        return _relabelled(cached, task.label) if cached is not None else None
+
+    def _settings(self, codes: frozenset[str]) -> str:
+        if codes not in self._fingerprints:
+            self._fingerprints[codes] = settings_fingerprint(codes, self._options)
+        return self._fingerprints[codes]
+
     def _map(self, tasks: list[_Task]) -> list[Union[FileResult, str]]:
         if self._jobs <= 1 or len(tasks) < _POOL_THRESHOLD:
             return [_check_task(task, self._options) for task in tasks]
@@ -145,8 +166,7 @@ class ProjectRun:
         data = task.data if task.data is not None else read_file(task.label)
         if isinstance(data, ParseFailure):
             return result
-        settings = settings_fingerprint(task.codes, self._options)
-        key = entry_key(data, settings, {"externals": externals, "modes": modes, "cwd": os.getcwd()})
+        key = entry_key(data, self._settings(task.codes), {"externals": externals, "modes": modes, "cwd": os.getcwd()})
         cached = self._cache.get(key) if self._cache is not None else None
         if cached is not None:
             return _relabelled(cached, task.label)
