@@ -284,3 +284,16 @@ def test_probe_rejects_a_malformed_input_shape(tmp_path):
 
     result = CliRunner().invoke(cli, ["probe", f"{PROBED}:DefaultMLP", "--input", "8,abc", "--isolated"])
     assert result.exit_code == 2 and "--input must be a shape like 4,3,32,32" in result.output
+
+
+def test_a_users_module_named_like_the_stdlib_does_not_break_the_child(tmp_path):
+    (tmp_path / "json.py").write_text("raise RuntimeError('the project json.py was imported')\n")
+    (tmp_path / "model.py").write_text("import torch.nn as nn\n\nclass Tiny(nn.Module):\n"
+                                       "    def __init__(self):\n        super().__init__()\n"
+                                       "        self.fc = nn.Linear(3, 2)\n\n    def forward(self, x):\n"
+                                       "        return self.fc(x)\n")
+    settings = DynamicSettings(timeout=30)
+    request = build_request(str(tmp_path / "model.py"), settings, str(tmp_path), {})
+    request["options"]["fit"] = False
+    outcome = run_module(request, settings.timeout, settings.memory_mb)
+    assert outcome.error is None and outcome.reports["Tiny"]["status"] == "ok"

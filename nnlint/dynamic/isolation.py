@@ -21,6 +21,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+# Not `-m`: that puts the working directory (the user's folder) first on sys.path, where a
+# `json.py` or `select.py` of theirs would replace the module nnlint's child needs.
+_CHILD_ENTRY = "import sys; del sys.path[0]; from nnlint.dynamic.child import main; sys.exit(main())"
 # Importing torch in a cold child can take several seconds; that is not the user's time.
 STARTUP_LIMIT = 180.0
 GRACE = 10.0
@@ -79,7 +82,7 @@ class _Child:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [nnlint_root, env.get("PYTHONPATH")]))
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "nnlint.dynamic.child"],
+            [sys.executable, "-c", _CHILD_ENTRY],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
             env=env, cwd=os.path.dirname(os.path.abspath(request["path"])) or None,
             start_new_session=True,
