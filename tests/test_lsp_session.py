@@ -158,14 +158,16 @@ class LspClient:
         return self.process.returncode
 
 
-def initialize(client: LspClient, root: Path) -> dict:
-    result = client.request("initialize", {
-        "processId": os.getpid(),
-        "rootUri": root.as_uri(),
-        "capabilities": {"workspace": {"workspaceEdit": {"documentChanges": True},
-                                       "didChangeWatchedFiles": {"dynamicRegistration": True}},
-                         "textDocument": {"publishDiagnostics": {"relatedInformation": True}}},
-    })
+def initialize(client: LspClient, root: Path, encodings: Optional[list[str]] = None) -> dict:
+    capabilities: dict[str, Any] = {
+        "workspace": {"workspaceEdit": {"documentChanges": True},
+                      "didChangeWatchedFiles": {"dynamicRegistration": True}},
+        "textDocument": {"publishDiagnostics": {"relatedInformation": True}},
+    }
+    if encodings:
+        capabilities["general"] = {"positionEncodings": encodings}
+    result = client.request("initialize", {"processId": os.getpid(), "rootUri": root.as_uri(),
+                                           "capabilities": capabilities})
     client.notify("initialized", {})
     return result
 
@@ -391,7 +393,8 @@ TRAIN = textwrap.dedent('''\
 
 
 def test_buffer_is_linked_to_models_in_other_project_files(client: LspClient, project: Path) -> None:
-    initialize(client, project)
+    # A client that counts in UTF-8 bytes (as Neovim can) gets byte columns.
+    assert initialize(client, project, ["utf-8"])["capabilities"]["positionEncoding"] == "utf-8"
     (project / "pkg").mkdir()
     (project / "pkg" / "__init__.py").write_text("")
     (project / "pkg" / "net.py").write_text(NET, encoding="utf-8")
@@ -403,7 +406,9 @@ def test_buffer_is_linked_to_models_in_other_project_files(client: LspClient, pr
     [in_model] = [item["location"] for item in finding["relatedInformation"]
                   if item["location"]["uri"] == (project / "pkg" / "net.py").as_uri()]
     line = NET.splitlines()[10]
-    assert in_model["range"]["start"] == {"line": 10, "character": utf16_units(line[:line.index("torch.softmax")])}
+    prefix = line[:line.index("torch.softmax")]
+    assert in_model["range"]["start"] == {"line": 10, "character": len(prefix.encode("utf-8"))}
+    assert len(prefix.encode("utf-8")) == len(prefix) + 3  # 😋: one character, four bytes
     assert client.request("shutdown", None) is None
     client.notify("exit", None)
     assert client.process.wait(timeout=TIMEOUT) == 0

@@ -63,7 +63,10 @@ class NnlintServer(LanguageServer):
 
     @property
     def encoding(self) -> str:
-        return str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+        """The negotiated position encoding's name ("utf-16", "utf-8" or "utf-32")."""
+        encoding = self.workspace.position_encoding or types.PositionEncodingKind.Utf16
+        # str() of this enum gives "PositionEncodingKind.Utf8", not the name the client sent.
+        return encoding.value if isinstance(encoding, types.PositionEncodingKind) else encoding
 
     def schedule(self, uri: str, delay: float, settings_changed: bool = False) -> None:
         """Lint `uri` after `delay` seconds, replacing a lint not started yet. Unless the
