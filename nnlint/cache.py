@@ -13,6 +13,7 @@ it (read-only project, full disk) degrades to linting without it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -164,6 +165,12 @@ def _to_json(value: Any) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=None)
+def _field_types(kind: type) -> dict[str, Any]:
+    # Resolving the string annotations costs more than decoding a whole entry; once per class.
+    return typing.get_type_hints(kind)
+
+
 def _from_json(kind: Any, data: Any) -> Any:
     """Rebuild a value of type `kind` (a dataclass of Diagnostic's family, a tuple, an
     Optional, a primitive) from `_to_json`'s output."""
@@ -179,7 +186,7 @@ def _from_json(kind: Any, data: Any) -> Any:
         items = [_from_json(item_kind, item) for item in data]
         return tuple(items) if origin is tuple else items
     if dataclasses.is_dataclass(kind):
-        hints = typing.get_type_hints(kind)
+        hints = _field_types(kind)
         return kind(**{field.name: _from_json(hints[field.name], data[field.name])
                        for field in dataclasses.fields(kind) if field.name in data})
     return data
