@@ -196,6 +196,13 @@ def _libcst_failure(text: str) -> Optional[ParseFailure]:
     return None
 
 
+def _line_break_only(line: str, previous: str) -> str:
+    """`line` emptied: its own line break, which must not merge with the line before (a lone
+    \r there followed by \n would become one \r\n and shift every later line)."""
+    ending = line[len(line.rstrip("\r\n")):]
+    return "\r\n" if ending == "\n" and previous.endswith("\r") else ending
+
+
 def _recover(text: str, whole: ParseFailure) -> Union[ParsedFile, ParseFailure]:
     """Editors lint half-typed code: the top-level blocks that parse are linted, each block
     that does not is one failure. Failing blocks become empty lines, so every finding in the
@@ -219,7 +226,7 @@ def _recover(text: str, whole: ParseFailure) -> Union[ParsedFile, ParseFailure]:
                 failures.append(_shifted(failure, first - 1))
                 dropped.add(first)
                 for index in range(first - 1, after - 1):
-                    kept[index] = "\n" if lines[index].endswith(("\n", "\r")) else ""
+                    kept[index] = _line_break_only(lines[index], kept[index - 1] if index else "")
 
     drop_failing(_cpython_failure)
     try:

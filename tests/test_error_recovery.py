@@ -127,3 +127,10 @@ def test_fix_does_not_rewrite_a_partly_broken_file(tmp_path: Path, monkeypatch):
     result = CliRunner().invoke(cli, ["check", "--isolated", "--fix", "m.py"])
     assert "NNL202" in result.output and "NNL001" in result.output
     assert target.read_text(encoding="utf-8") == source
+
+
+def test_lone_carriage_returns_around_a_broken_block_keep_line_numbers():
+    # Found by scripts/fuzz.py: a blanked line's \n after a kept line's lone \r made one \r\n.
+    assert findings("import torch.nn as nn\rdef f(:\nm = nn.Softmax()\n") == [(2, "NNL001"), (3, "NNL107")]
+    assert findings("import torch.nn as nn\rdef f(:\r\n\rdef g(:\n\nm = nn.Softmax()\r") == [
+        (2, "NNL001"), (4, "NNL001"), (6, "NNL107")]
