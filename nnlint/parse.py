@@ -190,10 +190,19 @@ def _libcst_failure(text: str) -> Optional[ParseFailure]:
         cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         message = str(error.message).strip().splitlines()[0] if error.message else "invalid syntax"
-        return ParseFailure("NNL001", f"syntax error: {message}", error.raw_line, error.raw_column + 1)
+        return _inside(text, ParseFailure("NNL001", f"syntax error: {message}", error.raw_line, error.raw_column + 1))
     except RecursionError:
         return ParseFailure("NNL001", "syntax error: the code nests too deeply to be parsed")
     return None
+
+
+def _inside(text: str, failure: ParseFailure) -> ParseFailure:
+    """`failure` moved inside the file: libcst counts lines differently from Python around
+    backslash continuations and lone carriage returns, and can place an error past a line's end."""
+    lines = source_lines(text)
+    line = min(max(failure.line, 1), len(lines) + 1)
+    width = len(lines[line - 1]) if line <= len(lines) else 0
+    return ParseFailure(failure.code, failure.message, line, min(max(failure.column, 1), width + 1))
 
 
 def _line_break_only(line: str, previous: str) -> str:
@@ -262,7 +271,7 @@ def _syntax_failure(text: str, error: Union[cst.ParserSyntaxError, cst.CSTValida
     if isinstance(error, cst.CSTValidationError):
         return ParseFailure("NNL001", f"syntax error: {error}")
     message = str(error.message).strip().splitlines()[0] if error.message else "invalid syntax"
-    return ParseFailure("NNL001", f"syntax error: {message}", error.raw_line, error.raw_column + 1)
+    return _inside(text, ParseFailure("NNL001", f"syntax error: {message}", error.raw_line, error.raw_column + 1))
 
 
 def first_failure_line(failure: ParseFailure, text: Optional[str]) -> str:

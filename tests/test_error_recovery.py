@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from nnlint.cli import cli
 from nnlint.lint import lint_source
-from nnlint.parse import ParsedFile, parse_source
+from nnlint.parse import ParsedFile, parse_source, source_lines
 from nnlint.rules import all_rules
 
 ALL_CODES = frozenset(rule.code for rule in all_rules())
@@ -134,3 +134,16 @@ def test_lone_carriage_returns_around_a_broken_block_keep_line_numbers():
     assert findings("import torch.nn as nn\rdef f(:\nm = nn.Softmax()\n") == [(2, "NNL001"), (3, "NNL107")]
     assert findings("import torch.nn as nn\rdef f(:\r\n\rdef g(:\n\nm = nn.Softmax()\r") == [
         (2, "NNL001"), (4, "NNL001"), (6, "NNL107")]
+
+
+def test_a_libcst_only_error_is_placed_inside_the_file():
+    # Found by scripts/fuzz.py: CPython accepts this; libcst rejects it and placed the error
+    # at column 9 of an empty line.
+    source = ("import torch\ntry:\\\n\n\x0c  \\\n\\\r\n\\\n \\\n\\\n\\\r \\\r\n\t\t\t\x0cpass\n\n"
+              "\\\r\n\n\n\nexcept :\n  pass\n")
+    lines = source_lines(source)
+    found = lint_source(source.encode(), "x.py", ALL_CODES)
+    assert [d.code for d in found] == ["NNL001"]
+    for diagnostic in found:
+        assert 1 <= diagnostic.start.line <= len(lines) + 1
+        assert diagnostic.start.column <= len(lines[diagnostic.start.line - 1]) + 1
