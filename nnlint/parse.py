@@ -216,6 +216,7 @@ def _recover(text: str, whole: ParseFailure) -> Union[ParsedFile, ParseFailure]:
     """Editors lint half-typed code: the top-level blocks that parse are linted, each block
     that does not is one failure. Failing blocks become empty lines, so every finding in the
     others keeps its line. `whole` is the file's failure when nothing can be recovered."""
+    whole = _inside(text, whole)  # CPython too misplaces errors after continuation lines
     lines = source_lines(text, keepends=True)
     starts = block_starts(text)
     blocks = [(first, after) for first, after in zip(starts, [*starts[1:], len(lines) + 1])
@@ -232,7 +233,7 @@ def _recover(text: str, whole: ParseFailure) -> Union[ParsedFile, ParseFailure]:
                 continue
             failure = check("".join(lines[first - 1:after - 1]))
             if failure is not None:
-                failures.append(_shifted(failure, first - 1))
+                failures.append(_inside(text, _shifted(failure, first - 1)))
                 dropped.add(first)
                 for index in range(first - 1, after - 1):
                     kept[index] = _line_break_only(lines[index], kept[index - 1] if index else "")

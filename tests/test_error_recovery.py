@@ -147,3 +147,13 @@ def test_a_libcst_only_error_is_placed_inside_the_file():
     for diagnostic in found:
         assert 1 <= diagnostic.start.line <= len(lines) + 1
         assert diagnostic.start.column <= len(lines[diagnostic.start.line - 1]) + 1
+
+
+def test_cpython_error_after_continuation_lines_is_placed_inside_the_file():
+    # Found by scripts/fuzz.py: CPython gave column 18 on a 4-character line.
+    source = "import torch\nwhile 6_4\\\r\n\\\n\t\\\r\\\x0c\n\\\r\n< 3: pass\r"
+    lines = source_lines(source)
+    found = lint_source(source.encode(), "x.py", ALL_CODES)
+    assert [d.code for d in found] == ["NNL001"]
+    start = found[0].start
+    assert 1 <= start.line <= len(lines) and start.column <= len(lines[start.line - 1]) + 1
