@@ -48,6 +48,9 @@ class _Task:
     data: Optional[bytes]
     codes: frozenset[str]
     cache_directory: Optional[str]
+    settings: str  # settings_fingerprint(codes, options), computed once per code set
+    # The main process already found no cache entry: the worker only writes one.
+    looked_up: bool = False
 
 
 def default_jobs() -> int:
@@ -73,12 +76,13 @@ class ProjectRun:
 
     def check(self, files: list[tuple[str, Optional[bytes]]]) -> RunResult:
         run = RunResult()
-        tasks = [_Task(label, data, self._codes_for(label), self._cache_dir()) for label, data in files]
+        tasks = [self._task(label, data) for label, data in files]
         outcomes: list[Union[FileResult, str, None]] = [self._cached(task) for task in tasks]
         # Only what the cache did not have goes to the pool: a warm run with a few edited
         # files checks them here, without starting processes.
         missed = [index for index, outcome in enumerate(outcomes) if outcome is None]
-        for index, outcome in zip(missed, self._map([tasks[index] for index in missed])):
+        looked_up = [dataclasses.replace(tasks[index], looked_up=self._cache is not None) for index in missed]
+        for index, outcome in zip(missed, self._map(looked_up)):
             outcomes[index] = outcome
         for task, outcome in zip(tasks, outcomes):
             if isinstance(outcome, str):
@@ -105,7 +109,7 @@ class ProjectRun:
     def recheck(self, label: str, data: bytes) -> list[Diagnostic]:
         """The findings of new content for one file of this run (after `--fix` changed it),
         joined with the project like `check` does, so that cross-file findings stay."""
-        task = _Task(label, data, self._codes_for(label), self._cache_dir())
+        task = self._task(label, data)
         outcome = _check_task(task, self._options)
         if isinstance(outcome, str):
             raise RuntimeError(outcome)
@@ -116,8 +120,10 @@ class ProjectRun:
 
     # ----------------------------------------------------------- phase 1
 
-    def _cache_dir(self) -> Optional[str]:
-        return os.fspath(self._cache.directory) if self._cache is not None else None
+    def _task(self, label: str, data: Optional[bytes]) -> _Task:
+        codes = self._codes_for(label)
+        directory = os.fspath(self._cache.directory) if self._cache is not None else None
+        return _Task(label, data, codes, directory, self._settings(codes))
 
     def _cached(self, task: _Task) -> Optional[FileResult]:
         if self._cache is None:
@@ -125,7 +131,7 @@ class ProjectRun:
         data = task.data if task.data is not None else read_file(task.label)
         if isinstance(data, ParseFailure):
             return None
-        cached = self._cache.get(entry_key(data, self._settings(task.codes)))
+        cached = self._cache.get(entry_key(data, task.settings))
         return _relabelled(cached, task.label) if cached is not None else None
 
     def _settings(self, codes: frozenset[str]) -> str:
@@ -151,7 +157,7 @@ class ProjectRun:
         path = path.resolve()
         if path not in self._results:
             label = display_path(path)
-            outcome = _check_task(_Task(label, None, self._codes_for(label), self._cache_dir()), self._options)
+            outcome = _check_task(self._task(label, None), self._options)
             self._results[path] = outcome if isinstance(outcome, FileResult) else FileResult([])
         return self._results[path].exports
 
@@ -166,7 +172,7 @@ class ProjectRun:
         data = task.data if task.data is not None else read_file(task.label)
         if isinstance(data, ParseFailure):
             return result
-        key = entry_key(data, self._settings(task.codes), {"externals": externals, "modes": modes, "cwd": os.getcwd()})
+        key = entry_key(data, task.settings, {"externals": externals, "modes": modes, "cwd": os.getcwd()})
         cached = self._cache.get(key) if self._cache is not None else None
         if cached is not None:
             return _relabelled(cached, task.label)
@@ -220,8 +226,8 @@ def _check_task(task: _Task, options: Mapping) -> Union[FileResult, str]:
         if isinstance(data, ParseFailure):
             return unreadable_result(data, task.label, task.codes)
         cache = Cache(Path(task.cache_directory)) if task.cache_directory else None
-        key = entry_key(data, settings_fingerprint(task.codes, options)) if cache is not None else ""
-        cached = cache.get(key) if cache is not None else None
+        key = entry_key(data, task.settings) if cache is not None else ""
+        cached = cache.get(key) if cache is not None and not task.looked_up else None
         if cached is not None:
             return _relabelled(cached, task.label)
         result = check_source(data, task.label, task.codes, options)
