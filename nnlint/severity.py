@@ -28,7 +28,8 @@ class SeverityError(ValueError):
 def check_level(value: object, what: str) -> str:
     """`value` if it is a severity name, else a SeverityError naming `what`."""
     if not isinstance(value, str) or value.lower() not in SEVERITIES:
-        shown = repr(value) if isinstance(value, str) else f"a {type(value).__name__}"
+        kinds = {bool: "a boolean", int: "an integer", float: "a number", list: "a list", dict: "a table"}
+        shown = repr(value) if isinstance(value, str) else kinds.get(type(value), type(value).__name__)
         raise SeverityError(f"{what} must be \"error\" or \"warning\", not {shown}")
     return value.lower()
 
