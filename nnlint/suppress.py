@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import AbstractSet, Iterable, Optional, Sequence
 
-from nnlint.diagnostic import Diagnostic, Position
+from nnlint.diagnostic import SAFE, Diagnostic, Edit, Fix, Position
 
 _CODES = r"(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)"
 _NOQA = re.compile(r"#\s*noqa(?P<colon>\s*:\s*" + _CODES + r")?", re.IGNORECASE)
@@ -42,13 +42,21 @@ def silenced_codes(line: str) -> Optional[set[str]] | None:
 @dataclass(frozen=True)
 class Directive:
     """One suppression comment: its 1-based line, 0-based columns of the comment text, and
-    the codes it names (ALL_CODES for a bare one). `file_level` for `# nnlint: noqa`."""
+    the codes it names (ALL_CODES for a bare one). `file_level` for `# nnlint: noqa`;
+    `names` are the codes in written order and `kind` ("noqa", "ignore", "file") says how
+    to write the comment again with fewer codes."""
 
     line: int
     start: int
     end: int
     codes: Optional[frozenset[str]]
     file_level: bool
+    names: tuple[str, ...] = ()
+    kind: str = "noqa"
+
+
+def _names(codes: Optional[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_CODE.findall(codes.upper()))) if codes else ()
 
 
 def file_directives(lines: list[str]) -> list[Directive]:
@@ -60,9 +68,9 @@ def file_directives(lines: list[str]) -> list[Directive]:
         match = _FILE_NOQA.match(line)
         if match is None:
             continue
-        codes = match.group("codes")
+        names = _names(match.group("codes"))
         found.append(Directive(number, match.start("directive"), match.end("directive"),
-                               frozenset(_CODE.findall(codes.upper())) if codes else ALL_CODES, True))
+                               frozenset(names) if names else ALL_CODES, True, names, "file"))
     return found
 
 
@@ -72,12 +80,12 @@ def line_directives(number: int, line: str) -> list[Directive]:
         return []
     found = []
     for match in _NOQA.finditer(line):
-        codes = match.group("codes")
+        names = _names(match.group("codes"))
         found.append(Directive(number, match.start(), match.end(),
-                               frozenset(_CODE.findall(codes.upper())) if codes else ALL_CODES, False))
+                               frozenset(names) if names else ALL_CODES, False, names, "noqa"))
     for match in _NNLINT_IGNORE.finditer(line):
-        found.append(Directive(number, match.start(), match.end(),
-                               frozenset(_CODE.findall(match.group("codes").upper())), False))
+        names = _names(match.group("codes"))
+        found.append(Directive(number, match.start(), match.end(), frozenset(names), False, names, "ignore"))
     return found
 
 
@@ -180,8 +188,40 @@ def unused_suppressions(diagnostics: Sequence[Diagnostic], lines: list[str], pat
             code=rule.code, name=rule.name, message=message, path=path,
             start=Position(directive.line, directive.start + 1), end=Position(directive.line, directive.end + 1),
             severity=rule.severity, source_line=text,
+            fix=_fix(directive, text, len(lines), set(unknown) | set(unused)),
         ))
     return reported
+
+
+_REWRITTEN = {"noqa": "# noqa: {}", "ignore": "# nnlint: ignore[{}]", "file": "# nnlint: noqa: {}"}
+
+
+def _fix(directive: Directive, text: str, line_count: int, dropped: set[str]) -> Optional[Fix]:
+    """The directive without the codes that match nothing, or without the directive when
+    none is left; None where removing it could take other text with it."""
+    row = directive.line
+    keep = [name for name in directive.names if name not in dropped]
+    if keep:
+        edit = Edit(Position(row, directive.start + 1), Position(row, directive.end + 1),
+                    _REWRITTEN[directive.kind].format(", ".join(keep)))
+        return Fix(f"Remove {', '.join(sorted(dropped))} from the suppression", (edit,), SAFE)
+    if directive.file_level:
+        # The whole comment line goes, with its line break when a line follows.
+        end = Position(row + 1, 1) if row < line_count else Position(row, len(text) + 1)
+        return Fix("Remove the file-level suppression", (Edit(Position(row, 1), end, ""),), SAFE)
+    rest = text[directive.end:]
+    # A comment of its own after the directive (`# noqa: NNL101  # type: ignore`) stays; a
+    # reason written after it (`# noqa: NNL101 the loss expects ...`) goes with it, unless a
+    # `#` in it might start another tool's comment.
+    if rest.lstrip().startswith("#"):
+        end = directive.end
+    elif "#" in rest:
+        return None
+    else:
+        end = len(text)
+    before = text[:directive.start]
+    start = len(before.rstrip()) if before.strip() else 0
+    return Fix("Remove the unused suppression", (Edit(Position(row, start + 1), Position(row, end + 1), ""),), SAFE)
 
 
 def names_code(lines: list[str], line: int, code: str) -> bool:

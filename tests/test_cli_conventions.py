@@ -150,10 +150,31 @@ def test_unused_suppressions_are_reported_when_selected(project):
     lines = [line for line in result.stdout.splitlines() if "NNL003" in line]
     assert result.exit_code == 1
     assert lines == [
-        "a.py:2:1: NNL003 File-level suppression matches nothing: no NNL101 finding in this file",
-        "a.py:4:30: NNL003 Suppression matches nothing: no NNL107 finding on this line",
-        "a.py:5:21: NNL003 Suppression matches nothing: unknown code NNL999",
+        "a.py:2:1: NNL003 [*] File-level suppression matches nothing: no NNL101 finding in this file",
+        "a.py:4:30: NNL003 [*] Suppression matches nothing: no NNL107 finding on this line",
+        "a.py:5:21: NNL003 [*] Suppression matches nothing: unknown code NNL999",
     ]
+
+
+def test_fix_removes_what_matches_nothing_and_keeps_the_rest(project):
+    write(project, "a.py", STALE + "h = torch.zeros(1)  # noqa: NNL107, E501  # type: ignore\n"
+                                   "i = torch.zeros(1)  # noqa: NNL107 reason # with a hash\n")
+    result = nnlint("check", "--extend-select", "NNL003", "--fix")
+    fixed = (project / "a.py").read_text()
+    assert fixed.splitlines() == [
+        "import torch",
+        "a = torch.nn.functional.softmax(x)  # noqa: NNL107",
+        "b = torch.softmax(x, dim=1)",
+        "c = torch.zeros(1)",
+        "d = torch.zeros(1)  # noqa: E501",
+        "e = torch.zeros(1)  # noqa",
+        "f = torch.zeros(1)  # noqa: NNL205, NNL003",
+        "g = torch.zeros(1)  # noqa: NNL901",
+        "h = torch.zeros(1)  # noqa: E501  # type: ignore",
+        "i = torch.zeros(1)  # noqa: NNL107 reason # with a hash",
+    ]
+    # The one left is reported, without a fix: removing it could take another comment with it.
+    assert result.exit_code == 1 and "a.py:10:21: NNL003 Suppression matches nothing" in result.stdout
 
 
 def test_code_switched_off_for_the_file_is_not_reported_as_unused(project):

@@ -34,6 +34,11 @@ class UnusedSuppressionRule(Rule):
     probabilities = torch.softmax(logits, dim=1)
     ```
 
+    ## Fix
+    `--fix` removes the codes that match nothing from the comment (`# noqa: E501, NNL107`
+    becomes `# noqa: E501`), or the whole comment when none is left, together with a reason
+    written after it. A comment followed by text holding another `#` is left for you to edit.
+
     ## When to ignore it
     A suppression kept for a rule a colleague runs with different settings: add `NNL003` to the
     directive (`# noqa: NNL107, NNL003`).
@@ -44,6 +49,15 @@ class UnusedSuppressionRule(Rule):
     summary = "A suppression comment names a code that has no finding there (or an unknown code)."
     fix_hint = "Remove the comment, or the codes in it that match nothing."
     default_enabled = False
+    fix_availability = "sometimes"
+    fix_applicability = "safe"
+    fix_examples = (
+        ("import torch\nx = torch.zeros(3)  # noqa: NNL999\n", "import torch\nx = torch.zeros(3)\n"),
+        ("import torch\nx = torch.zeros(3)  # noqa: E501, NNL999\n", "import torch\nx = torch.zeros(3)  # noqa: E501\n"),
+        ("import torch\nx = torch.zeros(3)  # nnlint: ignore[NNL999]  # type: ignore\n",
+         "import torch\nx = torch.zeros(3)  # type: ignore\n"),
+        ("import torch\n# nnlint: noqa: NNL999\nx = torch.zeros(3)\n", "import torch\nx = torch.zeros(3)\n"),
+    )
     invalid = (
         "import torch\nx = torch.zeros(3)  # noqa: NNL999  # <--\n",
         "import torch\nprobabilities = torch.softmax(logits, dim=1)  # nnlint: ignore[NNL999]  # <--\n",
