@@ -202,7 +202,8 @@ def check(
 ) -> None:
     """Lint PATHS (files or directories; default: the current directory).
 
-    Exit status: 0 no findings, 1 findings, 2 usage, configuration or internal error.
+    Exit status: 0 no findings (or none at or above --fail-on), 1 findings, 2 usage,
+    configuration or internal error.
     """
     from_stdin = stdin_filename is not None or paths == (STDIN,)
     if add_noqa and (from_stdin or fix or diff):

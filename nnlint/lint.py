@@ -144,8 +144,8 @@ def check_source(data: bytes, path: str, selected: AbstractSet[str], options: Op
     found = sorted(failed + found, key=Diagnostic.sort_key) if failed else found
     # Unused suppressions are judged only where every selected static rule saw the code.
     checked = None if failed else _static_codes(selected)
-    return FileResult(apply_suppressions(found, lines, path, selected, checked), facts.exports, tuple(sorted(facts.imported_models)),
-                      has_losses=bool(facts.loss_calls),
+    return FileResult(apply_suppressions(found, lines, path, selected, checked), facts.exports,
+                      tuple(sorted(facts.imported_models)), has_losses=bool(facts.loss_calls),
                       evaluates=facts.paths is not None and facts.paths.runs_evaluation())
 
 

@@ -120,7 +120,8 @@ def test_fail_on_error_reports_warnings_but_exits_0(project):
 
 @pytest.mark.parametrize(("body", "message"), [
     ('[tool.nnlint.severity]\nNNL777 = "error"\n', "unknown rule code or prefix 'NNL777' in [tool.nnlint.severity]"),
-    ('[tool.nnlint.severity]\nNNL107 = "fatal"\n', "the severity of NNL107 must be \"error\" or \"warning\", not 'fatal'"),
+    ('[tool.nnlint.severity]\nNNL107 = "fatal"\n',
+     "the severity of NNL107 must be \"error\" or \"warning\", not 'fatal'"),
     ('[tool.nnlint.severity]\nNNL107 = 1\n', "must be \"error\" or \"warning\", not an integer"),
     ('severity = "error"\n', "'severity' in [tool.nnlint]"),
     ('fail-on = "never"\n', "'fail-on' must be \"error\" or \"warning\", not 'never'"),

@@ -53,7 +53,8 @@ class UnusedSuppressionRule(Rule):
     fix_applicability = "safe"
     fix_examples = (
         ("import torch\nx = torch.zeros(3)  # noqa: NNL999\n", "import torch\nx = torch.zeros(3)\n"),
-        ("import torch\nx = torch.zeros(3)  # noqa: E501, NNL999\n", "import torch\nx = torch.zeros(3)  # noqa: E501\n"),
+        ("import torch\nx = torch.zeros(3)  # noqa: E501, NNL999\n",
+         "import torch\nx = torch.zeros(3)  # noqa: E501\n"),
         ("import torch\nx = torch.zeros(3)  # nnlint: ignore[NNL999]  # type: ignore\n",
          "import torch\nx = torch.zeros(3)  # type: ignore\n"),
         ("import torch\n# nnlint: noqa: NNL999\nx = torch.zeros(3)\n", "import torch\nx = torch.zeros(3)\n"),
