@@ -81,6 +81,7 @@ class Runner:
             "RUNNER_OS": "Linux",
             "RUNNER_TEMP": str(tmp / "runner-temp"),
             # What PyPI would provide comes from the test venv (see the module docstring).
+            # pip reads PIP_NO_BUILD_ISOLATION inverted: "0" means --no-build-isolation.
             "PIP_NO_INDEX": "1",
             "PIP_NO_DEPS": "1",
             "PIP_NO_BUILD_ISOLATION": "0",
