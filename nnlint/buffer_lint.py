@@ -24,6 +24,7 @@ from nnlint.parse import decode_source, source_encoding
 from nnlint.project import find_project_root
 from nnlint.runner import ProjectRun, RunResult
 from nnlint.selection import DEFAULT_LAYER, PerFileIgnores, SelectionLayer, resolve_selection
+from nnlint.severity import apply_severities
 
 
 def config_for(path: str, cwd: Optional[str] = None) -> Config:
@@ -57,8 +58,11 @@ def lint_buffer(source: Union[str, bytes], path: str, config: Config, use_cache:
     data = _as_file_bytes(source) if isinstance(source, str) else source
     root = find_project_root(Path(path))
     cache = Cache(cache_directory(root)) if use_cache else None
-    return ProjectRun(root, lambda label: selected_codes(config, label), config.rule_options, cache,
-                      jobs=1).check([(path, data)])
+    run = ProjectRun(root, lambda label: selected_codes(config, label), config.rule_options, cache,
+                     jobs=1).check([(path, data)])
+    # An editor shows the configured severities, as `nnlint check` reports them.
+    run.diagnostics = apply_severities(run.diagnostics, config.severity)
+    return run
 
 
 def fix_buffer(text: str, path: str, config: Config, found: Optional[list[Diagnostic]] = None) -> Optional[str]:

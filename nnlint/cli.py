@@ -26,18 +26,20 @@ from nnlint.cache import Cache, cache_directory, clean
 from nnlint.fix.files import fix_run, unified_diff, write_fixes
 from nnlint.fix.summary import shown_fixes, summary as fix_summary, would_fix
 from nnlint.project import find_project_root
+from nnlint.overrides import OverrideError, Overrides
 from nnlint.runner import ProjectRun, default_jobs
-from nnlint.report import OUTPUT_FORMATS, render, render_statistics
+from nnlint.report import OUTPUT_FORMATS, render, render_statistics, render_statistics_json
 from nnlint.rules import all_rules, rules_by_code
 from nnlint.selection import (
     DEFAULT_LAYER,
-    PerFileIgnores,
     SelectionLayer,
     UnknownSelectorError,
     codes_matching,
     resolve_selection,
     split_selectors,
 )
+from nnlint.severity import SEVERITIES, apply_severities, failing
+from nnlint.show import render_files, render_settings, settings_record
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 STDIN = "-"
@@ -129,8 +131,21 @@ def _add_noqa(diagnostics: list[Diagnostic], failed: bool, exit_zero: bool) -> N
 @click.option("--output-format", type=click.Choice(OUTPUT_FORMATS), default="text", show_default=True,
               envvar="NNLINT_OUTPUT_FORMAT", help="How findings are printed (env: NNLINT_OUTPUT_FORMAT).")
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False), help="Write the output to this file.")
-@click.option("--statistics", is_flag=True, help="Print how often each code was found instead of the findings.")
+@click.option("--statistics", is_flag=True, help="Print how often each code was found instead of the findings "
+              "(JSON with --output-format json).")
 @click.option("--exit-zero", is_flag=True, help="Exit with 0 even when there are findings.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
+              help="Lowest severity that makes the exit status 1 (default: warning, i.e. any finding).")
+@click.option("--severity", "severities", multiple=True, metavar="CODES=LEVEL",
+              help="Change rules' severity, e.g. NNL107=error,NNL6=warning (like `severity` in the config).")
+@click.option("--exclude", multiple=True, metavar="PATTERNS",
+              help="Files and directories to skip, comma-separated; replaces the config's `exclude`.")
+@click.option("--extend-exclude", multiple=True, metavar="PATTERNS",
+              help="Files and directories to skip in addition to the excluded ones.")
+@click.option("--per-file-ignores", multiple=True, metavar="GLOB:CODES",
+              help="Rules not to run in matching files, e.g. 'tests/**:NNL1'; replaces the config's table.")
+@click.option("--show-settings", is_flag=True, help="Print the settings the run would use, and exit.")
+@click.option("--show-files", is_flag=True, help="Print the files the run would check, and exit.")
 @click.option("--stdin-filename", metavar="NAME",
               help="Lint source read from stdin, reported (and configured) as this path.")
 @click.option("--force-exclude/--no-force-exclude", default=None,
@@ -147,7 +162,8 @@ def _add_noqa(diagnostics: list[Diagnostic], failed: bool, exit_zero: bool) -> N
               help="Also apply (with --fix) or show as fixable the fixes that may change behaviour.")
 @click.option("--diff", is_flag=True, help="Print a diff of what --fix would change and write nothing; "
               "exit 1 when there is a change.")
-@click.option("-q", "--quiet", is_flag=True, help="No summary line.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="No summary line (nor \"All checks passed!\") and no warning when no files were found.")
 @click.option("--diff-base", metavar="REV",
               help="Report only findings on lines changed since the git revision REV (working tree included).")
 @click.option("--add-noqa", is_flag=True,
@@ -163,6 +179,13 @@ def check(
     output_file: Optional[str],
     statistics: bool,
     exit_zero: bool,
+    fail_on: Optional[str],
+    severities: tuple[str, ...],
+    exclude: tuple[str, ...],
+    extend_exclude: tuple[str, ...],
+    per_file_ignores: tuple[str, ...],
+    show_settings: bool,
+    show_files: bool,
     stdin_filename: Optional[str],
     force_exclude: Optional[bool],
     config_file: Optional[str],
@@ -179,7 +202,8 @@ def check(
 ) -> None:
     """Lint PATHS (files or directories; default: the current directory).
 
-    Exit status: 0 no findings, 1 findings, 2 usage, configuration or internal error.
+    Exit status: 0 no findings (or none at or above --fail-on), 1 findings, 2 usage,
+    configuration or internal error.
     """
     from_stdin = stdin_filename is not None or paths == (STDIN,)
     if add_noqa and (from_stdin or fix or diff):
@@ -201,9 +225,18 @@ def check(
         _fail(str(error))
     if force_exclude is not None:
         config = dataclasses.replace(config, force_exclude=force_exclude)
+    overrides = Overrides(exclude, extend_exclude, per_file_ignores, severities, fail_on)
+    try:
+        config = overrides.apply(config)
+        per_file = overrides.per_file(config)
+    except OverrideError as error:
+        _fail(str(error))
     codes = _selected_codes(config, select, extend_select, ignore)
+    if show_settings:
+        _write_output(render_settings(settings_record(config, codes, per_file, output_format), output_format),
+                      output_file)
+        sys.exit(EXIT_CLEAN)
     changed = _changed_since(diff_base, from_stdin) if diff_base is not None else None
-    per_file = PerFileIgnores(config.per_file_ignores, config.root)
 
     failed = False
     if from_stdin:
@@ -220,6 +253,12 @@ def check(
             _error(message)
         failed = bool(found.missing or found.errors)
         files = [(path, None) for path in found.files]
+        if not files and not failed and not quiet and not show_files:
+            # Exit 0 as ruff does: nothing to check is not a finding, but it is often a mistake.
+            click.echo("nnlint: warning: No Python files found under the given paths", err=True)
+    if show_files:
+        _write_output(render_files([path for path, _ in files], output_format), output_file)
+        sys.exit(EXIT_ERROR if failed else EXIT_CLEAN)
 
     root = find_project_root(Path(stdin_filename or targets[0]))
     cache = None if no_cache else Cache(cache_directory(root))
@@ -268,13 +307,18 @@ def check(
             lambda path: codes - per_file.ignored_codes(path), from_stdin=from_stdin,
         )
 
-    if statistics:
+    diagnostics = apply_severities(diagnostics, config.severity)
+    human = output_format in _HUMAN_FORMATS
+    if statistics and output_format == "json":
+        output = render_statistics_json(shown_fixes(diagnostics, unsafe_fixes))
+    elif statistics:
         output = render_statistics(diagnostics)
     else:
-        human = output_format in _HUMAN_FORMATS
         output = render(shown_fixes(diagnostics, unsafe_fixes) if human else diagnostics, output_format)
         if (diagnostics or fixed_count) and human and not quiet:
             output += fix_summary(diagnostics, unsafe_fixes, fixed_count)
+        elif files and human and not quiet:
+            output += "All checks passed!\n"
     if fix and from_stdin and output_file is None:
         # stdout carries the fixed source; the findings that remain go beside it.
         click.echo(output, err=True, nl=False)
@@ -283,7 +327,8 @@ def check(
 
     if failed:
         sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN)
+    # Findings below `fail-on` are reported but do not fail the run.
+    sys.exit(EXIT_FINDINGS if failing(diagnostics, config.fail_on) and not exit_zero else EXIT_CLEAN)
 
 
 @cli.command("probe")

@@ -20,6 +20,7 @@ else:  # pragma: no cover - exercised on old interpreters only
 from nnlint.dynamic.settings import DynamicSettings, DynamicSettingsError, parse_dynamic_table
 from nnlint.rules import rules_by_code
 from nnlint.selection import UnknownSelectorError, codes_matching
+from nnlint.severity import FAIL_ON_DEFAULT, SeverityError, check_level, resolve_overrides
 
 CONFIG_FILENAME = "pyproject.toml"
 TABLE = "[tool.nnlint]"
@@ -27,8 +28,9 @@ TABLE = "[tool.nnlint]"
 _CODE_LISTS = ("select", "extend-select", "ignore")
 _PATTERN_LISTS = ("exclude", "extend-exclude")
 _BOOLEANS = ("respect-gitignore", "force-exclude")
-_TABLES = ("per-file-ignores", "rules", "dynamic")
-KNOWN_KEYS = (*_CODE_LISTS, *_PATTERN_LISTS, *_BOOLEANS, *_TABLES)
+_TABLES = ("per-file-ignores", "rules", "dynamic", "severity")
+_STRINGS = ("fail-on",)
+KNOWN_KEYS = (*_CODE_LISTS, *_PATTERN_LISTS, *_BOOLEANS, *_TABLES, *_STRINGS)
 
 
 class ConfigError(Exception):
@@ -53,6 +55,9 @@ class Config:
     force_exclude: bool = False
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     dynamic: DynamicSettings = field(default_factory=DynamicSettings)
+    # Code -> "error"/"warning" where `severity` changes a rule's default.
+    severity: Mapping[str, str] = field(default_factory=dict)
+    fail_on: str = FAIL_ON_DEFAULT
 
 
 def _read_toml(path: str) -> dict[str, Any]:
@@ -199,6 +204,16 @@ def read_config(path: str) -> Config:
         settings["per_file_ignores"] = reader.per_file_ignores(table)
     if "rules" in table:
         settings["rule_options"] = reader.rule_options(table)
+    if "severity" in table:
+        try:
+            settings["severity"] = resolve_overrides(reader.table(table, "severity"))
+        except SeverityError as error:
+            raise ConfigError(f"{error} in [tool.nnlint.severity] of {path}") from None
+    if "fail-on" in table:
+        try:
+            settings["fail_on"] = check_level(table["fail-on"], "'fail-on'")
+        except SeverityError as error:
+            raise ConfigError(f"{error} in {reader.where}") from None
     if "dynamic" in table:
         try:
             settings["dynamic"] = parse_dynamic_table(reader.table(table, "dynamic"), path)

@@ -21,7 +21,7 @@ from nnlint.parse import (TOO_DEEP_TO_ANALYSE, ParseFailure, ParsedFile, decode_
 from nnlint.positions import NodePositions
 from nnlint.rules import all_rules, rules_by_code
 from nnlint.rules.base import Rule
-from nnlint.suppress import drop_suppressed
+from nnlint.suppress import UNUSED_SUPPRESSION, apply_suppressions, drop_suppressed
 
 # Files that never mention torch cannot hold a PyTorch bug that a per-file rule sees;
 # skipping them before parsing is the cheapest speed-up there is (TorchFix does the same).
@@ -133,6 +133,8 @@ def check_source(data: bytes, path: str, selected: AbstractSet[str], options: Op
     rules = [rule for rule in all_rules() if rule.code in selected]
     if not rules:
         return FileResult(drop_suppressed(failed, lines))
+    if not failed and all(rule.code == UNUSED_SUPPRESSION for rule in rules):
+        return FileResult(apply_suppressions([], lines, path, selected, frozenset()))
     try:
         facts = analyze(parsed.module, path, externals, external_modes)
         found = _run_rules(facts, parsed, path, lines, rules, options or {}, locate)
@@ -140,9 +142,16 @@ def check_source(data: bytes, path: str, selected: AbstractSet[str], options: Op
         too_deep = _failure_diagnostic(ParseFailure("NNL001", TOO_DEEP_TO_ANALYSE), path, decoded)
         return FileResult(drop_suppressed([*failed, too_deep] if too_deep.code in selected else failed, lines))
     found = sorted(failed + found, key=Diagnostic.sort_key) if failed else found
-    return FileResult(drop_suppressed(found, lines), facts.exports, tuple(sorted(facts.imported_models)),
-                      has_losses=bool(facts.loss_calls),
+    # Unused suppressions are judged only where every selected static rule saw the code.
+    checked = None if failed else _static_codes(selected)
+    return FileResult(apply_suppressions(found, lines, path, selected, checked), facts.exports,
+                      tuple(sorted(facts.imported_models)), has_losses=bool(facts.loss_calls),
                       evaluates=facts.paths is not None and facts.paths.runs_evaluation())
+
+
+def _static_codes(selected: AbstractSet[str]) -> frozenset[str]:
+    by_code = rules_by_code()
+    return frozenset(code for code in selected if code in by_code and not by_code[code].dynamic_only)
 
 
 def lint_source(data: bytes, path: str, selected: AbstractSet[str],

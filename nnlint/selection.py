@@ -72,13 +72,23 @@ class SelectionLayer:
     ignore: Sequence[str] = ()
 
 
+# Every rule but the opt-in ones (`default_enabled = False`, e.g. NNL003): a user who
+# writes `select` starts over from their own list, so `ALL` or `NNL0` still enables them.
 DEFAULT_LAYER = SelectionLayer(select=(ALL,))
+
+
+def default_codes() -> frozenset[str]:
+    """The codes enabled when no selection is configured."""
+    return frozenset(rule.code for rule in all_rules() if rule.default_enabled)
 
 
 def resolve_selection(layers: Sequence[SelectionLayer]) -> frozenset[str]:
     """The enabled codes after applying `layers` in order (put DEFAULT_LAYER first)."""
     enabled: set[str] = set()
     for layer in layers:
+        if layer is DEFAULT_LAYER:
+            enabled = set(default_codes())
+            continue
         selectors = [(s, True) for s in [*(layer.select or ()), *layer.extend_select]]
         selectors += [(s, False) for s in layer.ignore]
         # Broad selectors first so that narrower ones override them; at the same
@@ -173,6 +183,10 @@ class PerFileIgnores:
 
     def __bool__(self) -> bool:
         return bool(self._entries)
+
+    def table(self) -> dict[str, list[str]]:
+        """Pattern -> the codes it switches off (for `--show-settings`)."""
+        return {entry.pattern: sorted(entry.codes) for entry in self._entries}
 
     def ignored_codes(self, path: str) -> frozenset[str]:
         """The codes switched off for `path` (as the user named it)."""

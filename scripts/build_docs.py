@@ -45,7 +45,8 @@ def render_pages() -> dict[str, str]:
     """File name (relative to docs/rules) to content, for every page this script owns."""
     rules = all_rules()
     pages = {f"{rule.code}.md": _generated_note(_source_of(rule)) + "\n" + rule.documentation() for rule in rules}
-    rows = [f"| [{rule.code}]({rule.code}.md) | `{rule.name}` | {_cell(rule.summary)} | {fix_column(rule)} |"
+    rows = [f"| [{rule.code}]({rule.code}.md) | `{rule.name}` | {_cell(rule.summary)} | {fix_column(rule)} | "
+            f"{rule.severity}{'' if rule.default_enabled else ' (opt-in)'} |"
             for rule in rules]
     pages[INDEX_NAME] = "\n".join(
         [
@@ -55,10 +56,12 @@ def render_pages() -> dict[str, str]:
             "",
             "Every rule nnlint has, by code. `nnlint rule CODE` prints the same page in the terminal.",
             "The Fix column says whether `--fix` can fix a finding: *safe* fixes are applied by `--fix`,",
-            "*unsafe* ones only with `--fix --unsafe-fixes` (see [fixes](../fixes.md)).",
+            "*unsafe* ones only with `--fix --unsafe-fixes` (see [fixes](../fixes.md)). The Severity",
+            "column is the default, which `[tool.nnlint.severity]` changes (see",
+            "[configuration](../configuration.md#severities-and-fail-on)); *opt-in* rules run only when selected.",
             "",
-            "| Code | Name | Summary | Fix |",
-            "| --- | --- | --- | --- |",
+            "| Code | Name | Summary | Fix | Severity |",
+            "| --- | --- | --- | --- | --- |",
             *rows,
             "",
         ]

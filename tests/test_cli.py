@@ -64,9 +64,11 @@ def test_version():
     assert result.stdout == f"nnlint {__version__}\n"
 
 
-def test_clean_project_prints_nothing_and_exits_0(project):
+def test_clean_project_says_all_checks_passed_and_exits_0(project):
     write(project, "pkg/model.py")
     result = nnlint("check")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "All checks passed!\n", "")
+    result = nnlint("check", "-q")
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
 
 
@@ -96,12 +98,16 @@ def test_exit_zero(project):
     assert result.exit_code == 0 and "NNL001" in result.stdout
 
 
-def test_no_python_files_is_silent_success(project):
+NO_FILES = "nnlint: warning: No Python files found under the given paths\n"
+
+
+def test_no_python_files_is_a_warning_and_success(project):
     write(project, "README.md", "torch")
     result = nnlint("check")
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
-    # What pre-commit does when no staged file is Python: it does not run, or runs on none.
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", NO_FILES)
     result = nnlint("check", "--force-exclude")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", NO_FILES)
+    result = nnlint("check", "--quiet")
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
 
 
@@ -291,7 +297,7 @@ def test_named_excluded_file_is_linted_unless_force_exclude(project):
     result = nnlint("check", "build/gen.py", "keep.py")
     assert result.exit_code == 1 and result.stdout.startswith("build/gen.py:2:")
     result = nnlint("check", "--force-exclude", "build/gen.py", "keep.py")
-    assert (result.exit_code, result.stdout) == (0, "")
+    assert (result.exit_code, result.stdout) == (0, "All checks passed!\n")
     configure(project, "force-exclude = true\n")
     assert nnlint("check", "build/gen.py").exit_code == 0
     assert nnlint("check", "--no-force-exclude", "build/gen.py").exit_code == 1
@@ -312,7 +318,7 @@ def test_stdin_with_filename(project):
     result = nnlint("check", "--stdin-filename", "pkg/model.py", stdin=BROKEN.encode())
     assert result.exit_code == 1 and result.stdout.startswith("pkg/model.py:2:")
     result = nnlint("check", "--stdin-filename", "pkg/model.py", "-", stdin=CLEAN.encode())
-    assert (result.exit_code, result.stdout) == (0, "")
+    assert (result.exit_code, result.stdout) == (0, "All checks passed!\n")
 
 
 def test_stdin_dash(project):

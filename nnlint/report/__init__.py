@@ -15,10 +15,10 @@ from nnlint.report.gitlab import render_gitlab
 from nnlint.report.json_format import render_json
 from nnlint.report.junit import render_junit
 from nnlint.report.sarif import render_sarif
-from nnlint.report.statistics import render_statistics
+from nnlint.report.statistics import render_statistics, render_statistics_json
 from nnlint.report.text import render_text
 
-__all__ = ["OUTPUT_FORMATS", "render", "render_statistics"]
+__all__ = ["OUTPUT_FORMATS", "render", "render_statistics", "render_statistics_json"]
 
 _RENDERERS: dict[str, Callable[[Sequence[Diagnostic]], str]] = {
     "text": render_text,

@@ -14,8 +14,8 @@ from nnlint.diagnostic import Diagnostic
 from nnlint.report.fingerprint import line_independent_key, numbered_keys
 from nnlint.report.paths import project_path
 
-# GitLab's scale is info < minor < major < critical < blocker. A file nnlint could not read
-# or parse (the "error" rules) hides every other finding in it, so it ranks above them.
+# GitLab's scale is info < minor < major < critical < blocker. An error (code that computes
+# a wrong result, or a file nnlint could not read or parse) ranks above a warning.
 _SEVERITIES = {"error": "critical", "warning": "major", "note": "minor", "info": "info"}
 
 

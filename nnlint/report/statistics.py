@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Sequence
 
@@ -25,3 +26,16 @@ def render_statistics(diagnostics: Sequence[Diagnostic]) -> str:
     return "".join(
         f"{count:>{count_width}}  {code:<{code_width}}  {names[code]}\n" for code, count in ordered
     )
+
+
+def render_statistics_json(diagnostics: Sequence[Diagnostic]) -> str:
+    """ruff's `--statistics --output-format json`: a list of {code, name, count, fixable},
+    most frequent first; `fixable` when some finding of the code carries a fix that
+    `--fix` would apply (the caller removes the others, as for the text summary)."""
+    counts = Counter(diagnostic.code for diagnostic in diagnostics)
+    rules = rules_by_code()
+    names = {d.code: (rules[d.code].name if d.code in rules else d.name) for d in diagnostics}
+    fixable = {d.code for d in diagnostics if d.fix is not None}
+    records = [{"code": code, "name": names[code], "count": count, "fixable": code in fixable}
+               for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+    return json.dumps(records, indent=2) + "\n"

@@ -49,6 +49,8 @@ class Rule:
     name: ClassVar[str]
     summary: ClassVar[str]
     fix_hint: ClassVar[str]
+    # "error": the code computes a wrong result; "warning": likely wrong, wasteful or fragile.
+    # `severity` in [tool.nnlint] changes it per code (nnlint.severity).
     severity: ClassVar[str] = "warning"
     supersedes: ClassVar[tuple[str, ...]] = ()
     valid: ClassVar[tuple[str, ...]] = ()
@@ -63,6 +65,8 @@ class Rule:
     # `[tool.nnlint.rules.CODE]` options: name -> type (validated by nnlint.config) and defaults.
     options: ClassVar[dict[str, type]] = {}
     defaults: ClassVar[dict[str, Any]] = {}
+    # False for an opt-in rule: enabled only by a selection that names it (or ALL).
+    default_enabled: ClassVar[bool] = True
     # Found only by running the model (`check --dynamic`): no static check, no snippets.
     dynamic_only: ClassVar[bool] = False
 
@@ -77,7 +81,16 @@ class Rule:
     def documentation(cls) -> str:
         """The rule's page: title, summary, then the class docstring."""
         body = inspect.cleandoc(cls.__doc__ or "")
-        return f"# {cls.code}: {cls.name}\n\n{cls.summary}\n\n{cls.fix_description()}\n\n{body}\n"
+        return (f"# {cls.code}: {cls.name}\n\n{cls.summary}\n\n{cls.fix_description()}\n\n"
+                f"{cls.severity_description()}\n\n{body}\n")
+
+    @classmethod
+    def severity_description(cls) -> str:
+        """One sentence: the default severity, and for an opt-in rule how to enable it."""
+        text = f"Default severity: {cls.severity}."
+        if not cls.default_enabled:
+            text += f" Off by default: enable it with `extend-select = [\"{cls.code}\"]` or `--extend-select {cls.code}`."
+        return text
 
     @classmethod
     def fix_description(cls) -> str:

@@ -63,6 +63,7 @@ class SoftmaxBeforeCrossEntropy(Rule):
     name = "softmax-before-cross-entropy"
     summary = "Softmax (or sigmoid) output is fed to a cross-entropy loss, which expects logits."
     fix_hint = "Remove the activation and pass the logits; apply softmax only where probabilities are needed."
+    severity = "error"
     supersedes = ("NNL107",)
     fix_availability = "sometimes"
     fix_applicability = UNSAFE

@@ -40,6 +40,7 @@ class ProbabilitiesIntoNllLoss(Rule):
     name = "probabilities-into-nll-loss"
     summary = "Softmax probabilities or raw scores are fed to NLLLoss, which expects log-probabilities."
     fix_hint = "Use log_softmax instead of softmax before NLLLoss, or CrossEntropyLoss on the logits."
+    severity = "error"
     supersedes = ("NNL107",)
     invalid = (
         """\

@@ -50,6 +50,7 @@ class SigmoidBeforeBceWithLogits(Rule):
     name = "sigmoid-before-bce-with-logits"
     summary = "Sigmoid output is fed to BCEWithLogitsLoss, which applies the sigmoid itself."
     fix_hint = "Pass the logits to BCEWithLogitsLoss; keep the sigmoid only for predictions."
+    severity = "error"
     supersedes = ("NNL107",)
     fix_availability = "sometimes"
     fix_applicability = UNSAFE

@@ -47,6 +47,7 @@ class LogitsIntoBce(Rule):
     name = "logits-into-bce"
     summary = "Unbounded scores (not probabilities) are fed to BCELoss."
     fix_hint = "Use BCEWithLogitsLoss on the raw scores (or apply a sigmoid first)."
+    severity = "error"
     invalid = (
         """\
 import torch.nn as nn

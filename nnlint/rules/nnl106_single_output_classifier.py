@@ -42,6 +42,7 @@ class SingleOutputClassifier(Rule):
     name = "single-output-classifier"
     summary = "Softmax over a single unit (always 1.0), or a one-unit output trained with cross-entropy."
     fix_hint = "Use sigmoid/BCEWithLogitsLoss for one unit, or one output unit per class with CrossEntropyLoss."
+    severity = "error"
     supersedes = ("NNL101", "NNL105", "NNL107")
     invalid = (
         """\

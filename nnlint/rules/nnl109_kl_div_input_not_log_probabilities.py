@@ -37,6 +37,7 @@ class KlDivInputNotLogProbabilities(Rule):
     name = "kl-div-input-not-log-probabilities"
     summary = "Probabilities (softmax/sigmoid) are fed to KLDivLoss, which expects log-probabilities."
     fix_hint = "Use log_softmax for the input of KLDivLoss; keep softmax for the target."
+    severity = "error"
     supersedes = ("NNL107",)
     invalid = (
         """\

@@ -52,6 +52,7 @@ class NanEquality(Rule):
     name = "nan-equality"
     summary = "Comparison with NaN by ==/!=/is: always False (or always True)."
     fix_hint = "Use torch.isnan(x) (math.isnan / np.isnan for Python and NumPy values)."
+    severity = "error"
     fix_availability = "sometimes"
     fix_applicability = UNSAFE
     fix_examples = (

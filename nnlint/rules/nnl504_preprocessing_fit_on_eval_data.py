@@ -46,6 +46,7 @@ class PreprocessingFitOnEvalData(Rule):
     name = "preprocessing-fit-on-eval-data"
     summary = "A scaler/normalizer is fitted on test or validation data (or on all data before the split)."
     fix_hint = "Fit on the training split only, then call `.transform` on validation/test data."
+    severity = "error"
     invalid = (
         """\
 import torch

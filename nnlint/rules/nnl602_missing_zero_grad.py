@@ -50,6 +50,7 @@ class MissingZeroGrad(Rule):
     name = "missing-zero-grad"
     summary = "A loop calls backward() and step() but never zero_grad(): gradients accumulate across iterations."
     fix_hint = "Call optimizer.zero_grad() (or model.zero_grad()) once per iteration, before backward()."
+    severity = "error"
     invalid = (
         """\
 import torch

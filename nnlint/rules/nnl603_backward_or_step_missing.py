@@ -77,6 +77,7 @@ class BackwardOrStepMissing(Rule):
     name = "backward-or-step-missing"
     summary = "A training loop with step() but no backward(), backward() but no step(), or zero_grad() between them."
     fix_hint = "Call zero_grad(), then loss.backward(), then optimizer.step() in every training iteration."
+    severity = "error"
     invalid = (
         """\
 import torch
