@@ -212,7 +212,7 @@ def train(loader):
 
 # Blocks with output that are not run, and why.
 NOT_RUN = {
-    ("docs/dynamic.md", "pip install 'nnlint[dynamic]'"):
+    ("docs/dynamic.md", "pip install '.[dynamic]'"):
         "an illustrative src/model.py; the README's dynamic example (the repository's "
         "tests/dynamic_models/probed.py) is run instead",
 }

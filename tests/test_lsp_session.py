@@ -356,7 +356,7 @@ def test_server_without_pygls_says_how_to_install_it() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT,
                             env={**os.environ, "PYTHONPATH": str(REPO)})
     assert result.returncode == 2
-    assert "pip install 'nnlint[lsp]'" in result.stderr
+    assert "pip install 'pygls>=2,<3'" in result.stderr
     assert "Traceback" not in result.stderr
 
 
