@@ -11,11 +11,13 @@ named in a `.pth` line is searched for modules but its own `.pth` files are not 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import site as sitepackages
 import tarfile
 import zipfile
 from pathlib import Path
@@ -61,41 +63,50 @@ def _run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess
     return subprocess.run(list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
 
-@pytest.fixture(scope="module")
-def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`python -m build` on a copy of the working tree (tracked and untracked, not ignored)."""
+def _copy_of_the_work_tree(target: Path) -> Path:
+    """The working tree's tracked and untracked (not ignored) files, copied to `target`."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     listed = _run("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=PROJECT_ROOT)
     if listed.returncode != 0:
         pytest.skip(f"{PROJECT_ROOT} is not a git work tree to copy from")
-    source = tmp_path_factory.mktemp("source")
     for name in filter(None, listed.stdout.split("\0")):
         if (PROJECT_ROOT / name).is_file():
-            (source / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(PROJECT_ROOT / name, source / name)
-    out = tmp_path_factory.mktemp("dist")
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(PROJECT_ROOT / name, target / name)
+    return target
+
+
+def _build(source: Path, out: Path) -> Path:
     built = _run(sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(source), cwd=source)
     assert built.returncode == 0, built.stdout + built.stderr
     assert "deprecated" not in built.stdout + built.stderr, "the build warns about a deprecated setting"
     return out
 
 
-@pytest.fixture(scope="module")
-def venv(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh venv with the wheel installed and the test environment's packages behind it."""
-    root = tmp_path_factory.mktemp("venv") / "venv"
+def _venv_with(wheel: Path, root: Path) -> Path:
+    """A fresh venv with `wheel` installed and the test environment's packages behind it."""
     made = _run(sys.executable, "-m", "venv", "--without-pip", str(root), cwd=root.parent)
     assert made.returncode == 0, made.stderr
     python = root / "bin" / "python"
     site = _run(str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=root)
-    purelib = Path(site.stdout.strip())
-    import site as here
-    (purelib / "_test_environment.pth").write_text("\n".join(here.getsitepackages()) + "\n")
+    (Path(site.stdout.strip()) / "_test_environment.pth").write_text("\n".join(sitepackages.getsitepackages()) + "\n")
     installed = _run(sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-index",
-                     "--no-deps", str(dist / WHEEL), cwd=root)
+                     "--no-deps", str(wheel), cwd=root)
     assert installed.returncode == 0, installed.stdout + installed.stderr
     return root
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`python -m build` on a copy of the working tree."""
+    source = _copy_of_the_work_tree(tmp_path_factory.mktemp("source"))
+    return _build(source, tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture(scope="module")
+def venv(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _venv_with(dist / WHEEL, tmp_path_factory.mktemp("venv") / "venv")
 
 
 def test_build_makes_the_sdist_and_the_wheel_of_this_version(dist):
@@ -153,3 +164,29 @@ def test_the_docs_install_the_wheel_the_build_makes():
                  *(PROJECT_ROOT / "docs").rglob("*.yml")):
         for named in re.findall(r"nnlint-[0-9][^\s/'\"\]\[]*\.whl", path.read_text(encoding="utf-8")):
             assert named == WHEEL, f"{path.relative_to(PROJECT_ROOT)} names {named}, the build makes {WHEEL}"
+
+
+RULES_BASE = "https://example.org/team/nnlint/blob/main/docs/rules/"
+
+
+def _listed_urls(venv: Path, cwd: Path) -> dict[str, object]:
+    listed = _run(str(venv / "bin" / "nnlint"), "rules", "--output-format", "json", cwd=cwd)
+    assert listed.returncode == 0, listed.stderr
+    return {record["code"]: record["url"] for record in json.loads(listed.stdout)}
+
+
+def test_the_wheel_of_this_project_links_to_no_made_up_address(venv, tmp_path):
+    assert set(_listed_urls(venv, tmp_path).values()) == {None}
+
+
+def test_a_rules_url_declared_in_pyproject_becomes_every_rule_link(tmp_path_factory, tmp_path):
+    """How whoever publishes nnlint gives the links: `[project.urls] Rules` (nnlint.project_urls)."""
+    source = _copy_of_the_work_tree(tmp_path_factory.mktemp("source-with-urls"))
+    pyproject = source / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text(encoding="utf-8") + f'\n[project.urls]\nRules = "{RULES_BASE}"\n',
+                         encoding="utf-8")
+    out = _build(source, tmp_path_factory.mktemp("dist-with-urls"))
+    venv = _venv_with(out / WHEEL, tmp_path_factory.mktemp("venv-with-urls") / "venv")
+    urls = _listed_urls(venv, tmp_path)
+    assert urls["NNL101"] == RULES_BASE + "NNL101.md"
+    assert all(url == f"{RULES_BASE}{code}.md" for code, url in urls.items())
