@@ -407,7 +407,7 @@ def language_server(stdio: bool) -> None:
     except ModuleNotFoundError as error:
         if (error.name or "").split(".")[0] not in ("pygls", "lsprotocol"):
             raise
-        _fail("`nnlint server` needs pygls, which the `lsp` extra installs: pip install 'nnlint[lsp]'")
+        _fail("`nnlint server` needs pygls (nnlint's `lsp` extra): pip install 'pygls>=2,<3'")
     serve()
 
 

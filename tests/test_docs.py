@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,3 +84,199 @@ def test_codes_and_names_are_unique():
     names = [rule.name for rule in RULES]
     assert len(set(codes)) == len(codes), codes
     assert len(set(names)) == len(names), names
+
+
+# --- The console examples of README.md and docs/ are run, and must still print what they show.
+#
+# A ```console block whose `$ nnlint ...` commands are followed by output is run: from the
+# repository root when it names the repository's own files, or in a scratch project built from
+# EXAMPLE_PROJECTS when it shows an illustrative project. Every shown output line (`...` stands
+# for any text) must be a line the command prints. A new block with output must be added to one
+# of the two tables below, so an example cannot go stale unnoticed.
+
+CONSOLE_DOCS = ("README.md", "examples/README.md", *sorted(
+    p.relative_to(PROJECT_ROOT).as_posix() for p in (PROJECT_ROOT / "docs").glob("*.md")))
+CONSOLE_BLOCK = re.compile(r"^```console\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+_CROSS_FILE_PROJECT = {
+    "pkg/models/net.py": """\
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(784, 10)
+
+    def forward(self, x):
+        logits = self.fc(x.flatten(1))
+        return torch.softmax(logits, dim=1)
+""",
+    "pkg/models/__init__.py": "from .net import Net\n",
+    "scripts/train.py": """\
+import torch
+from torch import nn
+
+from pkg.models import Net
+
+model = Net()
+criterion = nn.CrossEntropyLoss()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+
+
+def train(loader):
+    for x, y in loader:
+        loss = criterion(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+""",
+}
+
+# (document, first command of the block) -> the files of the project the example shows.
+EXAMPLE_PROJECTS = {
+    ("README.md", "nnlint check scripts/train.py"): _CROSS_FILE_PROJECT,
+    ("docs/project.md", "nnlint check scripts/train.py"): _CROSS_FILE_PROJECT,
+    ("README.md", "nnlint check train.py"): {"train.py": """\
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 5))
+
+    def forward(self, x):
+        return self.body(x)
+
+
+model = Classifier()
+optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+
+def nll(scores, targets):
+    return F.nll_loss(scores, targets)
+
+
+def train(loader):
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = nll(model(x), y)
+        loss.backward()
+        optimizer.step()
+
+        scores = model(x)
+        logp = torch.log(F.softmax(scores, dim=1))
+        print(logp.mean())
+        probs = nn.Softmax()(scores)
+        print(probs.max())
+"""},
+    ("docs/robustness.md", "nnlint check train.py"): {"train.py": """\
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(10, 3)
+
+    def forward(self, x):
+        return F.softmax(self.fc(x), dim=1)
+
+
+def log_losses(step, loss
+    print(step, loss)
+
+
+model = Net()
+criterion = nn.CrossEntropyLoss()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+
+
+def train(loader):
+    for x, y in loader:
+        optimizer.zero_grad()
+        x = x.float()
+        y = y.long()
+        out = model(x)
+        loss = criterion(out, y)
+        loss.backward()
+        optimizer.step()
+"""},
+}
+
+# Blocks with output that are not run, and why.
+NOT_RUN = {
+    ("docs/dynamic.md", "pip install '.[dynamic]'"):
+        "an illustrative src/model.py; the README's dynamic example (the repository's "
+        "tests/dynamic_models/probed.py) is run instead",
+}
+
+
+def _console_examples() -> list[tuple[str, str, list[tuple[str, list[str]]]]]:
+    """(document, first command, [(command, shown output lines)]) for blocks that show output."""
+    examples = []
+    for name in CONSOLE_DOCS:
+        text = (PROJECT_ROOT / name).read_text(encoding="utf-8")
+        for block in CONSOLE_BLOCK.findall(text):
+            steps: list[tuple[str, list[str]]] = []
+            for line in block.splitlines():
+                if line.startswith("$ "):
+                    steps.append((line[2:].split("  #")[0].strip(), []))
+                elif line.strip() and steps:
+                    steps[-1][1].append(line)
+            if any(shown for _, shown in steps):
+                examples.append((name, steps[0][0], steps))
+    return examples
+
+
+CONSOLE_EXAMPLES = _console_examples()
+
+
+def _shown_line_pattern(shown: str) -> re.Pattern[str]:
+    return re.compile(".*".join(re.escape(part) for part in shown.split("...")))
+
+
+def test_the_console_examples_are_found():
+    found = {(name, first) for name, first, _ in CONSOLE_EXAMPLES}
+    assert ("README.md", "nnlint check examples/") in found
+    assert set(EXAMPLE_PROJECTS) | set(NOT_RUN) <= found, "a table names a block that is gone"
+
+
+@pytest.mark.parametrize("name, first, steps", CONSOLE_EXAMPLES,
+                         ids=[f"{name}:{first}" for name, first, _ in CONSOLE_EXAMPLES])
+def test_console_example_prints_what_the_docs_show(name, first, steps, tmp_path):
+    if (name, first) in NOT_RUN:
+        pytest.skip(NOT_RUN[(name, first)])
+    bin_dir = Path(sys.executable).parent
+    if not (bin_dir / "nnlint").is_file():
+        pytest.skip(f"no nnlint script beside {sys.executable}")
+    if any("--dynamic" in command for command, _ in steps) and importlib.util.find_spec("torch") is None:
+        pytest.skip("the example runs dynamic mode, which needs torch")
+    project = EXAMPLE_PROJECTS.get((name, first))
+    if project is None:
+        cwd = PROJECT_ROOT
+    else:
+        cwd = tmp_path / "project"
+        for relative, text in project.items():
+            (cwd / relative).parent.mkdir(parents=True, exist_ok=True)
+            (cwd / relative).write_text(text, encoding="utf-8")
+        (cwd / "pyproject.toml").write_text("", encoding="utf-8")
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+               NNLINT_CACHE_DIR=str(tmp_path / "cache"))
+    for command, shown in steps:
+        assert command.startswith("nnlint "), f"{name}: `{command}` in a block that is run: not an nnlint command"
+        result = subprocess.run(["bash", "-c", command], cwd=cwd, env=env,
+                                capture_output=True, text=True, timeout=600)
+        printed = (result.stdout + result.stderr).splitlines()
+        assert result.returncode in (0, 1) and "Traceback" not in result.stderr, \
+            f"{name}: `{command}` exited with {result.returncode}:\n{result.stdout}{result.stderr}"
+        for line in shown:
+            pattern = _shown_line_pattern(line)
+            assert any(pattern.fullmatch(out) for out in printed), \
+                f"{name}: `{command}` no longer prints\n  {line}\nit prints:\n" + "\n".join(printed)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import importlib.util
 
-INSTALL_HINT = "dynamic mode needs torch: pip install 'nnlint[dynamic]' (or install torch yourself)"
+# Named by package, not by nnlint's extra: nnlint is not on PyPI, so `nnlint[dynamic]` would not resolve.
+INSTALL_HINT = "dynamic mode needs torch (nnlint's `dynamic` extra): pip install torch, or the build for your machine from pytorch.org"
 
 
 def torch_available() -> bool:

@@ -154,7 +154,7 @@ def plot_learning_curve(curve: list[dict[str, Any]], path: str, title: str) -> O
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        return "--plot needs matplotlib: pip install 'nnlint[plot]' (or pip install matplotlib)"
+        return "--plot needs matplotlib (nnlint's `plot` extra): pip install matplotlib"
     points = [point for point in curve if point["error"] is not None]
     figure, axes = plt.subplots(figsize=(5, 3.5))
     axes.plot([p["samples"] for p in points], [p["error"] for p in points], marker="o")

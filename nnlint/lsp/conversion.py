@@ -98,7 +98,7 @@ def lsp_diagnostic(diagnostic: Diagnostic, lines: Sequence[str], uri: str, encod
         message=diagnostic.message,
         severity=_SEVERITIES.get(diagnostic.severity, types.DiagnosticSeverity.Warning),
         code=diagnostic.code,
-        code_description=types.CodeDescription(href=rule.url()) if rule else None,
+        code_description=types.CodeDescription(href=rule.url()) if rule and rule.url() else None,
         source=SOURCE,
         related_information=related or None,
     )

@@ -11,12 +11,12 @@ from urllib.parse import quote
 
 import nnlint
 from nnlint.diagnostic import Diagnostic, Fix, Location, Position
+from nnlint.project_urls import repository_url
 from nnlint.report.fingerprint import line_independent_key
 from nnlint.rules import all_rules
 from nnlint.rules.base import Rule
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-INFORMATION_URI = "https://github.com/nnlint/nnlint"
 SRCROOT = "%SRCROOT%"
 _LEVELS = {"error": "error", "warning": "warning", "note": "note", "info": "note"}
 
@@ -59,15 +59,20 @@ def _physical(path: str, start: Position, end: Position, cwd: Path) -> dict[str,
 
 
 def _descriptor(rule: type[Rule]) -> dict[str, Any]:
-    return {
+    descriptor = {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": f"{rule.summary} {rule.fix_hint}".strip()},
-        "helpUri": rule.url(),
         "help": {"text": f"{rule.summary}\nFix: {rule.fix_hint}", "markdown": rule.documentation()},
         "defaultConfiguration": {"level": _level(rule.severity)},
     }
+    # helpUri must be an absolute URI: given only where the package declares one (see
+    # nnlint.project_urls); `help` above carries the whole page either way.
+    url = rule.url()
+    if url:
+        descriptor["helpUri"] = url
+    return descriptor
 
 
 def _fix(diagnostic: Diagnostic, fix: Fix, cwd: Path) -> dict[str, Any]:
@@ -143,19 +148,16 @@ def sarif_log(diagnostics: Sequence[Diagnostic], cwd: Optional[Path] = None) -> 
         results.append(result)
 
     root_uri = cwd.as_uri()
+    driver: dict[str, Any] = {"name": "nnlint", "version": nnlint.__version__}
+    if repository_url():
+        driver["informationUri"] = repository_url()
+    driver["rules"] = descriptors
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {
-                    "driver": {
-                        "name": "nnlint",
-                        "version": nnlint.__version__,
-                        "informationUri": INFORMATION_URI,
-                        "rules": descriptors,
-                    }
-                },
+                "tool": {"driver": driver},
                 "originalUriBaseIds": {
                     SRCROOT: {"uri": root_uri if root_uri.endswith("/") else root_uri + "/"}
                 },

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Optional, Protocol, Se
 
 import libcst as cst
 
+from nnlint.project_urls import rule_url
+
 if TYPE_CHECKING:
     from nnlint.analysis.facts import FileFacts
     from nnlint.diagnostic import Fix
@@ -102,5 +104,6 @@ class Rule:
         return f"Fix is {cls.fix_availability} available ({how})."
 
     @classmethod
-    def url(cls) -> str:
-        return f"https://github.com/nnlint/nnlint/blob/main/docs/rules/{cls.code}.md"
+    def url(cls) -> Optional[str]:
+        """The rule's documentation page on the web, if the installed package says where it is."""
+        return rule_url(cls.code)
