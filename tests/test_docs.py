@@ -210,6 +210,30 @@ def train(loader):
 """},
 }
 
+EXAMPLE_PROJECTS[("docs/suppression.md", "nnlint check --extend-select NNL003")] = {"train.py": """\
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(10, 3)
+
+    def forward(self, x):
+        return self.fc(x)
+
+probs = F.softmax(x, dim=1)  # noqa: NNL107
+
+
+def train(loader):
+    model = Net()
+    for x, y in loader:
+        out = model(x)  # noqa: NNL999
+        print(out)
+"""}
+
 # Blocks with output that are not run, and why.
 NOT_RUN = {
     ("docs/dynamic.md", "pip install '.[dynamic]'"):
