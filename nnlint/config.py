@@ -17,12 +17,15 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on old interpreters only
     import tomli as tomllib
 
+from nnlint.reading import Unreadable, read_bounded
 from nnlint.dynamic.settings import DynamicSettings, DynamicSettingsError, parse_dynamic_table
 from nnlint.rules import rules_by_code
 from nnlint.selection import UnknownSelectorError, codes_matching
 
 CONFIG_FILENAME = "pyproject.toml"
 TABLE = "[tool.nnlint]"
+# A pyproject.toml is a few kB; more is a mistake or an attack (a link to /dev/zero).
+MAX_CONFIG_BYTES = 1_000_000
 
 _CODE_LISTS = ("select", "extend-select", "ignore")
 _PATTERN_LISTS = ("exclude", "extend-exclude")
@@ -57,10 +60,9 @@ class Config:
 
 def _read_toml(path: str) -> dict[str, Any]:
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except OSError as error:
-        raise ConfigError(f"cannot read config file {path}: {error.strerror or error}") from None
+        return tomllib.loads(read_bounded(path, MAX_CONFIG_BYTES).decode("utf-8"))
+    except Unreadable as error:
+        raise ConfigError(f"cannot read config file {path}: {error.reason}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"invalid TOML in {path}: {error}") from None
     except UnicodeDecodeError:
@@ -222,7 +224,7 @@ def load_config(
             raise ConfigError("--config and --isolated cannot be used together")
         return Config(root=cwd)
     if config_file is not None:
-        if not os.path.isfile(config_file):
+        if not os.path.exists(config_file):
             raise ConfigError(f"config file not found: {config_file}")
         return read_config(config_file)
     start = paths[0] if paths and paths[0] != "-" else cwd
