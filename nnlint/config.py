@@ -7,6 +7,7 @@ ignored turns a linter off without anyone noticing.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import sys
 from dataclasses import dataclass, field
@@ -165,9 +166,20 @@ class _Reader:
                 if wrong or not isinstance(value, expected):
                     raise ConfigError(f"option {name!r} in {where} must be {expected.__name__}, "
                                       f"not {_type_name(value)}")
+                if expected in (int, float):
+                    _check_range(value, getattr(rule, "option_maximums", {}).get(name), f"option {name!r} in {where}")
                 checked[name] = value
             result[code] = checked
         return result
+
+
+def _check_range(value: float, maximum: Optional[float], what: str) -> None:
+    # Every numeric rule option is a count, a depth, a rate or a ratio: positive and finite
+    # (`not value > 0` also catches nan, which TOML allows).
+    if not value > 0 or math.isinf(value):
+        raise ConfigError(f"{what} must be a positive number, not {value!r}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{what} must be at most {maximum!r}, not {value!r}")
 
 
 def read_config(path: str) -> Config:

@@ -61,7 +61,9 @@ class Rule:
     # first into the second; the test suite checks it, and that a second pass changes nothing.
     fix_examples: ClassVar[tuple[tuple[str, str], ...]] = ()
     # `[tool.nnlint.rules.CODE]` options: name -> type (validated by nnlint.config) and defaults.
+    # Numbers must be positive and finite; `option_maximums` bounds them from above.
     options: ClassVar[dict[str, type]] = {}
+    option_maximums: ClassVar[dict[str, float]] = {}
     defaults: ClassVar[dict[str, Any]] = {}
     # Found only by running the model (`check --dynamic`): no static check, no snippets.
     dynamic_only: ClassVar[bool] = False
