@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 from nnlint.diagnostic import Diagnostic
-from nnlint.parse import decode_source
+from nnlint.parse import MAX_SOURCE_BYTES, decode_source
+from nnlint.reading import Unreadable, read_bounded
 
 # The codes list of a `# noqa: X, Y` directive, as nnlint.suppress reads it.
 _NOQA_CODES = re.compile(r"#\s*noqa\s*:\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
@@ -97,10 +98,9 @@ def _with_directive(body: str, codes: list[str], comment: Optional[tuple[int, st
 
 def _file_bytes(path: str) -> tuple[Optional[bytes], Optional[str]]:
     try:
-        with open(path, "rb") as handle:
-            return handle.read(), None
-    except OSError as error:
-        return None, f"cannot read {path}: {error.strerror or error}"
+        return read_bounded(path, MAX_SOURCE_BYTES), None
+    except Unreadable as error:
+        return None, f"cannot read {path}: {error.reason}"
 
 
 def _encoding(data: bytes) -> Optional[str]:

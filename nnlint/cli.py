@@ -25,8 +25,10 @@ from nnlint.discover import discover, is_force_excluded
 from nnlint.cache import Cache, cache_directory, clean
 from nnlint.fix.files import fix_run, unified_diff, write_fixes
 from nnlint.fix.summary import shown_fixes, summary as fix_summary, would_fix
+from nnlint.parse import MAX_SOURCE_BYTES
 from nnlint.project import find_project_root
 from nnlint.overrides import OverrideError, Overrides
+from nnlint.reading import TooLarge, read_stream_bounded
 from nnlint.runner import ProjectRun, default_jobs
 from nnlint.report import OUTPUT_FORMATS, render, render_statistics, render_statistics_json
 from nnlint.rules import all_rules, rules_by_code
@@ -100,6 +102,14 @@ def _write_output(text: str, output_file: Optional[str]) -> None:
         _fail(f"cannot write {output_file}: {error.strerror or error}")
 
 
+def _read_stdin() -> bytes:
+    try:
+        return read_stream_bounded(sys.stdin.buffer, MAX_SOURCE_BYTES)
+    except TooLarge:
+        # Not a finding like a large file: with --fix, stdout would have to echo it whole.
+        _fail(f"cannot read stdin: it has more than {MAX_SOURCE_BYTES / 1e6:g} MB, nnlint's limit for one file")
+
+
 def _changed_since(revision: str, from_stdin: bool) -> ChangedLines:
     if from_stdin:
         _fail("--diff-base compares files in the working tree with git; it cannot be used on stdin")
@@ -123,7 +133,8 @@ def _add_noqa(diagnostics: list[Diagnostic], failed: bool, exit_zero: bool) -> N
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+# Not click's readable check: an unreadable file is a finding (NNL002), not a usage error.
+@click.argument("paths", nargs=-1, type=click.Path(readable=False))
 @click.option("--select", multiple=True, metavar="CODES",
               help="Rules to run: codes, prefixes (NNL1) or ALL, comma-separated. Replaces the config's selection.")
 @click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to run in addition to the selection.")
@@ -241,7 +252,7 @@ def check(
     failed = False
     if from_stdin:
         name = stdin_filename or STDIN
-        data = sys.stdin.buffer.read()
+        data = _read_stdin()
         files: list[tuple[str, Optional[bytes]]] = []
         if not (stdin_filename and config.force_exclude and is_force_excluded(stdin_filename, config)):
             files.append((name, data))
@@ -251,6 +262,8 @@ def check(
             _error(f"path not found: {missing}")
         for message in found.errors:
             _error(message)
+        for message in found.warnings:
+            click.echo(f"nnlint: warning: {message}", err=True)
         failed = bool(found.missing or found.errors)
         files = [(path, None) for path in found.files]
         if not files and not failed and not quiet and not show_files:

@@ -7,6 +7,7 @@ ignored turns a linter off without anyone noticing.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import sys
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on old interpreters only
     import tomli as tomllib
 
+from nnlint.reading import Unreadable, read_bounded
 from nnlint.dynamic.settings import DynamicSettings, DynamicSettingsError, parse_dynamic_table
 from nnlint.rules import rules_by_code
 from nnlint.selection import UnknownSelectorError, codes_matching
@@ -24,6 +26,8 @@ from nnlint.severity import FAIL_ON_DEFAULT, SeverityError, check_level, resolve
 
 CONFIG_FILENAME = "pyproject.toml"
 TABLE = "[tool.nnlint]"
+# A pyproject.toml is a few kB; more is a mistake or an attack (a link to /dev/zero).
+MAX_CONFIG_BYTES = 1_000_000
 
 _CODE_LISTS = ("select", "extend-select", "ignore")
 _PATTERN_LISTS = ("exclude", "extend-exclude")
@@ -62,10 +66,9 @@ class Config:
 
 def _read_toml(path: str) -> dict[str, Any]:
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except OSError as error:
-        raise ConfigError(f"cannot read config file {path}: {error.strerror or error}") from None
+        return tomllib.loads(read_bounded(path, MAX_CONFIG_BYTES).decode("utf-8"))
+    except Unreadable as error:
+        raise ConfigError(f"cannot read config file {path}: {error.reason}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"invalid TOML in {path}: {error}") from None
     except UnicodeDecodeError:
@@ -168,9 +171,20 @@ class _Reader:
                 if wrong or not isinstance(value, expected):
                     raise ConfigError(f"option {name!r} in {where} must be {expected.__name__}, "
                                       f"not {_type_name(value)}")
+                if expected in (int, float):
+                    _check_range(value, getattr(rule, "option_maximums", {}).get(name), f"option {name!r} in {where}")
                 checked[name] = value
             result[code] = checked
         return result
+
+
+def _check_range(value: float, maximum: Optional[float], what: str) -> None:
+    # Every numeric rule option is a count, a depth, a rate or a ratio: positive and finite
+    # (`not value > 0` also catches nan, which TOML allows).
+    if not value > 0 or math.isinf(value):
+        raise ConfigError(f"{what} must be a positive number, not {value!r}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{what} must be at most {maximum!r}, not {value!r}")
 
 
 def read_config(path: str) -> Config:
@@ -237,7 +251,7 @@ def load_config(
             raise ConfigError("--config and --isolated cannot be used together")
         return Config(root=cwd)
     if config_file is not None:
-        if not os.path.isfile(config_file):
+        if not os.path.exists(config_file):
             raise ConfigError(f"config file not found: {config_file}")
         return read_config(config_file)
     start = paths[0] if paths and paths[0] != "-" else cwd

@@ -10,9 +10,11 @@ from __future__ import annotations
 import errno
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 import pathspec
+
+from nnlint.reading import Unreadable, read_bounded
 
 if TYPE_CHECKING:
     from nnlint.config import Config
@@ -26,6 +28,8 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
 )
 
 PYTHON_SUFFIX = ".py"
+# git reads ignore files of any size; the largest real ones are a few hundred kB.
+MAX_IGNORE_BYTES = 1_000_000
 
 
 def relative_posix(path: str, root: str) -> Optional[str]:
@@ -67,15 +71,25 @@ class _Patterns:
         return result
 
 
-def _read_ignore_file(directory: str, *names: str) -> Optional[_Patterns]:
+Warn = Callable[[str], None]
+
+
+def _read_ignore_file(warn: Warn, directory: str, *names: str) -> Optional[_Patterns]:
     path = os.path.join(directory, *names)
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            lines = handle.read().splitlines()
-    except OSError:
+        data = read_bounded(path, MAX_IGNORE_BYTES)
+    except Unreadable as error:
+        # Most directories have no .gitignore (and in a worktree, .git is a file).
+        if error.errno not in (errno.ENOENT, errno.ENOTDIR):
+            # As git does: say so and go on without its patterns, rather than stop the run.
+            warn(f"{_shown(path)} not read ({error.reason}); its patterns do not apply")
         return None
-    patterns = _Patterns(directory, lines)
+    patterns = _Patterns(directory, data.decode("utf-8", "replace").splitlines())
     return patterns if patterns.patterns else None
+
+
+def _shown(path: str) -> str:
+    return relative_posix(path, os.getcwd()) or path
 
 
 def _git_root(directory: str) -> Optional[str]:
@@ -88,17 +102,17 @@ def _git_root(directory: str) -> Optional[str]:
         directory = parent
 
 
-def _ancestor_ignores(directory: str) -> list[_Patterns]:
+def _ancestor_ignores(warn: Warn, directory: str) -> list[_Patterns]:
     """The ignore files that apply to `directory` from above it, lowest priority first:
     `.git/info/exclude`, then each `.gitignore` from the repository root down."""
     root = _git_root(directory)
     if root is None:
         return []
-    found = [_read_ignore_file(root, ".git", "info", "exclude")]
+    found = [_read_ignore_file(warn, root, ".git", "info", "exclude")]
     relative = relative_posix(directory, root) or "."
     current = root
     for part in [] if relative == "." else relative.split("/"):
-        found.append(_read_ignore_file(current, ".gitignore"))
+        found.append(_read_ignore_file(warn, current, ".gitignore"))
         current = os.path.join(current, part)
     return [patterns for patterns in found if patterns is not None]
 
@@ -109,11 +123,13 @@ def _display_child(parent: str, name: str) -> str:
 
 @dataclass
 class Discovery:
-    """The files to lint, and the named paths that do not exist or could not be read."""
+    """The files to lint, the named paths that do not exist or could not be read, and
+    warnings (an ignore file that could not be read)."""
 
     files: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 class _Finder:
@@ -125,7 +141,7 @@ class _Finder:
         self.found = Discovery()
 
     def walk(self, display: str, directory: str) -> None:
-        ignores = _ancestor_ignores(directory) if self.respect_gitignore else []
+        ignores = _ancestor_ignores(self.warn, directory) if self.respect_gitignore else []
         named_yet_excluded = {
             id(patterns) for patterns in (self.exclude, *ignores) if patterns.decision(directory, True) is True
         }
@@ -140,7 +156,7 @@ class _Finder:
                 self.found.errors.append(f"cannot read directory {shown}: {error.strerror or error}")
                 continue
             if self.respect_gitignore:
-                local = _read_ignore_file(current, ".gitignore")
+                local = _read_ignore_file(self.warn, current, ".gitignore")
                 ignores = [*ignores, local] if local else ignores
             for entry in entries:
                 try:
@@ -158,6 +174,11 @@ class _Finder:
                     stack.append((_display_child(shown, entry.name), path, ignores))
                 else:
                     self.found.files.append(_display_child(shown, entry.name))
+
+    def warn(self, message: str) -> None:
+        # Each named directory reads its ancestors' ignore files again: one warning each.
+        if message not in self.found.warnings:
+            self.found.warnings.append(message)
 
     def _excluded(self, path: str, is_dir: bool, ignores: list[_Patterns], basename_only: set[int]) -> bool:
         if self.exclude.decision(path, is_dir, id(self.exclude) in basename_only):
@@ -207,11 +228,8 @@ def discover(paths: Sequence[str], config: "Config") -> Discovery:
             else:
                 finder.found.missing.append(given)
             continue
+        # A named FIFO or device is linted as a file: reading it says what it is (NNL002).
         is_dir = os.path.isdir(given)
-        if not is_dir and not os.path.isfile(given):
-            # A FIFO or device would block the run or never end.
-            finder.found.errors.append(f"cannot read {given}: not a regular file")
-            continue
         if config.force_exclude and finder.force_excluded(given, is_dir):
             continue
         if is_dir:

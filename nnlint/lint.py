@@ -16,9 +16,10 @@ from nnlint.analysis.facts import ExternalSite, Origin
 from nnlint.diagnostic import Diagnostic, Fix, Location, Position
 from nnlint.fix.edits import EditBuilder
 from nnlint.fix.proposal import SyntaxFix
-from nnlint.parse import (TOO_DEEP_TO_ANALYSE, ParseFailure, ParsedFile, decode_source, first_failure_line,
-                          parse_source, source_lines)
+from nnlint.parse import (MAX_SOURCE_BYTES, TOO_DEEP_TO_ANALYSE, ParseFailure, ParsedFile, decode_source,
+                          first_failure_line, parse_source, source_lines, too_large)
 from nnlint.positions import NodePositions
+from nnlint.reading import TooLarge, Unreadable, read_bounded
 from nnlint.rules import all_rules, rules_by_code
 from nnlint.rules.base import Rule
 from nnlint.suppress import UNUSED_SUPPRESSION, apply_suppressions, drop_suppressed
@@ -255,14 +256,14 @@ def _merge_same_span(found: list[Diagnostic]) -> list[Diagnostic]:
 
 
 def read_file(path: str) -> Union[bytes, ParseFailure]:
-    """A file's bytes, or why it cannot be read (reported as NNL002, not a crash)."""
+    """A file's bytes, or why it cannot be read (reported as NNL002, not a crash): never
+    more than nnlint's size limit, and never from a FIFO, a device or /proc."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except IsADirectoryError:
-        return ParseFailure("NNL002", "cannot read: it is a directory")
-    except OSError as error:
-        return ParseFailure("NNL002", f"cannot read: {error.strerror or error}")
+        return read_bounded(path, MAX_SOURCE_BYTES)
+    except TooLarge as error:
+        return too_large(error.size)
+    except Unreadable as error:
+        return ParseFailure("NNL002", f"cannot read: {error.reason}")
 
 
 def unreadable_result(failure: ParseFailure, path: str, selected: AbstractSet[str]) -> FileResult:

@@ -55,11 +55,16 @@ def source_encoding(data: bytes) -> str:
 MAX_SOURCE_BYTES = 2_000_000
 
 
+def too_large(size: int) -> ParseFailure:
+    """The finding for a file of `size` bytes, over the limit (it is not read)."""
+    return ParseFailure("NNL002", f"not analysed: the file has {size / 1e6:.1f} MB, more than "
+                        f"nnlint's limit of {MAX_SOURCE_BYTES / 1e6:g} MB (generated code or data?)")
+
+
 def decode_source(data: bytes) -> Union[str, ParseFailure]:
     """Source text as Python would read it: UTF-8 (BOM allowed) unless a cookie says otherwise."""
     if len(data) > MAX_SOURCE_BYTES:
-        return ParseFailure("NNL002", f"not analysed: the file has {len(data) / 1e6:.1f} MB, more than "
-                            f"nnlint's limit of {MAX_SOURCE_BYTES / 1e6:g} MB (generated code or data?)")
+        return too_large(len(data))
     if b"\x00" in data:
         return ParseFailure("NNL002", "file contains NUL bytes; it is binary, not Python source")
     encoding = source_encoding(data)

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from nnlint.analysis.exports import ModuleExports, Returned, is_library_name
-from nnlint.parse import quiet_ast_parse
+from nnlint.parse import MAX_SOURCE_BYTES, quiet_ast_parse
+from nnlint.reading import Unreadable, read_bounded
 
 ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 # Re-exports and `via` chains longer than this are not followed (and cycles end here).
@@ -199,8 +200,8 @@ def _file_for(directory: Path, parts: list[str]) -> Optional[Path]:
 
 def _read_import_table(path: Path) -> dict[str, str]:
     try:
-        tree = quiet_ast_parse(path.read_bytes())
-    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = quiet_ast_parse(read_bounded(os.fspath(path), MAX_SOURCE_BYTES))
+    except (Unreadable, SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
     table: dict[str, str] = {}
     for statement in tree.body:

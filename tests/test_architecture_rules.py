@@ -60,6 +60,13 @@ def test_wrong_option_type_is_an_error(tmp_path):
     assert result.exit_code == 2 and "max-depth" in result.output
 
 
+def test_out_of_range_option_is_an_error(tmp_path):
+    result = _run(tmp_path, "[tool.nnlint.rules.NNL402]\nmax-depth = -3\n")
+    assert result.exit_code == 2
+    assert result.output == (f"nnlint: error: option 'max-depth' in [tool.nnlint.rules.NNL402] of "
+                             f"{tmp_path / 'pyproject.toml'} must be a positive number, not -3\n")
+
+
 def test_forward_stack_and_skip_facts():
     import libcst as cst
 

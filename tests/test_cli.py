@@ -367,6 +367,34 @@ def test_unreadable_file(project):
     assert "secret.py:1:1: NNL002" in result.stdout and "z_broken.py:2:" in result.stdout
 
 
+def test_unreadable_file_named_on_the_command_line_is_a_finding(project, monkeypatch):
+    secret = write(project, "unreadable.py", CLEAN)
+    write(project, "z_broken.py", BROKEN)
+    secret.chmod(0)
+    if os.geteuid() == 0:  # root reads anything: the system answers as it does a normal user
+        real_access, real_open = os.access, os.open
+
+        def denied(path) -> bool:
+            return os.path.abspath(path) == str(secret)
+
+        monkeypatch.setattr(os, "access", lambda path, mode, **kw: False if denied(path) and mode & os.R_OK
+                            else real_access(path, mode, **kw))
+
+        def open_as_a_user(path, flags, *args, **kw):
+            if denied(path):
+                raise PermissionError(13, "Permission denied", path)
+            return real_open(path, flags, *args, **kw)
+
+        monkeypatch.setattr(os, "open", open_as_a_user)
+    try:
+        result = nnlint("check", "-q", "-j", "1", "unreadable.py", "z_broken.py")
+    finally:
+        secret.chmod(0o644)
+    assert (result.exit_code, result.stderr) == (1, "")
+    assert result.stdout.splitlines() == ["unreadable.py:1:1: NNL002 cannot read: Permission denied",
+                                          "z_broken.py:2:6: NNL001 syntax error: '(' was never closed"]
+
+
 def test_internal_error_in_one_file_does_not_stop_the_run(project, monkeypatch):
     import nnlint.runner as runner_module
 

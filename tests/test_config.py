@@ -190,6 +190,20 @@ def test_rule_options(tmp_path, monkeypatch):
     assert "'max-depth'" in message and "int" in message
 
 
+@pytest.mark.parametrize("code, option, value, expected", [
+    ("NNL402", "max-depth", "0", "a positive number, not 0"),
+    ("NNL601", "adam-max-lr", "-1e-3", "a positive number, not -0.001"),
+    ("NNL601", "sgd-min-lr", "nan", "a positive number, not nan"),
+    ("NNL601", "sgd-max-lr", "inf", "a positive number, not inf"),
+    ("NNL902", "dead-fraction", "1.5", "at most 1.0, not 1.5"),
+    ("NNL904", "steps", "-100", "a positive number, not -100"),
+])
+def test_out_of_range_rule_options_are_errors(tmp_path, code, option, value, expected):
+    message = config_error(tmp_path, f"[tool.nnlint.rules.{code}]\n{option} = {value}\n")
+    assert message.endswith(f"option {option!r} in [tool.nnlint.rules.{code}] of {tmp_path / 'pyproject.toml'} "
+                            f"must be {expected}"), message
+
+
 # -- selection ----------------------------------------------------------------------------
 
 

@@ -325,14 +325,52 @@ def test_a_file_with_a_syntax_error_is_not_fixed(project):
     assert "NNL001" in result.stdout and "[*]" not in result.stdout
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root may write read-only files")
-def test_a_read_only_file_is_not_replaced(project):
+def test_a_read_only_file_is_not_replaced_even_by_root(project):
+    # Root may write any file; a file nobody may write was made read-only on purpose.
     path = _write(project, "train.py", TRAIN)
     path.chmod(0o444)
     result = nnlint("--fix", "train.py")
     assert result.exit_code == 2
-    assert "cannot write the fixed train.py" in result.stderr
+    assert "nnlint: error: cannot write the fixed train.py: it is read-only\n" in result.stderr
     assert path.read_text(encoding="utf-8") == TRAIN
+    assert stat.S_IMODE(path.stat().st_mode) == 0o444
+    assert "NNL604" in result.stdout  # nothing was fixed: the findings remain
+
+
+def test_an_edit_saved_during_the_fix_is_kept(project, monkeypatch):
+    # Another process (an editor, a formatter) saves the file after nnlint read it to fix it.
+    from nnlint.fix import files as fix_files
+
+    path = _write(project, "train.py", TRAIN)
+    other = _write(project, "z_other.py", TRAIN)  # fixed after train.py
+    saved = TRAIN.replace("# A comment", "# An edit saved meanwhile; a comment")
+    real_fix_source = fix_files.fix_source
+
+    calls = []
+
+    def fix_while_the_user_saves(data, lint, unsafe):
+        result = real_fix_source(data, lint, unsafe)
+        if not calls:
+            path.write_text(saved, encoding="utf-8")
+        calls.append(data)
+        return result
+
+    monkeypatch.setattr(fix_files, "fix_source", fix_while_the_user_saves)
+    result = nnlint("--fix", "train.py", "z_other.py")
+    assert path.read_text(encoding="utf-8") == saved
+    assert other.read_text(encoding="utf-8") == TRAIN_FIXED  # the other file is still fixed
+    assert ("nnlint: error: not fixed: train.py changed while nnlint fixed it; run again\n"
+            in result.stderr)
+    assert result.exit_code == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root can give a file away")
+def test_fix_keeps_the_owner(project):
+    path = _write(project, "train.py", TRAIN)
+    os.chown(path, 65534, 65534)
+    result = nnlint("--fix", "train.py")
+    assert path.read_text(encoding="utf-8") == TRAIN_FIXED, result.stderr
+    assert (path.stat().st_uid, path.stat().st_gid) == (65534, 65534)
 
 
 def test_diff_with_exit_zero_exits_0(project):

@@ -119,9 +119,6 @@ def test_named_paths_that_cannot_be_read_are_errors_and_the_rest_is_linted(tmp_p
         os.symlink("loop_a.py", tmp_path / "loop_b.py")
         os.symlink("nowhere.py", tmp_path / "dangling.py")
         names += ["loop_a.py", "dangling.py"]
-    if hasattr(os, "mkfifo"):
-        os.mkfifo(tmp_path / "fifo.py")
-        names.append("fifo.py")
     result = nnlint(tmp_path, *names, "ok.py")
     assert result.returncode == 2
     assert result.stdout.decode().startswith("ok.py:2:5: NNL107 ")
@@ -130,21 +127,19 @@ def test_named_paths_that_cannot_be_read_are_errors_and_the_rest_is_linted(tmp_p
     if "loop_a.py" in names:
         assert "nnlint: error: cannot read loop_a.py: symbolic link loop" in errors
         assert "nnlint: error: cannot read dangling.py: broken symbolic link (No such file or directory)" in errors
-    if "fifo.py" in names:
-        assert "nnlint: error: cannot read fifo.py: not a regular file" in errors
     assert len(errors) == len(names)
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="needs Linux /proc")
-def test_file_whose_read_fails_is_reported_even_for_root(tmp_path: Path):
-    # chmod 000 does not stop root; reading /proc/self/mem from offset 0 fails for everybody.
+def test_file_of_proc_is_reported_not_read(tmp_path: Path):
+    # Reading /proc/self/mem from offset 0 fails for everybody; nnlint does not even try.
     os.symlink("/proc/self/mem", tmp_path / "unreadable.py")
     write(tmp_path / "ok.py", BUG)
     result = nnlint(tmp_path, ".")
     assert result.returncode == 1, result.stderr
     lines = result.stdout.decode().splitlines()
     assert lines[0] == "ok.py:2:5: NNL107 " + lines[0].split(" NNL107 ", 1)[1]
-    assert lines[1] == "unreadable.py:1:1: NNL002 cannot read: Input/output error"
+    assert lines[1] == "unreadable.py:1:1: NNL002 cannot read: it is in /proc, whose files the kernel makes up (never read)"
 
 
 def test_odd_literals_do_not_print_python_warnings(tmp_path: Path):
@@ -155,3 +150,128 @@ def test_odd_literals_do_not_print_python_warnings(tmp_path: Path):
         cwd=tmp_path, capture_output=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.stderr == b""
     assert result.stdout.decode().startswith("warns.py:4:5: NNL001 syntax error: '(' was never closed")
+
+
+# --- Bounded reads: nothing nnlint reads can exhaust memory or block the run ---------------
+
+MEMORY_CAP = 1 << 30  # address space of the child: far above what these runs need
+
+
+def capped_nnlint(cwd: Path, *args: str, stdin=None, timeout: float = 60) -> subprocess.CompletedProcess:
+    """`nnlint()` under `ulimit -v` and a timeout: reading without a bound must fail the test
+    (a MemoryError, or the timeout), not take the machine's memory or the test run."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("NNLINT_OUTPUT_FORMAT", None)
+    return subprocess.run([sys.executable, "-m", "nnlint", "check", "--isolated", "--no-cache", *args],
+                          cwd=cwd, capture_output=True, timeout=timeout, env=env, stdin=stdin,
+                          preexec_fn=limit)
+
+
+def git_project(tmp_path: Path) -> Path:
+    (tmp_path / ".git" / "info").mkdir(parents=True)
+    write(tmp_path / "ok.py", BUG)
+    return tmp_path
+
+
+needs_posix = pytest.mark.skipif(not hasattr(os, "mkfifo") or sys.platform == "win32", reason="needs POSIX files")
+
+
+@needs_posix
+def test_gitignore_linked_to_dev_zero_is_skipped_with_a_warning(tmp_path: Path):
+    project = git_project(tmp_path)
+    os.symlink("/dev/zero", project / ".gitignore")
+    result = capped_nnlint(project, ".")
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.decode().startswith("ok.py:2:5: NNL107 ")
+    assert result.stderr.decode() == ("nnlint: warning: .gitignore not read (not a regular file "
+                                      "(a character device)); its patterns do not apply\n")
+
+
+@needs_posix
+@pytest.mark.parametrize("ignore_file", [".gitignore", ".git/info/exclude", "pkg/.gitignore"])
+def test_fifo_as_an_ignore_file_does_not_block(tmp_path: Path, ignore_file: str):
+    project = git_project(tmp_path)
+    write(project / "pkg" / "m.py", BUG)
+    os.mkfifo(project / ignore_file)
+    result = capped_nnlint(project, ".", timeout=30)
+    assert result.returncode == 1, result.stderr
+    assert [line.split(":")[0] for line in result.stdout.decode().splitlines()[:2]] == ["ok.py", "pkg/m.py"]
+    shown = os.path.normpath(ignore_file)
+    assert result.stderr.decode() == (f"nnlint: warning: {shown} not read (not a regular file (a FIFO)); "
+                                      "its patterns do not apply\n")
+
+
+@needs_posix
+def test_ignore_file_larger_than_the_limit_is_skipped_with_a_warning(tmp_path: Path):
+    project = git_project(tmp_path)
+    with open(project / ".gitignore", "wb") as handle:
+        handle.truncate(8 * 10**9)  # sparse: takes no disk space
+    result = capped_nnlint(project, ".")
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.decode() == ("nnlint: warning: .gitignore not read (it has 8000.0 MB, more than "
+                                      "nnlint's limit of 1 MB); its patterns do not apply\n")
+
+
+@needs_posix
+def test_sparse_8_gb_source_is_a_finding_under_a_memory_cap(tmp_path: Path):
+    write(tmp_path / "ok.py", BUG)
+    with open(tmp_path / "big.py", "wb") as handle:
+        handle.truncate(8 * 2**30)
+    result = capped_nnlint(tmp_path, "--output-format", "json", ".")
+    assert result.returncode == 1, result.stderr
+    found = findings(result)
+    assert found["big.py"] == [("NNL002", 1, 1, "not analysed: the file has 8589.9 MB, more than nnlint's "
+                                                "limit of 2 MB (generated code or data?)")]
+    assert [code for code, *_ in found["ok.py"]] == ["NNL107"]
+    # Named on the command line, too.
+    named = capped_nnlint(tmp_path, "big.py", "ok.py")
+    assert named.returncode == 1 and named.stderr == b""
+    assert [line.split(": ")[1][:6] for line in named.stdout.decode().splitlines()[:2]] == ["NNL002", "NNL107"]
+
+
+@needs_posix
+def test_named_fifo_and_device_are_findings_and_the_rest_is_linted(tmp_path: Path):
+    write(tmp_path / "ok.py", BUG)
+    os.mkfifo(tmp_path / "fifo.py")
+    os.symlink("/dev/zero", tmp_path / "zero.py")
+    result = capped_nnlint(tmp_path, "fifo.py", "zero.py", "ok.py", timeout=30)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == b""
+    lines = result.stdout.decode().splitlines()
+    assert lines[0] == "fifo.py:1:1: NNL002 cannot read: not a regular file (a FIFO)"
+    assert lines[1].startswith("ok.py:2:5: NNL107 ")
+    assert lines[2] == "zero.py:1:1: NNL002 cannot read: not a regular file (a character device)"
+
+
+@pytest.mark.skipif(not os.access("/proc/kmsg", os.R_OK), reason="needs a readable /proc/kmsg (root on Linux)")
+def test_source_linked_to_proc_kmsg_is_a_finding_not_a_hang(tmp_path: Path):
+    # Reading /proc/kmsg blocks until the kernel logs something, and takes the message away
+    # from the system's log: nnlint never opens a file of /proc.
+    write(tmp_path / "ok.py", BUG)
+    os.symlink("/proc/kmsg", tmp_path / "x.py")
+    for args in (["."], ["x.py", "ok.py"]):
+        result = capped_nnlint(tmp_path, *args, timeout=30)
+        assert result.returncode == 1, result.stderr
+        lines = result.stdout.decode().splitlines()
+        assert lines[0].startswith("ok.py:2:5: NNL107 ")
+        assert lines[1] == "x.py:1:1: NNL002 cannot read: it is in /proc, whose files the kernel makes up (never read)"
+
+
+@needs_posix
+def test_endless_stdin_is_a_clear_error(tmp_path: Path):
+    source = subprocess.Popen([sys.executable, "-c", "import sys\nwhile True: sys.stdout.write('x = 1\\n' * 4096)"],
+                              stdout=subprocess.PIPE)
+    try:
+        result = capped_nnlint(tmp_path, "-", stdin=source.stdout)
+    finally:
+        source.kill()
+        source.wait()
+    assert result.returncode == 2
+    assert result.stdout == b""
+    assert result.stderr.decode() == ("nnlint: error: cannot read stdin: it has more than 2 MB, nnlint's limit "
+                                      "for one file\n")

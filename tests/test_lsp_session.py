@@ -412,3 +412,32 @@ def test_buffer_is_linked_to_models_in_other_project_files(client: LspClient, pr
     assert client.request("shutdown", None) is None
     client.notify("exit", None)
     assert client.process.wait(timeout=TIMEOUT) == 0
+
+
+def _framed(body: bytes, header: bytes) -> bytes:
+    return header + b"\r\n\r\n" + body
+
+
+BAD_FRAMES = {
+    # A length that is no number, no length at all, one too long (it would swallow the next
+    # message and wait forever for the rest), one too short (the rest looks like headers).
+    "not_a_number": lambda body: _framed(body, b"Content-Length: many"),
+    "missing": lambda body: _framed(body, b"Content-Type: application/vscode-jsonrpc; charset=utf-8"),
+    "too_long": lambda body: _framed(body, b"Content-Length: %d" % (len(body) + 1000)),
+    "too_short": lambda body: _framed(body, b"Content-Length: %d" % (len(body) // 2)),
+    "garbage": lambda body: b"\x00\xffnot a header\r\n" + body,
+}
+
+
+@pytest.mark.parametrize("framing", sorted(BAD_FRAMES))
+def test_server_recovers_from_bad_framing(client: LspClient, project: Path, framing: str) -> None:
+    initialize(client, project)
+    model = project / "model.py"
+    bad = json.dumps({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+        "uri": (project / "other.py").as_uri(), "languageId": "python", "version": 1, "text": "x = 1\n"}}})
+    client.process.stdin.write(BAD_FRAMES[framing](bad.encode("utf-8")))
+    client.process.stdin.flush()
+    # The next well-framed messages are understood: the server is not deaf.
+    open_document(client, model, BUGGY)
+    assert [finding["code"] for finding in diagnostics_of(client, model)] == ["NNL202"]
+    assert client.request("shutdown", None) is None

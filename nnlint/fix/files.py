@@ -16,7 +16,8 @@ from typing import Callable, Mapping, Optional, Sequence
 
 from nnlint.diagnostic import Diagnostic
 from nnlint.fix.loop import FileFixes, enabled, fix_source
-from nnlint.parse import decode_source
+from nnlint.parse import MAX_SOURCE_BYTES, decode_source
+from nnlint.reading import Unreadable, read_bounded
 
 LintPath = Callable[[str, bytes], list[Diagnostic]]
 
@@ -29,6 +30,14 @@ class FixRun:
     diagnostics: list[Diagnostic]
     files: dict[str, FileFixes] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    # The run's findings of each file to fix, for a file whose fix is not written after all.
+    unfixed: dict[str, list[Diagnostic]] = field(default_factory=dict)
+
+    def not_written(self, path: str) -> None:
+        """The fix of `path` was not written: its findings are the run's again, none fixed."""
+        del self.files[path]
+        self.diagnostics = sorted([d for d in self.diagnostics if d.path != path] + self.unfixed[path],
+                                  key=Diagnostic.sort_key)
 
     @property
     def fixed_count(self) -> int:
@@ -52,15 +61,15 @@ def fix_run(diagnostics: Sequence[Diagnostic], lint_path: LintPath, unsafe: bool
     """Fix every file that has a finding with an enabled fix. `sources` holds contents
     that are not on disk (stdin); other files are read again."""
     to_fix = sorted({d.path for d in diagnostics if enabled(d.fix, unsafe)})
-    run = FixRun(diagnostics=[d for d in diagnostics if d.path not in to_fix])
+    run = FixRun(diagnostics=[d for d in diagnostics if d.path not in to_fix],
+                 unfixed={path: [d for d in diagnostics if d.path == path] for path in to_fix})
     for path in to_fix:
         data = sources.get(path) if sources is not None else None
         if data is None:
             try:
-                with open(path, "rb") as handle:
-                    data = handle.read()
-            except OSError as error:
-                run.errors.append(f"cannot read {path} to fix it: {error.strerror or error}")
+                data = read_bounded(path, MAX_SOURCE_BYTES)
+            except Unreadable as error:
+                run.errors.append(f"cannot read {path} to fix it: {error.reason}")
                 run.diagnostics.extend(d for d in diagnostics if d.path == path)
                 continue
         try:
@@ -75,21 +84,43 @@ def fix_run(diagnostics: Sequence[Diagnostic], lint_path: LintPath, unsafe: bool
     return run
 
 
-def write_atomically(path: str, data: bytes) -> None:
+class ChangedMeanwhile(Exception):
+    """The file on disk is no longer the content the fix was made from."""
+
+
+def _unchanged(target: str, expected: bytes) -> bool:
+    try:
+        return read_bounded(target, len(expected)) == expected
+    except Unreadable:  # grown past it, replaced by something else, gone
+        return False
+
+
+def write_atomically(path: str, data: bytes, expected: Optional[bytes] = None) -> None:
     """Replace the file's content in one step: a crash leaves the old file or the new one,
-    never half of each. The file keeps its permissions; a symlink keeps pointing at it."""
+    never half of each. The file keeps its permissions and owner; a symlink keeps pointing
+    at it. With `expected`, raises `ChangedMeanwhile` instead when the file no longer holds
+    it (another process saved it since it was read), checked just before the replace."""
     target = os.path.realpath(path)
     directory = os.path.dirname(target) or "."
-    mode = os.stat(target).st_mode
-    # Renaming over a read-only file would succeed; the user made it read-only for a reason.
-    if not os.access(target, os.W_OK):
-        raise PermissionError(errno.EACCES, "Permission denied", path)
+    status = os.stat(target)
+    # Renaming over a read-only file would succeed, and root may write any file: a file
+    # that nobody may write was made read-only on purpose.
+    if not status.st_mode & 0o222 or not os.access(target, os.W_OK):
+        raise PermissionError(errno.EACCES, "it is read-only", path)
     descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(target)}.",
                                              suffix=".nnlint")
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
-        os.chmod(temporary, mode & 0o7777)
+        if hasattr(os, "chown") and (status.st_uid, status.st_gid) != _owner(temporary):
+            # Only root can give the file back to its owner; a user who cannot must not
+            # take someone else's file over by replacing it.
+            os.chown(temporary, status.st_uid, status.st_gid)
+        os.chmod(temporary, status.st_mode & 0o7777)
+        # The last moment to look: an editor's save from here to the rename is still lost
+        # (POSIX has no compare-and-rename), a window of microseconds instead of the run.
+        if expected is not None and not _unchanged(target, expected):
+            raise ChangedMeanwhile(path)
         os.replace(temporary, target)
     except BaseException:
         if os.path.exists(temporary):
@@ -97,14 +128,24 @@ def write_atomically(path: str, data: bytes) -> None:
         raise
 
 
+def _owner(path: str) -> tuple[int, int]:
+    status = os.stat(path)
+    return status.st_uid, status.st_gid
+
+
 def write_fixes(run: FixRun) -> list[str]:
-    """Write every changed file; returns error messages for those that could not be written."""
+    """Write every changed file that still holds what was read to fix it; returns error
+    messages for those that were not written, whose findings `run` then reports unfixed."""
     errors = []
     for path, result in run.changed.items():
         try:
-            write_atomically(path, result.fixed)
+            write_atomically(path, result.fixed, expected=result.original)
+            continue
+        except ChangedMeanwhile:
+            errors.append(f"not fixed: {path} changed while nnlint fixed it; run again")
         except OSError as error:
             errors.append(f"cannot write the fixed {path}: {error.strerror or error}")
+        run.not_written(path)
     return errors
 
 

@@ -13,13 +13,18 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import logging
 import os
+import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import BinaryIO, Callable, Optional, Sequence
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
@@ -30,6 +35,7 @@ from nnlint.diagnostic import Diagnostic
 from nnlint.lsp.code_actions import FIX_ALL_KIND, code_actions, fix_all_action
 from nnlint.lint import read_file
 from nnlint.lsp.conversion import lsp_diagnostic, ranges_overlap, split_lines
+from nnlint.lsp.framing import MessageReader
 from nnlint.parse import decode_source
 
 DEBOUNCE_SECONDS = 0.3
@@ -60,6 +66,44 @@ class NnlintServer(LanguageServer):
         self.shown_errors: set[str] = set()
         # One worker: lints run one at a time, off the thread that reads the connection.
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnlint-lint")
+
+    def start_io(self, stdin: Optional[BinaryIO] = None, stdout: Optional[BinaryIO] = None) -> None:
+        """Serve over stdio as pygls does, but with framing that survives a bad header
+        (nnlint/lsp/framing.py): pygls's own reader goes deaf for the rest of the session."""
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(self._read_messages(stdin or sys.stdin.buffer))
+        except BrokenPipeError:
+            logger.error("the connection to the client is lost; shutting down")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
+
+    async def _read_messages(self, stdin: BinaryIO) -> None:
+        loop = asyncio.get_running_loop()
+        bodies: "asyncio.Queue[Optional[bytes]]" = asyncio.Queue()
+        reader = MessageReader(_reader_of(stdin), lambda text: logger.warning("LSP framing: %s", text))
+
+        def read_all() -> None:
+            # A daemon thread: a read that blocks at exit must not keep the process alive.
+            while True:
+                body = reader.next_body()
+                loop.call_soon_threadsafe(bodies.put_nowait, body)
+                if body is None:
+                    return
+
+        threading.Thread(target=read_all, name="nnlint-lsp-read", daemon=True).start()
+        while not self._stop_event.is_set():
+            body = await bodies.get()
+            if body is None:
+                return
+            try:
+                self.protocol.handle_message(json.loads(body, object_hook=self.protocol.structure_message))
+            except Exception as error:  # noqa: BLE001 - one bad message must not end the session
+                logger.exception("unable to handle a message")
+                self.report_server_error(error, JsonRpcException)
 
     @property
     def encoding(self) -> str:
@@ -168,6 +212,16 @@ class NnlintServer(LanguageServer):
         workspace = self.client_capabilities.workspace
         workspace_edit = workspace.workspace_edit if workspace else None
         return bool(workspace_edit and workspace_edit.document_changes)
+
+
+def _reader_of(stream: BinaryIO) -> Callable[[int], bytes]:
+    """What is available of `stream`, up to n bytes. The file descriptor itself where there
+    is one: a daemon thread blocked in a buffered read aborts the interpreter at exit."""
+    try:
+        descriptor = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return getattr(stream, "read1", stream.read)
+    return lambda size: os.read(descriptor, size)
 
 
 def _wanted(kind: str, only: Optional[Sequence[str]]) -> bool:

@@ -65,7 +65,9 @@ class Rule:
     # first into the second; the test suite checks it, and that a second pass changes nothing.
     fix_examples: ClassVar[tuple[tuple[str, str], ...]] = ()
     # `[tool.nnlint.rules.CODE]` options: name -> type (validated by nnlint.config) and defaults.
+    # Numbers must be positive and finite; `option_maximums` bounds them from above.
     options: ClassVar[dict[str, type]] = {}
+    option_maximums: ClassVar[dict[str, float]] = {}
     defaults: ClassVar[dict[str, Any]] = {}
     # False for an opt-in rule: enabled only by a selection that names it (or ALL).
     default_enabled: ClassVar[bool] = True

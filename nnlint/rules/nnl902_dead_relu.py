@@ -42,4 +42,5 @@ class DeadRelu(DynamicRule):
     summary = "Most units of a ReLU layer output zero for every input (dynamic)."
     fix_hint = "Check the initialization and input scaling; use LeakyReLU/GELU or a lower learning rate."
     options = {"dead-fraction": float}
+    option_maximums = {"dead-fraction": 1.0}
     defaults = {"dead-fraction": 0.7}
