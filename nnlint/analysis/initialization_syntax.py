@@ -10,7 +10,9 @@ from typing import Callable, Iterator, Optional, Sequence
 
 import libcst as cst
 
+from nnlint import catalogue
 from nnlint.analysis.syntax import child_nodes
+from nnlint.catalogue import layers as catalogue_layers
 
 # Resolves an expression to the qualified name it refers to (`nn.Linear` -> `torch.nn.Linear`).
 QualifiedName = Callable[[cst.BaseExpression], Optional[str]]
@@ -19,17 +21,10 @@ TORCH_NN = "torch.nn."
 TORCH_NN_INIT = "torch.nn.init."
 
 # Layers whose `weight` is a matrix whose units must start different.
-WEIGHT_LAYERS = frozenset(
-    TORCH_NN + name
-    for name in (
-        "Linear", "LazyLinear", "Bilinear",
-        *(f"Conv{d}d" for d in (1, 2, 3)), *(f"ConvTranspose{d}d" for d in (1, 2, 3)),
-        *(f"LazyConv{d}d" for d in (1, 2, 3)),
-        "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "Embedding", "EmbeddingBag",
-    )
-)
+WEIGHT_LAYERS = catalogue.nn_names(lambda layer: layer.has_weight_matrix)
 SEQUENTIAL = TORCH_NN + "Sequential"
-CONTAINERS = frozenset({SEQUENTIAL, TORCH_NN + "ModuleList", TORCH_NN + "ModuleDict"})
+CONTAINERS = catalogue.nn_names(lambda layer: layer.container in (catalogue_layers.SEQUENTIAL, catalogue_layers.LIST,
+                                                                    catalogue_layers.DICT))
 
 _CONSTANT_INIT_FUNCTIONS = {
     TORCH_NN_INIT + "zeros_": "zero", TORCH_NN_INIT + "ones_": "one", TORCH_NN_INIT + "constant_": "constant",
@@ -63,15 +58,8 @@ MATMUL_FUNCTIONS = frozenset({
     "torch.nn.functional.embedding", "torch.chain_matmul", "torch.linalg.multi_dot",
 })
 MATMUL_METHODS = frozenset({"matmul", "mm", "bmm"})
-# Modules without parameters or train/eval behaviour: harmless in a plain container.
-STATELESS_MODULES = frozenset({
-    "ReLU", "ReLU6", "GELU", "SiLU", "Mish", "Tanh", "Sigmoid", "LeakyReLU", "ELU", "SELU", "CELU",
-    "Softmax", "LogSoftmax", "Softmin", "Softplus", "Softsign", "Hardtanh", "Hardswish", "Hardsigmoid",
-    "Tanhshrink", "Identity", "Flatten", "Unflatten", "Upsample", "UpsamplingNearest2d",
-    "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle", "ChannelShuffle",
-    *(f"{kind}Pool{d}d" for kind in ("Max", "Avg", "AdaptiveAvg", "AdaptiveMax", "LP") for d in (1, 2, 3)),
-    *(f"{kind}Pad{d}d" for kind in ("Zero", "Constant", "Reflection", "Replication") for d in (1, 2, 3)),
-})
+# Modules without parameters or train/eval behaviour: harmless in a plain container (short names).
+STATELESS_MODULES = frozenset(name for name, layer in catalogue.LAYERS.items() if layer.stateless)
 _SIZE_NAME = re.compile(r"(dim|size|num|^n_|^n$|^d_|channels|features|hidden|len|width|depth|units|^in_|^out_|rank|heads)", re.I)
 
 

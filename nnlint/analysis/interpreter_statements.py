@@ -13,7 +13,8 @@ from typing import Iterable, Optional, Sequence, Union
 
 import libcst as cst
 
-from nnlint.analysis import torch_api as api
+from nnlint import catalogue
+from nnlint.catalogue.layers import LIST, SEQUENTIAL
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.syntax import child_nodes
 from nnlint.analysis.values import (
@@ -277,7 +278,7 @@ class StatementRunner:
         for value in values:
             if isinstance(value, SequenceValue):
                 items.extend(value.items)
-            elif isinstance(value, ModuleValue) and value.qualname in api.CONTAINER_MODULES:
+            elif isinstance(value, ModuleValue) and _is_layer_list(value.qualname):
                 items.extend(value.layers)
         return join(*items)
 
@@ -287,7 +288,7 @@ def _known_layers(values: ValueSet) -> Optional[list[ValueSet]]:
     if len(values) != 1:
         return None
     value = values[0]
-    if isinstance(value, ModuleValue) and value.qualname in api.CONTAINER_MODULES:
+    if isinstance(value, ModuleValue) and _is_layer_list(value.qualname):
         items = value.layers
     elif isinstance(value, SequenceValue) and not value.homogeneous:
         items = list(value.items)
@@ -311,3 +312,9 @@ def _merge_into(env: Env, branches: list[Env]) -> None:
     names = set().union(*branches)
     for name in names:
         env[name] = join(*(branch.get(name, ()) for branch in branches))
+
+
+def _is_layer_list(qualified: str) -> bool:
+    """nn.Sequential and nn.ModuleList: containers whose layers are appended and iterated."""
+    known = catalogue.nn_layer(qualified)
+    return known is not None and known.container in (SEQUENTIAL, LIST)

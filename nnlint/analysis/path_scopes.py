@@ -7,7 +7,6 @@ its body.
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Optional, Sequence
 
 import libcst as cst
@@ -18,11 +17,8 @@ from nnlint.analysis.path_events import call_event, merge_opposite_switches
 from nnlint.analysis.path_facts import EVAL, MODEL_CALL, OTHER, STEP, TRAIN, PathFacts, Scope
 from nnlint.analysis.path_models import KnownModels
 from nnlint.analysis.syntax import dotted_name, header_expressions, is_main_guard, iter_calls, statement_bodies
+from nnlint.catalogue.names import EVAL_FUNCTION, TRAIN_FUNCTION
 
-_TRAIN_NAME = re.compile(r"^_*(train|fit)(?!.*(loader|data|set|transform|split|aug))|^training_step$|_train$|^run_epoch",
-                         re.IGNORECASE)
-_EVAL_NAME = re.compile(r"^_*(eval|test|valid|predict|infer|inference|evaluate|validate)"
-                        r"|^(validation|test|predict)_step$|_(eval|test|inference|predict)$", re.IGNORECASE)
 _NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
                       "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode"})
 
@@ -100,9 +96,9 @@ class ScopeWalker:
         any_step = any(event.kind == STEP for event in scope.events)
         if scope.name == "<module>":
             scope.role = TRAIN if steps_in_loop else OTHER
-        elif _TRAIN_NAME.search(scope.name) or steps_in_loop or (any_step and not _EVAL_NAME.search(scope.name)):
+        elif TRAIN_FUNCTION.search(scope.name) or steps_in_loop or (any_step and not EVAL_FUNCTION.search(scope.name)):
             scope.role = TRAIN
-        elif _EVAL_NAME.search(scope.name) or scope.decorated_no_grad:
+        elif EVAL_FUNCTION.search(scope.name) or scope.decorated_no_grad:
             scope.role = EVAL
 
     def _walk_block(self, body: Sequence[cst.CSTNode], scope: Scope, loops: tuple[int, ...], no_grad: bool,

@@ -26,14 +26,12 @@ from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.path_facts import EVAL, MODEL_CALL, OTHER, STEP, TRAIN, PathFacts, Scope
 from nnlint.analysis.syntax import dotted_name, iter_calls, own_statements
+from nnlint.catalogue.names import EVAL_DATA_WORD, TRAIN_DATA_WORD
 
 _TRANSFORM_LIBRARIES = ("torchvision.transforms.", "albumentations.")
 _TENSOR_STEPS = re.compile(r"\.(ToTensor|PILToTensor|ToImage|ToImageTensor|ToDtype|ConvertImageDtype|ToTensorV2)$")
 _AUGMENTATION = re.compile(r"\.(Random\w+|ColorJitter|TrivialAugmentWide|AutoAugment|RandAugment|AugMix|"
                            r"HorizontalFlip|VerticalFlip|ShiftScaleRotate|GaussNoise|CoarseDropout)$")
-_TRAIN_WORD = re.compile(r"(^|[^a-z])train|^tr_|^tr$", re.IGNORECASE)
-_EVAL_WORD = re.compile(r"(^|[^a-z])(test|val|valid|validation|eval|evaluation|infer|inference|predict|dev)"
-                        r"([^a-z]|$)|^(test|val|eval|infer|predict)", re.IGNORECASE)
 _SCALERS = frozenset(f"sklearn.preprocessing.{name}" for name in (
     "StandardScaler", "MinMaxScaler", "RobustScaler", "MaxAbsScaler", "Normalizer",
     "QuantileTransformer", "PowerTransformer"))
@@ -384,8 +382,8 @@ def _subscript_key(node: cst.Subscript) -> Optional[str]:
 def _word_role(name: str) -> str:
     if not name:
         return ""
-    train = bool(_TRAIN_WORD.search(name))
-    evaluation = bool(_EVAL_WORD.search(name))
+    train = bool(TRAIN_DATA_WORD.search(name))
+    evaluation = bool(EVAL_DATA_WORD.search(name))
     if train and not evaluation:
         return TRAIN
     if evaluation and not train:
