@@ -18,10 +18,8 @@ from typing import Mapping, Optional, Sequence
 
 import libcst as cst
 
-from nnlint.analysis import numerics
 from nnlint import catalogue
-from nnlint.catalogue.functions import SELF_RETURNING_METHODS
-from nnlint.catalogue.names import MODEL_PARAMETER
+from nnlint.analysis import numerics
 from nnlint.analysis.call_arguments import Arguments
 from nnlint.analysis.exports import (
     ModuleExports,
@@ -64,6 +62,8 @@ from nnlint.analysis.values import (
     outputs_of,
     through_model,
 )
+from nnlint.catalogue.functions import SELF_RETURNING_METHODS
+from nnlint.catalogue.names import MODEL_PARAMETER
 
 _MAX_ROUNDS = 3
 

@@ -14,7 +14,6 @@ from typing import Iterable, Optional, Sequence, Union
 import libcst as cst
 
 from nnlint import catalogue
-from nnlint.catalogue.layers import LIST, SEQUENTIAL
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.syntax import child_nodes
 from nnlint.analysis.values import (
@@ -30,6 +29,8 @@ from nnlint.analysis.values import (
     ValueSet,
     join,
 )
+from nnlint.catalogue.functions import NO_GRAD_CONTEXTS
+from nnlint.catalogue.layers import LIST, SEQUENTIAL
 
 # Longer containers of layers are iterated as one merged value rather than unrolled.
 _MAX_UNROLLED = 32
@@ -137,7 +138,7 @@ class StatementRunner:
         """`torch.no_grad()`, `torch.inference_mode()`, with or without the call."""
         if isinstance(expression, cst.Call):
             expression = expression.func
-        return qualified_name(expression, self.aliases) in ("torch.no_grad", "torch.inference_mode")
+        return qualified_name(expression, self.aliases) in NO_GRAD_CONTEXTS
 
     def _nested_function(self, node: cst.FunctionDef, env: Env) -> FunctionInfo:
         for function in self.functions:

@@ -12,10 +12,8 @@ from typing import Optional
 
 import libcst as cst
 
-from nnlint.analysis import numerics
 from nnlint import catalogue
-from nnlint.catalogue import functions as api
-from nnlint.catalogue.layers import DICT, DROPOUT, IDENTITY, LIST, LOSS, OTHER, SEQUENTIAL, WEIGHT, Layer
+from nnlint.analysis import numerics
 from nnlint.analysis.call_arguments import (
     argument_values,
     first_argument_node,
@@ -36,6 +34,8 @@ from nnlint.analysis.values import (
     single_int,
     through_model,
 )
+from nnlint.catalogue import functions as api
+from nnlint.catalogue.layers import DICT, DROPOUT, IDENTITY, LIST, LOSS, OTHER, SEQUENTIAL, WEIGHT, Layer
 
 
 class TorchCalls:
@@ -69,9 +69,9 @@ class TorchCalls:
             return (self._activation(op, node, width, literal_dim(node, 0)),)
         receiver = node.func.value if isinstance(node.func, cst.Attribute) else node
         known: ValueSet = (tensor,) if tensor is not None else ()
-        if method in numerics.LOG_METHODS:
+        if method in api.LOG_METHODS:
             self._record_numeric("log", node, receiver, known, f".{method}()")
-        elif method in numerics.SQRT_METHODS:
+        elif method in api.SQRT_METHODS:
             self._record_numeric("sqrt", node, receiver, known, f".{method}()")
         zero_tracking = numerics.tensor_method(method, tensor, receiver, node, argument_values(args, 0, "exponent"))
         if zero_tracking is not None:
@@ -111,9 +111,9 @@ class TorchCalls:
         if name in api.JOINING_FUNCTIONS:
             return outputs_of(self._iterate(first_argument_values(args)))
         first = first_argument_values(args)
-        if name in numerics.LOG_FUNCTIONS:
+        if name in api.LOG_FUNCTIONS:
             self._record_numeric("log", node, first_argument_node(node), first, spelled)
-        elif name in numerics.SQRT_FUNCTIONS:
+        elif name in api.SQRT_FUNCTIONS:
             self._record_numeric("sqrt", node, first_argument_node(node), first, spelled)
         elif name in ("torch.div", "torch.true_divide") and len(node.args) > 1:
             self._record_numeric("division", node, node.args[1].value, argument_values(args, 1, "other"), spelled)

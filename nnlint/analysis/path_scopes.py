@@ -17,10 +17,9 @@ from nnlint.analysis.path_events import call_event, merge_opposite_switches
 from nnlint.analysis.path_facts import EVAL, MODEL_CALL, OTHER, STEP, TRAIN, PathFacts, Scope
 from nnlint.analysis.path_models import KnownModels
 from nnlint.analysis.syntax import dotted_name, header_expressions, is_main_guard, iter_calls, statement_bodies
+from nnlint.catalogue.functions import NO_GRAD_CONTEXTS
 from nnlint.catalogue.names import EVAL_FUNCTION, TRAIN_FUNCTION
 
-_NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
-                      "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode"})
 
 
 class ScopeWalker:
@@ -77,7 +76,7 @@ class ScopeWalker:
             target = decorator.decorator
             if isinstance(target, cst.Call):
                 target = target.func
-            if (qualified_name(target, self.aliases) or "") in _NO_GRAD:
+            if (qualified_name(target, self.aliases) or "") in NO_GRAD_CONTEXTS:
                 scope.decorated_no_grad = True
         self.scopes.append(scope)
         self._walk_block(node.body.body, scope, (), scope.decorated_no_grad)
@@ -152,7 +151,7 @@ class ScopeWalker:
     def _disables_grad(self, expression: cst.BaseExpression) -> bool:
         if isinstance(expression, cst.Call):
             name = qualified_name(expression.func, self.aliases) or ""
-            if name in _NO_GRAD:
+            if name in NO_GRAD_CONTEXTS:
                 return True
             if name in ("torch.set_grad_enabled", "torch.autograd.set_grad_enabled") and expression.args:
                 value = expression.args[0].value

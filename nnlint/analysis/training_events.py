@@ -46,6 +46,7 @@ from nnlint.analysis.training_facts import (
     TrainingFacts,
     TrainingLoop,
 )
+from nnlint.catalogue.functions import NO_GRAD_CONTEXTS
 from nnlint.catalogue.names import LOSS_CALLEE, LOSS_NAME
 
 _UPDATE_CALL = re.compile(r"optim|update|step", re.IGNORECASE)
@@ -152,7 +153,7 @@ class EventWalker:
             for item in statement.items:
                 self._scan(function, item.item, chain, branches, no_grad)
                 name = qualified_name(item.item.func, self.aliases) if isinstance(item.item, cst.Call) else None
-                if name in ("torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad") or \
+                if name in NO_GRAD_CONTEXTS or \
                         name is None and receiver_name(getattr(item.item, "func", None)).endswith("no_grad"):
                     if not (isinstance(item.item, cst.Call) and item.item.args):  # inference_mode(False)
                         disables = True

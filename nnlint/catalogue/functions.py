@@ -77,6 +77,25 @@ NON_NEGATIVITY_KEEPING_METHODS = frozenset({"sum", "mean", "max", "amax", "min",
 SELF_RETURNING_METHODS = frozenset({"to", "cuda", "cpu", "train", "eval", "float", "double",
                                     "half", "bfloat16", "requires_grad_", "apply", "type"})
 
+# Context managers and decorators under which no graph is recorded.
+NO_GRAD_CONTEXTS = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
+                              "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode"})
+
+# ------------------------------------------------------------------ numerics (NNL2xx)
+
+# What must not get 0 (or less): logs and square roots; what can be 0: norms, deviations,
+# counts; constant grids (no gradient flows through them); the spellings of NaN.
+LOG_FUNCTIONS = frozenset({"torch.log", "torch.log2", "torch.log10", "numpy.log", "numpy.log2", "numpy.log10"})
+LOG_METHODS = frozenset({"log", "log2", "log10", "log_"})
+SQRT_FUNCTIONS = frozenset({"torch.sqrt", "torch.rsqrt", "numpy.sqrt"})
+SQRT_METHODS = frozenset({"sqrt", "rsqrt", "sqrt_"})
+ZERO_ABLE_FUNCTIONS = frozenset({"torch.norm", "torch.linalg.norm", "torch.linalg.vector_norm",
+                                 "torch.std", "torch.count_nonzero"})
+ZERO_ABLE_METHODS = frozenset({"norm", "std", "count_nonzero"})
+GRID_FUNCTIONS = frozenset({"torch.arange", "torch.linspace", "torch.logspace", "torch.meshgrid",
+                            "torch.cartesian_prod"})
+NAN_NAMES = frozenset({"numpy.nan", "numpy.NaN", "numpy.NAN", "math.nan", "torch.nan"})
+
 # ------------------------------------------------------------------ layer steps (architecture)
 
 _NONLINEAR_NAMES = ("relu relu_ relu6 leaky_relu leaky_relu_ prelu rrelu elu elu_ celu selu gelu silu "
