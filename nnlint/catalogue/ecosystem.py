@@ -33,3 +33,14 @@ MODEL_FACTORIES = (
 )
 # `X.from_pretrained(...)` of any library builds a pretrained model (with dropout).
 PRETRAINED_CONSTRUCTOR = "from_pretrained"
+
+# Data pipelines. Transform libraries; the steps that turn an image into a tensor; random
+# augmentations (for training pipelines only; no rule reads them yet); scikit-learn's
+# scalers (to be fitted on training data only).
+TRANSFORM_LIBRARIES = ("torchvision.transforms.", "albumentations.")
+TENSOR_STEPS = re.compile(r"\.(ToTensor|PILToTensor|ToImage|ToImageTensor|ToDtype|ConvertImageDtype|ToTensorV2)$")
+AUGMENTATION = re.compile(r"\.(Random\w+|ColorJitter|TrivialAugmentWide|AutoAugment|RandAugment|AugMix|"
+                          r"HorizontalFlip|VerticalFlip|ShiftScaleRotate|GaussNoise|CoarseDropout)$")
+SCALERS = frozenset(f"sklearn.preprocessing.{name}" for name in (
+    "StandardScaler", "MinMaxScaler", "RobustScaler", "MaxAbsScaler", "Normalizer",
+    "QuantileTransformer", "PowerTransformer"))

@@ -81,6 +81,40 @@ SELF_RETURNING_METHODS = frozenset({"to", "cuda", "cpu", "train", "eval", "float
 NO_GRAD_CONTEXTS = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
                               "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode"})
 
+# ------------------------------------------------------------------ parameters and initialization (NNL3xx)
+
+# What a constant initialization sets: torch.nn.init functions, in-place methods, factories.
+CONSTANT_INIT_FUNCTIONS = {
+    "torch.nn.init.zeros_": "zero", "torch.nn.init.ones_": "one", "torch.nn.init.constant_": "constant",
+    "torch.nn.init.constant": "constant",
+}
+CONSTANT_METHODS = {"zero_": "zero", "fill_": "constant"}
+CONSTANT_FACTORIES = {
+    "torch.zeros": "zero", "torch.ones": "one", "torch.full": "constant",
+    "torch.zeros_like": "zero", "torch.ones_like": "one", "torch.full_like": "constant",
+}
+
+# Tensor factories whose result looks like a learnable weight when kept on `self`.
+TENSOR_FACTORIES = frozenset({
+    "torch.randn", "torch.rand", "torch.zeros", "torch.ones", "torch.empty", "torch.Tensor",
+    "torch.FloatTensor", "torch.normal", "torch.full", "torch.eye",
+})
+# Factories that leave the memory uninitialized.
+UNINITIALIZED_FACTORIES = frozenset({
+    "torch.Tensor", "torch.FloatTensor", "torch.DoubleTensor", "torch.HalfTensor",
+    "torch.cuda.FloatTensor", "torch.empty",
+})
+PARAMETER_NAMES = frozenset({"torch.nn.Parameter", "torch.nn.parameter.Parameter"})
+# Operations that use a tensor as a weight matrix.
+MATMUL_FUNCTIONS = frozenset({
+    "torch.matmul", "torch.mm", "torch.bmm", "torch.einsum", "torch.addmm", "torch.baddbmm",
+    "torch.tensordot", "torch.nn.functional.linear", "torch.nn.functional.bilinear",
+    "torch.nn.functional.conv1d", "torch.nn.functional.conv2d", "torch.nn.functional.conv3d",
+    "torch.nn.functional.conv_transpose1d", "torch.nn.functional.conv_transpose2d",
+    "torch.nn.functional.embedding", "torch.chain_matmul", "torch.linalg.multi_dot",
+})
+MATMUL_METHODS = frozenset({"matmul", "mm", "bmm"})
+
 # ------------------------------------------------------------------ numerics (NNL2xx)
 
 # What must not get 0 (or less): logs and square roots; what can be 0: norms, deviations,
