@@ -20,6 +20,7 @@ from typing import Optional, Sequence
 
 import libcst as cst
 
+from nnlint import catalogue
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.path_facts import PathFacts
@@ -59,11 +60,11 @@ _TORCH_FLOAT_FACTORIES = re.compile(r"^torch\.(randn|rand|normal|zeros|ones|empt
                                     r"linspace|logspace)$")
 _MATMUL = frozenset({"torch.mm", "torch.matmul", "torch.bmm", "torch.mv", "torch.nn.functional.linear",
                      "torch.addmm"})
-_FLOAT_LAYERS = re.compile(r"^(Linear|LazyLinear|Bilinear|Conv\dd|ConvTranspose\dd|LazyConv\dd|LSTM|GRU|RNN|"
-                           r"LSTMCell|GRUCell|RNNCell|BatchNorm\dd|LayerNorm|GroupNorm|InstanceNorm\dd|"
-                           r"MultiheadAttention|TransformerEncoder|TransformerDecoder|Transformer)$")
-_INDEX_LAYERS = re.compile(r"^(Embedding|EmbeddingBag)$")
-_TORCHVISION_MODEL = re.compile(r"^(torchvision\.models\.|timm\.create_model$)")
+def _takes_float(short: str) -> bool:
+    """A torch.nn layer (by its short name) whose parameters make its input float."""
+    known = catalogue.layer(short)
+    return known is not None and known.takes_float_input
+
 
 Dtype = tuple[str, cst.CSTNode]  # (dtype, where it was given it)
 
@@ -110,9 +111,9 @@ class _Builder:
                 qual = qualified_name(func, self.aliases) or ""
                 if qual == "torch.nn.Sequential" and call.args and isinstance(call.args[0].value, cst.Call):
                     first = (qualified_name(call.args[0].value.func, self.aliases) or "").rsplit(".", 1)[-1]
-                    if _FLOAT_LAYERS.search(first):
+                    if _takes_float(first):
                         self.model_classes[name] = "float"
-                elif _TORCHVISION_MODEL.search(qual):
+                elif (catalogue.model_factory(qual) or {}).get("image_input"):
                     self.model_classes[name] = "float"
         for name, function in self.functions.items():
             self.function_sinks[name] = self._function_sinks(function)
@@ -178,9 +179,10 @@ class _Builder:
                 name = dotted_name(func) or ""
                 if name.startswith("self.") and name[5:] in layers:
                     layer = layers[name[5:]]
-                    if _INDEX_LAYERS.search(layer):
+                    known = catalogue.layer(layer)
+                    if known is not None and known.takes_index_input:
                         return "index"
-                    if _FLOAT_LAYERS.search(layer):
+                    if _takes_float(layer):
                         return "float"
                     return None
                 qual = qualified_name(func, self.aliases) or ""

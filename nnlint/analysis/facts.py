@@ -6,11 +6,13 @@ later project-wide join needs (class names, loss names, op kinds, widths) is pla
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator, Optional
 
 import libcst as cst
+
+from nnlint.catalogue.names import GRADIENT_FUNCTION
+from nnlint.catalogue.ranges import AFFINE, LOG_SIGMOID, LOG_SOFTMAX, RELU, SIGMOID, SOFTMAX, TANH  # noqa: F401 (read by the rules from here)
 
 if TYPE_CHECKING:
     from nnlint.analysis.initialization import InitializationFacts
@@ -21,14 +23,8 @@ if TYPE_CHECKING:
     from nnlint.analysis.exports import ModuleExports
     from nnlint.analysis.training import TrainingFacts
 
-# What the last range-determining operation on a tensor was.
-SOFTMAX = "softmax"
-LOG_SOFTMAX = "log_softmax"
-SIGMOID = "sigmoid"
-LOG_SIGMOID = "logsigmoid"
-TANH = "tanh"
-RELU = "relu"
-AFFINE = "affine"  # a Linear/Conv/Bilinear output: unbounded raw scores
+# What the last range-determining operation on a tensor was: SOFTMAX, SIGMOID, AFFINE...
+# (nnlint.catalogue.ranges), or one of these, which the interpreter derives itself.
 # Values that can be exactly 0 (or below): what log, division and sqrt must be guarded from.
 PROBABILITY_LIKE = "probability"  # 1 - p, mixtures and sums of probabilities, `probs` inputs
 ZERO_ABLE = "zero_able"  # norms, standard deviations, counts of a mask
@@ -119,12 +115,6 @@ class NormalizerSite:
     has_dim: bool
 
 
-_TRAINING_FUNCTION = re.compile(
-    r"^forward$|loss|criterion|objective|penalty|regulari[sz]|dist|contrastive|triplet|normali[sz]"
-    r"|standardi[sz]|mean|average|pool|similarity",
-    re.IGNORECASE,
-)
-
 
 @dataclass(frozen=True, eq=False)
 class NumericSite:
@@ -153,7 +143,7 @@ class NumericSite:
         """In a module's methods or a function named as a loss, distance or normalisation:
         where a NaN reaches the gradients. Metrics, box utilities and optimizer internals
         run without gradients, and their authors usually know their denominators' range."""
-        return self.in_module or bool(_TRAINING_FUNCTION.search(self.function))
+        return self.in_module or bool(GRADIENT_FUNCTION.search(self.function))
 
 
 @dataclass(frozen=True, eq=False)

@@ -14,10 +14,10 @@ from typing import Optional, Sequence, Union
 
 import libcst as cst
 
-from nnlint.analysis.layer_kinds import (MERGE, PASS_METHODS, PRODUCT_FUNCTIONS, SHAPE_ONLY_METHODS, SKIP_JOINS,
-                                         UNKNOWN, WEIGHT, LayerStep, function_kind, method_kind)
+from nnlint.analysis.layer_kinds import MERGE, UNKNOWN, WEIGHT, LayerStep, function_kind, method_kind
 from nnlint.analysis.layer_values import (MAX_CALL_DEPTH, UNKNOWN_VALUE, Chain, ClassInfo, Layer, ListValue, Lit, Seq,
                                           SelfValue, Value, tensor_arguments)
+from nnlint.catalogue.functions import PASS_METHODS, PRODUCT_FUNCTIONS, SHAPE_ONLY_METHODS, SKIP_JOINS
 from nnlint.analysis.syntax import dotted_name, last_part
 
 

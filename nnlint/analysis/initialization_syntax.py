@@ -10,7 +10,19 @@ from typing import Callable, Iterator, Optional, Sequence
 
 import libcst as cst
 
+from nnlint import catalogue
 from nnlint.analysis.syntax import child_nodes
+from nnlint.catalogue import layers as catalogue_layers
+from nnlint.catalogue.functions import (  # noqa: F401 (the initialization modules import them from here)
+    CONSTANT_FACTORIES as _CONSTANT_FACTORIES,
+    CONSTANT_INIT_FUNCTIONS as _CONSTANT_INIT_FUNCTIONS,
+    CONSTANT_METHODS as _CONSTANT_METHODS,
+    MATMUL_FUNCTIONS,
+    MATMUL_METHODS,
+    PARAMETER_NAMES,
+    TENSOR_FACTORIES,
+    UNINITIALIZED_FACTORIES,
+)
 
 # Resolves an expression to the qualified name it refers to (`nn.Linear` -> `torch.nn.Linear`).
 QualifiedName = Callable[[cst.BaseExpression], Optional[str]]
@@ -19,59 +31,15 @@ TORCH_NN = "torch.nn."
 TORCH_NN_INIT = "torch.nn.init."
 
 # Layers whose `weight` is a matrix whose units must start different.
-WEIGHT_LAYERS = frozenset(
-    TORCH_NN + name
-    for name in (
-        "Linear", "LazyLinear", "Bilinear",
-        *(f"Conv{d}d" for d in (1, 2, 3)), *(f"ConvTranspose{d}d" for d in (1, 2, 3)),
-        *(f"LazyConv{d}d" for d in (1, 2, 3)),
-        "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "Embedding", "EmbeddingBag",
-    )
-)
+WEIGHT_LAYERS = catalogue.nn_names(lambda layer: layer.has_weight_matrix)
 SEQUENTIAL = TORCH_NN + "Sequential"
-CONTAINERS = frozenset({SEQUENTIAL, TORCH_NN + "ModuleList", TORCH_NN + "ModuleDict"})
+CONTAINERS = catalogue.nn_names(lambda layer: layer.container in (catalogue_layers.SEQUENTIAL, catalogue_layers.LIST,
+                                                                    catalogue_layers.DICT))
 
-_CONSTANT_INIT_FUNCTIONS = {
-    TORCH_NN_INIT + "zeros_": "zero", TORCH_NN_INIT + "ones_": "one", TORCH_NN_INIT + "constant_": "constant",
-    TORCH_NN_INIT + "constant": "constant",
-}
-_CONSTANT_METHODS = {"zero_": "zero", "fill_": "constant"}
-_CONSTANT_FACTORIES = {
-    "torch.zeros": "zero", "torch.ones": "one", "torch.full": "constant",
-    "torch.zeros_like": "zero", "torch.ones_like": "one", "torch.full_like": "constant",
-}
 MODULE_ITERATORS = frozenset({"modules", "children", "named_modules", "named_children"})
 PARAMETER_ITERATORS = frozenset({"parameters", "named_parameters"})
-
-# Tensor factories whose result looks like a learnable weight when kept on `self`.
-TENSOR_FACTORIES = frozenset({
-    "torch.randn", "torch.rand", "torch.zeros", "torch.ones", "torch.empty", "torch.Tensor",
-    "torch.FloatTensor", "torch.normal", "torch.full", "torch.eye",
-})
-# Factories that leave the memory uninitialized.
-UNINITIALIZED_FACTORIES = frozenset({
-    "torch.Tensor", "torch.FloatTensor", "torch.DoubleTensor", "torch.HalfTensor",
-    "torch.cuda.FloatTensor", "torch.empty",
-})
-PARAMETER_NAMES = frozenset({TORCH_NN + "Parameter", TORCH_NN + "parameter.Parameter"})
-# Operations that use a tensor as a weight matrix.
-MATMUL_FUNCTIONS = frozenset({
-    "torch.matmul", "torch.mm", "torch.bmm", "torch.einsum", "torch.addmm", "torch.baddbmm",
-    "torch.tensordot", "torch.nn.functional.linear", "torch.nn.functional.bilinear",
-    "torch.nn.functional.conv1d", "torch.nn.functional.conv2d", "torch.nn.functional.conv3d",
-    "torch.nn.functional.conv_transpose1d", "torch.nn.functional.conv_transpose2d",
-    "torch.nn.functional.embedding", "torch.chain_matmul", "torch.linalg.multi_dot",
-})
-MATMUL_METHODS = frozenset({"matmul", "mm", "bmm"})
-# Modules without parameters or train/eval behaviour: harmless in a plain container.
-STATELESS_MODULES = frozenset({
-    "ReLU", "ReLU6", "GELU", "SiLU", "Mish", "Tanh", "Sigmoid", "LeakyReLU", "ELU", "SELU", "CELU",
-    "Softmax", "LogSoftmax", "Softmin", "Softplus", "Softsign", "Hardtanh", "Hardswish", "Hardsigmoid",
-    "Tanhshrink", "Identity", "Flatten", "Unflatten", "Upsample", "UpsamplingNearest2d",
-    "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle", "ChannelShuffle",
-    *(f"{kind}Pool{d}d" for kind in ("Max", "Avg", "AdaptiveAvg", "AdaptiveMax", "LP") for d in (1, 2, 3)),
-    *(f"{kind}Pad{d}d" for kind in ("Zero", "Constant", "Reflection", "Replication") for d in (1, 2, 3)),
-})
+# Modules without parameters or train/eval behaviour: harmless in a plain container (short names).
+STATELESS_MODULES = frozenset(name for name, layer in catalogue.LAYERS.items() if layer.stateless)
 _SIZE_NAME = re.compile(r"(dim|size|num|^n_|^n$|^d_|channels|features|hidden|len|width|depth|units|^in_|^out_|rank|heads)", re.I)
 
 

@@ -14,13 +14,12 @@ in `interpreter_statements`, `interpreter_expressions` and `interpreter_torch_ca
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Mapping, Optional, Sequence
 
 import libcst as cst
 
+from nnlint import catalogue
 from nnlint.analysis import numerics
-from nnlint.analysis import torch_api as api
 from nnlint.analysis.call_arguments import Arguments
 from nnlint.analysis.exports import (
     ModuleExports,
@@ -63,10 +62,10 @@ from nnlint.analysis.values import (
     outputs_of,
     through_model,
 )
+from nnlint.catalogue.functions import SELF_RETURNING_METHODS
+from nnlint.catalogue.names import MODEL_PARAMETER
 
 _MAX_ROUNDS = 3
-# A training function's `model` parameter, when the file defines exactly one model.
-_MODEL_PARAMETER = re.compile(r"^(model|net|network|classifier|regressor)$|_model$|_net$")
 
 
 class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
@@ -200,7 +199,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         is_module = False
         for arg in node.bases:
             name = qualified_name(arg.value, self.aliases)
-            if name in api.MODULE_BASES or (name or "").endswith("LightningModule"):
+            if catalogue.is_module_base(name):
                 is_module = True
             elif isinstance(arg.value, cst.Name) and arg.value.value in self.classes:
                 base = self.classes[arg.value.value]
@@ -259,7 +258,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
                 env[name] = function.bindings[name]
             elif not function.called and param.default is not None:
                 env[name] = self._eval(param.default, self.module_env)
-            elif not function.called and _MODEL_PARAMETER.search(name):
+            elif not function.called and MODEL_PARAMETER.search(name):
                 env[name] = self._sole_model()
             else:
                 env[name] = numerics.parameter_value(param)
@@ -379,7 +378,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
                 found.append(self._instance_method(receiver, node, method, args))
             elif isinstance(receiver, ImportedInstance) and method in ("forward", "__call__"):
                 found.append(self._call_imported_model(receiver, node))
-            elif isinstance(receiver, ImportedInstance) and method in api.SELF_RETURNING_METHODS:
+            elif isinstance(receiver, ImportedInstance) and method in SELF_RETURNING_METHODS:
                 found.append((receiver,))
             elif isinstance(receiver, ModuleValue):
                 found.append(self._module_method(receiver, node, method, args))
@@ -403,7 +402,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             return self._call_instance(instance, node, args)
         if function is not None:
             return self._call_function(function, node, args, instance)
-        if method in api.SELF_RETURNING_METHODS and instance.cls.is_module:
+        if method in SELF_RETURNING_METHODS and instance.cls.is_module:
             return (instance,)
         if method == "add_module" and len(args) >= 2:
             self._add_named(instance.cls.attributes, args)

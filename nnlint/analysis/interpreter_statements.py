@@ -13,7 +13,7 @@ from typing import Iterable, Optional, Sequence, Union
 
 import libcst as cst
 
-from nnlint.analysis import torch_api as api
+from nnlint import catalogue
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.syntax import child_nodes
 from nnlint.analysis.values import (
@@ -29,6 +29,8 @@ from nnlint.analysis.values import (
     ValueSet,
     join,
 )
+from nnlint.catalogue.functions import NO_GRAD_CONTEXTS
+from nnlint.catalogue.layers import LIST, SEQUENTIAL
 
 # Longer containers of layers are iterated as one merged value rather than unrolled.
 _MAX_UNROLLED = 32
@@ -136,7 +138,7 @@ class StatementRunner:
         """`torch.no_grad()`, `torch.inference_mode()`, with or without the call."""
         if isinstance(expression, cst.Call):
             expression = expression.func
-        return qualified_name(expression, self.aliases) in ("torch.no_grad", "torch.inference_mode")
+        return qualified_name(expression, self.aliases) in NO_GRAD_CONTEXTS
 
     def _nested_function(self, node: cst.FunctionDef, env: Env) -> FunctionInfo:
         for function in self.functions:
@@ -277,7 +279,7 @@ class StatementRunner:
         for value in values:
             if isinstance(value, SequenceValue):
                 items.extend(value.items)
-            elif isinstance(value, ModuleValue) and value.qualname in api.CONTAINER_MODULES:
+            elif isinstance(value, ModuleValue) and _is_layer_list(value.qualname):
                 items.extend(value.layers)
         return join(*items)
 
@@ -287,7 +289,7 @@ def _known_layers(values: ValueSet) -> Optional[list[ValueSet]]:
     if len(values) != 1:
         return None
     value = values[0]
-    if isinstance(value, ModuleValue) and value.qualname in api.CONTAINER_MODULES:
+    if isinstance(value, ModuleValue) and _is_layer_list(value.qualname):
         items = value.layers
     elif isinstance(value, SequenceValue) and not value.homogeneous:
         items = list(value.items)
@@ -311,3 +313,9 @@ def _merge_into(env: Env, branches: list[Env]) -> None:
     names = set().union(*branches)
     for name in names:
         env[name] = join(*(branch.get(name, ()) for branch in branches))
+
+
+def _is_layer_list(qualified: str) -> bool:
+    """nn.Sequential and nn.ModuleList: containers whose layers are appended and iterated."""
+    known = catalogue.nn_layer(qualified)
+    return known is not None and known.container in (SEQUENTIAL, LIST)

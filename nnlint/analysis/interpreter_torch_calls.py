@@ -12,8 +12,8 @@ from typing import Optional
 
 import libcst as cst
 
+from nnlint import catalogue
 from nnlint.analysis import numerics
-from nnlint.analysis import torch_api as api
 from nnlint.analysis.call_arguments import (
     argument_values,
     first_argument_node,
@@ -21,7 +21,7 @@ from nnlint.analysis.call_arguments import (
     literal_dim,
     passes_argument,
 )
-from nnlint.analysis.facts import LOG_SOFTMAX, RELU, SOFTMAX, LossCall, NormalizerSite, Output
+from nnlint.analysis.facts import AFFINE, LOG_SOFTMAX, RELU, SOFTMAX, LossCall, NormalizerSite, Output
 from nnlint.analysis.syntax import dotted_name
 from nnlint.analysis.values import (
     Constant,
@@ -34,6 +34,8 @@ from nnlint.analysis.values import (
     single_int,
     through_model,
 )
+from nnlint.catalogue import functions as api
+from nnlint.catalogue.layers import DICT, DROPOUT, IDENTITY, LIST, LOSS, OTHER, SEQUENTIAL, WEIGHT, Layer
 
 
 class TorchCalls:
@@ -61,15 +63,15 @@ class TorchCalls:
 
     def _tensor_method(self, tensor: Optional[Output], node: cst.Call, method: str, args) -> ValueSet:
         """`tensor.method(...)`; `tensor` is None when nothing is known of the receiver."""
-        op = api.ACTIVATION_METHODS.get(method)
+        op = api.RANGE_METHODS.get(method)
         if op is not None:
             width = (tensor.width, tensor.width_axis) if tensor is not None else (None, -1)
             return (self._activation(op, node, width, literal_dim(node, 0)),)
         receiver = node.func.value if isinstance(node.func, cst.Attribute) else node
         known: ValueSet = (tensor,) if tensor is not None else ()
-        if method in numerics.LOG_METHODS:
+        if method in api.LOG_METHODS:
             self._record_numeric("log", node, receiver, known, f".{method}()")
-        elif method in numerics.SQRT_METHODS:
+        elif method in api.SQRT_METHODS:
             self._record_numeric("sqrt", node, receiver, known, f".{method}()")
         zero_tracking = numerics.tensor_method(method, tensor, receiver, node, argument_values(args, 0, "exponent"))
         if zero_tracking is not None:
@@ -92,14 +94,15 @@ class TorchCalls:
         spelled = dotted_name(node.func) or ""
         if name in _ORDERED_DICTS:
             return _dict_from_pairs(first_argument_values(args))
-        if name in api.LOSS_FUNCTIONS:
-            self._record_loss(api.LOSS_FUNCTIONS[name], spelled, node, args)
-            return numerics.loss_value(api.LOSS_FUNCTIONS[name], node)
+        loss = catalogue.LOSS_FUNCTIONS.get(name)
+        if loss is not None:
+            self._record_loss(loss, spelled, node, args)
+            return numerics.loss_value(loss, node)
         if name in api.NORMALIZER_FUNCTIONS:
             op, dim_position = api.NORMALIZER_FUNCTIONS[name]
             self.normalizers.append(NormalizerSite(op, node, spelled, passes_argument(node, dim_position, "dim")))
-        if name in api.ACTIVATION_FUNCTIONS:
-            op = api.ACTIVATION_FUNCTIONS[name]
+        if name in api.RANGE_FUNCTIONS:
+            op = api.RANGE_FUNCTIONS[name]
             return (self._activation(op, node, _common_width(first_argument_values(args)), literal_dim(node, 1)),)
         if name in api.PASS_THROUGH_FUNCTIONS:
             return outputs_of(first_argument_values(args))
@@ -108,9 +111,9 @@ class TorchCalls:
         if name in api.JOINING_FUNCTIONS:
             return outputs_of(self._iterate(first_argument_values(args)))
         first = first_argument_values(args)
-        if name in numerics.LOG_FUNCTIONS:
+        if name in api.LOG_FUNCTIONS:
             self._record_numeric("log", node, first_argument_node(node), first, spelled)
-        elif name in numerics.SQRT_FUNCTIONS:
+        elif name in api.SQRT_FUNCTIONS:
             self._record_numeric("sqrt", node, first_argument_node(node), first, spelled)
         elif name in ("torch.div", "torch.true_divide") and len(node.args) > 1:
             self._record_numeric("division", node, node.args[1].value, argument_values(args, 1, "other"), spelled)
@@ -123,7 +126,7 @@ class TorchCalls:
                 if tensor.op in (SOFTMAX, LOG_SOFTMAX):
                     results.append(self._tensor_method(tensor, node, name.split(".")[1], args))
             return join(*results)
-        if api.is_module_class(name):
+        if catalogue.is_nn_class(name):
             return (self._construct_module(name, node, args),)
         return self._call_imported(name)
 
@@ -134,26 +137,28 @@ class TorchCalls:
             self._module_values[id(node)] = module
         module.layers = []
         module.named = {}
-        if name in api.AFFINE_MODULES:
-            position, keyword = api.AFFINE_MODULES[name]
+        layer = catalogue.nn_layer(name)
+        if layer is not None and layer.width is not None:
+            position, keyword = layer.width
             module.width = single_int(argument_values(args, position, keyword))
         if name in api.NORMALIZER_MODULES:
             op, dim_position = api.NORMALIZER_MODULES[name]
             spelled = (dotted_name(node.func) or "") + "()"
             self.normalizers.append(NormalizerSite(op, node, spelled, passes_argument(node, dim_position, "dim")))
-        if name in api.CONTAINER_MODULES:
+        container = layer.container if layer is not None else None
+        if container in (SEQUENTIAL, LIST):
             for keyword, values, starred in args:
                 if keyword is not None:
                     continue
                 if starred:
                     module.layers.extend(_sequence_items(values))
-                elif name == "torch.nn.ModuleList" or _ordered_dict_items(values) is None:
-                    module.layers.extend(_sequence_items(values) if name == "torch.nn.ModuleList" else [values])
+                elif container == LIST or _ordered_dict_items(values) is None:
+                    module.layers.extend(_sequence_items(values) if container == LIST else [values])
                 else:
                     for key, layer in _ordered_dict_items(values) or []:
                         module.layers.append(layer)
                         module.named[key] = layer
-        elif name == api.MODULE_DICT and args:
+        elif container == DICT and args:
             for value in args[0][1]:
                 if isinstance(value, DictValue):
                     module.named.update(dict(value.items))
@@ -161,19 +166,19 @@ class TorchCalls:
 
     def _apply_module(self, module: ModuleValue, node: cst.Call, args) -> ValueSet:
         name = module.qualname
-        if name in api.LOSS_MODULES:
-            self._record_loss(api.LOSS_MODULES[name], module.short_name, node, args)
-            return numerics.loss_value(api.LOSS_MODULES[name], node)
-        if name in api.ACTIVATION_MODULES:
+        known = catalogue.nn_layer(name) or _NO_LAYER
+        if known.kind == LOSS:
+            self._record_loss(known.name, module.short_name, node, args)
+            return numerics.loss_value(known.name, node)
+        if known.output is not None:
             dim = literal_dim(module.node, 0)
             width = _common_width(first_argument_values(args))
-            return (self._activation(api.ACTIVATION_MODULES[name], module.node, width, dim),)
-        if name in api.AFFINE_MODULES:
-            axis = 1 if ".Conv" in name or ".LazyConv" in name else -1
-            return (Output("affine", module.node, module.width, width_axis=axis),)
-        if name in api.PASS_THROUGH_MODULES:
+            return (self._activation(known.output, module.node, width, dim),)
+        if known.kind == WEIGHT:
+            return (Output(AFFINE, module.node, module.width, width_axis=known.width_axis),)
+        if known.kind in (DROPOUT, IDENTITY):
             return outputs_of(first_argument_values(args))
-        if name in api.RESHAPING_MODULES:
+        if known.keeps_range:
             return tuple(output.reshaped() for output in outputs_of(first_argument_values(args)))
         if name == "torch.nn.Sequential":
             if id(module) in self._applying:
@@ -224,6 +229,8 @@ def _sequence_items(values: ValueSet) -> list[ValueSet]:
     return items
 
 
+# Stands in for a module class the catalogue does not know: no range, no width.
+_NO_LAYER = Layer("", OTHER)
 _ORDERED_DICTS = frozenset({"collections.OrderedDict", "typing.OrderedDict"})
 
 

@@ -12,14 +12,14 @@ from typing import Optional
 import libcst as cst
 
 from nnlint.analysis.imports import qualified_name
+from nnlint import catalogue
 from nnlint.analysis.layer_kinds import OTHER, UNKNOWN, LayerStep, guess_foreign_kind, may_reset, module_kind
 from nnlint.analysis.layer_values import (UNKNOWN_VALUE, Chain, ClassInfo, Func, Layer, ListValue, Lit, Seq,
                                           SelfValue, Value, tensor_arguments)
 from nnlint.analysis.syntax import dotted_name, last_part
+from nnlint.catalogue.layers import SEQUENTIAL as SEQUENTIAL_CONTAINER
 
 SEQUENTIAL = "torch.nn.Sequential"
-_MODULE_CONTAINERS = frozenset({"torch.nn.ModuleList", "torch.nn.ModuleDict", "torch.nn.ParameterList",
-                                "torch.nn.ParameterDict"})
 _ORDERED_DICT = frozenset({"collections.OrderedDict", "typing.OrderedDict", "OrderedDict"})
 # Initialisations that let plain networks of twenty-odd layers train (He et al., 2015).
 _CAREFUL_INITS = frozenset({"kaiming_normal", "kaiming_uniform", "orthogonal"})
@@ -159,8 +159,9 @@ class ConstructionReader:
             if short[:1].isupper():
                 return self._foreign_layer(short, node)
             return UNKNOWN_VALUE
-        if name in _MODULE_CONTAINERS:
-            return UNKNOWN_VALUE
+        known = catalogue.nn_layer(name)
+        if known is not None and known.container is not None and known.container != SEQUENTIAL_CONTAINER:
+            return UNKNOWN_VALUE  # ModuleList/Dict, ParameterList/Dict: a holder, not a step
         if name == "torch.nn.utils.weight_norm" or name == "torch.nn.utils.spectral_norm" \
                 or name.startswith("torch.nn.utils.parametrizations."):
             return args[0] if args and isinstance(args[0], Layer) else UNKNOWN_VALUE

@@ -27,6 +27,7 @@ from nnlint.analysis.facts import (
 )
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.values import Constant, ValueSet, outputs_of
+from nnlint.catalogue.functions import GRID_FUNCTIONS, NAN_NAMES, ZERO_ABLE_FUNCTIONS, ZERO_ABLE_METHODS
 
 PROBABILITIES = frozenset({SOFTMAX, SIGMOID, PROBABILITY_LIKE})
 _SQUARED = frozenset({SQUARES, SQUARE_SUM})
@@ -38,22 +39,12 @@ PROBABILITY_NAME = re.compile(
 # `mask.sum()`, `(y == c).sum()`, `valid.sum()`: a count that is 0 for an empty selection.
 _COUNTED_NAME = re.compile(r"mask|valid|pos|neg|keep|select|hit", re.IGNORECASE)
 
-LOG_FUNCTIONS = frozenset({"torch.log", "torch.log2", "torch.log10", "numpy.log", "numpy.log2", "numpy.log10"})
-LOG_METHODS = frozenset({"log", "log2", "log10", "log_"})
-SQRT_FUNCTIONS = frozenset({"torch.sqrt", "torch.rsqrt", "numpy.sqrt"})
-SQRT_METHODS = frozenset({"sqrt", "rsqrt", "sqrt_"})
-ZERO_ABLE_FUNCTIONS = frozenset({"torch.norm", "torch.linalg.norm", "torch.linalg.vector_norm",
-                                 "torch.std", "torch.count_nonzero"})
-ZERO_ABLE_METHODS = frozenset({"norm", "std", "count_nonzero"})
-NAN_NAMES = frozenset({"numpy.nan", "numpy.NaN", "numpy.NAN", "math.nan", "torch.nan"})
 
 
 def _ops(values: ValueSet) -> set[str]:
     return {output.op for output in outputs_of(values)}
 
 
-GRID_FUNCTIONS = frozenset({"torch.arange", "torch.linspace", "torch.logspace", "torch.meshgrid",
-                            "torch.cartesian_prod"})
 
 
 def arithmetic(node: cst.BinaryOperation, left: ValueSet, right: ValueSet) -> ValueSet:

@@ -9,22 +9,12 @@ from typing import Optional, Sequence, Union
 
 import libcst as cst
 
+from nnlint import catalogue
 from nnlint.analysis.syntax import argument, descendants, last_part, receiver_name, source_code
 from nnlint.analysis.training_facts import OptimizerConstruction, SchedulerConstruction
+from nnlint.catalogue.optim import SCHEDULER_MODULE
 
-OPTIMIZER_CLASSES = frozenset(
-    "SGD Adam AdamW Adamax NAdam RAdam SparseAdam RMSprop Adagrad Adadelta ASGD Rprop LBFGS "
-    "FusedAdam FusedSGD FusedLAMB Lamb LAMB Lion Adafactor".split()
-)
-_OPTIMIZER_ROOTS = ("torch.optim", "transformers", "apex", "timm.optim", "deepspeed", "bitsandbytes")
-_SCHEDULER_PREFIX = "torch.optim.lr_scheduler."
 _PER_ITERATION_WORDS = re.compile(r"len\(|step|iter|batch|total|num_train|updates", re.IGNORECASE)
-_PERIOD_ARGS = {
-    "StepLR": ((1, "step_size"),),
-    "MultiStepLR": ((1, "milestones"),),
-    "CosineAnnealingLR": ((1, "T_max"),),
-    "ExponentialLR": (),
-}
 
 
 class Constructions:
@@ -43,11 +33,11 @@ class Constructions:
             return
         target = ""
         cls = last_part(qualified)
-        if qualified.startswith(_SCHEDULER_PREFIX):
-            periods = _PERIOD_ARGS.get(cls)
+        if qualified.startswith(SCHEDULER_MODULE):
+            known = catalogue.scheduler(cls)
             per_iteration = False
-            if periods is not None:
-                for position, keyword in periods:
+            if known is not None:
+                for position, keyword in known.period:
                     period = argument(call, position, keyword)
                     if period is not None and _PER_ITERATION_WORDS.search(source_code(period)):
                         per_iteration = True
@@ -57,7 +47,7 @@ class Constructions:
             self.schedulers.append(built)
             self._by_call[id(call)] = built
             return
-        if cls in OPTIMIZER_CLASSES and qualified.startswith(_OPTIMIZER_ROOTS):
+        if catalogue.optimizer(qualified) is not None:
             lr_node = argument(call, 1, "lr")
             lr = number_value(lr_node, self.constants) if lr_node is not None else None
             params = argument(call, 0, "params")

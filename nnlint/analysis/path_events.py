@@ -5,7 +5,6 @@ functions, or a call of a model.
 
 from __future__ import annotations
 
-import re
 from typing import Optional
 
 import libcst as cst
@@ -13,8 +12,8 @@ import libcst as cst
 from nnlint.analysis.path_facts import EVAL_SWITCH, LOCAL_CALL, MODEL_CALL, STEP, SWITCH, TRAIN_SWITCH, Event, Scope
 from nnlint.analysis.path_models import KnownModels
 from nnlint.analysis.syntax import dotted_name, last_part
+from nnlint.catalogue.names import STEP_RECEIVER
 
-_OPTIMIZER_LIKE = re.compile(r"optim|opt$|^opt_|solver|scaler|accelerator", re.IGNORECASE)
 _LOADS_WEIGHTS = ("load_state_dict", "load", "from_pretrained", "load_checkpoint", "load_from_checkpoint")
 
 
@@ -39,7 +38,7 @@ def call_event(call: cst.Call, scope: Scope, loops: tuple[int, ...], no_grad: bo
             return Event(SWITCH, call, receiver, loops, no_grad)
         if method == "backward" and receiver is not None and receiver != "torch.autograd":
             return Event(STEP, call, receiver, loops, no_grad)
-        if method == "step" and receiver is not None and _OPTIMIZER_LIKE.search(last_part(receiver)) \
+        if method == "step" and receiver is not None and STEP_RECEIVER.search(last_part(receiver)) \
                 and "sched" not in receiver.lower():
             return Event(STEP, call, receiver, loops, no_grad)
         if receiver == "self" and method in local_functions:
@@ -61,7 +60,7 @@ def _strip_moves(node: cst.BaseExpression) -> cst.BaseExpression:
 
 
 def _is_call_of_optimizer(receiver: str) -> bool:
-    return bool(_OPTIMIZER_LIKE.search(last_part(receiver)))
+    return bool(STEP_RECEIVER.search(last_part(receiver)))
 
 
 def merge_opposite_switches(events: list[Event], start: int, middle: int) -> None:

@@ -11,11 +11,11 @@ which are switched to float64.
 
 from __future__ import annotations
 
-import re
 from typing import Optional, Sequence
 
 import libcst as cst
 
+from nnlint import catalogue
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.path_facts import Scope
@@ -28,14 +28,8 @@ from nnlint.analysis.syntax import (
     last_part,
     statement_bodies,
 )
-
-MODEL_NAME = re.compile(r"^(model|net|network|classifier|regressor|encoder|decoder|cnn|mlp|"
-                        r"discriminator|generator|netg|netd|g|d|student|teacher)$|_model$|_net$|^model_|^net_",
-                        re.IGNORECASE)
-# Constructors of whole models whose layers include dropout or batch-norm.
-_MODEL_FACTORIES = re.compile(r"^(torchvision\.models\.|timm\.create_model$|timm\.models\.|"
-                              r"segmentation_models_pytorch\.|transformers\..*from_pretrained$)")
-_DROPOUT_OR_NORM = re.compile(r"Dropout|BatchNorm|SyncBatchNorm")
+from nnlint.catalogue.ecosystem import MODULE_LIKE_BASE, PRETRAINED_CONSTRUCTOR
+from nnlint.catalogue.names import MODEL_NAME
 
 
 class _NotAModel:
@@ -64,7 +58,7 @@ class KnownModels:
             return True
         for base in node.bases:
             name = qualified_name(base.value, self.aliases) or dotted_name(base.value) or ""
-            if re.search(r"Module$|LightningModule$|Model$|PreTrainedModel", name):
+            if MODULE_LIKE_BASE.search(name):
                 return True
         return False
 
@@ -152,14 +146,14 @@ class KnownModels:
             return self._class_mode_layers(func.value)
         name = qualified_name(func, self.aliases)
         if name is None:
-            if isinstance(func, cst.Attribute) and func.attr.value == "from_pretrained":
+            if isinstance(func, cst.Attribute) and func.attr.value == PRETRAINED_CONSTRUCTOR:
                 return True
             return _NOT_A_MODEL
         if name in self.facts.external_modes:
             return self.facts.external_modes[name]
         if name == "torch.nn.Sequential":
             return self._sequential_has_mode_layers(call)
-        if _MODEL_FACTORIES.search(name):
+        if (catalogue.model_factory(name) or {}).get("mode_layers"):
             return True
         return _NOT_A_MODEL
 
@@ -182,7 +176,7 @@ class KnownModels:
                 unknown = unknown or found is None
                 continue
             name = qualified_name(inner.func, self.aliases) or ""
-            if _DROPOUT_OR_NORM.search(name):
+            if catalogue.changes_with_mode(name):
                 return True
             if not name.startswith("torch.nn."):
                 unknown = True
@@ -207,7 +201,7 @@ class KnownModels:
         seen.add(cls)
         unknown = False
         for layer in model.layers.values():
-            if _DROPOUT_OR_NORM.search(layer):
+            if catalogue.changes_with_mode(layer):
                 return True
             if layer in self.facts.models:
                 found = self._class_has_mode_layers(layer, seen)
@@ -222,8 +216,8 @@ class KnownModels:
                     continue
                 for call in iter_calls(statement):
                     name = qualified_name(call.func, self.aliases) or ""
-                    if _DROPOUT_OR_NORM.search(name) or re.search(r"\.(dropout\w*|batch_norm)$", name) \
-                            or _MODEL_FACTORIES.search(name):
+                    if catalogue.changes_with_mode(name) or catalogue.call_changes_with_mode(name) \
+                            or (catalogue.model_factory(name) or {}).get("mode_layers"):
                         return True
                     if isinstance(call.func, cst.Name) and call.func.value in self.facts.models \
                             and call.func.value != cls:

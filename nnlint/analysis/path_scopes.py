@@ -7,7 +7,6 @@ its body.
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Optional, Sequence
 
 import libcst as cst
@@ -18,13 +17,9 @@ from nnlint.analysis.path_events import call_event, merge_opposite_switches
 from nnlint.analysis.path_facts import EVAL, MODEL_CALL, OTHER, STEP, TRAIN, PathFacts, Scope
 from nnlint.analysis.path_models import KnownModels
 from nnlint.analysis.syntax import dotted_name, header_expressions, is_main_guard, iter_calls, statement_bodies
+from nnlint.catalogue.functions import NO_GRAD_CONTEXTS
+from nnlint.catalogue.names import EVAL_FUNCTION, TRAIN_FUNCTION
 
-_TRAIN_NAME = re.compile(r"^_*(train|fit)(?!.*(loader|data|set|transform|split|aug))|^training_step$|_train$|^run_epoch",
-                         re.IGNORECASE)
-_EVAL_NAME = re.compile(r"^_*(eval|test|valid|predict|infer|inference|evaluate|validate)"
-                        r"|^(validation|test|predict)_step$|_(eval|test|inference|predict)$", re.IGNORECASE)
-_NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
-                      "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode"})
 
 
 class ScopeWalker:
@@ -81,7 +76,7 @@ class ScopeWalker:
             target = decorator.decorator
             if isinstance(target, cst.Call):
                 target = target.func
-            if (qualified_name(target, self.aliases) or "") in _NO_GRAD:
+            if (qualified_name(target, self.aliases) or "") in NO_GRAD_CONTEXTS:
                 scope.decorated_no_grad = True
         self.scopes.append(scope)
         self._walk_block(node.body.body, scope, (), scope.decorated_no_grad)
@@ -100,9 +95,9 @@ class ScopeWalker:
         any_step = any(event.kind == STEP for event in scope.events)
         if scope.name == "<module>":
             scope.role = TRAIN if steps_in_loop else OTHER
-        elif _TRAIN_NAME.search(scope.name) or steps_in_loop or (any_step and not _EVAL_NAME.search(scope.name)):
+        elif TRAIN_FUNCTION.search(scope.name) or steps_in_loop or (any_step and not EVAL_FUNCTION.search(scope.name)):
             scope.role = TRAIN
-        elif _EVAL_NAME.search(scope.name) or scope.decorated_no_grad:
+        elif EVAL_FUNCTION.search(scope.name) or scope.decorated_no_grad:
             scope.role = EVAL
 
     def _walk_block(self, body: Sequence[cst.CSTNode], scope: Scope, loops: tuple[int, ...], no_grad: bool,
@@ -156,7 +151,7 @@ class ScopeWalker:
     def _disables_grad(self, expression: cst.BaseExpression) -> bool:
         if isinstance(expression, cst.Call):
             name = qualified_name(expression.func, self.aliases) or ""
-            if name in _NO_GRAD:
+            if name in NO_GRAD_CONTEXTS:
                 return True
             if name in ("torch.set_grad_enabled", "torch.autograd.set_grad_enabled") and expression.args:
                 value = expression.args[0].value

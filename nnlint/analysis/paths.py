@@ -34,10 +34,10 @@ from nnlint.analysis.path_facts import (
     Scope,
     same_model,
 )
-from nnlint.analysis.path_models import MODEL_NAME
 from nnlint.analysis.path_scopes import ScopeWalker
 from nnlint.analysis.preprocessing import build_preprocessing_facts
 from nnlint.analysis.syntax import dotted_name as dotted
+from nnlint.catalogue.names import MODEL_NAME
 
 __all__ = [
     "EVAL", "EVAL_SWITCH", "LOCAL_CALL", "MODEL_CALL", "MODEL_NAME", "OTHER", "STEP", "SWITCH", "TRAIN",

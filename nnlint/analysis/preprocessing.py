@@ -26,17 +26,9 @@ from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.path_facts import EVAL, MODEL_CALL, OTHER, STEP, TRAIN, PathFacts, Scope
 from nnlint.analysis.syntax import dotted_name, iter_calls, own_statements
+from nnlint.catalogue.ecosystem import SCALERS, TENSOR_STEPS, TRANSFORM_LIBRARIES
+from nnlint.catalogue.names import EVAL_DATA_WORD, TRAIN_DATA_WORD
 
-_TRANSFORM_LIBRARIES = ("torchvision.transforms.", "albumentations.")
-_TENSOR_STEPS = re.compile(r"\.(ToTensor|PILToTensor|ToImage|ToImageTensor|ToDtype|ConvertImageDtype|ToTensorV2)$")
-_AUGMENTATION = re.compile(r"\.(Random\w+|ColorJitter|TrivialAugmentWide|AutoAugment|RandAugment|AugMix|"
-                           r"HorizontalFlip|VerticalFlip|ShiftScaleRotate|GaussNoise|CoarseDropout)$")
-_TRAIN_WORD = re.compile(r"(^|[^a-z])train|^tr_|^tr$", re.IGNORECASE)
-_EVAL_WORD = re.compile(r"(^|[^a-z])(test|val|valid|validation|eval|evaluation|infer|inference|predict|dev)"
-                        r"([^a-z]|$)|^(test|val|eval|infer|predict)", re.IGNORECASE)
-_SCALERS = frozenset(f"sklearn.preprocessing.{name}" for name in (
-    "StandardScaler", "MinMaxScaler", "RobustScaler", "MaxAbsScaler", "Normalizer",
-    "QuantileTransformer", "PowerTransformer"))
 _SCALER_NAME = re.compile(r"scaler|normali[sz]er|standardi[sz]er", re.IGNORECASE)
 _TENSOR_CONSTRUCTORS = frozenset({"torch.tensor", "torch.from_numpy", "torch.as_tensor", "torch.Tensor",
                                   "torch.FloatTensor", "torch.DoubleTensor"})
@@ -70,7 +62,7 @@ class Pipeline:
 
     @property
     def to_tensor(self) -> bool:
-        return any(_TENSOR_STEPS.search(step.qualname) for step in self.steps)
+        return any(TENSOR_STEPS.search(step.qualname) for step in self.steps)
 
     @property
     def fully_known(self) -> bool:
@@ -194,7 +186,7 @@ class _Builder:
 
     def _is_compose(self, call: cst.Call) -> bool:
         name = qualified_name(call.func, self.aliases) or ""
-        return name.endswith(".Compose") and name.startswith(_TRANSFORM_LIBRARIES)
+        return name.endswith(".Compose") and name.startswith(TRANSFORM_LIBRARIES)
 
     def _pipeline(self, call: cst.Call, name: str, scope: Scope) -> Pipeline:
         existing = self.pipeline_by_node.get(id(call))
@@ -223,7 +215,7 @@ class _Builder:
                     return [step for element in items.elements for step in self._step(element.value, shared, depth + 1)]
                 return [TransformStep("", value)]
             name = qualified_name(value.func, self.aliases) or ""
-            if not name.startswith(_TRANSFORM_LIBRARIES):
+            if not name.startswith(TRANSFORM_LIBRARIES):
                 name = ""
             constants = None
             if name.endswith(".Normalize"):
@@ -240,7 +232,7 @@ class _Builder:
         if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "fit" \
                 and isinstance(call.func.value, cst.Call):
             call = call.func.value
-        if isinstance(call, cst.Call) and (qualified_name(call.func, self.aliases) or "") in _SCALERS:
+        if isinstance(call, cst.Call) and (qualified_name(call.func, self.aliases) or "") in SCALERS:
             for target in targets:
                 name = dotted_name(target)
                 if name is not None:
@@ -249,7 +241,7 @@ class _Builder:
     def _call(self, call: cst.Call, scope: Scope, index: int, small: cst.CSTNode) -> None:
         func = call.func
         name = qualified_name(func, self.aliases) or ""
-        if name.endswith(".Normalize") and name.startswith(_TRANSFORM_LIBRARIES) and id(call) not in self.in_pipeline:
+        if name.endswith(".Normalize") and name.startswith(TRANSFORM_LIBRARIES) and id(call) not in self.in_pipeline:
             self.out.loose_normalizes.append(call)
         if name.endswith("train_test_split"):
             names = frozenset(filter(None, (root_name(arg.value) for arg in call.args if arg.keyword is None)))
@@ -262,7 +254,7 @@ class _Builder:
             return
         receiver = func.value
         scaler = dotted_name(receiver)
-        if isinstance(receiver, cst.Call) and (qualified_name(receiver.func, self.aliases) or "") in _SCALERS:
+        if isinstance(receiver, cst.Call) and (qualified_name(receiver.func, self.aliases) or "") in SCALERS:
             scaler = "<inline>"
         elif scaler is None or not (scaler in self.out.scalers or _SCALER_NAME.search(scaler)):
             return
@@ -384,8 +376,8 @@ def _subscript_key(node: cst.Subscript) -> Optional[str]:
 def _word_role(name: str) -> str:
     if not name:
         return ""
-    train = bool(_TRAIN_WORD.search(name))
-    evaluation = bool(_EVAL_WORD.search(name))
+    train = bool(TRAIN_DATA_WORD.search(name))
+    evaluation = bool(EVAL_DATA_WORD.search(name))
     if train and not evaluation:
         return TRAIN
     if evaluation and not train:

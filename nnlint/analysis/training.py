@@ -20,7 +20,6 @@ The modules: `training_facts` (what the facts say: events, loops, constructions)
 from __future__ import annotations
 
 from nnlint.analysis.facts import FileFacts
-from nnlint.analysis.optimizers import OPTIMIZER_CLASSES
 from nnlint.analysis.stale_optimizers import find_stale_optimizers
 from nnlint.analysis.training_events import EventWalker
 from nnlint.analysis.training_facts import (
@@ -46,7 +45,7 @@ from nnlint.analysis.training_facts import (
 )
 
 __all__ = [
-    "ACCUMULATE", "ASSIGN", "BACKWARD", "GRAD_READ", "LOSS", "OPTIMIZER_CLASSES", "OTHER_UPDATE", "STEP",
+    "ACCUMULATE", "ASSIGN", "BACKWARD", "GRAD_READ", "LOSS", "OTHER_UPDATE", "STEP",
     "ZERO_GRAD", "Branch", "Event", "ForwardCall", "Loop", "OptimizerConstruction", "SchedulerConstruction",
     "Scope", "StaleOptimizer", "TrainingFacts", "TrainingLoop", "build_training_facts", "compatible",
 ]

@@ -46,10 +46,10 @@ from nnlint.analysis.training_facts import (
     TrainingFacts,
     TrainingLoop,
 )
+from nnlint.catalogue.functions import NO_GRAD_CONTEXTS
+from nnlint.catalogue.names import LOSS_CALLEE, LOSS_NAME
 
 _UPDATE_CALL = re.compile(r"optim|update|step", re.IGNORECASE)
-_LOSS_NAME = re.compile(r"loss", re.IGNORECASE)
-_LOSS_CALLEE = re.compile(r"loss|criterion|cross_entropy|nll|mse|bce", re.IGNORECASE)
 
 
 @dataclass(eq=False)
@@ -153,7 +153,7 @@ class EventWalker:
             for item in statement.items:
                 self._scan(function, item.item, chain, branches, no_grad)
                 name = qualified_name(item.item.func, self.aliases) if isinstance(item.item, cst.Call) else None
-                if name in ("torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad") or \
+                if name in NO_GRAD_CONTEXTS or \
                         name is None and receiver_name(getattr(item.item, "func", None)).endswith("no_grad"):
                     if not (isinstance(item.item, cst.Call) and item.item.args):  # inference_mode(False)
                         disables = True
@@ -199,7 +199,7 @@ class EventWalker:
                 if not target:
                     for element in getattr(target_node, "elements", ()):
                         name = receiver_name(element.value)
-                        if name and _LOSS_NAME.search(name):
+                        if name and LOSS_NAME.search(name):
                             function.own.append(Event(LOSS, small, target=name, **here))
                         if name:
                             function.own.append(Event(ASSIGN, small, target=name, value=None, **here))
@@ -208,7 +208,7 @@ class EventWalker:
                         and receiver_name(value.left) == target:
                     function.own.append(Event(ACCUMULATE, small, target=target,
                                               names=_bare_tensor_names(value.right), value=value.right, **here))
-                if _LOSS_NAME.search(last_part(target)):
+                if LOSS_NAME.search(last_part(target)):
                     function.own.append(Event(LOSS, small, target=target, **here))
                 function.own.append(Event(ASSIGN, small, target=target, value=value,
                                           names=_bare_tensor_names(value), **here))
@@ -236,7 +236,7 @@ class EventWalker:
                 if method in ("backward", "manual_backward") or "backward" in method and _receiver_is_self(receiver):
                     positional = [a.value for a in current.args if a.keyword is None and not a.star]
                     receiver_text = receiver_name(receiver)
-                    if method == "manual_backward" or (positional and not _LOSS_NAME.search(receiver_text)
+                    if method == "manual_backward" or (positional and not LOSS_NAME.search(receiver_text)
                                                         and isinstance(receiver, (cst.Name, cst.Attribute))
                                                         and receiver_text not in ("torch.autograd",)):
                         subject: Optional[cst.CSTNode] = positional[0] if positional else None
@@ -270,7 +270,7 @@ class EventWalker:
                     self._forward_call(function, current, receiver)
                 if _UPDATE_CALL.search(method):
                     function.own.append(Event(OTHER_UPDATE, current, receiver=receiver_name(receiver), **here))
-                if _LOSS_CALLEE.search(method):
+                if LOSS_CALLEE.search(method):
                     function.own.append(Event(LOSS, current, **here))
                 if isinstance(receiver, cst.Name) and receiver.value == "self" and function.cls is not None:
                     self._helper_call(function, current, method, function.cls, chain, branches, no_grad)
@@ -288,7 +288,7 @@ class EventWalker:
                     continue
                 if _UPDATE_CALL.search(func.value):
                     function.own.append(Event(OTHER_UPDATE, current, **here))
-                if _LOSS_CALLEE.search(func.value):
+                if LOSS_CALLEE.search(func.value):
                     function.own.append(Event(LOSS, current, **here))
                 self._helper_call(function, current, func.value, None, chain, branches, no_grad)
             if qualified is not None:
@@ -296,7 +296,7 @@ class EventWalker:
                     function.own.append(Event(BACKWARD, current, **here))
                 elif qualified in ("torch.autograd.grad",):
                     function.own.append(Event(GRAD_READ, current, **here))
-                elif _LOSS_CALLEE.search(last_part(qualified)) and qualified.startswith("torch.nn."):
+                elif LOSS_CALLEE.search(last_part(qualified)) and qualified.startswith("torch.nn."):
                     function.own.append(Event(LOSS, current, **here))
 
     def _helper_call(self, function: WalkedFunction, call: cst.Call, name: str, cls: Optional[str],

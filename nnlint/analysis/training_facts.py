@@ -6,13 +6,13 @@ Built by `nnlint.analysis.training`, read by the NNL6xx rules.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Iterator, Optional, Union
 
 import libcst as cst
 
 from nnlint.analysis.syntax import child_nodes, descendants, last_part, receiver_name
+from nnlint.catalogue.names import is_optimizer_name
 
 # Event kinds.
 BACKWARD = "backward"          # loss.backward(), scaler.scale(loss).backward(), accelerator.backward(loss)
@@ -27,8 +27,6 @@ LOSS = "loss"                  # a value named like a loss assigned, or a loss f
 Loop = Union[cst.For, cst.While]
 
 # Names that say "this is an optimizer" for a receiver we cannot resolve.
-_OPTIMIZER_NAME = re.compile(r"optim|^opt(?!ion)|_opt(?!ion)|opt_|solver", re.IGNORECASE)
-_SCHEDULER_NAME = re.compile(r"sched|^lr_|_lr$|warmup", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -179,7 +177,7 @@ class TrainingFacts:
         if receiver in self.scheduler_names():
             return False
         last = last_part(receiver)
-        return bool(_OPTIMIZER_NAME.search(last)) and not _SCHEDULER_NAME.search(last)
+        return is_optimizer_name(last)
 
     def schedulers_named(self, receiver: str) -> list[SchedulerConstruction]:
         return [sched for sched in self.schedulers if sched.bound_to == receiver]

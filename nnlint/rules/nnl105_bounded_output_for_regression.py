@@ -1,7 +1,9 @@
+from nnlint import catalogue
 from nnlint.analysis.facts import RELU
+from nnlint.catalogue.ranges import VALUES
 from nnlint.rules.base import Rule
 
-_REGRESSION_LOSSES = ("MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss")
+_REGRESSION_LOSSES = catalogue.losses_taking(VALUES)
 
 
 class BoundedOutputForRegression(Rule):

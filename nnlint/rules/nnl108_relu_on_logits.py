@@ -1,7 +1,9 @@
+from nnlint import catalogue
 from nnlint.analysis.facts import RELU
+from nnlint.catalogue.ranges import LOGITS
 from nnlint.rules.base import Rule
 
-_LOGIT_LOSSES = ("CrossEntropyLoss", "BCEWithLogitsLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss")
+_LOGIT_LOSSES = catalogue.losses_taking(LOGITS)
 
 
 class ReluOnLogits(Rule):
@@ -9,7 +11,7 @@ class ReluOnLogits(Rule):
     ## What it does
     Finds a ReLU as the last operation before a loss that expects logits
     (`CrossEntropyLoss`, `BCEWithLogitsLoss`, `MultiLabelSoftMarginLoss`,
-    `MultiMarginLoss`), in the model's `forward`, its `Sequential`, or the training step.
+    `MultiMarginLoss`, `MultiLabelMarginLoss`, `SoftMarginLoss`), in the model's `forward`, its `Sequential`, or the training step.
 
     ## Why is this bad?
     Logits must be free to go negative: that is how a model says "not this class". After a

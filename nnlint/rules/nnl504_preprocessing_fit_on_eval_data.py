@@ -1,10 +1,6 @@
-import re
-
+from nnlint.catalogue.names import EVAL_DATA_NAME, TRAIN_DATA_NAME
 from nnlint.rules.base import Rule
 
-_EVAL_DATA = re.compile(r"(^|_)(test|val|valid|validation|eval|dev|holdout)(_|\d|$)|^(x|X)(test|val|valid)$|"
-                        r"(test|val|valid)_?(x|X|data|set|df|features)$", re.IGNORECASE)
-_TRAIN_DATA = re.compile(r"train", re.IGNORECASE)
 _FITS = ("fit", "fit_transform", "partial_fit")
 
 
@@ -93,7 +89,7 @@ x = torch.tensor(scaler.transform(x_test), dtype=torch.float32)
         for call in pre.scaler_calls:
             if call.method not in _FITS or call.data_name is None:
                 continue
-            if _EVAL_DATA.search(call.data_name) and not _TRAIN_DATA.search(call.data_name):
+            if EVAL_DATA_NAME.search(call.data_name) and not TRAIN_DATA_NAME.search(call.data_name):
                 report(
                     call.node,
                     f"`{call.scaler}.{call.method}` is fitted on `{call.data_name}`, evaluation data: its statistics "

@@ -1,8 +1,7 @@
+from nnlint import catalogue
+from nnlint.catalogue.optim import ADAPTIVE, SGD
 from nnlint.rules.base import Rule
 
-# Optimizers whose usual learning rates are those of Adam, and those of SGD.
-_ADAPTIVE = frozenset({"Adam", "AdamW", "Adamax", "NAdam", "RAdam", "SparseAdam", "RMSprop", "FusedAdam"})
-_SGD = frozenset({"SGD", "FusedSGD"})
 
 
 def _show(value: float) -> str:
@@ -101,9 +100,10 @@ def make_optimizer(model, args):
         for optimizer in training.optimizers:
             if optimizer.lr is None or optimizer.lr_node is None:
                 continue
-            if optimizer.cls in _ADAPTIVE:
+            family = catalogue.optimizer_family(optimizer.cls)
+            if family == ADAPTIVE:
                 low, high, family = self.settings["adam-min-lr"], self.settings["adam-max-lr"], "Adam-family/RMSprop"
-            elif optimizer.cls in _SGD:
+            elif family == SGD:
                 low, high, family = self.settings["sgd-min-lr"], self.settings["sgd-max-lr"], "SGD"
             else:
                 continue

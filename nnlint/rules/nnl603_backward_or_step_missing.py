@@ -1,5 +1,3 @@
-import re
-
 import libcst as cst
 
 from nnlint.analysis.training import (
@@ -11,9 +9,9 @@ from nnlint.analysis.training import (
     ZERO_GRAD,
     compatible,
 )
+from nnlint.catalogue.names import OPTIMIZER_NAME
 from nnlint.rules.base import Rule
 
-_OPTIMIZER_PARAMETER = re.compile(r"optim|^opt(?!ion)|_opt(?!ion)|opt_", re.IGNORECASE)
 
 
 def _has_optimizer_parameter(node: cst.CSTNode) -> bool:
@@ -21,7 +19,7 @@ def _has_optimizer_parameter(node: cst.CSTNode) -> bool:
         return False
     params = node.params
     every = [*params.posonly_params, *params.params, *params.kwonly_params]
-    return any(_OPTIMIZER_PARAMETER.search(param.name.value) for param in every)
+    return any(OPTIMIZER_NAME.search(param.name.value) for param in every)
 
 
 class BackwardOrStepMissing(Rule):

@@ -1,10 +1,10 @@
 import re
 
+from nnlint import catalogue
 from nnlint.analysis.training import STEP
+from nnlint.catalogue.optim import EPOCH
 from nnlint.rules.base import Rule
 
-# Schedulers whose period is counted in epochs by default.
-EPOCH_SCHEDULERS = frozenset({"StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR"})
 _DATA_LOOP = re.compile(r"load|batch|data|iter|tqdm|enumerate|sample|train", re.IGNORECASE)
 _EPOCH = re.compile(r"epoch", re.IGNORECASE)
 
@@ -170,7 +170,8 @@ def train(model, loader, epochs):
 
     @staticmethod
     def _epoch_based(construction) -> bool:
-        if construction.cls not in EPOCH_SCHEDULERS or construction.per_iteration:
+        known = catalogue.scheduler(construction.cls)
+        if known is None or known.cadence != EPOCH or construction.per_iteration:
             return False
         if construction.cls == "ExponentialLR" and construction.gamma is not None and construction.gamma >= 0.99:
             return False  # a per-iteration decay rate

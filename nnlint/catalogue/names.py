@@ -1,0 +1,57 @@
+"""Name conventions: how PyTorch code names its training functions, models and optimizers.
+
+nnlint reads code without running it, so some roles are recognised by name: a function
+`train_one_epoch` trains, `evaluate` evaluates, a variable `optimizer_g` is an optimizer.
+Each pattern is matched with `search` against one name (a function's, a variable's or the
+last part of a dotted name); each has one meaning, and every analysis and rule that needs
+that meaning uses the same one.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Functions. A training function: `train`, `fit`, `_train_epoch`, Lightning's `training_step`
+# (not `train_loader`, `train_transform`, `train_test_split`).
+TRAIN_FUNCTION = re.compile(
+    r"^_*(train|fit)(?!.*(loader|data|set|transform|split|aug))|^training_step$|_train$|^run_epoch", re.IGNORECASE)
+EVAL_FUNCTION = re.compile(
+    r"^_*(eval|test|valid|predict|infer|inference|evaluate|validate)"
+    r"|^(validation|test|predict)_step$|_(eval|test|inference|predict)$", re.IGNORECASE)
+# Functions through which gradients flow even outside a Module: losses, distances, normalizations.
+GRADIENT_FUNCTION = re.compile(
+    r"^forward$|loss|criterion|objective|penalty|regulari[sz]|dist|contrastive|triplet|normali[sz]"
+    r"|standardi[sz]|mean|average|pool|similarity", re.IGNORECASE)
+
+# Data and transforms: a word of the name says which split it is for (`train_tf`, `val_set`).
+TRAIN_DATA_WORD = re.compile(r"(^|[^a-z])train|^tr_|^tr$", re.IGNORECASE)
+EVAL_DATA_WORD = re.compile(r"(^|[^a-z])(test|val|valid|validation|eval|evaluation|infer|inference|predict|dev)"
+                            r"([^a-z]|$)|^(test|val|eval|infer|predict)", re.IGNORECASE)
+# Stricter, for the data a scaler is fitted on (`X_test`, `val_df`, `holdout`): a wrong
+# guess there is a false finding, so only whole words count.
+EVAL_DATA_NAME = re.compile(r"(^|_)(test|val|valid|validation|eval|dev|holdout)(_|\d|$)|^(x|X)(test|val|valid)$|"
+                            r"(test|val|valid)_?(x|X|data|set|df|features)$", re.IGNORECASE)
+TRAIN_DATA_NAME = re.compile(r"train", re.IGNORECASE)
+
+# Models. A variable or parameter that holds the model being trained or evaluated.
+MODEL_NAME = re.compile(r"^(model|net|network|classifier|regressor|encoder|decoder|cnn|mlp|"
+                        r"discriminator|generator|netg|netd|g|d|student|teacher)$|_model$|_net$|^model_|^net_",
+                        re.IGNORECASE)
+# Narrower, for a training function's parameter taken to be the file's only model class.
+MODEL_PARAMETER = re.compile(r"^(model|net|network|classifier|regressor)$|_model$|_net$")
+
+# Optimizers and schedulers. `optimizer`, `opt_g`, `d_optim`, `solver` (not `options`).
+OPTIMIZER_NAME = re.compile(r"optim|^opt(?!ion)|_opt(?!ion)|opt_|solver", re.IGNORECASE)
+SCHEDULER_NAME = re.compile(r"sched|^lr_|_lr$|warmup", re.IGNORECASE)
+# What `.step()` is called on to update the weights: an optimizer, AMP's GradScaler
+# (`scaler.step(optimizer)`), accelerate's Accelerator.
+STEP_RECEIVER = re.compile(OPTIMIZER_NAME.pattern + r"|scaler|accelerator", re.IGNORECASE)
+
+# Losses: a variable holding a loss value, a callee computing one.
+LOSS_NAME = re.compile(r"loss", re.IGNORECASE)
+LOSS_CALLEE = re.compile(r"loss|criterion|cross_entropy|nll|mse|bce", re.IGNORECASE)
+
+
+def is_optimizer_name(name: str) -> bool:
+    """A variable named as an optimizer and not as a scheduler (`optim_scheduler` is one)."""
+    return bool(OPTIMIZER_NAME.search(name)) and not SCHEDULER_NAME.search(name)

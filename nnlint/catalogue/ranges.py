@@ -1,0 +1,25 @@
+"""What a tensor's values are after an operation that sets their range.
+
+The names are the `op` of `nnlint.analysis.facts.Output`: the interpreter follows them from
+the operation to the losses, logs and divisions they reach.
+"""
+
+SOFTMAX = "softmax"          # (0, 1), summing to 1 over `dim`
+LOG_SOFTMAX = "log_softmax"  # (-inf, 0], logsumexp 0 over `dim`
+SIGMOID = "sigmoid"          # (0, 1), each value on its own
+LOG_SIGMOID = "logsigmoid"   # (-inf, 0)
+TANH = "tanh"                # (-1, 1)
+RELU = "relu"                # [0, inf)
+AFFINE = "affine"            # a Linear/Conv/Bilinear output: unbounded raw scores
+
+# What a loss expects as its input, and what its target is (`nnlint.catalogue.losses`).
+LOGITS = "logits"                        # raw scores; the loss applies softmax/sigmoid itself
+PROBABILITIES = "probabilities"          # values in [0, 1]
+LOG_PROBABILITIES = "log_probabilities"  # log-softmax outputs
+VALUES = "values"                        # any real numbers (regression)
+EMBEDDINGS = "embeddings"                # vectors compared by distance or similarity
+OTHER = "other"                          # anything else (CTC log-probs by time, Gaussian mean + var...)
+
+CLASS_INDICES = "class_indices"  # integers in [0, C)
+SAME_AS_INPUT = "same_as_input"  # a tensor shaped and ranged like the input
+SIGNS = "signs"                  # -1 or 1
