@@ -1,4 +1,4 @@
-"""Paths on the command line -> the Python files to lint, in a stable order.
+"""Paths on the command line -> the Python files and notebooks to lint, in a stable order.
 
 Excludes and `.gitignore` files use gitignore pattern syntax (pathspec). Paths are kept as
 the user wrote them (`examples/x.py` stays relative) because that is how findings are
@@ -26,6 +26,8 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
 )
 
 PYTHON_SUFFIX = ".py"
+# Checked by default, as ruff does: the code cells of Jupyter notebooks (see nnlint/notebook.py).
+SUFFIXES = (PYTHON_SUFFIX, ".ipynb")
 
 
 def relative_posix(path: str, root: str) -> Optional[str]:
@@ -149,7 +151,7 @@ class _Finder:
                     is_file = not is_dir and entry.is_file()
                 except OSError:
                     continue
-                if not is_dir and not (is_file and entry.name.endswith(PYTHON_SUFFIX)):
+                if not is_dir and not (is_file and entry.name.endswith(SUFFIXES)):
                     continue
                 path = os.path.join(current, entry.name)
                 if self._excluded(path, is_dir, ignores, named_yet_excluded):

@@ -16,6 +16,7 @@ from typing import Callable, Mapping, Optional, Sequence
 
 from nnlint.diagnostic import Diagnostic
 from nnlint.fix.loop import FileFixes, enabled, fix_source
+from nnlint.notebook import is_notebook
 from nnlint.parse import decode_source
 
 LintPath = Callable[[str, bytes], list[Diagnostic]]
@@ -64,7 +65,8 @@ def fix_run(diagnostics: Sequence[Diagnostic], lint_path: LintPath, unsafe: bool
                 run.diagnostics.extend(d for d in diagnostics if d.path == path)
                 continue
         try:
-            result = fix_source(data, lambda content, path=path: lint_path(path, content), unsafe)
+            result = fix_source(data, lambda content, path=path: lint_path(path, content), unsafe,
+                                notebook=is_notebook(path))
         except Exception as error:  # noqa: BLE001 - one file's crash must not stop the others
             run.errors.append(f"internal error while fixing {path}: {type(error).__name__}: {error} (please report)")
             run.diagnostics.extend(d for d in diagnostics if d.path == path)

@@ -1,0 +1,405 @@
+"""Jupyter notebooks (nbformat 4 JSON) as Python source, and back.
+
+The code cells are joined in order into one *virtual source*, which the rest of the
+pipeline checks like a `.py` file (so names defined in one cell are known in the next, as
+when the notebook runs top to bottom). IPython syntax — line magics (`%matplotlib inline`),
+shell lines (`!pip install torch`), help lines (`model?`) and the first line of a
+`%%time`-like cell magic — is blanked line for line, so every other line keeps its number
+and columns. Cells of another language (`%%bash`, a non-Python `vscode.languageId`) and
+markdown/raw cells add no lines.
+
+Findings are then placed in their cell: a `CellSpan` gives the cell number (1-based,
+counting *every* cell, markdown included, as Jupyter and VS Code number them), the line and
+column inside the cell, and the same span in the `.ipynb` file itself (for CI services that
+annotate the file). `--fix` edits the cells' source and splices only the changed cells'
+`"source"` arrays back into the original JSON text, so outputs, metadata and formatting
+stay byte for byte as they were.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import json
+import re
+from dataclasses import dataclass
+from typing import Optional, Sequence, Union
+
+from nnlint.diagnostic import CellSpan, Diagnostic, Edit, Fix, Position
+from nnlint.fix.apply import apply_fixes
+from nnlint.parse import ParseFailure
+
+NOTEBOOK_SUFFIX = ".ipynb"
+
+# Cell magics whose body is Python that IPython runs as such; any other (`%%bash`,
+# `%%writefile`, `%%html`) makes the cell another language, which is skipped.
+PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "python", "python3",
+                                "pypy", "cython", "memit", "mprun", "snakeviz", "autoreload"})
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+# `model?`, `torch.nn.Linear??`: IPython's help.
+_HELP = re.compile(r"^[A-Za-z_][\w.]*\?{1,2}\s*$")
+# `files = !ls`, `t = %timeit -o f()`: a magic's result assigned.
+_ASSIGNED_MAGIC = re.compile(r"^[\w., ]+?\s*=\s*[%!]")
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+
+
+def is_notebook(path: str) -> bool:
+    return path.lower().endswith(NOTEBOOK_SUFFIX)
+
+
+def _lines(text: str) -> list[str]:
+    return _LINE.findall(text)
+
+
+def _is_magic(stripped: str) -> bool:
+    return (stripped.startswith(("%", "!", "?")) or bool(_HELP.match(stripped))
+            or bool(_ASSIGNED_MAGIC.match(stripped)))
+
+
+def _blank(line: str) -> str:
+    """A magic line replaced by nothing (or `pass`, inside a block) with its line break."""
+    body = line.rstrip("\r\n")
+    ending = line[len(body):]
+    indent = body[: len(body) - len(body.lstrip())]
+    return (indent + "pass" if indent else "") + ending
+
+
+def python_of_cell(text: str) -> Optional[tuple[str, frozenset[int]]]:
+    """The Python of one code cell, magics blanked, and the (1-based) lines blanked; None for
+    a cell of another language (a cell magic such as `%%bash`)."""
+    lines = _lines(text)
+    first = next((index for index, line in enumerate(lines) if line.strip()), None)
+    blanked: set[int] = set()
+    if first is not None and lines[first].lstrip().startswith("%%"):
+        name = lines[first].lstrip()[2:].split(maxsplit=1)
+        if not name or name[0] not in PYTHON_CELL_MAGICS:
+            return None
+        blanked.add(first)
+    continued = False
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if continued or (index not in blanked and _is_magic(stripped)):
+            blanked.add(index)
+            # `!pip install \` goes on on the next line.
+            continued = stripped.endswith("\\")
+    out = [_blank(line) if index in blanked else line for index, line in enumerate(lines)]
+    code = "".join(out)
+    if code and not code.endswith(("\n", "\r")):
+        code += "\n"
+    return code, frozenset(index + 1 for index in blanked)
+
+
+@dataclass(frozen=True)
+class _Cell:
+    number: int  # 1-based among all cells
+    text: str  # the cell's source as Jupyter shows it
+    first_line: int  # its first line in the virtual source
+    line_count: int
+    magic_lines: frozenset[int]  # 1-based lines in the cell
+    # Where its "source" value is in the JSON text: the whole value, and each string element.
+    value_span: Optional[tuple[int, int]] = None
+    strings: tuple[tuple[int, int], ...] = ()
+
+
+class _Scanner:
+    """Finds where each cell's `"source"` is in the notebook's JSON text (the stdlib parser
+    gives no positions); everything else is skipped with the stdlib decoder."""
+
+    def __init__(self, raw: str) -> None:
+        self.raw = raw
+
+    def _skip_space(self, index: int) -> int:
+        return _WHITESPACE.match(self.raw, index).end()  # type: ignore[union-attr]
+
+    def _members(self, index: int):
+        """(key, value start) for each member of the object at `index`; sets `self.end`."""
+        index = self._skip_space(index)
+        if self.raw[index] != "{":
+            raise ValueError("object expected")
+        index = self._skip_space(index + 1)
+        if self.raw[index] == "}":
+            self.end = index + 1
+            return
+        while True:
+            key, index = json.decoder.scanstring(self.raw, index + 1)
+            index = self._skip_space(index)
+            index = self._skip_space(index + 1)  # the colon
+            value_end = yield key, index
+            index = self._skip_space(value_end)
+            if self.raw[index] == "}":
+                self.end = index + 1
+                return
+            index = self._skip_space(index + 1)  # the comma
+
+    def _skip(self, index: int) -> int:
+        return _DECODER.raw_decode(self.raw, index)[1]
+
+    def _array(self, index: int, item) -> int:
+        index = self._skip_space(index + 1)
+        if self.raw[index] == "]":
+            return index + 1
+        while True:
+            index = self._skip_space(item(index))
+            if self.raw[index] == "]":
+                return index + 1
+            index = self._skip_space(index + 1)
+
+    def sources(self) -> list[tuple[Optional[tuple[int, int]], tuple[tuple[int, int], ...]]]:
+        """Per cell: the span of its source value and of each string in it."""
+        found: list = []
+
+        def string(index: int, into: list) -> int:
+            end = json.decoder.scanstring(self.raw, index + 1)[1]
+            into.append((index, end))
+            return end
+
+        def cell(index: int) -> int:
+            span, strings = None, []
+            members = self._members(index)
+            try:
+                key, start = next(members)
+                while True:
+                    if key == "source" and self.raw[start] == "[":
+                        strings = []
+                        end = self._array(start, lambda at: string(at, strings))
+                        span = (start, end)
+                    elif key == "source" and self.raw[start] == '"':
+                        strings = []
+                        end = string(start, strings)
+                        span = (start, end)
+                    else:
+                        end = self._skip(start)
+                    key, start = members.send(end)
+            except StopIteration:
+                pass
+            found.append((span, tuple(strings)))
+            return self.end
+
+        members = self._members(0)
+        try:
+            key, start = next(members)
+            while True:
+                end = self._array(start, cell) if key == "cells" else self._skip(start)
+                key, start = members.send(end)
+        except StopIteration:
+            pass
+        return found
+
+
+def _source_text(source: object, number: int) -> Union[str, ParseFailure]:
+    if isinstance(source, str):
+        return source
+    if isinstance(source, list) and all(isinstance(item, str) for item in source):
+        return "".join(source)
+    return ParseFailure("NNL002", f"not a valid notebook: cell {number}'s source is not text")
+
+
+def _not_python(metadata: object) -> bool:
+    if not isinstance(metadata, dict):
+        return False
+    for holder, key in (("kernelspec", "language"), ("language_info", "name")):
+        value = metadata.get(holder, {}).get(key) if isinstance(metadata.get(holder), dict) else None
+        if isinstance(value, str) and value.lower() not in ("python", "python3"):
+            return True
+    return False
+
+
+class Notebook:
+    """One parsed notebook: its cells, the virtual source and the maps between them."""
+
+    def __init__(self, data: bytes, raw: str, cells: list[_Cell], code: str) -> None:
+        self.data, self.raw, self.cells, self.code = data, raw, cells, code
+        self._firsts = [cell.first_line for cell in cells]
+        self._raw_line_starts: Optional[list[int]] = None
+
+    # ------------------------------------------------------------ placing findings
+
+    def _cell_at(self, line: int) -> Optional[_Cell]:
+        index = bisect.bisect_right(self._firsts, line) - 1
+        if index < 0:
+            return None
+        cell = self.cells[index]
+        return cell if line < cell.first_line + max(cell.line_count, 1) else None
+
+    def _in_cell(self, cell: _Cell, position: Position) -> Position:
+        return Position(position.line - cell.first_line + 1, position.column)
+
+    def _file_position(self, cell: _Cell, position: Position) -> Optional[Position]:
+        """`position` (in the cell) as a line and column of the `.ipynb` file."""
+        if not cell.strings:
+            return None
+        lines = _lines(cell.text)
+        line = min(position.line, len(lines))
+        offset = sum(len(text) for text in lines[: max(line - 1, 0)]) + position.column - 1
+        for start, end in cell.strings:
+            index = start + 1
+            while index < end - 1:
+                if offset == 0:
+                    return self._raw_position(index)
+                offset -= 1
+                index += _escape_length(self.raw, index)
+            # Past this string's last character: the next string holds the offset.
+        return self._raw_position(cell.strings[-1][1] - 1)
+
+    def _raw_position(self, index: int) -> Position:
+        if self._raw_line_starts is None:
+            self._raw_line_starts = [0] + [match.end() for match in re.finditer("\n", self.raw)]
+        line = bisect.bisect_right(self._raw_line_starts, index)
+        return Position(line, index - self._raw_line_starts[line - 1] + 1)
+
+    def line_label(self, line: int) -> str:
+        """`cell 4, line 2` for a line of the joined code, as messages name it."""
+        cell = self._cell_at(line)
+        return f"cell {cell.number}, line {line - cell.first_line + 1}" if cell is not None else f"line {line}"
+
+    def span(self, start: Position, end: Position) -> Optional[CellSpan]:
+        cell = self._cell_at(start.line)
+        if cell is None:
+            return None
+        end_cell = self._cell_at(end.line)
+        if end_cell is not cell:  # a span running to the next cell's first column
+            end = Position(cell.first_line + max(cell.line_count, 1) - 1, max(end.column, 1))
+        in_start, in_end = self._in_cell(cell, start), self._in_cell(cell, end)
+        return CellSpan(cell.number, in_start, in_end, self._file_position(cell, in_start),
+                        self._file_position(cell, in_end))
+
+    def place(self, diagnostic: Diagnostic) -> Diagnostic:
+        """The finding with its cell (and its related locations in this notebook with theirs)."""
+        related = tuple(dataclasses.replace(item, cell=self.span(item.start, item.end))
+                        if item.path == diagnostic.path else item for item in diagnostic.related)
+        return dataclasses.replace(diagnostic, cell=self.span(diagnostic.start, diagnostic.end), related=related)
+
+    # ------------------------------------------------------------ fixing
+
+    def apply(self, fixes: Sequence[Fix]) -> Optional["Notebook"]:
+        """The notebook with the fixes' edits made in its cells, or None when an edit crosses
+        cells, touches a magic line or points outside the source."""
+        per_cell: dict[int, list[Edit]] = {}
+        for fix in fixes:
+            for edit in fix.edits:
+                cell = self._cell_at(edit.start.line)
+                if cell is None or self._cell_at(edit.end.line) is not cell:
+                    return None
+                start, end = self._in_cell(cell, edit.start), self._in_cell(cell, edit.end)
+                if start.line in cell.magic_lines or end.line in cell.magic_lines:
+                    return None
+                per_cell.setdefault(cell.number, []).append(Edit(start, end, edit.content))
+        texts: dict[int, str] = {}
+        for cell in self.cells:
+            if cell.number in per_cell:
+                new = apply_fixes(cell.text, [Fix("", tuple(sorted(per_cell[cell.number], key=_edit_key)))])
+                if new is None or cell.value_span is None:
+                    return None
+                texts[cell.number] = new
+        return self._with_sources(texts)
+
+    def _with_sources(self, texts: dict[int, str]) -> Optional["Notebook"]:
+        pieces, cursor = [], 0
+        for cell in self.cells:
+            if cell.number not in texts or cell.value_span is None:
+                continue
+            start, end = cell.value_span
+            pieces += [self.raw[cursor:start], _source_json(self.raw, cell, texts[cell.number])]
+            cursor = end
+        pieces.append(self.raw[cursor:])
+        prefix = b"\xef\xbb\xbf" if self.data.startswith(b"\xef\xbb\xbf") else b""
+        parsed = parse_notebook(prefix + "".join(pieces).encode("utf-8"))
+        return parsed if isinstance(parsed, Notebook) else None
+
+    def encode(self) -> bytes:
+        return self.data
+
+
+def _edit_key(edit: Edit) -> tuple[Position, Position]:
+    return edit.start, edit.end
+
+
+def _escape_length(raw: str, index: int) -> int:
+    """How many characters of JSON text the string character at `index` takes."""
+    if raw[index] != "\\":
+        return 1
+    if raw[index + 1] != "u":
+        return 2
+    # A surrogate pair (`\ud83d\ude00`) is one character of the decoded text.
+    if 0xD800 <= int(raw[index + 2:index + 6], 16) < 0xDC00 and raw[index + 6:index + 8] == "\\u":
+        if 0xDC00 <= int(raw[index + 8:index + 12], 16) < 0xE000:
+            return 12
+    return 6
+
+
+def _source_json(raw: str, cell: _Cell, text: str) -> str:
+    """A cell's new source in the layout of its old one: nbformat's list of lines (or one
+    string, if it was one), the same indentation, the same choice of escaping non-ASCII."""
+    assert cell.value_span is not None
+    start, end = cell.value_span
+    old = raw[start:end]
+    ascii_only = not any(ord(char) > 127 for char in old) and bool(re.search(r"\\u(?!00[0-7])", old))
+    if old.startswith('"'):
+        return json.dumps(text, ensure_ascii=ascii_only)
+    parts = [json.dumps(line, ensure_ascii=ascii_only) for line in re.findall(r"[^\n]*\n|[^\n]+\Z", text)]
+    if not parts:
+        return "[]"
+    strings = cell.strings
+    if strings:
+        opening = raw[start + 1:strings[0][0]]
+        closing = raw[strings[-1][1]:end - 1]
+        between = raw[strings[0][1]:strings[1][0]] if len(strings) > 1 else "," + opening
+    else:
+        opening, closing, between = "\n", "\n", ",\n"
+    return "[" + opening + between.join(parts) + closing + "]"
+
+
+def parse_notebook(data: bytes) -> Union[Notebook, ParseFailure]:
+    """The notebook in `data`, or why it is not one (NNL002, at the JSON error's place)."""
+    try:
+        raw = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        return ParseFailure("NNL002", f"not a valid notebook: the file is not UTF-8 (byte 0x{data[error.start]:02x} "
+                            f"at offset {error.start})")
+    try:
+        document = json.loads(raw)
+    except RecursionError:
+        return ParseFailure("NNL002", "not a valid notebook: its JSON is nested too deeply")
+    except ValueError as error:
+        line, column = getattr(error, "lineno", 1), getattr(error, "colno", 1)
+        message = getattr(error, "msg", str(error))
+        return ParseFailure("NNL002", f"not a valid notebook: invalid JSON ({message})", line, column)
+    if not isinstance(document, dict) or not isinstance(document.get("cells"), list):
+        if isinstance(document, dict) and "worksheets" in document:
+            return ParseFailure("NNL002", "not analysed: nbformat 3 notebook; convert it with "
+                                "`jupyter nbconvert --to notebook --nbformat 4`")
+        return ParseFailure("NNL002", 'not a valid notebook: no "cells" list (nbformat 4 JSON expected)')
+    try:
+        spans = _Scanner(raw).sources()
+    except (ValueError, IndexError, StopIteration, RecursionError):
+        spans = []
+    if len(spans) != len(document["cells"]):
+        spans = [(None, ())] * len(document["cells"])
+    skip_all = _not_python(document.get("metadata"))
+    cells: list[_Cell] = []
+    pieces: list[str] = []
+    line = 1
+    for number, (item, (value_span, strings)) in enumerate(zip(document["cells"], spans), start=1):
+        if not isinstance(item, dict):
+            return ParseFailure("NNL002", f"not a valid notebook: cell {number} is not an object")
+        if item.get("cell_type") != "code" or skip_all:
+            continue
+        metadata = item.get("metadata")
+        language = metadata.get("vscode", {}).get("languageId") \
+            if isinstance(metadata, dict) and isinstance(metadata.get("vscode"), dict) else None
+        if isinstance(language, str) and language != "python":
+            continue
+        text = _source_text(item.get("source", ""), number)
+        if isinstance(text, ParseFailure):
+            return text
+        python = python_of_cell(text)
+        if python is None:
+            continue
+        code, magic = python
+        count = len(_lines(code))
+        cells.append(_Cell(number, text, line, count, magic, value_span, strings))
+        pieces.append(code)
+        line += count
+    return Notebook(data, raw, cells, "".join(pieces))
