@@ -18,6 +18,7 @@ from nnlint.diagnostic import Diagnostic
 from nnlint.fix.loop import FileFixes, enabled, fix_source
 from nnlint.notebook import is_notebook
 from nnlint.parse import decode_source
+from nnlint.report.places import label
 
 LintPath = Callable[[str, bytes], list[Diagnostic]]
 
@@ -42,7 +43,7 @@ class FixRun:
     def notes(self) -> list[str]:
         """One line per fix that was skipped because its result would not parse."""
         return [
-            f"{path}:{d.start.line}:{d.start.column}: {d.code} fix not applied: the fixed file would not parse"
+            f"{label(d)}: {d.code} fix not applied: the fixed file would not parse"
             for path, result in self.files.items()
             for d in result.unparsable
         ]
