@@ -66,6 +66,50 @@ def _blank(line: str) -> str:
     return (indent + "pass" if indent else "") + ending
 
 
+class _Continuation:
+    """Whether the next line starts a statement (the only place IPython reads its syntax) or
+    continues one: inside brackets (`(labels\n    != ignore_index)`, as black puts operators
+    first), inside a string, or after a backslash. A rough lexer, enough for that question."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.quote: Optional[str] = None
+        self.backslash = False
+
+    def at_statement_start(self) -> bool:
+        return self.depth == 0 and self.quote is None and not self.backslash
+
+    def feed(self, line: str) -> None:
+        index, commented = 0, False
+        while index < len(line):
+            char = line[index]
+            if self.quote is not None:
+                if char == "\\":
+                    index += 2
+                elif line.startswith(self.quote, index):
+                    index += len(self.quote)
+                    self.quote = None
+                else:
+                    index += 1
+                continue
+            if char == "#":
+                commented = True
+                break
+            if char in "\"'":
+                self.quote = line[index:index + 3] if line[index:index + 3] in ('"""', "'''") else char
+                index += len(self.quote)
+                continue
+            if char in "([{":
+                self.depth += 1
+            elif char in ")]}":
+                self.depth = max(0, self.depth - 1)
+            index += 1
+        body = line.rstrip("\r\n")
+        if self.quote in ('"', "'") and not body.endswith("\\"):
+            self.quote = None  # an unterminated one-line string: a syntax error, not a continuation
+        self.backslash = self.quote is None and not commented and body.endswith("\\")
+
+
 def python_of_cell(text: str) -> Optional[tuple[str, frozenset[int]]]:
     """The Python of one code cell, magics blanked, and the (1-based) lines blanked; None for
     a cell of another language (a cell magic such as `%%bash`)."""
@@ -78,12 +122,15 @@ def python_of_cell(text: str) -> Optional[tuple[str, frozenset[int]]]:
             return None
         blanked.add(first)
     continued = False
+    python = _Continuation()
     for index, line in enumerate(lines):
         stripped = line.strip()
-        if continued or (index not in blanked and _is_magic(stripped)):
+        if continued or (index not in blanked and python.at_statement_start() and _is_magic(stripped)):
             blanked.add(index)
             # `!pip install \` goes on on the next line.
             continued = stripped.endswith("\\")
+        elif index not in blanked:
+            python.feed(line)
     out = [_blank(line) if index in blanked else line for index, line in enumerate(lines)]
     code = "".join(out)
     if code and not code.endswith(("\n", "\r")):

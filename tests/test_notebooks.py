@@ -114,6 +114,16 @@ def test_magics_and_shell_lines_are_not_syntax_errors(project):
     assert (result.exit_code, result.stdout) == (0, "")
 
 
+def test_continuation_lines_starting_with_operators_are_python_not_magics(project):
+    # black puts binary operators first on continuation lines; IPython reads escapes only
+    # where a statement starts.
+    cell = code("import torch", "labels = torch.tensor([1, 2])", "mask = (", "    labels", "    != 3", ")",
+                "rem = (", "    labels.sum()", "    % 7", ")", 'doc = """', "!not a shell line", "what?", '"""')
+    write(project, "nb.ipynb", notebook(cell))
+    result = nnlint("check", "nb.ipynb")
+    assert (result.exit_code, result.stdout) == (0, "")
+
+
 def test_a_syntax_error_in_a_cell_is_reported_in_that_cell(project):
     write(project, "nb.ipynb", notebook(MARKDOWN, IMPORTS, code("x = torch.zeros(3)", "def f(x:", "    return x")))
     result = nnlint("check", "nb.ipynb")
@@ -219,3 +229,31 @@ def test_a_notebook_of_another_language_is_skipped(project):
     write(project, "nb.ipynb", json.dumps(document))
     result = nnlint("check", "nb.ipynb")
     assert (result.exit_code, result.stdout) == (0, "")
+
+
+def test_positions_and_fixes_survive_escaped_json(project):
+    # Saved with every non-ASCII character escaped (`\u00e9`, an emoji as a surrogate pair),
+    # quotes and tabs escaped too, and Windows line ends between the JSON lines.
+    line = 'out = model.forward(x)  # "caf\u00e9" \U0001F600\tdone'
+    cells = [MARKDOWN, IMPORTS, code("model = nn.Linear(4, 3)", "x = torch.randn(2, 4)", line)]
+    document = json.loads(notebook(*cells))
+    text = json.dumps(document, indent=2, ensure_ascii=True).replace("\n", "\r\n") + "\r\n"
+    path = project / "nb.ipynb"
+    path.write_bytes(text.encode("ascii"))
+    sarif = json.loads(nnlint("check", "--output-format", "sarif", "nb.ipynb").stdout)
+    [result] = sarif["runs"][0]["results"]
+    region = result["locations"][0]["physicalLocation"]["region"]
+    file_line = text.split("\r\n")[region["startLine"] - 1]
+    assert file_line[region["startColumn"] - 1:].startswith("model.forward(x)")
+    assert nnlint("check", "--fix", "nb.ipynb").exit_code == 0
+    fixed = path.read_bytes().decode("ascii")  # still all ASCII: the escaping was kept
+    assert json.loads(fixed)["cells"][2]["source"][2] == line.replace("model.forward(x)", "model(x)")
+    changed = [old for old, new in zip(text.split("\r\n"), fixed.split("\r\n")) if old != new]
+    assert len(changed) == 1 and "model.forward(x)" in changed[0]
+
+
+def test_a_cell_saved_as_one_string_is_fixed_as_one_string(project):
+    cell = dict(code(), source="import torch\nout = model.forward(x)\n")
+    path = write(project, "nb.ipynb", notebook(cell))
+    assert nnlint("check", "--fix", "nb.ipynb").exit_code == 0
+    assert json.loads(path.read_text(encoding="utf-8"))["cells"][0]["source"] == "import torch\nout = model(x)\n"
