@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Sequence
+from typing import Callable, Optional, Protocol, Sequence
 
 from nnlint.diagnostic import Diagnostic, Fix
 from nnlint.fix.apply import apply_fixes, choose_fixes
@@ -55,9 +55,18 @@ def _parses(text: str) -> bool:
     return isinstance(parsed, ParsedFile) and parsed.complete
 
 
+class FixableText(Protocol):
+    """What the loop edits: a `.py` file's text, or a notebook (nnlint/notebook.py)."""
+
+    code: str  # the Python that must parse after each pass
+
+    def apply(self, fixes: Sequence[Fix]) -> Optional["FixableText"]: ...
+
+    def encode(self) -> bytes: ...
+
+
 class _PythonFile:
-    """A `.py` file's text as the fix loop edits it (a notebook has the same three members,
-    see nnlint/notebook.py): `code` to parse, `apply` the fixes, `encode` to bytes."""
+    """A `.py` file's text as the fix loop edits it."""
 
     def __init__(self, code: str, original: bytes) -> None:
         self.code, self._original = code, original
@@ -70,7 +79,7 @@ class _PythonFile:
         return _encode(self.code, self._original)
 
 
-def _document(data: bytes, notebook: bool):
+def _document(data: bytes, notebook: bool) -> Optional[FixableText]:
     if notebook:
         parsed = parse_notebook(data)
         return parsed if isinstance(parsed, Notebook) else None
@@ -124,8 +133,8 @@ def fix_source(data: bytes, lint: Lint, unsafe: bool, found: Optional[Sequence[D
     return result
 
 
-def _parsing_subset(text, chosen: list[Diagnostic], result: FileFixes,
-                    refused: set[tuple[str, str, str]]) -> tuple[list[Diagnostic], Any]:
+def _parsing_subset(text: FixableText, chosen: list[Diagnostic], result: FileFixes,
+                    refused: set[tuple[str, str, str]]) -> tuple[list[Diagnostic], Optional[FixableText]]:
     """The fixes that keep the file parseable, tried one at a time; the others are refused."""
     kept: list[Diagnostic] = []
     current = text
