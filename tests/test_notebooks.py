@@ -91,6 +91,8 @@ def test_ci_formats_point_at_the_line_of_the_notebook_file(project):
     assert f"file=nb.ipynb,line={line},col={column}," in github and "::cell 3, line 7: " in github
     [issue] = json.loads(nnlint("check", "--output-format", "gitlab", "nb.ipynb").stdout)
     assert issue["location"]["lines"]["begin"] == line
+    junit = nnlint("check", "--output-format", "junit", "nb.ipynb").stdout
+    assert 'message="cell 3, line 7, column 16: ' in junit and ">nb.ipynb:cell 3:7:16: NNL101 " in junit
 
 
 def test_a_clean_notebook_is_clean(project):

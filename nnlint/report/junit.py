@@ -42,10 +42,10 @@ def _test_name(diagnostic: Diagnostic) -> str:
 
 
 def _failure_text(diagnostic: Diagnostic, path: str, cwd: Path) -> str:
-    where = label(diagnostic).replace(diagnostic.path, path, 1)
+    where = label(diagnostic, path)
     lines = [f"{where}: {diagnostic.code} {diagnostic.message}"]
     for related in diagnostic.related:
-        at = label(related).replace(related.path, project_path(related.path, cwd), 1)
+        at = label(related, project_path(related.path, cwd))
         lines.append(f"  {at}: {related.message}" if related.message else f"  {at}")
     return "\n".join(lines)
 

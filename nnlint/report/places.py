@@ -7,7 +7,7 @@ column in the `.ipynb` file's own text. A `.py` file's positions are the same fo
 
 from __future__ import annotations
 
-from typing import Union
+from typing import Optional, Union
 
 from nnlint.diagnostic import Diagnostic, Edit, Location, Position
 
@@ -29,11 +29,12 @@ def file_span(item: Placed) -> tuple[Position, Position]:
     return cell.file_start, cell.file_end
 
 
-def label(item: Placed) -> str:
-    """`path:line:col`, or `path:cell N:line:col` in a notebook."""
+def label(item: Placed, path: Optional[str] = None) -> str:
+    """`path:line:col`, or `path:cell N:line:col` in a notebook (`path`: the item's own,
+    unless another spelling of it is given)."""
     start = shown_span(item)[0]
     cell = f"cell {item.cell.cell}:" if item.cell is not None else ""
-    return f"{item.path}:{cell}{start.line}:{start.column}"
+    return f"{item.path if path is None else path}:{cell}{start.line}:{start.column}"
 
 
 def cell_prefix(item: Placed) -> str:
