@@ -20,8 +20,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
-from nnlint.diagnostic import Diagnostic
-from nnlint.parse import MAX_SOURCE_BYTES, decode_source
+from nnlint.diagnostic import Diagnostic, Edit, Fix, Position
+from nnlint.notebook import Notebook, file_limit, is_notebook, parse_notebook
+from nnlint.parse import decode_source
 from nnlint.reading import Unreadable, read_bounded
 
 # The codes list of a `# noqa: X, Y` directive, as nnlint.suppress reads it.
@@ -98,7 +99,7 @@ def _with_directive(body: str, codes: list[str], comment: Optional[tuple[int, st
 
 def _file_bytes(path: str) -> tuple[Optional[bytes], Optional[str]]:
     try:
-        return read_bounded(path, MAX_SOURCE_BYTES), None
+        return read_bounded(path, file_limit(path)), None
     except Unreadable as error:
         return None, f"cannot read {path}: {error.reason}"
 
@@ -118,12 +119,16 @@ def _annotate_file(path: str, diagnostics: list[Diagnostic], result: NoqaResult)
     if data is None:
         result.errors.append(error or f"cannot read {path}")
         return
-    text = decode_source(data)
-    encoding = _encoding(data)
+    # A notebook gets its comments in the cells' code; the JSON around them stays as it is.
+    notebook = parse_notebook(data) if is_notebook(path) else None
+    if isinstance(notebook, Notebook):
+        text, encoding = notebook.code, "utf-8"
+    else:
+        text, encoding = decode_source(data), _encoding(data)
     if not isinstance(text, str) or encoding is None:
         skip_all("the file cannot be decoded")
         return
-    if text.encode(encoding) != data:
+    if notebook is None and text.encode(encoding) != data:
         skip_all(f"its bytes do not survive decoding and re-encoding as {encoding}; it is left as it is")
         return
     try:
@@ -147,17 +152,27 @@ def _annotate_file(path: str, diagnostics: list[Diagnostic], result: NoqaResult)
         codes_by_line[row].add(diagnostic.code)
 
     added = 0
+    edits: list[Edit] = []
     for row, codes in sorted(codes_by_line.items()):
         comment = facts.comments.get(row)
         if comment is not None and not lines[row - 1][0].startswith(comment[1], comment[0]):
             result.errors.append(f"{path}: cannot locate the comment on line {row}; no comment was added to it")
             return
-        body, new = _with_directive(lines[row - 1][0], sorted(codes), comment)
+        old_body = lines[row - 1][0]
+        body, new = _with_directive(old_body, sorted(codes), comment)
         lines[row - 1][0] = body
+        edits.append(Edit(Position(row, 1), Position(row, len(old_body) + 1), body))
         added += bool(new)
     if not added:
         return
-    new_data = "".join(body + ending for body, ending in lines).encode(encoding)
+    if isinstance(notebook, Notebook):
+        annotated = notebook.apply([Fix("noqa", tuple(edits))])
+        if annotated is None:
+            result.errors.append(f"{path}: the comments could not be placed in its cells; no comment was added")
+            return
+        new_data = annotated.encode()
+    else:
+        new_data = "".join(body + ending for body, ending in lines).encode(encoding)
     try:
         # In place, so the file keeps its permissions, owner and links.
         with open(path, "wb") as handle:

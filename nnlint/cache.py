@@ -32,7 +32,7 @@ from nnlint.project import is_project_root
 CACHE_DIR_NAME = ".nnlint_cache"
 CACHE_DIR_ENV = "NNLINT_CACHE_DIR"
 # Bumped when the entry layout changes, beside the version (development builds keep theirs).
-_SCHEMA = 2
+_SCHEMA = 3  # 3: notebooks (cells in findings; .ipynb was once cached as Python)
 _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
         "# This file is a cache directory tag created by nnlint.\n"
         "# For information about cache directory tags, see https://bford.info/cachedir/\n")

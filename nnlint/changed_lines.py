@@ -12,9 +12,10 @@ import os
 import re
 import subprocess
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Mapping, Optional, Sequence
+from typing import Iterable, Iterator, Mapping, Optional, Sequence, Union
 
-from nnlint.diagnostic import Diagnostic
+from nnlint.diagnostic import Diagnostic, Location
+from nnlint.report.places import file_span
 
 # Every line of a file: it is new to git, so the whole of it is the change.
 EVERY_LINE = None
@@ -185,9 +186,10 @@ def changed_lines(revision: str, cwd: Optional[str] = None) -> ChangedLines:
 
 def keep_changed(diagnostics: Iterable[Diagnostic], changed: ChangedLines) -> list[Diagnostic]:
     """The findings with a line of their span, or of a related location, among the changed ones."""
-    return [
-        diagnostic
-        for diagnostic in diagnostics
-        if changed.touches(diagnostic.path, diagnostic.start.line, diagnostic.end.line)
-        or any(changed.touches(r.path, r.start.line, r.end.line) for r in diagnostic.related)
-    ]
+    def touched(item: Union[Diagnostic, Location]) -> bool:
+        # git's lines of a notebook are those of its JSON text.
+        start, end = file_span(item)
+        return changed.touches(item.path, start.line, end.line)
+
+    return [diagnostic for diagnostic in diagnostics
+            if touched(diagnostic) or any(touched(related) for related in diagnostic.related)]

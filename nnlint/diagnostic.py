@@ -15,6 +15,23 @@ class Position:
 
 
 @dataclass(frozen=True)
+class CellSpan:
+    """Where a span of a Jupyter notebook is, as its user sees it.
+
+    `cell` counts every cell from 1, markdown included (as Jupyter and VS Code number
+    them); `start`/`end` are the line and column inside that cell. `file_start`/`file_end`
+    are the same span in the `.ipynb` file's own text (for CI services that annotate the
+    file), when known. The Diagnostic's own positions stay those of the joined code.
+    """
+
+    cell: int
+    start: Position
+    end: Position
+    file_start: Optional[Position] = None
+    file_end: Optional[Position] = None
+
+
+@dataclass(frozen=True)
 class Location:
     """A span in a file, e.g. the loss call a finding refers to."""
 
@@ -22,6 +39,7 @@ class Location:
     start: Position
     end: Position
     message: str = ""
+    cell: Optional[CellSpan] = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +115,8 @@ class Diagnostic:
     related: tuple[Location, ...] = field(default_factory=tuple)
     # Set only by `check --dynamic`; static runs leave it None and print nothing for it.
     confirmation: Optional[Confirmation] = None
+    # Set for a finding in a notebook: its cell, and its place in the cell and in the file.
+    cell: Optional[CellSpan] = None
 
     def sort_key(self) -> tuple:
         return (self.path, self.start, self.code, self.message)

@@ -1,4 +1,4 @@
-"""Paths on the command line -> the Python files to lint, in a stable order.
+"""Paths on the command line -> the Python files and notebooks to lint, in a stable order.
 
 Excludes and `.gitignore` files use gitignore pattern syntax (pathspec). Paths are kept as
 the user wrote them (`examples/x.py` stays relative) because that is how findings are
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 # ruff's defaults, plus caches that never hold source worth linting.
 DEFAULT_EXCLUDE: tuple[str, ...] = (
-    ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".mypy_cache", ".nox",
+    ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints", ".mypy_cache", ".nox",
     ".pants.d", ".pytype", ".ruff_cache", ".svn", ".tox", ".venv", "__pypackages__",
     "_build", "buck-out", "build", "dist", "node_modules", "site-packages", "venv",
     "__pycache__", ".nnlint_cache",
@@ -30,6 +30,8 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
 PYTHON_SUFFIX = ".py"
 # git reads ignore files of any size; the largest real ones are a few hundred kB.
 MAX_IGNORE_BYTES = 1_000_000
+# Checked by default, as ruff does: the code cells of Jupyter notebooks (see nnlint/notebook.py).
+SUFFIXES = (PYTHON_SUFFIX, ".ipynb")
 
 
 def relative_posix(path: str, root: str) -> Optional[str]:
@@ -165,7 +167,7 @@ class _Finder:
                     is_file = not is_dir and entry.is_file()
                 except OSError:
                     continue
-                if not is_dir and not (is_file and entry.name.endswith(PYTHON_SUFFIX)):
+                if not is_dir and not (is_file and entry.name.endswith(SUFFIXES)):
                     continue
                 path = os.path.join(current, entry.name)
                 if self._excluded(path, is_dir, ignores, named_yet_excluded):

@@ -16,6 +16,7 @@ from nnlint.analysis.facts import ExternalSite, Origin
 from nnlint.diagnostic import Diagnostic, Fix, Location, Position
 from nnlint.fix.edits import EditBuilder
 from nnlint.fix.proposal import SyntaxFix
+from nnlint.notebook import file_limit, is_notebook, parse_notebook
 from nnlint.parse import (MAX_SOURCE_BYTES, TOO_DEEP_TO_ANALYSE, ParseFailure, ParsedFile, decode_source,
                           first_failure_line, parse_source, source_lines, too_large)
 from nnlint.positions import NodePositions
@@ -27,6 +28,11 @@ from nnlint.suppress import UNUSED_SUPPRESSION, apply_suppressions, drop_suppres
 # Files that never mention torch cannot hold a PyTorch bug that a per-file rule sees;
 # skipping them before parsing is the cheapest speed-up there is (TorchFix does the same).
 _TORCH_MARKER = b"torch"
+
+
+def _line_label(line: int) -> str:
+    """How a message names a line of the same file (a notebook says which cell)."""
+    return f"line {line}"
 
 
 class SpanFinder:
@@ -118,11 +124,39 @@ def check_source(data: bytes, path: str, selected: AbstractSet[str], options: Op
     `nnlint.project`), `locate` finds their operations for cross-file findings, and
     `external_modes` says which imported model classes have dropout or batch-norm.
     """
+    if is_notebook(path):
+        notebook = parse_notebook(data)
+        if isinstance(notebook, ParseFailure):
+            return FileResult([d for d in [_failure_diagnostic(notebook, path, None)] if d.code in selected])
+        # The joined code, not the file: outputs and markdown mention torch too, and a cell
+        # using torch need not import it.
+        if _TORCH_MARKER.decode() not in notebook.code:
+            return FileResult([])
+        result = _check_text(notebook.code, path, selected, options, externals, locate, external_modes,
+                             notebook.line_label)
+        return dataclasses.replace(result, diagnostics=[notebook.place(d) for d in result.diagnostics])
     if _TORCH_MARKER not in data:
         return FileResult([])
     decoded = decode_source(data)
     if isinstance(decoded, ParseFailure):
         found = [_failure_diagnostic(decoded, path, None)]
+        return FileResult([d for d in found if d.code in selected])
+    return _check_text(decoded, path, selected, options, externals, locate, external_modes)
+
+
+def _check_text(decoded: str, path: str, selected: AbstractSet[str], options: Optional[RuleOptions],
+                externals: Optional[Mapping[str, Returned]], locate: Optional[Locator],
+                external_modes: Optional[Mapping[str, bool]], line_label: Callable[[int], str] = _line_label
+                ) -> FileResult:
+    # A notebook's code (a file's bytes were screened by decode_source).
+    refused = None
+    if len(decoded) > MAX_SOURCE_BYTES:
+        refused = (f"not analysed: the code has {len(decoded) / 1e6:.1f} MB, more than nnlint's limit of "
+                   f"{MAX_SOURCE_BYTES / 1e6:g} MB")
+    elif "\x00" in decoded:
+        refused = "the code contains NUL characters"
+    if refused is not None:
+        found = [_failure_diagnostic(ParseFailure("NNL002", refused), path, None)]
         return FileResult([d for d in found if d.code in selected])
     parsed = parse_source(decoded)
     lines = source_lines(decoded)
@@ -138,7 +172,7 @@ def check_source(data: bytes, path: str, selected: AbstractSet[str], options: Op
         return FileResult(apply_suppressions([], lines, path, selected, frozenset()))
     try:
         facts = analyze(parsed.module, path, externals, external_modes)
-        found = _run_rules(facts, parsed, path, lines, rules, options or {}, locate)
+        found = _run_rules(facts, parsed, path, lines, rules, options or {}, locate, line_label)
     except RecursionError:  # code deeper than the parse stage's screening let through
         too_deep = _failure_diagnostic(ParseFailure("NNL001", TOO_DEEP_TO_ANALYSE), path, decoded)
         return FileResult(drop_suppressed([*failed, too_deep] if too_deep.code in selected else failed, lines))
@@ -165,8 +199,10 @@ class _Reporter:
     """The FindingSink handed to one rule: turns reported nodes into Diagnostics."""
 
     def __init__(self, rule: type[Rule], path: str, lines: list[str], spans: SpanFinder,
-                 found: list[Diagnostic], edits: EditBuilder, locate: Optional[Locator]) -> None:
+                 found: list[Diagnostic], edits: EditBuilder, locate: Optional[Locator],
+                 line_label: Callable[[int], str]) -> None:
         self._rule, self._path, self._lines, self._spans, self._found = rule, path, lines, spans, found
+        self._line_label = line_label
         self._edits = edits
         self._locate = locate
 
@@ -174,7 +210,7 @@ class _Reporter:
         if isinstance(node, ExternalSite):
             found = self._external(node)
             return f"{found.path}:{found.start.line}" if found else f"{node.origin.model} in {node.origin.path}"
-        return f"line {self._spans.span(node)[0].line}"
+        return self._line_label(self._spans.span(node)[0].line)
 
     def _external(self, site: ExternalSite) -> Optional[Location]:
         return self._locate(site.origin) if self._locate else None
@@ -228,14 +264,15 @@ class _Reporter:
 
 
 def _run_rules(facts, parsed: ParsedFile, path: str, lines: list[str], rules: Sequence[type[Rule]],
-               options: RuleOptions, locate: Optional[Locator]) -> list[Diagnostic]:
+               options: RuleOptions, locate: Optional[Locator],
+               line_label: Callable[[int], str] = _line_label) -> list[Diagnostic]:
     # A partly parsed file's module is not its text (failing blocks are blank lines there).
     spans = SpanFinder(parsed.module, None if parsed.failures else parsed.text)
     # No fixes in a file that does not parse as a whole: the result could not be checked.
     edits = EditBuilder(parsed.module, spans.span, parsed.text, enabled=parsed.complete)
     found: list[Diagnostic] = []
     for rule_class in rules:
-        reporter = _Reporter(rule_class, path, lines, spans, found, edits, locate)
+        reporter = _Reporter(rule_class, path, lines, spans, found, edits, locate, line_label)
         rule_class(options.get(rule_class.code)).check(facts, reporter)
     return sorted(_drop_superseded(_merge_same_span(found)), key=Diagnostic.sort_key)
 
@@ -259,9 +296,9 @@ def read_file(path: str) -> Union[bytes, ParseFailure]:
     """A file's bytes, or why it cannot be read (reported as NNL002, not a crash): never
     more than nnlint's size limit, and never from a FIFO, a device or /proc."""
     try:
-        return read_bounded(path, MAX_SOURCE_BYTES)
+        return read_bounded(path, file_limit(path))
     except TooLarge as error:
-        return too_large(error.size)
+        return too_large(error.size, file_limit(path))
     except Unreadable as error:
         return ParseFailure("NNL002", f"cannot read: {error.reason}")
 

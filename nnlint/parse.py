@@ -55,10 +55,10 @@ def source_encoding(data: bytes) -> str:
 MAX_SOURCE_BYTES = 2_000_000
 
 
-def too_large(size: int) -> ParseFailure:
-    """The finding for a file of `size` bytes, over the limit (it is not read)."""
+def too_large(size: int, limit: int = MAX_SOURCE_BYTES) -> ParseFailure:
+    """The finding for a file of `size` bytes, over `limit` (it is not read)."""
     return ParseFailure("NNL002", f"not analysed: the file has {size / 1e6:.1f} MB, more than "
-                        f"nnlint's limit of {MAX_SOURCE_BYTES / 1e6:g} MB (generated code or data?)")
+                        f"nnlint's limit of {limit / 1e6:g} MB (generated code or data?)")
 
 
 def decode_source(data: bytes) -> Union[str, ParseFailure]:

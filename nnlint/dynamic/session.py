@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import AbstractSet, Any, Callable, Mapping, Optional, Sequence
 
 from nnlint.diagnostic import Diagnostic
+from nnlint.notebook import is_notebook
 from nnlint.dynamic.confirmation import Confirmer
 from nnlint.dynamic.findings import dynamic_findings
 from nnlint.dynamic.isolation import ModuleOutcome, run_module
@@ -68,6 +69,8 @@ def build_request(path: str, settings: DynamicSettings, root: str, rule_options:
 
 
 def _probe_worthy(path: str) -> bool:
+    if is_notebook(path):  # its cells are not a module the child process could import
+        return False
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -145,6 +148,8 @@ def add_dynamic_results(diagnostics: Sequence[Diagnostic], paths: Sequence[str],
     for path, found in by_file.items():
         outcome = outcomes.get(path)
         unavailable = "the source was read from stdin; dynamic mode needs a file" if from_stdin else None
+        if outcome is None and not unavailable and is_notebook(path):
+            unavailable = "dynamic mode does not run notebooks; move the model into a .py file to probe it"
         if outcome is None and not unavailable:
             unavailable = "the file defines no class and no nn.Sequential, so no model to build"
         confirmer = Confirmer(outcome, module_key(path, root), min_ratio, unavailable)

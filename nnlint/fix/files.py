@@ -16,8 +16,10 @@ from typing import Callable, Mapping, Optional, Sequence
 
 from nnlint.diagnostic import Diagnostic
 from nnlint.fix.loop import FileFixes, enabled, fix_source
-from nnlint.parse import MAX_SOURCE_BYTES, decode_source
+from nnlint.notebook import file_limit, is_notebook
+from nnlint.parse import decode_source
 from nnlint.reading import Unreadable, read_bounded
+from nnlint.report.places import label
 
 LintPath = Callable[[str, bytes], list[Diagnostic]]
 
@@ -50,7 +52,7 @@ class FixRun:
     def notes(self) -> list[str]:
         """One line per fix that was skipped because its result would not parse."""
         return [
-            f"{path}:{d.start.line}:{d.start.column}: {d.code} fix not applied: the fixed file would not parse"
+            f"{label(d)}: {d.code} fix not applied: the fixed file would not parse"
             for path, result in self.files.items()
             for d in result.unparsable
         ]
@@ -67,13 +69,14 @@ def fix_run(diagnostics: Sequence[Diagnostic], lint_path: LintPath, unsafe: bool
         data = sources.get(path) if sources is not None else None
         if data is None:
             try:
-                data = read_bounded(path, MAX_SOURCE_BYTES)
+                data = read_bounded(path, file_limit(path))
             except Unreadable as error:
                 run.errors.append(f"cannot read {path} to fix it: {error.reason}")
                 run.diagnostics.extend(d for d in diagnostics if d.path == path)
                 continue
         try:
-            result = fix_source(data, lambda content, path=path: lint_path(path, content), unsafe)
+            result = fix_source(data, lambda content, path=path: lint_path(path, content), unsafe,
+                                notebook=is_notebook(path))
         except Exception as error:  # noqa: BLE001 - one file's crash must not stop the others
             run.errors.append(f"internal error while fixing {path}: {type(error).__name__}: {error} (please report)")
             run.diagnostics.extend(d for d in diagnostics if d.path == path)

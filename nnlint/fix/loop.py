@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence
+from typing import Callable, Optional, Protocol, Sequence
 
 from nnlint.diagnostic import Diagnostic, Fix
 from nnlint.fix.apply import apply_fixes, choose_fixes
+from nnlint.notebook import Notebook, parse_notebook
 from nnlint.parse import ParsedFile, decode_source, parse_source, source_encoding
 
 # Enough for chains of fixes that enable each other; a fix that keeps re-creating its own
@@ -54,6 +55,38 @@ def _parses(text: str) -> bool:
     return isinstance(parsed, ParsedFile) and parsed.complete
 
 
+class FixableText(Protocol):
+    """What the loop edits: a `.py` file's text, or a notebook (nnlint/notebook.py)."""
+
+    code: str  # the Python that must parse after each pass
+
+    def apply(self, fixes: Sequence[Fix]) -> Optional["FixableText"]: ...
+
+    def encode(self) -> bytes: ...
+
+
+class _PythonFile:
+    """A `.py` file's text as the fix loop edits it."""
+
+    def __init__(self, code: str, original: bytes) -> None:
+        self.code, self._original = code, original
+
+    def apply(self, fixes: Sequence[Fix]) -> Optional["_PythonFile"]:
+        text = apply_fixes(self.code, fixes)
+        return _PythonFile(text, self._original) if text is not None else None
+
+    def encode(self) -> bytes:
+        return _encode(self.code, self._original)
+
+
+def _document(data: bytes, notebook: bool) -> Optional[FixableText]:
+    if notebook:
+        parsed = parse_notebook(data)
+        return parsed if isinstance(parsed, Notebook) else None
+    text = decode_source(data)
+    return _PythonFile(text, data) if isinstance(text, str) else None
+
+
 def _encode(text: str, original: bytes) -> bytes:
     encoding = source_encoding(original)
     if encoding.replace("_", "-").lower() == "utf-8-sig" and not original.startswith(codecs.BOM_UTF8):
@@ -61,13 +94,15 @@ def _encode(text: str, original: bytes) -> bytes:
     return text.encode(encoding)
 
 
-def fix_source(data: bytes, lint: Lint, unsafe: bool, found: Optional[Sequence[Diagnostic]] = None) -> FileFixes:
+def fix_source(data: bytes, lint: Lint, unsafe: bool, found: Optional[Sequence[Diagnostic]] = None,
+               notebook: bool = False) -> FileFixes:
     """Fix the source `data` as far as its findings' fixes go. `lint` gives the findings of
-    a version of the file; `found` are those of `data` when already known."""
+    a version of the file; `found` are those of `data` when already known. A `notebook`
+    is edited in its cells and written back as notebook JSON."""
     result = FileFixes(original=data, fixed=data)
     diagnostics = list(found) if found is not None else lint(data)
-    text = decode_source(data)
-    if not isinstance(text, str):
+    text = _document(data, notebook)
+    if text is None:
         result.remaining = diagnostics
         return result
     refused: set[tuple[str, str, str]] = set()
@@ -78,13 +113,13 @@ def fix_source(data: bytes, lint: Lint, unsafe: bool, found: Optional[Sequence[D
         chosen = [d for d in candidates if any(d.fix is fix for fix in chosen_fixes)]
         if not chosen:
             break
-        new_text = apply_fixes(text, chosen_fixes)
-        if new_text is None or not _parses(new_text):
+        new_text = text.apply(chosen_fixes)
+        if new_text is None or not _parses(new_text.code):
             chosen, new_text = _parsing_subset(text, chosen, result, refused)
         if not chosen or new_text is None:
             continue
         try:
-            new_data = _encode(new_text, data)
+            new_data = new_text.encode()
         except UnicodeEncodeError:
             # The replacement has a character the file's declared encoding cannot hold.
             result.unparsable.extend(chosen)
@@ -98,15 +133,15 @@ def fix_source(data: bytes, lint: Lint, unsafe: bool, found: Optional[Sequence[D
     return result
 
 
-def _parsing_subset(text: str, chosen: list[Diagnostic], result: FileFixes,
-                    refused: set[tuple[str, str, str]]) -> tuple[list[Diagnostic], Optional[str]]:
+def _parsing_subset(text: FixableText, chosen: list[Diagnostic], result: FileFixes,
+                    refused: set[tuple[str, str, str]]) -> tuple[list[Diagnostic], Optional[FixableText]]:
     """The fixes that keep the file parseable, tried one at a time; the others are refused."""
     kept: list[Diagnostic] = []
-    current: Optional[str] = text
+    current = text
     for diagnostic in chosen:
         assert diagnostic.fix is not None
-        trial = apply_fixes(text, [d.fix for d in kept if d.fix is not None] + [diagnostic.fix])
-        if trial is not None and _parses(trial):
+        trial = text.apply([d.fix for d in kept if d.fix is not None] + [diagnostic.fix])
+        if trial is not None and _parses(trial.code):
             kept.append(diagnostic)
             current = trial
         else:

@@ -32,6 +32,7 @@ from nnlint import __version__
 from nnlint.buffer_lint import config_for, fix_buffer, lint_buffer
 from nnlint.config import ConfigError
 from nnlint.diagnostic import Diagnostic
+from nnlint.lsp import notebooks
 from nnlint.lsp.code_actions import FIX_ALL_KIND, code_actions, fix_all_action
 from nnlint.lint import read_file
 from nnlint.lsp.conversion import lsp_diagnostic, ranges_overlap, split_lines
@@ -59,7 +60,8 @@ class NnlintServer(LanguageServer):
     """Keeps, per open document, the pending lint and the last published result."""
 
     def __init__(self, debounce_seconds: float = DEBOUNCE_SECONDS) -> None:
-        super().__init__("nnlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("nnlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         notebook_document_sync=notebooks.SYNC_OPTIONS)
         self.debounce_seconds = debounce_seconds
         self.pending: dict[str, asyncio.Task] = {}
         self.linted: dict[str, LintedText] = {}
@@ -137,7 +139,7 @@ class NnlintServer(LanguageServer):
         if delay > 0:
             await asyncio.sleep(delay)
         document = self.workspace.text_documents.get(uri)
-        if document is None or not is_python(document):
+        if document is None or not is_python(document) or notebooks.is_cell(self, uri):
             return
         text, version = document.source, document.version
         known = self.linted.get(uri)
@@ -287,7 +289,7 @@ def build_server(debounce_seconds: float = DEBOUNCE_SECONDS) -> NnlintServer:
     async def code_action(ls: NnlintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         uri = params.text_document.uri
         document = ls.workspace.text_documents.get(uri)
-        if document is None or not is_python(document):
+        if document is None or not is_python(document) or notebooks.is_cell(ls, uri):
             return []
         only = params.context.only
         actions: list[types.CodeAction] = []
@@ -308,6 +310,7 @@ def build_server(debounce_seconds: float = DEBOUNCE_SECONDS) -> NnlintServer:
                 actions.append(action)
         return actions
 
+    notebooks.register(server)
     return server
 
 

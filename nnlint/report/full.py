@@ -7,6 +7,7 @@ import unicodedata
 from typing import Sequence
 
 from nnlint.diagnostic import Diagnostic, Location
+from nnlint.report.places import label
 from nnlint.report.text import location_line, single_line
 from nnlint.rules import rules_by_code
 
@@ -62,7 +63,7 @@ def caret_lines(diagnostic: Diagnostic) -> list[str]:
 
 
 def _note(location: Location) -> str:
-    where = f"{location.path}:{location.start.line}:{location.start.column}"
+    where = label(location)
     message = single_line(location.message)
     return f"  = note: {where}: {message}" if message else f"  = note: {where}"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from nnlint.diagnostic import Diagnostic
+from nnlint.report.places import cell_prefix, file_span
 
 _COMMANDS = {"error": "error", "warning": "warning"}
 
@@ -22,16 +23,18 @@ def escape_property(text: str) -> str:
 
 def annotation(diagnostic: Diagnostic) -> str:
     command = _COMMANDS.get(diagnostic.severity, "notice")
+    # A notebook is annotated at the line of its JSON that holds the code; the message names the cell.
+    start, end = file_span(diagnostic)
     properties = {
         "file": diagnostic.path,
-        "line": diagnostic.start.line,
-        "col": diagnostic.start.column,
-        "endLine": diagnostic.end.line,
-        "endColumn": diagnostic.end.column,
+        "line": start.line,
+        "col": start.column,
+        "endLine": end.line,
+        "endColumn": end.column,
         "title": f"{diagnostic.code} ({diagnostic.name})",
     }
     joined = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
-    return f"::{command} {joined}::{escape_data(diagnostic.message)}"
+    return f"::{command} {joined}::{escape_data(cell_prefix(diagnostic) + diagnostic.message)}"
 
 
 def render_github(diagnostics: Sequence[Diagnostic]) -> str:

@@ -13,6 +13,7 @@ from typing import Any, Optional, Sequence
 from nnlint.diagnostic import Diagnostic
 from nnlint.report.fingerprint import line_independent_key, numbered_keys
 from nnlint.report.paths import project_path
+from nnlint.report.places import cell_prefix, file_span
 
 # GitLab's scale is info < minor < major < critical < blocker. An error (code that computes
 # a wrong result, or a file nnlint could not read or parse) ranks above a warning.
@@ -25,18 +26,19 @@ def code_quality_issues(diagnostics: Sequence[Diagnostic], cwd: Optional[Path] =
     keys = numbered_keys(line_independent_key(d, path) for d, path in zip(diagnostics, paths))
     issues = []
     for diagnostic, path, key in zip(diagnostics, paths, keys):
-        begin = max(diagnostic.start.line, 1)
+        start, end = file_span(diagnostic)  # a notebook: lines of its JSON
+        begin = max(start.line, 1)
         issues.append(
             {
                 "type": "issue",
                 "check_name": diagnostic.code,
-                "description": f"{diagnostic.code} {diagnostic.message}",
+                "description": f"{diagnostic.code} {cell_prefix(diagnostic)}{diagnostic.message}",
                 "categories": ["Bug Risk"],
                 "severity": _SEVERITIES.get(diagnostic.severity, "major"),
                 # GitLab keeps only the first issue of a fingerprint, so the numbered key
                 # (unique in the report) is hashed; it holds no line number.
                 "fingerprint": hashlib.sha256(key.encode("utf-8")).hexdigest(),
-                "location": {"path": path, "lines": {"begin": begin, "end": max(diagnostic.end.line, begin)}},
+                "location": {"path": path, "lines": {"begin": begin, "end": max(end.line, begin)}},
             }
         )
     return issues

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any, Optional, Sequence
 
-from nnlint.diagnostic import Diagnostic, Fix, Location, Position
+from nnlint.diagnostic import Diagnostic, Location, Position
+from nnlint.report.places import shown_edit, shown_span
 from nnlint.rules import rules_by_code
 
 
@@ -14,7 +15,8 @@ def _position(position: Position) -> dict[str, int]:
     return {"row": position.line, "column": position.column}
 
 
-def _fix(fix: Optional[Fix]) -> Optional[dict[str, Any]]:
+def _fix(diagnostic: Diagnostic) -> Optional[dict[str, Any]]:
+    fix = diagnostic.fix
     if fix is None:
         return None
     return {
@@ -22,18 +24,22 @@ def _fix(fix: Optional[Fix]) -> Optional[dict[str, Any]]:
         "applicability": fix.applicability,
         "edits": [
             {"content": edit.content, "location": _position(edit.start), "end_location": _position(edit.end)}
-            for edit in fix.edits
+            for edit in (shown_edit(diagnostic, edit) for edit in fix.edits)
         ],
     }
 
 
 def _related(location: Location) -> dict[str, Any]:
-    return {
+    start, end = shown_span(location)
+    related: dict[str, Any] = {
         "filename": location.path,
-        "location": _position(location.start),
-        "end_location": _position(location.end),
+        "location": _position(start),
+        "end_location": _position(end),
         "message": location.message,
     }
+    if location.cell is not None:  # only in notebooks, so that .py output stays as it was
+        related["cell"] = location.cell.cell
+    return related
 
 
 def render_json(diagnostics: Sequence[Diagnostic]) -> str:
@@ -41,20 +47,22 @@ def render_json(diagnostics: Sequence[Diagnostic]) -> str:
     records = []
     for diagnostic in diagnostics:
         rule = rules.get(diagnostic.code)
+        # In a notebook, rows count inside the cell and `cell` says which (as in ruff).
+        start, end = shown_span(diagnostic)
         record: dict[str, Any] = {
             "code": diagnostic.code,
             "name": diagnostic.name,
             "message": diagnostic.message,
             "filename": diagnostic.path,
-            "location": _position(diagnostic.start),
-            "end_location": _position(diagnostic.end),
+            "location": _position(start),
+            "end_location": _position(end),
             "severity": diagnostic.severity,
             "url": rule.url() if rule is not None else None,
-            "fix": _fix(diagnostic.fix),
+            "fix": _fix(diagnostic),
             # ruff reports where a `# noqa` would have to go; ours goes on the first line.
-            "noqa_row": diagnostic.start.line,
-            # ruff always emits `cell` (notebooks); readers may index it unconditionally.
-            "cell": None,
+            "noqa_row": start.line,
+            # ruff always emits `cell` (1-based; null outside notebooks); readers may index it.
+            "cell": diagnostic.cell.cell if diagnostic.cell is not None else None,
             "related": [_related(location) for location in diagnostic.related],
         }
         # Only `check --dynamic` sets it; static output keeps ruff's fields exactly.

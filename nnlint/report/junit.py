@@ -22,6 +22,7 @@ from typing import Optional, Sequence
 
 from nnlint.diagnostic import Diagnostic
 from nnlint.report.paths import project_path
+from nnlint.report.places import label, shown_span
 
 _NAME_SOURCE_LIMIT = 80
 # XML 1.0 cannot hold these characters even escaped; surrogates cannot be written as UTF-8.
@@ -41,12 +42,18 @@ def _test_name(diagnostic: Diagnostic) -> str:
 
 
 def _failure_text(diagnostic: Diagnostic, path: str, cwd: Path) -> str:
-    where = f"{path}:{diagnostic.start.line}:{diagnostic.start.column}"
+    where = label(diagnostic, path)
     lines = [f"{where}: {diagnostic.code} {diagnostic.message}"]
     for related in diagnostic.related:
-        at = f"{project_path(related.path, cwd)}:{related.start.line}:{related.start.column}"
+        at = label(related, project_path(related.path, cwd))
         lines.append(f"  {at}: {related.message}" if related.message else f"  {at}")
     return "\n".join(lines)
+
+
+def _where(diagnostic: Diagnostic) -> str:
+    start = shown_span(diagnostic)[0]
+    cell = f"cell {diagnostic.cell.cell}, " if diagnostic.cell is not None else ""
+    return f"{cell}line {start.line}, column {start.column}"
 
 
 def junit_tree(diagnostics: Sequence[Diagnostic], cwd: Optional[Path] = None) -> ElementTree.Element:
@@ -69,7 +76,7 @@ def junit_tree(diagnostics: Sequence[Diagnostic], cwd: Optional[Path] = None) ->
                                       {"classname": _xml_text(path), "name": _xml_text(name), "time": "0"})
         failure = ElementTree.SubElement(case, "failure", {
             "type": diagnostic.code,
-            "message": _xml_text(f"line {diagnostic.start.line}, column {diagnostic.start.column}: {diagnostic.message}"),
+            "message": _xml_text(f"{_where(diagnostic)}: {diagnostic.message}"),
         })
         failure.text = _xml_text(_failure_text(diagnostic, path, cwd))
     return root

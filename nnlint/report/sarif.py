@@ -13,6 +13,7 @@ import nnlint
 from nnlint.diagnostic import Diagnostic, Fix, Location, Position
 from nnlint.project_urls import repository_url
 from nnlint.report.fingerprint import line_independent_key
+from nnlint.report.places import cell_prefix, file_span
 from nnlint.rules import all_rules
 from nnlint.rules.base import Rule
 
@@ -95,10 +96,10 @@ def _fix(diagnostic: Diagnostic, fix: Fix, cwd: Path) -> dict[str, Any]:
 def _related(index: int, location: Location, cwd: Path) -> dict[str, Any]:
     related: dict[str, Any] = {
         "id": index,
-        "physicalLocation": _physical(location.path, location.start, location.end, cwd),
+        "physicalLocation": _physical(location.path, *file_span(location), cwd),
     }
     if location.message:
-        related["message"] = {"text": location.message}
+        related["message"] = {"text": cell_prefix(location) + location.message}
     return related
 
 
@@ -123,14 +124,15 @@ def sarif_log(diagnostics: Sequence[Diagnostic], cwd: Optional[Path] = None) -> 
     seen: Counter[str] = Counter()
     results = []
     for diagnostic in diagnostics:
-        location = _physical(diagnostic.path, diagnostic.start, diagnostic.end, cwd)
+        # A notebook's region is in the .ipynb file's text; the cell is in the message and properties.
+        location = _physical(diagnostic.path, *file_span(diagnostic), cwd)
         key = line_independent_key(diagnostic, location["artifactLocation"]["uri"])
         seen[key] += 1
         result: dict[str, Any] = {
             "ruleId": diagnostic.code,
             "ruleIndex": index_of[diagnostic.code],
             "level": _level(diagnostic.severity),
-            "message": {"text": diagnostic.message},
+            "message": {"text": cell_prefix(diagnostic) + diagnostic.message},
             "locations": [{"physicalLocation": location}],
             "partialFingerprints": {"primaryLocationLineHash": f"{key}:{seen[key]}"},
         }
@@ -138,13 +140,19 @@ def sarif_log(diagnostics: Sequence[Diagnostic], cwd: Optional[Path] = None) -> 
             result["relatedLocations"] = [
                 _related(index, related, cwd) for index, related in enumerate(diagnostic.related)
             ]
-        if diagnostic.fix is not None and all(_region(edit.start, edit.end) for edit in diagnostic.fix.edits):
+        # A notebook fix edits a cell's code, which is no region of the JSON file: not offered here.
+        if diagnostic.fix is not None and diagnostic.cell is None \
+                and all(_region(edit.start, edit.end) for edit in diagnostic.fix.edits):
             result["fixes"] = [_fix(diagnostic, diagnostic.fix, cwd)]
+        properties: dict[str, Any] = {}
+        if diagnostic.cell is not None:
+            properties.update(nnlintCell=diagnostic.cell.cell, nnlintCellLine=diagnostic.cell.start.line,
+                              nnlintCellColumn=diagnostic.cell.start.column)
         if diagnostic.confirmation is not None:
-            result["properties"] = {
-                "nnlintConfirmation": diagnostic.confirmation.status,
-                "nnlintConfirmationDetail": diagnostic.confirmation.detail,
-            }
+            properties.update(nnlintConfirmation=diagnostic.confirmation.status,
+                              nnlintConfirmationDetail=diagnostic.confirmation.detail)
+        if properties:
+            result["properties"] = properties
         results.append(result)
 
     root_uri = cwd.as_uri()

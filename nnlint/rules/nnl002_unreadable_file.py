@@ -8,6 +8,9 @@ class UnreadableFileRule(Rule):
     cannot be opened (permissions, a directory named `*.py`), holds NUL bytes (a binary
     file), is not valid UTF-8 and declares no other encoding, or is larger than 2 MB (which
     only generated code and data reach; analysing it would take minutes and gigabytes).
+    A `.ipynb` file that is not a notebook nnlint can read (not valid JSON, no `"cells"`
+    list, nbformat 3) is reported here too, at the place where its JSON breaks; see
+    [notebooks](../notebooks.md).
 
     ## Why is this bad?
     The file is not checked at all; saying so beats passing it silently.
