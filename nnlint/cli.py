@@ -201,6 +201,8 @@ def check(
         _fail(str(error))
     if force_exclude is not None:
         config = dataclasses.replace(config, force_exclude=force_exclude)
+    if dynamic:
+        _check_model_keys(config)
     codes = _selected_codes(config, select, extend_select, ignore)
     changed = _changed_since(diff_base, from_stdin) if diff_base is not None else None
     per_file = PerFileIgnores(config.per_file_ignores, config.root)
@@ -286,10 +288,25 @@ def check(
     sys.exit(EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN)
 
 
+def _check_model_keys(config: Config) -> None:
+    """A misspelled [tool.nnlint.dynamic.models] key would leave its model built without arguments."""
+    from nnlint.dynamic.model_keys import model_key_errors
+
+    errors = model_key_errors(config.dynamic, config.root, config.path)
+    for message in errors:
+        _error(message)
+    if errors:
+        sys.exit(EXIT_ERROR)
+
+
 @cli.command("probe")
 @click.argument("target", metavar="FILE:MODEL")
 @click.option("--input", "inputs", multiple=True, metavar="SHAPE",
               help="Input shape, e.g. 4,3,32,32; repeat for each forward argument. Default: inferred.")
+@click.option("--args", "args", metavar="JSON",
+              help="Constructor arguments as a JSON list, e.g. '[784, 10]' (replaces the config's `args`).")
+@click.option("--kwargs", "kwargs", metavar="JSON",
+              help="Constructor keyword arguments as a JSON object, e.g. '{\"hidden\": 64}' (replaces `kwargs`).")
 @click.option("--dtype", type=click.Choice(DTYPES), help="Input dtype (default float32).")
 @click.option("--classes", type=click.IntRange(min=2), help="Number of classes (default: the output width).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per step (default 60).")
@@ -298,8 +315,9 @@ def check(
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="PATH",
               help="Use this pyproject.toml instead of searching for one.")
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
-def probe(target: str, inputs: tuple[str, ...], dtype: Optional[str], classes: Optional[int],
-          timeout: Optional[float], plot: Optional[str], config_file: Optional[str], isolated: bool) -> None:
+def probe(target: str, inputs: tuple[str, ...], args: Optional[str], kwargs: Optional[str], dtype: Optional[str],
+          classes: Optional[int], timeout: Optional[float], plot: Optional[str], config_file: Optional[str],
+          isolated: bool) -> None:
     """Run the seed's experiments on one model: build it on synthetic data, probe it, fit one
     item per class, print the learning curve. Needs torch (the `dynamic` extra)."""
     from nnlint.dynamic import INSTALL_HINT, torch_available
@@ -312,9 +330,11 @@ def probe(target: str, inputs: tuple[str, ...], dtype: Optional[str], classes: O
         config = load_config([target.rpartition(":")[0] or "."], config_file=config_file, isolated=isolated)
     except ConfigError as error:
         _fail(str(error))
+    _check_model_keys(config)
     settings = config.dynamic if timeout is None else dataclasses.replace(config.dynamic, timeout=timeout)
     try:
-        click.echo(run_probe(target, inputs, dtype, classes, settings, config.root, config.rule_options, plot), nl=False)
+        click.echo(run_probe(target, inputs, dtype, classes, settings, config.root, config.rule_options, plot,
+                             args=args, kwargs=kwargs), nl=False)
     except ProbeError as error:
         _fail(str(error))
 

@@ -1,0 +1,110 @@
+"""`nnlint probe` and `check --dynamic` as a user drives them: constructor arguments on the
+command line, clear errors for a misspelled model key and for an input the model rejects,
+the default number of classes, progress on stderr, and the report folder of pictures."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+
+REPO = Path(__file__).resolve().parent.parent
+TIMEOUT = 180
+
+MODELS = textwrap.dedent('''\
+    import torch
+    from torch import nn
+
+
+    class Wide(nn.Module):
+        def __init__(self, inputs, hidden=8):
+            super().__init__()
+            self.fc1 = nn.Linear(inputs, hidden)
+            self.fc2 = nn.Linear(hidden, 3)
+
+        def forward(self, x):
+            return self.fc2(torch.relu(self.fc1(x)))
+
+
+    class EndsInReLU(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 4), nn.ReLU())
+
+        def forward(self, x):
+            return self.body(x)
+''')
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[tool.nnlint]\n")
+    (tmp_path / "model.py").write_text(MODELS)
+    return tmp_path
+
+
+def nnlint(args: list[str], cwd: Path, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "nnlint", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=TIMEOUT, env={**os.environ, "PYTHONPATH": str(REPO)}, **kwargs)
+
+
+def test_probe_builds_a_model_from_command_line_arguments(project: Path) -> None:
+    run = nnlint(["probe", "model.py:Wide", "--args", "[10]", "--kwargs", '{"hidden": 64}'], project)
+    assert run.returncode == 0, run.stderr
+    # Linear(10, 64) + Linear(64, 3): the arguments reached the constructor.
+    assert run.stdout.startswith("nnlint probe model.py:Wide: 899 parameters\n")
+    assert "shape (8, 10) from the first layer with weights, fc1 = Linear" in run.stdout
+
+
+def test_probe_without_required_arguments_says_how_to_give_them(project: Path) -> None:
+    run = nnlint(["probe", "model.py:Wide"], project)
+    assert run.returncode == 2
+    assert "needs arguments (inputs)" in run.stderr and "--args" in run.stderr
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--args", "10", "--args must be a JSON list"),
+    ("--args", "[10", "--args is not valid JSON"),
+    ("--kwargs", "[64]", "--kwargs must be a JSON object"),
+])
+def test_probe_rejects_malformed_arguments(project: Path, option: str, value: str, message: str) -> None:
+    run = nnlint(["probe", "model.py:Wide", option, value], project)
+    assert run.returncode == 2 and message in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("key, message", [
+    ("model:Wid", "model.py defines no 'Wid' (did you mean 'Wide'?)"),
+    ("modle:Wide", "no file modle.py in the project (did you mean 'model'?)"),
+    ("model.py:Wid", "model.py defines no 'Wid' (did you mean 'Wide'?)"),
+])
+def test_unknown_model_key_is_an_error_naming_it(project: Path, key: str, message: str) -> None:
+    (project / "pyproject.toml").write_text(f'[tool.nnlint.dynamic.models."{key}"]\nargs = [10]\n')
+    for command in (["probe", "model.py:EndsInReLU"], ["check", "--dynamic", "model.py"]):
+        run = nnlint(command, project)
+        assert run.returncode == 2, (command, run.stdout, run.stderr)
+        assert f'[tool.nnlint.dynamic.models."{key}"]' in run.stderr and message in run.stderr, run.stderr
+
+
+def test_a_wrong_input_names_the_layer_and_the_shape_it_expects(project: Path) -> None:
+    run = nnlint(["probe", "model.py:Wide", "--args", "[10]", "--input", "8,16"], project)
+    assert run.returncode == 2
+    message = run.stderr
+    assert "fc1 = Linear(in_features=10, out_features=8" in message, message
+    assert "expects (N, 10)" in message
+    assert "mat1 and mat2 shapes cannot be multiplied" in message
+    assert "leave out --input" in message and "(8, 10)" in message
+
+
+def test_classes_default_to_the_output_width_also_after_a_final_relu(project: Path) -> None:
+    run = nnlint(["probe", "model.py:EndsInReLU"], project)
+    assert run.returncode == 0, run.stderr
+    assert "  classes           4\n" in run.stdout
+    assert "one item/class    not checked" not in run.stdout
