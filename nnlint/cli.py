@@ -308,7 +308,7 @@ def _check_model_keys(config: Config) -> None:
 @click.option("--kwargs", "kwargs", metavar="JSON",
               help="Constructor keyword arguments as a JSON object, e.g. '{\"hidden\": 64}' (replaces `kwargs`).")
 @click.option("--dtype", type=click.Choice(DTYPES), help="Input dtype (default float32).")
-@click.option("--classes", type=click.IntRange(min=2), help="Number of classes (default: the output width).")
+@click.option("--classes", type=click.IntRange(min=2), help="Number of classes (default: the output width of a classifier, also through a final activation).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per step (default 60).")
 @click.option("--plot", type=click.Path(dir_okay=False), metavar="PNG",
               help="Write the learning curve as an image (needs matplotlib).")

@@ -25,16 +25,31 @@ DEFAULT_STEPS = 100
 DEFAULT_LR = 1e-3
 
 
+# Layers that keep their input's shape and meaning: class scores through them are still
+# class scores (a classifier ending in a ReLU, a Dropout, a Sigmoid for multi-label).
+_ELEMENTWISE = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU, nn.SiLU, nn.Mish,
+                nn.Sigmoid, nn.Tanh, nn.Hardtanh, nn.Hardsigmoid, nn.Hardswish, nn.Softplus, nn.Softmax,
+                nn.LogSoftmax, nn.Identity, nn.modules.dropout._DropoutNd)
+
+
 def classes_of(model: nn.Module, plan: InputPlan, declared: Optional[int]) -> Optional[int]:
     """The number of classes: as declared, else the output width of a classifier — an output
-    made by a Linear layer, or rows of (log-)probabilities. Flattened features are not scores."""
+    made by a Linear layer (also through activations or dropout after it, as modules or as
+    functions in forward), or rows of (log-)probabilities. Flattened features are not scores."""
     if declared:
         return declared
-    producers: dict[int, tuple[torch.Tensor, nn.Module]] = {}
+    # id(output) -> (module, id of its first input): follows an output back through activations.
+    producers: dict[int, tuple[nn.Module, Optional[int]]] = {}
+    linear_shapes: list[tuple[int, ...]] = []
+    kept: list[torch.Tensor] = []  # alive until the end, so that no id is reused
 
     def record(module: nn.Module, inputs: Any, output: Any) -> None:
         if isinstance(output, torch.Tensor):
-            producers.setdefault(id(output), (output, module))
+            first = inputs[0] if inputs and isinstance(inputs[0], torch.Tensor) else None
+            producers.setdefault(id(output), (module, id(first) if first is not None else None))
+            kept.append(output)
+            if isinstance(module, (nn.Linear, nn.Bilinear)):
+                linear_shapes.append(tuple(output.shape))
 
     handles = [module.register_forward_hook(record) for module in model.modules()]
     model.eval()
@@ -47,12 +62,16 @@ def classes_of(model: nn.Module, plan: InputPlan, declared: Optional[int]) -> Op
     if found is None:
         return None
     tensor = found[1]
-    producer = producers.get(id(tensor), (None, None))[1]
+    producer, source = producers.get(id(tensor), (None, None))
+    while isinstance(producer, _ELEMENTWISE) and source in producers:
+        producer, source = producers[source]
+    # `return F.relu(self.fc(x))`: made by forward's own code, of the last Linear's shape.
+    by_forward = (producer is None or producer is model) and bool(linear_shapes) and linear_shapes[-1] == tuple(tensor.shape)
     rows = tensor.detach().float()
     probabilities = bool(torch.isfinite(rows).all()) and rows.dim() == 2 and (
         torch.allclose(rows.sum(dim=1), torch.ones(rows.shape[0]), atol=1e-3)
         or torch.allclose(rows.exp().sum(dim=1), torch.ones(rows.shape[0]), atol=1e-3))
-    if not isinstance(producer, (nn.Linear, nn.Bilinear)) and not probabilities:
+    if not isinstance(producer, (nn.Linear, nn.Bilinear)) and not by_forward and not probabilities:
         return None
     # A feature extractor's output (thousands of columns) is not a score per class.
     if tensor.dim() == 2 and 1 < tensor.shape[1] <= MAX_INFERRED_CLASSES:
