@@ -108,3 +108,64 @@ def test_classes_default_to_the_output_width_also_after_a_final_relu(project: Pa
     assert run.returncode == 0, run.stderr
     assert "  classes           4\n" in run.stdout
     assert "one item/class    not checked" not in run.stdout
+
+
+SLOW = textwrap.dedent('''\
+    import time
+
+    import torch
+    from torch import nn
+
+
+    class Slow(nn.Module):
+        def __init__(self):
+            super().__init__()
+            time.sleep(1.5)  # a run that lasts more than a second, on any machine
+            self.fc = nn.Linear(4, 2)
+
+        def forward(self, x):
+            return self.fc(x)
+''')
+
+
+def test_progress_goes_to_stderr_as_plain_lines_when_it_is_not_a_terminal(project: Path) -> None:
+    (project / "slow.py").write_text(SLOW)
+    run = nnlint(["check", "--dynamic", "--output-format", "json", "slow.py"], project)
+    assert run.returncode in (0, 1), run.stderr
+    assert isinstance(json.loads(run.stdout), list)  # stdout stays machine-readable
+    assert run.stderr.splitlines() == [
+        "nnlint: dynamic mode: probing the models of 1 file ...",
+        run.stderr.splitlines()[1],
+    ]
+    assert run.stderr.splitlines()[1].startswith("nnlint: dynamic mode: probing the models of 1 file: done in ")
+    probe = nnlint(["probe", "slow.py:Slow"], project)
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.startswith("nnlint probe slow.py:Slow: ")
+    assert probe.stderr.startswith("nnlint: probing slow.py:Slow ...\nnnlint: probing slow.py:Slow: done in ")
+
+
+def test_progress_on_a_terminal_is_one_line_rewritten_and_erased(project: Path) -> None:
+    pty = pytest.importorskip("pty")
+    (project / "slow.py").write_text(SLOW)
+    controller, terminal = pty.openpty()
+    try:
+        run = subprocess.run([sys.executable, "-m", "nnlint", "probe", "slow.py:Slow"], cwd=project,
+                             stdout=subprocess.PIPE, stderr=terminal, timeout=TIMEOUT,
+                             env={**os.environ, "PYTHONPATH": str(REPO)})
+        os.close(terminal)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the terminal's other end is closed: everything was read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(controller)
+    assert run.returncode == 0
+    assert run.stdout.decode().startswith("nnlint probe slow.py:Slow: ")
+    text = shown.decode()
+    assert text.startswith("\rnnlint: probing slow.py:Slow, 1 s"), text
+    assert "\n" not in text and text.endswith("\r")

@@ -10,6 +10,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 from nnlint.dynamic.isolation import run_module
 from nnlint.dynamic.model_index import ProbedModel, failure_text
+from nnlint.dynamic.progress import Progress
 from nnlint.dynamic.probe_report import plot_learning_curve, render_probe_report
 from nnlint.dynamic.session import build_request, module_key, specs_for
 from nnlint.dynamic.settings import DynamicSettings, DynamicSettingsError, ModelSpec, parse_shape
@@ -75,7 +76,8 @@ def run_probe(target: str, inputs: Sequence[str], dtype: Optional[str], classes:
         spec = dataclasses.replace(spec, classes=classes)
     request = build_request(path, settings, root, rule_options, only=[name], learning_curve=True,
                             extra_specs={name: spec})
-    outcome = run_module(request, settings.timeout, settings.memory_mb)
+    with Progress(f"probing {target}"):
+        outcome = run_module(request, settings.timeout, settings.memory_mb)
     candidate = next((c for c in outcome.candidates if c["name"] == name), None)
     if candidate is None:
         if outcome.error:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import AbstractSet, Any, Callable, Mapping, Optional, Sequence
 
@@ -16,6 +15,7 @@ from nnlint.diagnostic import Diagnostic
 from nnlint.dynamic.confirmation import Confirmer
 from nnlint.dynamic.findings import dynamic_findings
 from nnlint.dynamic.isolation import ModuleOutcome, run_module
+from nnlint.dynamic.progress import Progress
 from nnlint.dynamic.settings import DynamicSettings, ModelSpec
 from nnlint.suppress import drop_suppressed
 
@@ -76,34 +76,11 @@ def _probe_worthy(path: str) -> bool:
     return b"torch" in data and any(marker in data for marker in _MODEL_MARKERS)
 
 
-class _Progress:
-    """`nnlint: dynamic 3/10 files` on stderr, only when it is a terminal."""
-
-    def __init__(self, total: int) -> None:
-        self.total, self.done = total, 0
-        self.active = total > 0 and sys.stderr.isatty()
-        self._show()
-
-    def _show(self) -> None:
-        if self.active:
-            sys.stderr.write(f"\rnnlint: dynamic {self.done}/{self.total} files")
-            sys.stderr.flush()
-
-    def step(self) -> None:
-        self.done += 1
-        self._show()
-
-    def close(self) -> None:
-        if self.active:
-            sys.stderr.write("\r" + " " * 40 + "\r")
-            sys.stderr.flush()
-
-
 def probe_files(paths: Sequence[str], settings: DynamicSettings, root: str,
                 rule_options: Mapping[str, Mapping[str, Any]]) -> dict[str, ModuleOutcome]:
     """One outcome per file that defines models, run at most MAX_PARALLEL at a time."""
     worthy = [path for path in dict.fromkeys(paths) if _probe_worthy(path)]
-    progress = _Progress(len(worthy))
+    progress = Progress("dynamic mode: probing the models of", len(worthy))
     outcomes: dict[str, ModuleOutcome] = {}
 
     def run(path: str) -> tuple[str, ModuleOutcome]:
