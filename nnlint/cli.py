@@ -154,6 +154,9 @@ def _add_noqa(diagnostics: list[Diagnostic], failed: bool, exit_zero: bool) -> N
               help="Write a `# noqa: CODE` comment on the line of each finding (a baseline); change nothing else.")
 @click.option("--dynamic", is_flag=True,
               help="Also build each model on synthetic data in a child process: confirm findings, add NNL9xx.")
+@click.option("--report-dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="With --dynamic: draw each model's one-item-per-class fit and learning curve as PNGs in DIR, "
+              "with an index.html (needs matplotlib; runs the learning curve too).")
 def check(
     paths: tuple[str, ...],
     select: tuple[str, ...],
@@ -176,6 +179,7 @@ def check(
     diff_base: Optional[str],
     add_noqa: bool,
     dynamic: bool,
+    report_dir: Optional[str],
 ) -> None:
     """Lint PATHS (files or directories; default: the current directory).
 
@@ -189,11 +193,15 @@ def check(
     if not from_stdin and STDIN in paths:
         _fail("'-' (read stdin) cannot be combined with other PATHS")
     targets = list(paths) or ["."]
+    if report_dir is not None and not dynamic:
+        _fail("--report-dir draws the dynamic mode's experiments: add --dynamic")
     if dynamic:
         from nnlint.dynamic import INSTALL_HINT, torch_available
 
         if not torch_available():
             _fail(INSTALL_HINT)
+        if report_dir is not None:
+            _prepare_report_dir(report_dir)
     try:
         config = load_config([stdin_filename] if stdin_filename else targets,
                              config_file=config_file, isolated=isolated)
@@ -265,10 +273,15 @@ def check(
     if dynamic:
         from nnlint.dynamic.session import add_dynamic_results
 
-        diagnostics = add_dynamic_results(
-            diagnostics, [path for path, _ in files], config.dynamic, config.root, config.rule_options,
-            lambda path: codes - per_file.ignored_codes(path), from_stdin=from_stdin,
-        )
+        from nnlint.dynamic.report_folder import ReportFolderError
+
+        try:
+            diagnostics = add_dynamic_results(
+                diagnostics, [path for path, _ in files], config.dynamic, config.root, config.rule_options,
+                lambda path: codes - per_file.ignored_codes(path), from_stdin=from_stdin, report_dir=report_dir,
+            )
+        except ReportFolderError as error:
+            _fail(str(error))
 
     if statistics:
         output = render_statistics(diagnostics)
@@ -286,6 +299,18 @@ def check(
     if failed:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN)
+
+
+def _prepare_report_dir(directory: str) -> None:
+    """Before any model runs: matplotlib is there and the folder can be made."""
+    from nnlint.dynamic.report_folder import PLOT_HINT, ReportFolderError, plotting_available, prepare
+
+    if not plotting_available():
+        _fail(PLOT_HINT)
+    try:
+        prepare(directory)
+    except ReportFolderError as error:
+        _fail(str(error))
 
 
 def _check_model_keys(config: Config) -> None:
@@ -312,12 +337,15 @@ def _check_model_keys(config: Config) -> None:
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per step (default 60).")
 @click.option("--plot", type=click.Path(dir_okay=False), metavar="PNG",
               help="Write the learning curve as an image (needs matplotlib).")
+@click.option("--report-dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Draw the one-item-per-class fit and the learning curve as PNGs in DIR, with an index.html "
+              "(needs matplotlib).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="PATH",
               help="Use this pyproject.toml instead of searching for one.")
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
 def probe(target: str, inputs: tuple[str, ...], args: Optional[str], kwargs: Optional[str], dtype: Optional[str],
-          classes: Optional[int], timeout: Optional[float], plot: Optional[str], config_file: Optional[str],
-          isolated: bool) -> None:
+          classes: Optional[int], timeout: Optional[float], plot: Optional[str], report_dir: Optional[str],
+          config_file: Optional[str], isolated: bool) -> None:
     """Run the seed's experiments on one model: build it on synthetic data, probe it, fit one
     item per class, print the learning curve. Needs torch (the `dynamic` extra)."""
     from nnlint.dynamic import INSTALL_HINT, torch_available
@@ -331,10 +359,12 @@ def probe(target: str, inputs: tuple[str, ...], args: Optional[str], kwargs: Opt
     except ConfigError as error:
         _fail(str(error))
     _check_model_keys(config)
+    if report_dir is not None:
+        _prepare_report_dir(report_dir)
     settings = config.dynamic if timeout is None else dataclasses.replace(config.dynamic, timeout=timeout)
     try:
         click.echo(run_probe(target, inputs, dtype, classes, settings, config.root, config.rule_options, plot,
-                             args=args, kwargs=kwargs), nl=False)
+                             args=args, kwargs=kwargs, report_dir=report_dir), nl=False)
     except ProbeError as error:
         _fail(str(error))
 

@@ -169,3 +169,50 @@ def test_progress_on_a_terminal_is_one_line_rewritten_and_erased(project: Path) 
     text = shown.decode()
     assert text.startswith("\rnnlint: probing slow.py:Slow, 1 s"), text
     assert "\n" not in text and text.endswith("\r")
+
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def test_check_dynamic_report_dir_holds_both_experiments_as_pictures(project: Path) -> None:
+    pytest.importorskip("matplotlib")
+    (project / "pyproject.toml").write_text('[tool.nnlint.dynamic.models."model:Wide"]\nargs = [10]\n')
+    run = nnlint(["check", "--dynamic", "--output-format", "json", "--report-dir", "report", "model.py"], project)
+    assert run.returncode == 1, run.stderr  # NNL904: EndsInReLU's clipped scores cannot fit every class
+    assert {record["code"] for record in json.loads(run.stdout)} == {"NNL904"}
+    report = project / "report"
+    pictures = sorted(path.name for path in report.glob("*.png"))
+    assert pictures == ["model_EndsInReLU-fit.png", "model_EndsInReLU-learning-curve.png",
+                        "model_Wide-fit.png", "model_Wide-learning-curve.png"]
+    for name in pictures:
+        assert (report / name).read_bytes().startswith(PNG)
+    page = (report / "index.html").read_text(encoding="utf-8")
+    for name in pictures:
+        assert f'<img src="{name}"' in page
+    assert "<h2>model:Wide</h2>" in page and "learned all 3 samples" in page
+    assert "cannot learn classes" in page  # EndsInReLU
+
+
+def test_probe_report_dir_and_a_missing_plotting_library(project: Path) -> None:
+    pytest.importorskip("matplotlib")
+    run = nnlint(["probe", "model.py:EndsInReLU", "--report-dir", "pictures"], project)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.endswith("pictures written to pictures/index.html\n")
+    assert sorted(path.name for path in (project / "pictures").iterdir()) == [
+        "index.html", "model.py_EndsInReLU-fit.png", "model.py_EndsInReLU-learning-curve.png"]
+
+
+@pytest.mark.parametrize("command", [["check", "--dynamic", "model.py"], ["probe", "model.py:EndsInReLU"]])
+def test_report_dir_without_matplotlib_says_how_to_install_it(project: Path, command: list[str]) -> None:
+    code = ("import sys; sys.modules['matplotlib'] = None; from nnlint.cli import main; "
+            f"main({command + ['--report-dir', 'report']!r})")
+    run = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, timeout=TIMEOUT,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert run.returncode == 2
+    assert run.stderr == "nnlint: error: --report-dir needs matplotlib: pip install 'nnlint[plot]' (or pip install matplotlib)\n"
+    assert not (project / "report").exists()
+
+
+def test_report_dir_needs_dynamic(project: Path) -> None:
+    run = nnlint(["check", "--report-dir", "report", "model.py"], project)
+    assert run.returncode == 2 and "--report-dir draws the dynamic mode's experiments: add --dynamic" in run.stderr

@@ -114,6 +114,7 @@ class TrainingResult:
     predictions: torch.Tensor
     steps: int = 0
     out_of_time: bool = False
+    losses: tuple[float, ...] = ()  # one per step, for the report folder's picture
 
     def stalled(self) -> bool:
         """The loss did not even halve: the model is not learning, not merely slow."""
@@ -131,6 +132,7 @@ def _train(model: nn.Module, inputs: list[torch.Tensor], targets: torch.Tensor, 
     first_loss: Optional[float] = None
     deadline = time.monotonic() + seconds
     done, out_of_time = 0, False
+    losses: list[float] = []
     model.train()
     for _ in range(steps):
         if time.monotonic() > deadline:
@@ -143,6 +145,7 @@ def _train(model: nn.Module, inputs: list[torch.Tensor], targets: torch.Tensor, 
             break
         loss = nn.functional.cross_entropy(found[1].float(), targets)
         loss_value = loss.item()
+        losses.append(loss_value)
         first_loss = loss_value if first_loss is None else first_loss
         if not loss.requires_grad or loss_value != loss_value or abs(loss_value) == float("inf"):
             break
@@ -158,7 +161,7 @@ def _train(model: nn.Module, inputs: list[torch.Tensor], targets: torch.Tensor, 
     with torch.no_grad():
         found = main_output(model(*inputs))
     predictions = found[1].argmax(dim=1) if found is not None else torch.full_like(targets, -1)
-    return TrainingResult(first_loss, loss_value, predictions, done, out_of_time)
+    return TrainingResult(first_loss, loss_value, predictions, done, out_of_time, tuple(losses))
 
 
 def _samples(plan: InputPlan, count: int, seed: int) -> list[torch.Tensor]:
@@ -182,7 +185,10 @@ def fit_one_per_class(model: nn.Module, plan: InputPlan, classes: int, steps: in
     loss = result.final_loss
     return {"checked": True, "classes": count, "of_classes": classes, "steps": steps, "lr": lr,
             "first_loss": result.first_loss, "final_loss": loss if loss == loss else None,
-            "unlearned": unlearned, "stalled": result.stalled()}
+            "unlearned": unlearned, "stalled": result.stalled(),
+            "predicted": [int(p) for p in result.predictions],
+            "losses": [float(f"{value:.4g}") if value == value and abs(value) != float("inf") else None
+                       for value in result.losses]}
 
 
 def learning_curve(model: nn.Module, plan: InputPlan, classes: int, steps: int, lr: float, largest: int = 64

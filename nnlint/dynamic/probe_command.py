@@ -59,7 +59,8 @@ def _failure(model: ProbedModel, key: str) -> str:
 
 def run_probe(target: str, inputs: Sequence[str], dtype: Optional[str], classes: Optional[int],
               settings: DynamicSettings, root: str, rule_options: Mapping[str, Mapping[str, Any]],
-              plot: Optional[str] = None, args: Optional[str] = None, kwargs: Optional[str] = None) -> str:
+              plot: Optional[str] = None, args: Optional[str] = None, kwargs: Optional[str] = None,
+              report_dir: Optional[str] = None) -> str:
     """The report for one model; ProbeError when it cannot be built or probed. `args` and
     `kwargs` are JSON texts; like `inputs`, they replace what the config gives."""
     path, name = parse_target(target)
@@ -95,4 +96,12 @@ def run_probe(target: str, inputs: Sequence[str], dtype: Optional[str], classes:
         if problem:
             raise ProbeError(problem)
         text += f"\nlearning curve written to {plot}\n"
+    if report_dir is not None:
+        from nnlint.dynamic.report_folder import ProbedEntry, ReportFolderError, write_report_folder
+
+        try:
+            write_report_folder([ProbedEntry(target, report)], report_dir)
+        except ReportFolderError as error:
+            raise ProbeError(str(error)) from None
+        text += f"\npictures written to {os.path.join(report_dir, 'index.html')}\n"
     return text
