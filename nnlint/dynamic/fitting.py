@@ -63,7 +63,10 @@ def classes_of(model: nn.Module, plan: InputPlan, declared: Optional[int]) -> Op
         return None
     tensor = found[1]
     producer, source = producers.get(id(tensor), (None, None))
-    while isinstance(producer, _ELEMENTWISE) and source in producers:
+    seen: set[Optional[int]] = set()
+    # An in-place activation's output is its input: `seen` ends the walk there.
+    while isinstance(producer, _ELEMENTWISE) and source in producers and source not in seen:
+        seen.add(source)
         producer, source = producers[source]
     # `return F.relu(self.fc(x))`: made by forward's own code, of the last Linear's shape.
     by_forward = (producer is None or producer is model) and bool(linear_shapes) and linear_shapes[-1] == tuple(tensor.shape)
