@@ -201,7 +201,7 @@ def check(
         if not torch_available():
             _fail(INSTALL_HINT)
         if report_dir is not None:
-            _prepare_report_dir(report_dir)
+            _check_report_dir(report_dir)
     try:
         config = load_config([stdin_filename] if stdin_filename else targets,
                              config_file=config_file, isolated=isolated)
@@ -301,16 +301,13 @@ def check(
     sys.exit(EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN)
 
 
-def _prepare_report_dir(directory: str) -> None:
-    """Before any model runs: matplotlib is there and the folder can be made."""
-    from nnlint.dynamic.report_folder import PLOT_HINT, ReportFolderError, plotting_available, prepare
+def _check_report_dir(directory: str) -> None:
+    """Before any model runs: matplotlib is there (click refused a path that is a file). The
+    folder itself is made only when the pictures are written, so a failed run leaves nothing."""
+    from nnlint.dynamic.report_folder import PLOT_HINT, plotting_available
 
     if not plotting_available():
         _fail(PLOT_HINT)
-    try:
-        prepare(directory)
-    except ReportFolderError as error:
-        _fail(str(error))
 
 
 def _check_model_keys(config: Config) -> None:
@@ -360,7 +357,7 @@ def probe(target: str, inputs: tuple[str, ...], args: Optional[str], kwargs: Opt
         _fail(str(error))
     _check_model_keys(config)
     if report_dir is not None:
-        _prepare_report_dir(report_dir)
+        _check_report_dir(report_dir)
     settings = config.dynamic if timeout is None else dataclasses.replace(config.dynamic, timeout=timeout)
     try:
         click.echo(run_probe(target, inputs, dtype, classes, settings, config.root, config.rule_options, plot,

@@ -213,6 +213,10 @@ def test_report_dir_without_matplotlib_says_how_to_install_it(project: Path, com
     assert not (project / "report").exists()
 
 
-def test_report_dir_needs_dynamic(project: Path) -> None:
+def test_report_dir_needs_dynamic_and_a_folder(project: Path) -> None:
     run = nnlint(["check", "--report-dir", "report", "model.py"], project)
     assert run.returncode == 2 and "--report-dir draws the dynamic mode's experiments: add --dynamic" in run.stderr
+    (project / "notes.txt").write_text("mine\n")
+    run = nnlint(["probe", "model.py:EndsInReLU", "--report-dir", "notes.txt"], project)
+    assert run.returncode == 2 and "Directory 'notes.txt' is a file" in run.stderr
+    assert (project / "notes.txt").read_text() == "mine\n"
