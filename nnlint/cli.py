@@ -181,6 +181,9 @@ def _add_noqa(diagnostics: list[Diagnostic], failed: bool, exit_zero: bool) -> N
               help="Write a `# noqa: CODE` comment on the line of each finding (a baseline); change nothing else.")
 @click.option("--dynamic", is_flag=True,
               help="Also build each model on synthetic data in a child process: confirm findings, add NNL9xx.")
+@click.option("--report-dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="With --dynamic: draw each model's one-item-per-class fit and learning curve as PNGs in DIR, "
+              "with an index.html (needs matplotlib; runs the learning curve too).")
 def check(
     paths: tuple[str, ...],
     select: tuple[str, ...],
@@ -210,6 +213,7 @@ def check(
     diff_base: Optional[str],
     add_noqa: bool,
     dynamic: bool,
+    report_dir: Optional[str],
 ) -> None:
     """Lint PATHS (files or directories; default: the current directory).
 
@@ -224,11 +228,15 @@ def check(
     if not from_stdin and STDIN in paths:
         _fail("'-' (read stdin) cannot be combined with other PATHS")
     targets = list(paths) or ["."]
+    if report_dir is not None and not dynamic:
+        _fail("--report-dir draws the dynamic mode's experiments: add --dynamic")
     if dynamic:
         from nnlint.dynamic import INSTALL_HINT, torch_available
 
         if not torch_available():
             _fail(INSTALL_HINT)
+        if report_dir is not None:
+            _check_report_dir(report_dir)
     try:
         config = load_config([stdin_filename] if stdin_filename else targets,
                              config_file=config_file, isolated=isolated)
@@ -242,6 +250,8 @@ def check(
         per_file = overrides.per_file(config)
     except OverrideError as error:
         _fail(str(error))
+    if dynamic:
+        _check_model_keys(config)
     codes = _selected_codes(config, select, extend_select, ignore)
     if show_settings:
         _write_output(render_settings(settings_record(config, codes, per_file, output_format), output_format),
@@ -315,10 +325,15 @@ def check(
     if dynamic:
         from nnlint.dynamic.session import add_dynamic_results
 
-        diagnostics = add_dynamic_results(
-            diagnostics, [path for path, _ in files], config.dynamic, config.root, config.rule_options,
-            lambda path: codes - per_file.ignored_codes(path), from_stdin=from_stdin,
-        )
+        from nnlint.dynamic.report_folder import ReportFolderError
+
+        try:
+            diagnostics = add_dynamic_results(
+                diagnostics, [path for path, _ in files], config.dynamic, config.root, config.rule_options,
+                lambda path: codes - per_file.ignored_codes(path), from_stdin=from_stdin, report_dir=report_dir,
+            )
+        except ReportFolderError as error:
+            _fail(str(error))
 
     diagnostics = apply_severities(diagnostics, config.severity)
     human = output_format in _HUMAN_FORMATS
@@ -344,20 +359,48 @@ def check(
     sys.exit(EXIT_FINDINGS if failing(diagnostics, config.fail_on) and not exit_zero else EXIT_CLEAN)
 
 
+def _check_report_dir(directory: str) -> None:
+    """Before any model runs: matplotlib is there (click refused a path that is a file). The
+    folder itself is made only when the pictures are written, so a failed run leaves nothing."""
+    from nnlint.dynamic.report_folder import PLOT_HINT, plotting_available
+
+    if not plotting_available():
+        _fail(PLOT_HINT)
+
+
+def _check_model_keys(config: Config) -> None:
+    """A misspelled [tool.nnlint.dynamic.models] key would leave its model built without arguments."""
+    from nnlint.dynamic.model_keys import model_key_errors
+
+    errors = model_key_errors(config.dynamic, config.root, config.path)
+    for message in errors:
+        _error(message)
+    if errors:
+        sys.exit(EXIT_ERROR)
+
+
 @cli.command("probe")
 @click.argument("target", metavar="FILE:MODEL")
 @click.option("--input", "inputs", multiple=True, metavar="SHAPE",
               help="Input shape, e.g. 4,3,32,32; repeat for each forward argument. Default: inferred.")
+@click.option("--args", "args", metavar="JSON",
+              help="Constructor arguments as a JSON list, e.g. '[784, 10]' (replaces the config's `args`).")
+@click.option("--kwargs", "kwargs", metavar="JSON",
+              help="Constructor keyword arguments as a JSON object, e.g. '{\"hidden\": 64}' (replaces `kwargs`).")
 @click.option("--dtype", type=click.Choice(DTYPES), help="Input dtype (default float32).")
-@click.option("--classes", type=click.IntRange(min=2), help="Number of classes (default: the output width).")
+@click.option("--classes", type=click.IntRange(min=2), help="Number of classes (default: the output width of a classifier, also through a final activation).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per step (default 60).")
 @click.option("--plot", type=click.Path(dir_okay=False), metavar="PNG",
               help="Write the learning curve as an image (needs matplotlib).")
+@click.option("--report-dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Draw the one-item-per-class fit and the learning curve as PNGs in DIR, with an index.html "
+              "(needs matplotlib).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="PATH",
               help="Use this pyproject.toml instead of searching for one.")
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
-def probe(target: str, inputs: tuple[str, ...], dtype: Optional[str], classes: Optional[int],
-          timeout: Optional[float], plot: Optional[str], config_file: Optional[str], isolated: bool) -> None:
+def probe(target: str, inputs: tuple[str, ...], args: Optional[str], kwargs: Optional[str], dtype: Optional[str],
+          classes: Optional[int], timeout: Optional[float], plot: Optional[str], report_dir: Optional[str],
+          config_file: Optional[str], isolated: bool) -> None:
     """Run the seed's experiments on one model: build it on synthetic data, probe it, fit one
     item per class, print the learning curve. Needs torch (the `dynamic` extra)."""
     from nnlint.dynamic import INSTALL_HINT, torch_available
@@ -370,9 +413,13 @@ def probe(target: str, inputs: tuple[str, ...], dtype: Optional[str], classes: O
         config = load_config([target.rpartition(":")[0] or "."], config_file=config_file, isolated=isolated)
     except ConfigError as error:
         _fail(str(error))
+    _check_model_keys(config)
+    if report_dir is not None:
+        _check_report_dir(report_dir)
     settings = config.dynamic if timeout is None else dataclasses.replace(config.dynamic, timeout=timeout)
     try:
-        click.echo(run_probe(target, inputs, dtype, classes, settings, config.root, config.rule_options, plot), nl=False)
+        click.echo(run_probe(target, inputs, dtype, classes, settings, config.root, config.rule_options, plot,
+                             args=args, kwargs=kwargs, report_dir=report_dir), nl=False)
     except ProbeError as error:
         _fail(str(error))
 

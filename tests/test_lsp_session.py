@@ -69,10 +69,13 @@ def apply_edits(text: str, edits: list[dict]) -> str:
 class LspClient:
     """Speaks LSP to a subprocess; a reader thread turns its stdout into messages."""
 
-    def __init__(self, cwd: Path) -> None:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    def __init__(self, cwd: Path, command: Optional[list[str]] = None, env: Optional[dict[str, str]] = None) -> None:
+        """`command` starts the server (default: this checkout's `python -m nnlint server`)."""
+        if env is None:
+            env = {**os.environ,
+                   "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "nnlint", "server"], cwd=cwd, env=env,
+            command or [sys.executable, "-m", "nnlint", "server"], cwd=cwd, env=env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
         self.messages: "queue.Queue[dict]" = queue.Queue()

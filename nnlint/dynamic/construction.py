@@ -34,6 +34,9 @@ class NoInput(Exception):
     """No input shape could be found that the model's forward accepts."""
 
 
+_SHAPE_ERRORS = (RuntimeError, ValueError, TypeError, IndexError, AssertionError)
+
+
 def required_parameters(target: Callable[..., Any]) -> list[str]:
     try:
         signature = inspect.signature(target)
@@ -161,12 +164,103 @@ def run_forward(model: nn.Module, inputs: list[torch.Tensor]) -> Any:
     return model(*inputs)
 
 
+def _is_out_of_memory(error: BaseException) -> bool:
+    return "can't allocate memory" in str(error) or "DefaultCPUAllocator" in str(error)
+
+
+def expected_input(layer: nn.Module) -> Optional[str]:
+    """What `layer` takes, in the terms of an input shape (N: the batch), where its
+    attributes say it."""
+    if isinstance(layer, nn.Linear):
+        return f"(N, {layer.in_features})"
+    if isinstance(layer, nn.Bilinear):
+        return f"(N, {layer.in1_features}) and (N, {layer.in2_features})"
+    if isinstance(layer, (nn.Embedding, nn.EmbeddingBag)):
+        return f"integer token ids below {layer.num_embeddings} (--dtype int64), e.g. (N, {_SEQUENCE_LENGTH})"
+    if isinstance(layer, nn.RNNBase):
+        return (f"(N, L, {layer.input_size})" if layer.batch_first else f"(L, N, {layer.input_size})") + \
+            " (L: the sequence length)"
+    spatial = {1: "L", 2: "H, W", 3: "D, H, W"}
+    for kinds, dims in (((nn.Conv1d, nn.ConvTranspose1d), 1), ((nn.Conv2d, nn.ConvTranspose2d), 2),
+                        ((nn.Conv3d, nn.ConvTranspose3d), 3)):
+        if isinstance(layer, kinds):
+            return f"(N, {layer.in_channels}, {spatial[dims]}) ({layer.in_channels} input channels)"
+    for kinds, dims in ((nn.BatchNorm1d, 1), (nn.BatchNorm2d, 2), (nn.BatchNorm3d, 3)):
+        if isinstance(layer, kinds):
+            return f"(N, {layer.num_features}, {spatial[dims]})" + (f" or (N, {layer.num_features})" if dims == 1 else "")
+    if isinstance(layer, nn.LayerNorm):
+        return f"(..., {', '.join(map(str, layer.normalized_shape))})"
+    if isinstance(layer, nn.GroupNorm):
+        return f"(N, {layer.num_channels}, ...)"
+    return None
+
+
+def _failing_layer(model: nn.Module, inputs: list[torch.Tensor]) -> Optional[tuple[BaseException, str, nn.Module]]:
+    """Run forward; when it raises, the error and the innermost module that was running."""
+    running: list[tuple[str, nn.Module]] = []
+
+    def finished(module: nn.Module, args: Any, output: Any) -> None:
+        # Returns None: a forward hook's return value would replace the module's output.
+        if running:
+            running.pop()
+
+    handles = []
+    for name, module in model.named_modules():
+        handles.append(module.register_forward_pre_hook(
+            lambda module, args, name=name: running.append((name, module)) and None))
+        handles.append(module.register_forward_hook(finished))
+    try:
+        with torch.no_grad():
+            run_forward(model, inputs)
+    except _SHAPE_ERRORS as error:
+        if _is_out_of_memory(error):
+            raise
+        name, module = running[-1] if running else ("", model)
+        return error, name, module
+    finally:
+        for handle in handles:
+            handle.remove()
+    return None
+
+
+def _rejected_input(model: nn.Module, plan: InputPlan, error: BaseException, name: str, layer: nn.Module) -> NoInput:
+    """The message for an input the user gave that forward rejects: where, what that layer
+    takes, and what leaving the input out would give."""
+    given = plan.description.replace(" as configured", "")
+    first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    if layer is model:
+        where = f"{type(model).__name__}.forward itself"
+    else:
+        where = f"{name} = {repr(layer).splitlines()[0]}"
+        expected = expected_input(layer)
+        if expected:
+            where += f", which expects {expected}"
+    try:
+        inferred, _ = _inferred_input(model)
+        instead = f"one is inferred, {inferred.description}, which forward accepts"
+    except NoInput:
+        instead = "nnlint tries to infer one (no inferred shape works for this model either)"
+    return NoInput(f"the input given, {given}, fails in {where}: {type(error).__name__}: {first}; leave out "
+                   f"--input (and `input` in [tool.nnlint.dynamic.models]) and {instead}")
+
+
 def find_input(model: nn.Module, spec_shapes: list[list[int]], dtype: Optional[str]) -> tuple[InputPlan, Any]:
     """An input plan whose forward succeeds, with that forward's output."""
     if spec_shapes:
         plan = plan_from_spec(spec_shapes, dtype, model)
-        with torch.no_grad():
-            return plan, run_forward(model, plan.make())
+        inputs = plan.make()
+        try:
+            with torch.no_grad():
+                return plan, run_forward(model, inputs)
+        except _SHAPE_ERRORS as error:
+            if _is_out_of_memory(error):
+                raise
+            failed = _failing_layer(model, inputs)
+            raise _rejected_input(model, plan, *(failed or (error, "", model))) from None
+    return _inferred_input(model)
+
+
+def _inferred_input(model: nn.Module) -> tuple[InputPlan, Any]:
     plans = _candidate_plans(model)
     # forward(x, mask): every required argument gets a tensor of the inferred shape.
     arguments = len(required_parameters(model.forward))
@@ -181,8 +275,8 @@ def find_input(model: nn.Module, spec_shapes: list[list[int]], dtype: Optional[s
         try:
             with torch.no_grad():
                 return plan, run_forward(model, plan.make())
-        except (RuntimeError, ValueError, TypeError, IndexError, AssertionError) as error:
-            if "can't allocate memory" in str(error) or "DefaultCPUAllocator" in str(error):
+        except _SHAPE_ERRORS as error:
+            if _is_out_of_memory(error):
                 raise
             errors.append(f"{tuple(plan.shapes[0])}: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
     raise NoInput("forward rejected every inferred input (" + "; ".join(errors[:3]) + "); give `input` in "

@@ -25,16 +25,31 @@ DEFAULT_STEPS = 100
 DEFAULT_LR = 1e-3
 
 
+# Layers that keep their input's shape and meaning: class scores through them are still
+# class scores (a classifier ending in a ReLU, a Dropout, a Sigmoid for multi-label).
+_ELEMENTWISE = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU, nn.SiLU, nn.Mish,
+                nn.Sigmoid, nn.Tanh, nn.Hardtanh, nn.Hardsigmoid, nn.Hardswish, nn.Softplus, nn.Softmax,
+                nn.LogSoftmax, nn.Identity, nn.modules.dropout._DropoutNd)
+
+
 def classes_of(model: nn.Module, plan: InputPlan, declared: Optional[int]) -> Optional[int]:
     """The number of classes: as declared, else the output width of a classifier — an output
-    made by a Linear layer, or rows of (log-)probabilities. Flattened features are not scores."""
+    made by a Linear layer (also through activations or dropout after it, as modules or as
+    functions in forward), or rows of (log-)probabilities. Flattened features are not scores."""
     if declared:
         return declared
-    producers: dict[int, tuple[torch.Tensor, nn.Module]] = {}
+    # id(output) -> (module, id of its first input): follows an output back through activations.
+    producers: dict[int, tuple[nn.Module, Optional[int]]] = {}
+    linear_shapes: list[tuple[int, ...]] = []
+    kept: list[torch.Tensor] = []  # alive until the end, so that no id is reused
 
     def record(module: nn.Module, inputs: Any, output: Any) -> None:
         if isinstance(output, torch.Tensor):
-            producers.setdefault(id(output), (output, module))
+            first = inputs[0] if inputs and isinstance(inputs[0], torch.Tensor) else None
+            producers.setdefault(id(output), (module, id(first) if first is not None else None))
+            kept.append(output)
+            if isinstance(module, (nn.Linear, nn.Bilinear)):
+                linear_shapes.append(tuple(output.shape))
 
     handles = [module.register_forward_hook(record) for module in model.modules()]
     model.eval()
@@ -47,12 +62,19 @@ def classes_of(model: nn.Module, plan: InputPlan, declared: Optional[int]) -> Op
     if found is None:
         return None
     tensor = found[1]
-    producer = producers.get(id(tensor), (None, None))[1]
+    producer, source = producers.get(id(tensor), (None, None))
+    seen: set[Optional[int]] = set()
+    # An in-place activation's output is its input: `seen` ends the walk there.
+    while isinstance(producer, _ELEMENTWISE) and source in producers and source not in seen:
+        seen.add(source)
+        producer, source = producers[source]
+    # `return F.relu(self.fc(x))`: made by forward's own code, of the last Linear's shape.
+    by_forward = (producer is None or producer is model) and bool(linear_shapes) and linear_shapes[-1] == tuple(tensor.shape)
     rows = tensor.detach().float()
     probabilities = bool(torch.isfinite(rows).all()) and rows.dim() == 2 and (
         torch.allclose(rows.sum(dim=1), torch.ones(rows.shape[0]), atol=1e-3)
         or torch.allclose(rows.exp().sum(dim=1), torch.ones(rows.shape[0]), atol=1e-3))
-    if not isinstance(producer, (nn.Linear, nn.Bilinear)) and not probabilities:
+    if not isinstance(producer, (nn.Linear, nn.Bilinear)) and not by_forward and not probabilities:
         return None
     # A feature extractor's output (thousands of columns) is not a score per class.
     if tensor.dim() == 2 and 1 < tensor.shape[1] <= MAX_INFERRED_CLASSES:
@@ -95,6 +117,7 @@ class TrainingResult:
     predictions: torch.Tensor
     steps: int = 0
     out_of_time: bool = False
+    losses: tuple[float, ...] = ()  # one per step, for the report folder's picture
 
     def stalled(self) -> bool:
         """The loss did not even halve: the model is not learning, not merely slow."""
@@ -112,6 +135,7 @@ def _train(model: nn.Module, inputs: list[torch.Tensor], targets: torch.Tensor, 
     first_loss: Optional[float] = None
     deadline = time.monotonic() + seconds
     done, out_of_time = 0, False
+    losses: list[float] = []
     model.train()
     for _ in range(steps):
         if time.monotonic() > deadline:
@@ -124,6 +148,7 @@ def _train(model: nn.Module, inputs: list[torch.Tensor], targets: torch.Tensor, 
             break
         loss = nn.functional.cross_entropy(found[1].float(), targets)
         loss_value = loss.item()
+        losses.append(loss_value)
         first_loss = loss_value if first_loss is None else first_loss
         if not loss.requires_grad or loss_value != loss_value or abs(loss_value) == float("inf"):
             break
@@ -139,7 +164,7 @@ def _train(model: nn.Module, inputs: list[torch.Tensor], targets: torch.Tensor, 
     with torch.no_grad():
         found = main_output(model(*inputs))
     predictions = found[1].argmax(dim=1) if found is not None else torch.full_like(targets, -1)
-    return TrainingResult(first_loss, loss_value, predictions, done, out_of_time)
+    return TrainingResult(first_loss, loss_value, predictions, done, out_of_time, tuple(losses))
 
 
 def _samples(plan: InputPlan, count: int, seed: int) -> list[torch.Tensor]:
@@ -163,7 +188,10 @@ def fit_one_per_class(model: nn.Module, plan: InputPlan, classes: int, steps: in
     loss = result.final_loss
     return {"checked": True, "classes": count, "of_classes": classes, "steps": steps, "lr": lr,
             "first_loss": result.first_loss, "final_loss": loss if loss == loss else None,
-            "unlearned": unlearned, "stalled": result.stalled()}
+            "unlearned": unlearned, "stalled": result.stalled(),
+            "predicted": [int(p) for p in result.predictions],
+            "losses": [float(f"{value:.4g}") if value == value and abs(value) != float("inf") else None
+                       for value in result.losses]}
 
 
 def learning_curve(model: nn.Module, plan: InputPlan, classes: int, steps: int, lr: float, largest: int = 64

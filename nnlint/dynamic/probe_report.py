@@ -84,7 +84,7 @@ def _gradient_line(probe: dict[str, Any]) -> str:
     return f"first/last RMS gradient {probe['ratio']:.3g} ({probe['first']} / {probe['last']})"
 
 
-def _fit_line(probe: dict[str, Any]) -> str:
+def fit_line(probe: dict[str, Any]) -> str:
     if not probe.get("checked"):
         return f"not checked: {probe.get('reason', '')}"
     steps = f"{probe['steps']} steps of Adam (lr {probe['lr']:g})"
@@ -134,7 +134,7 @@ def render_probe_report(target: str, report: dict[str, Any]) -> str:
             ("dead ReLU", _dead_line(probes.get("dead_relu", {}))),
             ("predictions", _constant_line(probes.get("constant_prediction", {}))),
             ("gradient flow", _gradient_line(probes.get("gradient_flow", {}))),
-            ("one item/class", _fit_line(probes.get("fit", {}))))
+            ("one item/class", fit_line(probes.get("fit", {}))))
     lines += [_row(label, text) for label, text in rows]
     curve = probes.get("learning_curve")
     if curve:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import AbstractSet, Any, Callable, Mapping, Optional, Sequence
 
@@ -17,6 +16,7 @@ from nnlint.notebook import is_notebook
 from nnlint.dynamic.confirmation import Confirmer
 from nnlint.dynamic.findings import dynamic_findings
 from nnlint.dynamic.isolation import ModuleOutcome, run_module
+from nnlint.dynamic.progress import Progress
 from nnlint.dynamic.settings import DynamicSettings, ModelSpec
 from nnlint.suppress import drop_suppressed
 
@@ -79,38 +79,16 @@ def _probe_worthy(path: str) -> bool:
     return b"torch" in data and any(marker in data for marker in _MODEL_MARKERS)
 
 
-class _Progress:
-    """`nnlint: dynamic 3/10 files` on stderr, only when it is a terminal."""
-
-    def __init__(self, total: int) -> None:
-        self.total, self.done = total, 0
-        self.active = total > 0 and sys.stderr.isatty()
-        self._show()
-
-    def _show(self) -> None:
-        if self.active:
-            sys.stderr.write(f"\rnnlint: dynamic {self.done}/{self.total} files")
-            sys.stderr.flush()
-
-    def step(self) -> None:
-        self.done += 1
-        self._show()
-
-    def close(self) -> None:
-        if self.active:
-            sys.stderr.write("\r" + " " * 40 + "\r")
-            sys.stderr.flush()
-
-
 def probe_files(paths: Sequence[str], settings: DynamicSettings, root: str,
-                rule_options: Mapping[str, Mapping[str, Any]]) -> dict[str, ModuleOutcome]:
+                rule_options: Mapping[str, Mapping[str, Any]], learning_curve: bool = False
+                ) -> dict[str, ModuleOutcome]:
     """One outcome per file that defines models, run at most MAX_PARALLEL at a time."""
     worthy = [path for path in dict.fromkeys(paths) if _probe_worthy(path)]
-    progress = _Progress(len(worthy))
+    progress = Progress("dynamic mode: probing the models of", len(worthy))
     outcomes: dict[str, ModuleOutcome] = {}
 
     def run(path: str) -> tuple[str, ModuleOutcome]:
-        request = build_request(path, settings, root, rule_options)
+        request = build_request(path, settings, root, rule_options, learning_curve=learning_curve)
         return path, run_module(request, settings.timeout, settings.memory_mb)
 
     try:
@@ -133,11 +111,17 @@ def _lines(path: str) -> list[str]:
 
 def add_dynamic_results(diagnostics: Sequence[Diagnostic], paths: Sequence[str], settings: DynamicSettings,
                         root: str, rule_options: Mapping[str, Mapping[str, Any]],
-                        enabled_codes: Callable[[str], AbstractSet[str]], *, from_stdin: bool = False
-                        ) -> list[Diagnostic]:
+                        enabled_codes: Callable[[str], AbstractSet[str]], *, from_stdin: bool = False,
+                        report_dir: Optional[str] = None) -> list[Diagnostic]:
     """`diagnostics` with a confirmation on each, plus the enabled NNL9xx findings, grouped
-    by file in the order the files came and sorted within a file."""
-    outcomes = {} if from_stdin else probe_files(paths, settings, root, rule_options)
+    by file in the order the files came and sorted within a file. With `report_dir`, the
+    learning curve is run too and both experiments are drawn there (ReportFolderError)."""
+    outcomes = {} if from_stdin else probe_files(paths, settings, root, rule_options,
+                                                 learning_curve=report_dir is not None)
+    if report_dir is not None:
+        from nnlint.dynamic.report_folder import entries_of, write_report_folder
+
+        write_report_folder(entries_of(outcomes, root), report_dir)
     min_ratio = {"min-ratio": 1e-3, **rule_options.get("NNL905", {})}["min-ratio"]
     by_file: dict[str, list[Diagnostic]] = {}
     for path in paths:

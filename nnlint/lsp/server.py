@@ -34,6 +34,7 @@ from nnlint.config import ConfigError
 from nnlint.diagnostic import Diagnostic
 from nnlint.lsp import notebooks
 from nnlint.lsp.code_actions import FIX_ALL_KIND, code_actions, fix_all_action
+from nnlint.lsp.hover import hover
 from nnlint.lint import read_file
 from nnlint.lsp.conversion import lsp_diagnostic, ranges_overlap, split_lines
 from nnlint.lsp.framing import MessageReader
@@ -309,6 +310,15 @@ def build_server(debounce_seconds: float = DEBOUNCE_SECONDS) -> NnlintServer:
             if action is not None:
                 actions.append(action)
         return actions
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    async def hover_rule(ls: NnlintServer, params: types.HoverParams) -> Optional[types.Hover]:
+        document = ls.workspace.text_documents.get(params.text_document.uri)
+        linted = ls.linted.get(params.text_document.uri)
+        # Findings of an older text would answer for the wrong characters.
+        if document is None or linted is None or linted.version != document.version:
+            return None
+        return hover(linted.findings, params.position)
 
     notebooks.register(server)
     return server
