@@ -234,6 +234,15 @@ def train(loader):
         print(out)
 """}
 
+# docs/notebooks.md's examples: a notebook whose model (cell 3) feeds a loss in cell 4, and a
+# file that is not valid JSON.
+EXAMPLE_PROJECTS[("docs/notebooks.md", "nnlint check notebooks/train.ipynb")] = {
+    "notebooks/train.ipynb": '{\n "cells": [\n  {\n   "cell_type": "markdown",\n   "metadata": {},\n   "source": [\n    "# Training a classifier\\n"\n   ]\n  },\n  {\n   "cell_type": "code",\n   "metadata": {},\n   "execution_count": 1,\n   "outputs": [],\n   "source": [\n    "%matplotlib inline\\n",\n    "import torch\\n",\n    "from torch import nn"\n   ]\n  },\n  {\n   "cell_type": "code",\n   "metadata": {},\n   "execution_count": 2,\n   "outputs": [],\n   "source": [\n    "class Net(nn.Module):\\n",\n    "    def __init__(self):\\n",\n    "        super().__init__()\\n",\n    "        self.fc = nn.Linear(784, 10)\\n",\n    "\\n",\n    "    def forward(self, x):\\n",\n    "        return torch.softmax(self.fc(x), dim=1)"\n   ]\n  },\n  {\n   "cell_type": "code",\n   "metadata": {},\n   "execution_count": 3,\n   "outputs": [],\n   "source": [\n    "model = Net()\\n",\n    "criterion = nn.CrossEntropyLoss()\\n",\n    "optimizer = torch.optim.SGD(model.parameters(), lr=0.01)\\n",\n    "for x, y in loader:\\n",\n    "    loss = criterion(model(x), y)\\n",\n    "    optimizer.zero_grad()\\n",\n    "    loss.backward()\\n",\n    "    optimizer.step()"\n   ]\n  }\n ],\n "metadata": {\n  "kernelspec": {\n   "name": "python3",\n   "display_name": "Python 3",\n   "language": "python"\n  }\n },\n "nbformat": 4,\n "nbformat_minor": 5\n}\n',
+}
+EXAMPLE_PROJECTS[("docs/notebooks.md", "nnlint check broken.ipynb")] = {
+    "broken.ipynb": '{\n "cells": [\n 1 2\n ]\n}\n',
+}
+
 # Blocks with output that are not run, and why.
 NOT_RUN = {
     ("docs/dynamic.md", "pip install '.[dynamic]'"):
