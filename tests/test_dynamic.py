@@ -104,6 +104,12 @@ def test_os_exit_segfault_and_memory_get_a_status(isolated):
     assert reports["EatsMemory"]["status"] == "out-of-memory"
 
 
+def test_keyboard_interrupt_raised_by_a_model_is_its_error_not_a_clean_exit(isolated):
+    report = isolated[0].reports["InterruptsItself"]
+    assert report["status"] == "error", report
+    assert report["detail"] == "KeyboardInterrupt: raised by the model"
+
+
 def test_constructor_errors_are_named(isolated):
     reports = isolated[0].reports
     assert reports["RaisesInInit"]["status"] == "constructor-error"
@@ -405,3 +411,39 @@ def test_a_hang_at_import_is_killed_at_the_time_limit_with_what_it_started(tmp_p
     assert time.monotonic() - started < 150
     assert "did not finish within 3 s while importing the module" in outcome.error
     assert not _still_running(_pids(recorded_pids))
+
+
+# --- results only from nnlint's child, whatever the models print ----------------------------
+
+def test_fake_result_lines_printed_by_the_module_and_a_model_are_not_taken_for_results():
+    settings = DynamicSettings(timeout=30)
+    request = build_request(str(MODELS / "forges.py"), settings, str(MODELS), {})
+    request["options"]["fit"] = False
+    outcome = run_module(request, settings.timeout, settings.memory_mb)
+    assert outcome.error is None
+    assert {name: report["status"] for name, report in outcome.reports.items()} == {"Forges": "ok", "Healthy": "ok"}
+    assert '"status": "forged"' in outcome.output  # what was printed is kept as output
+
+
+def test_a_syntax_error_costs_only_its_own_block(tmp_path):
+    module = tmp_path / "model.py"
+    module.write_text("import torch.nn as nn\n\n\ndef broken(x:\n    return x\n\n\n"
+                      "class Tiny(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+                      "        self.fc = nn.Linear(3, 2)\n\n    def forward(self, x):\n        return self.fc(x)\n")
+    settings = DynamicSettings(timeout=30)
+    request = build_request(str(module), settings, str(tmp_path), {})
+    request["options"]["fit"] = False
+    outcome = run_module(request, settings.timeout, settings.memory_mb)
+    assert outcome.error is None
+    assert outcome.reports["Tiny"]["status"] == "ok"
+    assert outcome.failures == [{"line": 4, "error": "SyntaxError: '(' was never closed"}]
+
+
+def test_a_file_with_no_block_that_compiles_says_so(tmp_path):
+    module = tmp_path / "model.py"
+    module.write_text("# torch\nclass Tiny(nn.Module:\n    pass\n")
+    settings = DynamicSettings(timeout=30)
+    outcome = run_module(build_request(str(module), settings, str(tmp_path), {}), settings.timeout,
+                         settings.memory_mb)
+    assert outcome.error.startswith("line 2 has a syntax error (invalid syntax): Python cannot import the "
+                                    "file, so no model was built"), outcome.error

@@ -59,6 +59,7 @@ class ChildSession:
         self.request = request
         self.channel = channel
         self.path = os.path.abspath(request["path"])
+        self._token = str(request.get("token", "")).encode()
 
     def emit(self, event: dict[str, Any]) -> None:
         _emit(self.channel, self.request, event)
@@ -128,7 +129,9 @@ class ChildSession:
             try:
                 data = json.dumps(self.probe_safely(candidate, loaded), default=str).encode("utf-8")
                 with os.fdopen(writer, "wb") as pipe:
-                    pipe.write(data)
+                    # On a line of its own after the token: the model's code could write to
+                    # this pipe too, but not that line.
+                    pipe.write(b"\n" + self._token + b" " + data + b"\n")
             finally:
                 os._exit(0)
         os.close(writer)
@@ -144,8 +147,9 @@ class ChildSession:
             return {"name": candidate.name, "status": "timeout",
                     "detail": f"did not finish within {limit:g} s while probing it"}
         try:
-            return json.loads(data)
-        except ValueError:
+            return json.loads(next(line for line in reversed(data.split(b"\n"))
+                                   if line.startswith(self._token + b" "))[len(self._token) + 1:])
+        except (StopIteration, ValueError):
             from nnlint.dynamic.isolation import crash_text
 
             code = os.waitstatus_to_exitcode(wait_status)
