@@ -135,7 +135,7 @@ class ChildSession:
             finally:
                 os._exit(0)
         os.close(writer)
-        data, finished = _read_until(reader, time.monotonic() + self.request.get("timeout", 60.0))
+        data, finished = _read_until(reader, time.monotonic() + self.request.get("timeout", 60.0), pid)
         os.close(reader)
         if not finished:
             os.kill(pid, signal.SIGKILL)
@@ -247,15 +247,28 @@ class ChildSession:
                 "parameters": sum(p.numel() for p in model.parameters()), "probes": results}
 
 
-def _read_until(descriptor: int, deadline: float) -> tuple[bytes, bool]:
-    """Everything written to the pipe until EOF, and whether EOF came before the deadline."""
+def _exited(pid: int) -> bool:
+    """Whether the fork has exited (left unreaped)."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except (ChildProcessError, AttributeError):
+        return True
+
+
+def _read_until(descriptor: int, deadline: float, pid: int) -> tuple[bytes, bool]:
+    """Everything written to the pipe until EOF or the fork's exit (a process the model
+    forked may hold the pipe open), and whether that came before the deadline."""
     chunks = []
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return b"".join(chunks), False
-        ready, _, _ = select.select([descriptor], [], [], remaining)
+        ready, _, _ = select.select([descriptor], [], [], min(remaining, 0.1))
         if not ready:
+            if _exited(pid):  # all it wrote is in the pipe: nothing is left unread
+                ready, _, _ = select.select([descriptor], [], [], 0)
+                if not ready:
+                    return b"".join(chunks), True
             continue
         chunk = os.read(descriptor, 1 << 16)
         if not chunk:
