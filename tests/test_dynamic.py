@@ -104,6 +104,12 @@ def test_os_exit_segfault_and_memory_get_a_status(isolated):
     assert reports["EatsMemory"]["status"] == "out-of-memory"
 
 
+def test_keyboard_interrupt_raised_by_a_model_is_its_error_not_a_clean_exit(isolated):
+    report = isolated[0].reports["InterruptsItself"]
+    assert report["status"] == "error", report
+    assert report["detail"] == "KeyboardInterrupt: raised by the model"
+
+
 def test_constructor_errors_are_named(isolated):
     reports = isolated[0].reports
     assert reports["RaisesInInit"]["status"] == "constructor-error"
@@ -297,3 +303,147 @@ def test_a_users_module_named_like_the_stdlib_does_not_break_the_child(tmp_path)
     request["options"]["fit"] = False
     outcome = run_module(request, settings.timeout, settings.memory_mb)
     assert outcome.error is None and outcome.reports["Tiny"]["status"] == "ok"
+
+
+# --- processes: nothing left running, whatever happens to nnlint -----------------------------
+
+ROOT = Path(__file__).parent.parent
+NNLINT = [sys.executable, "-m", "nnlint"]
+
+
+@pytest.fixture
+def recorded_pids(tmp_path):
+    """The file the test models write their pids to; whatever is still running from that list
+    at the end of the test is killed, so a failing test leaves nothing behind either."""
+    pid_file = tmp_path / "pids.txt"
+    yield pid_file
+    for pid in _pids(pid_file):
+        try:
+            os.kill(pid, 9)
+        except OSError:
+            pass
+
+
+def _pids(pid_file: Path) -> list[int]:
+    return [int(word) for word in pid_file.read_text().split()] if pid_file.exists() else []
+
+
+def _still_running(pids: list[int], within: float = 5.0) -> list[int]:
+    """The pids still running after `within` seconds (dying takes a moment on a busy machine)."""
+    deadline = time.monotonic() + within
+    while any(_running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return [pid for pid in pids if _running(pid)]
+
+
+def _nnlint(args: list[str], pid_file: Path, cwd: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NNLINT_TEST_PID_FILE": str(pid_file)}
+    return subprocess.Popen([*NNLINT, *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def _wait_for_pids(pid_file: Path, count: int, process: subprocess.Popen, limit: float = 120.0) -> list[int]:
+    deadline = time.monotonic() + limit
+    while len(_pids(pid_file)) < count:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the model never started"
+        time.sleep(0.05)
+    return _pids(pid_file)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="escaped processes are tracked on Linux")
+@pytest.mark.parametrize("signal_number", [15, 2, 9], ids=["SIGTERM", "SIGINT", "SIGKILL"])
+def test_killing_nnlint_kills_a_child_hanging_at_import_and_what_it_started(tmp_path, recorded_pids, signal_number):
+    import shutil
+
+    module = tmp_path / "hang.py"
+    shutil.copy(MODELS / "hangs_at_import.py", module)
+    run = _nnlint(["check", "--dynamic", "--isolated", "--no-cache", str(module)], recorded_pids, tmp_path)
+    try:
+        pids = _wait_for_pids(recorded_pids, 2, run)
+        sent = time.monotonic()
+        run.send_signal(signal_number)
+        out, err = run.communicate(timeout=30)
+        stopped = time.monotonic() - sent
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.communicate()
+    assert not _still_running(pids), "processes outlived nnlint"
+    if signal_number == 2:  # Ctrl-C: within a second, a short message, no traceback
+        assert run.returncode == 130, err
+        assert stopped < 2.0, stopped
+        assert "Traceback" not in err and "interrupted" in err and len(err.splitlines()) == 1, err
+    elif signal_number == 15:
+        assert run.returncode in (-15, 143), err
+        assert "Traceback" not in err
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="escaped processes are tracked on Linux")
+@pytest.mark.parametrize("command", ["check", "probe"])
+def test_processes_started_in_a_new_session_do_not_outlive_the_run(tmp_path, recorded_pids, command):
+    import shutil
+
+    module = tmp_path / "escapes.py"
+    shutil.copy(MODELS / "escapes.py", module)
+    args = (["check", "--dynamic", "--isolated", "--no-cache", str(module)] if command == "check"
+            else ["probe", f"{module}:Escapes", "--isolated", "--input", "4,4"])
+    run = _nnlint(args, recorded_pids, tmp_path)
+    try:
+        out, err = run.communicate(timeout=240)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.communicate()
+    assert run.returncode in (0, 1), err
+    # One at import, and (in the model's fork) one in a new session and one daemon without environment.
+    pids = _pids(recorded_pids)
+    assert len(pids) >= 3, (pids, err)
+    assert not _still_running(pids), "processes outlived nnlint"
+
+
+def test_a_hang_at_import_is_killed_at_the_time_limit_with_what_it_started(tmp_path, recorded_pids, monkeypatch):
+    monkeypatch.setenv("NNLINT_TEST_PID_FILE", str(recorded_pids))
+    settings = DynamicSettings(timeout=3)
+    started = time.monotonic()
+    outcome = run_module(build_request(str(MODELS / "hangs_at_import.py"), settings, str(MODELS), {}),
+                         settings.timeout, settings.memory_mb)
+    assert time.monotonic() - started < 150
+    assert "did not finish within 3 s while importing the module" in outcome.error
+    assert not _still_running(_pids(recorded_pids))
+
+
+# --- results only from nnlint's child, whatever the models print ----------------------------
+
+def test_fake_result_lines_printed_by_the_module_and_a_model_are_not_taken_for_results():
+    settings = DynamicSettings(timeout=30)
+    request = build_request(str(MODELS / "forges.py"), settings, str(MODELS), {})
+    request["options"]["fit"] = False
+    outcome = run_module(request, settings.timeout, settings.memory_mb)
+    assert outcome.error is None
+    assert {name: report["status"] for name, report in outcome.reports.items()} == {"Forges": "ok", "Healthy": "ok"}
+    assert '"status": "forged"' in outcome.output  # what was printed is kept as output
+
+
+def test_a_syntax_error_costs_only_its_own_block(tmp_path):
+    module = tmp_path / "model.py"
+    module.write_text("import torch.nn as nn\n\n\ndef broken(x:\n    return x\n\n\n"
+                      "class Tiny(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+                      "        self.fc = nn.Linear(3, 2)\n\n    def forward(self, x):\n        return self.fc(x)\n")
+    settings = DynamicSettings(timeout=30)
+    request = build_request(str(module), settings, str(tmp_path), {})
+    request["options"]["fit"] = False
+    outcome = run_module(request, settings.timeout, settings.memory_mb)
+    assert outcome.error is None
+    assert outcome.reports["Tiny"]["status"] == "ok"
+    assert outcome.failures == [{"line": 4, "error": "SyntaxError: '(' was never closed"}]
+
+
+def test_a_file_with_no_block_that_compiles_says_so(tmp_path):
+    module = tmp_path / "model.py"
+    module.write_text("# torch\nclass Tiny(nn.Module:\n    pass\n")
+    settings = DynamicSettings(timeout=30)
+    outcome = run_module(build_request(str(module), settings, str(tmp_path), {}), settings.timeout,
+                         settings.memory_mb)
+    assert outcome.error.startswith("line 2 has a syntax error (invalid syntax): Python cannot import the "
+                                    "file, so no model was built"), outcome.error

@@ -222,7 +222,9 @@ def test_dynamic_models_that_flood_output_or_fork(tmp_path):
     # Every model gets an answer; the noise and the fork do not break the protocol.
     assert statuses["Healthy"] == "ok", outcome.reports
     assert statuses["Floods"] == "ok", outcome.reports["Floods"]
-    assert "Forks" in statuses  # each call forks a process that sleeps: "ok" or "timeout"
+    # Each call forks a process that sleeps, holding the report pipe: the model's fork is
+    # done when it exits, not when that pipe closes (which would be the time limit).
+    assert statuses["Forks"] == "ok", outcome.reports["Forks"]
     forked = [int(pid) for pid in pid_file.read_text().split()]
     assert forked, "the model never forked"
     # Every forked process is killed with the run (dying takes a moment on a busy machine).
@@ -230,3 +232,63 @@ def test_dynamic_models_that_flood_output_or_fork(tmp_path):
     while any(_running(pid) for pid in forked) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not [pid for pid in forked if _running(pid)]
+
+
+PRINTS_IN_A_LOOP = """\
+import sys
+
+import torch.nn as nn
+
+
+class Prints(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+        line = "spam " * 13_000 + "\\n"
+        for _ in range(3_000):  # 200 MB
+            sys.stdout.write(line)
+        sys.stdout.write("the last words\\n")
+        sys.stdout.flush()
+
+    def forward(self, x):
+        return self.fc(x)
+"""
+
+
+def test_a_model_printing_in_a_loop_costs_no_disk_and_its_output_is_capped(tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    import tempfile
+    import threading
+
+    from nnlint.dynamic.isolation import run_module
+    from nnlint.dynamic.session import build_request
+    from nnlint.dynamic.settings import DynamicSettings
+
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    module = tmp_path / "prints.py"
+    module.write_text(PRINTS_IN_A_LOOP, encoding="utf-8")
+    peak, done = [0], threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], sum(p.stat().st_size for p in temporary.rglob("*") if p.is_file()))
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    settings = DynamicSettings(timeout=60)
+    request = build_request(str(module), settings, str(tmp_path), {})
+    request["options"]["fit"] = False
+    try:
+        outcome = run_module(request, settings.timeout, settings.memory_mb)
+    finally:
+        done.set()
+        watcher.join()
+    assert outcome.reports["Prints"]["status"] == "ok", outcome.reports
+    assert peak[0] < 1 << 20, f"{peak[0]} bytes of temporary files"
+    assert len(outcome.output) < 200_000
+    assert "bytes of output dropped here" in outcome.output
+    head, tail = outcome.output.split("bytes of output dropped here")
+    assert "spam spam" in head and tail.rstrip().endswith("the last words")

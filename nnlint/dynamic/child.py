@@ -1,9 +1,21 @@
-"""The child process: `python -m nnlint.dynamic.child`, a JSON request on stdin, one JSON
-event per line on the protocol channel (the original stdout; the user's prints go to stderr).
+"""The child process: a JSON request as the first line of stdin, one JSON event per line on a
+private channel (a pipe the parent passes as a file descriptor; stdout and stderr are only
+the user's output, which the parent caps).
+
+Three levels of processes:
+
+- the *supervisor* (the process nnlint starts) runs no user code: it forks the worker, and
+  when the worker exits, or stdin reaches its end (nnlint is done with it, or nnlint died),
+  it kills every process below it and everything carrying the run's marker (see reaper.py),
+  then reports the worker's exit status on the channel;
+- the *worker* imports torch and the module and forks once per model;
+- each *model fork* probes one model; what it leaves running is killed when it ends.
 
 Events: `ready` (torch imported), `loaded` (the module's candidates), `start` (a model begins:
 the parent restarts its clock and, should the process die, knows which model killed it),
-`model` (its report) and `done`. Limits (memory, threads) are set before torch is imported.
+`model` (its report), `done`, and the supervisor's `exit`. Each carries the request's token:
+a line without it was not written by nnlint. Limits (memory, threads) are set before torch
+is imported.
 """
 
 from __future__ import annotations
@@ -16,6 +28,8 @@ import sys
 import time
 import traceback
 from typing import Any, Callable, Optional, TextIO
+
+from nnlint.dynamic import reaper
 
 _PROBES = ("output_range", "non_finite", "symmetry", "registration", "dead_relu", "constant_prediction",
            "gradient_flow")
@@ -45,10 +59,10 @@ class ChildSession:
         self.request = request
         self.channel = channel
         self.path = os.path.abspath(request["path"])
+        self._token = str(request.get("token", "")).encode()
 
     def emit(self, event: dict[str, Any]) -> None:
-        self.channel.write(json.dumps(event, default=str) + "\n")
-        self.channel.flush()
+        _emit(self.channel, self.request, event)
 
     def run(self) -> None:
         import torch
@@ -59,7 +73,17 @@ class ChildSession:
         self.emit({"event": "ready"})
         # Models built by the module's own top-level code get the same weights on every run.
         torch.manual_seed(0)
-        loaded = loader.load_module(self.path)
+        try:
+            loaded = loader.load_module(self.path)
+        except SyntaxError as error:
+            self.emit({"event": "unloadable", "error": f"line {error.lineno} has a syntax error "
+                       f"({error.msg}): Python cannot import the file, so no model was built"})
+            self.emit({"event": "done"})
+            return
+        except KeyboardInterrupt:
+            self.emit({"event": "unloadable", "error": "the module's top-level code raised KeyboardInterrupt"})
+            self.emit({"event": "done"})
+            return
         candidates = loader.find_candidates(loaded, torch.nn.Module)
         self.emit({
             "event": "loaded",
@@ -86,8 +110,8 @@ class ChildSession:
         try:
             report.update(self.probe(candidate, loaded))
         except BaseException as error:  # noqa: BLE001 - one model's failure is its status
-            if isinstance(error, KeyboardInterrupt):
-                raise
+            # KeyboardInterrupt too: the child is outside the terminal's process group, so it
+            # comes from the model's own code (nnlint stops the child by killing it).
             status = "out-of-memory" if _is_out_of_memory(error) else "error"
             report.update(status=status, detail=_error_text(error), line=_user_frame(error, self.path))
         report["seconds"] = round(time.monotonic() - started, 3)
@@ -97,28 +121,35 @@ class ChildSession:
         """Probe in a forked copy of this process, which already holds torch and the module:
         a model that hangs, exits or crashes costs its own fork, not a new torch import."""
         reader, writer = os.pipe()
+        before = reaper.children(os.getpid())
         pid = os.fork()
         if pid == 0:
             os.close(reader)
+            self.channel.close()  # the model's code has no business with the protocol
             try:
                 data = json.dumps(self.probe_safely(candidate, loaded), default=str).encode("utf-8")
                 with os.fdopen(writer, "wb") as pipe:
-                    pipe.write(data)
+                    # On a line of its own after the token: the model's code could write to
+                    # this pipe too, but not that line.
+                    pipe.write(b"\n" + self._token + b" " + data + b"\n")
             finally:
                 os._exit(0)
         os.close(writer)
-        data, finished = _read_until(reader, time.monotonic() + self.request.get("timeout", 60.0))
+        data, finished = _read_until(reader, time.monotonic() + self.request.get("timeout", 60.0), pid)
         os.close(reader)
         if not finished:
             os.kill(pid, signal.SIGKILL)
         _, wait_status = os.waitpid(pid, 0)
+        # What the model started dies with it: its orphans re-parented to this subreaper.
+        reaper.kill_tree(reaper.children(os.getpid()) - before)
         if not finished:
             limit = self.request.get("timeout", 60.0)
             return {"name": candidate.name, "status": "timeout",
                     "detail": f"did not finish within {limit:g} s while probing it"}
         try:
-            return json.loads(data)
-        except ValueError:
+            return json.loads(next(line for line in reversed(data.split(b"\n"))
+                                   if line.startswith(self._token + b" "))[len(self._token) + 1:])
+        except (StopIteration, ValueError):
             from nnlint.dynamic.isolation import crash_text
 
             code = os.waitstatus_to_exitcode(wait_status)
@@ -216,15 +247,28 @@ class ChildSession:
                 "parameters": sum(p.numel() for p in model.parameters()), "probes": results}
 
 
-def _read_until(descriptor: int, deadline: float) -> tuple[bytes, bool]:
-    """Everything written to the pipe until EOF, and whether EOF came before the deadline."""
+def _exited(pid: int) -> bool:
+    """Whether the fork has exited (left unreaped)."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except (ChildProcessError, AttributeError):
+        return True
+
+
+def _read_until(descriptor: int, deadline: float, pid: int) -> tuple[bytes, bool]:
+    """Everything written to the pipe until EOF or the fork's exit (a process the model
+    forked may hold the pipe open), and whether that came before the deadline."""
     chunks = []
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return b"".join(chunks), False
-        ready, _, _ = select.select([descriptor], [], [], remaining)
+        ready, _, _ = select.select([descriptor], [], [], min(remaining, 0.1))
         if not ready:
+            if _exited(pid):  # all it wrote is in the pipe: nothing is left unread
+                ready, _, _ = select.select([descriptor], [], [], 0)
+                if not ready:
+                    return b"".join(chunks), True
             continue
         chunk = os.read(descriptor, 1 << 16)
         if not chunk:
@@ -248,15 +292,94 @@ def _apply_limits(request: dict[str, Any]) -> None:
             pass
 
 
-def main() -> int:
-    # The protocol keeps the real stdout; anything the user's code prints goes to stderr.
-    channel = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    request = json.loads(sys.stdin.read())
+def _emit(channel: TextIO, request: dict[str, Any], event: dict[str, Any]) -> None:
+    channel.write(json.dumps({**event, "token": request.get("token")}, default=str) + "\n")
+    channel.flush()
+
+
+def _read_request() -> dict[str, Any]:
+    # One line, read unbuffered: the rest of stdin is the parent's watchdog pipe.
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = os.read(0, 1 << 16)
+        if not chunk:
+            break
+        data += chunk
+    return json.loads(data)
+
+
+def _channel(request: dict[str, Any]) -> TextIO:
+    descriptor = request.get("channel_fd")
+    if descriptor is None:  # no descriptor passing (Windows): the original stdout, user prints to stderr
+        descriptor = os.dup(sys.stdout.fileno())
+        os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    os.set_inheritable(descriptor, False)  # processes the user's code starts do not get it
+    return os.fdopen(descriptor, "w", encoding="utf-8")
+
+
+def _work(request: dict[str, Any], channel: TextIO) -> int:
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)  # the user's code reads nothing, and never holds the watchdog pipe
+    os.close(devnull)
+    reaper.become_subreaper()
     _apply_limits(request)
     ChildSession(request, channel).run()
     channel.close()
     return 0
+
+
+def _wait_for(worker: int) -> Optional[int]:
+    """The worker's exit code, or None when stdin ends first (nnlint stopped or died)."""
+    waitables, pidfd = [0], None
+    if hasattr(os, "pidfd_open"):
+        try:
+            pidfd = os.pidfd_open(worker)
+            waitables.append(pidfd)
+        except OSError:
+            pass
+    while True:
+        ready, _, _ = select.select(waitables, [], [], None if pidfd is not None else 0.05)
+        if 0 in ready and not os.read(0, 1 << 16):
+            return None
+        done, status = os.waitpid(worker, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+
+
+def _supervise(request: dict[str, Any], channel: TextIO) -> int:
+    reaper.become_subreaper()
+    worker = os.fork()
+    if worker == 0:
+        code = 1
+        try:
+            code = _work(request, channel)
+        except BaseException:  # noqa: BLE001 - the traceback goes to the captured output
+            traceback.print_exc()
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except BaseException:  # noqa: BLE001 - nothing may keep the worker from exiting here
+                    pass
+            os._exit(code)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    returncode = _wait_for(worker)
+    reaper.kill_tree([os.getpid()], token=request.get("token", ""))
+    reaper.reap_all()
+    if returncode is not None:
+        try:
+            _emit(channel, request, {"event": "exit", "returncode": returncode})
+        except OSError:
+            pass
+    return 0
+
+
+def main() -> int:
+    request = _read_request()
+    channel = _channel(request)
+    if hasattr(os, "fork"):
+        return _supervise(request, channel)
+    return _work(request, channel)
 
 
 if __name__ == "__main__":

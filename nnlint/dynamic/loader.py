@@ -4,11 +4,13 @@ models it defines.
 The module's top-level statements run one by one, each under its own try, so that a failed
 `import pytorch_lightning` costs only the classes that need it. Loops, `with` blocks and the
 `if __name__ == "__main__":` block are skipped: they are where training scripts train.
+A top-level block with a syntax error is skipped too, and is one failure.
 """
 
 from __future__ import annotations
 
 import ast
+import importlib.util
 import os
 import sys
 import types
@@ -65,17 +67,44 @@ def _defined_names(statement: ast.stmt) -> list[str]:
     return [name.id for target in targets for name in ast.walk(target) if isinstance(name, ast.Name)]
 
 
+def _parse(source: bytes, path: str, failures: list[tuple[int, str]]) -> ast.Module:
+    """The module's tree; with a syntax error, the top-level blocks that compile (as static
+    mode lints them), each block that does not being one failure. Raises SyntaxError when
+    no block compiles."""
+    try:
+        return ast.parse(source, filename=path)
+    except SyntaxError as whole:
+        from nnlint.parse_blocks import block_starts, source_lines
+
+        text = importlib.util.decode_source(source)
+        lines = source_lines(text, keepends=True)
+        starts = block_starts(text)
+        body: list[ast.stmt] = []
+        for first, after in zip(starts, [*starts[1:], len(lines) + 1]):
+            try:
+                block = ast.parse("".join(lines[first - 1:after - 1]), filename=path)
+            except SyntaxError as error:
+                failures.append((first + (error.lineno or 1) - 1, f"SyntaxError: {error.msg}"))
+                continue
+            body.extend(ast.increment_lineno(block, first - 1).body)
+        if not body:
+            raise whole from None
+        return ast.Module(body=body, type_ignores=[])
+
+
 def load_module(path: str) -> LoadedModule:
-    """Run `path`'s definitions in a fresh module; never raises for the user's errors."""
+    """Run `path`'s definitions in a fresh module; never raises for the user's errors, except
+    SyntaxError when no top-level block of the file compiles."""
     with open(path, "rb") as handle:
         source = handle.read()
-    tree = ast.parse(source, filename=path)
+    failures: list[tuple[int, str]] = []
+    tree = _parse(source, path, failures)
     module = types.ModuleType(MODULE_NAME)
     module.__file__ = os.path.abspath(path)
     sys.modules[MODULE_NAME] = module
     # Sibling imports (`from layers import Block`) resolve as they do when the user runs it.
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
-    loaded = LoadedModule(namespace=module.__dict__, tree=tree)
+    loaded = LoadedModule(namespace=module.__dict__, tree=tree, failures=failures)
     for statement in tree.body:
         if isinstance(statement, _SKIPPED) or _is_main_guard(statement):
             continue

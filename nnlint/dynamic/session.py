@@ -12,12 +12,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import AbstractSet, Any, Callable, Mapping, Optional, Sequence
 
 from nnlint.diagnostic import Diagnostic
-from nnlint.notebook import is_notebook
+from nnlint.dynamic import stopping
 from nnlint.dynamic.confirmation import Confirmer
 from nnlint.dynamic.findings import dynamic_findings
 from nnlint.dynamic.isolation import ModuleOutcome, run_module
 from nnlint.dynamic.progress import Progress
 from nnlint.dynamic.settings import DynamicSettings, ModelSpec
+from nnlint.notebook import is_notebook
 from nnlint.suppress import drop_suppressed
 
 # Two children at a time: each holds torch (a few hundred MB) and one thread.
@@ -92,10 +93,16 @@ def probe_files(paths: Sequence[str], settings: DynamicSettings, root: str,
         return path, run_module(request, settings.timeout, settings.memory_mb)
 
     try:
-        with ThreadPoolExecutor(max_workers=MAX_PARALLEL) as pool:
-            for path, outcome in pool.map(run, worthy):
-                outcomes[path] = outcome
-                progress.step()
+        with stopping.supervised():
+            pool = ThreadPoolExecutor(max_workers=MAX_PARALLEL)
+            try:
+                for path, outcome in pool.map(run, worthy):
+                    outcomes[path] = outcome
+                    progress.step()
+            finally:
+                # After Ctrl-C the files not started yet are not started; the running ones
+                # end at once, their children being killed.
+                pool.shutdown(wait=True, cancel_futures=True)
     finally:
         progress.close()
     return outcomes

@@ -53,6 +53,15 @@ class EatsMemory(nn.Module):
         return torch.ones(1 << 40)
 
 
+class InterruptsItself(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        raise KeyboardInterrupt("raised by the model")
+
+
 class RaisesInInit(nn.Module):
     def __init__(self):
         super().__init__()
