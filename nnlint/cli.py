@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn, Optional, Sequence
+from typing import NoReturn, Optional, Sequence, Union
 
 import click
 
@@ -85,17 +85,33 @@ def _on_changed_lines(diagnostics: list[Diagnostic], changed: Optional[ChangedLi
 
 
 def _write_output(text: str, output_file: Optional[str]) -> None:
+    output = _encodable(text)
     if output_file is None:
-        click.echo(text, nl=False)
+        click.echo(output, nl=False)
         return
     try:
         directory = os.path.dirname(output_file)
         if directory:
             os.makedirs(directory, exist_ok=True)
-        with open(output_file, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with open(output_file, "w" if isinstance(output, str) else "wb",
+                  encoding="utf-8" if isinstance(output, str) else None) as handle:
+            handle.write(output)
     except OSError as error:
         _fail(f"cannot write {output_file}: {error.strerror or error}")
+
+
+def _encodable(text: str) -> Union[str, bytes]:
+    """`text`, or its UTF-8 bytes when it holds a file name that is not UTF-8 (Linux allows
+    any bytes; Python spells them as lone surrogates, which no text stream writes)."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape")  # the name's own bytes
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace")
 
 
 def _changed_since(revision: str, from_stdin: bool) -> ChangedLines:

@@ -12,7 +12,7 @@ from typing import Any, Optional, Sequence
 
 from nnlint.diagnostic import Diagnostic
 from nnlint.report.fingerprint import line_independent_key, numbered_keys
-from nnlint.report.paths import project_path
+from nnlint.report.paths import printable_path, project_path
 
 # GitLab's scale is info < minor < major < critical < blocker. A file nnlint could not read
 # or parse (the "error" rules) hides every other finding in it, so it ranks above them.
@@ -36,7 +36,7 @@ def code_quality_issues(diagnostics: Sequence[Diagnostic], cwd: Optional[Path] =
                 # GitLab keeps only the first issue of a fingerprint, so the numbered key
                 # (unique in the report) is hashed; it holds no line number.
                 "fingerprint": hashlib.sha256(key.encode("utf-8")).hexdigest(),
-                "location": {"path": path, "lines": {"begin": begin, "end": max(diagnostic.end.line, begin)}},
+                "location": {"path": printable_path(path), "lines": {"begin": begin, "end": max(diagnostic.end.line, begin)}},
             }
         )
     return issues

@@ -12,6 +12,7 @@ from urllib.parse import quote
 import nnlint
 from nnlint.diagnostic import Diagnostic, Fix, Location, Position
 from nnlint.report.fingerprint import line_independent_key
+from nnlint.report.paths import path_bytes
 from nnlint.rules import all_rules
 from nnlint.rules.base import Rule
 
@@ -37,7 +38,8 @@ def artifact_location(path: str, cwd: Path) -> dict[str, str]:
         relative = absolute.relative_to(cwd)
     except ValueError:
         return {"uri": absolute.as_uri()}
-    return {"uri": quote(relative.as_posix(), safe="/"), "uriBaseId": SRCROOT}
+    # Percent-encoding the name's bytes keeps a name that is not UTF-8 exact (`%FF.py`).
+    return {"uri": quote(path_bytes(relative.as_posix()), safe="/"), "uriBaseId": SRCROOT}
 
 
 def _region(start: Position, end: Position) -> Optional[dict[str, int]]:
