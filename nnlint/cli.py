@@ -22,7 +22,8 @@ from nnlint.config import Config, ConfigError, load_config
 from nnlint.dynamic.settings import DTYPES
 from nnlint.diagnostic import Diagnostic
 from nnlint.discover import discover, is_force_excluded
-from nnlint.cache import Cache, cache_directory, clean
+from nnlint.cache import Cache
+from nnlint.cache_dir import clean, configured_directory, locate
 from nnlint.fix.files import fix_run, unified_diff, write_fixes
 from nnlint.fix.summary import shown_fixes, summary as fix_summary, would_fix
 from nnlint.project import find_project_root
@@ -238,7 +239,12 @@ def check(
         files = [(path, None) for path in found.files]
 
     root = find_project_root(Path(stdin_filename or targets[0]))
-    cache = None if no_cache else Cache(cache_directory(root))
+    cache = None
+    if not no_cache:
+        location = locate(*configured_directory(root))
+        if location.refusal:
+            click.echo(f"nnlint: warning: {location.refusal}", err=True)
+        cache = Cache(location.directory) if location.directory is not None else None
     project = ProjectRun(root, lambda path: codes - per_file.ignored_codes(path), config.rule_options, cache,
                          jobs or default_jobs())
     run = project.check(files)
@@ -386,12 +392,21 @@ def language_server(stdio: bool) -> None:
 @click.argument("path", required=False, type=click.Path(file_okay=False))
 def clean_cache(path: Optional[str]) -> None:
     """Remove the cache of the project at PATH (default: the current directory's project)."""
-    directory = cache_directory(find_project_root(Path(path or ".")))
+    configured, explicit = configured_directory(find_project_root(Path(path or ".")))
     try:
-        removed = clean(directory)
+        cleaned = clean(configured, explicit)
     except (ValueError, OSError) as error:
         _fail(str(error))
-    click.echo(f"Removed {directory}" if removed else f"No cache at {directory}")
+    if cleaned.kept:
+        # Only nnlint's own entries go; what someone else put there (or a link) stays.
+        _fail(f"removed {cleaned.entries} cache entries but kept {len(cleaned.kept)} files nnlint did not write, "
+              f"e.g. {cleaned.kept[0]}; the directory stays")
+    if cleaned.removed is not None:
+        click.echo(f"Removed {cleaned.removed}")
+    elif cleaned.entries:  # what an older nnlint wrote into a directory it did not create
+        click.echo(f"Removed {cleaned.entries} cache entries nnlint wrote into {configured}")
+    else:
+        click.echo(f"No cache at {locate(configured, explicit).directory or configured}")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
