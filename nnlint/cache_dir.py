@@ -82,7 +82,7 @@ def ensure(directory: Path) -> bool:
     if state != _ABSENT:
         return state == _OURS
     directory.parent.mkdir(parents=True, exist_ok=True)
-    fresh = tempfile.mkdtemp(prefix=f".{directory.name}.new-", dir=directory.parent)
+    fresh = tempfile.mkdtemp(prefix=_fresh_prefix(directory), dir=directory.parent)
     try:
         for name, text in ((TAG_NAME, TAG), (".gitignore", GITIGNORE)):
             with open(os.path.join(fresh, name), "x", encoding="utf-8") as handle:
@@ -121,7 +121,24 @@ def clean(configured: Path, explicit: bool) -> Cleaned:
         _remove_entries(location.directory, cleaned)
         if not cleaned.kept and _rmdir_quietly(location.directory):
             cleaned.removed = location.directory
+    _remove_unfinished(location.directory)
     return cleaned
+
+
+def _fresh_prefix(directory: Path) -> str:
+    return f"{directory.name}.new-"
+
+
+def _remove_unfinished(directory: Path) -> None:
+    """Directories `ensure` was making when its process was killed: only nnlint's two files."""
+    for sibling in _scan(directory.parent):
+        if sibling.name.startswith(_fresh_prefix(directory)) and sibling.is_dir(follow_symlinks=False):
+            path = Path(sibling.path)
+            if _has_our_tag(path) and set(os.listdir(path)) <= {TAG_NAME, ".gitignore"}:
+                if _small_regular_file(path / ".gitignore") in (GITIGNORE, None):
+                    _unlink_quietly(path / ".gitignore")
+                _unlink_quietly(path / TAG_NAME)
+            _rmdir_quietly(path)  # only when empty
 
 
 # ------------------------------------------------------------------ checks

@@ -301,3 +301,32 @@ def test_every_format_reports_a_file_whose_name_is_not_utf8(project, output_form
         elif output_format == "junit":
             ElementTree.fromstring(result.stdout_bytes)
         assert "-model.py" in result.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("kind", ["fifo", "link-to-dev-zero", "huge"])
+def test_an_entry_that_is_no_regular_file_is_not_read(project, kind):
+    assert codes() == ["NNL101"]
+    [entry] = entries(project / ".nnlint_cache")
+    entry.unlink()
+    if kind == "fifo":
+        os.mkfifo(entry)
+    elif kind == "link-to-dev-zero":
+        entry.symlink_to("/dev/zero")
+    else:
+        with open(entry, "wb") as handle:
+            handle.truncate(40 * 1024 * 1024)  # sparse: 40 MB of NULs, no disk used
+    command = [sys.executable, "-m", "nnlint", "check", "--output-format", "json", "."]
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert [d["code"] for d in json.loads(done.stdout)] == ["NNL101"]
+
+
+def test_clean_removes_a_cache_directory_left_half_made_by_a_killed_run(project):
+    half = project / ".nnlint_cache.new-abc123"
+    half.mkdir()
+    (half / "CACHEDIR.TAG").write_text(OLD_TAG, encoding="utf-8")
+    assert codes() == ["NNL101"]
+    assert clean().exit_code == 0
+    assert tree(project) == ["pyproject.toml", "train.py"]
