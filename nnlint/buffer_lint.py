@@ -14,7 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional, Union
 
-from nnlint.cache import Cache, cache_directory
+from nnlint.cache import Cache
+from nnlint.cache_dir import configured_directory, locate
 from nnlint.config import Config, load_config
 from nnlint.diagnostic import Diagnostic
 from nnlint.discover import is_force_excluded
@@ -57,7 +58,8 @@ def lint_buffer(source: Union[str, bytes], path: str, config: Config, use_cache:
         return RunResult()
     data = _as_file_bytes(source) if isinstance(source, str) else source
     root = find_project_root(Path(path))
-    cache = Cache(cache_directory(root)) if use_cache else None
+    directory = locate(*configured_directory(root)).directory if use_cache else None
+    cache = Cache(directory) if directory is not None else None
     run = ProjectRun(root, lambda label: selected_codes(config, label), config.rule_options, cache,
                      jobs=1).check([(path, data)])
     # An editor shows the configured severities, as `nnlint check` reports them.

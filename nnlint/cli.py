@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn, Optional, Sequence
+from typing import NoReturn, Optional, Sequence, Union
 
 import click
 
@@ -22,7 +22,8 @@ from nnlint.config import Config, ConfigError, load_config
 from nnlint.dynamic.settings import DTYPES
 from nnlint.diagnostic import Diagnostic
 from nnlint.discover import discover, is_force_excluded
-from nnlint.cache import Cache, cache_directory, clean
+from nnlint.cache import Cache
+from nnlint.cache_dir import clean, configured_directory, locate
 from nnlint.fix.files import fix_run, unified_diff, write_fixes
 from nnlint.fix.summary import shown_fixes, summary as fix_summary, would_fix
 from nnlint.parse import MAX_SOURCE_BYTES
@@ -89,15 +90,17 @@ def _on_changed_lines(diagnostics: list[Diagnostic], changed: Optional[ChangedLi
 
 
 def _write_output(text: str, output_file: Optional[str]) -> None:
+    output = _encodable(text)
     if output_file is None:
-        click.echo(text, nl=False)
+        click.echo(output, nl=False)
         return
     try:
         directory = os.path.dirname(output_file)
         if directory:
             os.makedirs(directory, exist_ok=True)
-        with open(output_file, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with open(output_file, "w" if isinstance(output, str) else "wb",
+                  encoding="utf-8" if isinstance(output, str) else None) as handle:
+            handle.write(output)
     except OSError as error:
         _fail(f"cannot write {output_file}: {error.strerror or error}")
 
@@ -108,6 +111,20 @@ def _read_stdin() -> bytes:
     except TooLarge:
         # Not a finding like a large file: with --fix, stdout would have to echo it whole.
         _fail(f"cannot read stdin: it has more than {MAX_SOURCE_BYTES / 1e6:g} MB, nnlint's limit for one file")
+
+
+def _encodable(text: str) -> Union[str, bytes]:
+    """`text`, or its UTF-8 bytes when it holds a file name that is not UTF-8 (Linux allows
+    any bytes; Python spells them as lone surrogates, which no text stream writes)."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape")  # the name's own bytes
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace")
 
 
 def _changed_since(revision: str, from_stdin: bool) -> ChangedLines:
@@ -284,7 +301,12 @@ def check(
         sys.exit(EXIT_ERROR if failed else EXIT_CLEAN)
 
     root = find_project_root(Path(stdin_filename or targets[0]))
-    cache = None if no_cache else Cache(cache_directory(root))
+    cache = None
+    if not no_cache:
+        location = locate(*configured_directory(root))
+        if location.refusal:
+            click.echo(f"nnlint: warning: {location.refusal}", err=True)
+        cache = Cache(location.directory) if location.directory is not None else None
     project = ProjectRun(root, lambda path: codes - per_file.ignored_codes(path), config.rule_options, cache,
                          jobs or default_jobs())
     run = project.check(files)
@@ -475,12 +497,21 @@ def language_server(stdio: bool) -> None:
 @click.argument("path", required=False, type=click.Path(file_okay=False))
 def clean_cache(path: Optional[str]) -> None:
     """Remove the cache of the project at PATH (default: the current directory's project)."""
-    directory = cache_directory(find_project_root(Path(path or ".")))
+    configured, explicit = configured_directory(find_project_root(Path(path or ".")))
     try:
-        removed = clean(directory)
+        cleaned = clean(configured, explicit)
     except (ValueError, OSError) as error:
         _fail(str(error))
-    click.echo(f"Removed {directory}" if removed else f"No cache at {directory}")
+    if cleaned.kept:
+        # Only nnlint's own entries go; what someone else put there (or a link) stays.
+        _fail(f"removed {cleaned.entries} cache entries but kept {len(cleaned.kept)} files nnlint did not write, "
+              f"e.g. {cleaned.kept[0]}; the directory stays")
+    if cleaned.removed is not None:
+        click.echo(f"Removed {cleaned.removed}")
+    elif cleaned.entries:  # what an older nnlint wrote into a directory it did not create
+        click.echo(f"Removed {cleaned.entries} cache entries nnlint wrote into {configured}")
+    else:
+        click.echo(f"No cache at {locate(configured, explicit).directory or configured}")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:

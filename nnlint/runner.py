@@ -13,6 +13,7 @@ project join for the files whose losses are fed by models of other files.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import multiprocessing
 import os
 import sys
@@ -73,6 +74,9 @@ class ProjectRun:
         self._located: dict[Path, Optional[ModuleExports]] = {}
         self._spans: dict[Path, SpanFinder] = {}
         self._fingerprints: dict[frozenset[str], str] = {}
+        # The files whose exports a join consulted (None outside a join), and their digests.
+        self._consulted: Optional[set[Path]] = None
+        self._digests: dict[Path, str] = {}
 
     def check(self, files: list[tuple[str, Optional[bytes]]]) -> RunResult:
         run = RunResult()
@@ -155,6 +159,8 @@ class ProjectRun:
         """A project file's exports: from this run, else checked now (cached) though not
         reported, so that a run naming one file still links it to the rest."""
         path = path.resolve()
+        if self._consulted is not None:
+            self._consulted.add(path)
         if path not in self._results:
             label = display_path(path)
             outcome = _check_task(self._task(label, None), self._options)
@@ -164,15 +170,22 @@ class ProjectRun:
     # ----------------------------------------------------------- phase 2
 
     def _check_joined(self, task: _Task, path: Path, result: FileResult, resolver: ProjectResolver) -> FileResult:
-        externals = resolver.externals(path, result.imported_models) if result.has_losses else {}
-        modes = resolver.modes(path, result.imported_models) if result.evaluates else {}
+        self._consulted = set()
+        try:
+            externals = resolver.externals(path, result.imported_models) if result.has_losses else {}
+            modes = resolver.modes(path, result.imported_models) if result.evaluates else {}
+        finally:
+            linked, self._consulted = self._consulted, None
         # A model without dropout/batch-norm changes nothing the file's own check missed.
         if not externals and not any(modes.values()):
             return result
         data = task.data if task.data is not None else read_file(task.label)
         if isinstance(data, ParseFailure):
             return result
-        key = entry_key(data, task.settings, {"externals": externals, "modes": modes, "cwd": os.getcwd()})
+        # The linked files' bytes too: a finding names the line of the other file's model,
+        # which moves when lines are added above it though what the model returns does not.
+        key = entry_key(data, task.settings, {"externals": externals, "modes": modes, "cwd": os.getcwd(),
+                                              "linked": {os.fspath(p): self._digest(p) for p in sorted(linked)}})
         cached = self._cache.get(key) if self._cache is not None else None
         if cached is not None:
             return _relabelled(cached, task.label)
@@ -180,6 +193,12 @@ class ProjectRun:
         if self._cache is not None:
             self._cache.put(key, joined)
         return dataclasses.replace(result, diagnostics=joined.diagnostics)
+
+    def _digest(self, path: Path) -> str:
+        if path not in self._digests:
+            data = read_file(os.fspath(path))
+            self._digests[path] = hashlib.sha256(data).hexdigest() if isinstance(data, bytes) else "unreadable"
+        return self._digests[path]
 
     def _locate(self, origin: Origin) -> Optional[Location]:
         """Where an operation of another file is: that file is parsed and analysed again,

@@ -394,3 +394,32 @@ def test_statistics_right_aligns_large_counts():
 
 def test_statistics_of_nothing_is_empty():
     assert render_statistics([]) == ""
+
+
+# --- file names that are not UTF-8 ------------------------------------------------------
+
+# Linux file names are bytes; Python spells b"\xff-model.py" as "\udcff-model.py".
+NOT_UTF8 = "\udcff-model.py"
+
+
+@pytest.mark.parametrize("output_format", OUTPUT_FORMATS)
+def test_every_format_renders_a_file_name_that_is_not_utf8(in_project, output_format):
+    diagnostic = finding(
+        path=NOT_UTF8,
+        related=(Location(f"/elsewhere/{NOT_UTF8}", Position(3, 1), Position(3, 5), "defined here"),),
+        fix=Fix("Return the logits", (Edit(Position(12, 5), Position(12, 9), "x"),)),
+    )
+    output = render([diagnostic], output_format)
+    assert "-model.py" in output
+
+
+def test_sarif_uri_of_a_name_that_is_not_utf8_keeps_its_bytes(in_project):
+    log = sarif([finding(path=NOT_UTF8)])
+    _validate(log)
+    location = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location == {"uri": "%FF-model.py", "uriBaseId": "%SRCROOT%"}
+
+
+def test_gitlab_path_of_a_name_that_is_not_utf8_is_valid_unicode(in_project):
+    [issue] = json.loads(render([finding(path=NOT_UTF8)], "gitlab"))
+    assert issue["location"]["path"] == "\ufffd-model.py"

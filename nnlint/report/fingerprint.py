@@ -18,7 +18,8 @@ def line_independent_key(diagnostic: Diagnostic, path_key: str) -> str:
     """
     normalised_line = " ".join(diagnostic.source_line.split())
     joined = "\0".join((diagnostic.code, path_key, normalised_line, diagnostic.message))
-    return hashlib.sha256(joined.encode("utf-8")).hexdigest()
+    # surrogatepass: a file name that is not UTF-8 reaches here as lone surrogates.
+    return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def numbered_keys(keys: Iterable[str]) -> list[str]:

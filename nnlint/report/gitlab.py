@@ -12,7 +12,7 @@ from typing import Any, Optional, Sequence
 
 from nnlint.diagnostic import Diagnostic
 from nnlint.report.fingerprint import line_independent_key, numbered_keys
-from nnlint.report.paths import project_path
+from nnlint.report.paths import printable_path, project_path
 from nnlint.report.places import cell_prefix, file_span
 
 # GitLab's scale is info < minor < major < critical < blocker. An error (code that computes
@@ -38,7 +38,7 @@ def code_quality_issues(diagnostics: Sequence[Diagnostic], cwd: Optional[Path] =
                 # GitLab keeps only the first issue of a fingerprint, so the numbered key
                 # (unique in the report) is hashed; it holds no line number.
                 "fingerprint": hashlib.sha256(key.encode("utf-8")).hexdigest(),
-                "location": {"path": path, "lines": {"begin": begin, "end": max(end.line, begin)}},
+                "location": {"path": printable_path(path), "lines": {"begin": begin, "end": max(end.line, begin)}},
             }
         )
     return issues

@@ -13,6 +13,7 @@ import nnlint
 from nnlint.diagnostic import Diagnostic, Fix, Location, Position
 from nnlint.project_urls import repository_url
 from nnlint.report.fingerprint import line_independent_key
+from nnlint.report.paths import path_bytes
 from nnlint.report.places import cell_prefix, file_span
 from nnlint.rules import all_rules
 from nnlint.rules.base import Rule
@@ -38,7 +39,8 @@ def artifact_location(path: str, cwd: Path) -> dict[str, str]:
         relative = absolute.relative_to(cwd)
     except ValueError:
         return {"uri": absolute.as_uri()}
-    return {"uri": quote(relative.as_posix(), safe="/"), "uriBaseId": SRCROOT}
+    # Percent-encoding the name's bytes keeps a name that is not UTF-8 exact (`%FF.py`).
+    return {"uri": quote(path_bytes(relative.as_posix()), safe="/"), "uriBaseId": SRCROOT}
 
 
 def _region(start: Position, end: Position) -> Optional[dict[str, int]]:
