@@ -100,7 +100,7 @@ def test_a_clean_notebook_is_clean(project):
                  "        self.fc = nn.Linear(4, 3)", "", "    def forward(self, x):", "        return self.fc(x)")
     write(project, "nb.ipynb", notebook(MARKDOWN, IMPORTS, fixed, TRAIN))
     result = nnlint("check", "nb.ipynb")
-    assert (result.exit_code, result.stdout) == (0, "")
+    assert (result.exit_code, result.stdout) == (0, "All checks passed!\n")
 
 
 def test_magics_and_shell_lines_are_not_syntax_errors(project):
@@ -113,7 +113,7 @@ def test_magics_and_shell_lines_are_not_syntax_errors(project):
     ]
     write(project, "nb.ipynb", notebook(*cells))
     result = nnlint("check", "nb.ipynb")
-    assert (result.exit_code, result.stdout) == (0, "")
+    assert (result.exit_code, result.stdout) == (0, "All checks passed!\n")
 
 
 def test_continuation_lines_starting_with_operators_are_python_not_magics(project):
@@ -123,7 +123,7 @@ def test_continuation_lines_starting_with_operators_are_python_not_magics(projec
                 "rem = (", "    labels.sum()", "    % 7", ")", 'doc = """', "!not a shell line", "what?", '"""')
     write(project, "nb.ipynb", notebook(cell))
     result = nnlint("check", "nb.ipynb")
-    assert (result.exit_code, result.stdout) == (0, "")
+    assert (result.exit_code, result.stdout) == (0, "All checks passed!\n")
 
 
 def test_a_syntax_error_in_a_cell_is_reported_in_that_cell(project):
@@ -166,7 +166,7 @@ def test_noqa_in_a_cell_silences_the_finding(project):
     net = dict(NET, source=[*NET["source"][:-1], NET["source"][-1] + "  # noqa: NNL101"])
     write(project, "nb.ipynb", notebook(MARKDOWN, IMPORTS, net, TRAIN))
     result = nnlint("check", "nb.ipynb")
-    assert (result.exit_code, result.stdout) == (0, "")
+    assert (result.exit_code, result.stdout) == (0, "All checks passed!\n")
 
 
 def test_add_noqa_writes_the_comment_into_the_cell(project):
@@ -230,7 +230,7 @@ def test_a_notebook_of_another_language_is_skipped(project):
     document["metadata"]["kernelspec"] = {"display_name": "R", "language": "R", "name": "ir"}
     write(project, "nb.ipynb", json.dumps(document))
     result = nnlint("check", "nb.ipynb")
-    assert (result.exit_code, result.stdout) == (0, "")
+    assert (result.exit_code, result.stdout) == (0, "All checks passed!\n")
 
 
 def test_positions_and_fixes_survive_escaped_json(project):
