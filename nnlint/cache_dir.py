@@ -41,10 +41,18 @@ _ABSENT, _OURS, _LINK, _NOT_DIRECTORY, _FOREIGN = "absent", "ours", "link", "not
 
 @dataclass(frozen=True)
 class CacheLocation:
-    """The directory entries go to, or why the run has no cache (`refusal`, shown once)."""
+    """The directory entries go to, or why the run has no cache."""
 
     directory: Optional[Path]
-    refusal: Optional[str] = None
+    reason: Optional[str] = None  # set when `directory` is None
+
+    @property
+    def refusal(self) -> Optional[str]:
+        """The warning `check` prints once, or None."""
+        if self.reason is None:
+            return None
+        return (f"not using the cache: {self.reason}; checking without it. Remove it or set "
+                f"{CACHE_DIR_ENV} to a directory that does not exist yet.")
 
 
 def configured_directory(root: Path) -> tuple[Path, bool]:
@@ -71,8 +79,7 @@ def locate(configured: Path, explicit: bool) -> CacheLocation:
         reason = f"{configured} is not a directory"
     else:
         reason = f"{configured} exists and nnlint did not create it (it has no CACHEDIR.TAG of nnlint's)"
-    return CacheLocation(None, f"not using the cache: {reason}; checking without it. Remove it or set "
-                               f"{CACHE_DIR_ENV} to a directory that does not exist yet.")
+    return CacheLocation(None, reason)
 
 
 def ensure(directory: Path) -> bool:
@@ -112,8 +119,7 @@ def clean(configured: Path, explicit: bool) -> Cleaned:
     nnlint's files too, but stays."""
     location = locate(configured, explicit)
     if location.directory is None:
-        raise ValueError((location.refusal or "").split(";")[0].replace("not using the cache: ", "")
-                         + "; not removed")
+        raise ValueError(f"{location.reason}; not removed")
     cleaned = Cleaned()
     if explicit and location.directory != configured and _has_our_tag(configured):
         _remove_entries(configured, cleaned)
@@ -135,7 +141,7 @@ def _remove_unfinished(directory: Path) -> None:
         if sibling.name.startswith(_fresh_prefix(directory)) and sibling.is_dir(follow_symlinks=False):
             path = Path(sibling.path)
             if _has_our_tag(path) and set(os.listdir(path)) <= {TAG_NAME, ".gitignore"}:
-                if _small_regular_file(path / ".gitignore") in (GITIGNORE, None):
+                if _small_regular_file(path / ".gitignore") == GITIGNORE:
                     _unlink_quietly(path / ".gitignore")
                 _unlink_quietly(path / TAG_NAME)
             _rmdir_quietly(path)  # only when empty
