@@ -348,8 +348,8 @@ def test_an_edit_saved_during_the_fix_is_kept(project, monkeypatch):
 
     calls = []
 
-    def fix_while_the_user_saves(data, lint, unsafe):
-        result = real_fix_source(data, lint, unsafe)
+    def fix_while_the_user_saves(data, lint, unsafe, **options):
+        result = real_fix_source(data, lint, unsafe, **options)
         if not calls:
             path.write_text(saved, encoding="utf-8")
         calls.append(data)

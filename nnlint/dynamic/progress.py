@@ -77,12 +77,13 @@ class Progress:
         with self._lock:
             self.done += 1
 
-    def close(self) -> None:
+    def close(self, finished: bool = True) -> None:
+        """End the display; a run that did not finish (Ctrl-C) gets no "done" line."""
         with self._lock:
             self._stop.set()
             if self.shown:
                 if self.live:
                     self._write("\r" + " " * self._width + "\r")
-                else:
+                elif finished:
                     self._write(f"nnlint: {self.what}{self._counter(False)}: done in {time.monotonic() - self.started:.1f} s\n")
         self._thread.join()

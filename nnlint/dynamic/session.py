@@ -92,6 +92,7 @@ def probe_files(paths: Sequence[str], settings: DynamicSettings, root: str,
         request = build_request(path, settings, root, rule_options, learning_curve=learning_curve)
         return path, run_module(request, settings.timeout, settings.memory_mb)
 
+    finished = False
     try:
         with stopping.supervised():
             pool = ThreadPoolExecutor(max_workers=MAX_PARALLEL)
@@ -103,8 +104,9 @@ def probe_files(paths: Sequence[str], settings: DynamicSettings, root: str,
                 # After Ctrl-C the files not started yet are not started; the running ones
                 # end at once, their children being killed.
                 pool.shutdown(wait=True, cancel_futures=True)
+        finished = True
     finally:
-        progress.close()
+        progress.close(finished)
     return outcomes
 
 
