@@ -275,3 +275,17 @@ def test_endless_stdin_is_a_clear_error(tmp_path: Path):
     assert result.stdout == b""
     assert result.stderr.decode() == ("nnlint: error: cannot read stdin: it has more than 2 MB, nnlint's limit "
                                       "for one file\n")
+
+
+@needs_posix
+def test_dynamic_mode_does_not_block_on_a_named_fifo_or_device(tmp_path: Path):
+    # Dynamic mode reads the files again to choose what to probe: that read is bounded too.
+    pytest.importorskip("torch")
+    write(tmp_path / "ok.py", BUG)
+    os.mkfifo(tmp_path / "fifo.py")
+    os.symlink("/dev/zero", tmp_path / "zero.py")
+    result = capped_nnlint(tmp_path, "--dynamic", "fifo.py", "zero.py", "ok.py", timeout=90)
+    lines = result.stdout.decode().splitlines()
+    assert result.returncode == 1, result.stderr
+    assert lines[0].startswith("fifo.py:1:1: NNL002 cannot read: not a regular file (a FIFO)")
+    assert lines[2].startswith("zero.py:1:1: NNL002 cannot read: not a regular file (a character device)")

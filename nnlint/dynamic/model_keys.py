@@ -16,6 +16,8 @@ from typing import Iterator, Optional
 
 from nnlint.dynamic.session import module_key
 from nnlint.dynamic.settings import DynamicSettings
+from nnlint.parse import MAX_SOURCE_BYTES
+from nnlint.reading import Unreadable, read_bounded
 
 # Folders that hold no project code (virtualenvs are recognised by their pyvenv.cfg).
 _SKIPPED_FOLDERS = {"__pycache__", "node_modules", "site-packages", "build", "dist"}
@@ -34,9 +36,8 @@ def top_level_names(path: str) -> Optional[set[str]]:
     """Classes, functions and variables the file defines at the top level (also inside a
     top-level `if` or `try`); None when it cannot be read or parsed (then nothing is judged)."""
     try:
-        with open(path, "rb") as handle:
-            tree = ast.parse(handle.read())
-    except (OSError, SyntaxError, ValueError):
+        tree = ast.parse(read_bounded(path, MAX_SOURCE_BYTES))
+    except (Unreadable, SyntaxError, ValueError):
         return None
     names: set[str] = set()
     statements = list(tree.body)

@@ -19,6 +19,8 @@ from nnlint.dynamic.isolation import ModuleOutcome, run_module
 from nnlint.dynamic.progress import Progress
 from nnlint.dynamic.settings import DynamicSettings, ModelSpec
 from nnlint.notebook import is_notebook
+from nnlint.parse import MAX_SOURCE_BYTES
+from nnlint.reading import Unreadable, read_bounded
 from nnlint.suppress import drop_suppressed
 
 # Two children at a time: each holds torch (a few hundred MB) and one thread.
@@ -73,9 +75,8 @@ def _probe_worthy(path: str) -> bool:
     if is_notebook(path):  # its cells are not a module the child process could import
         return False
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError:
+        data = read_bounded(path, MAX_SOURCE_BYTES)  # a FIFO or device named .py must not block
+    except Unreadable:
         return False
     return b"torch" in data and any(marker in data for marker in _MODEL_MARKERS)
 
@@ -112,9 +113,8 @@ def probe_files(paths: Sequence[str], settings: DynamicSettings, root: str,
 
 def _lines(path: str) -> list[str]:
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read().splitlines()
-    except OSError:
+        return read_bounded(path, MAX_SOURCE_BYTES).decode("utf-8", errors="replace").splitlines()
+    except Unreadable:
         return []
 
 
