@@ -146,13 +146,32 @@ def render_probe_report(target: str, report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def pyplot() -> Any:
+    """matplotlib's pyplot on the Agg backend (files only, no display); ImportError when the
+    `plot` extra is missing."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(plt: Any, figure: Any, path: str) -> Optional[str]:
+    """Write `figure` to `path` and free it; an error message when the file cannot be written."""
+    try:
+        figure.savefig(path)
+    except OSError as error:
+        return f"cannot write {path}: {error.strerror or error}"
+    finally:
+        plt.close(figure)
+    return None
+
+
 def plot_learning_curve(curve: list[dict[str, Any]], path: str, title: str) -> Optional[str]:
     """Write the curve to `path`; an error message instead when matplotlib is missing."""
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        plt = pyplot()
     except ImportError:
         return "--plot needs matplotlib (nnlint's `plot` extra): pip install matplotlib"
     points = [point for point in curve if point["error"] is not None]
@@ -164,10 +183,4 @@ def plot_learning_curve(curve: list[dict[str, Any]], path: str, title: str) -> O
     axes.set_ylim(-0.05, 1.05)
     axes.set_title(title)
     figure.tight_layout()
-    try:
-        figure.savefig(path)
-    except OSError as error:
-        return f"cannot write {path}: {error.strerror or error}"
-    finally:
-        plt.close(figure)
-    return None
+    return save_figure(plt, figure, path)

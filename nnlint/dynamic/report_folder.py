@@ -18,7 +18,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 from nnlint.dynamic.isolation import ModuleOutcome
 from nnlint.dynamic.model_index import ProbedModel, failure_text
-from nnlint.dynamic.probe_report import fit_line, plot_learning_curve
+from nnlint.dynamic.probe_report import fit_line, plot_learning_curve, pyplot, save_figure
 
 PLOT_HINT = "--report-dir needs matplotlib (nnlint's `plot` extra): pip install matplotlib"
 INDEX = "index.html"
@@ -65,18 +65,9 @@ def prepare(directory: str) -> None:
         raise ReportFolderError(f"cannot create --report-dir {directory}: {error.strerror or error}") from None
 
 
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def plot_fit(fit: dict[str, Any], path: str, title: str) -> Optional[str]:
     """The one-item-per-class fit: loss per step, and each class's sample as predicted after it."""
-    plt = _pyplot()
+    plt = pyplot()
     losses = [value for value in fit.get("losses", []) if value is not None]
     classes, predicted = fit.get("classes", 0), fit.get("predicted", [])
     figure, (curve, bars) = plt.subplots(1, 2, figsize=(9, 3.5))
@@ -96,13 +87,7 @@ def plot_fit(fit: dict[str, Any], path: str, title: str) -> Optional[str]:
     bars.set_title(f"learned {sum(learned)} of {classes} (red: not learned)")
     figure.suptitle(title)
     figure.tight_layout()
-    try:
-        figure.savefig(path)
-    except OSError as error:
-        return f"cannot write {path}: {error.strerror or error}"
-    finally:
-        plt.close(figure)
-    return None
+    return save_figure(plt, figure, path)
 
 
 def _file_stem(label: str) -> str:
