@@ -1,0 +1,198 @@
+"""Measure each rule's precision on the real-code precision corpus, from kept labels.
+
+The corpus is public repositories checked out side by side (`owner+name/` folders; the list
+with commits is tests/precision/corpus.txt; none is a source nnlint is measured on). Every
+rule's findings are matched against tests/precision/labels/<CODE>.jsonl, one JSON object a
+line:
+
+    {"repo": "owner/name", "path": "dir/file.py", "code": "NNL502", "line": 12,
+     "line_text": "model(x)", "verdict": "true", "reason": "dropout, never eval()"}
+
+A label is keyed on (repo, path, code, stripped text of the finding's line), so it survives
+lines moving. Rules with more than --sample findings are judged on a stable sample (the
+findings whose key hashes lowest), so a rerun asks only about findings new to the sample.
+
+    python scripts/precision.py CORPUS                 # the table; lists findings still to label
+    python scripts/precision.py CORPUS --todo F.jsonl  # write those, verdict empty, to fill in
+    python scripts/precision.py CORPUS --write-docs    # also rewrite docs/precision.md's table
+    python scripts/precision.py CORPUS --prune         # drop labels of findings now gone
+
+Every rule runs, opt-in ones too (`--select ALL`), each repository as its own project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import subprocess
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+HERE = Path(__file__).resolve().parents[1]
+LABELS = HERE / "tests" / "precision" / "labels"
+MANIFEST = HERE / "tests" / "precision" / "corpus.txt"
+DOC = HERE / "docs" / "precision.md"
+TABLE_START = "<!-- precision-table:start -->"
+TABLE_END = "<!-- precision-table:end -->"
+
+
+@dataclass(frozen=True)
+class Finding:
+    repo: str
+    path: str
+    code: str
+    line: int
+    line_text: str
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.repo, self.path, self.code, self.line_text)
+
+    def sample_rank(self) -> str:
+        return hashlib.sha256("\0".join(self.key).encode()).hexdigest()
+
+
+def manifest(path: Path = MANIFEST) -> list[tuple[str, str, int]]:
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            repo, commit, files = line.split()
+            rows.append((repo, commit, int(files)))
+    return rows
+
+
+def read_labels(folder: Path = LABELS) -> dict[tuple[str, str, str, str], dict]:
+    labels = {}
+    for file in sorted(folder.glob("*.jsonl")):
+        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            entry = json.loads(line)
+            labels[(entry["repo"], entry["path"], entry["code"], entry["line_text"])] = entry
+    return labels
+
+
+def _line_text(file: Path, row: int, cell: Optional[int]) -> str:
+    try:
+        if cell is not None:
+            source = json.loads(file.read_text(encoding="utf-8"))["cells"][cell - 1]["source"]
+            text = "".join(source) if isinstance(source, list) else source
+        else:
+            text = file.read_text(encoding="utf-8", errors="replace")
+        lines = text.splitlines()
+        return lines[row - 1].strip() if 0 < row <= len(lines) else ""
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return ""
+
+
+def run_repo(nnlint: list[str], corpus: Path, repo: str) -> list[Finding]:
+    folder = corpus / repo.replace("/", "+")
+    command = [*nnlint, "check", "--isolated", "--no-cache", "--select", "ALL", "--exit-zero",
+               "--quiet", "--output-format", "json", "-j", "1", "."]
+    done = subprocess.run(command, cwd=folder, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"nnlint failed on {repo}: {done.stderr[-2000:]}")
+    findings = []
+    for item in json.loads(done.stdout or "[]"):
+        if item["code"].startswith("NNL0"):
+            continue
+        path = item["filename"]
+        row = item["location"]["row"]
+        findings.append(Finding(repo, path, item["code"], row,
+                                _line_text(folder / path, row, item.get("cell"))))
+    return findings
+
+
+def sampled(findings: list[Finding], size: int) -> list[Finding]:
+    unique = {f.key: f for f in findings}
+    ordered = sorted(unique.values(), key=Finding.sample_rank)
+    return ordered[:size] if size else ordered
+
+
+def default_codes() -> set[str]:
+    sys.path.insert(0, str(HERE))
+    from nnlint.rules import all_rules
+
+    return {rule.code for rule in all_rules() if getattr(rule, "default_enabled", True)}
+
+
+def table(findings: list[Finding], labels: dict, size: int) -> tuple[list[str], list[Finding]]:
+    by_code: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        by_code[finding.code].append(finding)
+    defaults = default_codes()
+    rows = ["| rule | default | findings | read | true | false | precision |",
+            "|---|---|---:|---:|---:|---:|---:|"]
+    todo = []
+    for code in sorted(by_code):
+        read = true = 0
+        for finding in sampled(by_code[code], size):
+            label = labels.get(finding.key)
+            if label is None or label.get("verdict") not in ("true", "false"):
+                todo.append(finding)
+                continue
+            read += 1
+            true += label["verdict"] == "true"
+        precision = f"{100 * true / read:.0f} %" if read else "-"
+        rows.append(f"| {code} | {'on' if code in defaults else 'opt-in'} | {len(by_code[code])} "
+                    f"| {read} | {true} | {read - true} | {precision} |")
+    return rows, todo
+
+
+def prune(labels: dict, current: set) -> None:
+    """Rewrite each label file without the labels of findings no longer reported."""
+    kept: dict[str, list[dict]] = defaultdict(list)
+    for key, entry in labels.items():
+        if key in current:
+            kept[entry["code"]].append(entry)
+    for file in LABELS.glob("*.jsonl"):
+        entries = kept.get(file.stem, [])
+        file.write_text("".join(json.dumps(e) + "\n" for e in entries), encoding="utf-8")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("corpus", type=Path)
+    parser.add_argument("--sample", type=int, default=25, help="findings read per rule (0: all)")
+    parser.add_argument("--todo", type=Path, help="write the unlabelled sampled findings here")
+    parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument("--prune", action="store_true",
+                        help="drop labels of findings the rules no longer report")
+    parser.add_argument("--nnlint", default=str(Path(sys.executable).with_name("nnlint")))
+    args = parser.parse_args(argv)
+    findings: list[Finding] = []
+    repos = manifest()
+    for repo, _, _ in repos:
+        findings.extend(run_repo([args.nnlint], args.corpus, repo))
+    labels = read_labels()
+    if args.prune:
+        prune(labels, {finding.key for finding in findings})
+        labels = read_labels()
+    rows, todo = table(findings, labels, args.sample)
+    files = sum(count for _, _, count in repos)
+    print(f"{len(repos)} repositories, {files} files, {len(findings)} findings")
+    print("\n".join(rows))
+    if todo:
+        print(f"\n{len(todo)} sampled finding(s) without a label:")
+        for finding in todo:
+            print(f"  {finding.code} {finding.repo} {finding.path}:{finding.line}  {finding.line_text}")
+    if args.todo:
+        with args.todo.open("w", encoding="utf-8") as out:
+            for finding in todo:
+                out.write(json.dumps({"repo": finding.repo, "path": finding.path, "code": finding.code,
+                                      "line": finding.line, "line_text": finding.line_text,
+                                      "verdict": "", "reason": ""}) + "\n")
+    if args.write_docs:
+        text = DOC.read_text(encoding="utf-8")
+        start, end = text.index(TABLE_START) + len(TABLE_START), text.index(TABLE_END)
+        summary = f"\n{len(repos)} repositories, {files} files, {len(findings)} findings.\n\n"
+        DOC.write_text(text[:start] + summary + "\n".join(rows) + "\n\n" + text[end:], encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
