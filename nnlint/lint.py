@@ -115,7 +115,8 @@ def _without_syntax_warnings(check: Callable[..., FileResult]) -> Callable[..., 
 def check_source(data: bytes, path: str, selected: AbstractSet[str], options: Optional[RuleOptions] = None,
                  externals: Optional[Mapping[str, Returned]] = None,
                  locate: Optional[Locator] = None,
-                 external_modes: Optional[Mapping[str, bool]] = None) -> FileResult:
+                 external_modes: Optional[Mapping[str, bool]] = None,
+                 test_code: Optional[bool] = None) -> FileResult:
     """Every finding of the `selected` codes in one file's bytes, sorted, noqa applied.
 
     `path` is only used to label the findings; nothing is read from disk here. `options`
@@ -123,6 +124,7 @@ def check_source(data: bytes, path: str, selected: AbstractSet[str], options: Op
     the resolved models of other project files that this file imports (see
     `nnlint.project`), `locate` finds their operations for cross-file findings, and
     `external_modes` says which imported model classes have dropout or batch-norm.
+    `test_code` says the file is test code (see `nnlint.analysis.analyze`).
     """
     if is_notebook(path):
         notebook = parse_notebook(data)
@@ -133,7 +135,7 @@ def check_source(data: bytes, path: str, selected: AbstractSet[str], options: Op
         if _TORCH_MARKER.decode() not in notebook.code:
             return FileResult([])
         result = _check_text(notebook.code, path, selected, options, externals, locate, external_modes,
-                             notebook.line_label)
+                             notebook.line_label, test_code)
         return dataclasses.replace(result, diagnostics=[notebook.place(d) for d in result.diagnostics])
     if _TORCH_MARKER not in data:
         return FileResult([])
@@ -141,13 +143,14 @@ def check_source(data: bytes, path: str, selected: AbstractSet[str], options: Op
     if isinstance(decoded, ParseFailure):
         found = [_failure_diagnostic(decoded, path, None)]
         return FileResult([d for d in found if d.code in selected])
-    return _check_text(decoded, path, selected, options, externals, locate, external_modes)
+    return _check_text(decoded, path, selected, options, externals, locate, external_modes,
+                       test_code=test_code)
 
 
 def _check_text(decoded: str, path: str, selected: AbstractSet[str], options: Optional[RuleOptions],
                 externals: Optional[Mapping[str, Returned]], locate: Optional[Locator],
-                external_modes: Optional[Mapping[str, bool]], line_label: Callable[[int], str] = _line_label
-                ) -> FileResult:
+                external_modes: Optional[Mapping[str, bool]], line_label: Callable[[int], str] = _line_label,
+                test_code: Optional[bool] = None) -> FileResult:
     # A notebook's code (a file's bytes were screened by decode_source).
     refused = None
     if len(decoded) > MAX_SOURCE_BYTES:
@@ -171,7 +174,7 @@ def _check_text(decoded: str, path: str, selected: AbstractSet[str], options: Op
     if not failed and all(rule.code == UNUSED_SUPPRESSION for rule in rules):
         return FileResult(apply_suppressions([], lines, path, selected, frozenset()))
     try:
-        facts = analyze(parsed.module, path, externals, external_modes)
+        facts = analyze(parsed.module, path, externals, external_modes, test_code)
         found = _run_rules(facts, parsed, path, lines, rules, options or {}, locate, line_label)
     except RecursionError:  # code deeper than the parse stage's screening let through
         too_deep = _failure_diagnostic(ParseFailure("NNL001", TOO_DEEP_TO_ANALYSE), path, decoded)
@@ -272,6 +275,8 @@ def _run_rules(facts, parsed: ParsedFile, path: str, lines: list[str], rules: Se
     edits = EditBuilder(parsed.module, spans.span, parsed.text, enabled=parsed.complete)
     found: list[Diagnostic] = []
     for rule_class in rules:
+        if facts.test_code and not rule_class.checks_test_code:
+            continue
         reporter = _Reporter(rule_class, path, lines, spans, found, edits, locate, line_label)
         rule_class(options.get(rule_class.code)).check(facts, reporter)
     return sorted(_drop_superseded(_merge_same_span(found)), key=Diagnostic.sort_key)

@@ -27,6 +27,7 @@ from nnlint.analysis import analyze
 from nnlint.analysis.exports import ModuleExports
 from nnlint.analysis.facts import Origin
 from nnlint.cache import Cache, entry_key, settings_fingerprint
+from nnlint.catalogue.names import is_test_path
 from nnlint.diagnostic import Diagnostic, Location
 from nnlint.lint import FileResult, RuleOptions, SpanFinder, check_source, read_file, unreadable_result
 from nnlint.parse import ParseFailure, decode_source, parse_source
@@ -52,6 +53,8 @@ class _Task:
     settings: str  # settings_fingerprint(codes, options), computed once per code set
     # The main process already found no cache entry: the worker only writes one.
     looked_up: bool = False
+    # Under the project's tests folder or named as a test (catalogue.names.is_test_path).
+    test_code: bool = False
 
 
 def default_jobs() -> int:
@@ -127,7 +130,19 @@ class ProjectRun:
     def _task(self, label: str, data: Optional[bytes]) -> _Task:
         codes = self._codes_for(label)
         directory = os.fspath(self._cache.directory) if self._cache is not None else None
-        return _Task(label, data, codes, directory, self._settings(codes))
+        test_code = self._is_test_code(label)
+        # The verdict changes the findings, so it is part of what a cache entry is keyed on.
+        settings = self._settings(codes) + (":test-code" if test_code else "")
+        return _Task(label, data, codes, directory, settings, test_code=test_code)
+
+    def _is_test_code(self, label: str) -> bool:
+        """Test code by the file's path below the project root (folders above it do not count)."""
+        path = _absolute(label)
+        try:
+            parts = path.relative_to(self.root.resolve()).parts
+        except ValueError:
+            parts = (path.name,)
+        return is_test_path(parts)
 
     def _cached(self, task: _Task) -> Optional[FileResult]:
         if self._cache is None:
@@ -189,7 +204,8 @@ class ProjectRun:
         cached = self._cache.get(key) if self._cache is not None else None
         if cached is not None:
             return _relabelled(cached, task.label)
-        joined = check_source(data, task.label, task.codes, self._options, externals, self._locate, modes)
+        joined = check_source(data, task.label, task.codes, self._options, externals, self._locate, modes,
+                              test_code=task.test_code)
         if self._cache is not None:
             self._cache.put(key, joined)
         return dataclasses.replace(result, diagnostics=joined.diagnostics)
@@ -249,7 +265,7 @@ def _check_task(task: _Task, options: Mapping) -> Union[FileResult, str]:
         cached = cache.get(key) if cache is not None and not task.looked_up else None
         if cached is not None:
             return _relabelled(cached, task.label)
-        result = check_source(data, task.label, task.codes, options)
+        result = check_source(data, task.label, task.codes, options, test_code=task.test_code)
         if cache is not None:
             cache.put(key, result)
         return result

@@ -208,6 +208,9 @@ class FileFacts:
     imported_models: set[str] = field(default_factory=set)
     # Imported model classes known (from the project join) to have dropout/batch-norm or not.
     external_modes: dict[str, bool] = field(default_factory=dict)
+    # A test file or a file under the project's tests folder (catalogue.names.is_test_path):
+    # the rules about how well a model trains do not read its placeholder models.
+    test_code: bool = False
 
     def loss_inputs(self, *losses: str) -> Iterator[tuple[LossCall, Output]]:
         """Each (loss call, final operation reaching its input) for the named losses.

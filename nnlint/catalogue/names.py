@@ -55,3 +55,18 @@ LOSS_CALLEE = re.compile(r"loss|criterion|cross_entropy|nll|mse|bce", re.IGNOREC
 def is_optimizer_name(name: str) -> bool:
     """A variable named as an optimizer and not as a scheduler (`optim_scheduler` is one)."""
     return bool(OPTIMIZER_NAME.search(name)) and not SCHEDULER_NAME.search(name)
+
+# Test code: a file pytest or unittest would collect (`test_model.py`, `model_test.py`,
+# `conftest.py`), or any file under a `tests`/`test`/`testing` folder of the project
+# (fixtures and helper models). Models there are placeholders: their architecture,
+# initialization and learning rate only have to exercise the code under test. A
+# `test.py` script is not test code: in ML projects it usually evaluates a model.
+TEST_FILE = re.compile(r"^(test_.+|.+_test|conftest)\.(py|ipynb)$")
+TEST_FOLDER = re.compile(r"^(tests?|testing|unit_?tests?)$")
+
+
+def is_test_path(parts: tuple[str, ...]) -> bool:
+    """`parts` of a file's path relative to its project root, the file name last."""
+    if not parts:
+        return False
+    return bool(TEST_FILE.match(parts[-1])) or any(TEST_FOLDER.match(part) for part in parts[:-1])

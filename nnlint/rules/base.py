@@ -71,6 +71,9 @@ class Rule:
     defaults: ClassVar[dict[str, Any]] = {}
     # False for an opt-in rule: enabled only by a selection that names it (or ALL).
     default_enabled: ClassVar[bool] = True
+    # False for the rules about how well a model trains (its output layer, initialization,
+    # architecture, learning rate): test code's models are placeholders (FileFacts.test_code).
+    checks_test_code: ClassVar[bool] = True
     # Found only by running the model (`check --dynamic`): no static check, no snippets.
     dynamic_only: ClassVar[bool] = False
 
@@ -86,7 +89,16 @@ class Rule:
         """The rule's page: title, summary, then the class docstring."""
         body = inspect.cleandoc(cls.__doc__ or "")
         return (f"# {cls.code}: {cls.name}\n\n{cls.summary}\n\n{cls.fix_description()}\n\n"
-                f"{cls.severity_description()}\n\n{body}\n")
+                f"{cls.severity_description()}{cls.test_code_description()}\n\n{body}\n")
+
+    @classmethod
+    def test_code_description(cls) -> str:
+        """A sentence for a rule that skips test code, else nothing."""
+        if cls.checks_test_code:
+            return ""
+        return (" Test code is not checked: files named `test_*.py`, `*_test.py` or `conftest.py`, and "
+                "files under a `tests`, `test` or `testing` folder of the project, whose models are "
+                "placeholders.")
 
     @classmethod
     def severity_description(cls) -> str:

@@ -82,6 +82,7 @@ class ConstantWeightInit(Rule):
     """
 
     code = "NNL301"
+    checks_test_code = False
     name = "constant-weight-init"
     summary = "Weight matrices set to one constant, so the units of a layer stay identical."
     fix_hint = "Initialize weights randomly (keep PyTorch's default or use nn.init.kaiming_/xavier_); keep constants for biases, norms and a single last layer."

@@ -206,6 +206,7 @@ class LinearStackWithoutActivation(Rule):
     """
 
     code = "NNL401"
+    checks_test_code = False
     name = "linear-stack-without-activation"
     summary = "Two Linear/Conv layers in a row with nothing non-linear between them (they collapse into one)."
     fix_hint = "Add an activation (ReLU, GELU...) between the layers, or merge them into one layer."

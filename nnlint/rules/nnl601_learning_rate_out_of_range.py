@@ -53,6 +53,7 @@ class LearningRateOutOfRange(Rule):
     """
 
     code = "NNL601"
+    checks_test_code = False
     name = "learning-rate-out-of-range"
     summary = "A literal learning rate far outside the usual range for its optimizer."
     fix_hint = "Use a learning rate in the usual range (Adam ~1e-4..1e-3, SGD ~1e-3..1e-1) or run an LR range test."
