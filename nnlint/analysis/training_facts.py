@@ -94,6 +94,9 @@ class OptimizerConstruction:
     lr_node: Optional[cst.CSTNode]
     bound_to: str                 # the name it is assigned to ("" if not assigned)
     models: tuple[str, ...]       # receivers of `.parameters()` in its arguments (`model`, `self.net`)
+    # Its params are tensors listed by hand (`Adam([image], lr=0.1)`, `LBFGS([latent])`): an
+    # input, a latent or a few raw weights optimized directly, not a network's parameters.
+    raw_tensors: bool = False
 
 
 @dataclass(eq=False)
@@ -160,6 +163,9 @@ class TrainingFacts:
     schedulers: list[SchedulerConstruction] = field(default_factory=list)
     forward_calls: list[ForwardCall] = field(default_factory=list)
     stale_optimizers: list[StaleOptimizer] = field(default_factory=list)
+    # Names assigned a parameter-efficient wrapper of a model (`model = get_peft_model(...)`):
+    # it trains a few adapter or prompt parameters, for which larger learning rates are usual.
+    parameter_efficient_models: set[str] = field(default_factory=set)
 
     def optimizer_names(self) -> set[str]:
         return {opt.bound_to for opt in self.optimizers if opt.bound_to}

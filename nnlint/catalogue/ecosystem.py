@@ -31,6 +31,11 @@ MODEL_FACTORIES = (
     (re.compile(r"^segmentation_models_pytorch\."), {"mode_layers": True, "image_input": False}),
     (re.compile(r"^transformers\..*from_pretrained$"), {"mode_layers": True, "image_input": False}),
 )
+# Calls that wrap a model for parameter-efficient fine-tuning: only adapters, prompts or
+# norms are trained, and the published recipes use learning rates of 1e-2..1 for them.
+PARAMETER_EFFICIENT_WRAPPERS = re.compile(
+    r"^peft\.(get_peft_model|inject_adapter_in_model|\w*Peft\w*\.from_pretrained)$")
+
 # `X.from_pretrained(...)` of any library builds a pretrained model (with dropout).
 PRETRAINED_CONSTRUCTOR = "from_pretrained"
 
