@@ -243,6 +243,8 @@ class ExpressionEvaluator:
         if isinstance(node.operator, cst.Power) and len(right) == 1 and isinstance(right[0], Constant) \
                 and right[0].value == 0.5:
             self._record_numeric("sqrt", node, node.left, left, "** 0.5")
+        if numerics.positive_square_sum(node, lambda base: self._is_number(base, env)):
+            return ()  # a sum of squares that cannot be 0: as guarded as `x ** 2 + eps`
         zero_tracking = numerics.arithmetic(node, left, right)
         if zero_tracking or not isinstance(node.operator, (cst.Multiply, cst.Divide)):
             return zero_tracking
@@ -253,6 +255,27 @@ class ExpressionEvaluator:
             if isinstance(node.operator, cst.Divide):
                 break
         return join(*kept)
+
+    def _is_number(self, node: cst.BaseExpression, env: Env) -> bool:
+        """A nonzero Python number: a literal, a name or attribute the interpreter knows as one,
+        a parameter of the current function with a nonzero number as default, or `self.x`
+        set in the constructor from such a parameter (`self.sigma_data = sigma_data`)."""
+        if isinstance(node, (cst.Integer, cst.Float)):
+            return _nonzero_number(node)
+        values = self._eval(node, env) if isinstance(node, (cst.Name, cst.Attribute)) else ()
+        if values and all(isinstance(v, Constant) and isinstance(v.value, (int, float))
+                          and not isinstance(v.value, bool) and v.value != 0 for v in values):
+            return True
+        function = self._function
+        if function is None:
+            return False
+        if isinstance(node, cst.Name):
+            return _numeric_default(function.node, node.value)
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self" \
+                and function.owner is not None:
+            constructor = function.owner.find_method("__init__")
+            return constructor is not None and _set_from_number(constructor.node, node.attr.value)
+        return False
 
     def _eval_comprehension(self, node: cst.BaseComp, env: Env) -> ValueSet:
         inner = dict(env)
@@ -293,3 +316,44 @@ def _keeps_sign(values: ValueSet, node: cst.BaseExpression) -> bool:
         return isinstance(number, (int, float)) and not isinstance(number, bool) and number > 0
     leaf = node.attr.value if isinstance(node, cst.Attribute) else node.value if isinstance(node, cst.Name) else ""
     return bool(_MASK_NAME.search(leaf))
+
+
+def _nonzero_number(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        node = node.expression
+    if not isinstance(node, (cst.Integer, cst.Float)):
+        return False
+    try:
+        return float(node.evaluated_value) != 0
+    except (ValueError, OverflowError):
+        return False
+
+
+def _numeric_default(function: cst.FunctionDef, name: str) -> bool:
+    """`name` is a parameter of `function` whose default is a nonzero number."""
+    params = function.params
+    for param in (*params.params, *params.kwonly_params):
+        if param.name.value == name:
+            return param.default is not None and _nonzero_number(param.default)
+    return False
+
+
+def _set_from_number(constructor: cst.FunctionDef, attribute: str) -> bool:
+    """The constructor's only assignment of `self.<attribute>` is a nonzero number or one of its
+    parameters with such a default."""
+    assigned = []
+    for statement in constructor.body.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                target = small.targets[0].target
+                if isinstance(target, cst.Attribute) and target.attr.value == attribute \
+                        and isinstance(target.value, cst.Name) and target.value.value == "self":
+                    assigned.append(small.value)
+    if len(assigned) != 1:
+        return False
+    value = assigned[0]
+    if isinstance(value, cst.Name):
+        return _numeric_default(constructor, value.value)
+    return _nonzero_number(value)

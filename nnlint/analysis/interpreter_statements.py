@@ -228,6 +228,11 @@ class StatementRunner:
                             self._changed = True
         elif isinstance(target, cst.Subscript):
             self._eval(target.value, env)
+            if _replaces_selected_items(target) and isinstance(target.value, cst.Name):
+                # `n[n == 0] = 1`: the items a comparison selected are overwritten, so what is
+                # known of `n` (zero-able, a probability) no longer holds.
+                env[target.value.value] = ()
+                return
             self._store_dict_item(target, values, env)
         elif isinstance(target, cst.StarredElement):
             self._bind(target.value, (), env)
@@ -319,3 +324,13 @@ def _is_layer_list(qualified: str) -> bool:
     """nn.Sequential and nn.ModuleList: containers whose layers are appended and iterated."""
     known = catalogue.nn_layer(qualified)
     return known is not None and known.container in (SEQUENTIAL, LIST)
+
+
+def _replaces_selected_items(target: cst.Subscript) -> bool:
+    """`n[n == 0]`, `d[d < eps]`, `x[mask]` written as a comparison of the same name."""
+    if len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
+        return False
+    index = target.slice[0].slice.value
+    return isinstance(index, cst.Comparison) and isinstance(target.value, cst.Name) \
+        and any(isinstance(node, cst.Name) and node.value == target.value.value
+                for node in (index.left, *(c.comparator for c in index.comparisons)))
