@@ -177,7 +177,9 @@ class StatementRunner:
             values = self._eval(small.value, env)
             if isinstance(small.operator, cst.DivideAssign):
                 self._record_numeric("division", small, small.value, values, "/=")
-            self._bind(small.target, (), env)
+            extended = _extended_list(self._eval(small.target, env), values) \
+                if isinstance(small.operator, cst.AddAssign) and isinstance(small.target, cst.Name) else ()
+            self._bind(small.target, extended, env)
         elif isinstance(small, cst.Return):
             values = self._eval(small.value, env) if small.value is not None else ()
             if self._returns is not None:
@@ -334,3 +336,11 @@ def _replaces_selected_items(target: cst.Subscript) -> bool:
     return isinstance(index, cst.Comparison) and isinstance(target.value, cst.Name) \
         and any(isinstance(node, cst.Name) and node.value == target.value.value
                 for node in (index.left, *(c.comparator for c in index.comparisons)))
+
+
+def _extended_list(current: ValueSet, added: ValueSet) -> ValueSet:
+    """`layers += [conv, norm]` on a list whose items are known: the longer list."""
+    if len(current) == 1 and len(added) == 1 and isinstance(current[0], SequenceValue) \
+            and isinstance(added[0], SequenceValue) and not current[0].homogeneous and not added[0].homogeneous:
+        return (SequenceValue(current[0].items + added[0].items),)
+    return ()
