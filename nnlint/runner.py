@@ -80,6 +80,7 @@ class ProjectRun:
         # The files whose exports a join consulted (None outside a join), and their digests.
         self._consulted: Optional[set[Path]] = None
         self._digests: dict[Path, str] = {}
+        self._listings: dict[Path, tuple[str, ...]] = {}  # folder -> its entries (test suites)
 
     def check(self, files: list[tuple[str, Optional[bytes]]]) -> RunResult:
         run = RunResult()
@@ -136,13 +137,22 @@ class ProjectRun:
         return _Task(label, data, codes, directory, settings, test_code=test_code)
 
     def _is_test_code(self, label: str) -> bool:
-        """Test code by the file's path below the project root (folders above it do not count)."""
+        """Test code by the file's path below the project root (folders above it do not count)
+        and by what its folder holds (a test suite's `__init__.py`, `conftest.py`, test files)."""
         path = _absolute(label)
         try:
             parts = path.relative_to(self.root.resolve()).parts
         except ValueError:
             parts = (path.name,)
-        return is_test_path(parts)
+        return is_test_path(parts, self._folder_names(path.parent))
+
+    def _folder_names(self, folder: Path) -> tuple[str, ...]:
+        if folder not in self._listings:
+            try:
+                self._listings[folder] = tuple(sorted(entry.name for entry in os.scandir(folder)))
+            except OSError:
+                self._listings[folder] = ()
+        return self._listings[folder]
 
     def _cached(self, task: _Task) -> Optional[FileResult]:
         if self._cache is None:

@@ -47,6 +47,7 @@ def _codes(root: Path, *args: str) -> dict[str, set[str]]:
 def project(tmp_path: Path) -> Path:
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
     (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "__init__.py").write_text("")
     (tmp_path / "tests" / "helpers_models.py").write_text(TOY)
     (tmp_path / "test_train.py").write_text(TOY)
     (tmp_path / "train.py").write_text(TOY)
@@ -74,21 +75,31 @@ def test_folders_above_the_project_root_do_not_make_it_test_code(tmp_path: Path)
     assert "NNL601" in _codes(root)["train.py"]
 
 
+def test_a_loose_folder_of_scripts_under_tests_is_not_a_test_suite(tmp_path: Path) -> None:
+    # Not a package, no conftest, no test files: scripts or cases kept there, checked as usual.
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    (tmp_path / "tests" / "cases").mkdir(parents=True)
+    (tmp_path / "tests" / "cases" / "mlp_case.py").write_text(TOY)
+    assert {"NNL401", "NNL601"} <= _codes(tmp_path)["mlp_case.py"]
+
+
 def test_a_file_checked_on_its_own_is_judged_by_its_name() -> None:
     codes = {"NNL601", "NNL401"}
     assert not lint_source(TOY.encode(), "test_train.py", codes)
     assert {d.code for d in lint_source(TOY.encode(), "train.py", codes)} == codes
 
 
-@pytest.mark.parametrize("parts, expected", [
-    (("tests", "unit", "models.py"), True),
-    (("testing", "helpers", "basic_models.py"), True),
-    (("test_models.py",), True),
-    (("models_test.py",), True),
-    (("conftest.py",), True),
-    (("test.py",), False),  # an evaluation script in most ML projects
-    (("scripts", "test_time_augment", "run.py"), False),
-    (("contest", "train.py"), False),
+@pytest.mark.parametrize("parts, siblings, expected", [
+    (("tests", "unit", "models.py"), ("__init__.py", "models.py"), True),
+    (("testing", "helpers", "basic_models.py"), ("__init__.py",), True),
+    (("tests", "strategies", "helpers.py"), ("test_ddp.py",), True),
+    (("tests", "cases", "mlp.py"), ("mlp.py", "cnn.py"), False),  # not a test suite's folder
+    (("test_models.py",), (), True),
+    (("models_test.py",), (), True),
+    (("conftest.py",), (), True),
+    (("test.py",), ("__init__.py",), False),  # an evaluation script in most ML projects
+    (("scripts", "test_time_augment", "run.py"), ("__init__.py",), False),
+    (("contest", "train.py"), ("conftest.py",), False),
 ])
-def test_what_counts_as_test_code(parts: tuple[str, ...], expected: bool) -> None:
-    assert is_test_path(parts) is expected
+def test_what_counts_as_test_code(parts: tuple[str, ...], siblings: tuple[str, ...], expected: bool) -> None:
+    assert is_test_path(parts, siblings) is expected

@@ -57,16 +57,22 @@ def is_optimizer_name(name: str) -> bool:
     return bool(OPTIMIZER_NAME.search(name)) and not SCHEDULER_NAME.search(name)
 
 # Test code: a file pytest or unittest would collect (`test_model.py`, `model_test.py`,
-# `conftest.py`), or any file under a `tests`/`test`/`testing` folder of the project
-# (fixtures and helper models). Models there are placeholders: their architecture,
-# initialization and learning rate only have to exercise the code under test. A
-# `test.py` script is not test code: in ML projects it usually evaluates a model.
+# `conftest.py`), or a file of a test package: under a `tests`/`test`/`testing` folder of the
+# project, in a folder that is a test suite's (it holds an `__init__.py`, a `conftest.py` or
+# test files). Models there are placeholders: their architecture, initialization and learning
+# rate only have to exercise the code under test. A `test.py` script is not test code (in ML
+# projects it usually evaluates a model), nor is a loose folder of scripts under `tests/`.
 TEST_FILE = re.compile(r"^(test_.+|.+_test|conftest)\.(py|ipynb)$")
 TEST_FOLDER = re.compile(r"^(tests?|testing|unit_?tests?)$")
+TEST_SUITE_MARKER = re.compile(r"^(__init__|conftest|test_.+|.+_test)\.py$")
 
 
-def is_test_path(parts: tuple[str, ...]) -> bool:
-    """`parts` of a file's path relative to its project root, the file name last."""
+def is_test_path(parts: tuple[str, ...], siblings: tuple[str, ...] = ()) -> bool:
+    """`parts` of a file's path relative to its project root, the file name last; `siblings`
+    the names of the files in its folder."""
     if not parts:
         return False
-    return bool(TEST_FILE.match(parts[-1])) or any(TEST_FOLDER.match(part) for part in parts[:-1])
+    if TEST_FILE.match(parts[-1]):
+        return True
+    return any(TEST_FOLDER.match(part) for part in parts[:-1]) \
+        and any(TEST_SUITE_MARKER.match(name) for name in siblings)

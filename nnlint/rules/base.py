@@ -97,7 +97,8 @@ class Rule:
         if cls.checks_test_code:
             return ""
         return (" Test code is not checked: files named `test_*.py`, `*_test.py` or `conftest.py`, and "
-                "files under a `tests`, `test` or `testing` folder of the project, whose models are "
+                "the files of a test package (a folder under a `tests`, `test` or `testing` folder of the "
+                "project holding an `__init__.py`, a `conftest.py` or test files), whose models are "
                 "placeholders.")
 
     @classmethod
