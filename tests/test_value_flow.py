@@ -321,3 +321,32 @@ def test_layers_added_with_plus_equals_are_followed_to_the_loss():
             criterion(model(x), y).backward()
         """
     assert codes_and_lines(source, {"NNL101"}) == [("NNL101", 6)]
+
+
+def test_a_layer_appended_by_a_block_factory_is_the_block_output():
+    source = """
+        import torch.nn as nn
+
+        def fc_layer(n_in, n_out, relu=True):
+            layers = [nn.Linear(n_in, n_out)]
+            if relu:
+                layers.append(nn.ReLU(inplace=True))
+            return nn.Sequential(*layers)
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.features = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(4))
+                self.fc = fc_layer(8 * 16, 10)
+
+            def forward(self, x):
+                return self.fc(self.features(x).flatten(1))
+
+        model = Net()
+        criterion = nn.CrossEntropyLoss()
+
+        def train_step(x, y):
+            criterion(model(x), y).backward()
+        """
+    # The ReLU appended in fc_layer (line 7), not the one inside `features`.
+    assert codes_and_lines(source, {"NNL108"}) == [("NNL108", 7)]

@@ -97,6 +97,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self._returns: Optional[list[ValueSet]] = None
         self._function: Optional[FunctionInfo] = None
         self._no_grad_depth = 0
+        # Loops around the statement being run: a list grown inside one is not followed.
+        self._loop_depth = 0
         # Names compared anywhere in a function (`if n > 0`), keyed by id of the function.
         self._compared: dict[int, set[str]] = {}
         self._reset_facts()

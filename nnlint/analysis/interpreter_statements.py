@@ -70,6 +70,13 @@ class StatementRunner:
         self._exec_other(statement, env)
         return False
 
+    def _exec_loop_body(self, body: Sequence[cst.BaseStatement], env: Env) -> None:
+        self._loop_depth += 1
+        try:
+            self._exec_block(body, env)
+        finally:
+            self._loop_depth -= 1
+
     def _exec_other(self, statement: cst.CSTNode, env: Env) -> None:
         """Statements that never end the enclosing block for sure (a loop may not run)."""
         if isinstance(statement, cst.For):
@@ -80,11 +87,11 @@ class StatementRunner:
                 # unrolled, what comes out is the last layer's output, not any layer's.
                 for layer in layers:
                     self._bind(statement.target, layer, env)
-                    self._exec_block(statement.body.body, env)
+                    self._exec_loop_body(statement.body.body, env)
             else:
                 body_env = dict(env)
                 self._bind(statement.target, self._iterate(iterated), body_env)
-                self._exec_block(statement.body.body, body_env)
+                self._exec_loop_body(statement.body.body, body_env)
                 _merge_into(env, [env, body_env])
             if statement.orelse is not None:
                 self._exec_block(statement.orelse.body.body, env)
@@ -92,7 +99,7 @@ class StatementRunner:
             self._mark_truth_test(statement.test)
             self._eval(statement.test, env)
             body_env = dict(env)
-            self._exec_block(statement.body.body, body_env)
+            self._exec_loop_body(statement.body.body, body_env)
             _merge_into(env, [env, body_env])
             if statement.orelse is not None:
                 self._exec_block(statement.orelse.body.body, env)
@@ -186,7 +193,7 @@ class StatementRunner:
                 self._returns.append(values)
             return True
         elif isinstance(small, cst.Expr):
-            if not self._update_dict_variable(small.value, env):
+            if not self._update_dict_variable(small.value, env) and not self._grow_known_list(small.value, env):
                 self._eval(small.value, env)
                 self._forget_mutated_list(small.value, env)
         elif isinstance(small, cst.Assert):
@@ -267,6 +274,27 @@ class StatementRunner:
                 and isinstance(call.func.value, cst.Name) \
                 and any(isinstance(value, SequenceValue) for value in env.get(call.func.value.value, ())):
             env[call.func.value.value] = ()
+
+    def _grow_known_list(self, call: cst.BaseExpression, env: Env) -> bool:
+        """`layers.append(nn.ReLU())` / `layers.extend([...])` outside loops, on a variable holding
+        one list whose items are known: the list with the new items at its end (a block factory's
+        `if with_relu: layers.append(...)`). False when the call is not such a statement."""
+        if self._loop_depth or not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute) \
+                or call.func.attr.value not in ("append", "extend") or not isinstance(call.func.value, cst.Name) \
+                or len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
+            return False
+        name = call.func.value.value
+        current = env.get(name, ())
+        if len(current) != 1 or not isinstance(current[0], SequenceValue) or current[0].homogeneous:
+            return False
+        added = self._eval(call.args[0].value, env)
+        if call.func.attr.value == "append":
+            env[name] = (SequenceValue(current[0].items + (added,)),)
+        elif len(added) == 1 and isinstance(added[0], SequenceValue) and not added[0].homogeneous:
+            env[name] = (SequenceValue(current[0].items + added[0].items),)
+        else:
+            env[name] = ()
+        return True
 
     def _store_dict_item(self, target: cst.Subscript, values: ValueSet, env: Env) -> None:
         """`output["probs"] = x.softmax(-1)` on a variable holding one known dict."""
