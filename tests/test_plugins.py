@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,8 +25,11 @@ GOOD = "import torch\nstate = torch.load('m.pt', weights_only=True)\n"
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
     target = tmp_path_factory.mktemp("site")
+    # Built from a copy: setuptools leaves build/ and *.egg-info beside the sources it builds.
+    source = tmp_path_factory.mktemp("plugin") / "plugin-rules"
+    shutil.copytree(EXAMPLE, source)
     done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-                           "--no-index", "--target", str(target), str(EXAMPLE)],
+                           "--no-index", "--target", str(target), str(source)],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     return target
