@@ -23,6 +23,7 @@ from nnlint.positions import NodePositions
 from nnlint.reading import TooLarge, Unreadable, read_bounded
 from nnlint.rules import all_rules, rules_by_code
 from nnlint.rules.base import Rule
+from nnlint.rules.plugins import PluginRuleFailed, plugin_origin
 from nnlint.suppress import UNUSED_SUPPRESSION, apply_suppressions, drop_suppressed
 
 # Files that never mention torch cannot hold a PyTorch bug that a per-file rule sees;
@@ -97,6 +98,9 @@ class FileResult:
     # that need `.eval()` (NNL502).
     has_losses: bool = False
     evaluates: bool = False
+    # Plugin rules that raised on this file (their messages): the run reports them beside the
+    # other rules' findings, and a result with any is not cached.
+    rule_errors: tuple[str, ...] = ()
 
 
 def _without_syntax_warnings(check: Callable[..., FileResult]) -> Callable[..., FileResult]:
@@ -175,7 +179,8 @@ def _check_text(decoded: str, path: str, selected: AbstractSet[str], options: Op
         return FileResult(apply_suppressions([], lines, path, selected, frozenset()))
     try:
         facts = analyze(parsed.module, path, externals, external_modes, test_code)
-        found = _run_rules(facts, parsed, path, lines, rules, options or {}, locate, line_label)
+        rule_errors: list[str] = []
+        found = _run_rules(facts, parsed, path, lines, rules, options or {}, locate, line_label, rule_errors)
     except RecursionError:  # code deeper than the parse stage's screening let through
         too_deep = _failure_diagnostic(ParseFailure("NNL001", TOO_DEEP_TO_ANALYSE), path, decoded)
         return FileResult(drop_suppressed([*failed, too_deep] if too_deep.code in selected else failed, lines))
@@ -184,7 +189,8 @@ def _check_text(decoded: str, path: str, selected: AbstractSet[str], options: Op
     checked = None if failed else _static_codes(selected)
     return FileResult(apply_suppressions(found, lines, path, selected, checked), facts.exports,
                       tuple(sorted(facts.imported_models)), has_losses=bool(facts.loss_calls),
-                      evaluates=facts.paths is not None and facts.paths.runs_evaluation())
+                      evaluates=facts.paths is not None and facts.paths.runs_evaluation(),
+                      rule_errors=tuple(rule_errors))
 
 
 def _static_codes(selected: AbstractSet[str]) -> frozenset[str]:
@@ -268,17 +274,28 @@ class _Reporter:
 
 def _run_rules(facts, parsed: ParsedFile, path: str, lines: list[str], rules: Sequence[type[Rule]],
                options: RuleOptions, locate: Optional[Locator],
-               line_label: Callable[[int], str] = _line_label) -> list[Diagnostic]:
+               line_label: Callable[[int], str] = _line_label,
+               rule_errors: Optional[list[str]] = None) -> list[Diagnostic]:
     # A partly parsed file's module is not its text (failing blocks are blank lines there).
     spans = SpanFinder(parsed.module, None if parsed.failures else parsed.text)
     # No fixes in a file that does not parse as a whole: the result could not be checked.
     edits = EditBuilder(parsed.module, spans.span, parsed.text, enabled=parsed.complete)
     found: list[Diagnostic] = []
     for rule_class in rules:
-        if facts.test_code and not rule_class.checks_test_code:
+        if facts.test_code and not getattr(rule_class, "checks_test_code", True):
             continue
         reporter = _Reporter(rule_class, path, lines, spans, found, edits, locate, line_label)
-        rule_class(options.get(rule_class.code)).check(facts, reporter)
+        origin = plugin_origin(rule_class)
+        if origin is None:
+            rule_class(options.get(rule_class.code)).check(facts, reporter)
+            continue
+        try:
+            rule_class(options.get(rule_class.code)).check(facts, reporter)
+        except Exception as error:  # noqa: BLE001 - a plugin's bug costs its own findings only
+            message = f"rule {rule_class.code} of plugin {origin} failed: {type(error).__name__}: {error}"
+            if rule_errors is None:
+                raise PluginRuleFailed(message) from error
+            rule_errors.append(message)
     return sorted(_drop_superseded(_merge_same_span(found)), key=Diagnostic.sort_key)
 
 

@@ -32,6 +32,7 @@ from nnlint.diagnostic import Diagnostic, Location
 from nnlint.lint import FileResult, RuleOptions, SpanFinder, check_source, read_file, unreadable_result
 from nnlint.parse import ParseFailure, decode_source, parse_source
 from nnlint.project import ProjectResolver, display_path
+from nnlint.rules.plugins import PluginRuleFailed
 
 # Below this many files a pool costs more than it saves (an editor or pre-commit run).
 _POOL_THRESHOLD = 8
@@ -96,6 +97,8 @@ class ProjectRun:
             if isinstance(outcome, str):
                 run.internal_errors.append((task.label, outcome))
                 continue
+            run.internal_errors.extend((task.label, f"{PluginRuleFailed.__name__}: {error}")
+                                       for error in outcome.rule_errors)
             path = _absolute(task.label)
             self._results[path] = outcome
             self._labels.setdefault(path, task.label)
@@ -276,7 +279,7 @@ def _check_task(task: _Task, options: Mapping) -> Union[FileResult, str]:
         if cached is not None:
             return _relabelled(cached, task.label)
         result = check_source(data, task.label, task.codes, options, test_code=task.test_code)
-        if cache is not None:
+        if cache is not None and not result.rule_errors:
             cache.put(key, result)
         return result
     except Exception as error:  # noqa: BLE001 - reported by the caller, the run goes on

@@ -251,6 +251,8 @@ EXAMPLE_PROJECTS[("README.md", "nnlint check --dynamic probed.py")] = {
 
 # Blocks with output that are not run, and why.
 NOT_RUN = {
+    ("docs/plugins.md", "pip install ./examples/plugin-rules"):
+        "installs a package; tests/test_plugins.py builds and installs that example and checks its output",
     ("docs/dynamic.md", "pip install '.[dynamic]'"):
         "an illustrative src/model.py; the README's dynamic example (the repository's "
         "tests/dynamic_models/probed.py, as a project of its own) is run instead",

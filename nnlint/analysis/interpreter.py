@@ -18,7 +18,6 @@ from typing import Mapping, Optional, Sequence
 
 import libcst as cst
 
-from nnlint import catalogue
 from nnlint.analysis import numerics
 from nnlint.analysis.call_arguments import Arguments
 from nnlint.analysis.exports import (
@@ -40,7 +39,8 @@ from nnlint.analysis.facts import (
     NumericSite,
     Output,
 )
-from nnlint.analysis.imports import collect_imports, qualified_name
+from nnlint.analysis.module_classes import is_module_class
+from nnlint.analysis.imports import collect_imports
 from nnlint.analysis.interpreter_expressions import ExpressionEvaluator
 from nnlint.analysis.interpreter_statements import StatementRunner, else_body
 from nnlint.analysis.interpreter_torch_calls import TorchCalls
@@ -197,16 +197,11 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
                 self._register_definitions(_child_statements(statement), owner_env)
 
     def _register_class(self, node: cst.ClassDef) -> ClassInfo:
-        bases: list[ClassInfo] = []
-        is_module = False
-        for arg in node.bases:
-            name = qualified_name(arg.value, self.aliases)
-            if catalogue.is_module_base(name):
-                is_module = True
-            elif isinstance(arg.value, cst.Name) and arg.value.value in self.classes:
-                base = self.classes[arg.value.value]
-                bases.append(base)
-                is_module = is_module or base.is_module
+        bases = [self.classes[arg.value.value] for arg in node.bases
+                 if isinstance(arg.value, cst.Name) and arg.value.value in self.classes]
+        known = self.classes
+        is_module = is_module_class(node, self.aliases,
+                                    lambda name: known[name].is_module if name in known else None)
         cls = ClassInfo(node, is_module, bases)
         self.classes[cls.name] = cls
         for statement in node.body.body:

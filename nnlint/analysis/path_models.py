@@ -17,6 +17,7 @@ import libcst as cst
 
 from nnlint import catalogue
 from nnlint.analysis.facts import FileFacts
+from nnlint.analysis.module_classes import is_module_class
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.path_facts import Scope
 from nnlint.analysis.syntax import (
@@ -54,7 +55,7 @@ class KnownModels:
 
     def is_module_class(self, node: cst.ClassDef) -> bool:
         """A class of the file's models, or one deriving from something named like a module."""
-        if node.name.value in self.module_classes:
+        if node.name.value in self.module_classes or is_module_class(node, self.aliases, lambda name: None):
             return True
         for base in node.bases:
             name = qualified_name(base.value, self.aliases) or dotted_name(base.value) or ""
@@ -195,11 +196,25 @@ class KnownModels:
         return self._mode_layers_of_class[cls]
 
     def _class_has_mode_layers(self, cls: str, seen: set[str]) -> Optional[bool]:
+        # A class met again (two `LayerNorm2d` attributes) has its answer; `seen` only stops
+        # a class that contains itself, which stays unknown.
+        if cls in self._mode_layers_of_class:
+            return self._mode_layers_of_class[cls]
         model = self.facts.models.get(cls)
         if model is None or cls in seen:
             return None
         seen.add(cls)
+        found = self._search_mode_layers(cls, model, seen)
+        self._mode_layers_of_class[cls] = found
+        return found
+
+    def _search_mode_layers(self, cls: str, model, seen: set[str]) -> Optional[bool]:
         unknown = False
+        # A class deriving from a torch.nn layer (`class Norm(nn.LayerNorm)`) is that layer.
+        layer_bases = [qualified_name(base.value, self.aliases) for base in getattr(model.node, "bases", ())]
+        layer_bases = [name for name in layer_bases if catalogue.is_nn_class(name) and not catalogue.is_module_base(name)]
+        if any(catalogue.changes_with_mode(name) for name in layer_bases):
+            return True
         for layer in model.layers.values():
             if catalogue.changes_with_mode(layer):
                 return True
@@ -225,7 +240,7 @@ class KnownModels:
                         if found:
                             return True
                         unknown = unknown or found is None
-        if not model.layers:
+        if not model.layers and not layer_bases:
             return None
         return None if unknown else False
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from typing import Callable, Optional
 
-from nnlint.catalogue.ecosystem import MODEL_FACTORIES, MODULE_BASE_SUFFIX, MODULE_BASES
+from nnlint.catalogue.ecosystem import (MODEL_FACTORIES, MODULE_BASE_SUFFIX, MODULE_BASES, NON_MODULE_BASE_ROOTS,
+                                        NON_MODULE_BASES)
 from nnlint.catalogue.layers import LAYERS, LOSS, Layer
 from nnlint.catalogue.losses import LOSS_FUNCTIONS, LOSSES, Loss
 from nnlint.catalogue.optim import OPTIMIZER_PACKAGES, OPTIMIZERS, SCHEDULERS, Optimizer, Scheduler
@@ -102,6 +103,14 @@ def scheduler(name: str) -> Optional[Scheduler]:
 def is_module_base(qualified: Optional[str]) -> bool:
     """A base class that makes a class an nn.Module (nn.Module itself, LightningModule)."""
     return qualified is not None and (qualified in MODULE_BASES or qualified.endswith(MODULE_BASE_SUFFIX))
+
+
+def never_module_base(written: str, qualified: Optional[str]) -> bool:
+    """A base that cannot make a class an nn.Module (`object`, `ABC`, `Dataset`, `Enum`)."""
+    if qualified is None:
+        return written in NON_MODULE_BASES
+    return (qualified in NON_MODULE_BASES or qualified.startswith(NON_MODULE_BASE_ROOTS)
+            or qualified.startswith("builtins."))
 
 
 def model_factory(qualified: str) -> Optional[dict[str, bool]]:

@@ -18,6 +18,18 @@ MODULE_BASES = frozenset({
 # A base class spelled like this is a LightningModule of some import path nnlint does not list.
 MODULE_BASE_SUFFIX = "LightningModule"
 
+# Bases that never make a class a Module: builtins, and the roots of modules of the standard
+# library and of the data stack. Any other base not defined in the file (a project class
+# imported from another file, a library class nnlint does not list) is unknown, and the class
+# body decides (nnlint.analysis.module_classes).
+NON_MODULE_BASES = frozenset({
+    "object", "Exception", "BaseException", "ValueError", "RuntimeError", "dict", "list", "tuple",
+    "set", "str", "int", "float", "type", "Generic", "Protocol", "NamedTuple", "TypedDict", "ABC",
+})
+NON_MODULE_BASE_ROOTS = ("abc.", "typing.", "enum.", "dataclasses.", "collections.", "numpy.",
+                         "torch.utils.data.", "torch.autograd.", "torch.optim.", "unittest.",
+                         "pytest.", "argparse.", "json.", "threading.", "multiprocessing.")
+
 # A base class named like this is taken for a Module when its definition is not in view
 # (`BaseModel`, `PreTrainedModel`, `SomethingModule`).
 MODULE_LIKE_BASE = re.compile(r"Module$|LightningModule$|Model$|PreTrainedModel")

@@ -76,6 +76,8 @@ class Rule:
     checks_test_code: ClassVar[bool] = True
     # Found only by running the model (`check --dynamic`): no static check, no snippets.
     dynamic_only: ClassVar[bool] = False
+    # A plugin rule's page on the web; nnlint's own rules get theirs from the package metadata.
+    docs_url: ClassVar[Optional[str]] = None
 
     def __init__(self, settings: Optional[Mapping[str, Any]] = None) -> None:
         # The options in effect: the class defaults updated with the configured values.
@@ -121,4 +123,6 @@ class Rule:
     @classmethod
     def url(cls) -> Optional[str]:
         """The rule's documentation page on the web, if the installed package says where it is."""
+        if cls.__module__.split(".")[0] != "nnlint":
+            return cls.docs_url
         return rule_url(cls.code)
