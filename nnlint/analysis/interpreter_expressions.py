@@ -15,9 +15,9 @@ from typing import Optional
 import libcst as cst
 
 from nnlint.analysis import numerics
-from nnlint.analysis.facts import NanComparison, NumericSite, Output
+from nnlint.analysis.facts import SQUARE_SUM, ZERO_ABLE, NanComparison, NumericSite, Output
 from nnlint.analysis.imports import qualified_name
-from nnlint.analysis.syntax import child_nodes, string_value
+from nnlint.analysis.syntax import child_nodes, descendants, string_value
 from nnlint.analysis.values import (
     ClassRef,
     Constant,
@@ -167,6 +167,11 @@ class ExpressionEvaluator:
             else:
                 self._eval_children(element.slice, env)
         key = keys[0].value if len(keys) == 1 and isinstance(keys[0], Constant) else None
+        if isinstance(node.value, cst.Name) and any(output.op in (ZERO_ABLE, SQUARE_SUM) for output in outputs_of(bases)) \
+                and self._selected_by_comparison(node, node.value.value):
+            # `n[n > eps]`, `n[nonzero]` with `nonzero = n > 1e-12`: the items kept are the ones a
+            # comparison of `n` let through, so the zero case is gone.
+            return ()
         found: list[ValueSet] = []
         for base in bases:
             if isinstance(base, Output):
@@ -181,6 +186,23 @@ class ExpressionEvaluator:
             elif isinstance(base, ModuleValue) and isinstance(key, int) and -len(base.layers) <= key < len(base.layers):
                 found.append(base.layers[key])
         return join(*found)
+
+    def _selected_by_comparison(self, node: cst.Subscript, name: str) -> bool:
+        """`name[...]` indexed by a comparison of `name`, written in place or bound to a local
+        variable of the current function (`keep = name > 0` ... `name[keep]`)."""
+        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            return False
+        index = node.slice[0].slice.value
+        if isinstance(index, cst.Comparison):
+            return _compares(index, name)
+        if not isinstance(index, cst.Name) or self._function is None:
+            return False
+        for current in descendants(self._function.node.body):
+            if isinstance(current, cst.Assign) and len(current.targets) == 1 \
+                    and isinstance(current.targets[0].target, cst.Name) \
+                    and current.targets[0].target.value == index.value:
+                return isinstance(current.value, cst.Comparison) and _compares(current.value, name)
+        return False
 
     def _eval_dict(self, node: cst.Dict, env: Env) -> ValueSet:
         items = []
@@ -357,3 +379,9 @@ def _set_from_number(constructor: cst.FunctionDef, attribute: str) -> bool:
     if isinstance(value, cst.Name):
         return _numeric_default(constructor, value.value)
     return _nonzero_number(value)
+
+
+def _compares(comparison: cst.Comparison, name: str) -> bool:
+    """One operand of `comparison` is the bare name `name`."""
+    return any(isinstance(operand, cst.Name) and operand.value == name
+               for operand in (comparison.left, *(target.comparator for target in comparison.comparisons)))

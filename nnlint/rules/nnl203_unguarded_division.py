@@ -18,7 +18,8 @@ class UnguardedDivision(Rule):
     squares that cannot be 0 is a guard too: one term the square of a nonzero number or
     hyperparameter (`sigma ** 2 + self.sigma_data ** 2`, with `sigma_data=0.5` in the
     constructor), or terms that cannot vanish together (`(1 - t) ** 2 + t ** 2`); so is a
-    count whose zero items are overwritten (`n[n == 0] = 1`).
+    count whose zero items are overwritten (`n[n == 0] = 1`), or a denominator indexed by a
+    comparison of itself (`n[n > 0]`, `n[nonzero]` with `nonzero = n > 1e-12`).
 
     It looks where a NaN reaches the gradients: in `nn.Module` methods and in functions
     named as a loss, distance, normalisation, mean or pooling. Optimizer internals and
@@ -122,6 +123,12 @@ def token_loss_mean(loss):
     kept = (loss != 0).sum(dim=-1)
     kept[kept == 0] = 1
     return loss.sum(dim=-1) / kept
+def unit_columns(b):
+    norms = torch.linalg.norm(b, dim=0)
+    u = torch.zeros_like(b)
+    nonzero = norms > 1e-12
+    u[:, nonzero] = b[:, nonzero] / norms[nonzero]
+    return u
 """,
     )
 
