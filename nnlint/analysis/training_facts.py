@@ -7,12 +7,15 @@ Built by `nnlint.analysis.training`, read by the NNL6xx rules.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Optional, Union
+from typing import TYPE_CHECKING, Iterator, Optional, Union
 
 import libcst as cst
 
 from nnlint.analysis.syntax import child_nodes, descendants, last_part, receiver_name
 from nnlint.catalogue.names import is_optimizer_name
+
+if TYPE_CHECKING:
+    from nnlint.analysis.accumulation import AccumulationLoop
 
 # Event kinds.
 BACKWARD = "backward"          # loss.backward(), scaler.scale(loss).backward(), accelerator.backward(loss)
@@ -160,6 +163,8 @@ class TrainingFacts:
     schedulers: list[SchedulerConstruction] = field(default_factory=list)
     forward_calls: list[ForwardCall] = field(default_factory=list)
     stale_optimizers: list[StaleOptimizer] = field(default_factory=list)
+    # Loops stepping every k-th backward (nnlint.analysis.accumulation), for NNL609.
+    accumulations: list["AccumulationLoop"] = field(default_factory=list)
 
     def optimizer_names(self) -> set[str]:
         return {opt.bound_to for opt in self.optimizers if opt.bound_to}

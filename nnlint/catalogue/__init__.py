@@ -5,7 +5,7 @@ layer `torch.nn.Conv2d` is, what a loss expects, which functions set a value's r
 optimizers are adaptive and which schedulers count epochs, and the name conventions that
 mark training and evaluation code. The tables are plain Python data (no torch import, read
 once at import): `layers.py`, `losses.py`, `functions.py`, `optim.py`, `names.py`,
-`ecosystem.py`. docs/catalogue.md says what is in them and how to extend them.
+`ecosystem.py`, `data.py`. docs/catalogue.md says what is in them and how to extend them.
 
 The lookups below are the API; the tables may be read directly for iteration.
 """

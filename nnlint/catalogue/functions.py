@@ -115,6 +115,13 @@ MATMUL_FUNCTIONS = frozenset({
 })
 MATMUL_METHODS = frozenset({"matmul", "mm", "bmm"})
 
+# Which parameters train (NNL610): the module methods that iterate a module's parameters,
+# the flag and in-place method that freeze them, and the optimizer method that adds more.
+PARAMETER_ITERATORS = frozenset({"parameters", "named_parameters"})
+REQUIRES_GRAD_ATTRIBUTE = "requires_grad"
+REQUIRES_GRAD_METHOD = "requires_grad_"
+PARAMETER_GROUP_METHODS = frozenset({"add_param_group"})
+
 # ------------------------------------------------------------------ numerics (NNL2xx)
 
 # What must not get 0 (or less): logs and square roots; what can be 0: norms, deviations,
