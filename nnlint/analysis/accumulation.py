@@ -9,7 +9,8 @@ only under an `if` whose test takes a remainder (`% k`) by something other than 
 counts as scaled when the backward's own expression divides or multiplies it
 (`(loss / k).backward()`, `scaler.scale(loss / k)`), when the loop re-binds a loss name to a
 quotient or product (`loss = loss / k`, `loss /= k`), or when the file divides anything by
-the same k (`return loss / self.accumulation_steps` in the helper that computes the loss).
+the same k (`return loss / self.accumulation_steps` in the helper that computes the loss, or
+`p.grad.div_(k)` on the summed gradients).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from nnlint.catalogue.ecosystem import ACCUMULATION_AWARE_BACKWARD
 _SCALING_OPERATORS = (cst.Divide, cst.Multiply)
 _SCALING_ASSIGN_OPERATORS = (cst.DivideAssign, cst.MultiplyAssign)
 _SCALING_METHODS = frozenset({"div", "div_", "mul", "mul_", "true_divide"})
+_DIVIDING_METHODS = frozenset({"div", "div_", "true_divide"})
 
 
 @dataclass(eq=False)
@@ -149,6 +151,9 @@ def _divisors(module: cst.Module) -> set[str]:
             found.add(last_part(source_code(node.right)))
         elif kind is cst.AugAssign and isinstance(node.operator, cst.DivideAssign):
             found.add(last_part(source_code(node.value)))
+        elif kind is cst.Call and isinstance(node.func, cst.Attribute) and node.func.attr.value in _DIVIDING_METHODS \
+                and node.args:
+            found.add(last_part(source_code(node.args[0].value)))  # p.grad.div_(k): the gradients, scaled
     return found
 
 

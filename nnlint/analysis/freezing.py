@@ -52,6 +52,9 @@ class FreezeScope:
     events: list[FreezeEvent] = field(default_factory=list)
     # Names assigned in the scope, in order, with the index of the next event (re-built optimizers).
     assigned: list[tuple[str, int]] = field(default_factory=list)
+    # Functions and methods it calls after an unfreeze (`self.create_opt`, `build_optimizer`),
+    # with the index of the next event: a helper of the file that builds an optimizer rebuilds it.
+    calls: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass(eq=False)
@@ -118,6 +121,10 @@ class _ScopeWalk:
     def expression(self, node: cst.CSTNode) -> None:
         for call in reversed(list(iter_calls(node))):
             func = call.func
+            callee = receiver_name(func)
+            if callee and (callee.count(".") == 0 or callee.startswith("self.") and callee.count(".") == 1) \
+                    and any(event.kind == UNFREEZE for event in self.scope.events):
+                self.scope.calls.append((callee.rpartition(".")[2], len(self.scope.events)))
             if isinstance(func, cst.Attribute) and func.attr.value == REQUIRES_GRAD_METHOD:
                 flag = _flag(call.args[0].value) if call.args else True
                 target = _module_name(func.value)

@@ -55,3 +55,9 @@ LOSS_CALLEE = re.compile(r"loss|criterion|cross_entropy|nll|mse|bce", re.IGNOREC
 def is_optimizer_name(name: str) -> bool:
     """A variable named as an optimizer and not as a scheduler (`optim_scheduler` is one)."""
     return bool(OPTIMIZER_NAME.search(name)) and not SCHEDULER_NAME.search(name)
+
+
+# Tests: a file pytest collects and a test function in it. `def test(model, loader)` in a
+# training script is evaluation code; `def test_forward_shape()` in tests/ is a unit test.
+TEST_FILE = re.compile(r"(^|/)(tests?/|test_[^/]*\.py$|[^/]*_test\.py$|conftest\.py$)")
+TEST_FUNCTION = re.compile(r"^_*test_")

@@ -215,8 +215,14 @@ def _cleared_optimizers(clears, stepped: list[str], built_over: dict[str, tuple[
             cleared.add(receiver)
             continue
         owners = {name for name, models in built_over.items()
-                  if any(same_model(receiver, model) for model in models)}
+                  if any(_same_module(receiver, model) for model in models)}
         if not receiver or not owners:
             return None
         cleared |= owners
     return cleared
+
+
+def _same_module(receiver: str, model: str) -> bool:
+    """`netD` and `netD.module`; also `self.generator` for the `generator` argument of the
+    `__init__` that built the optimizer and kept it as `self.generator`."""
+    return same_model(receiver, model) or ("." not in model and receiver == f"self.{model}")

@@ -209,6 +209,8 @@ def _later_unfreezes(freezing, scope, index, optimizer_event):
     another method of the same class, with no optimizer built (or re-bound) after them."""
     models = optimizer_event.optimizer.models
     bound = optimizer_event.optimizer.bound_to
+    builders = {other.name.rpartition(".")[2] for other in freezing.scopes
+                if any(e.kind == OPTIMIZER for e in other.events)}
     candidates = [(scope, position) for position in range(index + 1, len(scope.events))]
     cls = scope.name.rpartition(".")[0]
     if cls:
@@ -226,4 +228,6 @@ def _later_unfreezes(freezing, scope, index, optimizer_event):
             continue
         if where is not scope and any(e.kind == OPTIMIZER for e in where.events):
             continue
+        if any(at > position and name in builders for name, at in where.calls):
+            continue  # `self.create_opt(lr)` after unfreezing rebuilds the optimizer
         yield event
