@@ -60,6 +60,9 @@ class EvaluationWithGradients(Rule):
     ## When to ignore it
     When the gradients are wanted (input-gradient attributions, test-time adaptation) in a
     way nnlint does not see, or when the caller that turns gradients off is in another file.
+
+    On the precision corpus (the 29 public repositories of docs/precision.md) it reports 1
+    finding, labelled a real one (1 of 1); it is on by default.
     """
 
     code = "NNL506"

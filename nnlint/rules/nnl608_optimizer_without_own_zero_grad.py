@@ -52,6 +52,10 @@ class OptimizerWithoutOwnZeroGrad(Rule):
     names). nnlint stays silent when a `zero_grad()` in the loop is on something it cannot
     tie to an optimizer (`self.zero_grad()`, `p.grad = None`), and when no gradient is
     cleared at all (that is NNL602).
+
+    On the precision corpus (the 29 public repositories of docs/precision.md, among them
+    PyTorch-GAN's 60 GAN scripts) it reports no finding: no false alarm, precision not yet
+    measurable; it is on by default.
     """
 
     code = "NNL608"

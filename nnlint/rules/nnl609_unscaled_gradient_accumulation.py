@@ -52,6 +52,9 @@ class UnscaledGradientAccumulation(Rule):
     DeepSpeed engine's `backward` divide by their own accumulation steps and are not
     reported; neither are Lightning's `accumulate_grad_batches` and the transformers
     `Trainer`, which accumulate without a loop of yours.
+
+    On the precision corpus (the 29 public repositories of docs/precision.md) it reports 1
+    finding, labelled a real one (1 of 1: the division is commented out); it is on by default.
     """
 
     code = "NNL609"

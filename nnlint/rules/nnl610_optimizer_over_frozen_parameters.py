@@ -52,6 +52,10 @@ class OptimizerOverFrozenParameters(Rule):
     When the parameters are unfrozen, or the optimizer rebuilt, in code nnlint cannot follow
     (a helper of another file, a callback). Freezing under an `if` that picks parameters by
     name is not a whole freeze and is not reported by the first check.
+
+    On the precision corpus (the 29 public repositories of docs/precision.md) it reports no
+    finding (two false alarms in accelerate's examples, where `get_classifier()` is unfrozen,
+    were fixed before measuring): precision not yet measurable; it is on by default.
     """
 
     code = "NNL610"

@@ -54,6 +54,9 @@ class DistributedSamplingMissing(Rule):
     nnlint stays silent when the data set's name says so), when the sampler is set in
     another file or by a framework (Lightning's `Trainer` adds the sampler and calls
     `set_epoch` for you), and for evaluation loaders, which are not reported.
+
+    On the precision corpus (the 29 public repositories of docs/precision.md) it reports no
+    finding: no false alarm, precision not yet measurable; it is on by default.
     """
 
     code = "NNL613"
