@@ -177,7 +177,7 @@ class GAN(L.LightningModule):
         built_over = {opt.bound_to: opt.models for opt in training.optimizers if opt.bound_to}
         reported: set[int] = set()
         for scope in training.scopes:
-            for loop in scope.loops:
+            for loop in reversed(scope.loops):  # innermost first: the loop the step runs in
                 inside = [event for event in scope.events if event.in_loop(loop.node)]
                 steps = [event for event in inside if event.kind == STEP and not event.has_args
                          and training.is_optimizer(event.receiver)]
