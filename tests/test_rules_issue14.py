@@ -292,3 +292,34 @@ def test_nnl502_torch_nn_layer_used_as_the_model_with_dropout() -> None:
     assert _lines("NNL502", source.replace("LAYER", "nn.GRU(16, 32, num_layers=2, dropout=0.2)")) == [14]
     assert _lines("NNL502", source.replace("LAYER", "nn.GRU(16, 32, num_layers=2)")) == []
     assert _lines("NNL502", source.replace("LAYER", "nn.TransformerEncoderLayer(16, 2)")) == [14]
+
+
+def test_nnl610_model_never_given_to_an_optimizer_and_its_look_alikes() -> None:
+    source = """\
+        import copy
+        import torch
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 8)
+
+            def forward(self, x):
+                return self.fc(x)
+
+        student = Net()
+        other = Net()
+        optimizer = torch.optim.SGD(student.parameters(), lr=0.1)
+        SETUP
+        for x in loader:
+            loss = (student(x) - other(x)).pow(2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        """
+    assert _lines("NNL610", source.replace("SETUP", "pass")) == [18]
+    for setup in ("other.eval()", "other.requires_grad_(False)", "other.load_state_dict(torch.load('o.pt'))",
+                  "print(other)", "extra = torch.optim.SGD(other.parameters(), lr=0.1)"):
+        assert _lines("NNL610", source.replace("SETUP", setup)) == [], setup
+    assert _lines("NNL610", source.replace("SETUP", "pass").replace("other", "ema_model")) == []

@@ -5,7 +5,8 @@ replaced (`model.fc = nn.Linear(...)`: new, trainable parameters) and where an o
 built (from the training facts' constructions), with whether it keeps only the parameters
 that require gradients (`filter(lambda p: p.requires_grad, ...)`).
 
-Read by NNL610. One walk over each function's statements; nested functions are their own
+Also the models the file trains in a loop whose parameters reach no optimizer
+(`untrained_models`). Read by NNL610. One walk over each function's statements; nested functions are their own
 scope; branches are read in textual order (a freeze under `if args.freeze:` still counts).
 """
 
@@ -16,8 +17,12 @@ from typing import Optional, Sequence
 
 import libcst as cst
 
+from nnlint import catalogue
 from nnlint.analysis.facts import FileFacts
-from nnlint.analysis.syntax import descendants, iter_calls, receiver_name, statement_bodies
+from nnlint.analysis.imports import qualified_name
+from nnlint.analysis.path_facts import MODEL_CALL as PATH_MODEL_CALL
+from nnlint.analysis.path_facts import STEP as PATH_STEP
+from nnlint.analysis.syntax import descendants, iter_calls, last_part, receiver_name, statement_bodies
 from nnlint.analysis.training_facts import OptimizerConstruction
 from nnlint.catalogue.functions import (
     PARAMETER_ITERATORS,
@@ -25,6 +30,14 @@ from nnlint.catalogue.functions import (
     REQUIRES_GRAD_ATTRIBUTE,
     REQUIRES_GRAD_METHOD,
 )
+from nnlint.catalogue.layers import ATTENTION, CONTAINER, EMBEDDING, NORMALIZATION, RECURRENT, WEIGHT
+from nnlint.catalogue.names import UNTRAINED_MODEL_NAME
+
+# Layer kinds that hold trainable parameters.
+_PARAMETER_KINDS = frozenset({WEIGHT, RECURRENT, EMBEDDING, NORMALIZATION, ATTENTION})
+
+# Module methods after which a model is not expected to train: evaluation, freezing, loading.
+_SETTLING_METHODS = frozenset({"eval", "requires_grad_", "load_state_dict"})
 
 # Event kinds.
 FREEZE = "freeze"        # parameters of `target` stop requiring gradients
@@ -58,10 +71,21 @@ class FreezeScope:
 
 
 @dataclass(eq=False)
+class UntrainedModel:
+    """A model built in this file and run in a training loop (backward and step in the same
+    loop) whose parameters no optimizer of the file is given."""
+
+    name: str
+    call: cst.Call                   # its first call in the loop
+    built: Optional[cst.Call]        # where it is constructed
+
+
+@dataclass(eq=False)
 class FreezingFacts:
     scopes: list[FreezeScope] = field(default_factory=list)
     # `optimizer.add_param_group(...)` anywhere in the file: parameters added later.
     adds_parameter_groups: bool = False
+    untrained_models: list[UntrainedModel] = field(default_factory=list)
 
 
 def build_freezing_facts(facts: FileFacts) -> None:
@@ -78,6 +102,8 @@ def build_freezing_facts(facts: FileFacts) -> None:
         walker.block(body)
         if scope.events:
             found.scopes.append(scope)
+    if training is not None and facts.paths is not None:
+        found.untrained_models = _untrained_models(facts, training.optimizers)
 
 
 class _ScopeWalk:
@@ -163,6 +189,97 @@ class _ScopeWalk:
         return False
 
 
+def _untrained_models(facts: FileFacts, optimizers: list[OptimizerConstruction]) -> list[UntrainedModel]:
+    """Models the file builds and trains in a loop while every optimizer of the file names the
+    modules it trains and none of them is this one. Silent when the model's parameters are
+    mentioned anywhere (`list(D.parameters())`), when it is handed to any call (wrapped, or
+    given to a helper that may build its optimizer), switched to eval or frozen, loaded from
+    a checkpoint, run under no_grad, or named as an EMA / target / teacher copy."""
+    paths = facts.paths
+    if not optimizers or any(not opt.models for opt in optimizers):
+        return []
+    trained = {model for opt in optimizers for model in opt.models}
+    handled = _handled_models(facts)
+    found: list[UntrainedModel] = []
+    reported: set[str] = set()
+    for scope in paths.scopes:
+        if scope.in_module_class:
+            continue
+        steps = [event for event in scope.events if event.kind == PATH_STEP and event.loops]
+        for event in scope.events:
+            model = event.target
+            if event.kind != PATH_MODEL_CALL or not event.loops or model in reported or model not in paths.models:
+                continue
+            if not any(step.loops[:len(event.loops)] == event.loops or event.loops[:len(step.loops)] == step.loops
+                       for step in steps):
+                continue
+            if any(_same_module(model, other) for other in trained | paths.parameter_owners | handled) \
+                    or UNTRAINED_MODEL_NAME.search(last_part(model)):
+                continue
+            calls = [e for e in scope.events if e.kind == PATH_MODEL_CALL and e.target == model]
+            if any(e.no_grad for e in calls) or not _has_parameters(facts, paths.models.get(model), set()):
+                continue
+            reported.add(model)
+            found.append(UntrainedModel(model, event.node, paths.models.get(model)))
+    return found
+
+
+def _has_parameters(facts: FileFacts, built: Optional[cst.Call], seen: set[str]) -> bool:
+    """The constructed model surely has trainable parameters: a library model, a torch.nn
+    layer with weights, or a class of the file holding one (a loss module does not)."""
+    if built is None:
+        return False
+    func = built.func
+    if isinstance(func, cst.Name) and func.value in facts.models:
+        return _class_has_parameters(facts, func.value, seen)
+    qualified = qualified_name(func, facts.imports)
+    if qualified is None:
+        return False
+    if catalogue.model_factory(qualified) is not None:
+        return True
+    layer = catalogue.nn_layer(qualified)
+    return layer is not None and layer.kind in _PARAMETER_KINDS
+
+
+def _class_has_parameters(facts: FileFacts, cls: str, seen: set[str]) -> bool:
+    if cls in seen:
+        return False
+    seen.add(cls)
+    for name in facts.models[cls].layers.values():
+        if name in facts.models:
+            if _class_has_parameters(facts, name, seen):
+                return True
+            continue
+        layer = catalogue.layer(name)
+        if layer is None or layer.kind in _PARAMETER_KINDS or layer.kind == CONTAINER:
+            return True  # an unknown module class, or a container: assume it holds weights
+    return False
+
+
+def _handled_models(facts: FileFacts) -> set[str]:
+    """Names the file passes to a call as an argument, or calls a method on that freezes,
+    switches to evaluation or loads weights (`D.eval()`, `D.requires_grad_(False)`)."""
+    handled: set[str] = set()
+    for node in descendants(facts.module, stop=()):
+        if type(node) is not cst.Call:
+            continue
+        for arg in node.args:
+            name = receiver_name(arg.value)
+            if name:
+                handled.add(name)
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in _SETTLING_METHODS:
+            name = receiver_name(func.value)
+            if name:
+                handled.add(name)
+    return handled
+
+
+def _same_module(a: str, b: str) -> bool:
+    """`D` and `D.module`, `self.D` and the `D` it was built from."""
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".") or a == f"self.{b}" or b == f"self.{a}"
+
+
 def _statements(body: Sequence[cst.CSTNode], conditional: bool):
     """The simple statements of a loop body, each with whether an `if`/`try` picks it."""
     for statement in body:
@@ -228,4 +345,4 @@ def _flag(node: cst.BaseExpression) -> Optional[bool]:
 
 
 __all__ = ["FREEZE", "OPTIMIZER", "REPLACE", "UNFREEZE", "FreezeEvent", "FreezeScope", "FreezingFacts",
-           "build_freezing_facts"]
+           "UntrainedModel", "build_freezing_facts"]

@@ -61,3 +61,8 @@ def is_optimizer_name(name: str) -> bool:
 # training script is evaluation code; `def test_forward_shape()` in tests/ is a unit test.
 TEST_FILE = re.compile(r"(^|/)(tests?/|test_[^/]*\.py$|[^/]*_test\.py$|conftest\.py$)")
 TEST_FUNCTION = re.compile(r"^_*test_")
+
+# Models that are run in a training loop without being trained on purpose: an EMA copy, an
+# RL target network, a distillation teacher, a frozen reference (`ema_model`, `target_net`).
+UNTRAINED_MODEL_NAME = re.compile(r"ema|target|teacher|frozen|old|ref(erence)?(_|$)|pretrained|prior|fixed",
+                                  re.IGNORECASE)

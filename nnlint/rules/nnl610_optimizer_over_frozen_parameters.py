@@ -6,7 +6,7 @@ from nnlint.rules.base import Rule
 class OptimizerOverFrozenParameters(Rule):
     """
     ## What it does
-    Finds two ways an optimizer ends up training nothing it should:
+    Finds the ways an optimizer ends up training nothing it should:
 
     - it is built from `model.parameters()` after *every* parameter of `model` was frozen
       (`model.requires_grad_(False)`, `for p in model.parameters(): p.requires_grad = False`),
@@ -16,7 +16,14 @@ class OptimizerOverFrozenParameters(Rule):
       more of the model (`for p in model.backbone.parameters(): p.requires_grad = True`)
       without building a new optimizer or calling `add_param_group`.
 
-    Both are looked for within one function (or the module's top-level code) and, for the
+    It also finds a model that is built in the file and run in a training loop (with
+    `backward()` and `step()` in that loop) while every optimizer of the file is built from
+    the parameters of other modules: a GAN whose discriminator was never given an optimizer.
+    That check stays silent when the model's parameters are mentioned anywhere, when the model
+    is passed to any call (wrapped, or handed to a helper), switched to `eval()`, frozen,
+    loaded from a checkpoint, run under `no_grad()`, or named as an EMA, target or teacher copy.
+
+    The first two are looked for within one function (or the module's top-level code) and, for the
     second, across the methods of one class (an optimizer of `__init__` or
     `configure_optimizers`, an unfreeze in a later hook). The first finding sits on the
     optimizer, the second on the unfreezing.
@@ -106,6 +113,37 @@ class FineTuner(L.LightningModule):
         if self.current_epoch == 3:
             self.backbone.requires_grad_(True)  # <--
 """,
+        """\
+import torch
+import torch.nn as nn
+
+class Generator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 2))
+
+    def forward(self, z):
+        return self.net(z)
+
+class Discriminator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(2, 64), nn.LeakyReLU(0.2), nn.Linear(64, 1))
+
+    def forward(self, x):
+        return self.net(x)
+
+G = Generator()
+D = Discriminator()
+optimizer = torch.optim.Adam(G.parameters(), lr=2e-4)
+for real in loader:
+    z = torch.randn(real.size(0), 16)
+    d_loss = D(G(z).detach()).mean() - D(real).mean()  # <--
+    g_loss = -D(G(z)).mean()
+    optimizer.zero_grad()
+    (d_loss + g_loss).backward()
+    optimizer.step()
+""",
     )
     valid = (
         """\
@@ -155,6 +193,16 @@ def build(model):
         freezing = facts.freezing
         if freezing is None:
             return
+        for untrained in freezing.untrained_models:
+            related = [(untrained.built, "built here")] if untrained.built is not None else []
+            report(
+                untrained.call,
+                f"`{untrained.name}` runs in this training loop, but no optimizer of the file is given its "
+                "parameters: backward() fills their gradients and no step() ever applies them, so it keeps its "
+                f"initial weights. Add `{untrained.name}.parameters()` to an optimizer (or freeze it on purpose "
+                "with requires_grad_(False)).",
+                related=related,
+            )
         for scope in freezing.scopes:
             for index, event in enumerate(scope.events):
                 if event.kind != OPTIMIZER:
