@@ -271,7 +271,7 @@ def _later_unfreezes(freezing, scope, index, optimizer_event):
                 candidates.extend((other, position) for position in range(len(other.events)))
     for where, position in candidates:
         event = where.events[position]
-        if event.kind != UNFREEZE or not any(same_model(event.target, model) or model == "self" for model in models):
+        if event.kind != UNFREEZE or not any(same_model(event.target, model) for model in models):
             continue
         rest = where.events[position + 1:]
         if any(later.kind == OPTIMIZER for later in rest):

@@ -1,5 +1,5 @@
-from nnlint.catalogue.names import EVAL_DATA_WORD, TRAIN_DATA_WORD
 from nnlint.catalogue.data import SELF_SHARDING_DATASET
+from nnlint.catalogue.names import EVAL_DATA_WORD, TRAIN_DATA_WORD
 from nnlint.rules.base import Rule
 
 
