@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 if TYPE_CHECKING:
     from nnlint.analysis.architecture import ArchitectureFacts
+    from nnlint.analysis.distributed import DistributedFacts
+    from nnlint.analysis.freezing import FreezingFacts
     from nnlint.analysis.exports import ModuleExports
     from nnlint.analysis.training import TrainingFacts
 
@@ -199,6 +201,10 @@ class FileFacts:
     initialization: Optional["InitializationFacts"] = None
     # Optimizers, schedulers and training loops (nnlint.analysis.training).
     training: Optional["TrainingFacts"] = None
+    # DataLoaders, distributed samplers, DDP wrappers (nnlint.analysis.distributed).
+    distributed: Optional["DistributedFacts"] = None
+    # Frozen parameters and the optimizers over them (nnlint.analysis.freezing).
+    freezing: Optional["FreezingFacts"] = None
     # Training/evaluation paths, preprocessing and input dtypes (nnlint.analysis.paths).
     paths: Optional["PathFacts"] = None
     # What other files can import from this one (nnlint.analysis.exports): plain data.

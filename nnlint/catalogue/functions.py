@@ -81,6 +81,15 @@ SELF_RETURNING_METHODS = frozenset({"to", "cuda", "cpu", "train", "eval", "float
 NO_GRAD_CONTEXTS = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
                               "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode"})
 
+# Calls by which code sets the gradient mode itself (`with torch.set_grad_enabled(phase ==
+# "train")`, `torch.enable_grad()`) or asks for gradients outside training (saliency maps,
+# adversarial examples): evaluation code that uses them keeps its graph on purpose.
+GRAD_MODE_SWITCHES = frozenset({"torch.set_grad_enabled", "torch.autograd.set_grad_enabled", "torch.enable_grad",
+                                "torch.autograd.enable_grad", "torch.autograd.grad_mode.set_grad_enabled"})
+GRADIENT_REQUESTS = frozenset({"torch.autograd.grad", "torch.autograd.backward", "torch.func.grad",
+                               "torch.autograd.functional.jacobian"})
+GRADIENT_METHODS = frozenset({"backward", "requires_grad_", "retain_grad", "register_hook"})
+
 # ------------------------------------------------------------------ parameters and initialization (NNL3xx)
 
 # What a constant initialization sets: torch.nn.init functions, in-place methods, factories.
@@ -114,6 +123,13 @@ MATMUL_FUNCTIONS = frozenset({
     "torch.nn.functional.embedding", "torch.chain_matmul", "torch.linalg.multi_dot",
 })
 MATMUL_METHODS = frozenset({"matmul", "mm", "bmm"})
+
+# Which parameters train (NNL610): the module methods that iterate a module's parameters,
+# the flag and in-place method that freeze them, and the optimizer method that adds more.
+PARAMETER_ITERATORS = frozenset({"parameters", "named_parameters"})
+REQUIRES_GRAD_ATTRIBUTE = "requires_grad"
+REQUIRES_GRAD_METHOD = "requires_grad_"
+PARAMETER_GROUP_METHODS = frozenset({"add_param_group"})
 
 # ------------------------------------------------------------------ numerics (NNL2xx)
 

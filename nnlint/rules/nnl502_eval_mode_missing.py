@@ -11,7 +11,10 @@ class EvalModeMissing(Rule):
     layers without switching it to evaluation mode first: a function named `evaluate`,
     `test`, `validate`, `predict`, `infer`..., a function decorated with
     `@torch.no_grad()`, a `with torch.no_grad():` / `torch.inference_mode()` block outside
-    the training code, or the `__main__` block of an inference script. `model.eval()` (or
+    the training code, or the `__main__` block of an inference script. The model may be a
+    class of the project, a library model (torchvision, timm, `from_pretrained`) or a torch.nn
+    layer used as the model itself that has dropout: the Transformer family, or an
+    `nn.LSTM`/`nn.GRU`/`nn.MultiheadAttention` built with a non-zero `dropout=`. `model.eval()` (or
     `model.train(False)`) counts when it comes earlier in the same function or in a function
     that calls it. The finding sits on the model call.
 
@@ -93,6 +96,24 @@ net = Net()
 @torch.no_grad()
 def predict(x):
     return net(x).argmax(1)  # <--
+""",
+        """\
+import torch
+import torch.nn as nn
+
+encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(d_model=64, nhead=4), num_layers=2)
+lstm = nn.LSTM(64, 64, num_layers=2, dropout=0.3)
+
+def train(loader, optimizer):
+    for x, y in loader:
+        loss = nn.functional.mse_loss(lstm(encoder(x))[0], y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+def embed(loader):
+    with torch.no_grad():
+        return [lstm(encoder(x))[0] for x in loader]  # <--
 """,
     )
     valid = (
