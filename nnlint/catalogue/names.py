@@ -55,3 +55,13 @@ LOSS_CALLEE = re.compile(r"loss|criterion|cross_entropy|nll|mse|bce", re.IGNOREC
 def is_optimizer_name(name: str) -> bool:
     """A variable named as an optimizer and not as a scheduler (`optim_scheduler` is one)."""
     return bool(OPTIMIZER_NAME.search(name)) and not SCHEDULER_NAME.search(name)
+
+# Snippets. Forum posts, notebook cells and pasted fragments use torch's conventional names
+# without the import lines; a file that leaves one of these names unbound means this module.
+CONVENTIONAL_IMPORTS: dict[str, str] = {
+    "torch": "torch",
+    "nn": "torch.nn",
+    "F": "torch.nn.functional",
+    "optim": "torch.optim",
+    "np": "numpy",
+}
