@@ -118,3 +118,56 @@ def test_code_after_the_methods_keeps_its_lines() -> None:
 def test_an_ordinary_module_is_unchanged() -> None:
     source = "import torch\nimport torch.nn.functional as F\n\n\ndef f(x):\n    return F.softmax(x)\n"
     assert found(source) == [("NNL107", 6, 12)]
+
+
+SCRIPT_LOSS = """\
+model = nn.Linear(10, 3)
+optimizer = optim.SGD(model.parameters(), lr=0.01)
+for x, y in loader:
+    optimizer.zero_grad()
+    out = model(x)
+    distance = torch.sqrt(((out - y) ** 2).sum(1))
+    loss = (distance / out.norm(dim=1)).mean()
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def test_a_loss_computed_in_top_level_script_code_is_checked() -> None:
+    assert found(SCRIPT_LOSS) == [("NNL204", 6, 16), ("NNL203", 7, 24)]
+
+
+def test_script_code_that_backpropagates_nothing_or_runs_under_no_grad_is_not() -> None:
+    metrics = SCRIPT_LOSS.replace("    loss.backward()\n", "").replace("    optimizer.step()\n", "")
+    assert [code for code, _, _ in found(metrics)] == []
+    evaluated = SCRIPT_LOSS + """\
+with torch.no_grad():
+    for x, y in test_loader:
+        out = model(x)
+        score = (out / out.norm(dim=1, keepdim=True)).sum()
+"""
+    assert found(evaluated) == [("NNL204", 6, 16), ("NNL203", 7, 24)]
+
+
+NOTEBOOK_SCRIPT = """\
+model = nn.Sequential(nn.Linear(10, 50), nn.ReLU(), nn.Dropout(0.5), nn.Linear(50, 2))
+criterion = nn.CrossEntropyLoss()
+optimizer = optim.Adam(model.parameters(), lr=1e-3)
+for epoch in range(10):
+    model.train()
+    for x, y in train_loader:
+        optimizer.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        optimizer.step()
+{switch}
+with torch.no_grad():
+    predictions = model(test_x).argmax(1)
+"""
+
+
+def test_evaluation_after_a_top_level_training_loop_needs_eval() -> None:
+    assert found(NOTEBOOK_SCRIPT.format(switch="")) == [("NNL502", 13, 19)]
+    assert found(NOTEBOOK_SCRIPT.format(switch="model.eval()")) == []
+    # Training mode set again on purpose after training (MC dropout) is left alone.
+    assert found(NOTEBOOK_SCRIPT.format(switch="model.train()")) == []

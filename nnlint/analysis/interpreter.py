@@ -82,6 +82,9 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self.aliases = collect_imports(module)
         self.classes: dict[str, ClassInfo] = {}
         self.functions: list[FunctionInfo] = []
+        self._function_of_node: dict[int, FunctionInfo] = {}
+        self._sole_model_cache: Optional[tuple[int, Optional[ClassInfo]]] = None
+        self._registered_classes = 0
         self.module_env: Env = {}
         self._top_functions: dict[str, FunctionInfo] = {}
         self._module_values: dict[int, ModuleValue] = {}
@@ -111,6 +114,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self.nan_comparisons: list[NanComparison] = []
         self._compared = {}
         self._site_scopes: dict[int, int] = {}
+        # Scopes (see _scope_key) that backpropagate a loss: what they compute takes gradients.
+        self._backward_scopes: set[int] = set()
         # Ids of branch conditions and their not/and/or parts (see _mark_truth_test).
         self._truth_tests: set[int] = set()
 
@@ -158,7 +163,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             one_unit_softmaxes=_unique(self.one_unit_softmaxes, key=lambda out: id(out.node)),
             numeric_sites=[
                 dataclasses.replace(site, compared=isinstance(site.operand, cst.Name)
-                                    and site.operand.value in self._compared.get(self._site_scopes[id(site)], ()))
+                                    and site.operand.value in self._compared.get(self._site_scopes[id(site)], ()),
+                                    backpropagated=not site.no_grad and self._site_scopes[id(site)] in self._backward_scopes)
                 for site in _unique(self.numeric_sites, key=lambda site: (site.kind, id(site.node)))
             ],
             nan_comparisons=_unique(self.nan_comparisons, key=lambda found: id(found.node)),
@@ -188,7 +194,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
                 self._register_class(statement)
             elif isinstance(statement, cst.FunctionDef):
                 function = FunctionInfo(statement, closure=owner_env)
-                self.functions.append(function)
+                self._add_function(function)
                 self._top_functions.setdefault(function.name, function)
             elif isinstance(statement, (cst.If, cst.Try)):
                 # `if TYPE_CHECKING:` / `try: ... except ImportError:` around definitions.
@@ -207,14 +213,19 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
                 is_module = is_module or base.is_module
         cls = ClassInfo(node, is_module, bases)
         self.classes[cls.name] = cls
+        self._registered_classes += 1
         for statement in node.body.body:
             if isinstance(statement, cst.FunctionDef):
                 function = FunctionInfo(statement, owner=cls)
                 cls.methods[function.name] = function
-                self.functions.append(function)
+                self._add_function(function)
         return cls
 
     # -------------------------------------------------------------- functions
+
+    def _add_function(self, function: FunctionInfo) -> None:
+        self.functions.append(function)
+        self._function_of_node.setdefault(id(function.node), function)
 
     def _analyze_function(self, function: FunctionInfo, flags: Optional[Env] = None) -> ValueSet:
         """Run a function's body once per round and return what it returns.
@@ -231,7 +242,10 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self._returns, self._function = [], function
         self._no_grad_depth = int(any(self._disables_grad(d.decorator) for d in function.node.decorators))
         try:
-            env: Env = dict(function.closure or {})
+            # A top-level function reads the module's names through _lookup: copying them
+            # into every function's env (and every branch's) made big files quadratic.
+            closure = function.closure if function.closure is not self.module_env else None
+            env: Env = dict(closure or {})
             self._bind_parameters(function, env)
             env.update(flags or {})
             self._exec_block(function.node.body.body, env)
@@ -267,11 +281,16 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
                 env[star.name.value] = ()
 
     def _sole_model(self) -> ValueSet:
-        models = [
-            cls for cls in self.classes.values()
-            if cls.is_module and cls.find_method("forward") and "loss" not in cls.name.lower()
-        ]
-        return (Instance(models[0]),) if len(models) == 1 else ()
+        # Asked for every untyped `model` parameter: a scan of every class each time made
+        # files of many classes and functions quadratic; asked again after a class is registered.
+        if self._sole_model_cache is None or self._sole_model_cache[0] != self._registered_classes:
+            models = [
+                cls for cls in self.classes.values()
+                if cls.is_module and cls.find_method("forward") and "loss" not in cls.name.lower()
+            ]
+            self._sole_model_cache = (self._registered_classes, models[0] if len(models) == 1 else None)
+        model = self._sole_model_cache[1]
+        return (Instance(model),) if model is not None else ()
 
     def _call_function(self, function: FunctionInfo, call: cst.Call, args: Arguments,
                        bound_to: Optional[Instance]) -> ValueSet:

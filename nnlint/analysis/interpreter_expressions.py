@@ -18,6 +18,7 @@ from nnlint.analysis import numerics
 from nnlint.analysis.facts import NanComparison, NumericSite, Output
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.syntax import child_nodes, string_value
+from nnlint.catalogue.functions import BACKWARD_FUNCTIONS, BACKWARD_METHODS
 from nnlint.analysis.values import (
     ClassRef,
     Constant,
@@ -233,7 +234,11 @@ class ExpressionEvaluator:
                            in_module=bool(function and function.owner and function.owner.is_module),
                            no_grad=self._no_grad_depth > 0)
         self.numeric_sites.append(site)
-        self._site_scopes[id(site)] = id(function.node) if function else 0
+        self._site_scopes[id(site)] = self._scope_key()
+
+    def _scope_key(self) -> int:
+        """The function being run, or 0 for the module's own (script) code."""
+        return id(self._function.node) if self._function else 0
 
     def _eval_binary(self, node: cst.BinaryOperation, env: Env) -> ValueSet:
         left = self._eval(node.left, env)
@@ -271,6 +276,9 @@ class ExpressionEvaluator:
             for arg in node.args
         ]
         name = qualified_name(node.func, self.aliases)
+        if name in BACKWARD_FUNCTIONS or (name is None and isinstance(node.func, cst.Attribute)
+                                          and node.func.attr.value in BACKWARD_METHODS):
+            self._backward_scopes.add(self._scope_key())
         if name is not None:
             return self._call_library(name, node, args)
         if isinstance(node.func, cst.Attribute):
