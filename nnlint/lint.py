@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import os
 import re
 import warnings
@@ -160,6 +161,24 @@ def check_source(data: bytes, path: str, selected: AbstractSet[str], options: Op
     return _check_text(decoded, path, selected, options, externals, locate, external_modes)
 
 
+def _without_cycle_collection(check: Callable[..., FileResult]) -> Callable[..., FileResult]:
+    """The cycle collector paused while one file is checked. A syntax tree is millions of
+    objects without cycles, and each full collection walked all of them: a fifth of the time
+    of a 0.8 MB file, growing faster than the file. What the analysis leaves cyclic is
+    collected once the collector runs again."""
+    @functools.wraps(check)
+    def paused(*args: Any, **kwargs: Any) -> FileResult:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return check(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+    return paused
+
+
+@_without_cycle_collection
 def _check_text(decoded: str, path: str, selected: AbstractSet[str], options: Optional[RuleOptions],
                 externals: Optional[Mapping[str, Returned]], locate: Optional[Locator],
                 external_modes: Optional[Mapping[str, bool]], line_label: Callable[[int], str] = _line_label
