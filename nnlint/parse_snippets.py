@@ -46,8 +46,14 @@ class SnippetLayout:
         return line, column + self.dedent
 
 
+def _is_code(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#")
+
+
 def _common_indent(lines: list[str]) -> str:
-    indents = [_LEADING_WHITESPACE.match(line).group() for line in lines if line.strip()]  # type: ignore[union-attr]
+    # Comments do not count: a pasted fragment often sits under a comment at column 0.
+    indents = [_LEADING_WHITESPACE.match(line).group() for line in lines if _is_code(line)]  # type: ignore[union-attr]
     if not indents:
         return ""
     common = indents[0]
@@ -61,14 +67,16 @@ def dedented(text: str) -> Optional[tuple[str, int]]:
     """The text without the indentation every code line shares, and its width; None when
     the first code line is not indented (the file is an ordinary module)."""
     lines = source_lines(text, keepends=True)
-    first = next((line for line in lines if line.strip() and not line.lstrip().startswith("#")), "")
+    first = next((line for line in lines if _is_code(line)), "")
     if not first[:1].isspace():
         return None
     common = _common_indent(lines)
     if not common:
         return None
     width = len(common)
-    return "".join(line[width:] if line.strip() else line for line in lines), width
+    # A comment indented less than the code loses only its own indentation.
+    return "".join(line[min(width, len(_LEADING_WHITESPACE.match(line).group())):]  # type: ignore[union-attr]
+                   if line.strip() else line for line in lines), width
 
 
 def _method_run(text: str) -> Optional[tuple[int, int]]:

@@ -51,6 +51,7 @@ def test_the_pre_parse_skip_keeps_files_that_use_the_aliases() -> None:
     assert mentions_torch(b"opt = optim.SGD(p, lr=1)\n")
     assert mentions_torch("layer = nn.Linear(2, 2)\n")
     assert mentions_torch(b"import torch\n")
+    assert mentions_torch(b"for x in data:\n    loss.backward()\n")
     # An attribute or a longer name is not the alias.
     assert not mentions_torch(b"x = self.nn.value\ny = ANF.x\nz = fnn.y\n")
     assert not mentions_torch(b"print('hello')\n")
@@ -171,3 +172,7 @@ def test_evaluation_after_a_top_level_training_loop_needs_eval() -> None:
     assert found(NOTEBOOK_SCRIPT.format(switch="model.eval()")) == []
     # Training mode set again on purpose after training (MC dropout) is left alone.
     assert found(NOTEBOOK_SCRIPT.format(switch="model.train()")) == []
+
+
+def test_a_fragment_under_a_comment_at_column_zero_is_still_dedented() -> None:
+    assert found("# from the post:\n" + INDENTED) == [("NNL107", 4, 16)]
