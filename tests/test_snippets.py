@@ -176,3 +176,30 @@ def test_evaluation_after_a_top_level_training_loop_needs_eval() -> None:
 
 def test_a_fragment_under_a_comment_at_column_zero_is_still_dedented() -> None:
     assert found("# from the post:\n" + INDENTED) == [("NNL107", 4, 16)]
+
+
+HELPER_LOSS = """\
+def compute(out, y):
+    distance = torch.sqrt(((out - y) ** 2).sum(1))
+    return distance.mean()
+
+
+def accuracy(out, y):
+    return (out.argmax(1) == y).sum() / torch.sqrt((out ** 2).sum())
+
+
+def run(model, loader, optimizer):
+    for x, y in loader:
+        optimizer.zero_grad()
+        out = model(x)
+        loss = compute(out, y)
+        score = accuracy(out, y)
+        scaler.scale(loss).backward()
+        optimizer.step()
+"""
+
+
+def test_the_backpropagated_loss_is_followed_into_the_helper_that_computes_it() -> None:
+    # `compute` is not named like a loss; its result is what run() backpropagates. The
+    # metric helper beside it takes no gradient and is left alone.
+    assert found(HELPER_LOSS) == [("NNL204", 2, 16)]

@@ -116,6 +116,12 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self._site_scopes: dict[int, int] = {}
         # Scopes (see _scope_key) that backpropagate a loss: what they compute takes gradients.
         self._backward_scopes: set[int] = set()
+        # The file's functions called directly by the value of `name` in a scope, and by a
+        # scope's return values: a backpropagated loss is followed into the helpers computing it.
+        self._assigned_callees: dict[tuple[int, str], set[int]] = {}
+        self._returned_callees: dict[int, set[int]] = {}
+        self._backward_roots: set[int] = set()
+        self._collecting: Optional[tuple[int, set[int]]] = None
         # Ids of branch conditions and their not/and/or parts (see _mark_truth_test).
         self._truth_tests: set[int] = set()
 
@@ -137,7 +143,21 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         """What has been gathered so far, for when a run had to stop early."""
         return self._facts()
 
+    def _backpropagating_scopes(self) -> set[int]:
+        """Scopes that call backward(), and the helpers whose results become the loss they
+        backpropagate (through assignments and returns, helper of helper included)."""
+        found = set(self._backward_scopes)
+        pending = list(self._backward_roots)
+        while pending:
+            scope = pending.pop()
+            if scope in found:
+                continue
+            found.add(scope)
+            pending.extend(self._returned_callees.get(scope, ()))
+        return found
+
     def _facts(self) -> FileFacts:
+        backpropagating = self._backpropagating_scopes()
         models = {}
         for cls in self.classes.values():
             if not cls.is_module:
@@ -164,7 +184,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             numeric_sites=[
                 dataclasses.replace(site, compared=isinstance(site.operand, cst.Name)
                                     and site.operand.value in self._compared.get(self._site_scopes[id(site)], ()),
-                                    backpropagated=not site.no_grad and self._site_scopes[id(site)] in self._backward_scopes)
+                                    backpropagated=not site.no_grad and self._site_scopes[id(site)] in backpropagating)
                 for site in _unique(self.numeric_sites, key=lambda site: (site.kind, id(site.node)))
             ],
             nan_comparisons=_unique(self.nan_comparisons, key=lambda found: id(found.node)),
@@ -235,6 +255,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         the training call does not count there.
         """
         key: object = id(function) if not flags else (id(function), tuple(sorted(flags.items())))
+        if self._collecting is not None and self._collecting[0] == self._scope_key():
+            self._collecting[1].add(id(function.node))
         if key in self._analyzed or key in self._in_progress:
             return function.returns if not flags else self._flagged_returns.get(key, ())
         self._in_progress.add(key)

@@ -236,6 +236,21 @@ class ExpressionEvaluator:
         self.numeric_sites.append(site)
         self._site_scopes[id(site)] = self._scope_key()
 
+    def _note_backward(self, node: cst.Call) -> None:
+        """`loss.backward()`, `scaler.scale(loss).backward()`, `accelerator.backward(loss)`:
+        this scope backpropagates, and so do the helpers that computed the loss variable."""
+        scope = self._scope_key()
+        self._backward_scopes.add(scope)
+        candidates = [arg.value for arg in node.args]
+        receiver = node.func.value if isinstance(node.func, cst.Attribute) else None
+        if isinstance(receiver, cst.Call):
+            candidates.extend(arg.value for arg in receiver.args)
+        elif receiver is not None:
+            candidates.append(receiver)
+        for candidate in candidates:
+            if isinstance(candidate, cst.Name):
+                self._backward_roots.update(self._assigned_callees.get((scope, candidate.value), ()))
+
     def _scope_key(self) -> int:
         """The function being run, or 0 for the module's own (script) code."""
         return id(self._function.node) if self._function else 0
@@ -278,7 +293,7 @@ class ExpressionEvaluator:
         name = qualified_name(node.func, self.aliases)
         if name in BACKWARD_FUNCTIONS or (name is None and isinstance(node.func, cst.Attribute)
                                           and node.func.attr.value in BACKWARD_METHODS):
-            self._backward_scopes.add(self._scope_key())
+            self._note_backward(node)
         if name is not None:
             return self._call_library(name, node, args)
         if isinstance(node.func, cst.Attribute):

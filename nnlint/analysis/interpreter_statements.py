@@ -169,19 +169,19 @@ class StatementRunner:
     def _exec_small(self, small: cst.BaseSmallStatement, env: Env) -> bool:
         """Run one simple statement; True if it ends the block (return, raise, break...)."""
         if isinstance(small, cst.Assign):
-            values = self._eval(small.value, env)
+            values = self._eval_noting_callees(small.value, env, [t.target for t in small.targets])
             for target in small.targets:
                 self._bind(target.target, values, env)
         elif isinstance(small, cst.AnnAssign):
             if small.value is not None:
                 self._bind(small.target, self._eval(small.value, env), env)
         elif isinstance(small, cst.AugAssign):
-            values = self._eval(small.value, env)
+            values = self._eval_noting_callees(small.value, env, [small.target])
             if isinstance(small.operator, cst.DivideAssign):
                 self._record_numeric("division", small, small.value, values, "/=")
             self._bind(small.target, (), env)
         elif isinstance(small, cst.Return):
-            values = self._eval(small.value, env) if small.value is not None else ()
+            values = self._eval_noting_callees(small.value, env, None) if small.value is not None else ()
             if self._returns is not None:
                 self._returns.append(values)
             return True
@@ -204,6 +204,26 @@ class StatementRunner:
                     self._eval(child, env)
             return isinstance(small, cst.Raise)
         return False
+
+    def _eval_noting_callees(self, value: cst.BaseExpression, env: Env,
+                             targets: Optional[list[cst.BaseExpression]]) -> ValueSet:
+        """Evaluate an assigned (or, with `targets` None, returned) value, noting the file's
+        functions it calls directly: a loss computed by a helper is followed into it when the
+        variable is backpropagated (see _note_backward)."""
+        outer = self._collecting
+        scope = self._scope_key()
+        self._collecting = (scope, set())
+        try:
+            return self._eval(value, env)
+        finally:
+            called = self._collecting[1]
+            self._collecting = outer
+            if called:
+                if targets is None:
+                    self._returned_callees.setdefault(scope, set()).update(called)
+                for target in targets or ():
+                    if isinstance(target, cst.Name):
+                        self._assigned_callees.setdefault((scope, target.value), set()).update(called)
 
     def _bind(self, target: cst.BaseExpression, values: ValueSet, env: Env) -> None:
         if isinstance(target, cst.Name):

@@ -17,9 +17,10 @@ class UnguardedDivision(Rule):
     compares (`if norm > 1: x = x / norm`, `torch.where(n > 0, w / n, 1)`).
 
     It looks where a NaN reaches the gradients: in `nn.Module` methods, in functions
-    named as a loss, distance, normalisation, mean or pooling, and in any code that calls
+    named as a loss, distance, normalisation, mean or pooling, in any code that calls
     `backward()` itself (a training function, or a script's top-level training loop),
-    outside `torch.no_grad()`. Optimizer internals and
+    outside `torch.no_grad()`, and in the helpers whose result is the loss it backpropagates
+    (`loss = compute(out, y)` ... `loss.backward()`). Optimizer internals and
     metrics are left alone: they run without gradients, and their denominators (norms of
     preconditioner matrices, counts of seen samples) are non-zero by construction far more
     often than not.
