@@ -139,13 +139,17 @@ class NumericSite:
     compared: bool = False
     # Under `torch.no_grad()` / `inference_mode()` (a decorator or a `with` block).
     no_grad: bool = False
+    # In a function, or in the module's own script code, that backpropagates a loss
+    # (`loss.backward()`): the loss it computes there takes gradients, whatever its name.
+    backpropagated: bool = False
 
     @property
     def in_training_code(self) -> bool:
-        """In a module's methods or a function named as a loss, distance or normalisation:
-        where a NaN reaches the gradients. Metrics, box utilities and optimizer internals
-        run without gradients, and their authors usually know their denominators' range."""
-        return self.in_module or bool(GRADIENT_FUNCTION.search(self.function))
+        """In a module's methods, a function named as a loss, distance or normalisation, or
+        code that calls backward(): where a NaN reaches the gradients. Metrics, box utilities
+        and optimizer internals run without gradients, and their authors usually know their
+        denominators' range."""
+        return self.in_module or self.backpropagated or bool(GRADIENT_FUNCTION.search(self.function))
 
 
 @dataclass(frozen=True, eq=False)

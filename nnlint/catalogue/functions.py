@@ -73,6 +73,10 @@ RESHAPING_METHODS = frozenset({
 })
 # Reductions keep non-negativity (sum of ReLU outputs is >= 0) but not a distribution.
 NON_NEGATIVITY_KEEPING_METHODS = frozenset({"sum", "mean", "max", "amax", "min", "amin", "nansum", "nanmean"})
+# Calls that backpropagate a loss: `loss.backward()`, `scaler.scale(loss).backward()`,
+# `accelerator.backward(loss)`, Lightning's `self.manual_backward(loss)`, torch.autograd's.
+BACKWARD_METHODS = frozenset({"backward", "manual_backward"})
+BACKWARD_FUNCTIONS = frozenset({"torch.autograd.backward"})
 # Module methods that hand back the module itself, so `Net().to(device)` is still a Net.
 SELF_RETURNING_METHODS = frozenset({"to", "cuda", "cpu", "train", "eval", "float", "double",
                                     "half", "bfloat16", "requires_grad_", "apply", "type"})

@@ -85,3 +85,13 @@ TEST_FUNCTION = re.compile(r"^_*test_")
 # RL target network, a distillation teacher, a frozen reference (`ema_model`, `target_net`).
 UNTRAINED_MODEL_NAME = re.compile(r"ema|target|teacher|frozen|old|ref(erence)?(_|$)|pretrained|prior|fixed",
                                   re.IGNORECASE)
+
+# Snippets. Forum posts, notebook cells and pasted fragments use torch's conventional names
+# without the import lines; a file that leaves one of these names unbound means this module.
+CONVENTIONAL_IMPORTS: dict[str, str] = {
+    "torch": "torch",
+    "nn": "torch.nn",
+    "F": "torch.nn.functional",
+    "optim": "torch.optim",
+    "np": "numpy",
+}
