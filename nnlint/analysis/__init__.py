@@ -17,6 +17,7 @@ from nnlint.analysis.exports import Returned
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.initialization import build_initialization_facts
 from nnlint.analysis.interpreter import Interpreter
+from nnlint.analysis.layer_usage import build_layer_usage_facts
 from nnlint.analysis.paths import build_path_facts
 from nnlint.analysis.syntax import forget_walks
 from nnlint.analysis.training import build_training_facts
@@ -28,6 +29,7 @@ _BUILDERS: list[FactBuilder] = [
     build_architecture_facts,
     build_initialization_facts,
     build_training_facts,
+    build_layer_usage_facts,
 ]
 
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 if TYPE_CHECKING:
     from nnlint.analysis.architecture import ArchitectureFacts
     from nnlint.analysis.exports import ModuleExports
+    from nnlint.analysis.layer_usage import BuiltLayer, RepeatedLayer
     from nnlint.analysis.training import TrainingFacts
 
 # What the last range-determining operation on a tensor was: SOFTMAX, SIGMOID, AFFINE...
@@ -195,6 +196,9 @@ class FileFacts:
     architecture: Optional["ArchitectureFacts"] = None
     numeric_sites: list[NumericSite] = field(default_factory=list)
     nan_comparisons: list[NanComparison] = field(default_factory=list)
+    # Layers built and never used, batch-norms applied twice (nnlint.analysis.layer_usage).
+    unused_layers: list["BuiltLayer"] = field(default_factory=list)
+    repeated_layers: list["RepeatedLayer"] = field(default_factory=list)
     # Parameter creation and initialization (nnlint.analysis.initialization).
     initialization: Optional["InitializationFacts"] = None
     # Optimizers, schedulers and training loops (nnlint.analysis.training).
