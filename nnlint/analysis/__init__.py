@@ -13,6 +13,7 @@ from typing import Callable, Mapping, Optional
 import libcst as cst
 
 from nnlint.analysis.architecture import build_architecture_facts
+from nnlint.analysis.data_loading import build_data_loading_facts
 from nnlint.analysis.exports import Returned
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.initialization import build_initialization_facts
@@ -30,6 +31,7 @@ _BUILDERS: list[FactBuilder] = [
     build_initialization_facts,
     build_training_facts,
     build_layer_usage_facts,
+    build_data_loading_facts,
 ]
 
 

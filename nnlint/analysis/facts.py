@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 if TYPE_CHECKING:
     from nnlint.analysis.architecture import ArchitectureFacts
     from nnlint.analysis.exports import ModuleExports
+    from nnlint.analysis.data_loading import WorkerLoader
     from nnlint.analysis.layer_usage import BuiltLayer, RepeatedLayer
     from nnlint.analysis.training import TrainingFacts
 
@@ -199,6 +200,8 @@ class FileFacts:
     # Layers built and never used, batch-norms applied twice (nnlint.analysis.layer_usage).
     unused_layers: list["BuiltLayer"] = field(default_factory=list)
     repeated_layers: list["RepeatedLayer"] = field(default_factory=list)
+    # DataLoaders whose workers copy one dataset's random generator (nnlint.analysis.data_loading).
+    worker_loaders: list["WorkerLoader"] = field(default_factory=list)
     # Parameter creation and initialization (nnlint.analysis.initialization).
     initialization: Optional["InitializationFacts"] = None
     # Optimizers, schedulers and training loops (nnlint.analysis.training).

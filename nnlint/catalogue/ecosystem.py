@@ -44,3 +44,20 @@ AUGMENTATION = re.compile(r"\.(Random\w+|ColorJitter|TrivialAugmentWide|AutoAugm
 SCALERS = frozenset(f"sklearn.preprocessing.{name}" for name in (
     "StandardScaler", "MinMaxScaler", "RobustScaler", "MaxAbsScaler", "Normalizer",
     "QuantileTransformer", "PowerTransformer"))
+
+# Data loading. The Dataset bases, the DataLoader classes, and the random-generator objects a
+# dataset can keep. Since torch 1.9 every DataLoader worker reseeds Python's `random`, torch
+# and numpy's global generator (torch/utils/data/_utils/worker.py); a generator *object*
+# built in the dataset's `__init__` is copied into each worker with the same state and is not
+# reseeded, so every worker (and, without persistent workers, every epoch) draws the same numbers.
+DATASET_BASES = frozenset({
+    "torch.utils.data.Dataset", "torch.utils.data.dataset.Dataset",
+    "torch.utils.data.IterableDataset", "torch.utils.data.dataset.IterableDataset",
+})
+DATA_LOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
+RANDOM_GENERATOR_CONSTRUCTORS = frozenset({
+    "numpy.random.default_rng", "numpy.random.RandomState", "numpy.random.Generator",
+    "random.Random", "torch.Generator",
+})
+# The DataLoader argument that runs code in each worker before loading (where generators are reseeded).
+WORKER_INIT_ARGUMENT = "worker_init_fn"
