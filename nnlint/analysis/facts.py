@@ -202,6 +202,8 @@ class FileFacts:
     repeated_layers: list["RepeatedLayer"] = field(default_factory=list)
     # DataLoaders whose workers copy one dataset's random generator (nnlint.analysis.data_loading).
     worker_loaders: list["WorkerLoader"] = field(default_factory=list)
+    # Where the file starts a training run that nothing seeds (nnlint.analysis.seeding).
+    unseeded_run: Optional[cst.CSTNode] = None
     # Parameter creation and initialization (nnlint.analysis.initialization).
     initialization: Optional["InitializationFacts"] = None
     # Optimizers, schedulers and training loops (nnlint.analysis.training).
