@@ -21,6 +21,7 @@ from nnlint.analysis.interpreter import Interpreter
 from nnlint.analysis.layer_usage import build_layer_usage_facts
 from nnlint.analysis.paths import build_path_facts
 from nnlint.analysis.seeding import build_seeding_facts
+from nnlint.analysis.target_preparation import build_target_preparation_facts
 from nnlint.analysis.syntax import forget_walks
 from nnlint.analysis.training import build_training_facts
 
@@ -34,6 +35,7 @@ _BUILDERS: list[FactBuilder] = [
     build_layer_usage_facts,
     build_data_loading_facts,
     build_seeding_facts,
+    build_target_preparation_facts,
 ]
 
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from nnlint.analysis.exports import ModuleExports
     from nnlint.analysis.data_loading import WorkerLoader
     from nnlint.analysis.layer_usage import BuiltLayer, RepeatedLayer
+    from nnlint.analysis.target_preparation import PreparedTarget
     from nnlint.analysis.training import TrainingFacts
 
 # What the last range-determining operation on a tensor was: SOFTMAX, SIGMOID, AFFINE...
@@ -202,6 +203,8 @@ class FileFacts:
     repeated_layers: list["RepeatedLayer"] = field(default_factory=list)
     # DataLoaders whose workers copy one dataset's random generator (nnlint.analysis.data_loading).
     worker_loaders: list["WorkerLoader"] = field(default_factory=list)
+    # Regression targets whose preparation is in view (nnlint.analysis.target_preparation).
+    prepared_targets: list["PreparedTarget"] = field(default_factory=list)
     # Where the file starts a training run that nothing seeds (nnlint.analysis.seeding).
     unseeded_run: Optional[cst.CSTNode] = None
     # Parameter creation and initialization (nnlint.analysis.initialization).

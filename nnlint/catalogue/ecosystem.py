@@ -61,3 +61,22 @@ RANDOM_GENERATOR_CONSTRUCTORS = frozenset({
 })
 # The DataLoader argument that runs code in each worker before loading (where generators are reseeded).
 WORKER_INIT_ARGUMENT = "worker_init_fn"
+
+# What each scikit-learn scaler maps its data to, for targets (NNL110). MinMaxScaler's
+# `feature_range` argument changes it; QuantileTransformer is uniform on [0, 1] by default.
+SCALER_TARGET_KINDS = {
+    "sklearn.preprocessing.StandardScaler": "standardized",
+    "sklearn.preprocessing.RobustScaler": "standardized",
+    "sklearn.preprocessing.PowerTransformer": "standardized",
+    "sklearn.preprocessing.MinMaxScaler": "unit_interval",
+    "sklearn.preprocessing.MaxAbsScaler": "symmetric_unit",
+    "sklearn.preprocessing.QuantileTransformer": "unit_interval",
+}
+# Calls that turn an array into a tensor (or back) without changing its values.
+VALUE_KEEPING_CONVERSIONS = frozenset({
+    "torch.tensor", "torch.as_tensor", "torch.from_numpy", "torch.Tensor", "torch.FloatTensor",
+    "torch.DoubleTensor", "numpy.array", "numpy.asarray", "numpy.float32",
+})
+# Elementwise logarithms, as a target transform.
+LOG_TRANSFORMS = frozenset({"torch.log", "torch.log1p", "numpy.log", "numpy.log1p", "numpy.log2", "numpy.log10",
+                            "torch.log2", "torch.log10", "math.log"})
