@@ -80,3 +80,14 @@ VALUE_KEEPING_CONVERSIONS = frozenset({
 # Elementwise logarithms, as a target transform.
 LOG_TRANSFORMS = frozenset({"torch.log", "torch.log1p", "numpy.log", "numpy.log1p", "numpy.log2", "numpy.log10",
                             "torch.log2", "torch.log10", "math.log"})
+
+# Calls that decode an image into a uint8 tensor of values 0-255 (NNL505, NNL507).
+UINT8_IMAGE_READERS = frozenset({
+    "torchvision.io.read_image", "torchvision.io.decode_image", "torchvision.io.decode_jpeg",
+    "torchvision.io.decode_png", "torchvision.transforms.functional.pil_to_tensor",
+    "torchvision.transforms.v2.functional.pil_to_tensor",
+})
+# Calls that load an image as a uint8 numpy array (or a PIL image that np.array makes one).
+UINT8_ARRAY_READERS = frozenset({
+    "cv2.imread", "PIL.Image.open", "imageio.imread", "imageio.v2.imread", "imageio.v3.imread", "skimage.io.imread",
+})
