@@ -240,7 +240,7 @@ class ProjectRun:
             parsed = parse_source(text) if isinstance(text, str) else text
             if not isinstance(parsed, ParseFailure):
                 self._located[path] = analyze(parsed.module, os.fspath(path)).exports
-                self._spans[path] = SpanFinder(parsed.module)
+                self._spans[path] = SpanFinder(parsed.module, layout=parsed.layout)
         exports = self._located[path]
         nodes = exports.nodes.get(origin.model, []) if exports is not None else []
         if origin.index >= len(nodes):

@@ -14,7 +14,9 @@ from typing import Callable, Mapping, Optional
 import libcst as cst
 
 from nnlint.analysis.architecture import build_architecture_facts
+from nnlint.analysis.distributed import build_distributed_facts
 from nnlint.analysis.exports import Returned
+from nnlint.analysis.freezing import build_freezing_facts
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.initialization import build_initialization_facts
 from nnlint.analysis.interpreter import Interpreter
@@ -30,6 +32,8 @@ _BUILDERS: list[FactBuilder] = [
     build_architecture_facts,
     build_initialization_facts,
     build_training_facts,
+    build_distributed_facts,  # reads the training loops
+    build_freezing_facts,  # reads the optimizer constructions
 ]
 
 

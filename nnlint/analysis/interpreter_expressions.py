@@ -18,6 +18,7 @@ from nnlint.analysis import numerics
 from nnlint.analysis.facts import SQUARE_SUM, ZERO_ABLE, NanComparison, NumericSite, Output
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.syntax import child_nodes, descendants, string_value
+from nnlint.catalogue.functions import BACKWARD_FUNCTIONS, BACKWARD_METHODS
 from nnlint.analysis.values import (
     ClassRef,
     Constant,
@@ -255,7 +256,26 @@ class ExpressionEvaluator:
                            in_module=bool(function and function.owner and function.owner.is_module),
                            no_grad=self._no_grad_depth > 0)
         self.numeric_sites.append(site)
-        self._site_scopes[id(site)] = id(function.node) if function else 0
+        self._site_scopes[id(site)] = self._scope_key()
+
+    def _note_backward(self, node: cst.Call) -> None:
+        """`loss.backward()`, `scaler.scale(loss).backward()`, `accelerator.backward(loss)`:
+        this scope backpropagates, and so do the helpers that computed the loss variable."""
+        scope = self._scope_key()
+        self._backward_scopes.add(scope)
+        candidates = [arg.value for arg in node.args]
+        receiver = node.func.value if isinstance(node.func, cst.Attribute) else None
+        if isinstance(receiver, cst.Call):
+            candidates.extend(arg.value for arg in receiver.args)
+        elif receiver is not None:
+            candidates.append(receiver)
+        for candidate in candidates:
+            if isinstance(candidate, cst.Name):
+                self._backward_roots.update(self._assigned_callees.get((scope, candidate.value), ()))
+
+    def _scope_key(self) -> int:
+        """The function being run, or 0 for the module's own (script) code."""
+        return id(self._function.node) if self._function else 0
 
     def _eval_binary(self, node: cst.BinaryOperation, env: Env) -> ValueSet:
         left = self._eval(node.left, env)
@@ -316,6 +336,9 @@ class ExpressionEvaluator:
             for arg in node.args
         ]
         name = qualified_name(node.func, self.aliases)
+        if name in BACKWARD_FUNCTIONS or (name is None and isinstance(node.func, cst.Attribute)
+                                          and node.func.attr.value in BACKWARD_METHODS):
+            self._note_backward(node)
         if name is not None:
             return self._call_library(name, node, args)
         if isinstance(node.func, cst.Attribute):

@@ -27,6 +27,7 @@ from nnlint.analysis.syntax import (
     header_expressions,
     iter_calls,
     last_part,
+    source_code,
     statement_bodies,
 )
 from nnlint.catalogue.ecosystem import MODULE_LIKE_BASE, PRETRAINED_CONSTRUCTOR
@@ -107,7 +108,9 @@ class KnownModels:
             return
         known = self._model_constructor(call)
         if known is _NOT_A_MODEL:
-            return
+            if not self._library_layer_model(call, targets):
+                return
+            known = True
         doubled = _converted_to_double(value, call, self.aliases)
         for target in targets:
             name = dotted_name(target)
@@ -120,6 +123,15 @@ class KnownModels:
                 previous = self.has_mode_layers[name]
                 known = True if (previous or known) else (None if previous is None or known is None else False)
             self.has_mode_layers[name] = known
+
+    def _library_layer_model(self, call: cst.Call, targets: Sequence[cst.BaseExpression]) -> bool:
+        """`encoder = nn.TransformerEncoder(...)` outside a class: a torch.nn layer used as the
+        model itself, with dropout that `.eval()` turns off. Attributes of a module
+        (`self.lstm = nn.LSTM(...)`) are its layers, not models of their own."""
+        if any((dotted_name(target) or "self").split(".")[0] == "self" for target in targets):
+            return False
+        keywords = {arg.keyword.value: source_code(arg.value) for arg in call.args if arg.keyword is not None}
+        return catalogue.built_with_mode_layers(qualified_name(call.func, self.aliases), keywords)
 
     def _strip_to(self, value: cst.BaseExpression) -> Optional[cst.Call]:
         """`Net().to(device)` -> `Net()`; `nn.DataParallel(Net())` -> `Net()`."""

@@ -253,6 +253,10 @@ class EventWalker:
                                              ".grad" in f".{receiver_name(receiver)}" and method != "requires_grad_"):
                     function.own.append(Event(ZERO_GRAD, current, receiver=receiver_name(receiver), **here))
                     continue
+                if method == "step" and _receiver_is_self(receiver) and (function.cls, "step") in self.methods:
+                    # `self.step(batch)`: the class's own training step, not an optimizer's.
+                    self._helper_call(function, current, method, function.cls, chain, branches, no_grad)
+                    continue
                 if method == "step":
                     receiver_text = receiver_name(receiver)
                     has_args = bool(current.args)

@@ -7,12 +7,15 @@ Built by `nnlint.analysis.training`, read by the NNL6xx rules.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Optional, Union
+from typing import TYPE_CHECKING, Iterator, Optional, Union
 
 import libcst as cst
 
 from nnlint.analysis.syntax import child_nodes, descendants, last_part, receiver_name
 from nnlint.catalogue.names import is_optimizer_name
+
+if TYPE_CHECKING:
+    from nnlint.analysis.accumulation import AccumulationLoop
 
 # Event kinds.
 BACKWARD = "backward"          # loss.backward(), scaler.scale(loss).backward(), accelerator.backward(loss)
@@ -166,6 +169,8 @@ class TrainingFacts:
     # Names assigned a parameter-efficient wrapper of a model (`model = get_peft_model(...)`):
     # it trains a few adapter or prompt parameters, for which larger learning rates are usual.
     parameter_efficient_models: set[str] = field(default_factory=set)
+    # Loops stepping every k-th backward (nnlint.analysis.accumulation), for NNL609.
+    accumulations: list["AccumulationLoop"] = field(default_factory=list)
 
     def optimizer_names(self) -> set[str]:
         return {opt.bound_to for opt in self.optimizers if opt.bound_to}

@@ -61,3 +61,7 @@ AUGMENTATION = re.compile(r"\.(Random\w+|ColorJitter|TrivialAugmentWide|AutoAugm
 SCALERS = frozenset(f"sklearn.preprocessing.{name}" for name in (
     "StandardScaler", "MinMaxScaler", "RobustScaler", "MaxAbsScaler", "Normalizer",
     "QuantileTransformer", "PowerTransformer"))
+
+# Training idioms. What `.backward(loss)` is called on when the library divides the loss by
+# its own gradient-accumulation steps: accelerate's Accelerator, a DeepSpeed engine.
+ACCUMULATION_AWARE_BACKWARD = re.compile(r"accelerator|engine", re.IGNORECASE)

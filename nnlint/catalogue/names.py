@@ -76,3 +76,22 @@ def is_test_path(parts: tuple[str, ...], siblings: tuple[str, ...] = ()) -> bool
         return True
     return any(TEST_FOLDER.match(part) for part in parts[:-1]) \
         and any(TEST_SUITE_MARKER.match(name) for name in siblings)
+
+# A test function of a test file (FileFacts.test_code). `def test(model, loader)` in a
+# training script is evaluation code; `def test_forward_shape()` in tests/ is a unit test.
+TEST_FUNCTION = re.compile(r"^_*test_")
+
+# Models that are run in a training loop without being trained on purpose: an EMA copy, an
+# RL target network, a distillation teacher, a frozen reference (`ema_model`, `target_net`).
+UNTRAINED_MODEL_NAME = re.compile(r"ema|target|teacher|frozen|old|ref(erence)?(_|$)|pretrained|prior|fixed",
+                                  re.IGNORECASE)
+
+# Snippets. Forum posts, notebook cells and pasted fragments use torch's conventional names
+# without the import lines; a file that leaves one of these names unbound means this module.
+CONVENTIONAL_IMPORTS: dict[str, str] = {
+    "torch": "torch",
+    "nn": "torch.nn",
+    "F": "torch.nn.functional",
+    "optim": "torch.optim",
+    "np": "numpy",
+}

@@ -21,8 +21,11 @@ class UnguardedDivision(Rule):
     count whose zero items are overwritten (`n[n == 0] = 1`), or a denominator indexed by a
     comparison of itself (`n[n > 0]`, `n[nonzero]` with `nonzero = n > 1e-12`).
 
-    It looks where a NaN reaches the gradients: in `nn.Module` methods and in functions
-    named as a loss, distance, normalisation, mean or pooling. Optimizer internals and
+    It looks where a NaN reaches the gradients: in `nn.Module` methods, in functions
+    named as a loss, distance, normalisation, mean or pooling, in any code that calls
+    `backward()` itself (a training function, or a script's top-level training loop),
+    outside `torch.no_grad()`, and in the helpers whose result is the loss it backpropagates
+    (`loss = compute(out, y)` ... `loss.backward()`). Optimizer internals and
     metrics are left alone: they run without gradients, and their denominators (norms of
     preconditioner matrices, counts of seen samples) are non-zero by construction far more
     often than not.

@@ -1,6 +1,5 @@
-# nnlint-expect: NNL602
+# nnlint-expect: NNL608
 # source: https://github.com/meta-pytorch/torchforge/pull/71
-# nnlint-xfail: one of two optimizers is zeroed; nnlint lets any zero_grad() in the loop stand for every optimizer (no per-optimizer identity)
 # A policy/value update with two optimizers: the value optimizer is zeroed each step, the
 # policy optimizer never is, so the policy gradients pile up across steps.
 import torch
