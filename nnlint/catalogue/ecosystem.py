@@ -44,3 +44,13 @@ AUGMENTATION = re.compile(r"\.(Random\w+|ColorJitter|TrivialAugmentWide|AutoAugm
 SCALERS = frozenset(f"sklearn.preprocessing.{name}" for name in (
     "StandardScaler", "MinMaxScaler", "RobustScaler", "MaxAbsScaler", "Normalizer",
     "QuantileTransformer", "PowerTransformer"))
+
+# `X.from_pretrained(...)` where X is named like this loads something that is not an
+# nn.Module: a tokenizer, a processor or feature extractor, a config, a noise scheduler, or a
+# diffusers pipeline (a container of modules with no mode of its own).
+PRETRAINED_NON_MODULE = re.compile(
+    r"(tokenizer|processor|feature_?extractor|config|scheduler|pipeline)(_?fast)?(_?cls|_?class)?$",
+    re.IGNORECASE)
+# transformers, diffusers and peft all call `model.eval()` at the end of `from_pretrained`, and
+# other libraries copy the convention: a model loaded this way starts in evaluation mode.
+EVAL_MODE_CONSTRUCTORS = frozenset({PRETRAINED_CONSTRUCTOR})
