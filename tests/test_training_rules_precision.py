@@ -229,3 +229,48 @@ def test_helper_returning_a_fresh_model_and_a_test_that_trains_are_not_reported(
                                           "        net = Net()\n        net.load_state_dict(torch.load('w.pt'))\n"
                                           "        return net, torch.rand(2, 4)")
     assert _codes(loaded, "NNL502") == ["NNL502"]
+
+
+# NNL604: objects whose forward is API, plain-dict strategy objects, pure delegation.
+FORWARD_LOOKALIKES = """\
+    import torch
+    from torch import nn
+    from skorch import NeuralNetClassifier
+
+    class Variant:
+        @staticmethod
+        def forward(module, x, result):
+            return result + x
+
+    class Layer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.base = nn.Linear(4, 4)
+            self.variants = {}
+
+        def forward(self, x):
+            result = self.base(x)
+            for name in self.variants:
+                result = self.variants[name].forward(self, x, result)
+            return result
+
+    class Wrapper(nn.Module):
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, *args, **kwargs):
+            return self.model.forward(*args, **kwargs)
+
+    def test_forward_returns_tensor(net_fit, X):
+        y = net_fit.forward(X)
+        assert y.shape[0] == len(X)
+    """
+
+
+def test_forward_of_non_modules_and_pure_delegation_is_not_reported():
+    assert _codes(FORWARD_LOOKALIKES, "NNL604") == []
+    linear = FORWARD_LOOKALIKES + "\n    layer = nn.Linear(3, 3)\n    out = layer.forward(torch.rand(1, 3))\n"
+    assert _codes(linear, "NNL604") == ["NNL604"]
+    no_skorch = FORWARD_LOOKALIKES.replace("    from skorch import NeuralNetClassifier\n", "")
+    assert _codes(no_skorch, "NNL604") == ["NNL604"]  # `net_fit.forward(X)` on an unknown object

@@ -54,3 +54,9 @@ PRETRAINED_NON_MODULE = re.compile(
 # transformers, diffusers and peft all call `model.eval()` at the end of `from_pretrained`, and
 # other libraries copy the convention: a model loaded this way starts in evaluation mode.
 EVAL_MODE_CONSTRUCTORS = frozenset({PRETRAINED_CONSTRUCTOR})
+
+# Libraries whose own objects expose `forward(...)` as public API without being nn.Modules
+# (skorch's NeuralNet wraps a module and its `forward` is the batched inference call;
+# TorchScript custom classes of `torch.classes`). In a file using them, `x.forward(...)` on a
+# name not bound to a module is that API.
+FORWARD_API_LIBRARIES = ("skorch", "torch.classes")

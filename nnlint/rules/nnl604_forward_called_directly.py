@@ -3,6 +3,7 @@ from typing import Optional
 
 import libcst as cst
 
+from nnlint.analysis.forward_receivers import ForwardReceivers
 from nnlint.fix.proposal import SAFE, SyntaxFix
 from nnlint.rules.base import Rule
 
@@ -53,7 +54,11 @@ class ForwardCalledDirectly(Rule):
     When hooks must be bypassed on purpose (inside a hook, or a wrapper that calls the
     wrapped module's `forward` to avoid running its hooks twice), and for objects whose
     `forward` is not an `nn.Module`'s (RPC remote modules, custom autograd functions
-    called through `Function.apply`).
+    called through `Function.apply`). nnlint already stays silent on a wrapper's
+    `forward(self, *args, **kwargs)` passing exactly those on to `self.model.forward`, on
+    elements of plain `dict`/`list` attributes (strategy objects, not registered
+    submodules), and, in files using skorch or TorchScript custom classes (whose objects
+    have `forward` as API), on receivers not bound to a torch.nn construction.
     """
 
     code = "NNL604"
@@ -148,10 +153,14 @@ def predict(model, x):
         training = facts.training
         if training is None:
             return
+        receivers = None
         for call in training.forward_calls:
             if call.class_qualified or not call.receiver or call.receiver == "self":
                 continue
             if _REMOTE.search(call.receiver):
+                continue
+            receivers = receivers or ForwardReceivers(facts)
+            if not receivers.goes_around_hooks(call.node, call.receiver):
                 continue
             report(
                 call.node,
