@@ -262,6 +262,15 @@ FORWARD_LOOKALIKES = """\
         def forward(self, *args, **kwargs):
             return self.model.forward(*args, **kwargs)
 
+    class QuantLayer(nn.Module):
+        def __init__(self, variant):
+            super().__init__()
+            self.base = nn.Linear(4, 4)
+            self.variant = variant
+
+        def forward(self, x):
+            return self.variant.forward(self, x, self.base(x))
+
     def test_forward_returns_tensor(net_fit, X):
         y = net_fit.forward(X)
         assert y.shape[0] == len(X)
@@ -274,3 +283,6 @@ def test_forward_of_non_modules_and_pure_delegation_is_not_reported():
     assert _codes(linear, "NNL604") == ["NNL604"]
     no_skorch = FORWARD_LOOKALIKES.replace("    from skorch import NeuralNetClassifier\n", "")
     assert _codes(no_skorch, "NNL604") == ["NNL604"]  # `net_fit.forward(X)` on an unknown object
+    nested_import = no_skorch.replace("def test_forward_returns_tensor(net_fit, X):\n",
+                                      "def test_forward_returns_tensor(net_fit, X):\n        from skorch import NeuralNet\n")
+    assert _codes(nested_import, "NNL604") == []

@@ -5,6 +5,8 @@ the design:
 - the receiver is an element of a plain `dict` / `list` attribute (`self.variants[name]`):
   registered submodules live in `nn.ModuleDict`/`nn.ModuleList`, plain containers hold
   strategy objects whose `forward` is a function of theirs;
+- the call hands `self` over as its first argument (`self.variant.forward(self, x)`): the
+  receiver is a helper object working on the module, not a module run for its output;
 - the file uses a library whose objects expose `forward` as API (catalogue
   FORWARD_API_LIBRARIES: skorch nets, TorchScript custom classes) and the receiver is not
   bound in the file to a torch.nn construction or one of the file's own module classes;
@@ -44,6 +46,12 @@ class ForwardReceivers:
                 self.uses_forward_api = any(
                     (qualified_name(call.func, self.facts.imports) or "").startswith(FORWARD_API_LIBRARIES)
                     for call in iter_calls(node))
+            if isinstance(node, cst.ImportFrom) and node.module is not None:
+                # Imports inside functions and fixtures too (`from skorch import NeuralNet`).
+                self.uses_forward_api |= (dotted_name(node.module) or "").startswith(FORWARD_API_LIBRARIES)
+            elif isinstance(node, cst.Import):
+                self.uses_forward_api |= any((dotted_name(alias.name) or "").startswith(FORWARD_API_LIBRARIES)
+                                             for alias in node.names)
             targets, value = _assignment(node)
             for target in targets:
                 name = dotted_name(target)
@@ -78,6 +86,9 @@ class ForwardReceivers:
         the file shows."""
         if id(call) in self.delegations:
             return False
+        if call.args and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == "self" \
+                and call.args[0].star == "":
+            return False  # `strategy.forward(self, x)`: a helper object handed the module, not a module
         func = call.func
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Subscript):
             container = dotted_name(func.value.value)

@@ -57,7 +57,7 @@ class ForwardCalledDirectly(Rule):
     called through `Function.apply`). nnlint already stays silent on a wrapper's
     `forward(self, *args, **kwargs)` passing exactly those on to `self.model.forward`, on
     elements of plain `dict`/`list` attributes (strategy objects, not registered
-    submodules), and, in files using skorch or TorchScript custom classes (whose objects
+    submodules), on `helper.forward(self, ...)` (an object handed the module), and, in files using skorch or TorchScript custom classes (whose objects
     have `forward` as API), on receivers not bound to a torch.nn construction.
     """
 
