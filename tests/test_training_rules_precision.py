@@ -286,3 +286,57 @@ def test_forward_of_non_modules_and_pure_delegation_is_not_reported():
     nested_import = no_skorch.replace("def test_forward_returns_tensor(net_fit, X):\n",
                                       "def test_forward_returns_tensor(net_fit, X):\n        from skorch import NeuralNet\n")
     assert _codes(nested_import, "NNL604") == []
+
+
+# NNL502: a wrapper of a model in eval mode (peft, torch.compile, accelerate) keeps the mode.
+WRAPPED_PRETRAINED = """\
+    import torch
+    from peft import get_peft_model, LoraConfig
+    from transformers import AutoModelForCausalLM
+
+    def test_lora_output_is_reproducible():
+        base = AutoModelForCausalLM.from_pretrained("tiny-opt")
+        model = get_peft_model(base, LoraConfig()).to("cpu")
+        with torch.no_grad():
+            first = model(input_ids=torch.ones(1, 4, dtype=torch.long)).logits
+        assert first.shape[0] == 1
+    """
+
+
+def test_a_wrapper_of_an_eval_mode_model_keeps_eval_mode():
+    # `model` is a model elsewhere in the file (built from a class), as in a test module.
+    source = WRAPPED_PRETRAINED + "\n    model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Dropout(0.1))\n"
+    assert _codes(source, "NNL502") == []
+    unwrapped = source.replace("model = get_peft_model(base, LoraConfig())", "model = make_lora(base_path)")
+    assert _codes(unwrapped, "NNL502") == ["NNL502"]
+
+
+# NNL503: a helper shared by training and validation, whose backward is guarded and never runs
+# under no_grad, is no optimization step in eval mode.
+SHARED_STEP_HELPER = """\
+    import torch
+    import torch.nn.functional as F
+
+    def forward_backward(model, batch):
+        logits = model(batch[0])
+        loss = F.cross_entropy(logits, batch[1])
+        if loss.requires_grad:
+            loss.backward()
+        return loss
+
+    def run(model, opt, train_batches, val_batches):
+        for step, batch in enumerate(train_batches):
+            opt.zero_grad()
+            forward_backward(model, batch)
+            opt.step()
+            if step % 100 == 0:
+                with torch.no_grad():
+                    model.eval()
+                    forward_backward(model, next(val_batches))
+                    model.train()
+    """
+
+
+def test_guarded_backward_under_no_grad_is_not_a_step_in_eval_mode():
+    assert _codes(SHARED_STEP_HELPER, "NNL503") == []
+    assert _codes(SHARED_STEP_HELPER.replace("                    model.train()\n", ""), "NNL503") == ["NNL503"]

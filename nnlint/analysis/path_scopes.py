@@ -14,11 +14,23 @@ import libcst as cst
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.path_events import call_event, merge_opposite_switches
-from nnlint.analysis.path_facts import EVAL, MODEL_CALL, OTHER, STEP, TRAIN, Event, PathFacts, Scope
+from nnlint.analysis.path_facts import (
+    EVAL,
+    EVAL_SWITCH,
+    MODEL_CALL,
+    OTHER,
+    STEP,
+    SWITCH,
+    TRAIN,
+    TRAIN_SWITCH,
+    Event,
+    PathFacts,
+    Scope,
+)
 from nnlint.analysis.path_models import KnownModels
-from nnlint.analysis.syntax import dotted_name, header_expressions, is_main_guard, iter_calls, statement_bodies
+from nnlint.analysis.syntax import dotted_name, header_expressions, is_main_guard, iter_calls, last_part, statement_bodies
 from nnlint.catalogue.functions import NO_GRAD_CONTEXTS
-from nnlint.catalogue.names import EVAL_FUNCTION, TRAIN_FUNCTION
+from nnlint.catalogue.names import EVAL_FUNCTION, MODEL_NAME, TRAIN_FUNCTION
 
 
 
@@ -175,8 +187,30 @@ class ScopeWalker:
             for target in small.targets:
                 scope.constructed.update(filter(None, (dotted_name(t.value) for t in _tuple_elements(target.target))))
         mode = self.models.construction_mode(value)
+        if mode is None and all(name in self.models.models or MODEL_NAME.search(last_part(name)) for name in targets):
+            mode = self._wrapped_mode(value, scope)
         if mode is not None and (builds or not self.models.is_pretrained_load(value)):
             scope.events.extend(Event(mode, small, name, loops, no_grad) for name in targets)
+
+    def _wrapped_mode(self, value: cst.BaseExpression, scope: Scope) -> Optional[str]:
+        """`model = get_peft_model(base, cfg)`, `torch.compile(base)`, `accelerator.prepare(base)`:
+        a call whose first argument is a model of this scope wraps it and keeps its mode (a
+        wrapper's `training` flag is its inner module's until someone switches it)."""
+        call = value
+        while isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value in (
+                "to", "cuda", "cpu", "float", "half", "double", "bfloat16"):
+            call = call.func.value
+        if not isinstance(call, cst.Call) or not call.args or call.args[0].keyword is not None:
+            return None
+        inner = dotted_name(call.args[0].value)
+        if inner is None:
+            return None
+        for event in reversed(scope.events):
+            if event.kind in (EVAL_SWITCH, TRAIN_SWITCH, SWITCH) and event.target == inner:
+                # Only eval mode is handed on: a TRAIN_SWITCH event reads as a deliberate
+                # train() (Monte-Carlo dropout), which a wrapper of a training model is not.
+                return EVAL_SWITCH if event.kind == EVAL_SWITCH else None
+        return None
 
     def _fresh_from_helper(self, value: cst.BaseExpression) -> bool:
         if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
