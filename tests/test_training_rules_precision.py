@@ -340,3 +340,30 @@ SHARED_STEP_HELPER = """\
 def test_guarded_backward_under_no_grad_is_not_a_step_in_eval_mode():
     assert _codes(SHARED_STEP_HELPER, "NNL503") == []
     assert _codes(SHARED_STEP_HELPER.replace("                    model.train()\n", ""), "NNL503") == ["NNL503"]
+
+
+# NNL605: a plain-number divisor of the loss is no graph.
+ACCUMULATE_EVERY = """\
+    import torch
+    from collections import defaultdict
+
+    def train(model, loader, accelerator, opt, num_batches=100, accumulate_every=4):
+        for i in range(num_batches):
+            total_loss = 0.0
+            totals = defaultdict(float)
+            for _ in range(accumulate_every):
+                loss, parts = model(next(loader))
+                for name, value in parts.items():
+                    totals[name] += value.item() / accumulate_every
+                loss = loss / accumulate_every
+                accelerator.backward(loss)
+                total_loss += loss.item()
+            opt.step()
+            opt.zero_grad()
+    """
+
+
+def test_a_plain_number_divisor_of_the_loss_is_not_accumulated_graph():
+    assert _codes(ACCUMULATE_EVERY, "NNL605") == []
+    graph = ACCUMULATE_EVERY.replace("total_loss += loss.item()", "total_loss += loss")
+    assert _codes(graph, "NNL605") == ["NNL605"]
