@@ -367,3 +367,42 @@ def test_a_plain_number_divisor_of_the_loss_is_not_accumulated_graph():
     assert _codes(ACCUMULATE_EVERY, "NNL605") == []
     graph = ACCUMULATE_EVERY.replace("total_loss += loss.item()", "total_loss += loss")
     assert _codes(graph, "NNL605") == ["NNL605"]
+
+
+# NNL603: the step happens out of the function's sight, or nothing is meant to step.
+STEP_ELSEWHERE = """\
+    import torch
+
+    opt = torch.optim.LBFGS(model.parameters())
+
+    def closure():
+        opt.zero_grad()
+        for x, y in batches:
+            loss = torch.nn.functional.mse_loss(model(x), y)
+            loss.backward()
+        return loss
+
+    opt.step(closure)
+
+    def forward_backward(batches):
+        for x, y in batches:
+            loss = torch.nn.functional.mse_loss(model(x), y)
+            loss.backward()
+
+    def run(trainer, loader):
+        for batches in loader:
+            forward_backward(batches)
+            trainer.optimize(opt)
+
+    def test_backward_smoke(fabric):
+        for _ in range(3):
+            loss = fabric.model(torch.randn(2, 32)).sum()
+            loss.backward()
+    """
+
+
+def test_backward_whose_step_happens_elsewhere_is_not_reported():
+    assert _codes(STEP_ELSEWHERE, "NNL603") == []
+    forgotten = STEP_ELSEWHERE.replace("            trainer.optimize(opt)\n", "            opt.zero_grad()\n")
+    assert forgotten != STEP_ELSEWHERE
+    assert _codes(forgotten, "NNL603") == ["NNL603"]
