@@ -245,7 +245,7 @@ def test_command_line_layer_overrides_config_layer():
     assert selected(config, SelectionLayer(extend_select=["NNL001"])) == NNL0
     assert selected(config, SelectionLayer(ignore=["NNL002"])) == NNL0 - {"NNL001", "NNL002"}
     assert selected(SelectionLayer(ignore=["NNL0"]), SelectionLayer(extend_select=["NNL001"])) == (
-        frozenset(known_codes()) - NNL0 | {"NNL001"}
+        frozenset(known_codes()) - NNL0 - {"NNL602", "NNL604"} | {"NNL001"}  # minus the opt-in rules
     )
 
 
