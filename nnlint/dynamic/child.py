@@ -69,7 +69,9 @@ class ChildSession:
 
         torch.set_num_threads(self.request.get("threads", 1))
         from nnlint.dynamic import loader
+        from nnlint.dynamic.construction_sites import record_construction_sites
 
+        record_construction_sites(self.path)
         self.emit({"event": "ready"})
         # Models built by the module's own top-level code get the same weights on every run.
         torch.manual_seed(0)
@@ -184,18 +186,24 @@ class ChildSession:
     def probe(self, candidate: Any, loaded: Any) -> dict[str, Any]:
         import torch
 
-        from nnlint.dynamic import construction, fitting, probes
+        from nnlint.dynamic import construction, fitting, probes, shapes
 
         if candidate.name in loaded.failed_names:
             return {"status": "import-error", "detail": loaded.failed_names[candidate.name]}
         spec = self.request.get("models", {}).get(candidate.name, {})
         target, model = self._target(candidate, loaded)
-        torch.manual_seed(0)
+        args, kwargs = spec.get("args", []), spec.get("kwargs", {})
+        checked = None
         if model is None:
             try:
-                model = construction.construct(target, spec.get("args", []), spec.get("kwargs", {}))
+                checked = shapes.check_on_meta(target, args, kwargs, spec)
             except construction.NeedsArguments as error:
                 return {"status": "needs-arguments", "detail": ", ".join(error.names)}
+            if checked is not None and checked.mismatch is not None:
+                return _mismatch_report(checked)
+            torch.manual_seed(0)
+            try:
+                model = construction.construct(target, args, kwargs)
             except Exception as error:  # noqa: BLE001
                 if _is_out_of_memory(error):
                     raise
@@ -203,8 +211,12 @@ class ChildSession:
                         "line": _user_frame(error, self.path)}
         if not isinstance(model, torch.nn.Module):
             return {"status": "not-a-model", "detail": f"{candidate.name}() returned {type(model).__name__}"}
+        if checked is None or checked.plan is None:
+            checked = shapes.check_shapes(model, construction.plans_for(model, spec), "cpu")
+            if checked.mismatch is not None:
+                return _mismatch_report(checked)
         try:
-            plan, _ = construction.find_input(model, spec.get("inputs", []), spec.get("dtype"))
+            plan, _ = construction.find_input(model, spec.get("inputs", []), spec.get("dtype"), checked.plan)
         except construction.NoInput as error:
             return {"status": "no-input", "detail": str(error)}
         started = time.monotonic()
@@ -245,6 +257,13 @@ class ChildSession:
         return {"status": "ok", "input": plan.description, "classes": classes, "module_classes": user_classes,
                 "ran": ran,
                 "parameters": sum(p.numel() for p in model.parameters()), "probes": results}
+
+
+def _mismatch_report(checked: Any) -> dict[str, Any]:
+    """A model whose forward fails on a shape mismatch: no probe can run it."""
+    mismatch = checked.mismatch
+    return {"status": "shape-mismatch", "detail": f"{mismatch['layer']} {mismatch['how']}", "line": mismatch["line"],
+            "shape": {**mismatch, "device": checked.device}}
 
 
 def _exited(pid: int) -> bool:

@@ -84,6 +84,8 @@ def failure_text(model: ProbedModel, module_key: str) -> str:
         return f"{model.name} could not be defined: {detail}"
     if status == "constructor-error":
         return f"constructing {model.name} raised {detail}{at}"
+    if status == "shape-mismatch":
+        return f"{model.name}'s forward fails on a shape mismatch (NNL907): {detail}{at}"
     if status == "no-input":
         return f"no input for {model.name}: {detail}"
     if status == "out-of-memory":
