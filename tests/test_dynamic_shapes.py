@@ -27,7 +27,7 @@ def _line_of(text: str) -> int:
 
 @pytest.fixture(scope="module")
 def outcome():
-    settings = DynamicSettings(timeout=30)
+    settings = DynamicSettings(timeout=30, memory_mb=2048)
     specs = {"ImageAndTabular": ModelSpec(inputs=((4, 3, 16, 16), (4, 12)))}
     request = build_request(str(SHAPES), settings, str(MODELS), {}, extra_specs=specs)
     return run_module(request, settings.timeout, settings.memory_mb)
@@ -51,7 +51,14 @@ def test_cnn_with_a_hand_computed_in_features_is_reported_at_that_linear(outcome
     assert "gets (N, 4096)" in finding.message and "expects (N, 2304)" in finding.message
     assert "in_features=4096 would fit" in finding.message
     assert "(8, 3, 32, 32)" in finding.message  # the input it was inferred as
-    assert outcome.reports["CifarCNN"]["shape"]["device"] == "meta"
+    assert outcome.reports["CifarCNN"]["shape"]["device"] == "cpu"  # small: a batch of two on the CPU
+
+
+def test_a_model_too_big_for_the_memory_limit_is_checked_on_the_meta_device(outcome):
+    report = outcome.reports["HugeHead"]
+    assert report["status"] == "shape-mismatch" and report["shape"]["device"] == "meta"
+    assert "head = Linear(in_features=20000" in report["detail"] and "gets (N, 30000)" in report["detail"]
+    assert "in_features=30000" in report["shape"]["fitting"]
 
 
 def test_a_view_to_a_hand_computed_size_names_the_linear_and_the_per_sample_count(outcome):

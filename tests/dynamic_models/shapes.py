@@ -87,3 +87,15 @@ class ImageAndTabular(nn.Module):
 
     def forward(self, image, features):
         return self.head(torch.cat([self.cnn(image), F.relu(self.tab(features))], dim=1))
+
+
+class HugeHead(nn.Module):
+    """600M parameters (2.4 GB as float32): only the meta device can check it under the tests' memory limit."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Linear(16, 30000)
+        self.head = nn.Linear(20000, 20000)
+
+    def forward(self, x):
+        return self.head(torch.relu(self.embed(x)))
