@@ -179,6 +179,13 @@ class ChildSession:
         spec = self.request.get("models", {}).get(candidate.name, {})
         target, model = self._target(candidate, loaded)
         args, kwargs = spec.get("args", []), spec.get("kwargs", {})
+        built_as = None
+        if target is not None and not args and not kwargs and construction.required_parameters(target):
+            # The config says nothing and the constructor needs arguments: build the model
+            # as the file itself does, when it does so with literals.
+            call = loaded.literal_calls.get(candidate.name)
+            if call is not None:
+                args, kwargs, built_as = call.args, call.kwargs, f"{call.text} (line {call.line})"
         checked = None
         if model is None:
             try:
@@ -253,6 +260,7 @@ class ChildSession:
         # A finding in a block class is judged on the models that contain that block.
         user_classes = sorted({type(m).__name__ for m in model.modules() if type(m).__module__ == MODULE_NAME})
         return {"status": "ok", "input": plan.description, "classes": classes, "module_classes": user_classes,
+                "built_as": built_as,
                 "ran": ran,
                 "parameters": sum(p.numel() for p in model.parameters()), "probes": results}
 

@@ -25,7 +25,8 @@ class ProbedModel:
         return self.report.get("status") == "ok"
 
     def label(self, file_name: str) -> str:
-        return f"{self.name} ({file_name}:{self.start})"
+        built = f" built as {self.report['built_as']}" if self.report.get("built_as") else ""
+        return f"{self.name} ({file_name}:{self.start}){built}"
 
 
 @dataclass

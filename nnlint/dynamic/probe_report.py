@@ -122,8 +122,10 @@ def advice(probes: dict[str, Any]) -> list[str]:
 
 def render_probe_report(target: str, report: dict[str, Any]) -> str:
     probes = report.get("probes", {})
-    lines = [f"nnlint probe {target}: {report.get('parameters', 0):,} parameters",
-             f"  input             {report.get('input', '?')}"]
+    lines = [f"nnlint probe {target}: {report.get('parameters', 0):,} parameters"]
+    if report.get("built_as"):
+        lines.append(f"  built as          {report['built_as']}, the file's own call")
+    lines.append(f"  input             {report.get('input', '?')}")
     if report.get("classes"):
         lines.append(f"  classes           {report['classes']}")
     lines.append("")
