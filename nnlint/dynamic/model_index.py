@@ -73,6 +73,11 @@ def scope_of(line: int, outcome: ModuleOutcome) -> Scope:
     return Scope([_model(candidate, outcome) for candidate in containing or instances], None, None)
 
 
+def all_models(outcome: ModuleOutcome) -> list[ProbedModel]:
+    """Every model of the file: its classes and builders, then its module-level instances."""
+    return [_model(candidate, outcome) for candidate in sorted(outcome.candidates, key=lambda c: c["kind"] == "instance")]
+
+
 def failure_text(model: ProbedModel, module_key: str) -> str:
     """Why `model` has no probe results, as the status detail says it."""
     status, detail = model.report.get("status"), model.report.get("detail", "")

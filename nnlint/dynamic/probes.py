@@ -26,6 +26,8 @@ _WEIGHT_LAYERS = (nn.Linear, nn.Bilinear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Co
                   nn.ConvTranspose2d, nn.ConvTranspose3d, nn.Embedding, nn.RNNBase)
 # Zeros and ones are the same for every sample, and ±1e4 differs only in signs: two samples do.
 EDGE_BATCH = 2
+# Inputs run three times by the train/eval probe (evaluation, then training mode twice).
+TRAIN_EVAL_BATCH = 16
 
 
 def varied_count(plan: InputPlan) -> int:
@@ -148,9 +150,19 @@ def non_finite(model: nn.Module, plan: InputPlan, passes: SharedPasses) -> dict[
     return result
 
 
-def _identical_rows(matrix: torch.Tensor) -> bool:
+def _identical_rows(matrix: torch.Tensor, tolerance: float = 0.0) -> bool:
     rows = matrix.detach().reshape(matrix.shape[0], -1)
-    return rows.shape[0] > 1 and bool((rows == rows[0]).all())
+    if rows.shape[0] < 2:
+        return False
+    if tolerance == 0.0:
+        return bool((rows == rows[0]).all())
+    # Gradients of identical units agree up to rounding, not bit for bit.
+    return bool((rows - rows[0]).abs().max() <= tolerance * (float(rows.abs().max()) + 1e-30))
+
+
+# Relative to the largest gradient in the model: below it, a gradient is rounding noise.
+_ZERO_GRADIENT = 1e-6
+_SAME_GRADIENT = 1e-4
 
 
 def _weight_matrices(model: nn.Module) -> list[tuple[str, torch.Tensor]]:
@@ -166,6 +178,7 @@ def symmetry(model: nn.Module, plan: InputPlan, passes: SharedPasses) -> dict[st
     """Weight matrices whose rows (units) are identical after construction, and whether their
     gradients are identical (or zero) after one backward pass."""
     grads = passes.trained().grads
+    largest = max((float(grad.abs().max()) for grad in grads.values() if grad is not None and grad.numel()), default=0.0)
     layers = []
     suspicious = []
     for name, parameter in _weight_matrices(model):
@@ -178,8 +191,8 @@ def symmetry(model: nn.Module, plan: InputPlan, passes: SharedPasses) -> dict[st
             "rows": int(values.shape[0]),
             "identical_rows": _identical_rows(values),
             "constant": bool((values == values.reshape(-1)[0]).all()),
-            "identical_grads": grad is not None and _identical_rows(grad),
-            "zero_grad": grad is None or not bool(grad.abs().max() > 0),
+            "identical_grads": grad is not None and _identical_rows(grad, _SAME_GRADIENT),
+            "zero_grad": grad is None or not float(grad.abs().max()) > _ZERO_GRADIENT * largest,
         })
     return {"layers": layers, "non_finite_or_huge": suspicious}
 
@@ -204,11 +217,64 @@ def registration(model: nn.Module, plan: InputPlan, passes: SharedPasses) -> dic
         "unregistered": [
             {"attribute": attribute, "modules": len(modules),
              "parameters": sum(p.numel() for module in modules for p in module.parameters()),
-             "used": any(id(module) in called for module in modules)}
+             "used": any(id(module) in called for module in modules),
+             "get_gradients": _get_gradients(model, plan, passes, modules)}
             for attribute, modules in unregistered
         ],
         "plain_tensors": plain,
     }
+
+
+def _get_gradients(model: nn.Module, plan: InputPlan, passes: SharedPasses, modules: list[nn.Module]) -> bool:
+    """Whether one backward pass gives the parameters of `modules` a gradient: autograd
+    reaches layers forward uses, registered or not; only the optimizer does not see them."""
+    parameters = [p for module in modules for p in module.parameters()]
+    if not parameters:
+        return False
+    for parameter in parameters:
+        parameter.grad = None
+    model.train()
+    try:
+        loss = training_loss(model(*passes.inputs))
+        if loss is not None and loss.requires_grad:
+            loss.backward()
+    except Exception:  # noqa: BLE001 - then it is unknown, which reads as no
+        return False
+    found = any(p.grad is not None and bool(p.grad.abs().max() > 0) for p in parameters)
+    model.zero_grad(set_to_none=True)
+    for parameter in parameters:
+        parameter.grad = None
+    return found
+
+
+def train_eval(model: nn.Module, plan: InputPlan, passes: SharedPasses) -> dict[str, Any]:
+    """What a model left in training mode does to evaluation: the same inputs twice in
+    training mode (dropout draws new masks), and training against evaluation mode
+    (batch-norm uses the batch's statistics). BatchNorm's running statistics are restored."""
+    inputs = [tensor[:TRAIN_EVAL_BATCH] for tensor in passes.inputs]
+    buffers = {name: buffer.clone() for name, buffer in model.named_buffers()}
+    dropouts = [name for name, module in model.named_modules()
+                if isinstance(module, nn.modules.dropout._DropoutNd) and module.p > 0]
+    norms = [name for name, module in model.named_modules()
+             if isinstance(module, nn.modules.batchnorm._BatchNorm) and module.track_running_stats]
+    try:
+        with torch.no_grad():
+            model.eval()
+            evaluated = main_output(model(*inputs))
+            model.train()
+            first, second = main_output(model(*inputs)), main_output(model(*inputs))
+    finally:
+        with torch.no_grad():
+            for name, buffer in model.named_buffers():
+                if name in buffers:
+                    buffer.copy_(buffers[name])
+    if evaluated is None or first is None or second is None:
+        return {"checked": False, "reason": "the model returns no floating-point tensor"}
+    scale = float(evaluated[1].float().abs().mean()) + 1e-12
+    return {"checked": True, "inputs": int(inputs[0].shape[0]), "label": evaluated[0],
+            "repeat_difference": float((first[1] - second[1]).abs().max()),
+            "mode_difference": float((first[1] - evaluated[1]).abs().max()),
+            "scale": scale, "dropout": dropouts, "batch_norm": norms}
 
 
 def dead_relu(model: nn.Module, plan: InputPlan, passes: SharedPasses) -> dict[str, Any]:
