@@ -94,3 +94,16 @@ def test_the_input_layer_itself_is_not_a_mismatch(tmp_path):
     report = run_module(request, settings.timeout, settings.memory_mb).reports["FixedWideMLP"]
     assert report["status"] == "no-input"
     assert "fails in net.0 = Linear(in_features=784" in report["detail"]
+
+
+def test_probe_prints_the_mismatch_and_exits_with_1():
+    from click.testing import CliRunner
+
+    from nnlint.cli import cli
+
+    result = CliRunner().invoke(cli, ["probe", f"{SHAPES}:WideMLP", "--isolated"])
+    assert result.exit_code == 1, result.output
+    line = _line_of("nn.Linear(64, 10),")
+    assert f"shapes.py:{line}: NNL907 shape mismatch in WideMLP: net.4 = Linear(in_features=64" in result.output
+    fixed = CliRunner().invoke(cli, ["probe", f"{SHAPES}:FixedWideMLP", "--isolated"])
+    assert fixed.exit_code == 0 and "NNL907" not in fixed.output
