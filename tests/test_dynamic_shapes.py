@@ -51,6 +51,7 @@ def test_cnn_with_a_hand_computed_in_features_is_reported_at_that_linear(outcome
     assert "gets (N, 4096)" in finding.message and "expects (N, 2304)" in finding.message
     assert "in_features=4096 would fit" in finding.message
     assert "(8, 3, 32, 32)" in finding.message  # the input it was inferred as
+    assert "no square image size from 16 to 512 fits either" in finding.message
     assert outcome.reports["CifarCNN"]["shape"]["device"] == "cpu"  # small: a batch of two on the CPU
 
 
@@ -77,9 +78,10 @@ def test_mlp_with_a_wrong_width_is_reported_at_its_own_line_inside_the_sequentia
 
 def test_fixed_models_and_a_two_input_model_with_configured_shapes_have_no_mismatch(outcome):
     found = _findings(outcome)
-    for name in ("FixedCifarCNN", "FixedViewLeNet", "FixedWideMLP"):
+    for name in ("FixedCifarCNN", "FixedViewLeNet", "FixedWideMLP", "For96"):
         assert name not in found
         assert outcome.reports[name]["status"] == "ok", outcome.reports[name]
+    assert "(8, 3, 96, 96)" in outcome.reports["For96"]["input"]
     report = outcome.reports["ImageAndTabular"]
     assert report["status"] == "shape-mismatch"
     assert "head = Linear(in_features=20" in report["detail"] and "gets (N, 24)" in report["detail"]

@@ -200,9 +200,27 @@ def _inputs_on(plan: InputPlan, device: str) -> list[torch.Tensor]:
     return [tensor.to(device) for tensor in plan.make(batch=CHECK_BATCH)]
 
 
+# Image sizes tried, before a mismatch is reported, beyond those the input inference tries:
+# a model built for 96x96 or 256x256 images is not wrong at 32x32 only.
+_MORE_SIDES = (48, 96, 112, 128, 160, 192, 256, 299, 320, 384, 512)
+
+
+def _other_sizes(plans: list[InputPlan]) -> list[InputPlan]:
+    """For an inferred image input (N, C, H, W), the same at other square sizes."""
+    first = plans[0] if plans else None
+    if first is None or "as configured" in first.description or len(first.shapes) != 1 or len(first.shapes[0]) != 4:
+        return []
+    tried = {plan.shapes[0][2:] for plan in plans}
+    batch, channels = first.shapes[0][:2]
+    return [InputPlan([(batch, channels, side, side)], first.dtype, first.high,
+                      first.description.replace(str(first.shapes[0]), str((batch, channels, side, side))))
+            for side in _MORE_SIDES if (side, side) not in tried]
+
+
 def check_shapes(model: nn.Module, plans: list[InputPlan], device: str) -> ShapeCheck:
     """Forward on `device` ("meta" or "cpu") for each plan in turn: the first accepted plan,
-    else the explained mismatch of the first plan that has one."""
+    else the explained mismatch of the first plan that has one, when no other image size
+    fits either."""
     mismatch = None
     for plan in plans:
         failure = run_tracked(model, _inputs_on(plan, device))
@@ -214,6 +232,12 @@ def check_shapes(model: nn.Module, plans: list[InputPlan], device: str) -> Shape
             mismatch = explain(model, failure, CHECK_BATCH)
             if mismatch is not None:
                 mismatch["input"] = plan.description
+    if mismatch is not None:
+        for plan in _other_sizes(plans):
+            if run_tracked(model, _inputs_on(plan, device)) is None:
+                return ShapeCheck(plan=plan, device=device)
+        if _other_sizes(plans):
+            mismatch["input"] += f"; no square image size from 16 to {_MORE_SIDES[-1]} fits either"
     return ShapeCheck(mismatch=mismatch, device=device)
 
 
