@@ -21,8 +21,10 @@ class ShapeMismatch(DynamicRule):
     (and its rank), a batch or group norm's channels, a `LayerNorm`'s
     `normalized_shape`, an RNN's `input_size`. The first layer with weights forward
     enters is never reported: its input is nnlint's guess (a rejected `--input` has an
-    error of its own). When no inferred input works, the first one tried (32×32 for an
-    image model) is the one reported; give `input` for another.
+    error of its own). An inferred image input is tried at 32, 28, 64, 224 and 16 pixels
+    and then at other square sizes up to 512: a model that fits any of them is probed at
+    that size and not reported; otherwise the mismatch at the first size tried (32×32) is
+    reported. Give `input` for another size.
 
     ## Why is this bad?
     "mat1 and mat2 shapes cannot be multiplied" is the first error most people hit, and
