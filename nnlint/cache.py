@@ -32,6 +32,7 @@ from nnlint.analysis.exports import ModuleExports
 from nnlint.cache_dir import ensure
 from nnlint.diagnostic import Diagnostic
 from nnlint.lint import FileResult
+from nnlint.rules.plugins import plugin_fingerprint
 
 # Bumped when the entry layout changes, beside the version (development builds keep theirs).
 _SCHEMA = 4  # 3: notebooks (cells in findings; .ipynb was once cached as Python); 4: checksummed entries
@@ -51,6 +52,7 @@ def code_fingerprint() -> str:
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     except OSError:
         pass  # an unreadable install still keys on the version
+    digest.update(plugin_fingerprint().encode())
     return digest.hexdigest()
 
 

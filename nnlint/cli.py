@@ -33,6 +33,7 @@ from nnlint.reading import TooLarge, read_stream_bounded
 from nnlint.runner import ProjectRun, default_jobs
 from nnlint.report import OUTPUT_FORMATS, render, render_statistics, render_statistics_json
 from nnlint.rules import all_rules, rules_by_code
+from nnlint.rules.plugins import PluginError, PluginRuleFailed
 from nnlint.selection import (
     DEFAULT_LAYER,
     SelectionLayer,
@@ -64,6 +65,10 @@ def _fail(message: str) -> NoReturn:
 def cli() -> None:
     """Find the PyTorch bugs behind "my network always predicts the same class" and
     "my loss is NaN", without running the code."""
+    try:
+        all_rules()  # the installed rule plugins too: a broken one stops every command here
+    except PluginError as error:
+        _fail(str(error))
 
 
 def _selected_codes(config: Config, select: Sequence[str], extend_select: Sequence[str],
@@ -311,7 +316,10 @@ def check(
                          jobs or default_jobs())
     run = project.check(files)
     for path, error in run.internal_errors:
-        click.echo(f"nnlint: internal error while checking {path}: {error} (please report)", err=True)
+        if error.startswith(PluginRuleFailed.__name__ + ": "):  # the plugin's bug, not nnlint's
+            click.echo(f"nnlint: error while checking {path}: {error.partition(': ')[2]}", err=True)
+        else:
+            click.echo(f"nnlint: internal error while checking {path}: {error} (please report)", err=True)
     failed = failed or bool(run.internal_errors)
     diagnostics = run.diagnostics
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import os
+import re
 import warnings
 from typing import AbstractSet, Any, Callable, Mapping, Optional, Sequence, Union
 
@@ -19,15 +21,27 @@ from nnlint.fix.proposal import SyntaxFix
 from nnlint.notebook import file_limit, is_notebook, parse_notebook
 from nnlint.parse import (MAX_SOURCE_BYTES, TOO_DEEP_TO_ANALYSE, ParseFailure, ParsedFile, decode_source,
                           first_failure_line, parse_source, source_lines, too_large)
+from nnlint.parse_snippets import SnippetLayout
 from nnlint.positions import NodePositions
 from nnlint.reading import TooLarge, Unreadable, read_bounded
 from nnlint.rules import all_rules, rules_by_code
 from nnlint.rules.base import Rule
+from nnlint.rules.plugins import PluginRuleFailed, plugin_origin
 from nnlint.suppress import UNUSED_SUPPRESSION, apply_suppressions, drop_suppressed
 
 # Files that never mention torch cannot hold a PyTorch bug that a per-file rule sees;
 # skipping them before parsing is the cheapest speed-up there is (TorchFix does the same).
+# A snippet pasted without its imports says `nn.`, `F.` or `optim.` instead, or is only a
+# training loop (`loss.backward()`, `optimizer.zero_grad()`): those are kept.
 _TORCH_MARKER = b"torch"
+_CONVENTIONAL_ALIAS_USE = re.compile(rb"(?<![\w.])(?:nn|F|optim)\.[A-Za-z_]|\.(?:backward|zero_grad)\(")
+
+
+def mentions_torch(code: Union[bytes, str]) -> bool:
+    """Whether the code could use torch: names it, or uses its conventional aliases."""
+    if isinstance(code, str):
+        code = code.encode("utf-8", "surrogatepass")
+    return _TORCH_MARKER in code or _CONVENTIONAL_ALIAS_USE.search(code) is not None
 
 
 def _line_label(line: int) -> str:
@@ -39,9 +53,11 @@ class SpanFinder:
     """Positions for reported nodes only: computed once per file, and only for files that
     have something to report."""
 
-    def __init__(self, module: cst.Module, text: Optional[str] = None) -> None:
-        """`text` is the source the module was parsed from (generated again when not given)."""
-        self._module, self._text = module, text
+    def __init__(self, module: cst.Module, text: Optional[str] = None,
+                 layout: Optional[SnippetLayout] = None) -> None:
+        """`text` is the source the module was parsed from (generated again when not given);
+        `layout` maps a snippet's generated positions back to the file's."""
+        self._module, self._text, self._layout = module, text, layout
         self._positions: Optional[NodePositions] = None
 
     def span(self, node: cst.CSTNode) -> tuple[Position, Position]:
@@ -52,6 +68,9 @@ class SpanFinder:
         if found is None:
             return Position(1, 1), Position(1, 1)
         (start_line, start_column), (end_line, end_column) = found
+        if self._layout is not None:
+            start_line, start_column = self._layout.to_file(start_line, start_column)
+            end_line, end_column = self._layout.to_file(end_line, end_column)
         return Position(start_line, start_column + 1), Position(end_line, end_column + 1)
 
 
@@ -97,6 +116,9 @@ class FileResult:
     # that need `.eval()` (NNL502).
     has_losses: bool = False
     evaluates: bool = False
+    # Plugin rules that raised on this file (their messages): the run reports them beside the
+    # other rules' findings, and a result with any is not cached.
+    rule_errors: tuple[str, ...] = ()
 
 
 def _without_syntax_warnings(check: Callable[..., FileResult]) -> Callable[..., FileResult]:
@@ -115,7 +137,8 @@ def _without_syntax_warnings(check: Callable[..., FileResult]) -> Callable[..., 
 def check_source(data: bytes, path: str, selected: AbstractSet[str], options: Optional[RuleOptions] = None,
                  externals: Optional[Mapping[str, Returned]] = None,
                  locate: Optional[Locator] = None,
-                 external_modes: Optional[Mapping[str, bool]] = None) -> FileResult:
+                 external_modes: Optional[Mapping[str, bool]] = None,
+                 test_code: Optional[bool] = None) -> FileResult:
     """Every finding of the `selected` codes in one file's bytes, sorted, noqa applied.
 
     `path` is only used to label the findings; nothing is read from disk here. `options`
@@ -123,6 +146,7 @@ def check_source(data: bytes, path: str, selected: AbstractSet[str], options: Op
     the resolved models of other project files that this file imports (see
     `nnlint.project`), `locate` finds their operations for cross-file findings, and
     `external_modes` says which imported model classes have dropout or batch-norm.
+    `test_code` says the file is test code (see `nnlint.analysis.analyze`).
     """
     if is_notebook(path):
         notebook = parse_notebook(data)
@@ -130,24 +154,43 @@ def check_source(data: bytes, path: str, selected: AbstractSet[str], options: Op
             return FileResult([d for d in [_failure_diagnostic(notebook, path, None)] if d.code in selected])
         # The joined code, not the file: outputs and markdown mention torch too, and a cell
         # using torch need not import it.
-        if _TORCH_MARKER.decode() not in notebook.code:
+        if not mentions_torch(notebook.code):
             return FileResult([])
         result = _check_text(notebook.code, path, selected, options, externals, locate, external_modes,
-                             notebook.line_label)
+                             notebook.line_label, test_code)
         return dataclasses.replace(result, diagnostics=[notebook.place(d) for d in result.diagnostics])
-    if _TORCH_MARKER not in data:
+    if not mentions_torch(data):
         return FileResult([])
     decoded = decode_source(data)
     if isinstance(decoded, ParseFailure):
         found = [_failure_diagnostic(decoded, path, None)]
         return FileResult([d for d in found if d.code in selected])
-    return _check_text(decoded, path, selected, options, externals, locate, external_modes)
+    return _check_text(decoded, path, selected, options, externals, locate, external_modes,
+                       test_code=test_code)
 
 
+def _without_cycle_collection(check: Callable[..., FileResult]) -> Callable[..., FileResult]:
+    """The cycle collector paused while one file is checked. A syntax tree is millions of
+    objects without cycles, and each full collection walked all of them: a fifth of the time
+    of a 0.8 MB file, growing faster than the file. What the analysis leaves cyclic is
+    collected once the collector runs again."""
+    @functools.wraps(check)
+    def paused(*args: Any, **kwargs: Any) -> FileResult:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return check(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+    return paused
+
+
+@_without_cycle_collection
 def _check_text(decoded: str, path: str, selected: AbstractSet[str], options: Optional[RuleOptions],
                 externals: Optional[Mapping[str, Returned]], locate: Optional[Locator],
-                external_modes: Optional[Mapping[str, bool]], line_label: Callable[[int], str] = _line_label
-                ) -> FileResult:
+                external_modes: Optional[Mapping[str, bool]], line_label: Callable[[int], str] = _line_label,
+                test_code: Optional[bool] = None) -> FileResult:
     # A notebook's code (a file's bytes were screened by decode_source).
     refused = None
     if len(decoded) > MAX_SOURCE_BYTES:
@@ -171,8 +214,9 @@ def _check_text(decoded: str, path: str, selected: AbstractSet[str], options: Op
     if not failed and all(rule.code == UNUSED_SUPPRESSION for rule in rules):
         return FileResult(apply_suppressions([], lines, path, selected, frozenset()))
     try:
-        facts = analyze(parsed.module, path, externals, external_modes)
-        found = _run_rules(facts, parsed, path, lines, rules, options or {}, locate, line_label)
+        facts = analyze(parsed.module, path, externals, external_modes, test_code)
+        rule_errors: list[str] = []
+        found = _run_rules(facts, parsed, path, lines, rules, options or {}, locate, line_label, rule_errors)
     except RecursionError:  # code deeper than the parse stage's screening let through
         too_deep = _failure_diagnostic(ParseFailure("NNL001", TOO_DEEP_TO_ANALYSE), path, decoded)
         return FileResult(drop_suppressed([*failed, too_deep] if too_deep.code in selected else failed, lines))
@@ -181,7 +225,8 @@ def _check_text(decoded: str, path: str, selected: AbstractSet[str], options: Op
     checked = None if failed else _static_codes(selected)
     return FileResult(apply_suppressions(found, lines, path, selected, checked), facts.exports,
                       tuple(sorted(facts.imported_models)), has_losses=bool(facts.loss_calls),
-                      evaluates=facts.paths is not None and facts.paths.runs_evaluation())
+                      evaluates=facts.paths is not None and facts.paths.runs_evaluation(),
+                      rule_errors=tuple(rule_errors))
 
 
 def _static_codes(selected: AbstractSet[str]) -> frozenset[str]:
@@ -265,15 +310,29 @@ class _Reporter:
 
 def _run_rules(facts, parsed: ParsedFile, path: str, lines: list[str], rules: Sequence[type[Rule]],
                options: RuleOptions, locate: Optional[Locator],
-               line_label: Callable[[int], str] = _line_label) -> list[Diagnostic]:
+               line_label: Callable[[int], str] = _line_label,
+               rule_errors: Optional[list[str]] = None) -> list[Diagnostic]:
     # A partly parsed file's module is not its text (failing blocks are blank lines there).
-    spans = SpanFinder(parsed.module, None if parsed.failures else parsed.text)
-    # No fixes in a file that does not parse as a whole: the result could not be checked.
-    edits = EditBuilder(parsed.module, spans.span, parsed.text, enabled=parsed.complete)
+    spans = SpanFinder(parsed.module, None if parsed.failures else parsed.text, parsed.layout)
+    # No fixes in a file that does not parse as a whole, nor in a snippet read as another
+    # text: the result could not be checked.
+    edits = EditBuilder(parsed.module, spans.span, parsed.text, enabled=parsed.complete and parsed.layout is None)
     found: list[Diagnostic] = []
     for rule_class in rules:
+        if facts.test_code and not getattr(rule_class, "checks_test_code", True):
+            continue
         reporter = _Reporter(rule_class, path, lines, spans, found, edits, locate, line_label)
-        rule_class(options.get(rule_class.code)).check(facts, reporter)
+        origin = plugin_origin(rule_class)
+        if origin is None:
+            rule_class(options.get(rule_class.code)).check(facts, reporter)
+            continue
+        try:
+            rule_class(options.get(rule_class.code)).check(facts, reporter)
+        except Exception as error:  # noqa: BLE001 - a plugin's bug costs its own findings only
+            message = f"rule {rule_class.code} of plugin {origin} failed: {type(error).__name__}: {error}"
+            if rule_errors is None:
+                raise PluginRuleFailed(message) from error
+            rule_errors.append(message)
     return sorted(_drop_superseded(_merge_same_span(found)), key=Diagnostic.sort_key)
 
 

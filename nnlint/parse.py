@@ -11,6 +11,7 @@ from typing import Callable, Optional, Union
 import libcst as cst
 
 from nnlint.parse_blocks import block_starts, source_lines
+from nnlint.parse_snippets import SnippetLayout, as_class_body, dedented
 
 # PEP 263: a coding declaration in one of the first two lines.
 _CODING_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
@@ -35,6 +36,9 @@ class ParsedFile:
     module: cst.Module
     text: str
     failures: tuple[ParseFailure, ...] = ()
+    # A snippet read as the module it stands for (dedented, methods put in a class): `text`
+    # is then the generated module's, and the layout maps its positions to the file's.
+    layout: Optional[SnippetLayout] = None
 
     @property
     def complete(self) -> bool:
@@ -166,9 +170,45 @@ def _cpython_failure(text: str) -> Optional[ParseFailure]:
     return None
 
 
+# A method of a class body pasted at the top level, which only then needs a closer look.
+_TOP_LEVEL_METHOD = re.compile(r"^(?:async[ \t]+)?def[ \t]+\w+[ \t]*\([ \t]*self\b", re.MULTILINE)
+
+
 def parse_source(text: str) -> Union[ParsedFile, ParseFailure]:
     """The file's syntax tree; when parts of it do not parse, the tree of the other top-level
-    blocks with the failures attached; a ParseFailure when nothing of it can be used."""
+    blocks with the failures attached; a ParseFailure when nothing of it can be used. A
+    snippet (a fragment indented as a block, or only a class's methods) is read as the
+    module it stands for (see nnlint/parse_snippets.py)."""
+    shifted = dedented(text)
+    if shifted is None:
+        parsed = _parse_module(text)
+        layout = SnippetLayout()
+    else:
+        parsed = _parse_module(shifted[0])
+        layout = SnippetLayout(dedent=shifted[1])
+        parsed = _moved(parsed, layout)
+    if isinstance(parsed, ParsedFile) and parsed.complete and _TOP_LEVEL_METHOD.search(parsed.text):
+        wrapped = as_class_body(parsed.text)
+        if wrapped is not None:
+            reparsed = _parse_module(wrapped[0])
+            if isinstance(reparsed, ParsedFile) and reparsed.complete:
+                layout = SnippetLayout(layout.dedent, wrapped[1].class_line, wrapped[1].class_end)
+                parsed = reparsed
+    if isinstance(parsed, ParsedFile) and layout != SnippetLayout():
+        return ParsedFile(parsed.module, parsed.text, parsed.failures, layout)
+    return parsed
+
+
+def _moved(parsed: Union[ParsedFile, ParseFailure], layout: SnippetLayout) -> Union[ParsedFile, ParseFailure]:
+    """Failures of a dedented text placed in the file (lines are the same, columns shift)."""
+    def move(failure: ParseFailure) -> ParseFailure:
+        return ParseFailure(failure.code, failure.message, failure.line, failure.column + layout.dedent)
+    if isinstance(parsed, ParseFailure):
+        return move(parsed)
+    return ParsedFile(parsed.module, parsed.text, tuple(move(f) for f in parsed.failures))
+
+
+def _parse_module(text: str) -> Union[ParsedFile, ParseFailure]:
     if _could_be_too_deep(text):
         refused = _cpython_failure(text)
         if refused is not None:

@@ -27,10 +27,12 @@ from nnlint.analysis import analyze
 from nnlint.analysis.exports import ModuleExports
 from nnlint.analysis.facts import Origin
 from nnlint.cache import Cache, entry_key, settings_fingerprint
+from nnlint.catalogue.names import is_test_path
 from nnlint.diagnostic import Diagnostic, Location
 from nnlint.lint import FileResult, RuleOptions, SpanFinder, check_source, read_file, unreadable_result
 from nnlint.parse import ParseFailure, decode_source, parse_source
 from nnlint.project import ProjectResolver, display_path
+from nnlint.rules.plugins import PluginRuleFailed
 
 # Below this many files a pool costs more than it saves (an editor or pre-commit run).
 _POOL_THRESHOLD = 8
@@ -52,6 +54,8 @@ class _Task:
     settings: str  # settings_fingerprint(codes, options), computed once per code set
     # The main process already found no cache entry: the worker only writes one.
     looked_up: bool = False
+    # Under the project's tests folder or named as a test (catalogue.names.is_test_path).
+    test_code: bool = False
 
 
 def default_jobs() -> int:
@@ -77,6 +81,7 @@ class ProjectRun:
         # The files whose exports a join consulted (None outside a join), and their digests.
         self._consulted: Optional[set[Path]] = None
         self._digests: dict[Path, str] = {}
+        self._listings: dict[Path, tuple[str, ...]] = {}  # folder -> its entries (test suites)
 
     def check(self, files: list[tuple[str, Optional[bytes]]]) -> RunResult:
         run = RunResult()
@@ -92,6 +97,8 @@ class ProjectRun:
             if isinstance(outcome, str):
                 run.internal_errors.append((task.label, outcome))
                 continue
+            run.internal_errors.extend((task.label, f"{PluginRuleFailed.__name__}: {error}")
+                                       for error in outcome.rule_errors)
             path = _absolute(task.label)
             self._results[path] = outcome
             self._labels.setdefault(path, task.label)
@@ -127,7 +134,28 @@ class ProjectRun:
     def _task(self, label: str, data: Optional[bytes]) -> _Task:
         codes = self._codes_for(label)
         directory = os.fspath(self._cache.directory) if self._cache is not None else None
-        return _Task(label, data, codes, directory, self._settings(codes))
+        test_code = self._is_test_code(label)
+        # The verdict changes the findings, so it is part of what a cache entry is keyed on.
+        settings = self._settings(codes) + (":test-code" if test_code else "")
+        return _Task(label, data, codes, directory, settings, test_code=test_code)
+
+    def _is_test_code(self, label: str) -> bool:
+        """Test code by the file's path below the project root (folders above it do not count)
+        and by what its folder holds (a test suite's `__init__.py`, `conftest.py`, test files)."""
+        path = _absolute(label)
+        try:
+            parts = path.relative_to(self.root.resolve()).parts
+        except ValueError:
+            parts = (path.name,)
+        return is_test_path(parts, self._folder_names(path.parent))
+
+    def _folder_names(self, folder: Path) -> tuple[str, ...]:
+        if folder not in self._listings:
+            try:
+                self._listings[folder] = tuple(sorted(entry.name for entry in os.scandir(folder)))
+            except OSError:
+                self._listings[folder] = ()
+        return self._listings[folder]
 
     def _cached(self, task: _Task) -> Optional[FileResult]:
         if self._cache is None:
@@ -189,7 +217,8 @@ class ProjectRun:
         cached = self._cache.get(key) if self._cache is not None else None
         if cached is not None:
             return _relabelled(cached, task.label)
-        joined = check_source(data, task.label, task.codes, self._options, externals, self._locate, modes)
+        joined = check_source(data, task.label, task.codes, self._options, externals, self._locate, modes,
+                              test_code=task.test_code)
         if self._cache is not None:
             self._cache.put(key, joined)
         return dataclasses.replace(result, diagnostics=joined.diagnostics)
@@ -211,7 +240,7 @@ class ProjectRun:
             parsed = parse_source(text) if isinstance(text, str) else text
             if not isinstance(parsed, ParseFailure):
                 self._located[path] = analyze(parsed.module, os.fspath(path)).exports
-                self._spans[path] = SpanFinder(parsed.module)
+                self._spans[path] = SpanFinder(parsed.module, layout=parsed.layout)
         exports = self._located[path]
         nodes = exports.nodes.get(origin.model, []) if exports is not None else []
         if origin.index >= len(nodes):
@@ -249,8 +278,8 @@ def _check_task(task: _Task, options: Mapping) -> Union[FileResult, str]:
         cached = cache.get(key) if cache is not None and not task.looked_up else None
         if cached is not None:
             return _relabelled(cached, task.label)
-        result = check_source(data, task.label, task.codes, options)
-        if cache is not None:
+        result = check_source(data, task.label, task.codes, options, test_code=task.test_code)
+        if cache is not None and not result.rule_errors:
             cache.put(key, result)
         return result
     except Exception as error:  # noqa: BLE001 - reported by the caller, the run goes on

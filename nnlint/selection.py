@@ -17,8 +17,10 @@ from nnlint.discover import relative_posix
 from nnlint.rules import all_rules
 
 ALL = "ALL"
-# Only code-shaped prefixes are selectors: "N" or "NN" would be accidents, not intent.
-_SELECTOR_SHAPE = re.compile(r"NNL[0-9]*")
+# Only code-shaped prefixes are selectors, and only with a code's whole letter part: "N" or
+# "NN" would be accidents, not intent. Plugin rules bring their own letters (ACM101).
+_SELECTOR_SHAPE = re.compile(r"(?P<letters>[A-Z]+)[0-9]*")
+_LETTERS = re.compile(r"[A-Z]+")
 
 
 class UnknownSelectorError(ValueError):
@@ -41,9 +43,12 @@ def known_codes() -> tuple[str, ...]:
 def _matches(selector: str, codes: Iterable[str]) -> frozenset[str]:
     if selector == ALL:
         return frozenset(codes)
-    if not _SELECTOR_SHAPE.fullmatch(selector):
+    shape = _SELECTOR_SHAPE.fullmatch(selector)
+    if not shape:
         return frozenset()
-    return frozenset(code for code in codes if code.startswith(selector))
+    letters = shape.group("letters")
+    return frozenset(code for code in codes
+                     if code.startswith(selector) and _LETTERS.match(code).group() == letters)
 
 
 def codes_matching(selector: str) -> frozenset[str]:

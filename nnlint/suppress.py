@@ -129,10 +129,11 @@ _OWN_CODE = re.compile(r"NNL[0-9]+")
 
 def _unused(directive: Directive, found: set[str], checked: AbstractSet[str],
             known: AbstractSet[str]) -> tuple[list[str], list[str]]:
-    """The (unknown, unused) nnlint codes a directive names; foreign codes are not judged."""
+    """The (unknown, unused) nnlint codes a directive names (plugin rules' codes included);
+    foreign codes are not judged."""
     unknown, unused = [], []
     for code in sorted(directive.codes or ()):
-        if not _OWN_CODE.fullmatch(code) or code == UNUSED_SUPPRESSION:
+        if not (_OWN_CODE.fullmatch(code) or code in known) or code == UNUSED_SUPPRESSION:
             continue
         if code not in known:
             unknown.append(code)

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from nnlint.analysis.fact_dump import dump_facts  # noqa: E402
-from nnlint.rules import all_rules  # noqa: E402
+from nnlint.rules import builtin_rules  # noqa: E402
 
 GOLDEN = ROOT / "tests" / "golden_facts"
 CASES = ROOT.parent / "shared" / "cases"
@@ -32,7 +32,7 @@ def sources() -> Iterator[tuple[str, bytes]]:
     if CASES.is_dir():
         for path in sorted(CASES.glob("*.py")):
             yield f"cases/{path.stem}.txt", path.read_bytes()
-    for rule in sorted(all_rules(), key=lambda rule: rule.code):
+    for rule in sorted(builtin_rules(), key=lambda rule: rule.code):
         for kind in ("valid", "invalid"):
             for index, snippet in enumerate(getattr(rule, kind)):
                 yield f"rules/{rule.code}-{kind}-{index}.txt", snippet.encode("utf-8")

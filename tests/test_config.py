@@ -212,9 +212,14 @@ def selected(*layers: SelectionLayer) -> frozenset[str]:
 
 
 def test_default_is_every_rule_but_the_opt_in_ones():
-    assert selected() == frozenset(known_codes()) - {"NNL003"}
-    assert "NNL003" in selected(SelectionLayer(extend_select=("NNL003",)))
-    assert "NNL003" in selected(SelectionLayer(select=("ALL",)))
+    from nnlint.rules import all_rules
+
+    opt_in = {rule.code for rule in all_rules() if not rule.default_enabled}
+    assert {"NNL003", "NNL601"} <= opt_in
+    assert selected() == frozenset(known_codes()) - opt_in
+    for code in opt_in:
+        assert code in selected(SelectionLayer(extend_select=(code,)))
+        assert code in selected(SelectionLayer(select=("ALL",)))
     assert {"NNL001", "NNL002"} <= selected()
 
 
@@ -243,7 +248,7 @@ def test_command_line_layer_overrides_config_layer():
     assert selected(config, SelectionLayer(extend_select=["NNL001"])) == NNL0
     assert selected(config, SelectionLayer(ignore=["NNL002"])) == NNL0 - {"NNL001", "NNL002"}
     assert selected(SelectionLayer(ignore=["NNL0"]), SelectionLayer(extend_select=["NNL001"])) == (
-        frozenset(known_codes()) - NNL0 | {"NNL001"}
+        selected() - NNL0 | {"NNL001"}
     )
 
 

@@ -243,11 +243,19 @@ EXAMPLE_PROJECTS[("docs/notebooks.md", "nnlint check broken.ipynb")] = {
     "broken.ipynb": '{\n "cells": [\n 1 2\n ]\n}\n',
 }
 
+# The README's dynamic example: the repository's tests/dynamic_models/probed.py as a project
+# of its own (under tests/ its placeholder models would be test code, which NNL101/NNL301 skip).
+EXAMPLE_PROJECTS[("README.md", "nnlint check --dynamic probed.py")] = {
+    "probed.py": (PROJECT_ROOT / "tests" / "dynamic_models" / "probed.py").read_text(encoding="utf-8"),
+}
+
 # Blocks with output that are not run, and why.
 NOT_RUN = {
+    ("docs/plugins.md", "pip install ./examples/plugin-rules"):
+        "installs a package; tests/test_plugins.py builds and installs that example and checks its output",
     ("docs/dynamic.md", "pip install '.[dynamic]'"):
         "an illustrative src/model.py; the README's dynamic example (the repository's "
-        "tests/dynamic_models/probed.py) is run instead",
+        "tests/dynamic_models/probed.py, as a project of its own) is run instead",
 }
 
 

@@ -270,3 +270,83 @@ def test_a_layer_list_grown_by_append_is_not_its_first_item():
     assert codes_and_lines(source) == []
     assert codes_and_lines(source.replace("layers.append(nn.Conv2d(8, 19, kernel_size=1))", "pass")) == [
         ("NNL108", 8)]
+
+
+def test_a_sequential_of_layers_nnlint_cannot_list_is_not_the_identity():
+    # `layers += [...]` once left the list unknown and the Sequential built from it passed its
+    # input through, so the ReLU of the block before reached the regression loss.
+    source = """
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        def block(i, o, with_relu=True, pad=True):
+            layers = []
+            if pad:
+                layers.append(nn.ReflectionPad2d(1))
+            layers += [nn.Conv2d(i, o, 3), nn.InstanceNorm2d(o)]
+            if with_relu:
+                layers.append(nn.ReLU())
+            return nn.Sequential(*layers)
+
+        class Generator(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.up = nn.Sequential(nn.ConvTranspose2d(8, 8, 3), nn.ReLU())
+                self.out = block(8, 3, with_relu=False)
+
+            def forward(self, x):
+                return self.out(self.up(x))
+
+        gen = Generator()
+
+        def step(fake, real):
+            F.l1_loss(gen(fake), real).backward()
+        """
+    assert codes_and_lines(source, {"NNL105"}) == []
+
+
+def test_layers_added_with_plus_equals_are_followed_to_the_loss():
+    source = """
+        import torch.nn as nn
+
+        def head(width, classes):
+            layers = [nn.Linear(width, width), nn.ReLU()]
+            layers += [nn.Linear(width, classes), nn.Softmax(dim=1)]
+            return nn.Sequential(*layers)
+
+        model = head(64, 10)
+        criterion = nn.CrossEntropyLoss()
+
+        def train_step(x, y):
+            criterion(model(x), y).backward()
+        """
+    assert codes_and_lines(source, {"NNL101"}) == [("NNL101", 6)]
+
+
+def test_a_layer_appended_by_a_block_factory_is_the_block_output():
+    source = """
+        import torch.nn as nn
+
+        def fc_layer(n_in, n_out, relu=True):
+            layers = [nn.Linear(n_in, n_out)]
+            if relu:
+                layers.append(nn.ReLU(inplace=True))
+            return nn.Sequential(*layers)
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.features = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(4))
+                self.fc = fc_layer(8 * 16, 10)
+
+            def forward(self, x):
+                return self.fc(self.features(x).flatten(1))
+
+        model = Net()
+        criterion = nn.CrossEntropyLoss()
+
+        def train_step(x, y):
+            criterion(model(x), y).backward()
+        """
+    # The ReLU appended in fc_layer (line 7), not the one inside `features`.
+    assert codes_and_lines(source, {"NNL108"}) == [("NNL108", 7)]

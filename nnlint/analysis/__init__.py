@@ -8,18 +8,22 @@ visitor, which on large files costs more than the whole interpreter.
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Callable, Mapping, Optional
 
 import libcst as cst
 
 from nnlint.analysis.architecture import build_architecture_facts
+from nnlint.analysis.distributed import build_distributed_facts
 from nnlint.analysis.exports import Returned
+from nnlint.analysis.freezing import build_freezing_facts
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.initialization import build_initialization_facts
 from nnlint.analysis.interpreter import Interpreter
 from nnlint.analysis.paths import build_path_facts
 from nnlint.analysis.syntax import forget_walks
 from nnlint.analysis.training import build_training_facts
+from nnlint.catalogue.names import is_test_path
 
 FactBuilder = Callable[[FileFacts], None]
 
@@ -28,19 +32,24 @@ _BUILDERS: list[FactBuilder] = [
     build_architecture_facts,
     build_initialization_facts,
     build_training_facts,
+    build_distributed_facts,  # reads the training loops
+    build_freezing_facts,  # reads the optimizer constructions
 ]
 
 
 def analyze(module: cst.Module, path: str, externals: Optional[Mapping[str, Returned]] = None,
-            external_modes: Optional[Mapping[str, bool]] = None) -> FileFacts:
+            external_modes: Optional[Mapping[str, bool]] = None, test_code: Optional[bool] = None) -> FileFacts:
     """The facts of one parsed file. Code nested deeply enough to exhaust the recursion limit
     yields the facts gathered so far rather than an error: a linter must not crash.
 
     `externals` are the models of other project files this one imports, by qualified
     name, as the project join resolved them (`nnlint.project`); `external_modes` says which of
-    them have dropout or batch-norm."""
+    them have dropout or batch-norm. `test_code` says the file is test code (the project run
+    knows the path below the project root); when not given only the file's name is judged."""
     try:
-        return _analyze(module, path, externals, external_modes)
+        facts = _analyze(module, path, externals, external_modes)
+        facts.test_code = is_test_path((PurePath(path).name,)) if test_code is None else test_code
+        return facts
     finally:
         forget_walks()
 

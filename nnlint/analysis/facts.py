@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 if TYPE_CHECKING:
     from nnlint.analysis.architecture import ArchitectureFacts
+    from nnlint.analysis.distributed import DistributedFacts
+    from nnlint.analysis.freezing import FreezingFacts
     from nnlint.analysis.exports import ModuleExports
     from nnlint.analysis.training import TrainingFacts
 
@@ -137,13 +139,17 @@ class NumericSite:
     compared: bool = False
     # Under `torch.no_grad()` / `inference_mode()` (a decorator or a `with` block).
     no_grad: bool = False
+    # In a function, or in the module's own script code, that backpropagates a loss
+    # (`loss.backward()`): the loss it computes there takes gradients, whatever its name.
+    backpropagated: bool = False
 
     @property
     def in_training_code(self) -> bool:
-        """In a module's methods or a function named as a loss, distance or normalisation:
-        where a NaN reaches the gradients. Metrics, box utilities and optimizer internals
-        run without gradients, and their authors usually know their denominators' range."""
-        return self.in_module or bool(GRADIENT_FUNCTION.search(self.function))
+        """In a module's methods, a function named as a loss, distance or normalisation, or
+        code that calls backward(): where a NaN reaches the gradients. Metrics, box utilities
+        and optimizer internals run without gradients, and their authors usually know their
+        denominators' range."""
+        return self.in_module or self.backpropagated or bool(GRADIENT_FUNCTION.search(self.function))
 
 
 @dataclass(frozen=True, eq=False)
@@ -199,6 +205,10 @@ class FileFacts:
     initialization: Optional["InitializationFacts"] = None
     # Optimizers, schedulers and training loops (nnlint.analysis.training).
     training: Optional["TrainingFacts"] = None
+    # DataLoaders, distributed samplers, DDP wrappers (nnlint.analysis.distributed).
+    distributed: Optional["DistributedFacts"] = None
+    # Frozen parameters and the optimizers over them (nnlint.analysis.freezing).
+    freezing: Optional["FreezingFacts"] = None
     # Training/evaluation paths, preprocessing and input dtypes (nnlint.analysis.paths).
     paths: Optional["PathFacts"] = None
     # What other files can import from this one (nnlint.analysis.exports): plain data.
@@ -208,6 +218,9 @@ class FileFacts:
     imported_models: set[str] = field(default_factory=set)
     # Imported model classes known (from the project join) to have dropout/batch-norm or not.
     external_modes: dict[str, bool] = field(default_factory=dict)
+    # A test file or a file under the project's tests folder (catalogue.names.is_test_path):
+    # the rules about how well a model trains do not read its placeholder models.
+    test_code: bool = False
 
     def loss_inputs(self, *losses: str) -> Iterator[tuple[LossCall, Output]]:
         """Each (loss call, final operation reaching its input) for the named losses.

@@ -11,13 +11,13 @@ from typing import Optional, Sequence
 import libcst as cst
 
 from nnlint.analysis.facts import FileFacts
+from nnlint.analysis.module_classes import is_module_class
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.initialization_syntax import (
     CONTAINERS,
     SEQUENTIAL,
     assignments,
     block,
-    is_layer_class,
     nested_blocks,
     self_attribute,
     small_statements,
@@ -74,13 +74,9 @@ class FileClasses:
     def _collect_classes(self, body: Sequence[cst.CSTNode], models) -> None:
         for statement in body:
             if isinstance(statement, cst.ClassDef):
-                is_module = False
-                for arg in statement.bases:
-                    name = self.q(arg.value)
-                    if is_layer_class(name) or (name or "").endswith("LightningModule"):
-                        is_module = True
-                    elif isinstance(arg.value, cst.Name) and arg.value.value in self.classes:
-                        is_module = is_module or self.classes[arg.value.value].is_module
+                known = self.classes
+                is_module = is_module_class(statement, self.aliases,
+                                            lambda name: known[name].is_module if name in known else None)
                 cls = ModuleClass(statement, statement.name.value, is_module or statement.name.value in models)
                 for item in block(statement.body):
                     if isinstance(item, cst.FunctionDef):

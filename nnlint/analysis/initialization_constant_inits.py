@@ -340,7 +340,14 @@ class ConstantInitFinder:
                     result.append(dataclasses.replace(site.init, symmetric=bool(partners), reason="adjacent",
                                                       symmetric_with=tuple(p.init.node for p in partners)))
                 continue
-            # A class or a scope: symmetric when every weight matrix of it is constant.
+            # A class or a scope: symmetric when every weight matrix of it is constant. A layer
+            # whose bias is set to a chosen non-zero value as well starts as that constant on
+            # purpose (a gate or scale head: `zeros_(to_alpha.weight)`, `constant_(to_alpha.bias,
+            # init_alpha)`); its units feed different quantities, so it is not a symmetric layer.
+            gates = _constant_output_layers(self._group_node(key), self.q) if kind == "class" else set()
+            for site in [site for site in sites if _layer_of(site.init.target) in gates]:
+                result.append(dataclasses.replace(site.init, symmetric=False, reason="all", symmetric_with=()))
+            sites = [site for site in sites if _layer_of(site.init.target) not in gates]
             distinct = {site.init.target: site for site in sites}
             total = self._group_weight_total(key)
             symmetric = len(distinct) >= 2 and total is not None and len(distinct) >= total
@@ -349,6 +356,10 @@ class ConstantInitFinder:
                 result.append(dataclasses.replace(site.init, symmetric=symmetric, reason="all",
                                                   symmetric_with=others if symmetric else ()))
         return result
+
+    def _group_node(self, key) -> Optional[cst.ClassDef]:
+        cls = next((c for c in self.file.classes.values() if id(c.node) == key[1]), None)
+        return cls.node if cls is not None else None
 
     def _group_weight_total(self, key) -> Optional[int]:
         if key[0] == "class":
@@ -369,3 +380,34 @@ def _unbind(target: cst.BaseExpression, env) -> None:
     elif isinstance(target, (cst.Tuple, cst.List)):
         for element in target.elements:
             _unbind(element.value, env)
+
+
+def _layer_of(target: str) -> str:
+    """`self.gate.weight` -> `self.gate`."""
+    return target.rsplit(".", 1)[0] if target.endswith(".weight") else target
+
+
+def _value_is_a_name(call: cst.Call) -> bool:
+    """The constant of `constant_(b, c)` / `b.fill_(c)` is a name (`init_gate`), not a literal."""
+    args = call.args[1:] if not isinstance(call.func, cst.Attribute) or call.func.attr.value not in ("fill_",) \
+        else call.args
+    return bool(args) and isinstance(args[0].value, (cst.Name, cst.Attribute))
+
+
+def _constant_output_layers(node: Optional[cst.ClassDef], q) -> set[str]:
+    """Layers of the class whose bias is set to a chosen starting value, a name rather than a
+    literal (`nn.init.constant_(self.gate.bias, init_gate)` -> `self.gate`): the layer is meant
+    to start as that constant."""
+    found: set[str] = set()
+    if node is None:
+        return found
+    for current in walk(node, nested=True):
+        if not isinstance(current, cst.Call):
+            continue
+        init = constant_init(current, q)
+        if init is None or init[1] == "zero" or not _value_is_a_name(current):
+            continue
+        target = strip_data(init[0])
+        if isinstance(target, cst.Attribute) and target.attr.value == "bias":
+            found.add(spelled(target.value))
+    return found

@@ -18,7 +18,6 @@ from typing import Mapping, Optional, Sequence
 
 import libcst as cst
 
-from nnlint import catalogue
 from nnlint.analysis import numerics
 from nnlint.analysis.call_arguments import Arguments
 from nnlint.analysis.exports import (
@@ -40,7 +39,8 @@ from nnlint.analysis.facts import (
     NumericSite,
     Output,
 )
-from nnlint.analysis.imports import collect_imports, qualified_name
+from nnlint.analysis.module_classes import is_module_class
+from nnlint.analysis.imports import collect_imports
 from nnlint.analysis.interpreter_expressions import ExpressionEvaluator
 from nnlint.analysis.interpreter_statements import StatementRunner, else_body
 from nnlint.analysis.interpreter_torch_calls import TorchCalls
@@ -82,6 +82,9 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self.aliases = collect_imports(module)
         self.classes: dict[str, ClassInfo] = {}
         self.functions: list[FunctionInfo] = []
+        self._function_of_node: dict[int, FunctionInfo] = {}
+        self._sole_model_cache: Optional[tuple[int, Optional[ClassInfo]]] = None
+        self._registered_classes = 0
         self.module_env: Env = {}
         self._top_functions: dict[str, FunctionInfo] = {}
         self._module_values: dict[int, ModuleValue] = {}
@@ -97,6 +100,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self._returns: Optional[list[ValueSet]] = None
         self._function: Optional[FunctionInfo] = None
         self._no_grad_depth = 0
+        # Loops around the statement being run: a list grown inside one is not followed.
+        self._loop_depth = 0
         # Names compared anywhere in a function (`if n > 0`), keyed by id of the function.
         self._compared: dict[int, set[str]] = {}
         self._reset_facts()
@@ -111,6 +116,14 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self.nan_comparisons: list[NanComparison] = []
         self._compared = {}
         self._site_scopes: dict[int, int] = {}
+        # Scopes (see _scope_key) that backpropagate a loss: what they compute takes gradients.
+        self._backward_scopes: set[int] = set()
+        # The file's functions called directly by the value of `name` in a scope, and by a
+        # scope's return values: a backpropagated loss is followed into the helpers computing it.
+        self._assigned_callees: dict[tuple[int, str], set[int]] = {}
+        self._returned_callees: dict[int, set[int]] = {}
+        self._backward_roots: set[int] = set()
+        self._collecting: Optional[tuple[int, set[int]]] = None
         # Ids of branch conditions and their not/and/or parts (see _mark_truth_test).
         self._truth_tests: set[int] = set()
 
@@ -132,7 +145,21 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         """What has been gathered so far, for when a run had to stop early."""
         return self._facts()
 
+    def _backpropagating_scopes(self) -> set[int]:
+        """Scopes that call backward(), and the helpers whose results become the loss they
+        backpropagate (through assignments and returns, helper of helper included)."""
+        found = set(self._backward_scopes)
+        pending = list(self._backward_roots)
+        while pending:
+            scope = pending.pop()
+            if scope in found:
+                continue
+            found.add(scope)
+            pending.extend(self._returned_callees.get(scope, ()))
+        return found
+
     def _facts(self) -> FileFacts:
+        backpropagating = self._backpropagating_scopes()
         models = {}
         for cls in self.classes.values():
             if not cls.is_module:
@@ -158,7 +185,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             one_unit_softmaxes=_unique(self.one_unit_softmaxes, key=lambda out: id(out.node)),
             numeric_sites=[
                 dataclasses.replace(site, compared=isinstance(site.operand, cst.Name)
-                                    and site.operand.value in self._compared.get(self._site_scopes[id(site)], ()))
+                                    and site.operand.value in self._compared.get(self._site_scopes[id(site)], ()),
+                                    backpropagated=not site.no_grad and self._site_scopes[id(site)] in backpropagating)
                 for site in _unique(self.numeric_sites, key=lambda site: (site.kind, id(site.node)))
             ],
             nan_comparisons=_unique(self.nan_comparisons, key=lambda found: id(found.node)),
@@ -188,33 +216,33 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
                 self._register_class(statement)
             elif isinstance(statement, cst.FunctionDef):
                 function = FunctionInfo(statement, closure=owner_env)
-                self.functions.append(function)
+                self._add_function(function)
                 self._top_functions.setdefault(function.name, function)
             elif isinstance(statement, (cst.If, cst.Try)):
                 # `if TYPE_CHECKING:` / `try: ... except ImportError:` around definitions.
                 self._register_definitions(_child_statements(statement), owner_env)
 
     def _register_class(self, node: cst.ClassDef) -> ClassInfo:
-        bases: list[ClassInfo] = []
-        is_module = False
-        for arg in node.bases:
-            name = qualified_name(arg.value, self.aliases)
-            if catalogue.is_module_base(name):
-                is_module = True
-            elif isinstance(arg.value, cst.Name) and arg.value.value in self.classes:
-                base = self.classes[arg.value.value]
-                bases.append(base)
-                is_module = is_module or base.is_module
+        bases = [self.classes[arg.value.value] for arg in node.bases
+                 if isinstance(arg.value, cst.Name) and arg.value.value in self.classes]
+        known = self.classes
+        is_module = is_module_class(node, self.aliases,
+                                    lambda name: known[name].is_module if name in known else None)
         cls = ClassInfo(node, is_module, bases)
         self.classes[cls.name] = cls
+        self._registered_classes += 1
         for statement in node.body.body:
             if isinstance(statement, cst.FunctionDef):
                 function = FunctionInfo(statement, owner=cls)
                 cls.methods[function.name] = function
-                self.functions.append(function)
+                self._add_function(function)
         return cls
 
     # -------------------------------------------------------------- functions
+
+    def _add_function(self, function: FunctionInfo) -> None:
+        self.functions.append(function)
+        self._function_of_node.setdefault(id(function.node), function)
 
     def _analyze_function(self, function: FunctionInfo, flags: Optional[Env] = None) -> ValueSet:
         """Run a function's body once per round and return what it returns.
@@ -224,6 +252,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         the training call does not count there.
         """
         key: object = id(function) if not flags else (id(function), tuple(sorted(flags.items())))
+        if self._collecting is not None and self._collecting[0] == self._scope_key():
+            self._collecting[1].add(id(function.node))
         if key in self._analyzed or key in self._in_progress:
             return function.returns if not flags else self._flagged_returns.get(key, ())
         self._in_progress.add(key)
@@ -231,7 +261,10 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self._returns, self._function = [], function
         self._no_grad_depth = int(any(self._disables_grad(d.decorator) for d in function.node.decorators))
         try:
-            env: Env = dict(function.closure or {})
+            # A top-level function reads the module's names through _lookup: copying them
+            # into every function's env (and every branch's) made big files quadratic.
+            closure = function.closure if function.closure is not self.module_env else None
+            env: Env = dict(closure or {})
             self._bind_parameters(function, env)
             env.update(flags or {})
             self._exec_block(function.node.body.body, env)
@@ -267,11 +300,16 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
                 env[star.name.value] = ()
 
     def _sole_model(self) -> ValueSet:
-        models = [
-            cls for cls in self.classes.values()
-            if cls.is_module and cls.find_method("forward") and "loss" not in cls.name.lower()
-        ]
-        return (Instance(models[0]),) if len(models) == 1 else ()
+        # Asked for every untyped `model` parameter: a scan of every class each time made
+        # files of many classes and functions quadratic; asked again after a class is registered.
+        if self._sole_model_cache is None or self._sole_model_cache[0] != self._registered_classes:
+            models = [
+                cls for cls in self.classes.values()
+                if cls.is_module and cls.find_method("forward") and "loss" not in cls.name.lower()
+            ]
+            self._sole_model_cache = (self._registered_classes, models[0] if len(models) == 1 else None)
+        model = self._sole_model_cache[1]
+        return (Instance(model),) if model is not None else ()
 
     def _call_function(self, function: FunctionInfo, call: cst.Call, args: Arguments,
                        bound_to: Optional[Instance]) -> ValueSet:

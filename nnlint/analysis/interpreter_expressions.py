@@ -15,9 +15,10 @@ from typing import Optional
 import libcst as cst
 
 from nnlint.analysis import numerics
-from nnlint.analysis.facts import NanComparison, NumericSite, Output
+from nnlint.analysis.facts import SQUARE_SUM, ZERO_ABLE, NanComparison, NumericSite, Output
 from nnlint.analysis.imports import qualified_name
-from nnlint.analysis.syntax import child_nodes, string_value
+from nnlint.analysis.syntax import child_nodes, descendants, string_value
+from nnlint.catalogue.functions import BACKWARD_FUNCTIONS, BACKWARD_METHODS
 from nnlint.analysis.values import (
     ClassRef,
     Constant,
@@ -167,6 +168,11 @@ class ExpressionEvaluator:
             else:
                 self._eval_children(element.slice, env)
         key = keys[0].value if len(keys) == 1 and isinstance(keys[0], Constant) else None
+        if isinstance(node.value, cst.Name) and any(output.op in (ZERO_ABLE, SQUARE_SUM) for output in outputs_of(bases)) \
+                and self._selected_by_comparison(node, node.value.value):
+            # `n[n > eps]`, `n[nonzero]` with `nonzero = n > 1e-12`: the items kept are the ones a
+            # comparison of `n` let through, so the zero case is gone.
+            return ()
         found: list[ValueSet] = []
         for base in bases:
             if isinstance(base, Output):
@@ -181,6 +187,23 @@ class ExpressionEvaluator:
             elif isinstance(base, ModuleValue) and isinstance(key, int) and -len(base.layers) <= key < len(base.layers):
                 found.append(base.layers[key])
         return join(*found)
+
+    def _selected_by_comparison(self, node: cst.Subscript, name: str) -> bool:
+        """`name[...]` indexed by a comparison of `name`, written in place or bound to a local
+        variable of the current function (`keep = name > 0` ... `name[keep]`)."""
+        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            return False
+        index = node.slice[0].slice.value
+        if isinstance(index, cst.Comparison):
+            return _compares(index, name)
+        if not isinstance(index, cst.Name) or self._function is None:
+            return False
+        for current in descendants(self._function.node.body):
+            if isinstance(current, cst.Assign) and len(current.targets) == 1 \
+                    and isinstance(current.targets[0].target, cst.Name) \
+                    and current.targets[0].target.value == index.value:
+                return isinstance(current.value, cst.Comparison) and _compares(current.value, name)
+        return False
 
     def _eval_dict(self, node: cst.Dict, env: Env) -> ValueSet:
         items = []
@@ -233,7 +256,26 @@ class ExpressionEvaluator:
                            in_module=bool(function and function.owner and function.owner.is_module),
                            no_grad=self._no_grad_depth > 0)
         self.numeric_sites.append(site)
-        self._site_scopes[id(site)] = id(function.node) if function else 0
+        self._site_scopes[id(site)] = self._scope_key()
+
+    def _note_backward(self, node: cst.Call) -> None:
+        """`loss.backward()`, `scaler.scale(loss).backward()`, `accelerator.backward(loss)`:
+        this scope backpropagates, and so do the helpers that computed the loss variable."""
+        scope = self._scope_key()
+        self._backward_scopes.add(scope)
+        candidates = [arg.value for arg in node.args]
+        receiver = node.func.value if isinstance(node.func, cst.Attribute) else None
+        if isinstance(receiver, cst.Call):
+            candidates.extend(arg.value for arg in receiver.args)
+        elif receiver is not None:
+            candidates.append(receiver)
+        for candidate in candidates:
+            if isinstance(candidate, cst.Name):
+                self._backward_roots.update(self._assigned_callees.get((scope, candidate.value), ()))
+
+    def _scope_key(self) -> int:
+        """The function being run, or 0 for the module's own (script) code."""
+        return id(self._function.node) if self._function else 0
 
     def _eval_binary(self, node: cst.BinaryOperation, env: Env) -> ValueSet:
         left = self._eval(node.left, env)
@@ -243,6 +285,8 @@ class ExpressionEvaluator:
         if isinstance(node.operator, cst.Power) and len(right) == 1 and isinstance(right[0], Constant) \
                 and right[0].value == 0.5:
             self._record_numeric("sqrt", node, node.left, left, "** 0.5")
+        if numerics.positive_square_sum(node, lambda base: self._is_number(base, env)):
+            return ()  # a sum of squares that cannot be 0: as guarded as `x ** 2 + eps`
         zero_tracking = numerics.arithmetic(node, left, right)
         if zero_tracking or not isinstance(node.operator, (cst.Multiply, cst.Divide)):
             return zero_tracking
@@ -253,6 +297,27 @@ class ExpressionEvaluator:
             if isinstance(node.operator, cst.Divide):
                 break
         return join(*kept)
+
+    def _is_number(self, node: cst.BaseExpression, env: Env) -> bool:
+        """A nonzero Python number: a literal, a name or attribute the interpreter knows as one,
+        a parameter of the current function with a nonzero number as default, or `self.x`
+        set in the constructor from such a parameter (`self.sigma_data = sigma_data`)."""
+        if isinstance(node, (cst.Integer, cst.Float)):
+            return _nonzero_number(node)
+        values = self._eval(node, env) if isinstance(node, (cst.Name, cst.Attribute)) else ()
+        if values and all(isinstance(v, Constant) and isinstance(v.value, (int, float))
+                          and not isinstance(v.value, bool) and v.value != 0 for v in values):
+            return True
+        function = self._function
+        if function is None:
+            return False
+        if isinstance(node, cst.Name):
+            return _numeric_default(function.node, node.value)
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self" \
+                and function.owner is not None:
+            constructor = function.owner.find_method("__init__")
+            return constructor is not None and _set_from_number(constructor.node, node.attr.value)
+        return False
 
     def _eval_comprehension(self, node: cst.BaseComp, env: Env) -> ValueSet:
         inner = dict(env)
@@ -271,6 +336,9 @@ class ExpressionEvaluator:
             for arg in node.args
         ]
         name = qualified_name(node.func, self.aliases)
+        if name in BACKWARD_FUNCTIONS or (name is None and isinstance(node.func, cst.Attribute)
+                                          and node.func.attr.value in BACKWARD_METHODS):
+            self._note_backward(node)
         if name is not None:
             return self._call_library(name, node, args)
         if isinstance(node.func, cst.Attribute):
@@ -293,3 +361,50 @@ def _keeps_sign(values: ValueSet, node: cst.BaseExpression) -> bool:
         return isinstance(number, (int, float)) and not isinstance(number, bool) and number > 0
     leaf = node.attr.value if isinstance(node, cst.Attribute) else node.value if isinstance(node, cst.Name) else ""
     return bool(_MASK_NAME.search(leaf))
+
+
+def _nonzero_number(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        node = node.expression
+    if not isinstance(node, (cst.Integer, cst.Float)):
+        return False
+    try:
+        return float(node.evaluated_value) != 0
+    except (ValueError, OverflowError):
+        return False
+
+
+def _numeric_default(function: cst.FunctionDef, name: str) -> bool:
+    """`name` is a parameter of `function` whose default is a nonzero number."""
+    params = function.params
+    for param in (*params.params, *params.kwonly_params):
+        if param.name.value == name:
+            return param.default is not None and _nonzero_number(param.default)
+    return False
+
+
+def _set_from_number(constructor: cst.FunctionDef, attribute: str) -> bool:
+    """The constructor's only assignment of `self.<attribute>` is a nonzero number or one of its
+    parameters with such a default."""
+    assigned = []
+    for statement in constructor.body.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                target = small.targets[0].target
+                if isinstance(target, cst.Attribute) and target.attr.value == attribute \
+                        and isinstance(target.value, cst.Name) and target.value.value == "self":
+                    assigned.append(small.value)
+    if len(assigned) != 1:
+        return False
+    value = assigned[0]
+    if isinstance(value, cst.Name):
+        return _numeric_default(constructor, value.value)
+    return _nonzero_number(value)
+
+
+def _compares(comparison: cst.Comparison, name: str) -> bool:
+    """One operand of `comparison` is the bare name `name`."""
+    return any(isinstance(operand, cst.Name) and operand.value == name
+               for operand in (comparison.left, *(target.comparator for target in comparison.comparisons)))

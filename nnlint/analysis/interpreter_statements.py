@@ -70,6 +70,13 @@ class StatementRunner:
         self._exec_other(statement, env)
         return False
 
+    def _exec_loop_body(self, body: Sequence[cst.BaseStatement], env: Env) -> None:
+        self._loop_depth += 1
+        try:
+            self._exec_block(body, env)
+        finally:
+            self._loop_depth -= 1
+
     def _exec_other(self, statement: cst.CSTNode, env: Env) -> None:
         """Statements that never end the enclosing block for sure (a loop may not run)."""
         if isinstance(statement, cst.For):
@@ -80,19 +87,19 @@ class StatementRunner:
                 # unrolled, what comes out is the last layer's output, not any layer's.
                 for layer in layers:
                     self._bind(statement.target, layer, env)
-                    self._exec_block(statement.body.body, env)
+                    self._exec_loop_body(statement.body.body, env)
             else:
-                body_env = dict(env)
+                body_env = Branch(env)
                 self._bind(statement.target, self._iterate(iterated), body_env)
-                self._exec_block(statement.body.body, body_env)
+                self._exec_loop_body(statement.body.body, body_env)
                 _merge_into(env, [env, body_env])
             if statement.orelse is not None:
                 self._exec_block(statement.orelse.body.body, env)
         elif isinstance(statement, cst.While):
             self._mark_truth_test(statement.test)
             self._eval(statement.test, env)
-            body_env = dict(env)
-            self._exec_block(statement.body.body, body_env)
+            body_env = Branch(env)
+            self._exec_loop_body(statement.body.body, body_env)
             _merge_into(env, [env, body_env])
             if statement.orelse is not None:
                 self._exec_block(statement.orelse.body.body, env)
@@ -141,12 +148,14 @@ class StatementRunner:
         return qualified_name(expression, self.aliases) in NO_GRAD_CONTEXTS
 
     def _nested_function(self, node: cst.FunctionDef, env: Env) -> FunctionInfo:
-        for function in self.functions:
-            if function.node is node:
-                function.closure = env
-                return function
+        # By node id, not a scan of self.functions: a file of thousands of functions ran
+        # this scan for each of them, every round.
+        function = self._function_of_node.get(id(node))
+        if function is not None:
+            function.closure = env
+            return function
         function = FunctionInfo(node, closure=env)
-        self.functions.append(function)
+        self._add_function(function)
         return function
 
     def _exec_branches(self, bodies: list[Sequence[cst.CSTNode]], env: Env, keep_entry: bool) -> bool:
@@ -154,11 +163,11 @@ class StatementRunner:
         True if none does (every branch returns or raises)."""
         results = []
         for body in bodies:
-            branch = dict(env)
+            branch = Branch(env)
             if not self._exec_block(body, branch):
                 results.append(branch)
         if keep_entry or len(bodies) < 2:
-            results.append(dict(env))
+            results.append(Branch(env))
         if not results:
             return True
         _merge_into(env, results)
@@ -167,24 +176,26 @@ class StatementRunner:
     def _exec_small(self, small: cst.BaseSmallStatement, env: Env) -> bool:
         """Run one simple statement; True if it ends the block (return, raise, break...)."""
         if isinstance(small, cst.Assign):
-            values = self._eval(small.value, env)
+            values = self._eval_noting_callees(small.value, env, [t.target for t in small.targets])
             for target in small.targets:
                 self._bind(target.target, values, env)
         elif isinstance(small, cst.AnnAssign):
             if small.value is not None:
                 self._bind(small.target, self._eval(small.value, env), env)
         elif isinstance(small, cst.AugAssign):
-            values = self._eval(small.value, env)
+            values = self._eval_noting_callees(small.value, env, [small.target])
             if isinstance(small.operator, cst.DivideAssign):
                 self._record_numeric("division", small, small.value, values, "/=")
-            self._bind(small.target, (), env)
+            extended = _extended_list(self._eval(small.target, env), values) \
+                if isinstance(small.operator, cst.AddAssign) and isinstance(small.target, cst.Name) else ()
+            self._bind(small.target, extended, env)
         elif isinstance(small, cst.Return):
-            values = self._eval(small.value, env) if small.value is not None else ()
+            values = self._eval_noting_callees(small.value, env, None) if small.value is not None else ()
             if self._returns is not None:
                 self._returns.append(values)
             return True
         elif isinstance(small, cst.Expr):
-            if not self._update_dict_variable(small.value, env):
+            if not self._update_dict_variable(small.value, env) and not self._grow_known_list(small.value, env):
                 self._eval(small.value, env)
                 self._forget_mutated_list(small.value, env)
         elif isinstance(small, cst.Assert):
@@ -202,6 +213,26 @@ class StatementRunner:
                     self._eval(child, env)
             return isinstance(small, cst.Raise)
         return False
+
+    def _eval_noting_callees(self, value: cst.BaseExpression, env: Env,
+                             targets: Optional[list[cst.BaseExpression]]) -> ValueSet:
+        """Evaluate an assigned (or, with `targets` None, returned) value, noting the file's
+        functions it calls directly: a loss computed by a helper is followed into it when the
+        variable is backpropagated (see _note_backward)."""
+        outer = self._collecting
+        scope = self._scope_key()
+        self._collecting = (scope, set())
+        try:
+            return self._eval(value, env)
+        finally:
+            called = self._collecting[1]
+            self._collecting = outer
+            if called:
+                if targets is None:
+                    self._returned_callees.setdefault(scope, set()).update(called)
+                for target in targets or ():
+                    if isinstance(target, cst.Name):
+                        self._assigned_callees.setdefault((scope, target.value), set()).update(called)
 
     def _bind(self, target: cst.BaseExpression, values: ValueSet, env: Env) -> None:
         if isinstance(target, cst.Name):
@@ -228,6 +259,11 @@ class StatementRunner:
                             self._changed = True
         elif isinstance(target, cst.Subscript):
             self._eval(target.value, env)
+            if _replaces_selected_items(target) and isinstance(target.value, cst.Name):
+                # `n[n == 0] = 1`: the items a comparison selected are overwritten, so what is
+                # known of `n` (zero-able, a probability) no longer holds.
+                env[target.value.value] = ()
+                return
             self._store_dict_item(target, values, env)
         elif isinstance(target, cst.StarredElement):
             self._bind(target.value, (), env)
@@ -241,7 +277,7 @@ class StatementRunner:
                 and len(call.args) == 1 and call.args[0].keyword is None and not call.args[0].star):
             return False
         name = call.func.value.value
-        current = [value for value in env.get(name, ()) if isinstance(value, DictValue)]
+        current = [value for value in self._visible(name, env) if isinstance(value, DictValue)]
         if len(current) != 1:
             return False
         added = [value for value in self._eval(call.args[0].value, env) if isinstance(value, DictValue)]
@@ -251,15 +287,40 @@ class StatementRunner:
             env[name] = (DictValue(kept + added[0].items),)
         return True
 
-    @staticmethod
-    def _forget_mutated_list(call: cst.BaseExpression, env: Env) -> None:
+    def _visible(self, name: str, env: Env) -> ValueSet:
+        """A variable's values as the code sees them: a function's env holds its own names
+        only, the module's are read through (see _analyze_function)."""
+        return env[name] if name in env else self.module_env.get(name, ())
+
+    def _forget_mutated_list(self, call: cst.BaseExpression, env: Env) -> None:
         """`layers.append(head)` after `layers = [stem]`: the list's items, and above all its
         last one, are no longer the ones first assigned (U-Net builds its ModuleList so)."""
         if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) \
                 and call.func.attr.value in ("append", "extend", "insert", "pop", "reverse") \
                 and isinstance(call.func.value, cst.Name) \
-                and any(isinstance(value, SequenceValue) for value in env.get(call.func.value.value, ())):
+                and any(isinstance(value, SequenceValue) for value in self._visible(call.func.value.value, env)):
             env[call.func.value.value] = ()
+
+    def _grow_known_list(self, call: cst.BaseExpression, env: Env) -> bool:
+        """`layers.append(nn.ReLU())` / `layers.extend([...])` outside loops, on a variable holding
+        one list whose items are known: the list with the new items at its end (a block factory's
+        `if with_relu: layers.append(...)`). False when the call is not such a statement."""
+        if self._loop_depth or not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute) \
+                or call.func.attr.value not in ("append", "extend") or not isinstance(call.func.value, cst.Name) \
+                or len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
+            return False
+        name = call.func.value.value
+        current = env.get(name, ())
+        if len(current) != 1 or not isinstance(current[0], SequenceValue) or current[0].homogeneous:
+            return False
+        added = self._eval(call.args[0].value, env)
+        if call.func.attr.value == "append":
+            env[name] = (SequenceValue(current[0].items + (added,)),)
+        elif len(added) == 1 and isinstance(added[0], SequenceValue) and not added[0].homogeneous:
+            env[name] = (SequenceValue(current[0].items + added[0].items),)
+        else:
+            env[name] = ()
+        return True
 
     def _store_dict_item(self, target: cst.Subscript, values: ValueSet, env: Env) -> None:
         """`output["probs"] = x.softmax(-1)` on a variable holding one known dict."""
@@ -269,7 +330,7 @@ class StatementRunner:
         if not (isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString)):
             return
         key = index.value.evaluated_value
-        current = [value for value in env.get(target.value.value, ()) if isinstance(value, DictValue)]
+        current = [value for value in self._visible(target.value.value, env) if isinstance(value, DictValue)]
         if isinstance(key, str) and len(current) == 1:
             kept = tuple(item for item in current[0].items if item[0] != key)
             env[target.value.value] = (DictValue(kept + ((key, values),)),)
@@ -309,8 +370,25 @@ def else_body(orelse: Optional[Union[cst.If, cst.Else]]) -> Sequence[cst.CSTNode
     return orelse.body.body
 
 
+class Branch(dict):  # type: ignore[type-arg]
+    """A copy of an env for one branch or loop body, which remembers the names it writes:
+    merging the branches back then joins only those, not every name of the scope (a module
+    of thousands of names and hundreds of `if` blocks made that quadratic)."""
+
+    def __init__(self, base: Env) -> None:
+        super().__init__(base)
+        self.written: set[str] = set()
+
+    def __setitem__(self, name: str, values: ValueSet) -> None:
+        self.written.add(name)
+        super().__setitem__(name, values)
+
+
 def _merge_into(env: Env, branches: list[Env]) -> None:
-    names = set().union(*branches)
+    """Join the branches' values into `env`, of which each branch is a copy (or `env` itself):
+    only a name some branch wrote can differ."""
+    names = set().union(*(branch.written if isinstance(branch, Branch) else branch
+                          for branch in branches if branch is not env))
     for name in names:
         env[name] = join(*(branch.get(name, ()) for branch in branches))
 
@@ -319,3 +397,21 @@ def _is_layer_list(qualified: str) -> bool:
     """nn.Sequential and nn.ModuleList: containers whose layers are appended and iterated."""
     known = catalogue.nn_layer(qualified)
     return known is not None and known.container in (SEQUENTIAL, LIST)
+
+
+def _replaces_selected_items(target: cst.Subscript) -> bool:
+    """`n[n == 0]`, `d[d < eps]`, `x[mask]` written as a comparison of the same name."""
+    if len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
+        return False
+    index = target.slice[0].slice.value
+    return isinstance(index, cst.Comparison) and isinstance(target.value, cst.Name) \
+        and any(isinstance(node, cst.Name) and node.value == target.value.value
+                for node in (index.left, *(c.comparator for c in index.comparisons)))
+
+
+def _extended_list(current: ValueSet, added: ValueSet) -> ValueSet:
+    """`layers += [conv, norm]` on a list whose items are known: the longer list."""
+    if len(current) == 1 and len(added) == 1 and isinstance(current[0], SequenceValue) \
+            and isinstance(added[0], SequenceValue) and not current[0].homogeneous and not added[0].homogeneous:
+        return (SequenceValue(current[0].items + added[0].items),)
+    return ()

@@ -220,6 +220,11 @@ def _common_width(values: ValueSet) -> tuple[Optional[int], int]:
 
 
 def _sequence_items(values: ValueSet) -> list[ValueSet]:
+    """The layers a starred or listed argument holds; one unknown layer when nothing is known
+    of it (`nn.Sequential(*layers)` after `layers += [...]`), never none: a Sequential of
+    unknown layers is not the identity."""
+    if not values:
+        return [()]
     items: list[ValueSet] = []
     for value in values:
         if isinstance(value, SequenceValue) and not value.homogeneous:

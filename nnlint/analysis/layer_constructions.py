@@ -13,7 +13,8 @@ import libcst as cst
 
 from nnlint.analysis.imports import qualified_name
 from nnlint import catalogue
-from nnlint.analysis.layer_kinds import OTHER, UNKNOWN, LayerStep, guess_foreign_kind, may_reset, module_kind
+from nnlint.analysis.layer_kinds import (NORM, OTHER, UNKNOWN, WEIGHT, LayerStep, guess_foreign_kind, may_reset,
+                                        module_kind)
 from nnlint.analysis.layer_values import (UNKNOWN_VALUE, Chain, ClassInfo, Func, Layer, ListValue, Lit, Seq,
                                           SelfValue, Value, tensor_arguments)
 from nnlint.analysis.syntax import dotted_name, last_part
@@ -183,6 +184,11 @@ class ConstructionReader:
         for base in info.node.bases:
             name = qualified_name(base.value, self.aliases)
             known = module_kind(name) if name else None
+            if known is not None and known[0] == WEIGHT and _writes_own_weight(info):
+                # `class MeanShift(nn.Conv2d)` whose constructor sets `self.weight.data`: a
+                # fixed affine normalization of the data (EDSR/RCAN's mean shift), not a
+                # learned layer that an activation should follow.
+                return NORM, True
             if known is not None and known[0] not in (OTHER, UNKNOWN):
                 return known
         return None
@@ -233,3 +239,24 @@ def _builtin_value(name: str, args: list) -> Optional[Value]:
         except (TypeError, ValueError):
             return UNKNOWN_VALUE
     return None
+
+
+def _writes_own_weight(info: ClassInfo) -> bool:
+    """The class's `__init__` assigns `self.weight` or `self.weight.data` (a fixed weight)."""
+    constructor = info.methods.get("__init__")
+    if constructor is None:
+        return False
+    for statement in constructor.body.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if not isinstance(small, cst.Assign):
+                continue
+            for target in small.targets:
+                node = target.target
+                if isinstance(node, cst.Attribute) and node.attr.value == "data":
+                    node = node.value
+                if isinstance(node, cst.Attribute) and node.attr.value == "weight" \
+                        and isinstance(node.value, cst.Name) and node.value.value == "self":
+                    return True
+    return False

@@ -9,7 +9,7 @@ a guard therefore needs no special case, wherever in the function it was applied
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Callable, Optional
 
 import libcst as cst
 
@@ -86,6 +86,43 @@ def arithmetic(node: cst.BinaryOperation, left: ValueSet, right: ValueSet) -> Va
             return (Output(PROBABILITY_LIKE, node),)  # p.sum(0) / T is still 0 where p is
         return ()
     return ()
+
+
+def squared_base(node: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """`b` of `b ** 2` or `b * b` (brackets aside), else None."""
+    if isinstance(node, cst.BinaryOperation):
+        if isinstance(node.operator, cst.Power) and isinstance(node.right, cst.Integer) and node.right.value == "2":
+            return node.left
+        if isinstance(node.operator, cst.Multiply) and node.left.deep_equals(node.right):
+            return node.left
+    return None
+
+
+def positive_square_sum(node: cst.BinaryOperation, is_number: Callable[[cst.BaseExpression], bool]) -> bool:
+    """`a ** 2 + b ** 2` that cannot be 0: one base is a nonzero number (`sigma ** 2 +
+    self.sigma_data ** 2`, a hyperparameter; `is_number` says which expressions are), or the
+    bases cannot vanish together (`(1 - t) ** 2 + t ** 2` is at least 1/2)."""
+    if not isinstance(node.operator, cst.Add):
+        return False
+    left, right = squared_base(node.left), squared_base(node.right)
+    if left is None or right is None:
+        return False
+    if is_number(left) or is_number(right):
+        return True
+    return _offset_of(left, right) or _offset_of(right, left)
+
+
+def _offset_of(shifted: cst.BaseExpression, base: cst.BaseExpression) -> bool:
+    """`shifted` is `c - base`, `base - c` or `base + c` for a nonzero literal c."""
+    if not isinstance(shifted, cst.BinaryOperation) or not isinstance(shifted.operator, (cst.Add, cst.Subtract)):
+        return False
+    for literal, other in ((shifted.left, shifted.right), (shifted.right, shifted.left)):
+        if isinstance(literal, (cst.Integer, cst.Float)) and other.deep_equals(base):
+            try:
+                return float(literal.evaluated_value) != 0
+            except (ValueError, OverflowError):
+                return False
+    return False
 
 
 def tensor_method(method: str, receiver: Optional[Output], receiver_node: cst.BaseExpression,

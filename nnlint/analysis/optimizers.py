@@ -12,6 +12,7 @@ import libcst as cst
 from nnlint import catalogue
 from nnlint.analysis.syntax import argument, descendants, last_part, receiver_name, source_code
 from nnlint.analysis.training_facts import OptimizerConstruction, SchedulerConstruction
+from nnlint.catalogue.ecosystem import PARAMETER_EFFICIENT_WRAPPERS
 from nnlint.catalogue.optim import SCHEDULER_MODULE
 
 _PER_ITERATION_WORDS = re.compile(r"len\(|step|iter|batch|total|num_train|updates", re.IGNORECASE)
@@ -26,6 +27,7 @@ class Constructions:
         self.optimizers: list[OptimizerConstruction] = []
         self.schedulers: list[SchedulerConstruction] = []
         self._by_call: dict[int, Union[OptimizerConstruction, SchedulerConstruction]] = {}
+        self.parameter_efficient_models: set[str] = set()
 
     def note(self, call: cst.Call, qualified: str) -> None:
         """Record `call` (whose callee is `qualified`) if it builds an optimizer or scheduler."""
@@ -59,15 +61,31 @@ class Constructions:
                         receiver = receiver_name(node.func.value)
                         if receiver:
                             models.append(receiver)
-            optimizer = OptimizerConstruction(call, cls, qualified, lr, lr_node, target, tuple(dict.fromkeys(models)))
+            optimizer = OptimizerConstruction(call, cls, qualified, lr, lr_node, target, tuple(dict.fromkeys(models)),
+                                              raw_tensors=_listed_tensors(params))
             self.optimizers.append(optimizer)
             self._by_call[id(call)] = optimizer
 
-    def bind(self, value: cst.Call, target: str) -> None:
-        """`target = value`: the name a construction is first assigned to."""
+    def bind(self, value: cst.Call, target: str, qualified: Optional[str] = None) -> None:
+        """`target = value` (`qualified` the callee): the name a construction is first assigned
+        to, and the names that hold a parameter-efficient wrapper of a model."""
         built = self._by_call.get(id(value))
         if built is not None and not built.bound_to:
             built.bound_to = target
+        if qualified and PARAMETER_EFFICIENT_WRAPPERS.match(qualified):
+            self.parameter_efficient_models.add(target)
+
+
+def _listed_tensors(params: Optional[cst.BaseExpression]) -> bool:
+    """`[image]`, `(z, noise)`, `[w, b]`: a list written out of names, attributes or items, none
+    of them a `.parameters()` call or a parameter group."""
+    if not isinstance(params, (cst.List, cst.Tuple)) or not params.elements:
+        return False
+    for element in params.elements:
+        value = element.value
+        if isinstance(element, cst.StarredElement) or not isinstance(value, (cst.Name, cst.Attribute, cst.Subscript)):
+            return False
+    return True
 
 
 def numeric_constants(body: Sequence[cst.CSTNode]) -> dict[str, float]:

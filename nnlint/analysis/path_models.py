@@ -17,6 +17,7 @@ import libcst as cst
 
 from nnlint import catalogue
 from nnlint.analysis.facts import FileFacts
+from nnlint.analysis.module_classes import is_module_class
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.path_facts import Scope
 from nnlint.analysis.syntax import (
@@ -26,6 +27,7 @@ from nnlint.analysis.syntax import (
     header_expressions,
     iter_calls,
     last_part,
+    source_code,
     statement_bodies,
 )
 from nnlint.catalogue.ecosystem import MODULE_LIKE_BASE, PRETRAINED_CONSTRUCTOR
@@ -54,7 +56,7 @@ class KnownModels:
 
     def is_module_class(self, node: cst.ClassDef) -> bool:
         """A class of the file's models, or one deriving from something named like a module."""
-        if node.name.value in self.module_classes:
+        if node.name.value in self.module_classes or is_module_class(node, self.aliases, lambda name: None):
             return True
         for base in node.bases:
             name = qualified_name(base.value, self.aliases) or dotted_name(base.value) or ""
@@ -106,7 +108,9 @@ class KnownModels:
             return
         known = self._model_constructor(call)
         if known is _NOT_A_MODEL:
-            return
+            if not self._library_layer_model(call, targets):
+                return
+            known = True
         doubled = _converted_to_double(value, call, self.aliases)
         for target in targets:
             name = dotted_name(target)
@@ -119,6 +123,15 @@ class KnownModels:
                 previous = self.has_mode_layers[name]
                 known = True if (previous or known) else (None if previous is None or known is None else False)
             self.has_mode_layers[name] = known
+
+    def _library_layer_model(self, call: cst.Call, targets: Sequence[cst.BaseExpression]) -> bool:
+        """`encoder = nn.TransformerEncoder(...)` outside a class: a torch.nn layer used as the
+        model itself, with dropout that `.eval()` turns off. Attributes of a module
+        (`self.lstm = nn.LSTM(...)`) are its layers, not models of their own."""
+        if any((dotted_name(target) or "self").split(".")[0] == "self" for target in targets):
+            return False
+        keywords = {arg.keyword.value: source_code(arg.value) for arg in call.args if arg.keyword is not None}
+        return catalogue.built_with_mode_layers(qualified_name(call.func, self.aliases), keywords)
 
     def _strip_to(self, value: cst.BaseExpression) -> Optional[cst.Call]:
         """`Net().to(device)` -> `Net()`; `nn.DataParallel(Net())` -> `Net()`."""
@@ -195,11 +208,25 @@ class KnownModels:
         return self._mode_layers_of_class[cls]
 
     def _class_has_mode_layers(self, cls: str, seen: set[str]) -> Optional[bool]:
+        # A class met again (two `LayerNorm2d` attributes) has its answer; `seen` only stops
+        # a class that contains itself, which stays unknown.
+        if cls in self._mode_layers_of_class:
+            return self._mode_layers_of_class[cls]
         model = self.facts.models.get(cls)
         if model is None or cls in seen:
             return None
         seen.add(cls)
+        found = self._search_mode_layers(cls, model, seen)
+        self._mode_layers_of_class[cls] = found
+        return found
+
+    def _search_mode_layers(self, cls: str, model, seen: set[str]) -> Optional[bool]:
         unknown = False
+        # A class deriving from a torch.nn layer (`class Norm(nn.LayerNorm)`) is that layer.
+        layer_bases = [qualified_name(base.value, self.aliases) for base in getattr(model.node, "bases", ())]
+        layer_bases = [name for name in layer_bases if catalogue.is_nn_class(name) and not catalogue.is_module_base(name)]
+        if any(catalogue.changes_with_mode(name) for name in layer_bases):
+            return True
         for layer in model.layers.values():
             if catalogue.changes_with_mode(layer):
                 return True
@@ -225,7 +252,7 @@ class KnownModels:
                         if found:
                             return True
                         unknown = unknown or found is None
-        if not model.layers:
+        if not model.layers and not layer_bases:
             return None
         return None if unknown else False
 

@@ -14,11 +14,12 @@ was built from a model that is afterwards re-bound (NNL607).
 
 The modules: `training_facts` (what the facts say: events, loops, constructions),
 `training_events` (the walk), `optimizers` (optimizer and scheduler constructions),
-`stale_optimizers` (NNL607).
+`stale_optimizers` (NNL607), `accumulation` (gradient accumulation, NNL609).
 """
 
 from __future__ import annotations
 
+from nnlint.analysis.accumulation import AccumulationLoop, find_accumulation_loops
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.stale_optimizers import find_stale_optimizers
 from nnlint.analysis.training_events import EventWalker
@@ -45,7 +46,7 @@ from nnlint.analysis.training_facts import (
 )
 
 __all__ = [
-    "ACCUMULATE", "ASSIGN", "BACKWARD", "GRAD_READ", "LOSS", "OTHER_UPDATE", "STEP",
+    "ACCUMULATE", "ASSIGN", "AccumulationLoop", "BACKWARD", "GRAD_READ", "LOSS", "OTHER_UPDATE", "STEP",
     "ZERO_GRAD", "Branch", "Event", "ForwardCall", "Loop", "OptimizerConstruction", "SchedulerConstruction",
     "Scope", "StaleOptimizer", "TrainingFacts", "TrainingLoop", "build_training_facts", "compatible",
 ]
@@ -56,4 +57,5 @@ def build_training_facts(facts: FileFacts) -> None:
     walker = EventWalker(facts)
     training = walker.run()
     training.stale_optimizers = find_stale_optimizers(facts, training, walker.functions)
+    training.accumulations = find_accumulation_loops(facts.module, training)
     facts.training = training

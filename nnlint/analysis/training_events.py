@@ -89,8 +89,10 @@ class EventWalker:
         for function in self.functions:
             self._walk_block(function, function.body, (), (), False)
         scopes = [self._expand(function) for function in self.functions]
-        return TrainingFacts(scopes, self.constructions.optimizers, self.constructions.schedulers,
-                             self.forward_calls)
+        training = TrainingFacts(scopes, self.constructions.optimizers, self.constructions.schedulers,
+                                 self.forward_calls)
+        training.parameter_efficient_models = set(self.constructions.parameter_efficient_models)
+        return training
 
     def _collect_definitions(self, body: Sequence[cst.CSTNode], cls: Optional[str], parent: WalkedFunction) -> None:
         for statement in body:
@@ -213,7 +215,7 @@ class EventWalker:
                 function.own.append(Event(ASSIGN, small, target=target, value=value,
                                           names=_bare_tensor_names(value), **here))
                 if isinstance(value, cst.Call):
-                    self.constructions.bind(value, target)
+                    self.constructions.bind(value, target, qualified_name(value.func, self.aliases))
 
     def _scan(self, function: WalkedFunction, node: cst.CSTNode, chain: tuple, branches: tuple, no_grad: bool) -> None:
         """Record the calls and gradient reads of an expression or small statement."""
@@ -250,6 +252,10 @@ class EventWalker:
                 if "zero_grad" in method or (method in ("zero_", "detach_", "requires_grad_") and
                                              ".grad" in f".{receiver_name(receiver)}" and method != "requires_grad_"):
                     function.own.append(Event(ZERO_GRAD, current, receiver=receiver_name(receiver), **here))
+                    continue
+                if method == "step" and _receiver_is_self(receiver) and (function.cls, "step") in self.methods:
+                    # `self.step(batch)`: the class's own training step, not an optimizer's.
+                    self._helper_call(function, current, method, function.cls, chain, branches, no_grad)
                     continue
                 if method == "step":
                     receiver_text = receiver_name(receiver)

@@ -7,12 +7,15 @@ Built by `nnlint.analysis.training`, read by the NNL6xx rules.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Optional, Union
+from typing import TYPE_CHECKING, Iterator, Optional, Union
 
 import libcst as cst
 
 from nnlint.analysis.syntax import child_nodes, descendants, last_part, receiver_name
 from nnlint.catalogue.names import is_optimizer_name
+
+if TYPE_CHECKING:
+    from nnlint.analysis.accumulation import AccumulationLoop
 
 # Event kinds.
 BACKWARD = "backward"          # loss.backward(), scaler.scale(loss).backward(), accelerator.backward(loss)
@@ -94,6 +97,9 @@ class OptimizerConstruction:
     lr_node: Optional[cst.CSTNode]
     bound_to: str                 # the name it is assigned to ("" if not assigned)
     models: tuple[str, ...]       # receivers of `.parameters()` in its arguments (`model`, `self.net`)
+    # Its params are tensors listed by hand (`Adam([image], lr=0.1)`, `LBFGS([latent])`): an
+    # input, a latent or a few raw weights optimized directly, not a network's parameters.
+    raw_tensors: bool = False
 
 
 @dataclass(eq=False)
@@ -160,6 +166,11 @@ class TrainingFacts:
     schedulers: list[SchedulerConstruction] = field(default_factory=list)
     forward_calls: list[ForwardCall] = field(default_factory=list)
     stale_optimizers: list[StaleOptimizer] = field(default_factory=list)
+    # Names assigned a parameter-efficient wrapper of a model (`model = get_peft_model(...)`):
+    # it trains a few adapter or prompt parameters, for which larger learning rates are usual.
+    parameter_efficient_models: set[str] = field(default_factory=set)
+    # Loops stepping every k-th backward (nnlint.analysis.accumulation), for NNL609.
+    accumulations: list["AccumulationLoop"] = field(default_factory=list)
 
     def optimizer_names(self) -> set[str]:
         return {opt.bound_to for opt in self.optimizers if opt.bound_to}

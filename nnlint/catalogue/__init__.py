@@ -5,7 +5,7 @@ layer `torch.nn.Conv2d` is, what a loss expects, which functions set a value's r
 optimizers are adaptive and which schedulers count epochs, and the name conventions that
 mark training and evaluation code. The tables are plain Python data (no torch import, read
 once at import): `layers.py`, `losses.py`, `functions.py`, `optim.py`, `names.py`,
-`ecosystem.py`. docs/catalogue.md says what is in them and how to extend them.
+`ecosystem.py`, `data.py`. docs/catalogue.md says what is in them and how to extend them.
 
 The lookups below are the API; the tables may be read directly for iteration.
 """
@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 from typing import Callable, Optional
 
-from nnlint.catalogue.ecosystem import MODEL_FACTORIES, MODULE_BASE_SUFFIX, MODULE_BASES
-from nnlint.catalogue.layers import LAYERS, LOSS, Layer
+from nnlint.catalogue.ecosystem import (MODEL_FACTORIES, MODULE_BASE_SUFFIX, MODULE_BASES, NON_MODULE_BASE_ROOTS,
+                                        NON_MODULE_BASES)
+from nnlint.catalogue.layers import ATTENTION, LAYERS, LOSS, RECURRENT, Layer
 from nnlint.catalogue.losses import LOSS_FUNCTIONS, LOSSES, Loss
 from nnlint.catalogue.optim import OPTIMIZER_PACKAGES, OPTIMIZERS, SCHEDULERS, Optimizer, Scheduler
 
@@ -104,6 +105,14 @@ def is_module_base(qualified: Optional[str]) -> bool:
     return qualified is not None and (qualified in MODULE_BASES or qualified.endswith(MODULE_BASE_SUFFIX))
 
 
+def never_module_base(written: str, qualified: Optional[str]) -> bool:
+    """A base that cannot make a class an nn.Module (`object`, `ABC`, `Dataset`, `Enum`)."""
+    if qualified is None:
+        return written in NON_MODULE_BASES
+    return (qualified in NON_MODULE_BASES or qualified.startswith(NON_MODULE_BASE_ROOTS)
+            or qualified.startswith("builtins."))
+
+
 def model_factory(qualified: str) -> Optional[dict[str, bool]]:
     """What a call building a whole model (`torchvision.models.resnet18`) is known to give."""
     for pattern, known in MODEL_FACTORIES:
@@ -123,6 +132,20 @@ def changes_with_mode(name: str) -> bool:
     return "Dropout" in name or "BatchNorm" in name
 
 
+def built_with_mode_layers(qualified: Optional[str], keywords: dict[str, str]) -> bool:
+    """A torch.nn layer built as a whole model (`encoder = nn.TransformerEncoder(...)`) that
+    behaves differently under `.train()` and `.eval()`: the Transformer family (dropout 0.1 by
+    default), or a layer given a non-zero dropout (`nn.LSTM(..., dropout=0.3)`). `keywords`
+    are the constructor's keyword arguments, as written."""
+    found = nn_layer(qualified)
+    if found is None or found.kind not in (ATTENTION, RECURRENT):
+        return False
+    if found.mode_dependent:
+        return True
+    value = keywords.get(found.dropout_keyword or "")
+    return value is not None and value.strip() not in ("0", "0.0", "0.", "False")
+
+
 # `F.dropout(x, training=self.training)`, `F.batch_norm(...)`, also `self.dropout(x)`: a call
 # whose name ends like this depends on the mode.
 _MODE_CALL = re.compile(r"\.(dropout\w*|batch_norm)$")
@@ -134,7 +157,7 @@ def call_changes_with_mode(qualified: str) -> bool:
 
 
 __all__ = [
-    "Layer", "Loss", "Optimizer", "Scheduler", "call_changes_with_mode", "changes_with_mode", "is_module_base", "is_nn_class", "layer",
+    "Layer", "Loss", "Optimizer", "Scheduler", "built_with_mode_layers", "call_changes_with_mode", "changes_with_mode", "is_module_base", "is_nn_class", "layer",
     "layer_kind", "nn_names", "loss", "loss_of_call", "losses_taking", "model_factory", "nn_layer", "optimizer",
     "optimizer_family", "scheduler",
 ]

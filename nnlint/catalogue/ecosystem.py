@@ -18,6 +18,18 @@ MODULE_BASES = frozenset({
 # A base class spelled like this is a LightningModule of some import path nnlint does not list.
 MODULE_BASE_SUFFIX = "LightningModule"
 
+# Bases that never make a class a Module: builtins, and the roots of modules of the standard
+# library and of the data stack. Any other base not defined in the file (a project class
+# imported from another file, a library class nnlint does not list) is unknown, and the class
+# body decides (nnlint.analysis.module_classes).
+NON_MODULE_BASES = frozenset({
+    "object", "Exception", "BaseException", "ValueError", "RuntimeError", "dict", "list", "tuple",
+    "set", "str", "int", "float", "type", "Generic", "Protocol", "NamedTuple", "TypedDict", "ABC",
+})
+NON_MODULE_BASE_ROOTS = ("abc.", "typing.", "enum.", "dataclasses.", "collections.", "numpy.",
+                         "torch.utils.data.", "torch.autograd.", "torch.optim.", "unittest.",
+                         "pytest.", "argparse.", "json.", "threading.", "multiprocessing.")
+
 # A base class named like this is taken for a Module when its definition is not in view
 # (`BaseModel`, `PreTrainedModel`, `SomethingModule`).
 MODULE_LIKE_BASE = re.compile(r"Module$|LightningModule$|Model$|PreTrainedModel")
@@ -31,6 +43,11 @@ MODEL_FACTORIES = (
     (re.compile(r"^segmentation_models_pytorch\."), {"mode_layers": True, "image_input": False}),
     (re.compile(r"^transformers\..*from_pretrained$"), {"mode_layers": True, "image_input": False}),
 )
+# Calls that wrap a model for parameter-efficient fine-tuning: only adapters, prompts or
+# norms are trained, and the published recipes use learning rates of 1e-2..1 for them.
+PARAMETER_EFFICIENT_WRAPPERS = re.compile(
+    r"^peft\.(get_peft_model|inject_adapter_in_model|\w*Peft\w*\.from_pretrained)$")
+
 # `X.from_pretrained(...)` of any library builds a pretrained model (with dropout).
 PRETRAINED_CONSTRUCTOR = "from_pretrained"
 
@@ -44,3 +61,7 @@ AUGMENTATION = re.compile(r"\.(Random\w+|ColorJitter|TrivialAugmentWide|AutoAugm
 SCALERS = frozenset(f"sklearn.preprocessing.{name}" for name in (
     "StandardScaler", "MinMaxScaler", "RobustScaler", "MaxAbsScaler", "Normalizer",
     "QuantileTransformer", "PowerTransformer"))
+
+# Training idioms. What `.backward(loss)` is called on when the library divides the loss by
+# its own gradient-accumulation steps: accelerate's Accelerator, a DeepSpeed engine.
+ACCUMULATION_AWARE_BACKWARD = re.compile(r"accelerator|engine", re.IGNORECASE)

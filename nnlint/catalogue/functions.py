@@ -73,6 +73,10 @@ RESHAPING_METHODS = frozenset({
 })
 # Reductions keep non-negativity (sum of ReLU outputs is >= 0) but not a distribution.
 NON_NEGATIVITY_KEEPING_METHODS = frozenset({"sum", "mean", "max", "amax", "min", "amin", "nansum", "nanmean"})
+# Calls that backpropagate a loss: `loss.backward()`, `scaler.scale(loss).backward()`,
+# `accelerator.backward(loss)`, Lightning's `self.manual_backward(loss)`, torch.autograd's.
+BACKWARD_METHODS = frozenset({"backward", "manual_backward"})
+BACKWARD_FUNCTIONS = frozenset({"torch.autograd.backward"})
 # Module methods that hand back the module itself, so `Net().to(device)` is still a Net.
 SELF_RETURNING_METHODS = frozenset({"to", "cuda", "cpu", "train", "eval", "float", "double",
                                     "half", "bfloat16", "requires_grad_", "apply", "type"})
@@ -80,6 +84,15 @@ SELF_RETURNING_METHODS = frozenset({"to", "cuda", "cpu", "train", "eval", "float
 # Context managers and decorators under which no graph is recorded.
 NO_GRAD_CONTEXTS = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
                               "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode"})
+
+# Calls by which code sets the gradient mode itself (`with torch.set_grad_enabled(phase ==
+# "train")`, `torch.enable_grad()`) or asks for gradients outside training (saliency maps,
+# adversarial examples): evaluation code that uses them keeps its graph on purpose.
+GRAD_MODE_SWITCHES = frozenset({"torch.set_grad_enabled", "torch.autograd.set_grad_enabled", "torch.enable_grad",
+                                "torch.autograd.enable_grad", "torch.autograd.grad_mode.set_grad_enabled"})
+GRADIENT_REQUESTS = frozenset({"torch.autograd.grad", "torch.autograd.backward", "torch.func.grad",
+                               "torch.autograd.functional.jacobian"})
+GRADIENT_METHODS = frozenset({"backward", "requires_grad_", "retain_grad", "register_hook"})
 
 # ------------------------------------------------------------------ parameters and initialization (NNL3xx)
 
@@ -114,6 +127,13 @@ MATMUL_FUNCTIONS = frozenset({
     "torch.nn.functional.embedding", "torch.chain_matmul", "torch.linalg.multi_dot",
 })
 MATMUL_METHODS = frozenset({"matmul", "mm", "bmm"})
+
+# Which parameters train (NNL610): the module methods that iterate a module's parameters,
+# the flag and in-place method that freeze them, and the optimizer method that adds more.
+PARAMETER_ITERATORS = frozenset({"parameters", "named_parameters"})
+REQUIRES_GRAD_ATTRIBUTE = "requires_grad"
+REQUIRES_GRAD_METHOD = "requires_grad_"
+PARAMETER_GROUP_METHODS = frozenset({"add_param_group"})
 
 # ------------------------------------------------------------------ numerics (NNL2xx)
 

@@ -55,6 +55,9 @@ class Layer:
     stateless: bool = False
     keeps_range: bool = False
     container: Optional[str] = None
+    # The constructor keyword of a dropout the layer applies itself when it is not 0
+    # (`nn.LSTM(..., dropout=0.3)`): then `.train()`/`.eval()` changes it too.
+    dropout_keyword: Optional[str] = None
 
     @property
     def has_weight_matrix(self) -> bool:
@@ -89,7 +92,8 @@ _add(WEIGHT, ["Bilinear"], width=(2, "out_features"))
 _add(WEIGHT, _dims("Conv{}d") + _dims("ConvTranspose{}d"), width=(1, "out_channels"), width_axis=1)
 _add(WEIGHT, _dims("LazyConv{}d") + _dims("LazyConvTranspose{}d"), width=(0, "out_channels"), width_axis=1)
 
-_add(RECURRENT, ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "RNNBase", "RNNCellBase"])
+_add(RECURRENT, ["RNN", "LSTM", "GRU", "RNNBase"], dropout_keyword="dropout")
+_add(RECURRENT, ["RNNCell", "LSTMCell", "GRUCell", "RNNCellBase"])
 _add(EMBEDDING, ["Embedding", "EmbeddingBag"])
 
 # Activations. `output` only for those whose range the loss and numeric rules follow.
@@ -128,7 +132,7 @@ _add(UPSAMPLING, ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"], st
 _add(IDENTITY, ["Identity"], stateless=True, keeps_range=True)
 
 # The Transformer layers default to dropout=0.1; MultiheadAttention to dropout=0.0.
-_add(ATTENTION, ["MultiheadAttention"])
+_add(ATTENTION, ["MultiheadAttention"], dropout_keyword="dropout")
 _add(ATTENTION, ["Transformer", "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer",
                  "TransformerDecoderLayer"], mode_dependent=True)
 

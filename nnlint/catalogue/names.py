@@ -55,3 +55,43 @@ LOSS_CALLEE = re.compile(r"loss|criterion|cross_entropy|nll|mse|bce", re.IGNOREC
 def is_optimizer_name(name: str) -> bool:
     """A variable named as an optimizer and not as a scheduler (`optim_scheduler` is one)."""
     return bool(OPTIMIZER_NAME.search(name)) and not SCHEDULER_NAME.search(name)
+
+# Test code: a file pytest or unittest would collect (`test_model.py`, `model_test.py`,
+# `conftest.py`), or a file of a test package: under a `tests`/`test`/`testing` folder of the
+# project, in a folder that is a test suite's (it holds an `__init__.py`, a `conftest.py` or
+# test files). Models there are placeholders: their architecture, initialization and learning
+# rate only have to exercise the code under test. A `test.py` script is not test code (in ML
+# projects it usually evaluates a model), nor is a loose folder of scripts under `tests/`.
+TEST_FILE = re.compile(r"^(test_.+|.+_test|conftest)\.(py|ipynb)$")
+TEST_FOLDER = re.compile(r"^(tests?|testing|unit_?tests?)$")
+TEST_SUITE_MARKER = re.compile(r"^(__init__|conftest|test_.+|.+_test)\.py$")
+
+
+def is_test_path(parts: tuple[str, ...], siblings: tuple[str, ...] = ()) -> bool:
+    """`parts` of a file's path relative to its project root, the file name last; `siblings`
+    the names of the files in its folder."""
+    if not parts:
+        return False
+    if TEST_FILE.match(parts[-1]):
+        return True
+    return any(TEST_FOLDER.match(part) for part in parts[:-1]) \
+        and any(TEST_SUITE_MARKER.match(name) for name in siblings)
+
+# A test function of a test file (FileFacts.test_code). `def test(model, loader)` in a
+# training script is evaluation code; `def test_forward_shape()` in tests/ is a unit test.
+TEST_FUNCTION = re.compile(r"^_*test_")
+
+# Models that are run in a training loop without being trained on purpose: an EMA copy, an
+# RL target network, a distillation teacher, a frozen reference (`ema_model`, `target_net`).
+UNTRAINED_MODEL_NAME = re.compile(r"ema|target|teacher|frozen|old|ref(erence)?(_|$)|pretrained|prior|fixed",
+                                  re.IGNORECASE)
+
+# Snippets. Forum posts, notebook cells and pasted fragments use torch's conventional names
+# without the import lines; a file that leaves one of these names unbound means this module.
+CONVENTIONAL_IMPORTS: dict[str, str] = {
+    "torch": "torch",
+    "nn": "torch.nn",
+    "F": "torch.nn.functional",
+    "optim": "torch.optim",
+    "np": "numpy",
+}

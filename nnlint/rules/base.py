@@ -71,8 +71,13 @@ class Rule:
     defaults: ClassVar[dict[str, Any]] = {}
     # False for an opt-in rule: enabled only by a selection that names it (or ALL).
     default_enabled: ClassVar[bool] = True
+    # False for the rules about how well a model trains (its output layer, initialization,
+    # architecture, learning rate): test code's models are placeholders (FileFacts.test_code).
+    checks_test_code: ClassVar[bool] = True
     # Found only by running the model (`check --dynamic`): no static check, no snippets.
     dynamic_only: ClassVar[bool] = False
+    # A plugin rule's page on the web; nnlint's own rules get theirs from the package metadata.
+    docs_url: ClassVar[Optional[str]] = None
 
     def __init__(self, settings: Optional[Mapping[str, Any]] = None) -> None:
         # The options in effect: the class defaults updated with the configured values.
@@ -86,7 +91,17 @@ class Rule:
         """The rule's page: title, summary, then the class docstring."""
         body = inspect.cleandoc(cls.__doc__ or "")
         return (f"# {cls.code}: {cls.name}\n\n{cls.summary}\n\n{cls.fix_description()}\n\n"
-                f"{cls.severity_description()}\n\n{body}\n")
+                f"{cls.severity_description()}{cls.test_code_description()}\n\n{body}\n")
+
+    @classmethod
+    def test_code_description(cls) -> str:
+        """A sentence for a rule that skips test code, else nothing."""
+        if cls.checks_test_code:
+            return ""
+        return (" Test code is not checked: files named `test_*.py`, `*_test.py` or `conftest.py`, and "
+                "the files of a test package (a folder under a `tests`, `test` or `testing` folder of the "
+                "project holding an `__init__.py`, a `conftest.py` or test files), whose models are "
+                "placeholders.")
 
     @classmethod
     def severity_description(cls) -> str:
@@ -108,4 +123,6 @@ class Rule:
     @classmethod
     def url(cls) -> Optional[str]:
         """The rule's documentation page on the web, if the installed package says where it is."""
+        if cls.__module__.split(".")[0] != "nnlint":
+            return cls.docs_url
         return rule_url(cls.code)

@@ -37,6 +37,7 @@ class ProbabilitiesIntoNllLoss(Rule):
     """
 
     code = "NNL102"
+    checks_test_code = False
     name = "probabilities-into-nll-loss"
     summary = "Softmax probabilities or raw scores are fed to NLLLoss, which expects log-probabilities."
     fix_hint = "Use log_softmax instead of softmax before NLLLoss, or CrossEntropyLoss on the logits."

@@ -47,6 +47,7 @@ class SigmoidBeforeBceWithLogits(Rule):
     """
 
     code = "NNL103"
+    checks_test_code = False
     name = "sigmoid-before-bce-with-logits"
     summary = "Sigmoid output is fed to BCEWithLogitsLoss, which applies the sigmoid itself."
     fix_hint = "Pass the logits to BCEWithLogitsLoss; keep the sigmoid only for predictions."

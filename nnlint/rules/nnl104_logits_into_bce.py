@@ -44,6 +44,7 @@ class LogitsIntoBce(Rule):
     """
 
     code = "NNL104"
+    checks_test_code = False
     name = "logits-into-bce"
     summary = "Unbounded scores (not probabilities) are fed to BCELoss."
     fix_hint = "Use BCEWithLogitsLoss on the raw scores (or apply a sigmoid first)."

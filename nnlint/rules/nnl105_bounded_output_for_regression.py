@@ -47,6 +47,7 @@ class BoundedOutputForRegression(Rule):
     """
 
     code = "NNL105"
+    checks_test_code = False
     name = "bounded-output-for-regression"
     summary = "A model's output ends in ReLU and is trained with a regression loss (dead outputs)."
     fix_hint = "Drop the final ReLU, or use softplus (or predict the log) to keep outputs positive."

@@ -34,6 +34,7 @@ class KlDivInputNotLogProbabilities(Rule):
     """
 
     code = "NNL109"
+    checks_test_code = False
     name = "kl-div-input-not-log-probabilities"
     summary = "Probabilities (softmax/sigmoid) are fed to KLDivLoss, which expects log-probabilities."
     fix_hint = "Use log_softmax for the input of KLDivLoss; keep softmax for the target."

@@ -14,10 +14,18 @@ class UnguardedDivision(Rule):
     Division by constants, sizes and shapes, `math.sqrt(d)`, `len(...)`, and anything
     already guarded (`+ eps`, `.clamp(min=...)`, `torch.clamp`, `max(n, 1)`) is fine, as is
     `F.normalize`, which guards itself, and a denominator variable that the function
-    compares (`if norm > 1: x = x / norm`, `torch.where(n > 0, w / n, 1)`).
+    compares (`if norm > 1: x = x / norm`, `torch.where(n > 0, w / n, 1)`). A sum of
+    squares that cannot be 0 is a guard too: one term the square of a nonzero number or
+    hyperparameter (`sigma ** 2 + self.sigma_data ** 2`, with `sigma_data=0.5` in the
+    constructor), or terms that cannot vanish together (`(1 - t) ** 2 + t ** 2`); so is a
+    count whose zero items are overwritten (`n[n == 0] = 1`), or a denominator indexed by a
+    comparison of itself (`n[n > 0]`, `n[nonzero]` with `nonzero = n > 1e-12`).
 
-    It looks where a NaN reaches the gradients: in `nn.Module` methods and in functions
-    named as a loss, distance, normalisation, mean or pooling. Optimizer internals and
+    It looks where a NaN reaches the gradients: in `nn.Module` methods, in functions
+    named as a loss, distance, normalisation, mean or pooling, in any code that calls
+    `backward()` itself (a training function, or a script's top-level training loop),
+    outside `torch.no_grad()`, and in the helpers whose result is the loss it backpropagates
+    (`loss = compute(out, y)` ... `loss.backward()`). Optimizer internals and
     metrics are left alone: they run without gradients, and their denominators (norms of
     preconditioner matrices, counts of seen samples) are non-zero by construction far more
     often than not.
@@ -101,6 +109,29 @@ def _balance(factors):
 def trust_ratio(w, g):
     w_norm, g_norm = w.norm(), g.norm()
     return torch.where(g_norm > 0, w_norm / g_norm, torch.ones_like(w_norm))
+""",
+        """\
+import torch
+from torch import nn
+class Preconditioner(nn.Module):
+    def __init__(self, sigma_data=0.5):
+        super().__init__()
+        self.sigma_data = sigma_data
+    def forward(self, x, sigma):
+        c_skip = self.sigma_data ** 2 / (sigma ** 2 + self.sigma_data ** 2)
+        return c_skip * x
+def mixing_scale(t):
+    return 1.0 / ((1.0 - t) ** 2 + t ** 2)
+def token_loss_mean(loss):
+    kept = (loss != 0).sum(dim=-1)
+    kept[kept == 0] = 1
+    return loss.sum(dim=-1) / kept
+def unit_columns(b):
+    norms = torch.linalg.norm(b, dim=0)
+    u = torch.zeros_like(b)
+    nonzero = norms > 1e-12
+    u[:, nonzero] = b[:, nonzero] / norms[nonzero]
+    return u
 """,
     )
 

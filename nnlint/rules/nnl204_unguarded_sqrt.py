@@ -7,8 +7,10 @@ class UnguardedSqrt(Rule):
     ## What it does
     Finds `torch.sqrt`, `x.sqrt()`, `x ** 0.5` (and `rsqrt`) of a sum of squares, a mean
     of squares, a variance, a square, or an MSE loss (an "RMSE" loss), with no eps inside,
-    where gradients flow: in an `nn.Module`'s methods, or in a function named as a loss,
-    criterion, penalty, distance or normalisation. A square root in box or image
+    where gradients flow: in an `nn.Module`'s methods, in a function named as a loss,
+    criterion, penalty, distance or normalisation, in code that calls `backward()`
+    itself (a training function, a script's top-level training loop), or in a helper whose
+    result is the loss backpropagated there. A square root in box or image
     utilities, metrics, optimizer internals or under `torch.no_grad()` takes no gradient
     and is left alone, as is one whose operand the function compares first (`if s > 0`).
 

@@ -75,6 +75,10 @@ class ConstantWeightInit(Rule):
       its gradient depends on the random activations before it, so its units separate at
       the first step. The rule reports a single constant layer only when the layer next to
       it is constant too, or when every weight layer of the model is.
+    - **a layer started as a chosen constant**: a zero weight with the bias set to a
+      starting value given by name (`nn.init.zeros_(self.to_alpha.weight)`,
+      `nn.init.constant_(self.to_alpha.bias, init_alpha)`), as learned gates and
+      adaptive-norm scales do; its units feed different quantities, so they separate.
     - **a LoRA `B` matrix** (`lora_up = nn.Parameter(torch.zeros(out, r))`): `A` is random,
       so `B` gets a non-zero, non-symmetric gradient; a raw parameter matrix is reported
       only if every weight matrix of its class is constant.
@@ -88,6 +92,7 @@ class ConstantWeightInit(Rule):
     """
 
     code = "NNL301"
+    checks_test_code = False
     name = "constant-weight-init"
     summary = "Weight matrices set to one constant, so the units of a layer stay identical."
     fix_hint = "Initialize weights randomly (keep PyTorch's default or use nn.init.kaiming_/xavier_); keep constants for biases, norms and a single last layer."

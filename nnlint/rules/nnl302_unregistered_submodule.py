@@ -55,6 +55,7 @@ class UnregisteredSubmodule(Rule):
     """
 
     code = "NNL302"
+    checks_test_code = False
     name = "unregistered-submodule"
     summary = "Layers kept in a plain list/dict/tuple attribute: not trained, not moved to the device."
     fix_hint = "Use nn.ModuleList / nn.ModuleDict (nn.ParameterList / ParameterDict for parameters)."

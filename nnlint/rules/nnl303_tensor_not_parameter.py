@@ -47,6 +47,7 @@ class TensorNotParameter(Rule):
     """
 
     code = "NNL303"
+    checks_test_code = False
     name = "tensor-not-parameter"
     summary = "Weight-like tensor attribute used in a matmul but not an nn.Parameter or buffer (never trained)."
     fix_hint = "Wrap it in nn.Parameter(...) if it should learn, or register it with self.register_buffer(...) if fixed."

@@ -49,6 +49,7 @@ class UninitializedParameter(Rule):
     """
 
     code = "NNL304"
+    checks_test_code = False
     name = "uninitialized-parameter"
     summary = "Parameter or buffer made with torch.Tensor(a, b) / torch.empty and never initialized."
     fix_hint = "Initialize it after creation (nn.init.kaiming_uniform_/xavier_uniform_/zeros_ for biases) or build it with torch.randn/zeros."

@@ -140,7 +140,10 @@ class LinearStackWithoutActivation(Rule):
     (`x = self.fc1(x); x = self.fc2(x)`, `self.fc2(self.drop(self.fc1(x)))`). Dropout,
     `Flatten`/`view`/`reshape`, average pooling and normalization layers between them do
     not count, and neither does BatchNorm: each is (at inference) a linear map too. The
-    finding sits on the second layer and names the first.
+    finding sits on the second layer and names the first. A subclass of a Conv or Linear
+    whose constructor writes its own weight (`class MeanShift(nn.Conv2d)` setting
+    `self.weight.data`, as super-resolution models do to subtract the dataset mean) is a
+    fixed normalization, not a learned layer.
 
     ## Why is this bad?
     A composition of affine maps is one affine map: `W2 (W1 x + b1) + b2 = (W2 W1) x + b'`.
@@ -206,6 +209,7 @@ class LinearStackWithoutActivation(Rule):
     """
 
     code = "NNL401"
+    checks_test_code = False
     name = "linear-stack-without-activation"
     summary = "Two Linear/Conv layers in a row with nothing non-linear between them (they collapse into one)."
     fix_hint = "Add an activation (ReLU, GELU...) between the layers, or merge them into one layer."

@@ -75,6 +75,7 @@ class DeepPlainStack(Rule):
     """
 
     code = "NNL402"
+    checks_test_code = False
     name = "deep-plain-stack"
     summary = "More than max-depth weight layers in sequence with no normalization and no skip connection."
     fix_hint = "Add BatchNorm/LayerNorm after the layers, use residual blocks, or start with a shallower network."

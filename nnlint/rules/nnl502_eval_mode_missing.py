@@ -1,4 +1,6 @@
-from nnlint.analysis.paths import EVAL, EVAL_SWITCH, MODEL_CALL, SWITCH, TRAIN, TRAIN_SWITCH, same_model
+from typing import Optional
+
+from nnlint.analysis.paths import EVAL, EVAL_SWITCH, MODEL_CALL, STEP, SWITCH, TRAIN, TRAIN_SWITCH, same_model
 from nnlint.rules.base import Rule
 
 _MAX_CALLER_DEPTH = 3
@@ -11,9 +13,15 @@ class EvalModeMissing(Rule):
     layers without switching it to evaluation mode first: a function named `evaluate`,
     `test`, `validate`, `predict`, `infer`..., a function decorated with
     `@torch.no_grad()`, a `with torch.no_grad():` / `torch.inference_mode()` block outside
-    the training code, or the `__main__` block of an inference script. `model.eval()` (or
+    the training code, or the `__main__` block of an inference script. The model may be a
+    class of the project, a library model (torchvision, timm, `from_pretrained`) or a torch.nn
+    layer used as the model itself that has dropout: the Transformer family, or an
+    `nn.LSTM`/`nn.GRU`/`nn.MultiheadAttention` built with a non-zero `dropout=`. `model.eval()` (or
     `model.train(False)`) counts when it comes earlier in the same function or in a function
-    that calls it. The finding sits on the model call.
+    that calls it. The finding sits on the model call. In a script that
+    trains at the top level (a notebook converted to a script, a forum snippet) or in its
+    `__main__` block, the `torch.no_grad()` evaluation after the last training step counts
+    too: there the `model.train()` of the training loop is what the model is still in.
 
     ## Why is this bad?
     In training mode dropout zeroes random activations and batch-norm normalizes with the
@@ -101,8 +109,58 @@ net = Net()
 def predict(x):
     return net(x).argmax(1)  # <--
 """,
+        """\
+import torch
+import torch.nn as nn
+
+encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(d_model=64, nhead=4), num_layers=2)
+lstm = nn.LSTM(64, 64, num_layers=2, dropout=0.3)
+
+def train(loader, optimizer):
+    for x, y in loader:
+        loss = nn.functional.mse_loss(lstm(encoder(x))[0], y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+def embed(loader):
+    with torch.no_grad():
+        return [lstm(encoder(x))[0] for x in loader]  # <--
+""",
+        """\
+import torch
+import torch.nn as nn
+
+# A notebook exported as a script: train at the top level, then test.
+model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Dropout(0.5), nn.Linear(64, 2))
+optimizer = torch.optim.Adam(model.parameters())
+for epoch in range(10):
+    model.train()
+    for x, y in train_loader:
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+
+with torch.no_grad():
+    accuracy = sum((model(x).argmax(1) == y).sum().item() for x, y in test_loader)  # <--
+""",
     )
     valid = (
+        """\
+import torch
+import torch.nn as nn
+
+model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Dropout(0.5), nn.Linear(64, 2))
+optimizer = torch.optim.Adam(model.parameters())
+for x, y in train_loader:
+    optimizer.zero_grad()
+    nn.functional.cross_entropy(model(x), y).backward()
+    optimizer.step()
+
+model.eval()
+with torch.no_grad():
+    accuracy = sum((model(x).argmax(1) == y).sum().item() for x, y in test_loader)
+""",
         """\
 import torch
 import torchvision
@@ -184,21 +242,28 @@ def test_forward_runs_on_pretrained_weights(batch):
         file_evals = any(e.kind in (EVAL_SWITCH, SWITCH) for s in paths.scopes for e in s.events)
         file_trains = any(e.kind == TRAIN_SWITCH for s in paths.scopes for e in s.events)
         for scope in paths.scopes:
+            start = 0
             if scope.role == TRAIN:
-                continue
+                start = _after_training(scope)
+                if start is None:
+                    continue
             eval_scope = scope.role == EVAL
             seen: set[str] = set()
             for index, event in enumerate(scope.events):
-                if event.kind != MODEL_CALL or not (eval_scope or event.no_grad) or event.discarded:
+                if index < start or event.kind != MODEL_CALL or not (eval_scope or event.no_grad) \
+                        or event.discarded:
                     continue
                 model = event.target
                 if any(same_model(model, other) for other in seen):
                     continue
-                if model in scope.constructed and not scope.loads_weights:
+                if model in scope.constructed and not scope.loads_weights and not start:
                     continue  # a fresh, untrained model (a smoke test of its shapes)
-                earlier = scope.events[:index]
-                if any(e.kind in (EVAL_SWITCH, SWITCH, TRAIN_SWITCH) and _covers(e.target, model) for e in earlier):
-                    continue  # evaluation mode set, or training mode set deliberately (MC dropout)
+                switches = [i for i, e in enumerate(scope.events[:index])
+                            if e.kind in (EVAL_SWITCH, SWITCH, TRAIN_SWITCH) and _covers(e.target, model)]
+                # The last switch decides: evaluation mode, or training mode set deliberately
+                # (MC dropout) -- but not the model.train() of the training loop before.
+                if switches and (scope.events[switches[-1]].kind != TRAIN_SWITCH or switches[-1] >= start):
+                    continue
                 if self._covered_by_callers(paths, scope, 0):
                     continue
                 known = paths.has_mode_layers.get(model) if model in paths.models else None
@@ -231,6 +296,16 @@ def test_forward_runs_on_pretrained_weights(batch):
             if self._covered_by_callers(paths, caller, depth + 1):
                 return True
         return False
+
+
+def _after_training(scope) -> Optional[int]:
+    """Where a script's evaluation starts: the first event after its last training step.
+    A notebook-converted script (module code or the `__main__` block) trains and then
+    evaluates in one scope; a training function is left to its own evaluation helpers."""
+    if scope.name not in ("<module>", "<main>"):
+        return None
+    steps = [index for index, event in enumerate(scope.events) if event.kind == STEP]
+    return steps[-1] + 1 if steps else None
 
 
 def _covers(switched: str, model: str) -> bool:

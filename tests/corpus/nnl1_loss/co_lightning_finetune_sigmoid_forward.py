@@ -1,0 +1,37 @@
+# nnlint-expect: NNL103,NNL401
+# source: https://github.com/Lightning-AI/pytorch-lightning/pull/7096
+# nnlint-xfail: the loss is F.binary_cross_entropy_with_logits kept as a function reference in self.loss_func and called through the helper self.loss(...) with keyword input=; nnlint does not resolve a loss function stored as an attribute alias
+# The transfer-learning example: forward converts logits to probabilities, while the
+# loss attribute is F.binary_cross_entropy_with_logits.
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import pytorch_lightning as pl
+from torchvision import models
+
+
+class TransferLearningModel(pl.LightningModule):
+    def __init__(self, lr=1e-3):
+        super().__init__()
+        self.lr = lr
+        backbone = models.resnet50(weights="IMAGENET1K_V1")
+        self.feature_extractor = nn.Sequential(*list(backbone.children())[:-1])
+        self.fc = nn.Sequential(nn.Linear(2048, 256), nn.ReLU(), nn.Linear(256, 32), nn.Linear(32, 1))
+        self.loss_func = F.binary_cross_entropy_with_logits
+
+    def forward(self, x):
+        x = self.feature_extractor(x).squeeze(-1).squeeze(-1)
+        x = self.fc(x)
+        return torch.sigmoid(x)
+
+    def loss(self, logits, labels):
+        return self.loss_func(input=logits, target=labels)
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        y_logits = self(x)
+        y_true = y.view((-1, 1)).type_as(x)
+        return self.loss(y_logits, y_true)
+
+    def configure_optimizers(self):
+        return torch.optim.Adam(self.fc.parameters(), lr=self.lr)

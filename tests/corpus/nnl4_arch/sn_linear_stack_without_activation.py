@@ -1,0 +1,13 @@
+# nnlint-expect: NNL401
+# source: https://androidkt.com/pytorch-bcewithlogitsloss-with-example/
+class BCEModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.Sequential(
+            nn.Linear(28 * 28 * 3, 64),
+            nn.Linear(64, 32),
+            nn.Linear(32, 1),
+        )
+
+    def forward(self, x):
+        return self.layers(x.flatten(1))

@@ -1,0 +1,34 @@
+# nnlint-expect: NNL601
+# source: https://github.com/KindXiaoming/pykan/pull/342
+# nnlint-xfail: the lr reaching Adam is the parameter default lr=1.0 of fit(), on the branch opt == 'Adam' chosen by the caller's string; nnlint does not read parameter defaults as values nor branches on literal arguments
+# The fit method's lr=1 default suits LBFGS, but the same default is handed to Adam when the
+# user picks opt="Adam".
+import torch
+
+
+class KANLike(torch.nn.Module):
+    def __init__(self, width=(2, 5, 1)):
+        super().__init__()
+        self.layers = torch.nn.ModuleList(torch.nn.Linear(a, b) for a, b in zip(width[:-1], width[1:]))
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = torch.nn.functional.silu(layer(x))
+        return x
+
+    def fit(self, dataset, opt="LBFGS", steps=100, lr=1.0):
+        if opt == "Adam":
+            optimizer = torch.optim.Adam(self.parameters(), lr=lr)
+        else:
+            optimizer = torch.optim.LBFGS(self.parameters(), lr=lr, history_size=10)
+        for _ in range(steps):
+            def closure():
+                optimizer.zero_grad()
+                loss = torch.nn.functional.mse_loss(self(dataset["train_input"]), dataset["train_label"])
+                loss.backward()
+                return loss
+            optimizer.step(closure)
+
+
+model = KANLike()
+model.fit({"train_input": torch.randn(64, 2), "train_label": torch.randn(64, 1)}, opt="Adam")
