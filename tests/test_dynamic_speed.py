@@ -54,9 +54,9 @@ def test_the_varied_batch_goes_through_forward_twice_not_once_per_probe(tmp_path
     batches = [line.split("=", 1)[1] for line in outcome.output.splitlines() if line.startswith("forward batch=")]
     assert batches.count("64") == 2, batches  # the shared evaluation pass and the training pass
     # The shape check (which also finds the input) takes a batch of two, so do the edge inputs
-    # (zeros, ones, ±1e4); the train/eval probe runs 16 of the inputs three times (evaluation
-    # mode, training mode twice); the one-item-per-class fit trains on its 10 samples.
-    assert [batch for batch in batches if batch != "10"] == ["2", "64", "64", "2", "2", "2", "16", "16", "16"], batches
+    # (zeros, ones, ±1e4); the train/eval probe runs 16 of the inputs twice in training mode
+    # (evaluation mode is the shared pass); the one-item-per-class fit trains on its 10 samples.
+    assert [batch for batch in batches if batch != "10"] == ["2", "64", "64", "2", "2", "2", "16", "16"], batches
     assert set(report["probes"]) >= {"output_range", "non_finite", "symmetry", "dead_relu", "gradient_flow"}
 
 

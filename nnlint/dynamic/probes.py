@@ -26,7 +26,7 @@ _WEIGHT_LAYERS = (nn.Linear, nn.Bilinear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Co
                   nn.ConvTranspose2d, nn.ConvTranspose3d, nn.Embedding, nn.RNNBase)
 # Zeros and ones are the same for every sample, and ±1e4 differs only in signs: two samples do.
 EDGE_BATCH = 2
-# Inputs run three times by the train/eval probe (evaluation, then training mode twice).
+# Inputs run twice in training mode by the train/eval probe (evaluation mode is the shared pass).
 TRAIN_EVAL_BATCH = 16
 
 
@@ -250,8 +250,14 @@ def _get_gradients(model: nn.Module, plan: InputPlan, passes: SharedPasses, modu
 def train_eval(model: nn.Module, plan: InputPlan, passes: SharedPasses) -> dict[str, Any]:
     """What a model left in training mode does to evaluation: the same inputs twice in
     training mode (dropout draws new masks), and training against evaluation mode
-    (batch-norm uses the batch's statistics). BatchNorm's running statistics are restored."""
+    (batch-norm uses the batch's statistics, the shared evaluation pass gives the other
+    side). BatchNorm's running statistics are restored."""
     inputs = [tensor[:TRAIN_EVAL_BATCH] for tensor in passes.inputs]
+    count = inputs[0].shape[0]
+    # Evaluation mode is the shared pass (per-sample in eval mode, so its first rows are these inputs').
+    shared = main_output(passes.observed().output)
+    evaluated = (shared[0], shared[1][:count]) if shared is not None and shared[1].dim() and \
+        shared[1].shape[0] == passes.inputs[0].shape[0] else None
     buffers = {name: buffer.clone() for name, buffer in model.named_buffers()}
     dropouts = [name for name, module in model.named_modules()
                 if isinstance(module, nn.modules.dropout._DropoutNd) and module.p > 0]
@@ -259,8 +265,9 @@ def train_eval(model: nn.Module, plan: InputPlan, passes: SharedPasses) -> dict[
              if isinstance(module, nn.modules.batchnorm._BatchNorm) and module.track_running_stats]
     try:
         with torch.no_grad():
-            model.eval()
-            evaluated = main_output(model(*inputs))
+            if evaluated is None:
+                model.eval()
+                evaluated = main_output(model(*inputs))
             model.train()
             first, second = main_output(model(*inputs)), main_output(model(*inputs))
     finally:

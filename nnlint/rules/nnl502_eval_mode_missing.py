@@ -52,8 +52,8 @@ class EvalModeMissing(Rule):
 
     ## How dynamic mode confirms it
     `check --dynamic` does not run the evaluation code, but it runs the effect: the model's
-    forward on the same 16 inputs once in evaluation mode and twice in training mode (no
-    gradients; batch-norm's running statistics are put back afterwards). *Confirmed* when the
+    forward on the same 16 inputs (fewer for large inputs) once in evaluation mode and twice
+    in training mode (no gradients; batch-norm's running statistics are put back afterwards). *Confirmed* when the
     two training-mode passes differ (dropout draws new masks: the layers are named) or
     training mode differs from evaluation mode (batch-norm normalizes with the batch's
     statistics), with the largest difference. *Not confirmed* when all three agree: nothing
