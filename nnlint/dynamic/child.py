@@ -186,29 +186,28 @@ class ChildSession:
             call = loaded.literal_calls.get(candidate.name)
             if call is not None:
                 args, kwargs, built_as = call.args, call.kwargs, f"{call.text} (line {call.line})"
-        checked = None
         if model is None:
-            try:
-                checked = shapes.check_on_meta(target, args, kwargs, spec)
-            except construction.NeedsArguments as error:
-                return {"status": "needs-arguments", "detail": ", ".join(error.names)}
-            if checked is not None and checked.mismatch is not None:
-                return _mismatch_report(checked)
             torch.manual_seed(0)
             try:
                 model = construction.construct(target, args, kwargs)
+            except construction.NeedsArguments as error:
+                return {"status": "needs-arguments", "detail": ", ".join(error.names)}
             except Exception as error:  # noqa: BLE001
                 if _is_out_of_memory(error):
+                    # Too big for the memory limit: its shapes can still be checked on meta.
+                    del error
+                    checked = shapes.check_on_meta(target, args, kwargs, spec)
+                    if checked is not None and checked.mismatch is not None:
+                        return _mismatch_report(checked)
                     raise
                 return {"status": "constructor-error", "detail": _error_text(error),
                         "line": _user_frame(error, self.path)}
         if not isinstance(model, torch.nn.Module):
             return {"status": "not-a-model", "detail": f"{candidate.name}() returned {type(model).__name__}"}
-        if checked is None or checked.plan is None:
-            checked = shapes.check_shapes(model, construction.plans_for(model, spec), "cpu")
-            if checked.mismatch is not None:
-                return _mismatch_report(checked)
-        if checked.plan is not None and checked.device == "cpu":
+        checked = shapes.check_shapes(model, construction.plans_for(model, spec), "cpu")
+        if checked.mismatch is not None:
+            return _mismatch_report(checked)
+        if checked.plan is not None:
             plan = checked.plan  # this very model's forward accepted it
         else:
             try:

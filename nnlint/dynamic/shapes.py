@@ -1,11 +1,11 @@
 """In the child process: the shape check (NNL907).
 
-Before any probe, forward runs once per candidate input. A big model (from
-META_FROM_PARAMETERS parameters) runs on the meta device: built there it has shapes but no
-memory and does no arithmetic, so even one too big for the machine is checked. Other models,
-and any whose constructor or forward cannot run on meta (an operation without a meta
-kernel, `.item()`), run on the CPU with a batch of two: the meta kernels' first use imports
-sympy, one to two seconds per process, more than a small model's CPU pass costs. Forward pre-hooks keep the stack of modules entered, so when forward
+Before any probe, forward runs once per candidate input, on the CPU with a batch of two.
+A model too big to build within the memory limit is built again on the meta device, where
+it has shapes but no memory and does no arithmetic, and checked there. The CPU comes first
+because the meta kernels' first use imports sympy, one to two seconds per process, more
+than a batch of two costs most models, and because building a model twice would run its
+constructor (downloads, prints) twice. Forward pre-hooks keep the stack of modules entered, so when forward
 raises, the innermost running module and the shapes it got are known. A mismatch is
 reported only when it can be explained from the layer's own attributes — a Linear whose
 `in_features` differs from the last dimension it got, a convolution or norm given another
@@ -28,9 +28,6 @@ from nnlint.dynamic.construction import InputPlan, construct, expected_input, pl
 from nnlint.dynamic.construction_sites import construction_line
 
 CHECK_BATCH = 2
-# 200 MB of float32 weights: below, building on the CPU and a batch of two cost less than
-# the meta kernels' first import.
-META_FROM_PARAMETERS = 50_000_000
 _VIEW_ERROR = re.compile(r"shape '\[([-\d, ]*)\]' is invalid for input of size (\d+)")
 # Layers whose attributes say what input they take: the ones a mismatch can be explained at.
 _SHAPED_LAYERS = (nn.Linear, nn.modules.conv._ConvNd, nn.modules.batchnorm._BatchNorm, nn.LayerNorm,
@@ -242,8 +239,8 @@ def check_shapes(model: nn.Module, plans: list[InputPlan], device: str) -> Shape
 
 
 def check_on_meta(target: Any, args: list[Any], kwargs: dict[str, Any], spec: dict[str, Any]) -> Optional[ShapeCheck]:
-    """Build the model on the meta device and, when it is big, check its shapes there; None
-    when it is small or cannot be built there (the CPU check follows). NeedsArguments propagates: nothing can be built."""
+    """Build the model on the meta device and check its shapes there (for a model too big
+    for the CPU); None when it cannot be built or run there. NeedsArguments propagates: nothing can be built."""
     try:
         with torch.device("meta"):
             model = construct(target, args, kwargs)
@@ -253,7 +250,7 @@ def check_on_meta(target: Any, args: list[Any], kwargs: dict[str, Any], spec: di
         if isinstance(error, NeedsArguments):
             raise
         return None
-    if not isinstance(model, nn.Module) or sum(p.numel() for p in model.parameters()) < META_FROM_PARAMETERS:
+    if not isinstance(model, nn.Module):
         return None
     try:
         return check_shapes(model, plans_for(model, spec), "meta")

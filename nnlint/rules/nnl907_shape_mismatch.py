@@ -5,9 +5,9 @@ class ShapeMismatch(DynamicRule):
     """
     ## What it does
     Found only by `nnlint check --dynamic` and `nnlint probe`: before any other probe, each
-    model's forward runs once, with a batch of two on the CPU, or on the meta device for a
-    model of 50 million parameters or more (shapes only: no memory, no compute, so a model
-    too big for the machine is checked too). The input
+    model's forward runs once, with a batch of two on the CPU, or, for a model too big to
+    build within the memory limit, on the meta device (shapes only: no memory, no
+    compute). The input
     is the one given (`--input`, `input` in `[tool.nnlint.dynamic.models]`, one shape per
     forward argument) or the one inferred from the first layer with weights. When forward
     raises, forward pre-hooks say which layer was running and what it got; the finding
