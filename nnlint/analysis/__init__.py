@@ -15,12 +15,16 @@ import libcst as cst
 
 from nnlint.analysis.architecture import build_architecture_facts
 from nnlint.analysis.distributed import build_distributed_facts
+from nnlint.analysis.data_loading import build_data_loading_facts
 from nnlint.analysis.exports import Returned
 from nnlint.analysis.freezing import build_freezing_facts
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.initialization import build_initialization_facts
 from nnlint.analysis.interpreter import Interpreter
+from nnlint.analysis.layer_usage import build_layer_usage_facts
 from nnlint.analysis.paths import build_path_facts
+from nnlint.analysis.seeding import build_seeding_facts
+from nnlint.analysis.target_preparation import build_target_preparation_facts
 from nnlint.analysis.syntax import forget_walks
 from nnlint.analysis.training import build_training_facts
 from nnlint.catalogue.names import is_test_path
@@ -34,6 +38,10 @@ _BUILDERS: list[FactBuilder] = [
     build_training_facts,
     build_distributed_facts,  # reads the training loops
     build_freezing_facts,  # reads the optimizer constructions
+    build_layer_usage_facts,
+    build_data_loading_facts,
+    build_seeding_facts,
+    build_target_preparation_facts,
 ]
 
 
@@ -47,21 +55,21 @@ def analyze(module: cst.Module, path: str, externals: Optional[Mapping[str, Retu
     them have dropout or batch-norm. `test_code` says the file is test code (the project run
     knows the path below the project root); when not given only the file's name is judged."""
     try:
-        facts = _analyze(module, path, externals, external_modes)
-        facts.test_code = is_test_path((PurePath(path).name,)) if test_code is None else test_code
-        return facts
+        test_code = is_test_path((PurePath(path).name,)) if test_code is None else test_code
+        return _analyze(module, path, externals, external_modes, test_code)
     finally:
         forget_walks()
 
 
 def _analyze(module: cst.Module, path: str, externals: Optional[Mapping[str, Returned]],
-             external_modes: Optional[Mapping[str, bool]]) -> FileFacts:
+             external_modes: Optional[Mapping[str, bool]], test_code: bool) -> FileFacts:
     interpreter = Interpreter(module, path, externals)
     try:
         facts = interpreter.run()
     except RecursionError:
         facts = interpreter.partial_facts()
     facts.external_modes = dict(external_modes or {})
+    facts.test_code = test_code  # before the builders: the seeding facts read it
     for build in _BUILDERS:
         try:
             build(facts)

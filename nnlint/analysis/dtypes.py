@@ -25,12 +25,16 @@ from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.path_facts import PathFacts
 from nnlint.analysis.syntax import descendants, dotted_name, iter_calls, own_statements
+from nnlint.catalogue.ecosystem import UINT8_ARRAY_READERS, UINT8_IMAGE_READERS
 
 FLOAT32 = "float32"  # known safe
 FLOAT64 = "float64"
 INTEGER = "integer"
 UINT8 = "uint8"
 NUMPY = "numpy"  # a numpy array of a dtype not known to be float32
+# float32 converted from uint8 with no `/ 255` or normalization since: pixel values 0-255
+# (NNL507). Safe for NNL505, which asks about the dtype only.
+UNSCALED_PIXELS = "unscaled_pixels"
 
 _BAD = frozenset({FLOAT64, INTEGER, UINT8, NUMPY})
 _KEEP_METHODS = frozenset({"view", "reshape", "unsqueeze", "squeeze", "permute", "transpose", "flatten",
@@ -80,6 +84,8 @@ class DtypeFlow:
 @dataclass(eq=False)
 class DtypeFacts:
     flows: list[DtypeFlow] = field(default_factory=list)
+    # Unscaled pixel values (UNSCALED_PIXELS) reaching a float model (NNL507).
+    unscaled: list[DtypeFlow] = field(default_factory=list)
     float64_default: bool = False  # torch.set_default_dtype(torch.float64) somewhere
 
 
@@ -228,6 +234,18 @@ class _Builder:
                     self._assign(target.target, small.value, env)
             elif isinstance(small, cst.AnnAssign) and small.value is not None:
                 self._assign(small.target, small.value, env)
+            elif isinstance(small, cst.AugAssign):
+                self._scale_in_place(small, env)
+
+    def _scale_in_place(self, small: cst.AugAssign, env: dict[str, Dtype]) -> None:
+        """`x /= 255`, `x *= 1 / 255.`: unscaled pixels are scaled now."""
+        name = dotted_name(small.target)
+        found = self._lookup(name, env) if name else None
+        if found is None or found[0] != UNSCALED_PIXELS:
+            return
+        if isinstance(small.operator, cst.DivideAssign) or (
+                isinstance(small.operator, cst.MultiplyAssign) and not isinstance(small.value, cst.Integer)):
+            self._bind(small.target, (FLOAT32, small), env)
 
     def _assign(self, target: cst.BaseExpression, value: cst.BaseExpression, env: dict[str, Dtype]) -> None:
         if isinstance(target, (cst.Tuple, cst.List)):
@@ -284,6 +302,8 @@ class _Builder:
                     key = qualified_name(arg.value, self.aliases) or dotted_name(arg.value) or ""
                     dtype = _NUMPY_DTYPES.get(key)
                     return ("np:" + dtype, node) if dtype else None
+            if qual in UINT8_ARRAY_READERS:
+                return "np:" + UINT8, node
             if _NUMPY_FLOAT64.search(qual):
                 return "np:" + FLOAT64, node
             if _NUMPY_INTEGER.search(qual):
@@ -319,7 +339,7 @@ class _Builder:
             if found is None or found[0].startswith("np:"):
                 return None
             if isinstance(node.operator, cst.Divide) or isinstance(other, cst.Float):
-                return (FLOAT32, node) if found[0] in (INTEGER, UINT8) else found
+                return (FLOAT32, node) if found[0] in (INTEGER, UINT8, UNSCALED_PIXELS) else found
             return found if isinstance(other, cst.Integer) else None
         if not isinstance(node, cst.Call):
             return None
@@ -331,6 +351,8 @@ class _Builder:
         explicit = self._dtype_keyword(node)
         if qual in ("torch.from_numpy", "torch.tensor", "torch.as_tensor", "torch.Tensor") and node.args:
             if explicit is not None:
+                if explicit == FLOAT32 and self._is_uint8(node.args[0].value, env):
+                    return UNSCALED_PIXELS, node
                 return explicit, node
             if qual == "torch.Tensor":
                 return FLOAT32, node
@@ -347,6 +369,8 @@ class _Builder:
                 inner_t = self._dtype(node.args[0].value, env)
                 return inner_t
             return None
+        if qual in UINT8_IMAGE_READERS:
+            return UINT8, node
         if qual in _TORCH_DTYPES and qual.endswith("Tensor"):
             return _TORCH_DTYPES[qual], node
         if qual == "torch.randint":
@@ -357,7 +381,7 @@ class _Builder:
             method = func.attr.value
             receiver = self._dtype(func.value, env)
             if method in ("float", "half", "bfloat16"):
-                return FLOAT32, node
+                return (UNSCALED_PIXELS if receiver is not None and receiver[0] == UINT8 else FLOAT32), node
             if method == "double":
                 return FLOAT64, node
             if method in ("long", "int", "short"):
@@ -367,14 +391,25 @@ class _Builder:
             if method in ("to", "type"):
                 for arg in node.args:
                     dtype = _TORCH_DTYPES.get(qualified_name(arg.value, self.aliases) or "")
+                    if dtype == FLOAT32 and receiver is not None and receiver[0] == UINT8:
+                        return UNSCALED_PIXELS, node
                     if dtype is not None:
                         return dtype, node
                 return receiver
-            if method in ("div", "true_divide", "mul") and receiver is not None and receiver[0] in (INTEGER, UINT8):
+            if method in ("div", "true_divide", "mul", "div_", "mul_") and receiver is not None \
+                    and receiver[0] in (INTEGER, UINT8, UNSCALED_PIXELS):
                 return FLOAT32, node
             if method in _KEEP_METHODS and receiver is not None and not receiver[0].startswith("np:"):
                 return receiver
         return None
+
+    def _is_uint8(self, node: cst.BaseExpression, env: dict[str, Dtype]) -> bool:
+        """A uint8 numpy array or tensor (pixels as decoded from an image file)."""
+        numpy = self._numpy_dtype(node, env)
+        if numpy is not None:
+            return numpy[0] == "np:" + UINT8
+        found = self._dtype(node, env)
+        return found is not None and found[0] == UINT8
 
     def _dtype_keyword(self, node: cst.Call) -> Optional[str]:
         for arg in node.args:
@@ -414,6 +449,10 @@ class _Builder:
             if arg.keyword is not None or index >= len(inputs) or inputs[index] != "float":
                 continue
             found = self._dtype(arg.value, env)
+            if found is not None and found[0] == UNSCALED_PIXELS:
+                self.out.unscaled.append(DtypeFlow(found[0], found[1], call, kind.replace("class:", "")
+                                                   if kind != "float" else name))
+                continue
             if found is None or found[0] not in _BAD:
                 continue
             if doubled and found[0] in (FLOAT64, NUMPY):
@@ -422,7 +461,7 @@ class _Builder:
                                             else name))
 
     def _pair(self, mine: Optional[Dtype], other: Optional[Dtype], call: cst.Call, what: str) -> None:
-        if mine is None or other is None or mine[0] not in _BAD or other[0] != FLOAT32:
+        if mine is None or other is None or mine[0] not in _BAD or other[0] not in (FLOAT32, UNSCALED_PIXELS):
             return
         self.out.flows.append(DtypeFlow(mine[0], mine[1], call, what))
 

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from nnlint.analysis.distributed import DistributedFacts
     from nnlint.analysis.freezing import FreezingFacts
     from nnlint.analysis.exports import ModuleExports
+    from nnlint.analysis.data_loading import WorkerLoader
+    from nnlint.analysis.layer_usage import BuiltLayer, RepeatedLayer
+    from nnlint.analysis.target_preparation import PreparedTarget
     from nnlint.analysis.training import TrainingFacts
 
 # What the last range-determining operation on a tensor was: SOFTMAX, SIGMOID, AFFINE...
@@ -201,6 +204,15 @@ class FileFacts:
     architecture: Optional["ArchitectureFacts"] = None
     numeric_sites: list[NumericSite] = field(default_factory=list)
     nan_comparisons: list[NanComparison] = field(default_factory=list)
+    # Layers built and never used, batch-norms applied twice (nnlint.analysis.layer_usage).
+    unused_layers: list["BuiltLayer"] = field(default_factory=list)
+    repeated_layers: list["RepeatedLayer"] = field(default_factory=list)
+    # DataLoaders whose workers copy one dataset's random generator (nnlint.analysis.data_loading).
+    worker_loaders: list["WorkerLoader"] = field(default_factory=list)
+    # Regression targets whose preparation is in view (nnlint.analysis.target_preparation).
+    prepared_targets: list["PreparedTarget"] = field(default_factory=list)
+    # Where the file starts a training run that nothing seeds (nnlint.analysis.seeding).
+    unseeded_run: Optional[cst.CSTNode] = None
     # Parameter creation and initialization (nnlint.analysis.initialization).
     initialization: Optional["InitializationFacts"] = None
     # Optimizers, schedulers and training loops (nnlint.analysis.training).

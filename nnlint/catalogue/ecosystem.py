@@ -65,3 +65,50 @@ SCALERS = frozenset(f"sklearn.preprocessing.{name}" for name in (
 # Training idioms. What `.backward(loss)` is called on when the library divides the loss by
 # its own gradient-accumulation steps: accelerate's Accelerator, a DeepSpeed engine.
 ACCUMULATION_AWARE_BACKWARD = re.compile(r"accelerator|engine", re.IGNORECASE)
+
+# Data loading. The Dataset bases, the DataLoader classes, and the random-generator objects a
+# dataset can keep. Since torch 1.9 every DataLoader worker reseeds Python's `random`, torch
+# and numpy's global generator (torch/utils/data/_utils/worker.py); a generator *object*
+# built in the dataset's `__init__` is copied into each worker with the same state and is not
+# reseeded, so every worker (and, without persistent workers, every epoch) draws the same numbers.
+DATASET_BASES = frozenset({
+    "torch.utils.data.Dataset", "torch.utils.data.dataset.Dataset",
+    "torch.utils.data.IterableDataset", "torch.utils.data.dataset.IterableDataset",
+})
+DATA_LOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader"})
+RANDOM_GENERATOR_CONSTRUCTORS = frozenset({
+    "numpy.random.default_rng", "numpy.random.RandomState", "numpy.random.Generator",
+    "random.Random", "torch.Generator",
+})
+# The DataLoader argument that runs code in each worker before loading (where generators are reseeded).
+WORKER_INIT_ARGUMENT = "worker_init_fn"
+
+# What each scikit-learn scaler maps its data to, for targets (NNL110). MinMaxScaler's
+# `feature_range` argument changes it; QuantileTransformer is uniform on [0, 1] by default.
+SCALER_TARGET_KINDS = {
+    "sklearn.preprocessing.StandardScaler": "standardized",
+    "sklearn.preprocessing.RobustScaler": "standardized",
+    "sklearn.preprocessing.PowerTransformer": "standardized",
+    "sklearn.preprocessing.MinMaxScaler": "unit_interval",
+    "sklearn.preprocessing.MaxAbsScaler": "symmetric_unit",
+    "sklearn.preprocessing.QuantileTransformer": "unit_interval",
+}
+# Calls that turn an array into a tensor (or back) without changing its values.
+VALUE_KEEPING_CONVERSIONS = frozenset({
+    "torch.tensor", "torch.as_tensor", "torch.from_numpy", "torch.Tensor", "torch.FloatTensor",
+    "torch.DoubleTensor", "numpy.array", "numpy.asarray", "numpy.float32",
+})
+# Elementwise logarithms, as a target transform.
+LOG_TRANSFORMS = frozenset({"torch.log", "torch.log1p", "numpy.log", "numpy.log1p", "numpy.log2", "numpy.log10",
+                            "torch.log2", "torch.log10", "math.log"})
+
+# Calls that decode an image into a uint8 tensor of values 0-255 (NNL505, NNL507).
+UINT8_IMAGE_READERS = frozenset({
+    "torchvision.io.read_image", "torchvision.io.decode_image", "torchvision.io.decode_jpeg",
+    "torchvision.io.decode_png", "torchvision.transforms.functional.pil_to_tensor",
+    "torchvision.transforms.v2.functional.pil_to_tensor",
+})
+# Calls that load an image as a uint8 numpy array (or a PIL image that np.array makes one).
+UINT8_ARRAY_READERS = frozenset({
+    "cv2.imread", "PIL.Image.open", "imageio.imread", "imageio.v2.imread", "imageio.v3.imread", "skimage.io.imread",
+})

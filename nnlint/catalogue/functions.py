@@ -199,3 +199,12 @@ PASS_METHODS = frozenset({"contiguous", "float", "double", "half", "bfloat16", "
 # The tensor argument of these only lends its shape, dtype or device: no merge.
 SHAPE_ONLY_METHODS = frozenset({"view_as", "reshape_as", "expand_as", "type_as", "to", "new_zeros",
                                 "new_ones", "new_empty", "new_full", "new_tensor"})
+
+# Ways a module reaches its submodules without naming the attribute: `self.children()`,
+# `self._modules[name]`, `getattr(self, f"layer{i}")`, `vars(self)`. A class that does
+# this may use any layer it holds, so a layer missing from its code is not unused.
+MODULE_INTROSPECTION_METHODS = frozenset({
+    "modules", "children", "named_modules", "named_children", "_modules", "__dict__",
+    "get_submodule", "_get_name",
+})
+MODULE_INTROSPECTION_FUNCTIONS = frozenset({"getattr", "vars", "hasattr", "delattr", "setattr"})

@@ -95,3 +95,19 @@ CONVENTIONAL_IMPORTS: dict[str, str] = {
     "optim": "torch.optim",
     "np": "numpy",
 }
+
+# Seeding. A call of one of these (or of any function named like `set_seed`, `seed_everything`,
+# `init_seeds`, `fix_seed`: projects write their own helper) seeds a run.
+SEEDING_FUNCTIONS = frozenset({
+    "torch.manual_seed", "torch.random.manual_seed", "torch.cuda.manual_seed", "torch.cuda.manual_seed_all",
+    "random.seed", "numpy.random.seed", "pytorch_lightning.seed_everything", "lightning.seed_everything",
+    "lightning.pytorch.seed_everything", "lightning.fabric.seed_everything", "transformers.set_seed",
+    "accelerate.utils.set_seed",
+})
+SEED_FUNCTION = re.compile(r"seed", re.IGNORECASE)
+SEED_NAME = re.compile(r"^(random_|manual_|global_|rng_)?seed$", re.IGNORECASE)
+# The trainers whose `fit` starts a run without seeding it. transformers' Trainer is not
+# one: it calls set_seed(args.seed) itself (TrainingArguments.seed defaults to 42).
+RUN_STARTERS = {
+    "pytorch_lightning.Trainer": ("fit",), "lightning.Trainer": ("fit",), "lightning.pytorch.Trainer": ("fit",),
+}

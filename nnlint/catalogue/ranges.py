@@ -23,3 +23,19 @@ OTHER = "other"                          # anything else (CTC log-probs by time,
 CLASS_INDICES = "class_indices"  # integers in [0, C)
 SAME_AS_INPUT = "same_as_input"  # a tensor shaped and ranged like the input
 SIGNS = "signs"                  # -1 or 1
+
+# What a visible preparation of regression targets leaves them as (NNL110), and the target
+# kinds each bounded output range cannot reach.
+STANDARDIZED = "standardized"    # (y - mean) / std, StandardScaler: negative, beyond ±1
+LOG_TRANSFORMED = "log"          # log(y), log1p(y): unbounded, negative for y < 1
+UNIT_INTERVAL = "unit_interval"  # MinMaxScaler, (y - min) / (max - min): [0, 1]
+SYMMETRIC_UNIT = "symmetric_unit"  # MaxAbsScaler, MinMaxScaler((-1, 1)): [-1, 1]
+UNREACHABLE_TARGETS = {
+    SIGMOID: frozenset({STANDARDIZED, LOG_TRANSFORMED, SYMMETRIC_UNIT}),
+    SOFTMAX: frozenset({STANDARDIZED, LOG_TRANSFORMED, SYMMETRIC_UNIT}),
+    TANH: frozenset({STANDARDIZED, LOG_TRANSFORMED}),
+    RELU: frozenset({STANDARDIZED, LOG_TRANSFORMED, SYMMETRIC_UNIT}),
+}
+OUTPUT_RANGES = {SIGMOID: "(0, 1)", SOFTMAX: "(0, 1), summing to 1", TANH: "(-1, 1)", RELU: "[0, inf)"}
+TARGET_RANGES = {STANDARDIZED: "centred on 0, about a third of them below -1 or above 1",
+                 LOG_TRANSFORMED: "unbounded, negative wherever y < 1"}

@@ -1,0 +1,179 @@
+from nnlint.rules.base import Rule
+
+
+class UnusedLayer(Rule):
+    """
+    ## What it does
+    Finds a layer that a model builds in `__init__` (`self.fc2 = nn.Linear(...)`,
+    `self.dropout = nn.Dropout(0.5)`, `self.bn = nn.BatchNorm2d(64)`, a block class of the
+    same file) and that nothing in the file ever uses: not `forward`, not a method forward
+    calls, not another method, a subclass, a hook or code outside the class.
+
+    ## Why is this bad?
+    The layer the author designed is not the network that runs. A dropout or batch-norm that
+    is never applied means a model that overfits or trains slowly "for no reason"; a layer
+    skipped by mistake (`x = self.fc1(x); return self.fc3(x)`) gives a shallower network than
+    the one tuned. Its parameters still sit in `model.parameters()`: the optimizer carries
+    them, `DistributedDataParallel` stops with "Expected to have finished reduction" (they get
+    no gradient), and the parameter count you report is wrong. This is the seed's advice to
+    check that the network is the one you meant ("make sure the model does what you think").
+
+    ## Example
+    ```python
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Linear(784, 256)
+            self.dropout = nn.Dropout(0.5)
+            self.fc2 = nn.Linear(256, 10)
+
+        def forward(self, x):
+            return self.fc2(F.relu(self.fc1(x)))
+    ```
+
+    ## Use instead
+    ```python
+        def forward(self, x):
+            return self.fc2(self.dropout(F.relu(self.fc1(x))))
+    ```
+    or delete the layer.
+
+    ## Dynamic mode
+    Not checked: `check --dynamic` does not confirm or refute this finding.
+
+    ## When to ignore it
+    When the layer is used from another file (`model.classifier(features)` in a training
+    script) or by name through a config the file does not show. The rule does not judge a
+    class that reaches its submodules without naming them (`self.children()`,
+    `getattr(self, name)`, `self._modules`), a subclass of an `nn.Sequential` (which applies
+    every registered module), or a subclass of a model class imported from elsewhere (whose
+    forward may use the attribute); parameter-free layers (`nn.ReLU()`, `nn.MaxPool2d`) and
+    losses kept on the model are not reported either.
+    """
+
+    code = "NNL403"
+    name = "unused-layer"
+    summary = "A layer built in __init__ is never used by forward or anything else in the file."
+    fix_hint = "Apply the layer where it was meant to go, or delete it."
+    invalid = (
+        """\
+import torch.nn as nn
+import torch.nn.functional as F
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(784, 256)
+        self.dropout = nn.Dropout(0.5)  # <--
+        self.fc2 = nn.Linear(256, 10)
+
+    def forward(self, x):
+        return self.fc2(F.relu(self.fc1(x)))
+""",
+        """\
+from torch import nn
+
+class ConvBlock(nn.Module):
+    def __init__(self, c_in, c_out):
+        super().__init__()
+        self.conv = nn.Conv2d(c_in, c_out, 3, padding=1)
+        self.bn = nn.BatchNorm2d(c_out)  # <--
+        self.act = nn.ReLU()
+
+    def forward(self, x):
+        return self.act(self.conv(x))
+""",
+        """\
+import torch.nn as nn
+import pytorch_lightning as pl
+
+class Encoder(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.proj = nn.Linear(d, d)
+
+    def forward(self, x):
+        return self.proj(x)
+
+class Classifier(pl.LightningModule):
+    def __init__(self, d, n):
+        super().__init__()
+        self.encoder = Encoder(d)
+        self.extra = Encoder(d)  # <--
+        self.head = nn.Linear(d, n)
+
+    def forward(self, x):
+        return self.head(self._features(x))
+
+    def _features(self, x):
+        return self.encoder(x)
+""",
+    )
+    valid = (
+        """\
+import torch.nn as nn
+
+class VAE(nn.Module):
+    def __init__(self, d, z):
+        super().__init__()
+        self.enc = nn.Linear(d, 2 * z)
+        self.dec = nn.Linear(z, d)
+        self.criterion = nn.MSELoss()
+        self.relu = nn.ReLU()
+
+    def encode(self, x):
+        return self.enc(x)
+
+    def decode(self, z):
+        return self.dec(z)
+
+    def forward(self, x):
+        return self.encode(x)
+""",
+        """\
+import torch.nn as nn
+
+class Stack(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer1 = nn.Linear(4, 4)
+        self.layer2 = nn.Linear(4, 4)
+
+    def forward(self, x):
+        for i in (1, 2):
+            x = getattr(self, f"layer{i}")(x)
+        return x
+
+class Block(nn.Sequential):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 3, 1)
+""",
+        """\
+import torch.nn as nn
+from torchvision.models import ResNet
+
+class MyResNet(ResNet):
+    def __init__(self):
+        super().__init__(block=None, layers=[2, 2, 2, 2])
+        self.fc = nn.Linear(512, 3)  # ResNet.forward applies self.fc
+
+class Base(nn.Module):
+    def forward(self, x):
+        return self.head(x)
+
+class Child(Base):
+    def __init__(self):
+        super().__init__()
+        self.head = nn.Linear(8, 2)
+""",
+    )
+
+    def check(self, facts, report) -> None:
+        for layer in facts.unused_layers:
+            report(
+                layer.node,
+                f"self.{layer.attribute} ({layer.layer}) is built in {layer.model}.__init__ but nothing in this file "
+                "uses it: forward runs without it, and its parameters are carried by the optimizer without ever "
+                "getting a gradient. Apply it where it was meant to go, or delete it.",
+            )
