@@ -103,3 +103,18 @@ def test_unregistered_layers_say_whether_they_get_gradients(confirmed):
 def test_a_module_list_is_registered(confirmed):
     result = _confirm(confirmed, _at("NNL302", CONFIRMED, _line(CONFIRMED, "nn.ModuleList(")))
     assert result.status == "not-confirmed" and "every submodule is registered" in result.detail
+
+
+def test_an_unused_layer_is_confirmed_never_called_and_without_gradient(confirmed):
+    found = {d.start.line: d for d in lint_source(CONFIRMED.read_bytes(), str(CONFIRMED), {"NNL403"})}
+    unused = _confirm(confirmed, found[_line(CONFIRMED, "self.fc_unused = nn.Linear(32, 3)")])
+    assert unused.status == "confirmed", unused
+    assert "forward never calls fc_unused (Linear" in unused.detail and "gives it no gradient" in unused.detail
+    dropout = _confirm(confirmed, found[_line(CONFIRMED, "self.dropout = nn.Dropout(0.5)", "class SkipsDropout")])
+    assert dropout.status == "confirmed" and "forward never calls dropout (Dropout" in dropout.detail
+
+
+def test_a_used_layer_is_not_confirmed_unused(confirmed):
+    line = _line(CONFIRMED, "self.fc2 = nn.Linear(32, 3)", "class SkipsDropout")
+    result = _confirm(confirmed, _at("NNL403", CONFIRMED, line))
+    assert result.status == "not-confirmed" and "forward calls fc2 (Linear" in result.detail

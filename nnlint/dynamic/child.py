@@ -32,7 +32,7 @@ from typing import Any, Callable, Optional, TextIO
 from nnlint.dynamic import reaper
 
 _PROBES = ("output_range", "non_finite", "symmetry", "registration", "dead_relu", "constant_prediction",
-           "gradient_flow", "train_eval")
+           "gradient_flow", "train_eval", "layer_usage")
 
 
 def _is_out_of_memory(error: BaseException) -> bool:

@@ -177,7 +177,20 @@ def _train_eval_verdict(report: dict[str, Any]) -> Verdict:
     return CONFIRMED, "; ".join(parts)
 
 
-def _verdict_for(code: str, report: dict[str, Any], min_ratio: float) -> Verdict:
+def _usage_verdict(report: dict[str, Any], line: int) -> Verdict:
+    layers = [layer for layer in report.get("probes", {}).get("layer_usage", {}).get("layers", [])
+              if layer["line"] == line]
+    if not layers:
+        return None
+    used = [layer for layer in layers if layer["called"]]
+    if used:
+        return NOT_CONFIRMED, f"forward calls {used[0]['name']} ({used[0]['type']}, built on line {line})"
+    first = layers[0]
+    return CONFIRMED, (f"forward never calls {first['name']} ({first['type']}, built on line {line})"
+                       + (", and one backward pass gives it no gradient" if not first["gradient"] else ""))
+
+
+def _verdict_for(code: str, report: dict[str, Any], min_ratio: float, line: int = 0) -> Verdict:
     if code in _OUTPUT_CODES:
         return _output_verdict(code, report)
     if code in _NUMERIC_CODES:
@@ -192,6 +205,8 @@ def _verdict_for(code: str, report: dict[str, Any], min_ratio: float) -> Verdict
         return _gradient_verdict(report, min_ratio)
     if code == "NNL502":
         return _train_eval_verdict(report)
+    if code == "NNL403":
+        return _usage_verdict(report, line)
     return None
 
 
@@ -234,7 +249,7 @@ class Confirmer:
             owner = scope.owner["name"] if scope.owner else "?"
             return Confirmation(NOT_CHECKED, f"line {diagnostic.start.line} is in {owner}.{scope.method}, "
                                              "which forward does not call, so the probes do not run it")
-        return self._judge(diagnostic.code, scope)
+        return self._judge(diagnostic.code, scope, diagnostic.start.line)
 
     def _failed_top_level(self, line: int) -> Optional[str]:
         for failure in self.outcome.failures if self.outcome else ():
@@ -242,13 +257,13 @@ class Confirmer:
                 return f"line {line} raised {failure['error']} when the module was loaded"
         return None
 
-    def _judge(self, code: str, scope: Scope) -> Confirmation:
+    def _judge(self, code: str, scope: Scope, line: int = 0) -> Confirmation:
         file_name = os.path.basename(self.outcome.path) if self.outcome else ""
         verdicts: list[tuple[str, str]] = []
         for model in scope.models:
             if not model.ok:
                 continue
-            verdict = _verdict_for(code, model.report, self.min_ratio)
+            verdict = _verdict_for(code, model.report, self.min_ratio, line)
             if verdict is not None:
                 verdicts.append((verdict[0], f"{verdict[1]} in {model.label(file_name)}"))
         for status in (CONFIRMED, NOT_CONFIRMED):

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from nnlint.dynamic.construction import InputPlan, output_tensors, unregistered_modules
+from nnlint.dynamic.construction_sites import construction_line
 from nnlint.dynamic.passes import SharedPasses, non_finite_in, training_loss
 
 VARIED_BATCH = 64
@@ -245,6 +246,22 @@ def _get_gradients(model: nn.Module, plan: InputPlan, passes: SharedPasses, modu
     for parameter in parameters:
         parameter.grad = None
     return found
+
+
+def layer_usage(model: nn.Module, plan: InputPlan, passes: SharedPasses) -> dict[str, Any]:
+    """Per submodule built on a line of the probed file: that line, whether forward called it
+    (the shared evaluation pass) and whether one backward gave its parameters a gradient."""
+    called = passes.observed().called
+    grads = passes.trained().grads
+    layers = []
+    for name, module in model.named_modules():
+        line = construction_line(module)
+        if not name or line is None:
+            continue
+        own = [f"{name}.{parameter}" for parameter, _ in module.named_parameters()]
+        layers.append({"name": name, "type": type(module).__name__, "line": line, "called": id(module) in called,
+                       "gradient": any(grads.get(key) is not None and bool(grads[key].abs().max() > 0) for key in own)})
+    return {"layers": layers}
 
 
 def train_eval(model: nn.Module, plan: InputPlan, passes: SharedPasses) -> dict[str, Any]:

@@ -76,3 +76,15 @@ def evaluate(model, loader):
         for x, y in loader:
             correct += (model(x).argmax(1) == y).sum().item()
     return correct
+
+
+class SkipsDropout(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(12, 32)
+        self.dropout = nn.Dropout(0.5)
+        self.fc2 = nn.Linear(32, 3)
+        self.fc_unused = nn.Linear(32, 3)
+
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(x)))
