@@ -4,8 +4,13 @@
 
 Prints, per run: the wall time of `nnlint check --dynamic` on the file (what a user waits
 for: the static pass, starting the child, importing torch, the probes), and the time the
-child spent on the model itself (building it, inferring the input, the default probes and
-the one-item-per-class fit). Target: under 15 s for the default probes.
+child spent on the model itself (building it, the shape check, the default probes and the
+one-item-per-class fit). Target: under 15 s at 224x224 (`--size 224`).
+
+Beside it, a baseline from the same run, so that a figure taken on a busy machine can be
+read: a fresh Python importing torch, and one plain training step (forward and backward of
+the same model, batch 8, one thread). The probes' time divided by that step is what the
+probes cost in training steps, whatever the machine's load.
 """
 
 from __future__ import annotations
@@ -64,6 +69,28 @@ class ResNet18(nn.Module):
 '''
 
 
+BASELINE = RESNET + '''
+import sys, time
+started = time.monotonic()
+torch.set_num_threads(1)
+model = ResNet18()
+x = torch.randn(8, 3, SIZE, SIZE)
+step = time.monotonic()
+model(x).sum().backward()
+print(f"{step - started:.2f} {time.monotonic() - step:.2f}")
+'''
+
+
+def baseline(size: int) -> tuple[float, float, float]:
+    """Seconds for: Python importing torch, building the model, one forward+backward (batch 8)."""
+    started = time.monotonic()
+    run = subprocess.run([sys.executable, "-c", "import torch\n" + BASELINE.replace("SIZE", str(size))],
+                         capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    total = time.monotonic() - started
+    build, step = (float(part) for part in run.stdout.split())
+    return total - build - step, build, step
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -97,10 +124,15 @@ def main() -> int:
                                  settings.timeout, settings.memory_mb)
             report = outcome.reports.get("ResNet18", {})
             fit = report.get("probes", {}).get("fit", {})
+            startup, _, step = baseline(args.size or 32)
+            seconds = report.get('seconds', float('nan'))
             print(f"run {run}: check --dynamic {wall:.1f} s (exit {completed.returncode}); "
-                  f"ResNet18 probes {report.get('seconds', float('nan')):.1f} s, status {report.get('status')}, "
+                  f"ResNet18 probes {seconds:.1f} s ({report.get('cpu_seconds', float('nan')):.1f} s CPU), "
+                  f"status {report.get('status')}, "
                   f"{report.get('parameters', 0):,} parameters, input {report.get('input')}, "
                   f"fit unlearned {fit.get('unlearned')}")
+            print(f"  baseline, same run: Python + import torch {startup:.1f} s, one training step "
+                  f"(forward+backward, batch 8) {step:.2f} s; the probes cost {seconds / step:.1f} steps")
             if completed.stdout.strip():
                 print("  " + completed.stdout.strip().replace("\n", "\n  "))
             if report.get("status") != "ok":

@@ -437,7 +437,7 @@ def probe(target: str, inputs: tuple[str, ...], args: Optional[str], kwargs: Opt
 
     if not torch_available():
         _fail(INSTALL_HINT)
-    from nnlint.dynamic.probe_command import ProbeError, run_probe
+    from nnlint.dynamic.probe_command import ProbeError, ShapeMismatchFound, run_probe
 
     try:
         config = load_config([target.rpartition(":")[0] or "."], config_file=config_file, isolated=isolated)
@@ -452,6 +452,9 @@ def probe(target: str, inputs: tuple[str, ...], args: Optional[str], kwargs: Opt
                              args=args, kwargs=kwargs, report_dir=report_dir), nl=False)
     except ProbeError as error:
         _fail(str(error))
+    except ShapeMismatchFound as found:
+        click.echo(str(found), nl=False)
+        sys.exit(1)
 
 
 @cli.command("rules")

@@ -32,7 +32,7 @@ from typing import Any, Callable, Optional, TextIO
 from nnlint.dynamic import reaper
 
 _PROBES = ("output_range", "non_finite", "symmetry", "registration", "dead_relu", "constant_prediction",
-           "gradient_flow")
+           "gradient_flow", "train_eval", "layer_usage")
 
 
 def _is_out_of_memory(error: BaseException) -> bool:
@@ -69,7 +69,9 @@ class ChildSession:
 
         torch.set_num_threads(self.request.get("threads", 1))
         from nnlint.dynamic import loader
+        from nnlint.dynamic.construction_sites import record_construction_sites
 
+        record_construction_sites(self.path)
         self.emit({"event": "ready"})
         # Models built by the module's own top-level code get the same weights on every run.
         torch.manual_seed(0)
@@ -106,7 +108,7 @@ class ChildSession:
 
     def probe_safely(self, candidate: Any, loaded: Any) -> dict[str, Any]:
         report: dict[str, Any] = {"name": candidate.name}
-        started = time.monotonic()
+        started, cpu_started = time.monotonic(), time.process_time()
         try:
             report.update(self.probe(candidate, loaded))
         except BaseException as error:  # noqa: BLE001 - one model's failure is its status
@@ -115,6 +117,8 @@ class ChildSession:
             status = "out-of-memory" if _is_out_of_memory(error) else "error"
             report.update(status=status, detail=_error_text(error), line=_user_frame(error, self.path))
         report["seconds"] = round(time.monotonic() - started, 3)
+        # CPU time says what the model cost on a busy machine, where wall time says little.
+        report["cpu_seconds"] = round(time.process_time() - cpu_started, 3)
         return report
 
     def probe_in_fork(self, candidate: Any, loaded: Any) -> dict[str, Any]:
@@ -135,7 +139,8 @@ class ChildSession:
             finally:
                 os._exit(0)
         os.close(writer)
-        data, finished = _read_until(reader, time.monotonic() + self.request.get("timeout", 60.0), pid)
+        limit = self.model_limit(candidate.name)
+        data, finished = _read_until(reader, time.monotonic() + limit, pid)
         os.close(reader)
         if not finished:
             os.kill(pid, signal.SIGKILL)
@@ -143,7 +148,6 @@ class ChildSession:
         # What the model started dies with it: its orphans re-parented to this subreaper.
         reaper.kill_tree(reaper.children(os.getpid()) - before)
         if not finished:
-            limit = self.request.get("timeout", 60.0)
             return {"name": candidate.name, "status": "timeout",
                     "detail": f"did not finish within {limit:g} s while probing it"}
         try:
@@ -156,26 +160,10 @@ class ChildSession:
             return {"name": candidate.name, "status": "crash",
                     "detail": f"{crash_text(code, self.request.get('memory_mb', 0))} while probing it"}
 
-    def functions_run(self, model: Any, plan: Any) -> list[int]:
-        """First lines of the user's functions and methods that one forward pass runs, so a
-        finding in a helper forward calls is judged and one in training_step is not."""
-        import torch
-
-        ran: set[int] = set()
-
-        def profile(frame: Any, event: str, arg: Any) -> None:
-            if event == "call" and frame.f_code.co_filename == self.path:
-                ran.add(frame.f_code.co_firstlineno)
-
-        sys.setprofile(profile)
-        try:
-            with torch.no_grad():
-                model(*plan.make())
-        except Exception:  # noqa: BLE001 - the probes report forward's errors themselves
-            pass
-        finally:
-            sys.setprofile(None)
-        return sorted(ran)
+    def model_limit(self, name: str) -> float:
+        """Seconds the model may take: its own `timeout`, else the run's."""
+        spec = self.request.get("models", {}).get(name) or {}
+        return float(spec.get("timeout") or self.request.get("timeout", 60.0))
 
     def _target(self, candidate: Any, loaded: Any) -> tuple[Optional[Callable[..., Any]], Any]:
         value = loaded.namespace.get(candidate.name)
@@ -184,42 +172,70 @@ class ChildSession:
     def probe(self, candidate: Any, loaded: Any) -> dict[str, Any]:
         import torch
 
-        from nnlint.dynamic import construction, fitting, probes
+        from nnlint.dynamic import construction, fitting, passes, probes, shapes
 
         if candidate.name in loaded.failed_names:
             return {"status": "import-error", "detail": loaded.failed_names[candidate.name]}
         spec = self.request.get("models", {}).get(candidate.name, {})
         target, model = self._target(candidate, loaded)
-        torch.manual_seed(0)
+        args, kwargs = spec.get("args", []), spec.get("kwargs", {})
+        built_as = None
+        if target is not None and not args and not kwargs and construction.required_parameters(target):
+            # The config says nothing and the constructor needs arguments: build the model
+            # as the file itself does, when it does so with literals.
+            call = loaded.literal_calls.get(candidate.name)
+            if call is not None:
+                args, kwargs, built_as = call.args, call.kwargs, f"{call.text} (line {call.line})"
         if model is None:
+            torch.manual_seed(0)
             try:
-                model = construction.construct(target, spec.get("args", []), spec.get("kwargs", {}))
+                model = construction.construct(target, args, kwargs)
             except construction.NeedsArguments as error:
                 return {"status": "needs-arguments", "detail": ", ".join(error.names)}
             except Exception as error:  # noqa: BLE001
                 if _is_out_of_memory(error):
+                    # Too big for the memory limit: its shapes can still be checked on meta.
+                    del error
+                    checked = shapes.check_on_meta(target, args, kwargs, spec)
+                    if checked is not None and checked.mismatch is not None:
+                        return _mismatch_report(checked)
                     raise
                 return {"status": "constructor-error", "detail": _error_text(error),
                         "line": _user_frame(error, self.path)}
         if not isinstance(model, torch.nn.Module):
             return {"status": "not-a-model", "detail": f"{candidate.name}() returned {type(model).__name__}"}
-        try:
-            plan, _ = construction.find_input(model, spec.get("inputs", []), spec.get("dtype"))
-        except construction.NoInput as error:
-            return {"status": "no-input", "detail": str(error)}
+        checked = shapes.check_shapes(model, construction.plans_for(model, spec), "cpu")
+        if checked.mismatch is not None:
+            return _mismatch_report(checked)
+        if checked.plan is not None:
+            plan = checked.plan  # this very model's forward accepted it
+        else:
+            try:
+                plan, _ = construction.find_input(model, spec.get("inputs", []), spec.get("dtype"), checked.plan)
+            except construction.NoInput as error:
+                return {"status": "no-input", "detail": str(error)}
         started = time.monotonic()
         results: dict[str, Any] = {}
-        ran = self.functions_run(model, plan)
+        shared = passes.SharedPasses(model, probes.varied_batch(plan), self.path)
+        try:
+            observed = shared.observed()
+        except Exception as error:  # noqa: BLE001 - the probes report forward's errors themselves
+            if _is_out_of_memory(error):
+                raise
+            observed = None
+        # First lines of the user's functions one forward pass runs, so that a finding in a
+        # helper forward calls is judged and one in training_step is not.
+        ran = observed.ran if observed is not None else []
         selected = self.request.get("probes") or _PROBES
         options = self.request.get("options", {})
         for name in selected:
             try:
-                results[name] = getattr(probes, name)(model, plan)
+                results[name] = getattr(probes, name)(model, plan, shared)
             except Exception as error:  # noqa: BLE001 - the other probes still run
                 if _is_out_of_memory(error):
                     raise
                 results[name] = {"error": _error_text(error), "line": _user_frame(error, self.path)}
-        classes = fitting.classes_of(model, plan, spec.get("classes"))
+        classes = spec.get("classes") or (fitting.classes_of(observed, None) if observed is not None else None)
         steps = int(options.get("fit_steps", fitting.DEFAULT_STEPS))
         lr = float(options.get("fit_lr", fitting.DEFAULT_LR))
         if options.get("fit", True):
@@ -230,7 +246,7 @@ class ChildSession:
                 try:
                     # Half of what is left of the model's time limit, so a big model's
                     # other results still arrive.
-                    budget = max(1.0, (self.request.get("timeout", 60.0) - (time.monotonic() - started)) / 2)
+                    budget = max(1.0, (self.model_limit(candidate.name) - (time.monotonic() - started)) / 2)
                     results["fit"] = fitting.fit_one_per_class(model, plan, classes, steps, lr, budget)
                 except Exception as error:  # noqa: BLE001
                     if _is_out_of_memory(error):
@@ -243,8 +259,16 @@ class ChildSession:
         # A finding in a block class is judged on the models that contain that block.
         user_classes = sorted({type(m).__name__ for m in model.modules() if type(m).__module__ == MODULE_NAME})
         return {"status": "ok", "input": plan.description, "classes": classes, "module_classes": user_classes,
+                "built_as": built_as,
                 "ran": ran,
                 "parameters": sum(p.numel() for p in model.parameters()), "probes": results}
+
+
+def _mismatch_report(checked: Any) -> dict[str, Any]:
+    """A model whose forward fails on a shape mismatch: no probe can run it."""
+    mismatch = checked.mismatch
+    return {"status": "shape-mismatch", "detail": f"{mismatch['layer']} {mismatch['how']}", "line": mismatch["line"],
+            "shape": {**mismatch, "device": checked.device}}
 
 
 def _exited(pid: int) -> bool:

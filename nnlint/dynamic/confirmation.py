@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 from nnlint.diagnostic import Confirmation, Diagnostic
 from nnlint.dynamic.isolation import ModuleOutcome
-from nnlint.dynamic.model_index import ProbedModel, Scope, failure_text, scope_of
+from nnlint.dynamic.model_index import ProbedModel, Scope, all_models, failure_text, scope_of
 
 CONFIRMED, NOT_CONFIRMED, NOT_CHECKED = "confirmed", "not-confirmed", "not-checked"
 Verdict = Optional[tuple[str, str]]
@@ -97,11 +97,18 @@ def _symmetry_verdict(report: dict[str, Any]) -> Verdict:
     identical = [layer for layer in layers if layer["identical_rows"]]
     if not identical:
         return NOT_CONFIRMED, f"all {len(layers)} weight matrices have distinct rows after construction"
-    first = identical[0]
-    names = ", ".join(layer["name"] for layer in identical[:3])
+    # Identical units stay identical only when their gradients are identical (or zero) too:
+    # an output layer's rows get different gradients (one per class) and part at once.
+    stuck = [layer for layer in identical if layer["zero_grad"] or layer["identical_grads"]]
+    if not stuck:
+        names = ", ".join(layer["name"] for layer in identical[:3])
+        return NOT_CONFIRMED, (f"the rows of {names} are identical after construction, but their gradients differ "
+                               "after one backward, so the units part from the first step")
+    first = stuck[0]
+    names = ", ".join(layer["name"] for layer in stuck[:3])
     grads = (", and their gradients are zero after one backward" if first["zero_grad"]
-             else ", and so are their gradients after one backward" if first["identical_grads"] else "")
-    return CONFIRMED, f"the {first['rows']} rows of {names} are identical{grads}"
+             else ", and so are their gradients after one backward")
+    return CONFIRMED, f"the {first['rows']} rows of {names} are identical{grads}: the units stay identical"
 
 
 def _uninitialized_verdict(report: dict[str, Any]) -> Verdict:
@@ -124,9 +131,15 @@ def _registration_verdict(code: str, report: dict[str, Any]) -> Verdict:
         if not found:
             return NOT_CONFIRMED, "every submodule is registered"
         first = found[0]
-        used = "; forward uses them" if first["used"] else ""
+        if not first["used"]:
+            effect = "; forward never uses them, so they get no gradient"
+        elif first.get("get_gradients"):
+            effect = ("; forward uses them and backward gives them gradients, but an optimizer built from "
+                      "parameters() never updates them")
+        else:
+            effect = "; forward uses them"
         return CONFIRMED, (f"{first['attribute']} holds {first['modules']} module(s) with {first['parameters']} "
-                           f"parameters missing from parameters(){used}")
+                           f"parameters missing from parameters(){effect}")
     tensors = probe.get("plain_tensors", [])
     if not tensors:
         return NOT_CONFIRMED, "no plain tensor attributes: every tensor is a Parameter or buffer"
@@ -143,7 +156,41 @@ def _gradient_verdict(report: dict[str, Any], min_ratio: float) -> Verdict:
     return (CONFIRMED if ratio < min_ratio else NOT_CONFIRMED), text
 
 
-def _verdict_for(code: str, report: dict[str, Any], min_ratio: float) -> Verdict:
+def _train_eval_verdict(report: dict[str, Any]) -> Verdict:
+    probe = report.get("probes", {}).get("train_eval")
+    if not probe or not probe.get("checked"):
+        return None
+    tolerance = 1e-5 * max(probe["scale"], 1.0)
+    repeat, mode = probe["repeat_difference"], probe["mode_difference"]
+    count = probe["inputs"]
+    if repeat <= tolerance and mode <= tolerance:
+        return NOT_CONFIRMED, (f"in training mode the outputs for the same {count} inputs equal those of evaluation "
+                               "mode: no active dropout or batch-norm changes them")
+    parts = []
+    if repeat > tolerance:
+        layers = ", ".join(probe["dropout"][:3]) or "a random operation"
+        parts.append(f"two training-mode passes over the same {count} inputs differ by up to {_number(repeat)} "
+                     f"(dropout: {layers})")
+    if mode > tolerance:
+        norms = f" (batch-norm: {', '.join(probe['batch_norm'][:3])})" if probe["batch_norm"] else ""
+        parts.append(f"training mode differs from evaluation mode by up to {_number(mode)}{norms}")
+    return CONFIRMED, "; ".join(parts)
+
+
+def _usage_verdict(report: dict[str, Any], line: int) -> Verdict:
+    layers = [layer for layer in report.get("probes", {}).get("layer_usage", {}).get("layers", [])
+              if layer["line"] == line]
+    if not layers:
+        return None
+    used = [layer for layer in layers if layer["called"]]
+    if used:
+        return NOT_CONFIRMED, f"forward calls {used[0]['name']} ({used[0]['type']}, built on line {line})"
+    first = layers[0]
+    return CONFIRMED, (f"forward never calls {first['name']} ({first['type']}, built on line {line})"
+                       + (", and one backward pass gives it no gradient" if not first["gradient"] else ""))
+
+
+def _verdict_for(code: str, report: dict[str, Any], min_ratio: float, line: int = 0) -> Verdict:
     if code in _OUTPUT_CODES:
         return _output_verdict(code, report)
     if code in _NUMERIC_CODES:
@@ -156,11 +203,15 @@ def _verdict_for(code: str, report: dict[str, Any], min_ratio: float) -> Verdict
         return _registration_verdict(code, report)
     if code == "NNL402":
         return _gradient_verdict(report, min_ratio)
+    if code == "NNL502":
+        return _train_eval_verdict(report)
+    if code == "NNL403":
+        return _usage_verdict(report, line)
     return None
 
 
 def _unprobed_reason(code: str) -> Optional[str]:
-    if code.startswith(("NNL5", "NNL6")):
+    if code.startswith(("NNL5", "NNL6")) and code != "NNL502":
         return "it is about the training or evaluation code, which dynamic mode does not run"
     if code in ("NNL205", "NNL401", "NNL001", "NNL002") or code.startswith("NNL9"):
         return "no probe observes it"
@@ -184,6 +235,10 @@ class Confirmer:
         if self.outcome.error and not self.outcome.candidates:
             return Confirmation(NOT_CHECKED, f"the module could not be loaded: {self.outcome.error}")
         scope = scope_of(diagnostic.start.line, self.outcome)
+        if diagnostic.code == "NNL502" and not scope.models:
+            # The evaluation code runs a model of this file it names by a variable; every
+            # model of the file is judged (the static rule found dropout or batch-norm in it).
+            scope = Scope([model for model in all_models(self.outcome)], None, None)
         if not scope.models:
             failed = self._failed_top_level(diagnostic.start.line)
             return Confirmation(NOT_CHECKED, failed or (
@@ -194,7 +249,7 @@ class Confirmer:
             owner = scope.owner["name"] if scope.owner else "?"
             return Confirmation(NOT_CHECKED, f"line {diagnostic.start.line} is in {owner}.{scope.method}, "
                                              "which forward does not call, so the probes do not run it")
-        return self._judge(diagnostic.code, scope)
+        return self._judge(diagnostic.code, scope, diagnostic.start.line)
 
     def _failed_top_level(self, line: int) -> Optional[str]:
         for failure in self.outcome.failures if self.outcome else ():
@@ -202,13 +257,13 @@ class Confirmer:
                 return f"line {line} raised {failure['error']} when the module was loaded"
         return None
 
-    def _judge(self, code: str, scope: Scope) -> Confirmation:
+    def _judge(self, code: str, scope: Scope, line: int = 0) -> Confirmation:
         file_name = os.path.basename(self.outcome.path) if self.outcome else ""
         verdicts: list[tuple[str, str]] = []
         for model in scope.models:
             if not model.ok:
                 continue
-            verdict = _verdict_for(code, model.report, self.min_ratio)
+            verdict = _verdict_for(code, model.report, self.min_ratio, line)
             if verdict is not None:
                 verdicts.append((verdict[0], f"{verdict[1]} in {model.label(file_name)}"))
         for status in (CONFIRMED, NOT_CONFIRMED):

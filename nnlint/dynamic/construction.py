@@ -244,8 +244,24 @@ def _rejected_input(model: nn.Module, plan: InputPlan, error: BaseException, nam
                    f"--input (and `input` in [tool.nnlint.dynamic.models]) and {instead}")
 
 
-def find_input(model: nn.Module, spec_shapes: list[list[int]], dtype: Optional[str]) -> tuple[InputPlan, Any]:
-    """An input plan whose forward succeeds, with that forward's output."""
+def plans_for(model: nn.Module, spec: dict[str, Any]) -> list[InputPlan]:
+    """The inputs to try, in order: the configured one, else those inferred from the first layer."""
+    if spec.get("inputs"):
+        return [plan_from_spec(spec["inputs"], spec.get("dtype"), model)]
+    return inferred_plans(model)
+
+
+def find_input(model: nn.Module, spec_shapes: list[list[int]], dtype: Optional[str],
+               accepted: Optional[InputPlan] = None) -> tuple[InputPlan, Any]:
+    """An input plan whose forward succeeds, with that forward's output; `accepted`, a plan
+    the shape check already ran, is tried first."""
+    if accepted is not None:
+        try:
+            with torch.no_grad():
+                return accepted, run_forward(model, accepted.make(batch=2))
+        except _SHAPE_ERRORS as error:
+            if _is_out_of_memory(error):
+                raise
     if spec_shapes:
         plan = plan_from_spec(spec_shapes, dtype, model)
         inputs = plan.make()
@@ -260,13 +276,18 @@ def find_input(model: nn.Module, spec_shapes: list[list[int]], dtype: Optional[s
     return _inferred_input(model)
 
 
-def _inferred_input(model: nn.Module) -> tuple[InputPlan, Any]:
+def inferred_plans(model: nn.Module) -> list[InputPlan]:
     plans = _candidate_plans(model)
     # forward(x, mask): every required argument gets a tensor of the inferred shape.
     arguments = len(required_parameters(model.forward))
     if arguments > 1:
         plans = [InputPlan(plan.shapes * arguments, plan.dtype, plan.high,
                            f"{plan.description}, for each of forward's {arguments} arguments") for plan in plans]
+    return plans
+
+
+def _inferred_input(model: nn.Module) -> tuple[InputPlan, Any]:
+    plans = inferred_plans(model)
     if not plans:
         raise NoInput("no Linear/Conv/Embedding/RNN layer to infer the input from; give `input` in "
                       "[tool.nnlint.dynamic.models] or --input")

@@ -65,19 +65,36 @@ def _messages(report: dict[str, Any], options: Options) -> list[tuple[str, str]]
     return found
 
 
+def shape_message(report: dict[str, Any]) -> str:
+    """NNL907's message for a model whose forward fails on a shape mismatch."""
+    shape = report["shape"]
+    fits = f"; {shape['fitting']} would fit" if shape.get("fitting") else ""
+    # On the meta device torch's own wording says less than the layer's attributes do.
+    error = f"; {shape['error']}" if shape.get("device") == "cpu" else ""
+    return f"shape mismatch in {report['name']}: {shape['layer']} {shape['how']}{fits} (input {shape['input']}{error})"
+
+
+
 def dynamic_findings(outcome: ModuleOutcome, path: str, lines: list[str], options: Options) -> list[Diagnostic]:
-    """NNL9xx Diagnostics for the models of one file, each at the line defining the model."""
+    """NNL9xx Diagnostics for the models of one file, each at the line defining the model
+    (a shape mismatch: at the line that builds the layer, when this file builds it)."""
     rules = rules_by_code()
     candidates = {candidate["name"]: candidate for candidate in outcome.candidates}
     by_model = {name: _messages(report, options) for name, report in outcome.reports.items()
                 if report.get("status") == "ok"}
+    at: dict[str, int] = {}
+    for name, report in outcome.reports.items():
+        if report.get("status") == "shape-mismatch":
+            by_model[name] = [("NNL907", shape_message(report))]
+            if report.get("line"):
+                at[name] = report["line"]
     found = []
     for name, messages in by_model.items():
         candidate = candidates.get(name, {})
         # `net = MicroNet()` shows nothing MicroNet's own report did not already say.
         of_class = {code for code, _ in by_model.get(candidate.get("class_name") or "", [])}
         messages = [(code, message) for code, message in messages if code not in of_class]
-        line = candidate.get("start", 1)
+        line = at.get(name, candidate.get("start", 1))
         source_line: Optional[str] = lines[line - 1] if 0 < line <= len(lines) else ""
         column = len(source_line) - len(source_line.lstrip()) + 1 if source_line else 1
         for code, message in messages:

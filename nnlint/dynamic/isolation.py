@@ -240,12 +240,16 @@ def _one_child(request: dict[str, Any], timeout: float, memory_mb: int, outcome:
     current: Optional[str] = None
     deadline = time.monotonic() + STARTUP_LIMIT
     stage = "starting Python and importing torch"
+    limit = timeout
     try:
         while True:
             try:
                 event = child.next_event(deadline)
             except TimeoutError:
-                limit = STARTUP_LIMIT if stage.startswith("starting") else timeout
+                if stage.startswith("starting"):
+                    limit = STARTUP_LIMIT
+                elif stage != "probing":
+                    limit = timeout
                 problem = f"did not finish within {limit:g} s"
                 return _failed(outcome, current, stage, problem, "timeout", child)
             if event is None:
@@ -263,8 +267,9 @@ def _one_child(request: dict[str, Any], timeout: float, memory_mb: int, outcome:
                 stage = "between models"
             elif kind == "start":
                 current, stage = event["model"], "probing"
+                limit = (request.get("models", {}).get(current) or {}).get("timeout") or timeout
                 # The child enforces the limit on its fork; this one catches a stuck child.
-                deadline = time.monotonic() + timeout + GRACE
+                deadline = time.monotonic() + limit + GRACE
             elif kind == "unloadable":
                 outcome.error = event["error"]
             elif kind == "exit":

@@ -31,6 +31,8 @@ class LoadedModule:
     failures: list[tuple[int, str]] = field(default_factory=list)
     # Names a failed statement would have defined, e.g. a class whose base failed to import.
     failed_names: dict[str, str] = field(default_factory=dict)
+    # Per name, the file's own first call building it from literals (literal_calls).
+    literal_calls: dict[str, "LiteralCall"] = field(default_factory=dict)
 
 
 @dataclass
@@ -104,7 +106,7 @@ def load_module(path: str) -> LoadedModule:
     sys.modules[MODULE_NAME] = module
     # Sibling imports (`from layers import Block`) resolve as they do when the user runs it.
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
-    loaded = LoadedModule(namespace=module.__dict__, tree=tree, failures=failures)
+    loaded = LoadedModule(namespace=module.__dict__, tree=tree, failures=failures, literal_calls=literal_calls(tree))
     for statement in tree.body:
         if isinstance(statement, _SKIPPED) or _is_main_guard(statement):
             continue
@@ -136,6 +138,54 @@ def _first_line(node: ast.stmt) -> int:
 def _methods(node: ast.ClassDef) -> dict[str, tuple[int, int]]:
     return {item.name: (_first_line(item), item.end_lineno or item.lineno) for item in node.body
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+
+@dataclass
+class LiteralCall:
+    """A call of the file's own that builds a model from literals: `Net(10, hidden=64)`."""
+
+    args: list[Any]
+    kwargs: dict[str, Any]
+    line: int
+    text: str
+
+
+def _literal(node: ast.expr) -> tuple[bool, Any]:
+    try:
+        return True, ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False, None
+
+
+def literal_calls(tree: ast.Module) -> dict[str, LiteralCall]:
+    """Per name, the first call `Name(...)` in the file whose arguments are all literals, in
+    the `__main__` block, a function, a loop or a `with` block — where a script builds its
+    model. Not in class bodies (where a model builds its own blocks), nor in top-level
+    statements the loader runs (a model built there is probed as that instance)."""
+    found: dict[str, LiteralCall] = {}
+    pending: list[ast.AST] = [statement for statement in tree.body
+                              if isinstance(statement, (*_SKIPPED, ast.FunctionDef, ast.AsyncFunctionDef))
+                              or _is_main_guard(statement)]
+    calls: list[ast.Call] = []
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.ClassDef):
+            continue
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            calls.append(node)
+        pending.extend(ast.iter_child_nodes(node))
+    for call in sorted(calls, key=lambda node: (node.lineno, node.col_offset)):
+        name = call.func.id  # type: ignore[attr-defined]
+        if name in found or not (call.args or call.keywords):
+            continue
+        values = [_literal(arg) for arg in call.args if not isinstance(arg, ast.Starred)]
+        keywords = {keyword.arg: _literal(keyword.value) for keyword in call.keywords if keyword.arg}
+        if len(values) != len(call.args) or len(keywords) != len(call.keywords):
+            continue  # *args or **kwargs
+        if all(ok for ok, _ in values) and all(ok for ok, _ in keywords.values()):
+            found[name] = LiteralCall([value for _, value in values], {key: value for key, (_, value) in keywords.items()},
+                                      call.lineno, ast.unparse(call)[:120])
+    return found
 
 
 def top_level_functions(tree: ast.Module) -> list[dict[str, Any]]:

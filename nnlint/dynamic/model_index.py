@@ -25,7 +25,8 @@ class ProbedModel:
         return self.report.get("status") == "ok"
 
     def label(self, file_name: str) -> str:
-        return f"{self.name} ({file_name}:{self.start})"
+        built = f" built as {self.report['built_as']}" if self.report.get("built_as") else ""
+        return f"{self.name} ({file_name}:{self.start}){built}"
 
 
 @dataclass
@@ -72,6 +73,11 @@ def scope_of(line: int, outcome: ModuleOutcome) -> Scope:
     return Scope([_model(candidate, outcome) for candidate in containing or instances], None, None)
 
 
+def all_models(outcome: ModuleOutcome) -> list[ProbedModel]:
+    """Every model of the file: its classes and builders, then its module-level instances."""
+    return [_model(candidate, outcome) for candidate in sorted(outcome.candidates, key=lambda c: c["kind"] == "instance")]
+
+
 def failure_text(model: ProbedModel, module_key: str) -> str:
     """Why `model` has no probe results, as the status detail says it."""
     status, detail = model.report.get("status"), model.report.get("detail", "")
@@ -84,6 +90,8 @@ def failure_text(model: ProbedModel, module_key: str) -> str:
         return f"{model.name} could not be defined: {detail}"
     if status == "constructor-error":
         return f"constructing {model.name} raised {detail}{at}"
+    if status == "shape-mismatch":
+        return f"{model.name}'s forward fails on a shape mismatch (NNL907): {detail}{at}"
     if status == "no-input":
         return f"no input for {model.name}: {detail}"
     if status == "out-of-memory":

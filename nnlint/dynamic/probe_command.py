@@ -8,6 +8,7 @@ import json
 import os
 from typing import Any, Mapping, Optional, Sequence
 
+from nnlint.dynamic.findings import shape_message
 from nnlint.dynamic.isolation import run_module
 from nnlint.dynamic.model_index import ProbedModel, failure_text
 from nnlint.dynamic.progress import Progress
@@ -18,6 +19,11 @@ from nnlint.dynamic.settings import DynamicSettings, DynamicSettingsError, Model
 
 class ProbeError(Exception):
     """Why the probe could not report on the model; the message is for the user."""
+
+
+class ShapeMismatchFound(Exception):
+    """The model's forward fails on a shape mismatch (NNL907): the report is that finding
+    (printed on stdout, exit status 1), as no other probe can run."""
 
 
 def parse_target(target: str) -> tuple[str, str]:
@@ -86,6 +92,10 @@ def run_probe(target: str, inputs: Sequence[str], dtype: Optional[str], classes:
         found = ", ".join(c["name"] for c in outcome.candidates) or "none"
         raise ProbeError(f"no model named {name!r} in {path} (models found: {found})")
     report = outcome.reports.get(name, {"status": "not-run", "detail": "it was not probed"})
+    if report.get("status") == "shape-mismatch":
+        line = report.get("line") or candidate["start"]
+        raise ShapeMismatchFound(f"nnlint probe {target}: the forward pass fails\n"
+                                 f"  {path}:{line}: NNL907 {shape_message(report)}\n")
     if report.get("status") != "ok":
         model = ProbedModel(name, candidate["kind"], candidate["start"], candidate["end"], report)
         raise ProbeError(_failure(model, module_key(path, root)))

@@ -84,6 +84,16 @@ def _gradient_line(probe: dict[str, Any]) -> str:
     return f"first/last RMS gradient {probe['ratio']:.3g} ({probe['first']} / {probe['last']})"
 
 
+def _train_eval_line(probe: dict[str, Any]) -> str:
+    if not probe.get("checked"):
+        return f"not checked: {probe.get('reason', '')}"
+    repeat, mode = probe["repeat_difference"], probe["mode_difference"]
+    if max(repeat, mode) <= 1e-5 * max(probe["scale"], 1.0):
+        return "the same outputs in training and evaluation mode"
+    return (f"training mode: two passes differ by up to {repeat:.3g}, evaluation mode by up to {mode:.3g} "
+            f"(call model.eval() before evaluating)")
+
+
 def fit_line(probe: dict[str, Any]) -> str:
     if not probe.get("checked"):
         return f"not checked: {probe.get('reason', '')}"
@@ -122,8 +132,10 @@ def advice(probes: dict[str, Any]) -> list[str]:
 
 def render_probe_report(target: str, report: dict[str, Any]) -> str:
     probes = report.get("probes", {})
-    lines = [f"nnlint probe {target}: {report.get('parameters', 0):,} parameters",
-             f"  input             {report.get('input', '?')}"]
+    lines = [f"nnlint probe {target}: {report.get('parameters', 0):,} parameters"]
+    if report.get("built_as"):
+        lines.append(f"  built as          {report['built_as']}, the file's own call")
+    lines.append(f"  input             {report.get('input', '?')}")
     if report.get("classes"):
         lines.append(f"  classes           {report['classes']}")
     lines.append("")
@@ -134,6 +146,7 @@ def render_probe_report(target: str, report: dict[str, Any]) -> str:
             ("dead ReLU", _dead_line(probes.get("dead_relu", {}))),
             ("predictions", _constant_line(probes.get("constant_prediction", {}))),
             ("gradient flow", _gradient_line(probes.get("gradient_flow", {}))),
+            ("train/eval", _train_eval_line(probes.get("train_eval", {}))),
             ("one item/class", fit_line(probes.get("fit", {}))))
     lines += [_row(label, text) for label, text in rows]
     curve = probes.get("learning_curve")

@@ -1,19 +1,22 @@
 """In the child process: the probes that look at one built model (no training).
 
 Each probe returns a JSON-ready dict of what it observed; deciding what that means for a
-static finding is the parent's job (confirmation.py).
+static finding is the parent's job (confirmation.py). The probes read the passes they share
+(passes.py) instead of each running the model again; only the edge-case inputs of the
+non-finite probe get passes of their own, at a batch of two.
 """
 
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 import torch
 from torch import nn
 
 from nnlint.dynamic.construction import InputPlan, output_tensors, unregistered_modules
+from nnlint.dynamic.construction_sites import construction_line
+from nnlint.dynamic.passes import SharedPasses, non_finite_in, training_loss
 
 VARIED_BATCH = 64
 # Input elements per varied batch: 64 samples of 3x32x32. Larger inputs get fewer samples
@@ -22,22 +25,10 @@ _ELEMENT_BUDGET = 64 * 3 * 32 * 32
 _MIN_BATCH = 8
 _WEIGHT_LAYERS = (nn.Linear, nn.Bilinear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d,
                   nn.ConvTranspose2d, nn.ConvTranspose3d, nn.Embedding, nn.RNNBase)
-_RELUS = (nn.ReLU, nn.ReLU6)
-
-
-@contextmanager
-def forward_hooks(model: nn.Module, hook: Any, only: Optional[tuple[type, ...]] = None) -> Iterator[None]:
-    handles = [module.register_forward_hook(_named(hook, name or type(model).__name__))
-               for name, module in model.named_modules() if only is None or isinstance(module, only)]
-    try:
-        yield
-    finally:
-        for handle in handles:
-            handle.remove()
-
-
-def _named(hook: Any, name: str) -> Any:
-    return lambda module, inputs, output: hook(name, module, output)
+# Zeros and ones are the same for every sample, and ±1e4 differs only in signs: two samples do.
+EDGE_BATCH = 2
+# Inputs run twice in training mode by the train/eval probe (evaluation mode is the shared pass).
+TRAIN_EVAL_BATCH = 16
 
 
 def varied_count(plan: InputPlan) -> int:
@@ -60,18 +51,6 @@ def varied_batch(plan: InputPlan, seed: int = 1) -> list[torch.Tensor]:
 def main_output(output: Any) -> Optional[tuple[str, torch.Tensor]]:
     tensors = output_tensors(output)
     return tensors[0] if tensors else None
-
-
-def training_loss(output: Any) -> Optional[torch.Tensor]:
-    """A loss to backpropagate once: cross-entropy against class 0 for class scores, else a mean square."""
-    found = main_output(output)
-    if found is None:
-        return None
-    tensor = found[1]
-    if tensor.dim() == 2 and tensor.shape[1] > 1:
-        targets = torch.arange(tensor.shape[0]) % tensor.shape[1]
-        return nn.functional.cross_entropy(tensor.float(), targets)
-    return tensor.float().pow(2).mean()
 
 
 def _describe_range(tensor: torch.Tensor) -> dict[str, Any]:
@@ -97,74 +76,94 @@ def _describe_range(tensor: torch.Tensor) -> dict[str, Any]:
     return result
 
 
-def output_range(model: nn.Module, plan: InputPlan) -> dict[str, Any]:
+def output_range(model: nn.Module, plan: InputPlan, passes: SharedPasses) -> dict[str, Any]:
     """Per output tensor: its range, whether rows sum to 1, and the module that produced it."""
-    # The tensors are kept alive with their names: a freed tensor's id can be reused.
-    produced_by: dict[int, tuple[torch.Tensor, str]] = {}
-
-    def record(name: str, module: nn.Module, output: Any) -> None:
-        if isinstance(output, torch.Tensor):
-            produced_by.setdefault(id(output), (output, f"{name} ({type(module).__name__})"))
-
-    model.eval()
-    with torch.no_grad(), forward_hooks(model, record):
-        output = model(*varied_batch(plan))
+    seen = passes.observed()
     outputs = []
-    for label, tensor in output_tensors(output):
+    for label, tensor in output_tensors(seen.output):
         described = _describe_range(tensor)
         described["label"] = label
         described["inputs"] = varied_count(plan)
-        described["producer"] = produced_by.get(id(tensor), (None, ""))[1]
+        described["producer"] = seen.produced_by.get(id(tensor), (None, ""))[1]
         outputs.append(described)
     return {"outputs": outputs}
 
 
-def _first_non_finite(model: nn.Module, inputs: list[torch.Tensor]) -> Optional[str]:
+def _first_non_finite_module(model: nn.Module, inputs: list[torch.Tensor]) -> tuple[Optional[str], Any]:
+    """One forward with gradients: the first module (in execution order) whose output has
+    NaN/Inf, and the output, for the backward pass."""
     first: list[str] = []
+    names = {id(module): name for name, module in model.named_modules() if name}
 
-    def record(name: str, module: nn.Module, output: Any) -> None:
-        for _, tensor in output_tensors(output) if not isinstance(output, torch.Tensor) else [("", output)]:
-            if not first and tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
-                first.append(f"{name} ({type(module).__name__})")
+    def record(module: nn.Module, args: Any, output: Any) -> None:
+        if not first and id(module) in names and non_finite_in(output):
+            first.append(f"{names[id(module)]} ({type(module).__name__})")
 
-    with torch.no_grad(), forward_hooks(model, record):
-        model(*inputs)
-    return first[0] if first else None
+    handles = [module.register_forward_hook(record) for module in model.modules()]
+    try:
+        output = model(*inputs)
+    finally:
+        for handle in handles:
+            handle.remove()
+    if not first and non_finite_in(output):
+        first.append(f"{type(model).__name__} ({type(model).__name__})")
+    return (first[0] if first else None), output
 
 
-def non_finite(model: nn.Module, plan: InputPlan) -> dict[str, Any]:
-    """Feed edge inputs; the first module whose output has NaN/Inf, and the first NaN gradient."""
+def _non_finite_grad(grads: dict[str, Optional[torch.Tensor]]) -> Optional[str]:
+    return next((name for name, grad in grads.items() if grad is not None and not bool(torch.isfinite(grad).all())),
+                None)
+
+
+def non_finite(model: nn.Module, plan: InputPlan, passes: SharedPasses) -> dict[str, Any]:
+    """Feed edge inputs; the first module whose output has NaN/Inf, and the first NaN gradient.
+    The varied batch's passes are shared; zeros, ones and ±1e4 get one forward and backward each."""
+    result: dict[str, Any] = {"forward": None, "backward": None, "inputs": ["varied"]}
+    seen = passes.observed()
+    if seen.first_non_finite is not None:
+        result["forward"] = {"input": "varied", "module": seen.first_non_finite}
+    trained = passes.trained()
+    bad = _non_finite_grad(trained.grads)
+    if bad is not None:
+        result["backward"] = {"input": "varied", "parameter": bad}
+    if not (plan.dtype.is_floating_point and plan.high is None):
+        return result
     model.eval()
-    result: dict[str, Any] = {"forward": None, "backward": None, "inputs": []}
-    kinds = ("varied", "zeros", "constant", "large") if plan.dtype.is_floating_point and plan.high is None else ("varied",)
-    for kind in kinds:
-        inputs = varied_batch(plan, seed=2) if kind == "varied" else plan.make(kind=kind)
+    for kind in ("zeros", "constant", "large"):
         result["inputs"].append(kind)
-        if result["forward"] is None:
-            module = _first_non_finite(model, inputs)
-            if module is not None:
-                result["forward"] = {"input": kind, "module": module}
-        if result["backward"] is None:
-            model.zero_grad(set_to_none=True)
-            output = model(*inputs)
-            found = main_output(output)
-            if found is None or not bool(torch.isfinite(found[1]).all()):
-                continue
-            loss = found[1].float().sum()
-            if not loss.requires_grad:
-                continue
-            loss.backward()
-            for name, parameter in model.named_parameters():
-                if parameter.grad is not None and not bool(torch.isfinite(parameter.grad).all()):
-                    result["backward"] = {"input": kind, "parameter": name}
-                    break
+        if result["forward"] is not None and result["backward"] is not None:
+            continue
+        model.zero_grad(set_to_none=True)
+        module, output = _first_non_finite_module(model, plan.make(EDGE_BATCH, kind=kind))
+        if module is not None and result["forward"] is None:
+            result["forward"] = {"input": kind, "module": module}
+        found = main_output(output)
+        if result["backward"] is not None or found is None or not bool(torch.isfinite(found[1]).all()):
+            continue
+        loss = found[1].float().sum()
+        if not loss.requires_grad:
+            continue
+        loss.backward()
+        bad = _non_finite_grad({name: p.grad for name, p in model.named_parameters()})
+        if bad is not None:
+            result["backward"] = {"input": kind, "parameter": bad}
     model.zero_grad(set_to_none=True)
     return result
 
 
-def _identical_rows(matrix: torch.Tensor) -> bool:
+def _identical_rows(matrix: torch.Tensor, tolerance: float = 0.0) -> bool:
     rows = matrix.detach().reshape(matrix.shape[0], -1)
-    return rows.shape[0] > 1 and bool((rows == rows[0]).all())
+    if rows.shape[0] < 2:
+        return False
+    if tolerance == 0.0:
+        return bool((rows == rows[0]).all())
+    # Gradients of identical units agree up to rounding, not bit for bit.
+    return bool((rows - rows[0]).abs().max() <= tolerance * (float(rows.abs().max()) + 1e-30))
+
+
+# Relative to the largest gradient in the model: below it, a gradient is rounding noise.
+_ZERO_GRADIENT = 1e-6
+_SAME_GRADIENT = 1e-4
 
 
 def _weight_matrices(model: nn.Module) -> list[tuple[str, torch.Tensor]]:
@@ -176,43 +175,32 @@ def _weight_matrices(model: nn.Module) -> list[tuple[str, torch.Tensor]]:
     return found
 
 
-def symmetry(model: nn.Module, plan: InputPlan) -> dict[str, Any]:
+def symmetry(model: nn.Module, plan: InputPlan, passes: SharedPasses) -> dict[str, Any]:
     """Weight matrices whose rows (units) are identical after construction, and whether their
     gradients are identical (or zero) after one backward pass."""
-    model.train()
-    model.zero_grad(set_to_none=True)
-    loss = training_loss(model(*varied_batch(plan)))
-    if loss is not None and loss.requires_grad:
-        loss.backward()
+    grads = passes.trained().grads
+    largest = max((float(grad.abs().max()) for grad in grads.values() if grad is not None and grad.numel()), default=0.0)
     layers = []
     suspicious = []
     for name, parameter in _weight_matrices(model):
         values = parameter.detach()
         if not bool(torch.isfinite(values).all()) or float(values.abs().max()) > 1e6:
             suspicious.append({"name": name, "max_abs": None if not bool(torch.isfinite(values).all()) else float(values.abs().max())})
-        grad = parameter.grad
+        grad = grads.get(name)
         layers.append({
             "name": name,
             "rows": int(values.shape[0]),
             "identical_rows": _identical_rows(values),
             "constant": bool((values == values.reshape(-1)[0]).all()),
-            "identical_grads": grad is not None and _identical_rows(grad),
-            "zero_grad": grad is None or not bool(grad.abs().max() > 0),
+            "identical_grads": grad is not None and _identical_rows(grad, _SAME_GRADIENT),
+            "zero_grad": grad is None or not float(grad.abs().max()) > _ZERO_GRADIENT * largest,
         })
-    model.zero_grad(set_to_none=True)
     return {"layers": layers, "non_finite_or_huge": suspicious}
 
 
-def registration(model: nn.Module, plan: InputPlan) -> dict[str, Any]:
+def registration(model: nn.Module, plan: InputPlan, passes: SharedPasses) -> dict[str, Any]:
     """Layers kept in plain lists/dicts (not in parameters()) and plain weight-like tensors."""
-    unregistered = []
-    called: set[int] = set()
-    handles = []
-    for attribute, modules in unregistered_modules(model):
-        for module in modules:
-            for sub in module.modules():
-                handles.append(sub.register_forward_hook(lambda m, i, o: called.add(id(m))))
-        unregistered.append((attribute, modules))
+    unregistered = unregistered_modules(model)
     plain = []
     for owner_name, owner in model.named_modules():
         for attribute, value in vars(owner).items():
@@ -221,50 +209,108 @@ def registration(model: nn.Module, plan: InputPlan) -> dict[str, Any]:
                 plain.append({"attribute": f"{owner_name}.{attribute}" if owner_name else attribute,
                               "shape": list(value.shape), "requires_grad": bool(value.requires_grad)})
     try:
-        model.train()
-        with torch.no_grad():
-            model(*varied_batch(plan))
+        called = passes.observed().called
     except Exception:  # noqa: BLE001 - registration is still known without the usage
-        pass
-    finally:
-        for handle in handles:
-            handle.remove()
+        called = set()
     registered_count = sum(parameter.numel() for parameter in model.parameters())
     return {
         "registered_parameters": registered_count,
         "unregistered": [
             {"attribute": attribute, "modules": len(modules),
              "parameters": sum(p.numel() for module in modules for p in module.parameters()),
-             "used": any(id(module) in called for module in modules)}
+             "used": any(id(module) in called for module in modules),
+             "get_gradients": _get_gradients(model, plan, passes, modules)}
             for attribute, modules in unregistered
         ],
         "plain_tensors": plain,
     }
 
 
-def dead_relu(model: nn.Module, plan: InputPlan) -> dict[str, Any]:
+def _get_gradients(model: nn.Module, plan: InputPlan, passes: SharedPasses, modules: list[nn.Module]) -> bool:
+    """Whether one backward pass gives the parameters of `modules` a gradient: autograd
+    reaches layers forward uses, registered or not; only the optimizer does not see them."""
+    parameters = [p for module in modules for p in module.parameters()]
+    if not parameters:
+        return False
+    for parameter in parameters:
+        parameter.grad = None
+    model.train()
+    try:
+        loss = training_loss(model(*passes.inputs))
+        if loss is not None and loss.requires_grad:
+            loss.backward()
+    except Exception:  # noqa: BLE001 - then it is unknown, which reads as no
+        return False
+    found = any(p.grad is not None and bool(p.grad.abs().max() > 0) for p in parameters)
+    model.zero_grad(set_to_none=True)
+    for parameter in parameters:
+        parameter.grad = None
+    return found
+
+
+def layer_usage(model: nn.Module, plan: InputPlan, passes: SharedPasses) -> dict[str, Any]:
+    """Per submodule built on a line of the probed file: that line, whether forward called it
+    (the shared evaluation pass) and whether one backward gave its parameters a gradient."""
+    called = passes.observed().called
+    grads = passes.trained().grads
+    layers = []
+    for name, module in model.named_modules():
+        line = construction_line(module)
+        if not name or line is None:
+            continue
+        own = [f"{name}.{parameter}" for parameter, _ in module.named_parameters()]
+        layers.append({"name": name, "type": type(module).__name__, "line": line, "called": id(module) in called,
+                       "gradient": any(grads.get(key) is not None and bool(grads[key].abs().max() > 0) for key in own)})
+    return {"layers": layers}
+
+
+def train_eval(model: nn.Module, plan: InputPlan, passes: SharedPasses) -> dict[str, Any]:
+    """What a model left in training mode does to evaluation: the same inputs twice in
+    training mode (dropout draws new masks), and training against evaluation mode
+    (batch-norm uses the batch's statistics, the shared evaluation pass gives the other
+    side). BatchNorm's running statistics are restored."""
+    inputs = [tensor[:TRAIN_EVAL_BATCH] for tensor in passes.inputs]
+    count = inputs[0].shape[0]
+    # Evaluation mode is the shared pass (per-sample in eval mode, so its first rows are these inputs').
+    shared = main_output(passes.observed().output)
+    evaluated = (shared[0], shared[1][:count]) if shared is not None and shared[1].dim() and \
+        shared[1].shape[0] == passes.inputs[0].shape[0] else None
+    buffers = {name: buffer.clone() for name, buffer in model.named_buffers()}
+    dropouts = [name for name, module in model.named_modules()
+                if isinstance(module, nn.modules.dropout._DropoutNd) and module.p > 0]
+    norms = [name for name, module in model.named_modules()
+             if isinstance(module, nn.modules.batchnorm._BatchNorm) and module.track_running_stats]
+    try:
+        with torch.no_grad():
+            if evaluated is None:
+                model.eval()
+                evaluated = main_output(model(*inputs))
+            model.train()
+            first, second = main_output(model(*inputs)), main_output(model(*inputs))
+    finally:
+        with torch.no_grad():
+            for name, buffer in model.named_buffers():
+                if name in buffers:
+                    buffer.copy_(buffers[name])
+    if evaluated is None or first is None or second is None:
+        return {"checked": False, "reason": "the model returns no floating-point tensor"}
+    scale = float(evaluated[1].float().abs().mean()) + 1e-12
+    return {"checked": True, "inputs": int(inputs[0].shape[0]), "label": evaluated[0],
+            "repeat_difference": float((first[1] - second[1]).abs().max()),
+            "mode_difference": float((first[1] - evaluated[1]).abs().max()),
+            "scale": scale, "dropout": dropouts, "batch_norm": norms}
+
+
+def dead_relu(model: nn.Module, plan: InputPlan, passes: SharedPasses) -> dict[str, Any]:
     """Per ReLU module: the fraction of units that output zero for every input of a varied batch."""
-    fractions: dict[str, float] = {}
-
-    def record(name: str, module: nn.Module, output: Any) -> None:
-        if not isinstance(output, torch.Tensor) or output.dim() < 2 or output.shape[0] < 2:
-            return
-        # A unit is a feature (Linear) or a channel (Conv): dead when zero everywhere, for every sample.
-        active = (output.detach() > 0).transpose(0, 1).reshape(output.shape[1], -1).any(dim=1)
-        fractions[name] = float(1 - active.float().mean())
-
-    model.eval()
-    with torch.no_grad(), forward_hooks(model, record, only=_RELUS):
-        model(*varied_batch(plan))
+    fractions = passes.observed().dead_fractions
     return {"layers": [{"name": name, "dead_fraction": fraction} for name, fraction in fractions.items()],
             "inputs": varied_count(plan)}
 
 
-def constant_prediction(model: nn.Module, plan: InputPlan) -> dict[str, Any]:
+def constant_prediction(model: nn.Module, plan: InputPlan, passes: SharedPasses) -> dict[str, Any]:
     """Whether the predicted class (argmax) or the whole output is the same for every input."""
-    model.eval()
-    with torch.no_grad():
-        found = main_output(model(*varied_batch(plan, seed=3)))
+    found = main_output(passes.observed().output)
     if found is None:
         return {"checked": False, "reason": "the model returns no floating-point tensor"}
     label, tensor = found
@@ -285,17 +331,14 @@ def constant_prediction(model: nn.Module, plan: InputPlan) -> dict[str, Any]:
     return result
 
 
-def gradient_flow(model: nn.Module, plan: InputPlan) -> dict[str, Any]:
+def gradient_flow(model: nn.Module, plan: InputPlan, passes: SharedPasses) -> dict[str, Any]:
     """RMS gradient of the first and the last weight matrix after one backward pass."""
-    model.train()
-    model.zero_grad(set_to_none=True)
-    loss = training_loss(model(*varied_batch(plan)))
-    if loss is None or not loss.requires_grad:
+    trained = passes.trained()
+    if not trained.differentiable:
         return {"checked": False, "reason": "no differentiable output"}
-    loss.backward()
-    layers = [(name, p) for name, p in _weight_matrices(model) if p.grad is not None]
-    model_grads = [(name, float(p.grad.norm()) / math.sqrt(p.numel())) for name, p in layers]
-    model.zero_grad(set_to_none=True)
+    grads = trained.grads
+    layers = [(name, p) for name, p in _weight_matrices(model) if grads.get(name) is not None]
+    model_grads = [(name, float(grads[name].norm()) / math.sqrt(p.numel())) for name, p in layers]
     if len(model_grads) < 2:
         return {"checked": False, "reason": "fewer than two weight matrices receive gradients"}
     (first, first_rms), (last, last_rms) = model_grads[0], model_grads[-1]

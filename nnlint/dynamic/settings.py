@@ -30,11 +30,13 @@ class ModelSpec:
     inputs: tuple[tuple[int, ...], ...] = ()
     dtype: Optional[str] = None
     classes: Optional[int] = None
+    # Seconds this model may take (building, shape check, probes); None: the table's `timeout`.
+    timeout: Optional[float] = None
 
     def as_request(self) -> dict[str, Any]:
         return {"args": list(self.args), "kwargs": dict(self.kwargs),
                 "inputs": [list(shape) for shape in self.inputs], "dtype": self.dtype,
-                "classes": self.classes}
+                "classes": self.classes, "timeout": self.timeout}
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class DynamicSettings:
 
 
 _TOP_KEYS = ("timeout", "memory-mb", "threads", "models")
-_MODEL_KEYS = ("args", "kwargs", "input", "dtype", "classes")
+_MODEL_KEYS = ("args", "kwargs", "input", "dtype", "classes", "timeout")
 
 
 def _unknown(key: str, known: tuple[str, ...], where: str) -> DynamicSettingsError:
@@ -116,7 +118,9 @@ def parse_model_spec(table: Any, where: str) -> ModelSpec:
     classes = table.get("classes")
     if classes is not None:
         classes = _positive_int(classes, "classes", where)
+    timeout = _positive_number(table["timeout"], "timeout", where) if "timeout" in table else None
     return ModelSpec(
+        timeout=timeout,
         args=tuple(_json_value(args, "args", where)),
         kwargs=_json_value(kwargs, "kwargs", where),
         inputs=_inputs(table["input"], where) if "input" in table else (),

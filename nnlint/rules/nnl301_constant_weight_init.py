@@ -51,10 +51,16 @@ class ConstantWeightInit(Rule):
     ```
 
     ## How dynamic mode confirms it
-    `check --dynamic` builds the model, runs one backward pass on varied data and reports the
-    weight matrices whose rows (units) are identical, and whether their gradients are identical
-    or zero. A class built with random defaults but instantiated with constants at the top of
-    the file (`model_0 = Net(constant_weight=0)`) is judged on that instance.
+    `check --dynamic` builds the model, runs one training-mode backward pass (cross-entropy
+    for class scores, else a mean square) on a varied batch, and looks at every weight
+    matrix. *Confirmed* when a matrix's rows (units) are identical after construction and
+    their gradients are identical too (within 1e-4 of the largest) or zero (below 1e-6 of
+    the model's largest gradient): those units stay identical whatever the optimizer does.
+    *Not confirmed* when all rows are distinct, or when identical rows get different
+    gradients — an output layer's rows get one gradient per class and part at the first
+    step, so a zero output layer is not the symmetry this rule warns about. A class built
+    with random defaults but instantiated with constants at the top of the file
+    (`model_0 = Net(constant_weight=0)`) is judged on that instance.
 
     ## When to ignore it
     The rule already stays silent for the constant inits that are deliberate and harmless,

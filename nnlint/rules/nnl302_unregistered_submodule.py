@@ -38,9 +38,12 @@ class UnregisteredSubmodule(Rule):
     ```
 
     ## How dynamic mode confirms it
-    `check --dynamic` builds the model, finds modules kept in plain lists, tuples or dicts that
-    are missing from `model.parameters()`, counts their parameters and says whether forward
-    uses them.
+    `check --dynamic` builds the model and finds the modules kept in plain lists, tuples or
+    dicts that are missing from `model.parameters()`. *Confirmed*, with their parameter
+    count, and what follows from it: forward never calls them, so one backward pass gives
+    them no gradient; or forward calls them and backward does give them gradients (autograd
+    follows any tensor), but an optimizer built from `parameters()` never updates them.
+    *Not confirmed* when every submodule of the built model is registered.
 
     ## When to ignore it
     When the layers are registered some other way: `self.add_module(...)` for each, wrapped

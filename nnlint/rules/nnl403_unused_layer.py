@@ -39,7 +39,12 @@ class UnusedLayer(Rule):
     or delete the layer.
 
     ## Dynamic mode
-    Not checked: `check --dynamic` does not confirm or refute this finding.
+    `check --dynamic` notes, while the model is built, the line that builds each submodule,
+    then runs forward once (evaluation mode, every module hooked) and one backward pass.
+    *Confirmed* when forward never calls the layer built on the finding's line, with
+    whether that backward pass gave it a gradient (an unused layer gets none). *Not
+    confirmed* when forward calls it. A layer used only from another file, or only in
+    training mode, shows up as not called.
 
     ## When to ignore it
     When the layer is used from another file (`model.classifier(features)` in a training

@@ -58,8 +58,15 @@ class EvalModeMissing(Rule):
     ```
 
     ## How dynamic mode confirms it
-    Not checked: `check --dynamic` builds and probes models, it does not run training or
-    evaluation code, so this finding gets "not checked" with that reason.
+    `check --dynamic` does not run the evaluation code, but it runs the effect: the model's
+    forward on the same 16 inputs (fewer for large inputs) once in evaluation mode and twice
+    in training mode (no gradients; batch-norm's running statistics are put back afterwards). *Confirmed* when the
+    two training-mode passes differ (dropout draws new masks: the layers are named) or
+    training mode differs from evaluation mode (batch-norm normalizes with the batch's
+    statistics), with the largest difference. *Not confirmed* when all three agree: nothing
+    in the built model depends on the mode. A finding outside any model class is judged on
+    the file's module-level models, else on every model the file defines; a model from
+    another file is not checked.
 
     ## When to ignore it
     Monte-Carlo dropout, where dropout is kept on deliberately to sample predictions: nnlint
