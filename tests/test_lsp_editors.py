@@ -94,7 +94,7 @@ CONFIGURATIONS = {
 def project(tmp_path: Path) -> Path:
     root = tmp_path / "project"
     root.mkdir()
-    (root / "pyproject.toml").write_text("[tool.nnlint]\n")
+    (root / "pyproject.toml").write_text('[tool.nnlint]\nextend-select = ["NNL604"]\n')  # opt-in; its fix is used
     return root
 
 

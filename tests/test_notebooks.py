@@ -134,6 +134,7 @@ def test_a_syntax_error_in_a_cell_is_reported_in_that_cell(project):
 
 
 def test_fix_writes_valid_notebook_json_with_the_fix_in_its_cell(project):
+    configure(project, 'extend-select = ["NNL604"]\n')  # opt-in; its fix is what is tested
     train = code("model = Net()", "out = model.forward(torch.randn(2, 4))",
                  outputs=[{"data": {"image/png": "iVBORw0KGgo="}, "metadata": {}, "output_type": "display_data"}])
     fixed_net = code("class Net(nn.Module):", "    def __init__(self):", "        super().__init__()",
@@ -234,6 +235,7 @@ def test_a_notebook_of_another_language_is_skipped(project):
 
 
 def test_positions_and_fixes_survive_escaped_json(project):
+    configure(project, 'extend-select = ["NNL604"]\n')  # opt-in; its fix is what is tested
     # Saved with every non-ASCII character escaped (`\u00e9`, an emoji as a surrogate pair),
     # quotes and tabs escaped too, and Windows line ends between the JSON lines.
     line = 'out = model.forward(x)  # "caf\u00e9" \U0001F600\tdone'
@@ -255,6 +257,7 @@ def test_positions_and_fixes_survive_escaped_json(project):
 
 
 def test_a_cell_saved_as_one_string_is_fixed_as_one_string(project):
+    configure(project, 'extend-select = ["NNL604"]\n')  # opt-in; its fix is what is tested
     cell = dict(code(), source="import torch\nout = model.forward(x)\n")
     path = write(project, "nb.ipynb", notebook(cell))
     assert nnlint("check", "--fix", "nb.ipynb").exit_code == 0
