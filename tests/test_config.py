@@ -215,7 +215,7 @@ def test_default_is_every_rule_but_the_opt_in_ones():
     from nnlint.rules import all_rules
 
     opt_in = {rule.code for rule in all_rules() if not rule.default_enabled}
-    assert {"NNL003", "NNL601", "NNL612"} <= opt_in
+    assert {"NNL003", "NNL601", "NNL602", "NNL604", "NNL612"} <= opt_in
     assert selected() == frozenset(known_codes()) - opt_in
     for code in opt_in:
         assert code in selected(SelectionLayer(extend_select=(code,)))

@@ -65,7 +65,9 @@ def nnlint(*args: str, stdin: bytes | None = None):
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("NNLINT_OUTPUT_FORMAT", raising=False)
-    (tmp_path / "pyproject.toml").write_text("[tool.nnlint]\n", encoding="utf-8")
+    # NNL602 and NNL604 are opt-in (docs/precision.md); the fix machinery is tested on them.
+    (tmp_path / "pyproject.toml").write_text('[tool.nnlint]\nextend-select = ["NNL602", "NNL604"]\n',
+                                             encoding="utf-8")
     return tmp_path
 
 

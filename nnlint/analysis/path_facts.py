@@ -84,6 +84,9 @@ class PathFacts:
     double_models: set[str]
     # The file's model classes that surely have (True) or lack (False) dropout/batch-norm.
     class_modes: dict[str, bool] = field(default_factory=dict)
+    # Models every construction of which leaves them in evaluation mode (`Net().eval()`,
+    # `from_pretrained`).
+    born_eval: set[str] = field(default_factory=set)
     preprocessing: Optional["PreprocessingFacts"] = None
     dtypes: Optional["DtypeFacts"] = None
 
@@ -93,6 +96,21 @@ class PathFacts:
 
     def scope_named(self, name: str) -> list[Scope]:
         return [scope for scope in self.scopes if scope.name == name]
+
+    def final_mode(self, name: str, depth: int = 2) -> Optional[str]:
+        """The mode a call of the file's function `name` leaves a model in: the kind of the
+        last mode switch of its body (EVAL_SWITCH, TRAIN_SWITCH, or SWITCH for a mode chosen
+        at run time), looking through the functions it calls (a `load_model()` / `prepare()` /
+        `train_one_epoch()` helper); None when it switches nothing."""
+        for scope in self.scope_named(name):
+            for event in reversed(scope.events):
+                if event.kind in (EVAL_SWITCH, SWITCH, TRAIN_SWITCH):
+                    return event.kind
+                if event.kind == LOCAL_CALL and depth > 1 and event.target != name:
+                    inner = self.final_mode(event.target, depth - 1)
+                    if inner is not None:
+                        return inner
+        return None
 
     def callers(self, name: str) -> Iterator[tuple[Scope, int]]:
         """(scope, index of the LOCAL_CALL event) for each call of the function `name`."""

@@ -19,7 +19,7 @@ from nnlint import catalogue
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.module_classes import is_module_class
 from nnlint.analysis.imports import qualified_name
-from nnlint.analysis.path_facts import Scope
+from nnlint.analysis.path_facts import EVAL_SWITCH, TRAIN_SWITCH, Scope
 from nnlint.analysis.syntax import (
     all_statements,
     dotted_name,
@@ -30,7 +30,12 @@ from nnlint.analysis.syntax import (
     source_code,
     statement_bodies,
 )
-from nnlint.catalogue.ecosystem import MODULE_LIKE_BASE, PRETRAINED_CONSTRUCTOR
+from nnlint.catalogue.ecosystem import (
+    EVAL_MODE_CONSTRUCTORS,
+    MODULE_LIKE_BASE,
+    PRETRAINED_CONSTRUCTOR,
+    PRETRAINED_NON_MODULE,
+)
 from nnlint.catalogue.names import MODEL_NAME
 
 
@@ -51,6 +56,8 @@ class KnownModels:
         self.has_mode_layers: dict[str, Optional[bool]] = {}
         self.parameter_owners: set[str] = set()
         self.double_models: set[str] = set()
+        # Names every construction of which leaves the model in evaluation mode.
+        self.born_eval: dict[str, bool] = {}
         self.module_classes = set(facts.models)
         self._mode_layers_of_class: dict[str, Optional[bool]] = {}
 
@@ -112,11 +119,13 @@ class KnownModels:
                 return
             known = True
         doubled = _converted_to_double(value, call, self.aliases)
+        born_eval = self.construction_mode(value) == EVAL_SWITCH
         for target in targets:
             name = dotted_name(target)
             if name is None:
                 continue
             self.models[name] = call
+            self.born_eval[name] = self.born_eval.get(name, True) and born_eval
             if doubled:
                 self.double_models.add(name)
             if name in self.has_mode_layers:
@@ -157,6 +166,9 @@ class KnownModels:
         func = call.func
         if isinstance(func, cst.Name) and func.value in self.module_classes:
             return self._class_mode_layers(func.value)
+        if isinstance(func, cst.Attribute) and func.attr.value == PRETRAINED_CONSTRUCTOR \
+                and PRETRAINED_NON_MODULE.search(last_part(dotted_name(func.value) or "")):
+            return _NOT_A_MODEL  # a tokenizer, processor, config, scheduler or pipeline
         name = qualified_name(func, self.aliases)
         if name is None:
             if isinstance(func, cst.Attribute) and func.attr.value == PRETRAINED_CONSTRUCTOR:
@@ -270,6 +282,47 @@ class KnownModels:
         if "." in name and MODEL_NAME.search(last_part(name)) and first_part(name) == "self":
             return name
         return None
+
+    def construction_mode(self, value: cst.BaseExpression) -> Optional[str]:
+        """The mode a model construction leaves the model in: EVAL_SWITCH for `Net().eval()`
+        and `X.from_pretrained(...)`, TRAIN_SWITCH for `Net().train()`, None for the default
+        (training mode, as every freshly built nn.Module starts)."""
+        while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+            method = value.func.attr.value
+            if method == "eval" and not value.args:
+                return EVAL_SWITCH
+            if method == "train":
+                flag = value.args[0].value if value.args else None
+                if flag is None or (isinstance(flag, cst.Name) and flag.value == "True"):
+                    return TRAIN_SWITCH
+                if isinstance(flag, cst.Name) and flag.value == "False":
+                    return EVAL_SWITCH
+                return None
+            if method in EVAL_MODE_CONSTRUCTORS:
+                return EVAL_SWITCH
+            if method not in ("to", "cuda", "cpu", "float", "half", "double", "bfloat16"):
+                return None
+            value = value.func.value
+        if isinstance(value, cst.Call) and value.args:
+            name = qualified_name(value.func, self.aliases) or ""
+            if name.endswith(("DataParallel", "DistributedDataParallel")):
+                return self.construction_mode(value.args[0].value)  # the wrapper keeps the mode
+        return None
+
+    def instantiates_class(self, value: cst.BaseExpression) -> bool:
+        """`Decoder(dim=64).to(device)`: a call of a CapWords name (a class, by Python's naming
+        convention) that loads nothing; whatever it builds starts with fresh weights."""
+        call = self._strip_to(value)
+        if call is None:
+            return False
+        callee = dotted_name(call.func) or ""
+        return last_part(callee)[:1].isupper() if callee else False
+
+    def is_pretrained_load(self, value: cst.BaseExpression) -> bool:
+        """`X.from_pretrained(...)` (moved or not): its eval mode counts only for a model."""
+        call = self._strip_to(value)
+        return call is not None and isinstance(call.func, cst.Attribute) \
+            and call.func.attr.value in EVAL_MODE_CONSTRUCTORS
 
     def builds_model(self, value: cst.BaseExpression) -> bool:
         """`value` constructs a model (possibly moved or wrapped)."""

@@ -14,12 +14,46 @@ import libcst as cst
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.path_events import call_event, merge_opposite_switches
-from nnlint.analysis.path_facts import EVAL, MODEL_CALL, OTHER, STEP, TRAIN, PathFacts, Scope
+from nnlint.analysis.path_facts import (
+    EVAL,
+    EVAL_SWITCH,
+    MODEL_CALL,
+    OTHER,
+    STEP,
+    SWITCH,
+    TRAIN,
+    TRAIN_SWITCH,
+    Event,
+    PathFacts,
+    Scope,
+)
 from nnlint.analysis.path_models import KnownModels
-from nnlint.analysis.syntax import dotted_name, header_expressions, is_main_guard, iter_calls, statement_bodies
+from nnlint.analysis.syntax import dotted_name, header_expressions, is_main_guard, iter_calls, last_part, statement_bodies
 from nnlint.catalogue.functions import NO_GRAD_CONTEXTS
-from nnlint.catalogue.names import EVAL_FUNCTION, TRAIN_FUNCTION
+from nnlint.catalogue.names import EVAL_FUNCTION, MODEL_NAME, TRAIN_FUNCTION
 
+
+
+def _tuple_elements(target: cst.BaseExpression) -> list:
+    """The elements of `a, b = ...` (each with a `.value`), or the target itself."""
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return list(target.elements)
+    return [cst.Element(target)]
+
+
+def _returned_values(function: cst.FunctionDef) -> list[cst.BaseExpression]:
+    """The values of the `return` statements of `function`'s own body (not of nested functions)."""
+    found = []
+    pending = [function.body.body]
+    while pending:
+        for statement in pending.pop():
+            if isinstance(statement, cst.SimpleStatementLine):
+                found.extend(small.value for small in statement.body
+                             if isinstance(small, cst.Return) and small.value is not None)
+            elif isinstance(statement, cst.BaseCompoundStatement) and not isinstance(
+                    statement, (cst.FunctionDef, cst.ClassDef)):
+                pending.extend(statement_bodies(statement))
+    return found
 
 
 class ScopeWalker:
@@ -54,7 +88,8 @@ class ScopeWalker:
                         pending.append((inner, cls, is_module))
         models = self.models
         return PathFacts(self.scopes, models.models, models.has_mode_layers, models.parameter_owners,
-                         models.double_models, models.class_modes())
+                         models.double_models, models.class_modes(),
+                         {name for name, born_eval in models.born_eval.items() if born_eval})
 
     def _collect_function_names(self, body: Sequence[cst.CSTNode]) -> None:
         """Names of the file's functions and methods at any depth: calls of them are LOCAL_CALL events."""
@@ -109,8 +144,7 @@ class ScopeWalker:
                 for small in statement.body:
                     self._events(small, scope, loops, no_grad)
                     if isinstance(small, cst.Assign):
-                        if self.models.builds_model(small.value):
-                            scope.constructed.update(filter(None, (dotted_name(t.target) for t in small.targets)))
+                        self._note_construction(small, scope, loops, no_grad)
                 continue
             for expression in header_expressions(statement):
                 self._events(expression, scope, loops, no_grad)
@@ -136,6 +170,61 @@ class ScopeWalker:
                 continue
             for inner in statement_bodies(statement):
                 self._walk_block(inner, scope, inner_loops, inner_no_grad)
+
+    def _note_construction(self, small: cst.Assign, scope: Scope, loops: tuple[int, ...], no_grad: bool) -> None:
+        """What an assignment says of the models it binds: built fresh in this scope, and left
+        in eval mode (`Net().eval()`, `from_pretrained(...)`) or train mode (`.train()`)."""
+        targets = [name for name in (dotted_name(t.target) for t in small.targets) if name]
+        value = small.value
+        builds = self.models.builds_model(value)
+        if builds:
+            scope.constructed.update(targets)
+        elif self.models.instantiates_class(value):
+            # `model = Decoder(dim=64)` with Decoder's layers out of view: a fresh local model too.
+            scope.constructed.update(name for name in targets if "." not in name)
+        elif self._fresh_from_helper(value):
+            # `model, inputs = make_model_and_inputs()`: a helper of the file that builds, not loads.
+            for target in small.targets:
+                scope.constructed.update(filter(None, (dotted_name(t.value) for t in _tuple_elements(target.target))))
+        mode = self.models.construction_mode(value)
+        if mode is None and all(name in self.models.models or MODEL_NAME.search(last_part(name)) for name in targets):
+            mode = self._wrapped_mode(value, scope)
+        if mode is not None and (builds or not self.models.is_pretrained_load(value)):
+            scope.events.extend(Event(mode, small, name, loops, no_grad) for name in targets)
+
+    def _wrapped_mode(self, value: cst.BaseExpression, scope: Scope) -> Optional[str]:
+        """`model = get_peft_model(base, cfg)`, `torch.compile(base)`, `accelerator.prepare(base)`:
+        a call whose first argument is a model of this scope wraps it and keeps its mode (a
+        wrapper's `training` flag is its inner module's until someone switches it)."""
+        call = value
+        while isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value in (
+                "to", "cuda", "cpu", "float", "half", "double", "bfloat16"):
+            call = call.func.value
+        if not isinstance(call, cst.Call) or not call.args or call.args[0].keyword is not None:
+            return None
+        inner = dotted_name(call.args[0].value)
+        if inner is None:
+            return None
+        for event in reversed(scope.events):
+            if event.kind in (EVAL_SWITCH, TRAIN_SWITCH, SWITCH) and event.target == inner:
+                # Only eval mode is handed on: a TRAIN_SWITCH event reads as a deliberate
+                # train() (Monte-Carlo dropout), which a wrapper of a training model is not.
+                return EVAL_SWITCH if event.kind == EVAL_SWITCH else None
+        return None
+
+    def _fresh_from_helper(self, value: cst.BaseExpression) -> bool:
+        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
+            return False
+        helpers = [s for s in self.scopes if s.name == value.func.value]
+        if len(helpers) != 1 or helpers[0].loads_weights or not isinstance(helpers[0].node, cst.FunctionDef):
+            return False
+        helper = helpers[0]
+        for returned in _returned_values(helper.node):
+            for element in _tuple_elements(returned):
+                if dotted_name(element.value) in helper.constructed or self.models.builds_model(element.value) \
+                        or self.models.instantiates_class(element.value):
+                    return True
+        return False
 
     def _walk_if(self, statement: cst.If, scope: Scope, loops: tuple[int, ...], no_grad: bool) -> None:
         start = len(scope.events)

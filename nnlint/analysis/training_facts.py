@@ -142,6 +142,22 @@ class Scope:
     def of_kind(self, *kinds: str) -> Iterator[Event]:
         return (event for event in self.events if event.kind in kinds)
 
+    def plain_numbers(self) -> set[str]:
+        """Names the scope shows to hold plain Python numbers, not tensors: parameters with a
+        number as default (`accumulate_every=4`) and names counted over with `range(name)`.
+        Dividing a loss by one of them puts no graph into it."""
+        found: set[str] = set()
+        node = self.node
+        if isinstance(node, cst.FunctionDef):
+            for param in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params):
+                if isinstance(param.default, (cst.Integer, cst.Float)):
+                    found.add(param.name.value)
+        for child in child_nodes(node):
+            for inner in descendants(child):
+                if isinstance(inner, cst.Call) and isinstance(inner.func, cst.Name) and inner.func.value == "range":
+                    found.update(arg.value.value for arg in inner.args if isinstance(arg.value, cst.Name))
+        return found
+
     def may_use_as_tensor(self, target: str) -> bool:
         """Whether the scope may rely on `target` being a tensor: an attribute is read from it
         (`total.item()`, `(total / n).cpu()`) or it leaves the scope through `return`/`yield`.

@@ -112,3 +112,19 @@ UINT8_IMAGE_READERS = frozenset({
 UINT8_ARRAY_READERS = frozenset({
     "cv2.imread", "PIL.Image.open", "imageio.imread", "imageio.v2.imread", "imageio.v3.imread", "skimage.io.imread",
 })
+
+# `X.from_pretrained(...)` where X is named like this loads something that is not an
+# nn.Module: a tokenizer, a processor or feature extractor, a config, a noise scheduler, or a
+# diffusers pipeline (a container of modules with no mode of its own).
+PRETRAINED_NON_MODULE = re.compile(
+    r"(tokenizer|processor|feature_?extractor|config|scheduler|pipeline)(_?fast)?(_?cls|_?class)?$",
+    re.IGNORECASE)
+# transformers, diffusers and peft all call `model.eval()` at the end of `from_pretrained`, and
+# other libraries copy the convention: a model loaded this way starts in evaluation mode.
+EVAL_MODE_CONSTRUCTORS = frozenset({PRETRAINED_CONSTRUCTOR})
+
+# Libraries whose own objects expose `forward(...)` as public API without being nn.Modules
+# (skorch's NeuralNet wraps a module and its `forward` is the batched inference call;
+# TorchScript custom classes of `torch.classes`). In a file using them, `x.forward(...)` on a
+# name not bound to a module is that API.
+FORWARD_API_LIBRARIES = ("skorch", "torch.classes")

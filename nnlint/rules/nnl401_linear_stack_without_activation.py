@@ -74,14 +74,15 @@ def _resamples(step: LayerStep) -> bool:
 
 
 def _asymmetric_kernel(call: Optional[cst.Call]) -> bool:
-    """A `(1, k)` or `(k, 1)` kernel: half of a spatially factorised convolution."""
+    """A `(1, k)` or `(k, 1)` kernel, or a `(1, k, k)` / `(t, 1, 1)` one: half of a factorised
+    convolution (spatially, or (2+1)D: space then time)."""
     kernel = _keyword(call, "kernel_size")
     if kernel is None and call is not None:
         positional = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
         kernel = positional[2] if len(positional) > 2 else None
     if isinstance(kernel, (cst.Tuple, cst.List)):
         sizes = [element.value for element in kernel.elements]
-        return any(isinstance(size, cst.Integer) and size.value == "1" for size in sizes) and len(sizes) == 2 \
+        return any(isinstance(size, cst.Integer) and size.value == "1" for size in sizes) and len(sizes) in (2, 3) \
             and not all(isinstance(size, cst.Integer) and size.value == "1" for size in sizes)
     return False
 
@@ -190,7 +191,7 @@ class LinearStackWithoutActivation(Rule):
     - a product with another data-dependent tensor between the layers (a gate, as in
       gated convolution blocks): it is not linear in the input;
     - separable and factorised convolutions: a grouped (depthwise) convolution before or
-      after a pointwise one, `(1, k)` and `(k, 1)` kernels;
+      after a pointwise one, `(1, k)` and `(k, 1)` kernels, (2+1)D `(1, k, k)` and `(t, 1, 1)` ones;
     - an intermediate tensor that is also used elsewhere (returned, or fed to a second
       branch), such as an embedding that a projection head reads;
     - parallel projections of one input (attention's q, k and v) — they are not a stack;
@@ -436,6 +437,18 @@ class Transformer(nn.Module):
         for layer in self.layers:
             x = layer(x)
         return self.head(self.norm(x))
+""",
+        """\
+from torch import nn
+
+
+class Conv2Plus1D(nn.Sequential):
+    # a 3x3x3 convolution factorised into space (1, 3, 3) then time (3, 1, 1)
+    def __init__(self, cin, cout, mid):
+        super().__init__(
+            nn.Conv3d(cin, mid, kernel_size=(1, 3, 3), padding=(0, 1, 1), bias=False),
+            nn.Conv3d(mid, cout, kernel_size=(3, 1, 1), padding=(1, 0, 0), bias=False),
+        )
 """,
     )
 

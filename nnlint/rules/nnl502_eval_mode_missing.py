@@ -1,6 +1,8 @@
 from typing import Optional
 
-from nnlint.analysis.paths import EVAL, EVAL_SWITCH, MODEL_CALL, STEP, SWITCH, TRAIN, TRAIN_SWITCH, same_model
+import libcst as cst
+
+from nnlint.analysis.paths import EVAL, EVAL_SWITCH, LOCAL_CALL, MODEL_CALL, STEP, SWITCH, TRAIN, TRAIN_SWITCH, same_model
 from nnlint.rules.base import Rule
 
 _MAX_CALLER_DEPTH = 3
@@ -18,7 +20,12 @@ class EvalModeMissing(Rule):
     layer used as the model itself that has dropout: the Transformer family, or an
     `nn.LSTM`/`nn.GRU`/`nn.MultiheadAttention` built with a non-zero `dropout=`. `model.eval()` (or
     `model.train(False)`) counts when it comes earlier in the same function or in a function
-    that calls it. The finding sits on the model call. In a script that
+    that calls it, when it is chained on the construction (`Net().eval()`), and when the last
+    helper of the file called before the model (`prepare()`, `evaluate()`) left the model in
+    eval mode. A model loaded with `from_pretrained(...)` (transformers, diffusers, peft) starts
+    in eval mode and is reported only when the file switches it to training mode somewhere;
+    tokenizers, processors, configs, schedulers and pipelines loaded that way are not models.
+    The finding sits on the model call. In a script that
     trains at the top level (a notebook converted to a script, a forum snippet) or in its
     `__main__` block, the `torch.no_grad()` evaluation after the last training step counts
     too: there the `model.train()` of the training loop is what the model is still in.
@@ -68,7 +75,9 @@ class EvalModeMissing(Rule):
     in both modes and are not reported when their layers are known. Lightning's
     `validation_step` / `test_step` / `predict_step` run in eval mode already and are not
     checked. A model call whose result is thrown away (`model(x)` as a statement of its
-    own, as in a smoke test that only checks the forward pass runs) is not reported.
+    own, as in a smoke test that only checks the forward pass runs) is not reported, nor is a
+    model the function (or a helper of the file it calls) has just built without loading
+    weights, nor a call in a test function that runs an optimizer step (it trains).
     """
 
     code = "NNL502"
@@ -248,6 +257,8 @@ def test_forward_runs_on_pretrained_weights(batch):
                 if start is None:
                     continue
             eval_scope = scope.role == EVAL
+            if eval_scope and any(_optimizer_step(e) for e in scope.events):
+                continue  # a test that runs an optimizer step trains; it does not evaluate
             seen: set[str] = set()
             for index, event in enumerate(scope.events):
                 if index < start or event.kind != MODEL_CALL or not (eval_scope or event.no_grad) \
@@ -264,6 +275,11 @@ def test_forward_runs_on_pretrained_weights(batch):
                 # (MC dropout) -- but not the model.train() of the training loop before.
                 if switches and (scope.events[switches[-1]].kind != TRAIN_SWITCH or switches[-1] >= start):
                     continue
+                earlier = scope.events[:index]
+                if _helper_mode(paths, earlier) in (EVAL_SWITCH, SWITCH):
+                    continue  # `prepare()` / `evaluate()` called first left the model in eval mode
+                if _born_eval(paths, model):
+                    continue  # `from_pretrained` / `Net().eval()`, never switched to training
                 if self._covered_by_callers(paths, scope, 0):
                     continue
                 known = paths.has_mode_layers.get(model) if model in paths.models else None
@@ -293,6 +309,8 @@ def test_forward_runs_on_pretrained_weights(batch):
                 continue
             if any(e.kind in (EVAL_SWITCH, SWITCH) for e in caller.events[:index]):
                 return True
+            if _helper_mode(paths, caller.events[:index]) in (EVAL_SWITCH, SWITCH):
+                return True
             if self._covered_by_callers(paths, caller, depth + 1):
                 return True
         return False
@@ -310,3 +328,29 @@ def _after_training(scope) -> Optional[int]:
 
 def _covers(switched: str, model: str) -> bool:
     return same_model(switched, model) or switched == "self"
+
+
+def _helper_mode(paths, earlier) -> Optional[str]:
+    """The mode the last helper called before the model call (`prepare()`, `evaluate()`,
+    `train_epoch()`) left the model in, or None when no earlier helper switches modes."""
+    for event in reversed(earlier):
+        if event.kind == LOCAL_CALL:
+            mode = paths.final_mode(event.target)
+            if mode is not None:
+                return mode
+    return None
+
+
+def _born_eval(paths, model: str) -> bool:
+    """Every construction of `model` left it in eval mode and nothing in the file switches it
+    (or a model it belongs to) back to training mode."""
+    if not any(same_model(model, name) for name in paths.born_eval):
+        return False
+    return not any(e.kind in (TRAIN_SWITCH, SWITCH) and (same_model(e.target, model) or e.target == "self")
+                   for scope in paths.scopes for e in scope.events)
+
+
+def _optimizer_step(event) -> bool:
+    node = event.node
+    return event.kind == STEP and isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+        and node.func.attr.value == "step"

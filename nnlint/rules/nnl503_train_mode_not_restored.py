@@ -62,7 +62,9 @@ class TrainModeNotRestored(Rule):
     ## When to ignore it
     When the model deliberately trains in evaluation mode (fine-tuning with frozen
     batch-norm statistics); say so with `model.train(False)`-style code near the loop or
-    a `# noqa: NNL503` comment.
+    a `# noqa: NNL503` comment. A `backward()` reached under `torch.no_grad()` (a
+    forward-and-backward helper shared with validation, its backward guarded by
+    `loss.requires_grad`) is not taken for an optimization step.
     """
 
     code = "NNL503"
@@ -221,7 +223,9 @@ def train(model, loader, val_batch, optimizer):
     def _next_step_without_train(sequence, position: int, target: str) -> Optional[cst.CSTNode]:
         count = len(sequence)
         for offset in range(1, count + 1):
-            kind, other, node, _origin, _no_grad = sequence[(position + offset) % count]
+            kind, other, node, _origin, no_grad = sequence[(position + offset) % count]
+            if kind == STEP and no_grad:
+                continue  # a backward under no_grad cannot run: a validation helper guards it
             if kind in (TRAIN_SWITCH, SWITCH):
                 # Any model put back into training mode: names of one model differ too often
                 # (`model` here, `trainable_module` in the helper) to demand an exact match.

@@ -9,6 +9,7 @@ from nnlint.analysis.training import (
     ZERO_GRAD,
     compatible,
 )
+from nnlint.analysis.step_handoffs import hands_optimizer_on, mentions, step_closures
 from nnlint.catalogue.names import OPTIMIZER_NAME
 from nnlint.rules.base import Rule
 
@@ -68,7 +69,10 @@ class BackwardOrStepMissing(Rule):
     ## When to ignore it
     When backward or step runs somewhere nnlint cannot follow (a helper two calls deep, a
     framework hook, a custom `Trainer`), or when a loop only computes gradients on purpose
-    (saliency maps, adversarial inputs read `.grad` and are not reported).
+    (saliency maps, adversarial inputs read `.grad` and are not reported). A missing step
+    is not reported for a closure handed to `optimizer.step(closure)`, for a function that
+    (or whose caller) passes the optimizer on to another call (`trainer.optimize(opt)`), nor
+    for a function that never names an optimizer (a gradient check or a backward smoke test).
     """
 
     code = "NNL603"
@@ -187,8 +191,9 @@ def train(netD, netG, optD, optG, loader):  # GAN: each optimizer cleared before
                         )
                 backwards = [e for e in inside if e.kind == BACKWARD and e.via is None]
                 if backwards and not any_step and not manual and any(e.kind == LOSS for e in inside) \
-                        and (training.optimizers or _has_optimizer_parameter(scope.node)
-                             or any(e.kind == ZERO_GRAD and training.is_optimizer(e.receiver) for e in inside)):
+                        and (mentions(scope.node, training.optimizer_names()) or _has_optimizer_parameter(scope.node)
+                             or any(e.kind == ZERO_GRAD and training.is_optimizer(e.receiver) for e in inside)) \
+                        and not self._stepped_elsewhere(facts, training, scope, backwards[0]):
                     backward = backwards[0]
                     if id(backward.node) not in reported:
                         reported.add(id(backward.node))
@@ -200,6 +205,22 @@ def train(netD, netG, optD, optG, loader):  # GAN: each optimizer cleared before
                             related=[(loop.node, "the training loop")],
                         )
             self._misordered(training, scope, reported, report)
+
+    @staticmethod
+    def _stepped_elsewhere(facts, training, scope, backward) -> bool:
+        """The step happens out of this function's sight: it is a closure handed to
+        `optimizer.step(closure)`, or a function calling it steps or passes the optimizer on
+        (`trainer.optimize(opt)`)."""
+        if isinstance(scope.node, cst.FunctionDef) and scope.node.name.value in step_closures(facts.module):
+            return True
+        if hands_optimizer_on(scope.node, training.is_optimizer):
+            return True
+        for caller in training.scopes:
+            if caller is scope or not any(e.node is backward.node and e.via is not None for e in caller.events):
+                continue
+            if any(e.kind == STEP for e in caller.events) or hands_optimizer_on(caller.node, training.is_optimizer):
+                return True
+        return False
 
     @staticmethod
     def _misordered(training, scope, reported, report) -> None:

@@ -224,6 +224,9 @@ def train(model, optimizer, criterion, loader):
             for event in own:
                 if event.kind == ASSIGN and event.target in back_propagated:
                     terms.update(event.names)
+            if terms - back_propagated:
+                # `loss = loss / accumulate_every`: the divisor is a number, not a graph.
+                terms -= scope.plain_numbers() - back_propagated
             for index, event in enumerate(own):
                 if event.kind != ACCUMULATE or not event.chain or event.no_grad:
                     continue
