@@ -76,3 +76,18 @@ def test_holdout_precision_is_reported() -> None:
         below = "  below 90 %" if default == "on" and verdicts[code]["true"] < 0.9 * read else ""
         print(f"held-out {code} ({default}): {verdicts[code]['true']}/{read} "
               f"= {100 * verdicts[code]['true'] / read:.0f} %{below}")
+
+
+def test_prune_rewrites_only_the_label_folder_it_is_given(tmp_path: Path) -> None:
+    # --prune --labels tests/precision/holdout-labels must leave the main corpus's labels alone.
+    from precision import prune, read_labels
+
+    kept = {"repo": "a/b", "path": "x.py", "code": "NNL101", "line": 1, "line_text": "kept",
+            "verdict": "true", "reason": "r"}
+    gone = dict(kept, line_text="gone")
+    (tmp_path / "NNL101.jsonl").write_text(json.dumps(kept) + "\n" + json.dumps(gone) + "\n")
+    before = {file: file.read_text(encoding="utf-8") for file in LABELS.glob("*.jsonl")}
+    labels = read_labels(tmp_path)
+    prune(labels, {("a/b", "x.py", "NNL101", "kept")}, tmp_path)
+    assert [entry["line_text"] for entry in read_labels(tmp_path).values()] == ["kept"]
+    assert {file: file.read_text(encoding="utf-8") for file in LABELS.glob("*.jsonl")} == before
