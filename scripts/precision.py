@@ -17,6 +17,11 @@ findings whose key hashes lowest), so a rerun asks only about findings new to th
     python scripts/precision.py CORPUS --write-docs    # also rewrite docs/precision.md's table
     python scripts/precision.py CORPUS --prune         # drop labels of findings now gone
 
+The held-out set (repositories no rule was tuned on) is measured with the same script:
+
+    python scripts/precision.py HOLDOUT --manifest tests/precision/holdout.txt \
+        --labels tests/precision/holdout-labels --write-docs --table holdout-table
+
 Every rule runs, opt-in ones too (`--select ALL`), each repository as its own project.
 """
 
@@ -35,9 +40,11 @@ from typing import Optional
 HERE = Path(__file__).resolve().parents[1]
 LABELS = HERE / "tests" / "precision" / "labels"
 MANIFEST = HERE / "tests" / "precision" / "corpus.txt"
+HOLDOUT_LABELS = HERE / "tests" / "precision" / "holdout-labels"
+HOLDOUT_MANIFEST = HERE / "tests" / "precision" / "holdout.txt"
 DOC = HERE / "docs" / "precision.md"
-TABLE_START = "<!-- precision-table:start -->"
-TABLE_END = "<!-- precision-table:end -->"
+# The table --write-docs rewrites sits between <!-- NAME:start --> and <!-- NAME:end -->.
+TABLE = "precision-table"
 
 
 @dataclass(frozen=True)
@@ -143,13 +150,13 @@ def table(findings: list[Finding], labels: dict, size: int) -> tuple[list[str], 
     return rows, todo
 
 
-def prune(labels: dict, current: set) -> None:
-    """Rewrite each label file without the labels of findings no longer reported."""
+def prune(labels: dict, current: set, folder: Path = LABELS) -> None:
+    """Rewrite each label file in `folder` without the labels of findings no longer reported."""
     kept: dict[str, list[dict]] = defaultdict(list)
     for key, entry in labels.items():
         if key in current:
             kept[entry["code"]].append(entry)
-    for file in LABELS.glob("*.jsonl"):
+    for file in folder.glob("*.jsonl"):
         entries = kept.get(file.stem, [])
         file.write_text("".join(json.dumps(e) + "\n" for e in entries), encoding="utf-8")
 
@@ -163,15 +170,21 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--prune", action="store_true",
                         help="drop labels of findings the rules no longer report")
     parser.add_argument("--nnlint", default=str(Path(sys.executable).with_name("nnlint")))
+    parser.add_argument("--manifest", type=Path, default=MANIFEST,
+                        help="repositories to check (repository commit files a line)")
+    parser.add_argument("--labels", type=Path, default=LABELS,
+                        help="folder of <CODE>.jsonl labels to score against (and --prune)")
+    parser.add_argument("--table", default=TABLE,
+                        help="name of the docs/precision.md markers --write-docs writes between")
     args = parser.parse_args(argv)
     findings: list[Finding] = []
-    repos = manifest()
+    repos = manifest(args.manifest)
     for repo, _, _ in repos:
         findings.extend(run_repo([args.nnlint], args.corpus, repo))
-    labels = read_labels()
+    labels = read_labels(args.labels)
     if args.prune:
-        prune(labels, {finding.key for finding in findings})
-        labels = read_labels()
+        prune(labels, {finding.key for finding in findings}, args.labels)
+        labels = read_labels(args.labels)
     rows, todo = table(findings, labels, args.sample)
     files = sum(count for _, _, count in repos)
     print(f"{len(repos)} repositories, {files} files, {len(findings)} findings")
@@ -188,7 +201,8 @@ def main(argv: list[str]) -> int:
                                       "verdict": "", "reason": ""}) + "\n")
     if args.write_docs:
         text = DOC.read_text(encoding="utf-8")
-        start, end = text.index(TABLE_START) + len(TABLE_START), text.index(TABLE_END)
+        opening, closing = f"<!-- {args.table}:start -->", f"<!-- {args.table}:end -->"
+        start, end = text.index(opening) + len(opening), text.index(closing)
         summary = f"\n{len(repos)} repositories, {files} files, {len(findings)} findings.\n\n"
         DOC.write_text(text[:start] + summary + "\n".join(rows) + "\n\n" + text[end:], encoding="utf-8")
     return 0
