@@ -34,9 +34,9 @@ def test_step_runs():
 
 
 def _codes(root: Path, *args: str) -> dict[str, set[str]]:
-    # NNL601 is opt-in; the test needs it on.
+    # NNL401 and NNL601 are opt-in; the test needs them on.
     result = CliRunner().invoke(cli, ["check", "--isolated", "--no-cache", "--exit-zero", "--extend-select",
-                                      "NNL601", "--output-format", "json", *args, str(root)])
+                                      "NNL401,NNL601", "--output-format", "json", *args, str(root)])
     assert result.exit_code == 0, result.output
     found: dict[str, set[str]] = {}
     for item in json.loads(result.output):

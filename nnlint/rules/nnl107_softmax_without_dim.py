@@ -49,6 +49,7 @@ class SoftmaxWithoutDim(Rule):
     """
 
     code = "NNL107"
+    checks_test_code = False  # a test's Softmax() or one-unit head is a placeholder
     name = "softmax-without-dim"
     summary = "Softmax-family call or module without an explicit dim (PyTorch guesses the axis)."
     fix_hint = "Pass dim explicitly, usually dim=-1 (the class axis)."

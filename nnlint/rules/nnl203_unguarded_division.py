@@ -54,9 +54,16 @@ class UnguardedDivision(Rule):
     ## When to ignore it
     When the denominator cannot be 0 by construction (e.g. a mask that always selects at
     least one element); say so with `# noqa: NNL203`.
+
+    ## Precision
+    Opt-in (enable it with `--extend-select NNL203`): on the held-out precision set, eleven
+    public repositories nobody tuned the rules on (docs/precision.md, "Held-out check"),
+    4 of the 17 findings read were real mistakes (24 %), under the 90 % a default rule
+    needs. The false alarms: learned embeddings divided by their own norm, eigenvectors and quaternions, denominators with a stabiliser already added (SSIM's C1), and expressions outside any gradient (visualisation, metrics, analytic Jacobians).
     """
 
     code = "NNL203"
+    default_enabled = False  # under 90 % on the held-out precision set (docs/precision.md)
     name = "unguarded-division"
     summary = "Division by a norm, std, variance or count that can be 0, with no eps or clamp."
     fix_hint = "Add a small eps to the denominator or clamp it: x / n.clamp(min=eps)."

@@ -207,9 +207,16 @@ class LinearStackWithoutActivation(Rule):
 
     Otherwise, if the linear composition is intended (e.g. a linear probe after a frozen
     linear adapter), suppress it with `# noqa: NNL401`.
+
+    ## Precision
+    Opt-in (enable it with `--extend-select NNL401`): on the held-out precision set, eleven
+    public repositories nobody tuned the rules on (docs/precision.md, "Held-out check"),
+    11 of the 25 findings read were real mistakes (44 %), under the 90 % a default rule
+    needs. The false alarms: linear stacks kept linear on purpose: baselines on straight-line data, a course's `model_0`, an experiment with the ReLUs commented out.
     """
 
     code = "NNL401"
+    default_enabled = False  # under 90 % on the held-out precision set (docs/precision.md)
     checks_test_code = False
     name = "linear-stack-without-activation"
     summary = "Two Linear/Conv layers in a row with nothing non-linear between them (they collapse into one)."

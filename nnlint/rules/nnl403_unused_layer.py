@@ -54,9 +54,16 @@ class UnusedLayer(Rule):
     every registered module), or a subclass of a model class imported from elsewhere (whose
     forward may use the attribute); parameter-free layers (`nn.ReLU()`, `nn.MaxPool2d`) and
     losses kept on the model are not reported either.
+
+    ## Precision
+    Opt-in (enable it with `--extend-select NNL403`): on the held-out precision set, eleven
+    public repositories nobody tuned the rules on (docs/precision.md, "Held-out check"),
+    1 of the 3 findings read were real mistakes (33 %), under the 90 % a default rule
+    needs. The false alarms: submodules kept unused so that published checkpoints load with a strict `state_dict`.
     """
 
     code = "NNL403"
+    default_enabled = False  # under 90 % on the held-out precision set (docs/precision.md)
     name = "unused-layer"
     summary = "A layer built in __init__ is never used by forward or anything else in the file."
     fix_hint = "Apply the layer where it was meant to go, or delete it."

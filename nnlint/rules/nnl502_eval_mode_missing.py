@@ -78,9 +78,18 @@ class EvalModeMissing(Rule):
     own, as in a smoke test that only checks the forward pass runs) is not reported, nor is a
     model the function (or a helper of the file it calls) has just built without loading
     weights, nor a call in a test function that runs an optimizer step (it trains).
+
+    ## Precision
+    Opt-in (enable it with `--extend-select NNL502`): on the held-out precision set, eleven
+    public repositories nobody tuned the rules on (docs/precision.md, "Held-out check"),
+    6 of the 12 findings read were real mistakes (50 %), under the 90 % a default rule
+    needs. The false alarms: tests of blocks built with `dropout_rate=0.0` (no mode-dependent layer is active) or
+    that assert only an output shape, and a loop inside a project's own context manager that sets
+    eval() (MONAI's `eval_mode(model)`).
     """
 
     code = "NNL502"
+    default_enabled = False  # under 90 % on the held-out precision set (docs/precision.md)
     name = "eval-mode-missing"
     summary = "A model with dropout or batch-norm is evaluated without `model.eval()`."
     fix_hint = "Call `model.eval()` before evaluating (and `model.train()` before training again)."

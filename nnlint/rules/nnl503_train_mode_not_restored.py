@@ -65,9 +65,16 @@ class TrainModeNotRestored(Rule):
     a `# noqa: NNL503` comment. A `backward()` reached under `torch.no_grad()` (a
     forward-and-backward helper shared with validation, its backward guarded by
     `loss.requires_grad`) is not taken for an optimization step.
+
+    ## Precision
+    Opt-in (enable it with `--extend-select NNL503`): on the held-out precision set, eleven
+    public repositories nobody tuned the rules on (docs/precision.md, "Held-out check"),
+    0 of the 11 findings read were real mistakes (0 %), under the 90 % a default rule
+    needs. The false alarms: eval()/train() bookkeeping on models with no dropout or batch-norm, and tests whose blocks are built with `dropout_rate=0.0`.
     """
 
     code = "NNL503"
+    default_enabled = False  # under 90 % on the held-out precision set (docs/precision.md)
     name = "train-mode-not-restored"
     summary = "`model.eval()` inside the training loop is never undone before the next optimizer step."
     fix_hint = "Call `model.train()` at the start of every epoch (or right after validation)."
