@@ -1,6 +1,5 @@
 # nnlint-expect: NNL102
 # source: https://runebook.dev/en/articles/pytorch/generated/torch.nn.softmax
-# nnlint-xfail: no import lines: nn and torch are unbound; nnlint resolves torch's names only through imports, so the snippet is read as calls to unknown objects (issue 13: unbound conventional names should mean torch)
 # A snippet as people paste it into a forum post: no import lines, the conventional names
 # nn and torch unbound. The "incorrect way" of the page: Softmax probabilities into NLLLoss.
 logits = torch.randn(1, 5)

@@ -1,6 +1,5 @@
 # nnlint-expect: NNL202
 # source: https://jamesmccaffreyblog.com/2020/06/11/pytorch-crossentropyloss-vs-nllloss-cross-entropy-loss-vs-negative-log-likelihood-loss/
-# nnlint-xfail: the fragment is indented as a pasted block, so it does not parse (NNL001 unexpected indent) and has no import lines; nnlint neither dedents a pasted block nor gives the unbound name torch its conventional meaning
 # The blog's "inefficient" variant of the 4-7-3 network, torch.log(torch.softmax(z)) (its "import torch as T" spelled torch here), as a
 # pasted method body: indented as a block, no class line and no imports.
     def forward(self, x):

@@ -1,6 +1,5 @@
 # nnlint-expect: clean
 # source: https://github.com/tk-rusch/coRNN/issues/1
-# nnlint-xfail: false alarm NNL503: the model has no dropout or batch-norm, so eval() without train() changes nothing; NNL503 does not check (as NNL502 does) whether the model has mode-dependent layers
 # The author's answer: the coupled-oscillator RNN has no dropout or batch-norm, so calling
 # model.eval() for the test and never model.train() again changes nothing.
 import torch

@@ -1,6 +1,5 @@
 # nnlint-expect: NNL504
 # source: https://github.com/scikit-learn/scikit-learn/pull/5800
-# nnlint-xfail: false alarm NNL505: nnlint takes a scikit-learn scaler's output for float64, but RobustScaler keeps the float32 dtype of its input (X is astype(np.float32)); the catalogue needs dtype preservation for sklearn transformers
 # The scaler comparison fits the RobustScaler again on the test split (fit_transform)
 # instead of reusing the one fitted on training data; here in front of a torch classifier.
 import numpy as np
