@@ -33,7 +33,7 @@ from nnlint.reading import TooLarge, read_stream_bounded
 from nnlint.runner import ProjectRun, default_jobs
 from nnlint.report import OUTPUT_FORMATS, render, render_statistics, render_statistics_json
 from nnlint.rules import all_rules, rules_by_code
-from nnlint.rules.plugins import PluginError, PluginRuleFailed
+from nnlint.rules.plugins import PluginError
 from nnlint.selection import (
     DEFAULT_LAYER,
     SelectionLayer,
@@ -316,11 +316,10 @@ def check(
                          jobs or default_jobs())
     run = project.check(files)
     for path, error in run.internal_errors:
-        if error.startswith(PluginRuleFailed.__name__ + ": "):  # the plugin's bug, not nnlint's
-            click.echo(f"nnlint: error while checking {path}: {error.partition(': ')[2]}", err=True)
-        else:
-            click.echo(f"nnlint: internal error while checking {path}: {error} (please report)", err=True)
-    failed = failed or bool(run.internal_errors)
+        click.echo(f"nnlint: internal error while checking {path}: {error} (please report)", err=True)
+    for path, error in run.rule_errors:
+        click.echo(f"nnlint: error while checking {path}: {error}", err=True)
+    failed = failed or bool(run.internal_errors or run.rule_errors)
     diagnostics = run.diagnostics
 
     if changed is not None:

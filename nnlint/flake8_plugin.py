@@ -39,6 +39,8 @@ class NnlintChecker:
         if run.internal_errors:
             raise NnlintError(f"internal error while checking {filename}: {run.internal_errors[0][1]} "
                               "(please report)")
+        if run.rule_errors:
+            raise NnlintError(f"error while checking {filename}: {run.rule_errors[0][1]}")
         self._findings = run.diagnostics
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:

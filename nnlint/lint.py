@@ -26,7 +26,7 @@ from nnlint.positions import NodePositions
 from nnlint.reading import TooLarge, Unreadable, read_bounded
 from nnlint.rules import all_rules, rules_by_code
 from nnlint.rules.base import Rule
-from nnlint.rules.plugins import PluginRuleFailed, plugin_origin
+from nnlint.rules.plugins import plugin_origin
 from nnlint.suppress import UNUSED_SUPPRESSION, apply_suppressions, drop_suppressed
 
 # Files that never mention torch cannot hold a PyTorch bug that a per-file rule sees;
@@ -310,8 +310,7 @@ class _Reporter:
 
 def _run_rules(facts, parsed: ParsedFile, path: str, lines: list[str], rules: Sequence[type[Rule]],
                options: RuleOptions, locate: Optional[Locator],
-               line_label: Callable[[int], str] = _line_label,
-               rule_errors: Optional[list[str]] = None) -> list[Diagnostic]:
+               line_label: Callable[[int], str], rule_errors: list[str]) -> list[Diagnostic]:
     # A partly parsed file's module is not its text (failing blocks are blank lines there).
     spans = SpanFinder(parsed.module, None if parsed.failures else parsed.text, parsed.layout)
     # No fixes in a file that does not parse as a whole, nor in a snippet read as another
@@ -329,10 +328,7 @@ def _run_rules(facts, parsed: ParsedFile, path: str, lines: list[str], rules: Se
         try:
             rule_class(options.get(rule_class.code)).check(facts, reporter)
         except Exception as error:  # noqa: BLE001 - a plugin's bug costs its own findings only
-            message = f"rule {rule_class.code} of plugin {origin} failed: {type(error).__name__}: {error}"
-            if rule_errors is None:
-                raise PluginRuleFailed(message) from error
-            rule_errors.append(message)
+            rule_errors.append(f"rule {rule_class.code} of plugin {origin} failed: {type(error).__name__}: {error}")
     return sorted(_drop_superseded(_merge_same_span(found)), key=Diagnostic.sort_key)
 
 

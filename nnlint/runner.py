@@ -32,7 +32,6 @@ from nnlint.diagnostic import Diagnostic, Location
 from nnlint.lint import FileResult, RuleOptions, SpanFinder, check_source, read_file, unreadable_result
 from nnlint.parse import ParseFailure, decode_source, parse_source
 from nnlint.project import ProjectResolver, display_path
-from nnlint.rules.plugins import PluginRuleFailed
 
 # Below this many files a pool costs more than it saves (an editor or pre-commit run).
 _POOL_THRESHOLD = 8
@@ -43,6 +42,8 @@ class RunResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # Files nnlint itself failed on, with the error, reported on stderr by the CLI.
     internal_errors: list[tuple[str, str]] = field(default_factory=list)
+    # Plugin rules that raised on a file (the plugin's bug, not nnlint's): file, message.
+    rule_errors: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -97,8 +98,7 @@ class ProjectRun:
             if isinstance(outcome, str):
                 run.internal_errors.append((task.label, outcome))
                 continue
-            run.internal_errors.extend((task.label, f"{PluginRuleFailed.__name__}: {error}")
-                                       for error in outcome.rule_errors)
+            run.rule_errors.extend((task.label, error) for error in outcome.rule_errors)
             path = _absolute(task.label)
             self._results[path] = outcome
             self._labels.setdefault(path, task.label)

@@ -181,6 +181,8 @@ class NnlintServer(LanguageServer):
             # The file's own findings still count when only linking it to other files failed.
             _, error_text = run.internal_errors[0]
             return run.diagnostics, f"nnlint: internal error while checking {path}: {error_text} (please report)"
+        if run.rule_errors:
+            return run.diagnostics, f"nnlint: error while checking {path}: {run.rule_errors[0][1]}"
         return run.diagnostics, None
 
     @staticmethod

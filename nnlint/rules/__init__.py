@@ -7,7 +7,7 @@ import importlib
 import pkgutil
 from functools import lru_cache
 
-from nnlint.rules.base import Rule
+from nnlint.rules.base import Rule, rules_defined_in
 from nnlint.rules.plugins import PluginRule, load_plugin_rules
 
 # NNL001 is produced by the parse stage, not by a rule over facts; it is listed so that
@@ -22,13 +22,7 @@ def builtin_rules() -> tuple[type[Rule], ...]:
     for info in pkgutil.iter_modules(__path__):
         if not info.name.startswith("nnl"):
             continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        found.extend(
-            obj
-            for obj in vars(module).values()
-            if isinstance(obj, type) and issubclass(obj, Rule) and obj is not Rule
-            and obj.__module__ == module.__name__
-        )
+        found.extend(rules_defined_in(importlib.import_module(f"{__name__}.{info.name}")))
     return tuple(sorted(found, key=lambda rule: rule.code))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Optional, Protocol, Sequence, Union
 
 import libcst as cst
@@ -121,8 +122,20 @@ class Rule:
         return f"Fix is {cls.fix_availability} available ({how})."
 
     @classmethod
+    def is_builtin(cls) -> bool:
+        """One of nnlint's own rules, not a plugin's."""
+        return cls.__module__.split(".")[0] == "nnlint"
+
+    @classmethod
     def url(cls) -> Optional[str]:
         """The rule's documentation page on the web, if the installed package says where it is."""
-        if cls.__module__.split(".")[0] != "nnlint":
+        if not cls.is_builtin():
             return cls.docs_url
         return rule_url(cls.code)
+
+
+def rules_defined_in(module: ModuleType) -> list[type[Rule]]:
+    """The Rule subclasses a module defines itself (not the ones it imports)."""
+    return [obj for obj in vars(module).values()
+            if isinstance(obj, type) and issubclass(obj, Rule) and obj is not Rule
+            and obj.__module__ == module.__name__ and not inspect.isabstract(obj)]

@@ -14,7 +14,6 @@ repository under review could otherwise make its own linter execute it).
 from __future__ import annotations
 
 import hashlib
-import inspect
 import re
 import sys
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Iterable, Optional
 
-from nnlint.rules.base import Rule
+from nnlint.rules.base import Rule, rules_defined_in
 
 GROUP = "nnlint.rules"
 # A code is letters then digits; the letters are the plugin's own prefix, NNL is nnlint's.
@@ -34,11 +33,6 @@ _REQUIRED = ("code", "name", "summary")
 
 class PluginError(Exception):
     """An installed rule plugin that cannot be used; the message names it and says why."""
-
-
-class PluginRuleFailed(RuntimeError):
-    """A plugin rule raised while checking a file: reported as that file's internal error,
-    naming the plugin, and the other files are still checked."""
 
 
 @dataclass(frozen=True)
@@ -61,9 +55,7 @@ def _distribution(entry: metadata.EntryPoint) -> str:
 
 def _rules_in(loaded: object, where: str) -> list[type[Rule]]:
     if isinstance(loaded, ModuleType):
-        found = [obj for obj in vars(loaded).values()
-                 if isinstance(obj, type) and issubclass(obj, Rule) and obj is not Rule
-                 and obj.__module__ == loaded.__name__ and not inspect.isabstract(obj)]
+        found = rules_defined_in(loaded)
         if not found:
             raise PluginError(f"{where}: module {loaded.__name__!r} defines no nnlint Rule subclass")
         return found
@@ -108,7 +100,7 @@ def load_plugin_rules(taken: Iterable[str] = ()) -> tuple[PluginRule, ...]:
 
 def plugin_origin(rule: type[Rule]) -> Optional[str]:
     """`None` for nnlint's own rules; for a plugin rule, the distribution that provides it."""
-    if rule.__module__.split(".")[0] == "nnlint":
+    if rule.is_builtin():
         return None
     from nnlint.rules import plugin_rules
 
