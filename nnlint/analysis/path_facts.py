@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Iterator, Optional
 
 import libcst as cst
 
+from nnlint.analysis.syntax import descendants, names_in
+
 if TYPE_CHECKING:
     from nnlint.analysis.dtypes import DtypeFacts
     from nnlint.analysis.preprocessing import PreprocessingFacts
@@ -60,6 +62,9 @@ class Scope:
     events: list[Event] = field(default_factory=list)
     # Models built in this scope (`net = Net()`), and whether it loads weights.
     constructed: set[str] = field(default_factory=set)
+    # What the models bound in this scope hold (True/False: with/without dropout or
+    # batch-norm, None: unknown), by name: two functions may each bind `model` to another class.
+    bound_mode_layers: dict[str, Optional[bool]] = field(default_factory=dict)
     loads_weights: bool = False
     # The loop statements of this scope, by id, with their node.
     loops: dict[int, cst.CSTNode] = field(default_factory=dict)
@@ -90,6 +95,14 @@ class PathFacts:
     preprocessing: Optional["PreprocessingFacts"] = None
     dtypes: Optional["DtypeFacts"] = None
 
+    def mode_layers(self, model: str, scope: Scope) -> Optional[bool]:
+        """Whether the model `scope` calls as `model` has dropout or batch-norm: the model the
+        scope bound to that name itself when it did, else what every binding of the name in
+        the file says (a parameter, a module-level model, `self.net` from `__init__`)."""
+        if model in scope.bound_mode_layers:
+            return scope.bound_mode_layers[model]
+        return self.has_mode_layers.get(model) if model in self.models else None
+
     def runs_evaluation(self) -> bool:
         """An evaluation or inference path outside any model class (a script's predict())."""
         return any(scope.role == EVAL and not scope.in_module_class for scope in self.scopes)
@@ -105,6 +118,8 @@ class PathFacts:
         for scope in self.scope_named(name):
             for event in reversed(scope.events):
                 if event.kind in (EVAL_SWITCH, SWITCH, TRAIN_SWITCH):
+                    if _keeps_to_itself(scope, event.target):
+                        continue  # `net = Net(); net.eval()` for an export: not the caller's model
                     return event.kind
                 if event.kind == LOCAL_CALL and depth > 1 and event.target != name:
                     inner = self.final_mode(event.target, depth - 1)
@@ -118,3 +133,16 @@ class PathFacts:
             for index, event in enumerate(scope.events):
                 if event.kind == LOCAL_CALL and event.target == name:
                     yield scope, index
+
+
+def _keeps_to_itself(scope: Scope, model: str) -> bool:
+    """`model` is a local model the scope built and never hands back: a switch of its mode
+    says nothing of the model the caller holds."""
+    if model not in scope.constructed or "." in model or not isinstance(scope.node, cst.FunctionDef):
+        return False
+    for node in descendants(scope.node.body):  # the def itself would stop the walk
+        if isinstance(node, (cst.Return, cst.Yield)) and node.value is not None and model in names_in(node.value):
+            return False
+        if isinstance(node, (cst.Global, cst.Nonlocal)) and any(n.name.value == model for n in node.names):
+            return False
+    return True

@@ -110,14 +110,10 @@ class KnownModels:
             targets, value = [small.target], small.value
         else:
             return
-        call = self._strip_to(value)
-        if call is None:
+        binds, known = self.binding_mode_layers(value, targets)
+        if not binds:
             return
-        known = self._model_constructor(call)
-        if known is _NOT_A_MODEL:
-            if not self._library_layer_model(call, targets):
-                return
-            known = True
+        call = self._strip_to(value)
         doubled = _converted_to_double(value, call, self.aliases)
         born_eval = self.construction_mode(value) == EVAL_SWITCH
         for target in targets:
@@ -132,6 +128,16 @@ class KnownModels:
                 previous = self.has_mode_layers[name]
                 known = True if (previous or known) else (None if previous is None or known is None else False)
             self.has_mode_layers[name] = known
+
+    def binding_mode_layers(self, value: cst.BaseExpression, targets: Sequence[cst.BaseExpression]) -> tuple[bool, Optional[bool]]:
+        """(binds a model, its dropout/batch-norm) for one assignment's value, as `find` judges it."""
+        call = self._strip_to(value)
+        if call is None:
+            return False, None
+        known = self._model_constructor(call)
+        if known is _NOT_A_MODEL:
+            return (True, True) if self._library_layer_model(call, targets) else (False, None)
+        return True, known
 
     def _library_layer_model(self, call: cst.Call, targets: Sequence[cst.BaseExpression]) -> bool:
         """`encoder = nn.TransformerEncoder(...)` outside a class: a torch.nn layer used as the

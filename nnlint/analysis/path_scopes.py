@@ -176,6 +176,9 @@ class ScopeWalker:
         in eval mode (`Net().eval()`, `from_pretrained(...)`) or train mode (`.train()`)."""
         targets = [name for name in (dotted_name(t.target) for t in small.targets) if name]
         value = small.value
+        binds, mode_layers = self.models.binding_mode_layers(value, [t.target for t in small.targets])
+        if binds:
+            scope.bound_mode_layers.update((name, mode_layers) for name in targets)
         builds = self.models.builds_model(value)
         if builds:
             scope.constructed.update(targets)

@@ -291,7 +291,7 @@ def test_forward_runs_on_pretrained_weights(batch):
                     continue  # `from_pretrained` / `Net().eval()`, never switched to training
                 if self._covered_by_callers(paths, scope, 0):
                     continue
-                known = paths.has_mode_layers.get(model) if model in paths.models else None
+                known = paths.mode_layers(model, scope)
                 if known is False:
                     continue
                 if known is None and (file_evals or not file_trains):
