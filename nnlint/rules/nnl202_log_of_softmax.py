@@ -166,8 +166,8 @@ def log_p(scores):
             if site.kind != "log":
                 continue
             for value in site.values:
-                if value.op not in (SOFTMAX, SIGMOID):
-                    continue
+                if value.op not in (SOFTMAX, SIGMOID) or value.derived:
+                    continue  # a derived value (1 - p, a mean of p) has no stable log form to use
                 stable = "log_softmax" if value.op == SOFTMAX else "logsigmoid"
                 fix = _replacement(site.node, site.operand, value.node, facts.imports)
                 report(
