@@ -158,6 +158,10 @@ class NumericSite:
     # In a function, or in the module's own script code, that backpropagates a loss
     # (`loss.backward()`): the loss it computes there takes gradients, whatever its name.
     backpropagated: bool = False
+    # In a function of the file that training code calls (a module's method, a function named
+    # as a loss or distance, a backpropagating scope), directly or through other helpers:
+    # `_pairwise_euclidean` called from a loss's forward takes the loss's gradients.
+    training_helper: bool = False
 
     @property
     def in_training_code(self) -> bool:
@@ -165,7 +169,8 @@ class NumericSite:
         code that calls backward(): where a NaN reaches the gradients. Metrics, box utilities
         and optimizer internals run without gradients, and their authors usually know their
         denominators' range."""
-        return self.in_module or self.backpropagated or bool(GRADIENT_FUNCTION.search(self.function))
+        return self.in_module or self.backpropagated or self.training_helper \
+            or bool(GRADIENT_FUNCTION.search(self.function))
 
 
 @dataclass(frozen=True, eq=False)

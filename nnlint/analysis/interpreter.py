@@ -63,7 +63,7 @@ from nnlint.analysis.values import (
     through_model,
 )
 from nnlint.catalogue.functions import SELF_RETURNING_METHODS
-from nnlint.catalogue.names import MODEL_PARAMETER
+from nnlint.catalogue.names import GRADIENT_FUNCTION, MODEL_PARAMETER
 
 _MAX_ROUNDS = 3
 
@@ -123,6 +123,9 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self._assigned_callees: dict[tuple[int, str], set[int]] = {}
         self._returned_callees: dict[int, set[int]] = {}
         self._backward_roots: set[int] = set()
+        # Which of the file's functions each scope calls (see _scope_key): training code's
+        # helpers are training code too.
+        self._calls: dict[int, set[int]] = {}
         self._collecting: Optional[tuple[int, set[int]]] = None
         # Ids of branch conditions and their not/and/or parts (see _mark_truth_test).
         self._truth_tests: set[int] = set()
@@ -158,8 +161,25 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             pending.extend(self._returned_callees.get(scope, ()))
         return found
 
+    def _training_helpers(self, backpropagating: set[int]) -> set[int]:
+        """Functions called, directly or through other helpers, from training code: module
+        methods, functions named as losses or distances, and backpropagating scopes."""
+        roots = set(backpropagating)
+        for function in self.functions:
+            if (function.owner is not None and function.owner.is_module) or GRADIENT_FUNCTION.search(function.name):
+                roots.add(id(function.node))
+        found: set[int] = set()
+        pending = [callee for root in roots for callee in self._calls.get(root, ())]
+        while pending:
+            scope = pending.pop()
+            if scope not in found:
+                found.add(scope)
+                pending.extend(self._calls.get(scope, ()))
+        return found
+
     def _facts(self) -> FileFacts:
         backpropagating = self._backpropagating_scopes()
+        helpers = self._training_helpers(backpropagating)
         models = {}
         for cls in self.classes.values():
             if not cls.is_module:
@@ -186,7 +206,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             numeric_sites=[
                 dataclasses.replace(site, compared=isinstance(site.operand, cst.Name)
                                     and site.operand.value in self._compared.get(self._site_scopes[id(site)], ()),
-                                    backpropagated=not site.no_grad and self._site_scopes[id(site)] in backpropagating)
+                                    backpropagated=not site.no_grad and self._site_scopes[id(site)] in backpropagating,
+                                    training_helper=self._site_scopes[id(site)] in helpers)
                 for site in _unique(self.numeric_sites, key=lambda site: (site.kind, id(site.node)))
             ],
             nan_comparisons=_unique(self.nan_comparisons, key=lambda found: id(found.node)),
@@ -313,6 +334,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
 
     def _call_function(self, function: FunctionInfo, call: cst.Call, args: Arguments,
                        bound_to: Optional[Instance]) -> ValueSet:
+        self._calls.setdefault(self._scope_key(), set()).add(id(function.node))
         provided = self._record_bindings(function, args, skip_first=function.is_method)
         if function.owner is not None and bound_to is not None:
             self._ensure_initialized(function.owner)
