@@ -14,6 +14,7 @@ in `interpreter_statements`, `interpreter_expressions` and `interpreter_torch_ca
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Mapping, Optional, Sequence
 
 import libcst as cst
@@ -55,6 +56,7 @@ from nnlint.analysis.values import (
     FunctionRef,
     ImportedInstance,
     Instance,
+    LibraryFunction,
     ModuleValue,
     SequenceValue,
     ValueSet,
@@ -63,7 +65,7 @@ from nnlint.analysis.values import (
     through_model,
 )
 from nnlint.catalogue.functions import SELF_RETURNING_METHODS
-from nnlint.catalogue.names import GRADIENT_FUNCTION, MODEL_PARAMETER
+from nnlint.catalogue.names import CRITERION_PARAMETER, GRADIENT_FUNCTION, LOSS_NAME, MODEL_PARAMETER
 
 _MAX_ROUNDS = 3
 
@@ -314,6 +316,10 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
                 env[name] = self._eval(param.default, self.module_env)
             elif not function.called and MODEL_PARAMETER.search(name):
                 env[name] = self._sole_model()
+            elif not function.called and CRITERION_PARAMETER.search(name):
+                env[name] = self._sole_loss()
+            elif not function.called and self._class_named(name):
+                env[name] = self._class_named(name)
             else:
                 env[name] = numerics.parameter_value(param)
         for star in (params.star_arg, params.star_kwarg):
@@ -331,6 +337,24 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             self._sole_model_cache = (self._registered_classes, models[0] if len(models) == 1 else None)
         model = self._sole_model_cache[1]
         return (Instance(model),) if model is not None else ()
+
+    def _class_named(self, parameter: str) -> ValueSet:
+        """The one module class of the file a parameter is named after: `head` for `RPNHead`,
+        `rpn_head` or `rpnhead` for it too, `discriminator` for `Discriminator` (the whole
+        name or its last word), for a function no call site in the file passes a value to."""
+        wanted = parameter.replace("_", "").lower()
+        if len(wanted) < 3:
+            return ()
+        found = [cls for cls in self.classes.values() if cls.is_module and cls.find_method("forward")
+                 and wanted in (cls.name.lower(), _last_word(cls.name).lower())]
+        return (Instance(found[0]),) if len(found) == 1 else ()
+
+    def _sole_loss(self) -> ValueSet:
+        """The file's one loss module class (an `nn.Module` named as a loss, with a forward), for
+        a `criterion` parameter nobody passes a value to (`train_epoch(model, criterion, ...)`)."""
+        losses = [cls for cls in self.classes.values()
+                  if cls.is_module and cls.find_method("forward") and LOSS_NAME.search(cls.name)]
+        return (Instance(losses[0]),) if len(losses) == 1 else ()
 
     def _call_function(self, function: FunctionInfo, call: cst.Call, args: Arguments,
                        bound_to: Optional[Instance]) -> ValueSet:
@@ -410,6 +434,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             return self._call_instance(callee, node, args)
         if isinstance(callee, ImportedInstance):
             return self._call_imported_model(callee, node)
+        if isinstance(callee, LibraryFunction):
+            return self._call_library(callee.qualname, node, args)
         return ()
 
     def _call_imported(self, qualname: str) -> ValueSet:
@@ -470,6 +496,12 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         # `self.head(x)`: an attribute holding a layer, called.
         callees = self._instance_attribute(instance, method)
         return join(*(self._call_value(callee, node, args) for callee in callees))
+
+
+def _last_word(name: str) -> str:
+    """`Head` of `RPNHead`, `Encoder` of `TransformerEncoder`: the last CamelCase word."""
+    match = re.search(r"[A-Z][a-z0-9]+$", name)
+    return match.group(0) if match else name
 
 
 def _child_statements(statement: cst.CSTNode) -> list[cst.CSTNode]:
