@@ -6,13 +6,14 @@ later project-wide join needs (class names, loss names, op kinds, widths) is pla
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator, Optional
 
 import libcst as cst
 
 from nnlint.catalogue.names import GRADIENT_FUNCTION
-from nnlint.catalogue.ranges import AFFINE, LOG_SIGMOID, LOG_SOFTMAX, RELU, SIGMOID, SOFTMAX, TANH  # noqa: F401 (read by the rules from here)
+from nnlint.catalogue.ranges import AFFINE, LOG_SIGMOID, LOG_SOFTMAX, NORMALIZED, PROBABILITY_RANGES, RELU, SIGMOID, SOFTMAX, TANH  # noqa: F401 (read by the rules from here)
 
 if TYPE_CHECKING:
     from nnlint.analysis.initialization import InitializationFacts
@@ -80,17 +81,29 @@ class Output:
     model: Optional[str] = None
     # Which axis `width` counts: -1 for Linear outputs, 1 (channels) for convolutions.
     width_axis: int = -1
+    # The values keep the range of `op` but are computed from its output (`1 - p` of a
+    # sigmoid, a softmax averaged over the batch, one picked by `torch.where`): what the
+    # range says holds, but `op` is not the last operation, so it cannot simply be removed
+    # or replaced by its stable log form.
+    derived: bool = False
+    # For a softmax or log-softmax: the known range of the scores it normalised, when that
+    # range is bounded (a ReLU's output), else None. Such scores cannot act as logits.
+    scores: Optional["Output"] = None
 
     def through_model(self, model: str) -> "Output":
         if self.model is not None:
             return self
-        return Output(self.op, self.node, self.width, model, self.width_axis)
+        return dataclasses.replace(self, model=model)
 
     def reshaped(self) -> "Output":
         """The same values after a view/reshape/index: which axis is which is no longer known."""
         if self.width is None:
             return self
-        return Output(self.op, self.node, None, self.model)
+        return dataclasses.replace(self, width=None, width_axis=-1)
+
+    def derived_at(self) -> "Output":
+        """The same range, after an operation that keeps it (see `derived`); width unknown."""
+        return dataclasses.replace(self, width=None, width_axis=-1, derived=True)
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,6 +158,10 @@ class NumericSite:
     # In a function, or in the module's own script code, that backpropagates a loss
     # (`loss.backward()`): the loss it computes there takes gradients, whatever its name.
     backpropagated: bool = False
+    # In a function of the file that training code calls (a module's method, a function named
+    # as a loss or distance, a backpropagating scope), directly or through other helpers:
+    # `_pairwise_euclidean` called from a loss's forward takes the loss's gradients.
+    training_helper: bool = False
 
     @property
     def in_training_code(self) -> bool:
@@ -152,7 +169,8 @@ class NumericSite:
         code that calls backward(): where a NaN reaches the gradients. Metrics, box utilities
         and optimizer internals run without gradients, and their authors usually know their
         denominators' range."""
-        return self.in_module or self.backpropagated or bool(GRADIENT_FUNCTION.search(self.function))
+        return self.in_module or self.backpropagated or self.training_helper \
+            or bool(GRADIENT_FUNCTION.search(self.function))
 
 
 @dataclass(frozen=True, eq=False)

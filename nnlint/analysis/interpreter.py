@@ -14,6 +14,7 @@ in `interpreter_statements`, `interpreter_expressions` and `interpreter_torch_ca
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Mapping, Optional, Sequence
 
 import libcst as cst
@@ -55,6 +56,7 @@ from nnlint.analysis.values import (
     FunctionRef,
     ImportedInstance,
     Instance,
+    LibraryFunction,
     ModuleValue,
     SequenceValue,
     ValueSet,
@@ -63,7 +65,7 @@ from nnlint.analysis.values import (
     through_model,
 )
 from nnlint.catalogue.functions import SELF_RETURNING_METHODS
-from nnlint.catalogue.names import MODEL_PARAMETER
+from nnlint.catalogue.names import CRITERION_PARAMETER, GRADIENT_FUNCTION, LOSS_NAME, MODEL_PARAMETER
 
 _MAX_ROUNDS = 3
 
@@ -123,6 +125,9 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self._assigned_callees: dict[tuple[int, str], set[int]] = {}
         self._returned_callees: dict[int, set[int]] = {}
         self._backward_roots: set[int] = set()
+        # Which of the file's functions each scope calls (see _scope_key): training code's
+        # helpers are training code too.
+        self._calls: dict[int, set[int]] = {}
         self._collecting: Optional[tuple[int, set[int]]] = None
         # Ids of branch conditions and their not/and/or parts (see _mark_truth_test).
         self._truth_tests: set[int] = set()
@@ -158,8 +163,25 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             pending.extend(self._returned_callees.get(scope, ()))
         return found
 
+    def _training_helpers(self, backpropagating: set[int]) -> set[int]:
+        """Functions called, directly or through other helpers, from training code: module
+        methods, functions named as losses or distances, and backpropagating scopes."""
+        roots = set(backpropagating)
+        for function in self.functions:
+            if (function.owner is not None and function.owner.is_module) or GRADIENT_FUNCTION.search(function.name):
+                roots.add(id(function.node))
+        found: set[int] = set()
+        pending = [callee for root in roots for callee in self._calls.get(root, ())]
+        while pending:
+            scope = pending.pop()
+            if scope not in found:
+                found.add(scope)
+                pending.extend(self._calls.get(scope, ()))
+        return found
+
     def _facts(self) -> FileFacts:
         backpropagating = self._backpropagating_scopes()
+        helpers = self._training_helpers(backpropagating)
         models = {}
         for cls in self.classes.values():
             if not cls.is_module:
@@ -186,7 +208,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             numeric_sites=[
                 dataclasses.replace(site, compared=isinstance(site.operand, cst.Name)
                                     and site.operand.value in self._compared.get(self._site_scopes[id(site)], ()),
-                                    backpropagated=not site.no_grad and self._site_scopes[id(site)] in backpropagating)
+                                    backpropagated=not site.no_grad and self._site_scopes[id(site)] in backpropagating,
+                                    training_helper=self._site_scopes[id(site)] in helpers)
                 for site in _unique(self.numeric_sites, key=lambda site: (site.kind, id(site.node)))
             ],
             nan_comparisons=_unique(self.nan_comparisons, key=lambda found: id(found.node)),
@@ -293,6 +316,10 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
                 env[name] = self._eval(param.default, self.module_env)
             elif not function.called and MODEL_PARAMETER.search(name):
                 env[name] = self._sole_model()
+            elif not function.called and CRITERION_PARAMETER.search(name):
+                env[name] = self._sole_loss()
+            elif not function.called and self._class_named(name):
+                env[name] = self._class_named(name)
             else:
                 env[name] = numerics.parameter_value(param)
         for star in (params.star_arg, params.star_kwarg):
@@ -311,8 +338,27 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         model = self._sole_model_cache[1]
         return (Instance(model),) if model is not None else ()
 
+    def _class_named(self, parameter: str) -> ValueSet:
+        """The one module class of the file a parameter is named after: `head` for `RPNHead`,
+        `rpn_head` or `rpnhead` for it too, `discriminator` for `Discriminator` (the whole
+        name or its last word), for a function no call site in the file passes a value to."""
+        wanted = parameter.replace("_", "").lower()
+        if len(wanted) < 3:
+            return ()
+        found = [cls for cls in self.classes.values() if cls.is_module and cls.find_method("forward")
+                 and wanted in (cls.name.lower(), _last_word(cls.name).lower())]
+        return (Instance(found[0]),) if len(found) == 1 else ()
+
+    def _sole_loss(self) -> ValueSet:
+        """The file's one loss module class (an `nn.Module` named as a loss, with a forward), for
+        a `criterion` parameter nobody passes a value to (`train_epoch(model, criterion, ...)`)."""
+        losses = [cls for cls in self.classes.values()
+                  if cls.is_module and cls.find_method("forward") and LOSS_NAME.search(cls.name)]
+        return (Instance(losses[0]),) if len(losses) == 1 else ()
+
     def _call_function(self, function: FunctionInfo, call: cst.Call, args: Arguments,
                        bound_to: Optional[Instance]) -> ValueSet:
+        self._calls.setdefault(self._scope_key(), set()).add(id(function.node))
         provided = self._record_bindings(function, args, skip_first=function.is_method)
         if function.owner is not None and bound_to is not None:
             self._ensure_initialized(function.owner)
@@ -388,6 +434,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             return self._call_instance(callee, node, args)
         if isinstance(callee, ImportedInstance):
             return self._call_imported_model(callee, node)
+        if isinstance(callee, LibraryFunction):
+            return self._call_library(callee.qualname, node, args)
         return ()
 
     def _call_imported(self, qualname: str) -> ValueSet:
@@ -448,6 +496,12 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         # `self.head(x)`: an attribute holding a layer, called.
         callees = self._instance_attribute(instance, method)
         return join(*(self._call_value(callee, node, args) for callee in callees))
+
+
+def _last_word(name: str) -> str:
+    """`Head` of `RPNHead`, `Encoder` of `TransformerEncoder`: the last CamelCase word."""
+    match = re.search(r"[A-Z][a-z0-9]+$", name)
+    return match.group(0) if match else name
 
 
 def _child_statements(statement: cst.CSTNode) -> list[cst.CSTNode]:

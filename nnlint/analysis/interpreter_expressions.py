@@ -18,7 +18,8 @@ from nnlint.analysis import numerics
 from nnlint.analysis.facts import SQUARE_SUM, ZERO_ABLE, NanComparison, NumericSite, Output
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.syntax import child_nodes, descendants, string_value
-from nnlint.catalogue.functions import BACKWARD_FUNCTIONS, BACKWARD_METHODS
+from nnlint import catalogue
+from nnlint.catalogue.functions import BACKWARD_FUNCTIONS, BACKWARD_METHODS, RANGE_FUNCTIONS
 from nnlint.analysis.values import (
     ClassRef,
     Constant,
@@ -26,6 +27,7 @@ from nnlint.analysis.values import (
     Env,
     FunctionRef,
     Instance,
+    LibraryFunction,
     ModuleValue,
     SequenceValue,
     ValueSet,
@@ -134,11 +136,14 @@ class ExpressionEvaluator:
             return (ClassRef(self.classes[name]),)
         if name in self._top_functions:
             return (FunctionRef(self._top_functions[name]),)
+        if name in self.aliases:
+            return _library_function(self.aliases[name])  # `from torch.nn.functional import cross_entropy`
         return ()
 
     def _eval_attribute(self, node: cst.Attribute, env: Env) -> ValueSet:
-        if qualified_name(node, self.aliases) is not None:
-            return ()
+        qualified = qualified_name(node, self.aliases)
+        if qualified is not None:
+            return _library_function(qualified)
         name = node.attr.value
         found: list[ValueSet] = []
         for owner in self._eval(node.value, env):
@@ -346,6 +351,14 @@ class ExpressionEvaluator:
             return self._call_method(node, node.func.attr.value, receivers, args)
         found = [self._call_value(callee, node, args) for callee in self._eval(node.func, env)]
         return join(*found)
+
+
+def _library_function(qualified: str) -> ValueSet:
+    """A reference to a torch function whose call the interpreter models (a loss, an
+    activation), kept as a value so that calling whatever holds it calls the function."""
+    if qualified in catalogue.LOSS_FUNCTIONS or qualified in RANGE_FUNCTIONS:
+        return (LibraryFunction(qualified),)
+    return ()
 
 
 def _integer(node: cst.Integer) -> ValueSet:

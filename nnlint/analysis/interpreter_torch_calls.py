@@ -22,7 +22,8 @@ from nnlint.analysis.call_arguments import (
     passes_argument,
 )
 from nnlint.analysis.facts import AFFINE, LOG_SOFTMAX, RELU, SOFTMAX, LossCall, NormalizerSite, Output
-from nnlint.analysis.syntax import dotted_name
+from nnlint.analysis.imports import qualified_name
+from nnlint.analysis.syntax import descendants, dotted_name
 from nnlint.analysis.values import (
     Constant,
     DictValue,
@@ -35,6 +36,7 @@ from nnlint.analysis.values import (
     through_model,
 )
 from nnlint.catalogue import functions as api
+from nnlint.catalogue.ranges import NOT_LOGITS
 from nnlint.catalogue.layers import DICT, DROPOUT, IDENTITY, LIST, LOSS, OTHER, SEQUENTIAL, WEIGHT, Layer
 
 
@@ -66,7 +68,7 @@ class TorchCalls:
         op = api.RANGE_METHODS.get(method)
         if op is not None:
             width = (tensor.width, tensor.width_axis) if tensor is not None else (None, -1)
-            return (self._activation(op, node, width, literal_dim(node, 0)),)
+            return (self._activation(op, node, width, literal_dim(node, 0), (tensor,) if tensor else ()),)
         receiver = node.func.value if isinstance(node.func, cst.Attribute) else node
         known: ValueSet = (tensor,) if tensor is not None else ()
         if method in api.LOG_METHODS:
@@ -103,13 +105,16 @@ class TorchCalls:
             self.normalizers.append(NormalizerSite(op, node, spelled, passes_argument(node, dim_position, "dim")))
         if name in api.RANGE_FUNCTIONS:
             op = api.RANGE_FUNCTIONS[name]
-            return (self._activation(op, node, _common_width(first_argument_values(args)), literal_dim(node, 1)),)
+            first = first_argument_values(args)
+            return (self._activation(op, node, _common_width(first), literal_dim(node, 1), first),)
         if name in api.PASS_THROUGH_FUNCTIONS:
             return outputs_of(first_argument_values(args))
         if name in api.RESHAPING_FUNCTIONS:
             return tuple(output.reshaped() for output in outputs_of(first_argument_values(args)))
         if name in api.JOINING_FUNCTIONS:
             return outputs_of(self._iterate(first_argument_values(args)))
+        if name in api.SELECTING_FUNCTIONS:
+            return _selected(node, args, api.SELECTING_FUNCTIONS[name], self.aliases)
         first = first_argument_values(args)
         if name in api.LOG_FUNCTIONS:
             self._record_numeric("log", node, first_argument_node(node), first, spelled)
@@ -173,7 +178,7 @@ class TorchCalls:
         if known.output is not None:
             dim = literal_dim(module.node, 0)
             width = _common_width(first_argument_values(args))
-            return (self._activation(known.output, module.node, width, dim),)
+            return (self._activation(known.output, module.node, width, dim, first_argument_values(args)),)
         if known.kind == WEIGHT:
             return (Output(AFFINE, module.node, module.width, width_axis=known.width_axis),)
         if known.kind in (DROPOUT, IDENTITY):
@@ -197,9 +202,10 @@ class TorchCalls:
             return tuple(through_model(value, "Sequential") for value in values)
         return ()
 
-    def _activation(self, op: str, node: cst.CSTNode, width: tuple[Optional[int], int], dim: object) -> Output:
+    def _activation(self, op: str, node: cst.CSTNode, width: tuple[Optional[int], int], dim: object,
+                    inputs: ValueSet = ()) -> Output:
         size, axis = width
-        output = Output(op, node, size, width_axis=axis)
+        output = Output(op, node, size, width_axis=axis, scores=_bounded_scores(op, inputs))
         # Only the axis the width counts: a softmax over the spatial positions of a
         # one-channel attention map is fine; over its single channel it is constant.
         over_width = dim == axis or (axis == -1 and dim is None)
@@ -211,6 +217,54 @@ class TorchCalls:
         inputs = outputs_of(argument_values(args, 0, "input"))
         targets = outputs_of(argument_values(args, 1, "target"))
         self.loss_calls.append(LossCall(loss, spelled, node, inputs, targets))
+
+
+def _selected(node: cst.Call, args, candidates, aliases: dict[str, str]) -> ValueSet:
+    """`torch.where(cond, a, b)`: the ranges of both candidates when both are known, or of one
+    when the other is a constant (`torch.ones_like(p)`, `1.0`): the result holds those values.
+    A condition that tests a candidate itself (`torch.where(n > 0, n, 1)`) is a guard, and
+    nothing is claimed of what it lets through."""
+    nodes = [_argument_node(node, position, keyword) for position, keyword in candidates]
+    condition = _argument_node(node, 0, "condition")
+    if condition is None or any(candidate is None for candidate in nodes):
+        return ()
+    for candidate in nodes:
+        if any(part.deep_equals(candidate) for part in descendants(condition)):
+            return ()
+    found: list[ValueSet] = []
+    for (position, keyword), candidate in zip(candidates, nodes):
+        outputs = outputs_of(argument_values(args, position, keyword))
+        if outputs:
+            found.append(tuple(output.derived_at() for output in outputs))
+        elif not _is_constant(candidate, aliases):
+            return ()
+    return join(*found)
+
+
+def _argument_node(node: cst.Call, position: int, keyword: str) -> Optional[cst.BaseExpression]:
+    positional = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
+    named = next((arg.value for arg in node.args if arg.keyword is not None and arg.keyword.value == keyword), None)
+    return named if named is not None else positional[position] if len(positional) > position else None
+
+
+def _is_constant(node: cst.BaseExpression, aliases: dict[str, str]) -> bool:
+    """A number, or a tensor of one value (`torch.ones_like(p)`, `torch.zeros(n)`)."""
+    if isinstance(node, cst.UnaryOperation):
+        node = node.expression
+    if isinstance(node, (cst.Integer, cst.Float)):
+        return True
+    return isinstance(node, cst.Call) and qualified_name(node.func, aliases) in api.CONSTANT_FACTORIES
+
+
+def _bounded_scores(op: str, inputs: ValueSet) -> Optional[Output]:
+    """What a softmax normalises, when every known input agrees on a range that logits cannot
+    have (`F.log_softmax(F.relu(x))`)."""
+    if op not in (SOFTMAX, LOG_SOFTMAX):
+        return None
+    known = outputs_of(inputs)
+    if known and all(output.op in NOT_LOGITS for output in known) and len({output.op for output in known}) == 1:
+        return known[0]
+    return None
 
 
 def _common_width(values: ValueSet) -> tuple[Optional[int], int]:

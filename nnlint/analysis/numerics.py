@@ -15,6 +15,7 @@ import libcst as cst
 
 from nnlint.analysis.facts import (
     GRID,
+    NORMALIZED,
     NUMBER,
     PROBABILITY_LIKE,
     SIGMOID,
@@ -29,7 +30,10 @@ from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.values import Constant, ValueSet, outputs_of
 from nnlint.catalogue.functions import GRID_FUNCTIONS, NAN_NAMES, ZERO_ABLE_FUNCTIONS, ZERO_ABLE_METHODS
 
-PROBABILITIES = frozenset({SOFTMAX, SIGMOID, PROBABILITY_LIKE})
+PROBABILITIES = frozenset({SOFTMAX, SIGMOID, NORMALIZED, PROBABILITY_LIKE})
+# A mean of softmax or sigmoid outputs over some axes stays within their range.
+PROBABILITY_OPS = frozenset({SOFTMAX, SIGMOID})
+_AVERAGES = frozenset({"mean", "nanmean"})
 _SQUARED = frozenset({SQUARES, SQUARE_SUM})
 
 # A function parameter named like this holds probabilities unless shown otherwise.
@@ -59,6 +63,10 @@ def arithmetic(node: cst.BinaryOperation, left: ValueSet, right: ValueSet) -> Va
         return (Output(GRID, node),)
     if isinstance(operator, cst.Subtract):
         # 1 - p: zero when p reaches one.
+        if _is_one(left) and right_ops == {SIGMOID}:
+            # 1 - sigmoid(z) is sigmoid(-z): still a sigmoid's output, for the losses too
+            # (`torch.cat([1 - p, p])` fed to a logits loss).
+            return tuple(output.derived_at() for output in outputs_of(right))
         if _is_one(left) and right_ops & PROBABILITIES:
             return (Output(PROBABILITY_LIKE, node),)
         if isinstance(node.left, cst.Call) and isinstance(node.right, cst.Call) \
@@ -82,6 +90,9 @@ def arithmetic(node: cst.BinaryOperation, left: ValueSet, right: ValueSet) -> Va
             return (Output(SQUARE_SUM, node),)  # dx ** 2 + dy ** 2
         return ()
     if isinstance(operator, cst.Divide):
+        if _sum_of(node.right, node.left):
+            # q / q.sum(1, keepdim=True), exp(x) / exp(x).sum(-1): a distribution by hand.
+            return (Output(NORMALIZED, node),)
         if left_ops & PROBABILITIES:
             return (Output(PROBABILITY_LIKE, node),)  # p.sum(0) / T is still 0 where p is
         return ()
@@ -143,6 +154,8 @@ def tensor_method(method: str, receiver: Optional[Output], receiver_node: cst.Ba
     if method in ("square", "square_") or (method in ("pow", "pow_") and _is_two(args)):
         return Output(SQUARES, node)
     if method in ("sum", "mean", "nansum", "nanmean"):
+        if method in _AVERAGES and op in PROBABILITY_OPS and _has_dim(node, 0):
+            return receiver.derived_at()
         if op in _SQUARED:
             return Output(SQUARE_SUM, node)
         if op in PROBABILITIES:
@@ -164,6 +177,8 @@ def library_call(name: str, node: cst.Call, first: ValueSet, second: ValueSet) -
         return Output(SQUARES, node)
     if name in ("torch.sum", "torch.mean"):
         ops = _ops(first)
+        if name == "torch.mean" and ops and ops <= PROBABILITY_OPS and _has_dim(node, 1):
+            return outputs_of(first)[0].derived_at()
         if ops & _SQUARED:
             return Output(SQUARE_SUM, node)
         if ops & PROBABILITIES:
@@ -222,6 +237,24 @@ def operand_kind(node: Optional[cst.BaseExpression], values: ValueSet, aliases: 
     if qualified.startswith("torch.") and not qualified.rsplit(".", 1)[-1][:1].isupper():
         return TENSOR
     return None
+
+
+def _sum_of(total: cst.BaseExpression, part: cst.BaseExpression) -> bool:
+    """`total` is `part.sum(...)` or `torch.sum(part, ...)` (any spelling of the module)."""
+    if not isinstance(total, cst.Call) or not isinstance(total.func, cst.Attribute) or total.func.attr.value != "sum":
+        return False
+    if total.func.value.deep_equals(part):
+        return True
+    positional = [arg.value for arg in total.args if arg.keyword is None and not arg.star]
+    return isinstance(total.func.value, cst.Name) and bool(positional) and positional[0].deep_equals(part)
+
+
+def _has_dim(node: cst.Call, position: int) -> bool:
+    """The reduction names the axes it averages (`p.mean(dim=0)`, `torch.mean(p, 1)`): what is
+    left is a mean of distributions over the others, not one number."""
+    positional = [arg for arg in node.args if arg.keyword is None and not arg.star]
+    return len(positional) > position or any(arg.keyword is not None and arg.keyword.value in ("dim", "axis")
+                                             for arg in node.args)
 
 
 def _is_one(values: ValueSet) -> bool:

@@ -185,7 +185,12 @@ class EventWalker:
             target = receiver_name(small.target)
             if target:
                 function.own.append(Event(ACCUMULATE, small, target=target,
-                                          names=_bare_tensor_names(small.value), value=small.value, **here))
+                                          names=_kept_names(small.value), value=small.value, **here))
+        elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            kept = _kept_in_container(small.value)
+            if kept is not None:
+                function.own.append(Event(ACCUMULATE, small, target=kept[0], names=_kept_names(kept[1]),
+                                          value=kept[1], **here))
         elif isinstance(small, (cst.Assign, cst.AnnAssign)):
             targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
             value = small.value
@@ -196,6 +201,11 @@ class EventWalker:
                     # p.grad = None clears a gradient; p.grad = g sets one by hand.
                     kind = ZERO_GRAD if isinstance(value, cst.Name) and value.value == "None" else GRAD_READ
                     function.own.append(Event(kind, small, receiver=receiver_name(target_node.value), **here))
+                    continue
+                if isinstance(target_node, cst.Subscript) and _updates_entry(target_node, value):
+                    # totals[k] = totals.get(k, 0) + losses[k]: a running total per key.
+                    function.own.append(Event(ACCUMULATE, small, target=receiver_name(target_node),
+                                              names=_kept_names(value.right), value=value.right, **here))
                     continue
                 target = receiver_name(target_node) if isinstance(target_node, (cst.Name, cst.Attribute)) else ""
                 if not target:
@@ -367,6 +377,44 @@ def _bare_tensor_names(node: cst.BaseExpression) -> tuple[str, ...]:
     if isinstance(node, cst.UnaryOperation):
         return _bare_tensor_names(node.expression)
     return ()
+
+
+def _kept_names(node: cst.BaseExpression) -> tuple[str, ...]:
+    """What an accumulation keeps: its bare names, and the containers it takes an entry of
+    as it is (`losses[k]`, `output["loss"]`), which hold the same graph as the container."""
+    if isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name):
+        return (node.value.value,)
+    if isinstance(node, cst.BinaryOperation):
+        return _kept_names(node.left) + _kept_names(node.right)
+    if isinstance(node, cst.UnaryOperation):
+        return _kept_names(node.expression)
+    return _bare_tensor_names(node)
+
+
+# List methods that keep their argument alive in the list.
+_KEEPING_METHODS = frozenset({"append", "insert", "extend"})
+
+
+def _kept_in_container(call: cst.Call) -> Optional[tuple[str, cst.BaseExpression]]:
+    """`outputs.append(output)`: the container's name and the value it now keeps."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or func.attr.value not in _KEEPING_METHODS or not call.args:
+        return None
+    target = receiver_name(func.value)
+    argument = call.args[-1]
+    if not target or argument.keyword is not None or argument.star:
+        return None
+    return target, argument.value
+
+
+def _updates_entry(target: cst.Subscript, value: cst.BaseExpression) -> bool:
+    """`d[k] = d.get(k, 0) + x` or `d[k] = d[k] + x`: the entry plus something."""
+    if not isinstance(value, cst.BinaryOperation) or not isinstance(value.operator, cst.Add):
+        return False
+    left, name = value.left, receiver_name(target)
+    if isinstance(left, cst.Call) and isinstance(left.func, cst.Attribute) and left.func.attr.value == "get":
+        return receiver_name(left.func.value) == name
+    return isinstance(left, cst.Subscript) and left.deep_equals(target)
 
 
 def _receiver_is_self(node: cst.BaseExpression) -> bool:

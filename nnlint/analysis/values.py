@@ -149,8 +149,16 @@ class ImportedInstance:
     qualname: str
 
 
+@dataclass(frozen=True)
+class LibraryFunction:
+    """A torch function the catalogue knows, referred to rather than called
+    (`self.loss_func = F.binary_cross_entropy_with_logits`): calling the holder calls it."""
+
+    qualname: str
+
+
 Value = Union[Constant, ModuleValue, SequenceValue, DictValue, Instance, ClassRef, FunctionRef, Output,
-              ImportedInstance]
+              ImportedInstance, LibraryFunction]
 ValueSet = tuple[Value, ...]
 Env = dict[str, ValueSet]
 

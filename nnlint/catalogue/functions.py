@@ -60,6 +60,12 @@ RESHAPING_FUNCTIONS = _names("torch.", "squeeze unsqueeze flatten reshape permut
 # Functions over a sequence of tensors that keep what all of them share.
 JOINING_FUNCTIONS = _names("torch.", "cat stack concat concatenate hstack vstack")
 
+# Functions that pick each element from one of two tensors: name -> (position, keyword) of
+# the two candidates (`torch.where(mask, p, 1)`).
+SELECTING_FUNCTIONS: dict[str, tuple[tuple[int, str], tuple[int, str]]] = {
+    "torch.where": ((1, "input"), (2, "other")),
+}
+
 # Tensor methods that change device, dtype or nothing at all.
 PASS_THROUGH_METHODS = frozenset({
     "contiguous", "float", "double", "half", "bfloat16", "to", "cpu", "cuda", "clone", "detach",

@@ -40,6 +40,9 @@ MODEL_NAME = re.compile(r"^(model|net|network|classifier|regressor|encoder|decod
 # Narrower, for a training function's parameter taken to be the file's only model class.
 MODEL_PARAMETER = re.compile(r"^(model|net|network|classifier|regressor)$|_model$|_net$")
 
+# Likewise, a training function's parameter taken to be the file's only loss module class.
+CRITERION_PARAMETER = re.compile(r"^(criterion|loss_fn|loss_func|loss_function|criterium)$")
+
 # Optimizers and schedulers. `optimizer`, `opt_g`, `d_optim`, `solver` (not `options`).
 OPTIMIZER_NAME = re.compile(r"optim|^opt(?!ion)|_opt(?!ion)|opt_|solver", re.IGNORECASE)
 SCHEDULER_NAME = re.compile(r"sched|^lr_|_lr$|warmup", re.IGNORECASE)

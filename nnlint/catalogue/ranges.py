@@ -11,6 +11,14 @@ LOG_SIGMOID = "logsigmoid"   # (-inf, 0)
 TANH = "tanh"                # (-1, 1)
 RELU = "relu"                # [0, inf)
 AFFINE = "affine"            # a Linear/Conv/Bilinear output: unbounded raw scores
+NORMALIZED = "normalized"    # x / x.sum(dim): a distribution computed by hand, [0, 1] summing to 1
+
+# Ranges scores cannot have and still act as logits: a softmax of ReLU outputs can never
+# make a class less likely than one scored 0.
+NOT_LOGITS = frozenset({RELU})
+
+# Ranges whose values are probabilities (not log-probabilities, not logits).
+PROBABILITY_RANGES = frozenset({SOFTMAX, SIGMOID, NORMALIZED})
 
 # What a loss expects as its input, and what its target is (`nnlint.catalogue.losses`).
 LOGITS = "logits"                        # raw scores; the loss applies softmax/sigmoid itself

@@ -27,7 +27,7 @@ _SEQUENTIAL = "torch.nn.Sequential"
 def remove_activation(facts: FileFacts, loss: LossCall, output: Output) -> Optional[SyntaxFix]:
     """The fix that makes the loss get the activation's input (the logits), or None."""
     node = output.node
-    if not isinstance(node, cst.Call) or output.op not in _FUNCTIONS:
+    if not isinstance(node, cst.Call) or output.op not in _FUNCTIONS or output.derived:
         return None
     message = (f"Remove the {output.op} so that {loss.spelled} gets the logits (unsafe: callers that want "
                f"probabilities must apply {output.op} themselves)")

@@ -1,4 +1,4 @@
-from nnlint.analysis.facts import AFFINE, SIGMOID, SOFTMAX
+from nnlint.analysis.facts import AFFINE, PROBABILITY_RANGES
 from nnlint.rules.base import Rule
 
 
@@ -91,7 +91,7 @@ def fit(logits, y):
     def check(self, facts, report) -> None:
         for call, output in facts.loss_inputs("NLLLoss"):
             where = report.where(call.node)
-            if output.op in (SOFTMAX, SIGMOID):
+            if output.op in PROBABILITY_RANGES:
                 report(
                     output.node,
                     f"{output.op} output (probabilities) is fed to {call.spelled} ({where}), which expects "

@@ -1,9 +1,10 @@
 from nnlint import catalogue
-from nnlint.analysis.facts import RELU
-from nnlint.catalogue.ranges import LOGITS
+from nnlint.analysis.facts import LOG_SOFTMAX, RELU
+from nnlint.catalogue.ranges import LOG_PROBABILITIES, LOGITS
 from nnlint.rules.base import Rule
 
 _LOGIT_LOSSES = catalogue.losses_taking(LOGITS)
+_LOG_PROBABILITY_LOSSES = catalogue.losses_taking(LOG_PROBABILITIES)
 
 
 class ReluOnLogits(Rule):
@@ -11,7 +12,9 @@ class ReluOnLogits(Rule):
     ## What it does
     Finds a ReLU as the last operation before a loss that expects logits
     (`CrossEntropyLoss`, `BCEWithLogitsLoss`, `MultiLabelSoftMarginLoss`,
-    `MultiMarginLoss`, `MultiLabelMarginLoss`, `SoftMarginLoss`), in the model's `forward`, its `Sequential`, or the training step.
+    `MultiMarginLoss`, `MultiLabelMarginLoss`, `SoftMarginLoss`), in the model's `forward`, its `Sequential`, or the training step;
+    and a ReLU whose output `log_softmax` turns into the log-probabilities of `NLLLoss` or
+    `KLDivLoss` (`F.log_softmax(F.relu(self.fc2(x)), dim=1)`).
 
     ## Why is this bad?
     Logits must be free to go negative: that is how a model says "not this class". After a
@@ -59,6 +62,23 @@ class Classifier(nn.Module):
 def step(model, h, y):
     return F.cross_entropy(model(h), y)
 """,
+        """\
+import torch.nn as nn
+import torch.nn.functional as F
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(320, 50)
+        self.fc2 = nn.Linear(50, 10)
+    def forward(self, x):
+        x = F.relu(self.fc1(x))
+        x = F.relu(self.fc2(x))  # <--
+        return F.log_softmax(x, dim=1)
+
+def step(model, x, y):
+    return F.nll_loss(model(x), y)
+""",
     )
     valid = (
         """\
@@ -78,6 +98,17 @@ def step(model, h, y):
     )
 
     def check(self, facts, report) -> None:
+        for call, output in facts.loss_inputs(*_LOG_PROBABILITY_LOSSES):
+            scores = output.scores
+            if output.op == LOG_SOFTMAX and scores is not None and scores.op == RELU:
+                report(
+                    scores.node,
+                    f"ReLU output is turned into log-probabilities by {report.where(output.node)} and fed "
+                    f"to {call.spelled} ({report.where(call.node)}): the scores can never go negative and "
+                    "those pushed below zero stop learning. Remove the final ReLU.",
+                    related=[(output.node, "log_softmax of the non-negative scores"),
+                             (call.node, f"{call.spelled} is trained on them here")],
+                )
         for call, output in facts.loss_inputs(*_LOGIT_LOSSES):
             if output.op == RELU:
                 report(

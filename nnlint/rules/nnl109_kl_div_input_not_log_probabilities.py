@@ -1,4 +1,4 @@
-from nnlint.analysis.facts import SIGMOID, SOFTMAX
+from nnlint.analysis.facts import PROBABILITY_RANGES
 from nnlint.rules.base import Rule
 
 
@@ -66,7 +66,7 @@ def kd_loss(student_logits, teacher_logits, T=4.0):
 
     def check(self, facts, report) -> None:
         for call, output in facts.loss_inputs("KLDivLoss"):
-            if output.op in (SOFTMAX, SIGMOID):
+            if output.op in PROBABILITY_RANGES:
                 report(
                     output.node,
                     f"{output.op} output (probabilities) is the input of {call.spelled} "

@@ -1,5 +1,6 @@
 from nnlint.analysis.facts import (
     AFFINE,
+    NORMALIZED,
     PROBABILITY_LIKE,
     RELU,
     SIGMOID,
@@ -14,6 +15,7 @@ from nnlint.rules.base import Rule
 _CAN_BE_ZERO = {
     SOFTMAX: "a softmax output, which underflows to 0",
     SIGMOID: "a sigmoid output, which reaches 0 and 1 in floating point",
+    NORMALIZED: "a tensor divided by its own sum, which is 0 wherever an entry is",
     PROBABILITY_LIKE: "a probability (or 1 - p, or a mixture of probabilities), which can be 0",
     ZERO_ABLE: "a norm, standard deviation or count, which is 0 for an all-zero or empty input",
     SQUARES: "a square, which is 0 where its input is",

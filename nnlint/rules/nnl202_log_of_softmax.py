@@ -166,7 +166,9 @@ def log_p(scores):
             if site.kind != "log":
                 continue
             for value in site.values:
-                if value.op not in (SOFTMAX, SIGMOID):
+                if value.op not in (SOFTMAX, SIGMOID) or value.derived or value.model is not None:
+                    # A derived value (1 - p, a mean of p) has no stable log form to use, and a
+                    # model's returned probabilities have one only if the model's contract changes.
                     continue
                 stable = "log_softmax" if value.op == SOFTMAX else "logsigmoid"
                 fix = _replacement(site.node, site.operand, value.node, facts.imports)

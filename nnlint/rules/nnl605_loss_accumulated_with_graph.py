@@ -31,7 +31,9 @@ class LossAccumulatedWithGraph(Rule):
     `loss` is the tensor the loop calls `backward()` on (or a term of it), without
     `.item()`, `.detach()` or `float(...)`. A total that is itself back-propagated (`loss
     += term` before `loss.backward()`) is a multi-term loss, not a running total, and is
-    not reported.
+    not reported. A loss kept in a container counts too: `losses.append(loss)`, an output
+    dict whose `"loss"` entry was back-propagated appended to a list, or per-key totals
+    `totals[k] = totals.get(k, 0) + losses[k]` of a back-propagated dict of losses.
 
     ## Why is this bad?
     A tensor that requires grad carries the whole computation graph that produced it.
@@ -170,6 +172,20 @@ def train(model, optimizer, loader):
         optimizer.step()
         total_rec = total_rec + rec * x.size(0)  # <--
 """,
+        """\
+import torch
+
+def train_epoch(model, optimizer, loader):
+    totals = {}
+    for x, y in loader:
+        optimizer.zero_grad()
+        losses = model.compute_losses(x, y)
+        losses["total"].backward()
+        optimizer.step()
+        for key in losses:
+            totals[key] = totals.get(key, 0) + losses[key]  # <--
+    return totals
+""",
     )
     valid = (
         """\
@@ -243,14 +259,21 @@ def train(model, optimizer, criterion, loader):
                                    and compatible(e, event)), None)
                     if latest is not None and _detached(latest.value):
                         continue
+                    kept = isinstance(event.node, cst.Expr)  # outputs.append(output)
+                    verb = "keeps" if kept else "accumulates"
+                    whole = _backpropagated_whole(backward.node, name)
+                    what = f"{name}, a tensor with its autograd graph" if whole else \
+                        f"{name}, whose entry holds the autograd graph"
+                    fix = _detach(event, name, own[:index], name in back_propagated
+                                  and _without_gradient(backward.node), scope) if whole else None
                     report(
                         event.node,
-                        f"{event.target} accumulates {name}, a tensor with its autograd graph (back-propagated at "
+                        f"{event.target} {verb} {what} (back-propagated at "
                         f"{report.where(backward.node)}): every iteration's graph stays alive and memory grows "
-                        f"each batch. Accumulate {name}.item() or {name}.detach().",
+                        f"each batch. {'Keep' if kept else 'Accumulate'} {name}.item() or {name}.detach()"
+                        f"{'' if whole else ' of each entry'}.",
                         related=[(backward.node, f"{name} requires grad")],
-                        fix=_detach(event, name, own[:index], name in back_propagated and _without_gradient(backward.node),
-                                    scope),
+                        fix=fix,
                     )
                     break
 
@@ -267,6 +290,18 @@ def _detach(event, name: str, before, scalar: bool, scope) -> Optional[SyntaxFix
     replacement = cst.Call(cst.Attribute(node.with_changes(lpar=[], rpar=[]), cst.Name(method)),
                            lpar=node.lpar, rpar=node.rpar)
     return SyntaxFix.replace(node, replacement, f"Accumulate `{name}.{method}()`", SAFE)
+
+
+def _backpropagated_whole(backward, name: str) -> bool:
+    """`loss.backward()` on the name itself, not on one entry of it (`output["loss"].backward()`):
+    only then is the name a tensor that `.item()`/`.detach()` can be applied to."""
+    func = backward.func if isinstance(backward, cst.Call) else None
+    subject = func.value if isinstance(func, cst.Attribute) else None
+    while isinstance(subject, cst.Subscript):
+        subject = subject.value
+        if isinstance(subject, cst.Name) and subject.value == name:
+            return False
+    return True
 
 
 def _without_gradient(backward) -> bool:

@@ -1,6 +1,5 @@
 # nnlint-expect: NNL109
 # source: https://github.com/michaal94/torch_DCEC/issues/1
-# nnlint-xfail: the soft assignments are normalised by hand (q / q.sum(1, keepdim=True)); nnlint knows a probability only when it comes from softmax/sigmoid, not from an explicit normalisation
 # Deep clustering: the clustering layer returns Student-t soft assignments (rows sum to 1);
 # the asker's version passes them to KLDivLoss directly, without the log the repository
 # applies, and the clustering loss does not train.

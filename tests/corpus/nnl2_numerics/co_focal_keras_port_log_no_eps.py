@@ -1,6 +1,5 @@
 # nnlint-expect: NNL201
 # source: https://github.com/mkocabas/focal-loss-keras/issues/17
-# nnlint-xfail: pt_1 and pt_0 are torch.where(mask, sigmoid_output, ones/zeros); nnlint does not carry the probability range of a sigmoid output through torch.where
 # A port of the binary focal loss: pt_1 and pt_0 are picked from sigmoid outputs with
 # torch.where and go straight into log, so a saturated prediction gives -inf.
 import torch

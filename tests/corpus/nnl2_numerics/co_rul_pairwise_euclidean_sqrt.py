@@ -1,6 +1,5 @@
 # nnlint-expect: NNL204
 # source: https://github.com/tilman151/rul-adapt/pull/22
-# nnlint-xfail: the sqrt is in a module-level helper (_pairwise_euclidean) called from a loss module's forward; NNL204 checks functions named like losses, distances or module methods by name and does not follow a loss into the helpers it calls
 # A domain-adaptation loss for remaining-useful-life models builds pairwise euclidean
 # distances with sqrt of summed squares; two identical feature vectors give an infinite
 # gradient.

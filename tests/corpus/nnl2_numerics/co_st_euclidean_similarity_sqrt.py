@@ -1,6 +1,5 @@
 # nnlint-expect: NNL204
 # source: https://github.com/huggingface/sentence-transformers/pull/4033
-# nnlint-xfail: the sqrt is in a similarity helper (pairwise_euclidean_sim) called from TripletLoss.forward; NNL204 does not follow the loss into its helpers, and a name with 'sim' is not taken as a distance
 # Euclidean similarity for embeddings written as -sqrt(sum((a - b)^2)); identical anchor and
 # positive embeddings make TripletLoss gradients NaN even when the loss is zero.
 import torch

@@ -1,6 +1,5 @@
 # nnlint-expect: NNL605
 # source: https://github.com/jokester-zzz/SSA-SC/issues/2
-# nnlint-xfail: the totals are dict entries updated as d[k] = d.get(k, 0) + loss[k] over the loss dict's keys; NNL605 follows a scalar running total, not per-key dict accumulation of a backpropagated dict of losses
 # A semantic scene completion trainer keeps per-key epoch totals of the loss dictionary
 # without .item(), so GPU memory rises through the epoch.
 import torch
