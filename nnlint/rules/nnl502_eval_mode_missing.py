@@ -20,7 +20,9 @@ class EvalModeMissing(Rule):
     layer used as the model itself that has dropout: the Transformer family, or an
     `nn.LSTM`/`nn.GRU`/`nn.MultiheadAttention` built with a non-zero `dropout=`. `model.eval()` (or
     `model.train(False)`) counts when it comes earlier in the same function or in a function
-    that calls it, when it is chained on the construction (`Net().eval()`), and when the last
+    that calls it, so does a `with` block of a context manager that sets eval mode (MONAI's
+    `eval_mode(model)`, or one the file defines with `@contextmanager` that calls `.eval()`
+    before its `yield`), when it is chained on the construction (`Net().eval()`), and when the last
     helper of the file called before the model (`prepare()`, `evaluate()`) left the model in
     eval mode. A model loaded with `from_pretrained(...)` (transformers, diffusers, peft) starts
     in eval mode and is reported only when the file switches it to training mode somewhere;
