@@ -17,6 +17,7 @@ import libcst as cst
 
 from nnlint import catalogue
 from nnlint.analysis.facts import FileFacts
+from nnlint.analysis.mode_activity import Activity, InitSignature, combine, construction_activity, torch_layer_activity
 from nnlint.analysis.module_classes import is_module_class
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.path_facts import EVAL_SWITCH, TRAIN_SWITCH, Scope
@@ -44,6 +45,8 @@ class _NotAModel:
 
 
 _NOT_A_MODEL = _NotAModel()
+# Module-level code: no constructor parameters in scope.
+_NO_SIGNATURE = InitSignature(None)
 
 
 class KnownModels:
@@ -59,7 +62,7 @@ class KnownModels:
         # Names every construction of which leaves the model in evaluation mode.
         self.born_eval: dict[str, bool] = {}
         self.module_classes = set(facts.models)
-        self._mode_layers_of_class: dict[str, Optional[bool]] = {}
+        self._mode_layers_of_class: dict[str, Activity] = {}
 
     def is_module_class(self, node: cst.ClassDef) -> bool:
         """A class of the file's models, or one deriving from something named like a module."""
@@ -171,7 +174,7 @@ class KnownModels:
         unknown; _NOT_A_MODEL otherwise."""
         func = call.func
         if isinstance(func, cst.Name) and func.value in self.module_classes:
-            return self._class_mode_layers(func.value)
+            return self._constructed_mode(func.value, call)
         if isinstance(func, cst.Attribute) and func.attr.value == PRETRAINED_CONSTRUCTOR \
                 and PRETRAINED_NON_MODULE.search(last_part(dotted_name(func.value) or "")):
             return _NOT_A_MODEL  # a tokenizer, processor, config, scheduler or pipeline
@@ -201,14 +204,17 @@ class KnownModels:
                 continue
             inner = arg.value
             if isinstance(inner.func, cst.Name) and inner.func.value in self.module_classes:
-                found = self._class_mode_layers(inner.func.value)
+                found = self._constructed_mode(inner.func.value, inner)
                 if found:
                     return True
                 unknown = unknown or found is None
                 continue
             name = qualified_name(inner.func, self.aliases) or ""
             if catalogue.changes_with_mode(name):
-                return True
+                activity = torch_layer_activity(name, inner, _NO_SIGNATURE)
+                if activity is True:
+                    return True
+                continue  # `nn.Dropout(0.0)`: the same in both modes
             if not name.startswith("torch.nn."):
                 unknown = True
             elif name == "torch.nn.Sequential":
@@ -219,13 +225,32 @@ class KnownModels:
         return None if unknown else False
 
     def _class_mode_layers(self, cls: str) -> Optional[bool]:
+        """Whether the class has an active dropout/batch-norm whatever its constructor is
+        given: a class whose dropout depends on a parameter defaulting to 0 is unknown here
+        (`_constructed_mode` reads the construction)."""
+        activity = self._class_activity(cls)
+        return activity if isinstance(activity, bool) else None
+
+    def _constructed_mode(self, cls: str, call: cst.Call) -> Optional[bool]:
+        """Whether the model `call` builds (`Block(dim, dropout_rate=0.1)`) has an active
+        dropout/batch-norm."""
+        activity = self._class_activity(cls)
+        if isinstance(activity, frozenset):
+            activity = construction_activity(activity, self._signature(cls), call, _NO_SIGNATURE)
+        return activity if isinstance(activity, bool) else None
+
+    def _signature(self, cls: str) -> InitSignature:
+        model = self.facts.models.get(cls)
+        return InitSignature(model.node if model is not None else None)
+
+    def _class_activity(self, cls: str) -> Activity:
         """_class_has_mode_layers from the start of a search, once per class: every
         assignment of a model asks again, and the answer walks the whole class."""
         if cls not in self._mode_layers_of_class:
             self._mode_layers_of_class[cls] = self._class_has_mode_layers(cls, set())
         return self._mode_layers_of_class[cls]
 
-    def _class_has_mode_layers(self, cls: str, seen: set[str]) -> Optional[bool]:
+    def _class_has_mode_layers(self, cls: str, seen: set[str]) -> Activity:
         # A class met again (two `LayerNorm2d` attributes) has its answer; `seen` only stops
         # a class that contains itself, which stays unknown.
         if cls in self._mode_layers_of_class:
@@ -238,41 +263,50 @@ class KnownModels:
         self._mode_layers_of_class[cls] = found
         return found
 
-    def _search_mode_layers(self, cls: str, model, seen: set[str]) -> Optional[bool]:
-        unknown = False
+    def _search_mode_layers(self, cls: str, model, seen: set[str]) -> Activity:
         # A class deriving from a torch.nn layer (`class Norm(nn.LayerNorm)`) is that layer.
         layer_bases = [qualified_name(base.value, self.aliases) for base in getattr(model.node, "bases", ())]
         layer_bases = [name for name in layer_bases if catalogue.is_nn_class(name) and not catalogue.is_module_base(name)]
         if any(catalogue.changes_with_mode(name) for name in layer_bases):
             return True
-        for layer in model.layers.values():
-            if catalogue.changes_with_mode(layer):
-                return True
-            if layer in self.facts.models:
-                found = self._class_has_mode_layers(layer, seen)
-                if found:
+        found: list[Activity] = []
+        if not isinstance(model.node, cst.ClassDef):
+            for layer in model.layers.values():
+                if catalogue.changes_with_mode(layer):
                     return True
-                unknown = unknown or found is None
+                if layer in self.facts.models:
+                    found.append(_unconditional(self._class_has_mode_layers(layer, seen)))
+            return combine(found) if model.layers else None
         # Layers built anywhere in the class (inside a Sequential, by a helper method) and
-        # functional dropout in forward (`F.dropout(x, training=self.training)`) count too.
-        if isinstance(model.node, cst.ClassDef):
-            for statement in all_statements(model.node.body.body):
-                if isinstance(statement, cst.BaseCompoundStatement):
-                    continue
-                for call in iter_calls(statement):
-                    name = qualified_name(call.func, self.aliases) or ""
-                    if catalogue.changes_with_mode(name) or catalogue.call_changes_with_mode(name) \
-                            or (catalogue.model_factory(name) or {}).get("mode_layers"):
-                        return True
-                    if isinstance(call.func, cst.Name) and call.func.value in self.facts.models \
-                            and call.func.value != cls:
-                        found = self._class_has_mode_layers(call.func.value, seen)
-                        if found:
-                            return True
-                        unknown = unknown or found is None
-        if not model.layers and not layer_bases:
+        # functional dropout in forward (`F.dropout(x, training=self.training)`) count, each
+        # as active as it is built (`nn.Dropout(dropout_rate)` with `dropout_rate=0.0`).
+        signature = InitSignature(model.node)
+        built: set[str] = set()
+        for statement in all_statements(model.node.body.body):
+            if isinstance(statement, cst.BaseCompoundStatement):
+                continue
+            for call in iter_calls(statement):
+                name = qualified_name(call.func, self.aliases) or ""
+                if catalogue.changes_with_mode(name):
+                    found.append(torch_layer_activity(name, call, signature))
+                elif catalogue.call_changes_with_mode(name) or (catalogue.model_factory(name) or {}).get("mode_layers"):
+                    return True
+                elif isinstance(call.func, cst.Name) and call.func.value in self.facts.models \
+                        and call.func.value != cls:
+                    built.add(call.func.value)
+                    inner = self._class_has_mode_layers(call.func.value, seen)
+                    if isinstance(inner, frozenset):
+                        inner = construction_activity(inner, self._signature(call.func.value), call, signature)
+                    found.append(inner)
+                if found and found[-1] is True:
+                    return True
+        # Project classes held as layers but built out of view (a factory) stay unknown.
+        for layer in model.layers.values():
+            if layer in self.facts.models and layer != cls and layer not in built:
+                found.append(_unconditional(self._class_has_mode_layers(layer, seen)))
+        if not model.layers and not layer_bases and not found:
             return None
-        return None if unknown else False
+        return combine(found)
 
     def model_of_call(self, call: cst.Call, scope: Scope) -> Optional[str]:
         """The model a call applies, as written: `model(x)`, `self.net(x)`."""
@@ -334,6 +368,11 @@ class KnownModels:
         """`value` constructs a model (possibly moved or wrapped)."""
         call = self._strip_to(value)
         return call is not None and self._model_constructor(call) is not _NOT_A_MODEL
+
+
+def _unconditional(activity: Activity) -> Optional[bool]:
+    """A class's activity where its construction cannot be read: conditional is unknown."""
+    return activity if isinstance(activity, bool) else None
 
 
 def _converted_to_double(value: cst.BaseExpression, inner: cst.Call, aliases: dict[str, str]) -> bool:

@@ -13,6 +13,7 @@ import libcst as cst
 
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.imports import qualified_name
+from nnlint.analysis.mode_contexts import ModeContext, learn_mode_context, library_mode_context
 from nnlint.analysis.path_events import call_event, merge_opposite_switches
 from nnlint.analysis.path_facts import (
     EVAL,
@@ -65,6 +66,8 @@ class ScopeWalker:
         self.scopes: list[Scope] = []
         self.models = KnownModels(facts)
         self.local_functions: set[str] = set()
+        # The file's own context managers that set a model's mode (`with evaluating(model):`).
+        self.mode_contexts: dict[str, ModeContext] = {}
 
     def run(self) -> PathFacts:
         module = self.facts.module
@@ -96,6 +99,9 @@ class ScopeWalker:
         for statement in body:
             if isinstance(statement, cst.FunctionDef):
                 self.local_functions.add(statement.name.value)
+                context = learn_mode_context(statement, self.aliases)
+                if context is not None:
+                    self.mode_contexts[statement.name.value] = context
                 self._collect_function_names(statement.body.body)
             elif isinstance(statement, cst.ClassDef):
                 self._collect_function_names(statement.body.body)
@@ -156,6 +162,23 @@ class ScopeWalker:
             elif isinstance(statement, cst.With) and any(self._disables_grad(item.item) for item in statement.items):
                 scope.eval_blocks[id(statement)] = statement
                 inner_no_grad = True
+            restore: list[Event] = []
+            if isinstance(statement, cst.With):
+                for item in statement.items:
+                    call = item.item
+                    context = self._mode_context(call)
+                    if context is None or not isinstance(call, cst.Call):
+                        continue
+                    # `with eval_mode(model):` switches each model passed for the block and
+                    # puts its earlier mode back after it (a mode chosen at run time here).
+                    for arg in call.args:
+                        name = dotted_name(arg.value) if arg.keyword is None else None
+                        if name is not None:
+                            scope.events.append(Event(context.mode, call, name, loops, no_grad))
+                            restore.append(Event(SWITCH, call, name, loops, no_grad))
+                    if context.no_grad:
+                        scope.eval_blocks[id(statement)] = statement
+                        inner_no_grad = True
             if isinstance(statement, cst.If) and top and is_main_guard(statement.test):
                 # `if __name__ == "__main__":` is a scope of its own.
                 main = Scope("<main>", statement, [])
@@ -170,6 +193,15 @@ class ScopeWalker:
                 continue
             for inner in statement_bodies(statement):
                 self._walk_block(inner, scope, inner_loops, inner_no_grad)
+            scope.events.extend(restore)
+
+    def _mode_context(self, expression: cst.BaseExpression) -> Optional[ModeContext]:
+        """The mode a `with` item sets: a library's context manager (catalogue) or one of the file's."""
+        if not isinstance(expression, cst.Call):
+            return None
+        if isinstance(expression.func, cst.Name) and expression.func.value in self.mode_contexts:
+            return self.mode_contexts[expression.func.value]
+        return library_mode_context(qualified_name(expression.func, self.aliases))
 
     def _note_construction(self, small: cst.Assign, scope: Scope, loops: tuple[int, ...], no_grad: bool) -> None:
         """What an assignment says of the models it binds: built fresh in this scope, and left

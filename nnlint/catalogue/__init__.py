@@ -141,9 +141,18 @@ def built_with_mode_layers(qualified: Optional[str], keywords: dict[str, str]) -
     if found is None or found.kind not in (ATTENTION, RECURRENT):
         return False
     if found.mode_dependent:
-        return True
+        rate = keywords.get(found.rate[1]) if found.rate else None
+        return rate is None or rate.strip() not in ("0", "0.0", "0.", "False")
     value = keywords.get(found.dropout_keyword or "")
     return value is not None and value.strip() not in ("0", "0.0", "0.", "False")
+
+
+def mode_rate_argument(qualified: Optional[str]) -> Optional[tuple[int, str]]:
+    """(position, keyword) of the dropout probability of a torch.nn mode-dependent layer
+    (`p` of `nn.Dropout`, `dropout` of `nn.TransformerEncoderLayer`): built with 0 there, the
+    layer behaves the same under `.train()` and `.eval()`. None for other layers."""
+    found = nn_layer(qualified)
+    return found.rate if found is not None and found.mode_dependent else None
 
 
 # `F.dropout(x, training=self.training)`, `F.batch_norm(...)`, also `self.dropout(x)`: a call
@@ -157,7 +166,7 @@ def call_changes_with_mode(qualified: str) -> bool:
 
 
 __all__ = [
-    "Layer", "Loss", "Optimizer", "Scheduler", "built_with_mode_layers", "call_changes_with_mode", "changes_with_mode", "is_module_base", "is_nn_class", "layer",
+    "Layer", "Loss", "Optimizer", "Scheduler", "built_with_mode_layers", "call_changes_with_mode", "changes_with_mode", "is_module_base", "is_nn_class", "layer", "mode_rate_argument",
     "layer_kind", "nn_names", "loss", "loss_of_call", "losses_taking", "model_factory", "nn_layer", "optimizer",
     "optimizer_family", "scheduler",
 ]

@@ -128,3 +128,15 @@ EVAL_MODE_CONSTRUCTORS = frozenset({PRETRAINED_CONSTRUCTOR})
 # TorchScript custom classes of `torch.classes`). In a file using them, `x.forward(...)` on a
 # name not bound to a module is that API.
 FORWARD_API_LIBRARIES = ("skorch", "torch.classes")
+
+# Context managers of libraries that set the mode of the networks passed to them for the
+# `with` block (and put the old mode back after it): (mode, whether the block also runs
+# without gradients). A project's own are learnt from their body (nnlint.analysis.mode_contexts).
+MODE_CONTEXTS = {
+    "monai.networks.utils.eval_mode": ("eval", True),
+    "monai.networks.eval_mode": ("eval", True),
+    "monai.networks.utils.train_mode": ("train", False),
+    "monai.networks.train_mode": ("train", False),
+}
+# Decorators that make a generator function a context manager.
+CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})

@@ -6,7 +6,8 @@ One row per class; the rules and fact builders never keep their own list. A row'
 a linear map), `width` (where the constructor takes the output width: position, keyword) and
 `width_axis` (which axis that width counts), `mode_dependent` (behaves differently under
 `.train()` and `.eval()`), `stateless` (no parameters, buffers or mode: harmless in a plain
-Python list), `keeps_range` (reshapes or pools without changing what the values mean).
+Python list), `keeps_range` (reshapes or pools without changing what the values mean),
+`rate` (where a mode-dependent layer takes the dropout probability that a literal 0 turns off).
 """
 
 from __future__ import annotations
@@ -58,6 +59,10 @@ class Layer:
     # The constructor keyword of a dropout the layer applies itself when it is not 0
     # (`nn.LSTM(..., dropout=0.3)`): then `.train()`/`.eval()` changes it too.
     dropout_keyword: Optional[str] = None
+    # For a mode-dependent layer: where its constructor takes the dropout probability
+    # (position, keyword). Built with a literal 0 there, the layer does the same thing in
+    # both modes (`nn.Dropout(p=0.0)`, `nn.TransformerEncoderLayer(..., dropout=0)`).
+    rate: Optional[tuple[int, str]] = None
 
     @property
     def has_weight_matrix(self) -> bool:
@@ -117,7 +122,7 @@ _add(NORMALIZATION, ["LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm", "
                      *_dims("InstanceNorm{}d"), *_dims("LazyInstanceNorm{}d")])
 
 _add(DROPOUT, ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"],
-     mode_dependent=True)
+     mode_dependent=True, rate=(0, "p"))
 
 _add(POOLING, _dims("AvgPool{}d") + _dims("AdaptiveAvgPool{}d"), linear=True, stateless=True, keeps_range=True)
 _add(POOLING, _dims("MaxPool{}d") + _dims("AdaptiveMaxPool{}d"), stateless=True, keeps_range=True)
@@ -133,8 +138,9 @@ _add(IDENTITY, ["Identity"], stateless=True, keeps_range=True)
 
 # The Transformer layers default to dropout=0.1; MultiheadAttention to dropout=0.0.
 _add(ATTENTION, ["MultiheadAttention"], dropout_keyword="dropout")
-_add(ATTENTION, ["Transformer", "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer",
-                 "TransformerDecoderLayer"], mode_dependent=True)
+_add(ATTENTION, ["Transformer"], mode_dependent=True, rate=(5, "dropout"))
+_add(ATTENTION, ["TransformerEncoderLayer", "TransformerDecoderLayer"], mode_dependent=True, rate=(3, "dropout"))
+_add(ATTENTION, ["TransformerEncoder", "TransformerDecoder"], mode_dependent=True)
 
 _add(CONTAINER, ["Sequential"], container=SEQUENTIAL)
 _add(CONTAINER, ["ModuleList"], container=LIST)

@@ -20,7 +20,9 @@ class EvalModeMissing(Rule):
     layer used as the model itself that has dropout: the Transformer family, or an
     `nn.LSTM`/`nn.GRU`/`nn.MultiheadAttention` built with a non-zero `dropout=`. `model.eval()` (or
     `model.train(False)`) counts when it comes earlier in the same function or in a function
-    that calls it, when it is chained on the construction (`Net().eval()`), and when the last
+    that calls it, so does a `with` block of a context manager that sets eval mode (MONAI's
+    `eval_mode(model)`, or one the file defines with `@contextmanager` that calls `.eval()`
+    before its `yield`), when it is chained on the construction (`Net().eval()`), and when the last
     helper of the file called before the model (`prepare()`, `evaluate()`) left the model in
     eval mode. A model loaded with `from_pretrained(...)` (transformers, diffusers, peft) starts
     in eval mode and is reported only when the file switches it to training mode somewhere;
@@ -72,7 +74,9 @@ class EvalModeMissing(Rule):
     Monte-Carlo dropout, where dropout is kept on deliberately to sample predictions: nnlint
     already stays silent when the path calls `model.train()` (or `.train()` on the dropout
     modules) before the model. Models without dropout and batch-norm layers behave the same
-    in both modes and are not reported when their layers are known. Lightning's
+    in both modes and are not reported when their layers are known; a dropout built with a
+    literal 0 (`nn.Dropout(p=0.0)`), or with a constructor parameter that defaults to 0
+    (`dropout_rate=0.0`) which the construction does not pass, counts as no dropout. Lightning's
     `validation_step` / `test_step` / `predict_step` run in eval mode already and are not
     checked. A model call whose result is thrown away (`model(x)` as a statement of its
     own, as in a smoke test that only checks the forward pass runs) is not reported, nor is a
@@ -162,6 +166,26 @@ for epoch in range(10):
 with torch.no_grad():
     accuracy = sum((model(x).argmax(1) == y).sum().item() for x, y in test_loader)  # <--
 """,
+        """\
+import torch
+import torch.nn as nn
+
+class Block(nn.Module):
+    def __init__(self, dim, dropout_rate=0.0):
+        super().__init__()
+        self.proj = nn.Linear(dim, dim)
+        self.drop = nn.Dropout(dropout_rate)
+
+    def forward(self, x):
+        return self.drop(self.proj(x))
+
+block = Block(64, dropout_rate=0.1)
+block.load_state_dict(torch.load("block.pt"))
+
+@torch.no_grad()
+def predict(x):
+    return block(x)  # <--
+""",
     )
     valid = (
         """\
@@ -250,6 +274,27 @@ def test_forward_runs_on_pretrained_weights(batch):
     model.load_state_dict(torch.load("vgg16_bn.pt"))
     with torch.no_grad():
         model(batch)
+""",
+        """\
+import torch
+import torch.nn as nn
+
+class Block(nn.Module):
+    def __init__(self, dim, dropout_rate=0.0):
+        super().__init__()
+        self.proj = nn.Linear(dim, dim)
+        self.drop = nn.Dropout(dropout_rate)
+
+    def forward(self, x):
+        return self.drop(self.proj(x))
+
+# Built with the default dropout_rate=0.0: the dropout drops nothing in either mode.
+block = Block(64)
+block.load_state_dict(torch.load("block.pt"))
+
+@torch.no_grad()
+def predict(x):
+    return block(x)
 """,
     )
 

@@ -24,7 +24,11 @@ class TrainModeNotRestored(Rule):
     every N steps, written inline or in a helper such as `validate(model)`) with no
     `model.train()` before the loop's next `backward()` / `optimizer.step()`. The loop is
     read as a cycle: after the `eval()`, the next iteration must reach `model.train()`
-    before it reaches the next optimization step.
+    before it reaches the next optimization step. Only a model known to have an active
+    dropout or batch-norm layer is reported (a model of the file, a library model, one
+    the file's callers pass for a parameter, or -- for a training function nothing in the
+    file calls -- a model class of the file that has dropout or batch-norm); Linear/ReLU/Conv-only models and dropouts
+    built with 0 compute the same in both modes.
 
     ## Why is this bad?
     From the second epoch on, the model trains in evaluation mode: dropout is off and
@@ -62,7 +66,9 @@ class TrainModeNotRestored(Rule):
     ## When to ignore it
     When the model deliberately trains in evaluation mode (fine-tuning with frozen
     batch-norm statistics); say so with `model.train(False)`-style code near the loop or
-    a `# noqa: NNL503` comment. A `backward()` reached under `torch.no_grad()` (a
+    a `# noqa: NNL503` comment. A training function that calls `model.eval()` itself before
+    its own optimization loop (a linear probe keeping the backbone's batch-norm statistics,
+    as MoCo's `main_lincls.py` does) is read as deliberate and not reported. A `backward()` reached under `torch.no_grad()` (a
     forward-and-backward helper shared with validation, its backward guarded by
     `loss.requires_grad`) is not taken for an optimization step.
 
@@ -81,6 +87,7 @@ class TrainModeNotRestored(Rule):
     invalid = (
         """\
 import torch
+import torch.nn as nn
 
 def fit(model, train_loader, val_loader, optimizer, criterion, epochs=10):
     for epoch in range(epochs):
@@ -93,9 +100,13 @@ def fit(model, train_loader, val_loader, optimizer, criterion, epochs=10):
         with torch.no_grad():
             val = sum(criterion(model(x), y).item() for x, y in val_loader)
         print(epoch, val)
+
+net = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Dropout(0.3), nn.Linear(64, 2))
+fit(net, train_loader, val_loader, torch.optim.Adam(net.parameters()), nn.CrossEntropyLoss())
 """,
         """\
 import torch
+import torchvision
 
 def validate(model, loader):
     model.eval()
@@ -111,6 +122,9 @@ def train(model, loader, val_loader, optimizer, epochs):
             loss.backward()
             optimizer.step()
         print(validate(model, val_loader))  # <--
+
+net = torchvision.models.resnet18(num_classes=10)
+train(net, loader, val_loader, torch.optim.SGD(net.parameters(), lr=0.1), epochs=5)
 """,
     )
     valid = (
@@ -165,6 +179,46 @@ def train(model, loader, val_batch, optimizer):
                 print(model(val_batch[0]).mean())
             model.train()
 """,
+        """\
+import torch
+import torch.nn as nn
+
+# Linear and ReLU layers only: eval() and train() compute the same thing.
+model = nn.Sequential(nn.Linear(2, 10), nn.ReLU(), nn.Linear(10, 1))
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for epoch in range(100):
+    loss = nn.functional.binary_cross_entropy_with_logits(model(X_train).squeeze(), y_train)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    model.eval()
+    with torch.inference_mode():
+        test_loss = nn.functional.binary_cross_entropy_with_logits(model(X_test).squeeze(), y_test)
+""",
+        """\
+import torch
+import torchvision
+
+def train(loader, model, optimizer):
+    # Linear probe: the frozen backbone's batch-norm statistics must not move.
+    model.eval()
+    for x, y in loader:
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+def validate(loader, model):
+    model.eval()
+    with torch.no_grad():
+        return sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
+
+model = torchvision.models.resnet50()
+optimizer = torch.optim.SGD(model.fc.parameters(), lr=30.0)
+for epoch in range(100):
+    train(train_loader, model, optimizer)
+    print(validate(val_loader, model))
+""",
     )
 
     def check(self, facts, report) -> None:
@@ -177,11 +231,13 @@ def train(model, loader, val_batch, optimizer):
                 sequence = self._expand(paths, [e for e in scope.events if loop_id in e.loops], 0, {})
                 if not any(kind == STEP for kind, *_ in sequence):
                     continue
-                for position, (kind, target, node, origin, _no_grad) in enumerate(sequence):
-                    if kind != EVAL_SWITCH or id(origin) in reported or target.startswith("<"):
+                for position, (kind, target, node, origin, _no_grad, deliberate) in enumerate(sequence):
+                    if kind != EVAL_SWITCH or id(origin) in reported or target.startswith("<") or deliberate:
                         continue
                     if not self._trained(paths, target, sequence):
                         continue
+                    if not _active_mode_layers(paths, scope, target, 0):
+                        continue  # no known dropout/batch-norm: eval() and train() compute the same
                     step = self._next_step_without_train(sequence, position, target)
                     if step is None:
                         continue
@@ -199,10 +255,12 @@ def train(model, loader, val_batch, optimizer):
                     )
 
     def _expand(self, paths, events, depth, renames) -> list:
-        """(kind, target, node, origin, no_grad): the loop's events with helpers inlined;
-        `origin` is the node in the loop's own function (the helper call)."""
+        """(kind, target, node, origin, no_grad, deliberate): the loop's events with helpers
+        inlined; `origin` is the node in the loop's own function (the helper call);
+        `deliberate` marks an `eval()` its own function sets up for a training loop that
+        follows (a linear probe freezing batch-norm statistics)."""
         sequence = []
-        for event in events:
+        for index, event in enumerate(events):
             target = _rename(event.target, renames)
             if event.kind == LOCAL_CALL:
                 if depth >= _MAX_INLINE_DEPTH:
@@ -212,11 +270,12 @@ def train(model, loader, val_batch, optimizer):
                     continue
                 callee = callees[0]
                 mapping = _parameter_mapping(callee, event.call, renames)
-                for kind, inner_target, node, _origin, no_grad in self._expand(paths, callee.events, depth + 1,
-                                                                              mapping):
-                    sequence.append((kind, inner_target, node, event.node, no_grad or event.no_grad))
+                for kind, inner_target, node, _origin, no_grad, deliberate in self._expand(
+                        paths, callee.events, depth + 1, mapping):
+                    sequence.append((kind, inner_target, node, event.node, no_grad or event.no_grad, deliberate))
                 continue
-            sequence.append((event.kind, target, event.node, event.node, event.no_grad))
+            sequence.append((event.kind, target, event.node, event.node, event.no_grad,
+                             event.kind == EVAL_SWITCH and _sets_up_training_loop(events, index)))
         return sequence
 
     @staticmethod
@@ -224,15 +283,17 @@ def train(model, loader, val_batch, optimizer):
         if any(same_model(target, owner) for owner in paths.parameter_owners):
             return True
         return any(kind == MODEL_CALL and same_model(target, other) and not no_grad
-                   for kind, other, _node, _origin, no_grad in sequence)
+                   for kind, other, _node, _origin, no_grad, _deliberate in sequence)
 
     @staticmethod
     def _next_step_without_train(sequence, position: int, target: str) -> Optional[cst.CSTNode]:
         count = len(sequence)
         for offset in range(1, count + 1):
-            kind, other, node, _origin, no_grad = sequence[(position + offset) % count]
+            kind, other, node, _origin, no_grad, deliberate = sequence[(position + offset) % count]
             if kind == STEP and no_grad:
                 continue  # a backward under no_grad cannot run: a validation helper guards it
+            if deliberate:
+                return None  # the training function sets eval() itself before its loop
             if kind in (TRAIN_SWITCH, SWITCH):
                 # Any model put back into training mode: names of one model differ too often
                 # (`model` here, `trainable_module` in the helper) to demand an exact match.
@@ -240,6 +301,35 @@ def train(model, loader, val_batch, optimizer):
             if kind == STEP:
                 return node
         return None
+
+
+def _sets_up_training_loop(events, index: int) -> bool:
+    """`events[index]` (an eval switch) comes before a loop of the same function that steps
+    the optimizer: the function trains in eval mode on purpose (MoCo's linear probe calls
+    `model.eval()` at the top of `train()` to keep the backbone's batch-norm statistics)."""
+    loops = events[index].loops
+    return any(later.kind == STEP and len(later.loops) > len(loops) and later.loops[:len(loops)] == loops
+               for later in events[index + 1:])
+
+
+def _active_mode_layers(paths, scope, target: str, depth: int) -> bool:
+    """`target` (as named in `scope`) is known to hold an active dropout or batch-norm: a
+    model of the file whose layers say so, or a parameter of `scope` that the file's callers
+    pass such a model for."""
+    if any(known and same_model(target, name) for name, known in paths.has_mode_layers.items()
+           if name in paths.models):
+        return True
+    head = target.split(".")[0]
+    if depth >= _MAX_INLINE_DEPTH or head not in scope.params:
+        return False
+    callers = [(caller, index) for caller, index in paths.callers(scope.name) if caller is not scope]
+    for caller, index in callers:
+        passed = _parameter_mapping(scope, caller.events[index].call, {}).get(head)
+        if passed and not passed.startswith("<") and _active_mode_layers(paths, caller, passed, depth + 1):
+            return True
+    # A training function nothing in the file calls (a library of `train()`/`evaluate()`
+    # beside the model class): it trains the file's own model, when that has dropout.
+    return not callers and depth == 0 and any(paths.class_modes.values())
 
 
 def _rename(target: str, renames: dict) -> str:

@@ -60,6 +60,9 @@ class EvaluationWithGradients(Rule):
     ## When to ignore it
     When the gradients are wanted (input-gradient attributions, test-time adaptation) in a
     way nnlint does not see, or when the caller that turns gradients off is in another file.
+    A context manager that turns gradients off counts like `torch.no_grad()`: a library's
+    the catalogue knows (MONAI's `eval_mode(model)`), and one the file defines with
+    `@contextmanager` whose `yield` sits inside `with torch.no_grad():`.
 
     On the precision corpus (the 29 public repositories of docs/precision.md) it reports 1
     finding, labelled a real one (1 of 1); it is on by default.

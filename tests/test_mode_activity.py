@@ -1,0 +1,101 @@
+"""Which models `.eval()` changes: a dropout built with 0, or with a constructor parameter
+that defaults to 0 and is not passed, is not an active mode-dependent layer
+(nnlint.analysis.mode_activity, read by NNL502/NNL503 through the path facts)."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from nnlint.analysis import analyze
+
+BLOCKS = """\
+import torch
+import torch.nn as nn
+
+class Block(nn.Module):
+    def __init__(self, dim, dropout_rate=0.0):
+        super().__init__()
+        self.fc = nn.Linear(dim, dim)
+        self.drop = nn.Dropout(dropout_rate)
+
+    def forward(self, x):
+        return self.drop(self.fc(x))
+
+class Zero(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.drop = nn.Dropout(p=0)
+
+    def forward(self, x):
+        return self.drop(self.fc(x))
+
+class Wrap(nn.Module):
+    def __init__(self, p=0.0):
+        super().__init__()
+        self.b = Block(4, dropout_rate=p)
+
+    def forward(self, x):
+        return self.b(x)
+
+class Configured(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.drop = nn.Dropout(cfg.dropout)
+
+    def forward(self, x):
+        return self.drop(self.fc(x))
+
+default = Block(4)
+keyword = Block(4, dropout_rate=0.1)
+positional = Block(4, 0.2)
+unread = Block(**params)
+zero = Zero()
+wrapped_default = Wrap()
+wrapped_on = Wrap(p=0.5)
+configured = Configured(cfg)
+seq_zero = nn.Sequential(nn.Linear(3, 3), nn.Dropout(0.0))
+seq_on = nn.Sequential(nn.Linear(3, 3), nn.Dropout(0.3))
+encoder_zero = nn.TransformerEncoderLayer(64, 4, dropout=0.0)
+encoder = nn.TransformerEncoderLayer(64, 4)
+"""
+
+
+def _modes(source: str) -> dict:
+    facts = analyze(cst.parse_module(source), "blocks.py")
+    assert facts.paths is not None
+    return facts.paths.has_mode_layers
+
+
+def test_a_dropout_of_zero_is_not_a_mode_layer() -> None:
+    modes = _modes(BLOCKS)
+    assert modes["zero"] is False
+    assert modes["seq_zero"] is False
+    assert modes["seq_on"] is True
+    assert modes["configured"] is True  # a value nnlint cannot read counts as active
+
+
+def test_a_rate_parameter_defaulting_to_zero_is_decided_by_each_construction() -> None:
+    modes = _modes(BLOCKS)
+    assert modes["default"] is False
+    assert modes["keyword"] is True
+    assert modes["positional"] is True
+    assert modes["unread"] is None
+    assert modes["wrapped_default"] is False
+    assert modes["wrapped_on"] is True
+
+
+def test_a_transformer_layer_built_without_dropout_is_not_a_model_with_mode_layers() -> None:
+    modes = _modes(BLOCKS)
+    assert "encoder_zero" not in modes  # not taken for a model of its own
+    assert modes["encoder"] is True
+
+
+def test_a_class_whose_dropout_depends_on_its_constructor_is_not_exported_as_known() -> None:
+    facts = analyze(cst.parse_module(BLOCKS), "blocks.py")
+    assert facts.paths is not None
+    # Another file's construction decides; from here the class is unknown, not False.
+    assert "Block" not in facts.paths.class_modes
+    assert facts.paths.class_modes["Zero"] is False
+    assert "Configured" in facts.paths.class_modes and facts.paths.class_modes["Configured"] is True
