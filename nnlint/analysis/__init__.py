@@ -27,7 +27,8 @@ from nnlint.analysis.path_models import class_modes
 from nnlint.analysis.paths import build_path_facts
 from nnlint.analysis.seeding import build_seeding_facts
 from nnlint.analysis.target_preparation import build_target_preparation_facts
-from nnlint.analysis.syntax import forget_walks
+from nnlint.analysis import walk_count
+from nnlint.analysis.syntax import forget_walks, uncounted_descendants
 from nnlint.analysis.training import build_training_facts
 from nnlint.catalogue.names import is_test_path
 
@@ -77,9 +78,12 @@ def analyze(module: cst.Module, path: str, externals: Optional[Mapping[str, Retu
 def _analyze(module: cst.Module, path: str, externals: Optional[Mapping[str, Returned]],
              external_modes: Optional[Mapping[str, bool]], test_code: bool,
              needs: Container[str]) -> FileFacts:
+    if walk_count.COUNTER is not None:
+        walk_count.COUNTER.start_file(module, uncounted_descendants(module, stop=()))
     interpreter = Interpreter(module, path, externals)
     try:
-        facts = interpreter.run()
+        with walk_count.phase("interpreter"):
+            facts = interpreter.run()
     except RecursionError:
         facts = interpreter.partial_facts()
     facts.external_modes = dict(external_modes or {})
@@ -92,8 +96,9 @@ def _analyze(module: cst.Module, path: str, externals: Optional[Mapping[str, Ret
     if facts.exports is not None:
         # What importing files' evaluation paths need (NNL502): the path facts have it when
         # they were computed; the models alone tell it otherwise.
-        facts.exports.modes = dict(facts.paths.class_modes if facts.computed("paths") and facts.paths is not None
-                                   else class_modes(facts))
+        with walk_count.phase("exports"):
+            facts.exports.modes = dict(facts.paths.class_modes if facts.computed("paths") and facts.paths is not None
+                                       else class_modes(facts))
     return facts
 
 

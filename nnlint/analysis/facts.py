@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Iterator, Optional
 
 import libcst as cst
 
+from nnlint.analysis import walk_count
 from nnlint.analysis.lazy import LazyFact, lazy_fields
 from nnlint.catalogue.names import GRADIENT_FUNCTION
 from nnlint.catalogue.ranges import AFFINE, LOG_SIGMOID, LOG_SOFTMAX, RELU, SIGMOID, SOFTMAX, TANH  # noqa: F401 (read by the rules from here)
@@ -265,7 +266,8 @@ class FileFacts:
                 self.__dict__[name] = lazy.default()
         self._building += 1
         try:
-            FAMILIES[family](self)
+            with walk_count.phase(family):
+                FAMILIES[family](self)
         except RecursionError:
             pass
         finally:
