@@ -15,6 +15,7 @@ import libcst as cst
 from nnlint.analysis import analyze
 from nnlint.analysis.exports import ModuleExports, Returned
 from nnlint.analysis.facts import ExternalSite, Origin
+from nnlint.analysis.syntax import forget_walks
 from nnlint.diagnostic import Diagnostic, Fix, Location, Position
 from nnlint.fix.edits import EditBuilder
 from nnlint.fix.proposal import SyntaxFix
@@ -214,19 +215,33 @@ def _check_text(decoded: str, path: str, selected: AbstractSet[str], options: Op
     if not failed and all(rule.code == UNUSED_SUPPRESSION for rule in rules):
         return FileResult(apply_suppressions([], lines, path, selected, frozenset()))
     try:
-        facts = analyze(parsed.module, path, externals, external_modes, test_code)
+        facts = analyze(parsed.module, path, externals, external_modes, test_code, needs=fact_needs(rules))
         rule_errors: list[str] = []
         found = _run_rules(facts, parsed, path, lines, rules, options or {}, locate, line_label, rule_errors)
     except RecursionError:  # code deeper than the parse stage's screening let through
         too_deep = _failure_diagnostic(ParseFailure("NNL001", TOO_DEEP_TO_ANALYSE), path, decoded)
         return FileResult(drop_suppressed([*failed, too_deep] if too_deep.code in selected else failed, lines))
+    finally:
+        forget_walks()  # what a fact computed lazily by a rule remembered
     found = sorted(failed + found, key=Diagnostic.sort_key) if failed else found
     # Unused suppressions are judged only where every selected static rule saw the code.
     checked = None if failed else _static_codes(selected)
     return FileResult(apply_suppressions(found, lines, path, selected, checked), facts.exports,
                       tuple(sorted(facts.imported_models)), has_losses=bool(facts.loss_calls),
-                      evaluates=facts.paths is not None and facts.paths.runs_evaluation(),
+                      # Only the path facts read the imported models' modes: without them no
+                      # joined check can change a finding.
+                      evaluates=facts.computed("paths") and facts.paths is not None and facts.paths.runs_evaluation(),
                       rule_errors=tuple(rule_errors))
+
+
+def fact_needs(rules: Sequence[type[Rule]]) -> Optional[frozenset[str]]:
+    """The fact families the rules read; None (every family) when one declares nothing."""
+    needs: set[str] = set()
+    for rule in rules:
+        if rule.reads is None:
+            return None
+        needs.update(rule.reads)
+    return frozenset(needs)
 
 
 def _static_codes(selected: AbstractSet[str]) -> frozenset[str]:

@@ -239,7 +239,7 @@ class ProjectRun:
             text = decode_source(data) if isinstance(data, bytes) else data
             parsed = parse_source(text) if isinstance(text, str) else text
             if not isinstance(parsed, ParseFailure):
-                self._located[path] = analyze(parsed.module, os.fspath(path)).exports
+                self._located[path] = analyze(parsed.module, os.fspath(path), needs=()).exports
                 self._spans[path] = SpanFinder(parsed.module, layout=parsed.layout)
         exports = self._located[path]
         nodes = exports.nodes.get(origin.model, []) if exports is not None else []

@@ -1,15 +1,16 @@
 """Facts about one file, computed once and read by every rule.
 
-`analyze` runs the abstract interpreter (what reaches each loss) and then each fact builder
-registered in `_BUILDERS`; a builder takes the interpreter's facts and fills in its own
-field of `FileFacts`. Builders walk statements by hand rather than with libcst's generic
+`analyze` runs the abstract interpreter (what reaches each loss, and the file's exports) and
+then the fact builders of `FAMILIES` that the selected rules read; a builder takes the
+interpreter's facts and fills in its own fields of `FileFacts`. The other families stay
+lazy: computed if something reads them after all (`nnlint.analysis.lazy`). Builders walk statements by hand rather than with libcst's generic
 visitor, which on large files costs more than the whole interpreter.
 """
 
 from __future__ import annotations
 
 from pathlib import PurePath
-from typing import Callable, Mapping, Optional
+from typing import Callable, Container, Iterable, Mapping, Optional
 
 import libcst as cst
 
@@ -18,66 +19,87 @@ from nnlint.analysis.distributed import build_distributed_facts
 from nnlint.analysis.data_loading import build_data_loading_facts
 from nnlint.analysis.exports import Returned
 from nnlint.analysis.freezing import build_freezing_facts
-from nnlint.analysis.facts import FileFacts
+from nnlint.analysis.facts import VALUES, FileFacts
 from nnlint.analysis.initialization import build_initialization_facts
 from nnlint.analysis.interpreter import Interpreter
 from nnlint.analysis.layer_usage import build_layer_usage_facts
+from nnlint.analysis.path_models import class_modes
 from nnlint.analysis.paths import build_path_facts
 from nnlint.analysis.seeding import build_seeding_facts
 from nnlint.analysis.target_preparation import build_target_preparation_facts
-from nnlint.analysis.syntax import forget_walks
+from nnlint.analysis import walk_count
+from nnlint.analysis.syntax import forget_walks, uncounted_descendants
 from nnlint.analysis.training import build_training_facts
 from nnlint.catalogue.names import is_test_path
 
 FactBuilder = Callable[[FileFacts], None]
 
-_BUILDERS: list[FactBuilder] = [
-    build_path_facts,
-    build_architecture_facts,
-    build_initialization_facts,
-    build_training_facts,
-    build_distributed_facts,  # reads the training loops
-    build_freezing_facts,  # reads the optimizer constructions
-    build_layer_usage_facts,
-    build_data_loading_facts,
-    build_seeding_facts,
-    build_target_preparation_facts,
-]
+# Each fact family and the builder that fills its FileFacts fields (see nnlint.analysis.lazy),
+# in the order an eager run computes them. A builder reading another family's fields pulls
+# that family in: distributed and seeding read the training loops, freezing the optimizer
+# constructions and the paths.
+FAMILIES: dict[str, FactBuilder] = {
+    "paths": build_path_facts,
+    "architecture": build_architecture_facts,
+    "initialization": build_initialization_facts,
+    "training": build_training_facts,
+    "distributed": build_distributed_facts,
+    "freezing": build_freezing_facts,
+    "layer_usage": build_layer_usage_facts,
+    "data_loading": build_data_loading_facts,
+    "seeding": build_seeding_facts,
+    "target_preparation": build_target_preparation_facts,
+}
+# Every family a rule can declare in its `reads`: the interpreter's and the builders'.
+ALL_FAMILIES = (VALUES, *FAMILIES)
 
 
 def analyze(module: cst.Module, path: str, externals: Optional[Mapping[str, Returned]] = None,
-            external_modes: Optional[Mapping[str, bool]] = None, test_code: Optional[bool] = None) -> FileFacts:
+            external_modes: Optional[Mapping[str, bool]] = None, test_code: Optional[bool] = None,
+            needs: Optional[Iterable[str]] = None) -> FileFacts:
     """The facts of one parsed file. Code nested deeply enough to exhaust the recursion limit
     yields the facts gathered so far rather than an error: a linter must not crash.
 
     `externals` are the models of other project files this one imports, by qualified
     name, as the project join resolved them (`nnlint.project`); `external_modes` says which of
     them have dropout or batch-norm. `test_code` says the file is test code (the project run
-    knows the path below the project root); when not given only the file's name is judged."""
+    knows the path below the project root); when not given only the file's name is judged.
+
+    `needs` names the fact families to compute now (the `reads` of the selected rules); None
+    computes every family. Any other family is still computed when something reads it."""
     try:
         test_code = is_test_path((PurePath(path).name,)) if test_code is None else test_code
-        return _analyze(module, path, externals, external_modes, test_code)
+        return _analyze(module, path, externals, external_modes, test_code,
+                        FAMILIES if needs is None else set(needs))
     finally:
         forget_walks()
 
 
 def _analyze(module: cst.Module, path: str, externals: Optional[Mapping[str, Returned]],
-             external_modes: Optional[Mapping[str, bool]], test_code: bool) -> FileFacts:
+             external_modes: Optional[Mapping[str, bool]], test_code: bool,
+             needs: Container[str]) -> FileFacts:
+    if walk_count.COUNTER is not None:
+        walk_count.COUNTER.start_file(module, uncounted_descendants(module, stop=()))
     interpreter = Interpreter(module, path, externals)
     try:
-        facts = interpreter.run()
+        with walk_count.phase("interpreter"):
+            facts = interpreter.run()
     except RecursionError:
         facts = interpreter.partial_facts()
     facts.external_modes = dict(external_modes or {})
     facts.test_code = test_code  # before the builders: the seeding facts read it
-    for build in _BUILDERS:
-        try:
-            build(facts)
-        except RecursionError:
-            continue
-    if facts.exports is not None and facts.paths is not None:
-        facts.exports.modes = dict(facts.paths.class_modes)
+    # In the eager order: the walks' memo (syntax.iter_calls) serves the later builders,
+    # and the recursion limit is met where it always was.
+    for family in FAMILIES:
+        if family in needs:
+            facts.compute(family)
+    if facts.exports is not None:
+        # What importing files' evaluation paths need (NNL502): the path facts have it when
+        # they were computed; the models alone tell it otherwise.
+        with walk_count.phase("exports"):
+            facts.exports.modes = dict(facts.paths.class_modes if facts.computed("paths") and facts.paths is not None
+                                       else class_modes(facts))
     return facts
 
 
-__all__ = ["FileFacts", "analyze"]
+__all__ = ["ALL_FAMILIES", "FAMILIES", "FileFacts", "analyze"]

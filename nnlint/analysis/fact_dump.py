@@ -16,6 +16,7 @@ from typing import Any, Union
 import libcst as cst
 
 from nnlint.analysis import analyze
+from nnlint.analysis.lazy import NOT_COMPUTED
 from nnlint.analysis.syntax import descendants
 from nnlint.parse import ParsedFile, decode_source, parse_source
 from nnlint.positions import NodePositions
@@ -130,6 +131,8 @@ class _Renderer:
 
 
 def _at_default(field: "dataclasses.Field[Any]", value: Any) -> bool:
+    if field.default is NOT_COMPUTED:  # a lazy fact (nnlint.analysis.lazy): its builder's default
+        return value is None or (isinstance(value, list) and not value)
     if field.default is not dataclasses.MISSING:
         return value is field.default or (type(value) is type(field.default) and value == field.default)
     if field.default_factory is not dataclasses.MISSING:  # type: ignore[misc]

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Iterator, Optional
 
 import libcst as cst
 
+from nnlint.analysis import walk_count
+from nnlint.analysis.lazy import LazyFact, lazy_fields
 from nnlint.catalogue.names import GRADIENT_FUNCTION
 from nnlint.catalogue.ranges import AFFINE, LOG_SIGMOID, LOG_SOFTMAX, NORMALIZED, PROBABILITY_RANGES, RELU, SIGMOID, SOFTMAX, TANH  # noqa: F401 (read by the rules from here)
 
@@ -208,8 +210,19 @@ class ModelFacts:
     returned: tuple[cst.BaseExpression, ...] = ()
 
 
+# The FileFacts fields the abstract interpreter fills (the "values" family): computed with
+# the file's exports, which the project join and the cache always need.
+VALUES = "values"
+_VALUE_FIELDS = frozenset({"models", "loss_calls", "normalizers", "one_unit_softmaxes", "numeric_sites",
+                           "nan_comparisons", "exports", "imported_models"})
+
+
 @dataclass(eq=False)
 class FileFacts:
+    """The facts of one file. The interpreter's are computed with it; every other family is a
+    `LazyFact`, computed when first read (`nnlint.analysis.lazy`). `path`, `module`,
+    `imports`, `external_modes` and `test_code` belong to no family: every rule may read them."""
+
     path: str
     module: cst.Module
     imports: dict[str, str]
@@ -218,29 +231,29 @@ class FileFacts:
     normalizers: list[NormalizerSite] = field(default_factory=list)
     # Softmaxes taken over a dimension known to hold a single unit (always 1.0).
     one_unit_softmaxes: list[Output] = field(default_factory=list)
-    # Layer sequences (nnlint.analysis.architecture); None until its builder ran.
-    architecture: Optional["ArchitectureFacts"] = None
+    # Layer sequences (nnlint.analysis.architecture).
+    architecture: Optional["ArchitectureFacts"] = LazyFact("architecture")
     numeric_sites: list[NumericSite] = field(default_factory=list)
     nan_comparisons: list[NanComparison] = field(default_factory=list)
     # Layers built and never used, batch-norms applied twice (nnlint.analysis.layer_usage).
-    unused_layers: list["BuiltLayer"] = field(default_factory=list)
-    repeated_layers: list["RepeatedLayer"] = field(default_factory=list)
+    unused_layers: list["BuiltLayer"] = LazyFact("layer_usage", list)
+    repeated_layers: list["RepeatedLayer"] = LazyFact("layer_usage", list)
     # DataLoaders whose workers copy one dataset's random generator (nnlint.analysis.data_loading).
-    worker_loaders: list["WorkerLoader"] = field(default_factory=list)
+    worker_loaders: list["WorkerLoader"] = LazyFact("data_loading", list)
     # Regression targets whose preparation is in view (nnlint.analysis.target_preparation).
-    prepared_targets: list["PreparedTarget"] = field(default_factory=list)
+    prepared_targets: list["PreparedTarget"] = LazyFact("target_preparation", list)
     # Where the file starts a training run that nothing seeds (nnlint.analysis.seeding).
-    unseeded_run: Optional[cst.CSTNode] = None
+    unseeded_run: Optional[cst.CSTNode] = LazyFact("seeding")
     # Parameter creation and initialization (nnlint.analysis.initialization).
-    initialization: Optional["InitializationFacts"] = None
+    initialization: Optional["InitializationFacts"] = LazyFact("initialization")
     # Optimizers, schedulers and training loops (nnlint.analysis.training).
-    training: Optional["TrainingFacts"] = None
+    training: Optional["TrainingFacts"] = LazyFact("training")
     # DataLoaders, distributed samplers, DDP wrappers (nnlint.analysis.distributed).
-    distributed: Optional["DistributedFacts"] = None
+    distributed: Optional["DistributedFacts"] = LazyFact("distributed")
     # Frozen parameters and the optimizers over them (nnlint.analysis.freezing).
-    freezing: Optional["FreezingFacts"] = None
+    freezing: Optional["FreezingFacts"] = LazyFact("freezing")
     # Training/evaluation paths, preprocessing and input dtypes (nnlint.analysis.paths).
-    paths: Optional["PathFacts"] = None
+    paths: Optional["PathFacts"] = LazyFact("paths")
     # What other files can import from this one (nnlint.analysis.exports): plain data.
     exports: Optional["ModuleExports"] = None
     # Imported names called as models here (`ExistHead()(x)`): where the project join
@@ -251,6 +264,46 @@ class FileFacts:
     # A test file or a file under the project's tests folder (catalogue.names.is_test_path):
     # the rules about how well a model trains do not read its placeholder models.
     test_code: bool = False
+
+    def __post_init__(self) -> None:
+        # Families whose builder ran or runs, and how many builders are running now (reads
+        # made by a builder are its own, not the rule's that caused it: see tests/strict_facts).
+        self._computed: set[str] = set()
+        self._building = 0
+
+    def compute(self, family: str) -> None:
+        """Run the builder of `family` unless it ran: its fields hold their defaults while it
+        runs and keep them when the code is nested too deeply for it."""
+        if family in self._computed:
+            return
+        self._computed.add(family)
+        # Imported here: the builders import this module.
+        from nnlint.analysis import FAMILIES
+        for name, lazy in lazy_fields(type(self)).items():
+            if lazy.family == family and name not in self.__dict__:
+                self.__dict__[name] = lazy.default()
+        self._building += 1
+        try:
+            with walk_count.phase(family):
+                FAMILIES[family](self)
+        except RecursionError:
+            pass
+        finally:
+            self._building -= 1
+
+    def computed(self, family: str) -> bool:
+        """Whether the family's builder ran (without running it)."""
+        return family in self._computed
+
+    @classmethod
+    def family_of(cls, name: str) -> Optional[str]:
+        """The fact family an attribute belongs to: what a rule reading it must declare in its
+        `reads`; None for the file itself (`module`, `imports`...) and for methods, whose own
+        reads count."""
+        lazy = lazy_fields(cls).get(name)
+        if lazy is not None:
+            return lazy.family
+        return VALUES if name in _VALUE_FIELDS else None
 
     def loss_inputs(self, *losses: str) -> Iterator[tuple[LossCall, Output]]:
         """Each (loss call, final operation reaching its input) for the named losses.

@@ -13,6 +13,8 @@ from typing import Iterable, Optional, Sequence, Union
 
 import libcst as cst
 
+from nnlint.analysis import walk_count
+
 from nnlint import catalogue
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.syntax import child_nodes
@@ -41,6 +43,8 @@ class StatementRunner:
         """Run statements in order; True if the block ends in a return/raise/break that
         every path reaches, so that what follows it does not run (`if flag: return probs`
         then `return logits` returns one or the other, not both)."""
+        if walk_count.COUNTER is not None:  # a development measurement, off by default
+            walk_count.COUNTER.visited_statements(len(statements) if isinstance(statements, (list, tuple)) else 0)
         for statement in statements:
             if self._exec(statement, env):
                 return True

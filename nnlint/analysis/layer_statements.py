@@ -12,6 +12,8 @@ from typing import Optional, Sequence
 
 import libcst as cst
 
+from nnlint.analysis import walk_count
+
 from nnlint.analysis.layer_kinds import UNKNOWN, LayerStep
 from nnlint.analysis.layer_values import (MAX_CALL_DEPTH, MAX_UNROLL, UNKNOWN_VALUE, Chain, Func, Layer, ListValue,
                                           Lit, Seq, SelfValue, Value, copy_list)
@@ -23,6 +25,8 @@ class StatementEvaluator:
 
     def _exec_block(self, statements: Sequence[cst.CSTNode], env: dict, module_level: bool = False) -> Optional[Value]:
         """Runs statements; returns the value of a `return`, or None if none was reached."""
+        if walk_count.COUNTER is not None:  # a development measurement, off by default
+            walk_count.COUNTER.visited_statements(len(statements))
         for statement in statements:
             result = self._exec(statement, env, module_level)
             if result is not None:

@@ -385,3 +385,9 @@ def _converted_to_double(value: cst.BaseExpression, inner: cst.Call, aliases: di
         value = value.func.value
     return False
 
+
+
+def class_modes(facts: FileFacts) -> dict[str, bool]:
+    """Which of the file's model classes have dropout or batch-norm (what importing files'
+    evaluation paths need), without the path facts' walk."""
+    return KnownModels(facts).class_modes()

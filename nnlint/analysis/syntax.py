@@ -14,6 +14,8 @@ from typing import Iterator, Optional, Sequence, Union
 
 import libcst as cst
 
+from nnlint.analysis import walk_count
+
 # Fields that hold formatting, punctuation or operator tokens: never code worth walking.
 _FORMATTING = frozenset({
     "lpar", "rpar", "lbracket", "rbracket", "lbrace", "rbrace", "comma", "semicolon", "colon",
@@ -50,6 +52,13 @@ _LEAF_TYPES = frozenset({str, int, float, bool, bytes, type(cst.MaybeSentinel.DE
 def descendants(node: cst.CSTNode, stop: tuple[type, ...] = (cst.FunctionDef, cst.ClassDef)) -> Iterator[cst.CSTNode]:
     """The node and every node under it, in textual order; a node of a `stop` type is
     yielded but not entered."""
+    found = uncounted_descendants(node, stop)
+    counter = walk_count.COUNTER
+    return found if counter is None else counter.counted(found)
+
+
+def uncounted_descendants(node: cst.CSTNode, stop: tuple[type, ...] = (cst.FunctionDef, cst.ClassDef)) -> Iterator[cst.CSTNode]:
+    """`descendants`, never counted by nnlint.analysis.walk_count."""
     stop_types = _with_subclasses(stop)
     leaf_types = _LEAF_TYPES
     stack = [node]
@@ -196,8 +205,18 @@ def statement_bodies(statement: cst.CSTNode, every_block: bool = False) -> list[
         if isinstance(child, cst.BaseSuite):
             bodies.append(child.body)
         elif isinstance(child, nested):
-            bodies.extend(statement_bodies(child, every_block))
+            bodies.extend(_uncounted_bodies(child, every_block))
+    if walk_count.COUNTER is not None:
+        walk_count.COUNTER.visited_statements(sum(len(body) for body in bodies))
     return bodies
+
+
+def _uncounted_bodies(statement: cst.CSTNode, every_block: bool) -> list[Sequence[cst.CSTNode]]:
+    counter, walk_count.COUNTER = walk_count.COUNTER, None
+    try:
+        return statement_bodies(statement, every_block)
+    finally:
+        walk_count.COUNTER = counter
 
 
 _COMMON_NESTED = (cst.Else, cst.Finally, cst.ExceptHandler, cst.If)

@@ -56,6 +56,11 @@ class Rule:
     # `severity` in [tool.nnlint] changes it per code (nnlint.severity).
     severity: ClassVar[str] = "warning"
     supersedes: ClassVar[tuple[str, ...]] = ()
+    # The fact families `check` reads (nnlint.analysis.ALL_FAMILIES: "values" for the
+    # interpreter's loss calls, numeric sites..., "training", "paths"...): a run computes only
+    # what its selected rules read. None (a plugin rule that declares nothing) gets every
+    # family; the test suite checks that nnlint's own rules read nothing they do not declare.
+    reads: ClassVar[Optional[tuple[str, ...]]] = None
     valid: ClassVar[tuple[str, ...]] = ()
     invalid: ClassVar[tuple[str, ...]] = ()
     # Whether findings carry a fix: "none", "sometimes" (only where it is unambiguous) or

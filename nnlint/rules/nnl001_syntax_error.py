@@ -31,6 +31,7 @@ class SyntaxErrorRule(Rule):
     """
 
     code = "NNL001"
+    reads = ()
     name = "syntax-error"
     summary = "The file does not parse as Python."
     fix_hint = "Fix the syntax error at the reported position."

@@ -26,6 +26,7 @@ class UnreadableFileRule(Rule):
     """
 
     code = "NNL002"
+    reads = ()
     name = "unreadable-file"
     summary = "The file cannot be read as Python source (I/O error, binary, or bad encoding)."
     fix_hint = "Make the file readable UTF-8 Python source, or exclude it."

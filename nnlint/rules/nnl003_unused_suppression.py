@@ -45,6 +45,7 @@ class UnusedSuppressionRule(Rule):
     """
 
     code = "NNL003"
+    reads = ()
     name = "unused-suppression"
     summary = "A suppression comment names a code that has no finding there (or an unknown code)."
     fix_hint = "Remove the comment, or the codes in it that match nothing."

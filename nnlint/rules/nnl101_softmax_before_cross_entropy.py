@@ -60,6 +60,7 @@ class SoftmaxBeforeCrossEntropy(Rule):
     """
 
     code = "NNL101"
+    reads = ("architecture", "values")
     checks_test_code = False
     name = "softmax-before-cross-entropy"
     summary = "Softmax (or sigmoid) output is fed to a cross-entropy loss, which expects logits."

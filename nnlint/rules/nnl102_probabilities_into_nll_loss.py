@@ -37,6 +37,7 @@ class ProbabilitiesIntoNllLoss(Rule):
     """
 
     code = "NNL102"
+    reads = ("values",)
     checks_test_code = False
     name = "probabilities-into-nll-loss"
     summary = "Softmax probabilities or raw scores are fed to NLLLoss, which expects log-probabilities."

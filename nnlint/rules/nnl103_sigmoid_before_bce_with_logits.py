@@ -47,6 +47,7 @@ class SigmoidBeforeBceWithLogits(Rule):
     """
 
     code = "NNL103"
+    reads = ("architecture", "values")
     checks_test_code = False
     name = "sigmoid-before-bce-with-logits"
     summary = "Sigmoid output is fed to BCEWithLogitsLoss, which applies the sigmoid itself."

@@ -44,6 +44,7 @@ class LogitsIntoBce(Rule):
     """
 
     code = "NNL104"
+    reads = ("values",)
     checks_test_code = False
     name = "logits-into-bce"
     summary = "Unbounded scores (not probabilities) are fed to BCELoss."

@@ -47,6 +47,7 @@ class BoundedOutputForRegression(Rule):
     """
 
     code = "NNL105"
+    reads = ("values",)
     checks_test_code = False
     name = "bounded-output-for-regression"
     summary = "A model's output ends in ReLU and is trained with a regression loss (dead outputs)."

@@ -39,6 +39,7 @@ class SingleOutputClassifier(Rule):
     """
 
     code = "NNL106"
+    reads = ("values",)
     checks_test_code = False  # a test's Softmax() or one-unit head is a placeholder
     name = "single-output-classifier"
     summary = "Softmax over a single unit (always 1.0), or a one-unit output trained with cross-entropy."

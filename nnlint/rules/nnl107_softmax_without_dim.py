@@ -49,6 +49,7 @@ class SoftmaxWithoutDim(Rule):
     """
 
     code = "NNL107"
+    reads = ("values",)
     checks_test_code = False  # a test's Softmax() or one-unit head is a placeholder
     name = "softmax-without-dim"
     summary = "Softmax-family call or module without an explicit dim (PyTorch guesses the axis)."

@@ -43,6 +43,7 @@ class ReluOnLogits(Rule):
     """
 
     code = "NNL108"
+    reads = ("values",)
     checks_test_code = False
     name = "relu-on-logits"
     summary = "A ReLU is the last operation before a loss that expects logits."

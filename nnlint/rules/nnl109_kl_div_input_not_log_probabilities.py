@@ -34,6 +34,7 @@ class KlDivInputNotLogProbabilities(Rule):
     """
 
     code = "NNL109"
+    reads = ("values",)
     checks_test_code = False
     name = "kl-div-input-not-log-probabilities"
     summary = "Probabilities (softmax/sigmoid) are fed to KLDivLoss, which expects log-probabilities."

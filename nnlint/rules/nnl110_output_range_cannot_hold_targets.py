@@ -54,6 +54,7 @@ class OutputRangeCannotHoldTargets(Rule):
     """
 
     code = "NNL110"
+    reads = ("target_preparation", "values")
     name = "output-range-cannot-hold-targets"
     summary = "A bounded final activation (sigmoid, softmax, tanh, ReLU) is trained towards targets outside its range."
     fix_hint = "Drop the final activation, or scale the targets into its range."

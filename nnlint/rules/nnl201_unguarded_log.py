@@ -71,6 +71,7 @@ class UnguardedLog(Rule):
     """
 
     code = "NNL201"
+    reads = ("values",)
     name = "unguarded-log"
     summary = "log of a value that can be 0 or negative (probabilities, counts, norms), with no eps or clamp."
     fix_hint = "Clamp the argument (x.clamp(min=eps)) or add a small eps; use log_softmax/logsigmoid/log1p where they fit."

@@ -52,6 +52,7 @@ class LogOfSoftmax(Rule):
     """
 
     code = "NNL202"
+    reads = ("values",)
     name = "log-of-softmax"
     summary = "log(softmax(x)) or log(sigmoid(x)): use log_softmax / logsigmoid, which cannot underflow."
     fix_hint = "Replace log(softmax(x, dim)) with log_softmax(x, dim), log(sigmoid(x)) with F.logsigmoid(x)."

@@ -49,6 +49,7 @@ class NanEquality(Rule):
     """
 
     code = "NNL205"
+    reads = ("values",)
     name = "nan-equality"
     summary = "Comparison with NaN by ==/!=/is: always False (or always True)."
     fix_hint = "Use torch.isnan(x) (math.isnan / np.isnan for Python and NumPy values)."

@@ -92,6 +92,7 @@ class ConstantWeightInit(Rule):
     """
 
     code = "NNL301"
+    reads = ("initialization",)
     checks_test_code = False
     name = "constant-weight-init"
     summary = "Weight matrices set to one constant, so the units of a layer stay identical."

@@ -55,6 +55,7 @@ class UnregisteredSubmodule(Rule):
     """
 
     code = "NNL302"
+    reads = ("initialization",)
     checks_test_code = False
     name = "unregistered-submodule"
     summary = "Layers kept in a plain list/dict/tuple attribute: not trained, not moved to the device."

@@ -47,6 +47,7 @@ class TensorNotParameter(Rule):
     """
 
     code = "NNL303"
+    reads = ("initialization",)
     checks_test_code = False
     name = "tensor-not-parameter"
     summary = "Weight-like tensor attribute used in a matmul but not an nn.Parameter or buffer (never trained)."

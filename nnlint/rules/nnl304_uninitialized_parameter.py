@@ -49,6 +49,7 @@ class UninitializedParameter(Rule):
     """
 
     code = "NNL304"
+    reads = ("initialization",)
     checks_test_code = False
     name = "uninitialized-parameter"
     summary = "Parameter or buffer made with torch.Tensor(a, b) / torch.empty and never initialized."

@@ -51,6 +51,7 @@ class StatefulLayerAppliedTwice(Rule):
     """
 
     code = "NNL404"
+    reads = ("layer_usage",)
     name = "stateful-layer-applied-twice"
     summary = "One batch-norm layer is applied twice on the same path through forward."
     fix_hint = "Build one batch-norm per place it is applied."

@@ -55,6 +55,7 @@ class EvalMissingPreprocessing(Rule):
     """
 
     code = "NNL501"
+    reads = ("paths",)
     name = "eval-missing-preprocessing"
     summary = "A normalization applied on the training path is missing (or different) on the evaluation path."
     fix_hint = "Apply the same Normalize/scaler (share one object) on the evaluation path as in training."

@@ -39,6 +39,7 @@ class PreprocessingFitOnEvalData(Rule):
     """
 
     code = "NNL504"
+    reads = ("paths",)
     name = "preprocessing-fit-on-eval-data"
     summary = "A scaler/normalizer is fitted on test or validation data (or on all data before the split)."
     fix_hint = "Fit on the training split only, then call `.transform` on validation/test data."

@@ -41,6 +41,7 @@ class UnscaledImageInput(Rule):
     """
 
     code = "NNL507"
+    reads = ("paths",)
     name = "unscaled-image-input"
     summary = "uint8 image data (0-255) is converted to float and fed to a model without scaling or normalization."
     fix_hint = "Divide by 255 (or use ToDtype(scale=True) / ConvertImageDtype) and normalize before the model."

@@ -65,6 +65,7 @@ class LearningRateOutOfRange(Rule):
     """
 
     code = "NNL601"
+    reads = ("training",)
     checks_test_code = False
     default_enabled = False  # 0 of 6 findings real on the precision corpus (docs/precision.md)
     name = "learning-rate-out-of-range"

@@ -52,6 +52,7 @@ class MissingZeroGrad(Rule):
     """
 
     code = "NNL602"
+    reads = ("training",)
     default_enabled = False
     name = "missing-zero-grad"
     summary = "A loop calls backward() and step() but never zero_grad(): gradients accumulate across iterations."

@@ -76,6 +76,7 @@ class BackwardOrStepMissing(Rule):
     """
 
     code = "NNL603"
+    reads = ("training",)
     name = "backward-or-step-missing"
     summary = "A training loop with step() but no backward(), backward() but no step(), or zero_grad() between them."
     fix_hint = "Call zero_grad(), then loss.backward(), then optimizer.step() in every training iteration."

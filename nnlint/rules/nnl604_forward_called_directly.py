@@ -69,6 +69,7 @@ class ForwardCalledDirectly(Rule):
     """
 
     code = "NNL604"
+    reads = ("training", "values")
     default_enabled = False
     name = "forward-called-directly"
     summary = "module.forward(x) called directly instead of module(x): hooks are skipped."

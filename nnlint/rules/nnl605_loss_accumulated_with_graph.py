@@ -76,6 +76,7 @@ class LossAccumulatedWithGraph(Rule):
     """
 
     code = "NNL605"
+    reads = ("training",)
     name = "loss-accumulated-with-graph"
     summary = "A running total of a loss tensor without .item()/.detach() keeps every iteration's graph alive."
     fix_hint = "Accumulate loss.item() (or loss.detach()) instead of the loss tensor."

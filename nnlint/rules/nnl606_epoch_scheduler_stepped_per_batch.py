@@ -55,6 +55,7 @@ class EpochSchedulerSteppedPerBatch(Rule):
     """
 
     code = "NNL606"
+    reads = ("training",)
     name = "epoch-scheduler-stepped-per-batch"
     summary = "An epoch-based LR scheduler is stepped inside the batch loop, decaying the LR every iteration."
     fix_hint = "Move scheduler.step() out of the batch loop to once per epoch, or use a per-iteration schedule."

@@ -42,6 +42,7 @@ class OptimizerOnStaleParameters(Rule):
     """
 
     code = "NNL607"
+    reads = ("training",)
     name = "optimizer-on-stale-parameters"
     summary = "An optimizer built from a model that is then replaced: step() updates parameters nobody uses."
     fix_hint = "Build the optimizer after the final model instance exists, or rebuild it after re-binding the model."

@@ -59,6 +59,7 @@ class OptimizerWithoutOwnZeroGrad(Rule):
     """
 
     code = "NNL608"
+    reads = ("training",)
     name = "optimizer-without-own-zero-grad"
     summary = "A loop steps several optimizers but clears the gradients of only some of them."
     fix_hint = "Call zero_grad() on every optimizer the loop steps (or on the model it trains), once per iteration."

@@ -58,6 +58,7 @@ class UnscaledGradientAccumulation(Rule):
     """
 
     code = "NNL609"
+    reads = ("training",)
     name = "unscaled-gradient-accumulation"
     summary = "Gradients are accumulated over k backward passes without dividing the loss by k."
     fix_hint = "Divide the loss by the number of accumulation steps before backward()."

@@ -68,6 +68,7 @@ class OptimizerOverFrozenParameters(Rule):
     """
 
     code = "NNL610"
+    reads = ("freezing",)
     name = "optimizer-over-frozen-parameters"
     summary = "An optimizer over parameters that are all frozen, or built before more parameters are unfrozen."
     fix_hint = "Build the optimizer from the parameters that train, after the last freeze or unfreeze (or add_param_group)."

@@ -57,6 +57,7 @@ class WorkerCopiesDatasetGenerator(Rule):
     """
 
     code = "NNL611"
+    reads = ("data_loading",)
     name = "worker-copies-dataset-generator"
     summary = "DataLoader workers each copy a dataset's random generator, so they repeat the same augmentations."
     fix_hint = "Reseed the generator in a worker_init_fn, or use torch / np.random / random, which each worker reseeds."

@@ -53,6 +53,7 @@ class UnseededTrainingRun(Rule):
     """
 
     code = "NNL612"
+    reads = ("seeding",)
     name = "unseeded-training-run"
     summary = "A training script builds an optimizer or starts a Trainer without seeding any random generator."
     fix_hint = "Seed torch, random and numpy (or call seed_everything / set_seed) before building the model."

@@ -60,6 +60,7 @@ class DistributedSamplingMissing(Rule):
     """
 
     code = "NNL613"
+    reads = ("distributed",)
     name = "distributed-sampling-missing"
     summary = "DDP training without a DistributedSampler, or a DistributedSampler whose set_epoch is never called."
     fix_hint = "Give the training DataLoader a DistributedSampler and call sampler.set_epoch(epoch) at each epoch."

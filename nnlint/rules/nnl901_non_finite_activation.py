@@ -38,6 +38,7 @@ class NonFiniteActivation(DynamicRule):
     """
 
     code = "NNL901"
+    reads = ()
     name = "non-finite-activation"
     summary = "A module's output or the backward pass has NaN/Inf for an edge-case input (dynamic)."
     fix_hint = "Guard the log/division/sqrt that produces it with a clamp or an eps."

@@ -38,6 +38,7 @@ class DeadRelu(DynamicRule):
     """
 
     code = "NNL902"
+    reads = ()
     name = "dead-relu"
     summary = "Most units of a ReLU layer output zero for every input (dynamic)."
     fix_hint = "Check the initialization and input scaling; use LeakyReLU/GELU or a lower learning rate."

@@ -37,6 +37,7 @@ class ConstantPrediction(DynamicRule):
     """
 
     code = "NNL903"
+    reads = ()
     name = "constant-prediction"
     summary = "The model predicts the same output or class for every input (dynamic)."
     fix_hint = "Find the layer that makes the output independent of the input (constant init, detached branch)."

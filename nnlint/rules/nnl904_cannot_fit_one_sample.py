@@ -40,6 +40,7 @@ class CannotFitOneSample(DynamicRule):
     """
 
     code = "NNL904"
+    reads = ()
     name = "cannot-fit-one-sample"
     summary = "The model cannot memorise one sample per class in a bounded number of steps (dynamic)."
     fix_hint = "Look for symmetric/zero init, a softmax before cross-entropy, or layers that receive no gradient."

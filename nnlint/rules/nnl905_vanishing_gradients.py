@@ -38,6 +38,7 @@ class VanishingGradients(DynamicRule):
     """
 
     code = "NNL905"
+    reads = ()
     name = "vanishing-gradients"
     summary = "The first layer gets a tiny fraction of the last layer's gradient (dynamic)."
     fix_hint = "Add normalization or skip connections, use ReLU-like activations, or a better initialization."

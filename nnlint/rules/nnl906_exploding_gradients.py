@@ -36,6 +36,7 @@ class ExplodingGradients(DynamicRule):
     """
 
     code = "NNL906"
+    reads = ()
     name = "exploding-gradients"
     summary = "The first layer gets a gradient orders of magnitude above the last layer's (dynamic)."
     fix_hint = "Scale the initialization (kaiming/xavier), add normalization, or clip gradients."

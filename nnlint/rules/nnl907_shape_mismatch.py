@@ -61,6 +61,7 @@ class ShapeMismatch(DynamicRule):
     """
 
     code = "NNL907"
+    reads = ()
     name = "shape-mismatch"
     summary = "A layer gets a tensor of another shape than it was built for (dynamic)."
     fix_hint = "Use the number the finding says would fit, or compute it from a dummy forward (or nn.LazyLinear)."
