@@ -103,3 +103,22 @@ def test_prune_rewrites_only_the_label_folder_it_is_given(tmp_path: Path) -> Non
     prune(labels, {("a/b", "x.py", "NNL101", "kept")}, tmp_path)
     assert [entry["line_text"] for entry in read_labels(tmp_path).values()] == ["kept"]
     assert {file: file.read_text(encoding="utf-8") for file in LABELS.glob("*.jsonl")} == before
+
+
+def test_show_prints_the_message_and_the_lines_around_a_finding(tmp_path: Path) -> None:
+    # --show is what a labeller reads: the rule's message, the neighbouring lines, the line marked;
+    # in a notebook the row counts within the finding's cell, not the file.
+    from precision import Finding, context
+
+    repo = tmp_path / "o+n"
+    repo.mkdir()
+    (repo / "a.py").write_text("one\ntwo\nthree\nfour\nfive\n", encoding="utf-8")
+    cells = [{"cell_type": "code", "source": ["x = 1\n"]},
+             {"cell_type": "code", "source": ["import torch\n", "y = torch.log(p)\n", "print(y)\n"]}]
+    (repo / "b.ipynb").write_text(json.dumps({"cells": cells}), encoding="utf-8")
+
+    shown = context(Finding("o/n", "a.py", "NNL201", 3, "three", None, "log of a probability"), tmp_path, 1)
+    assert shown.splitlines()[1:] == ["  log of a probability", "      2  two", "      3> three", "      4  four"]
+    cell = context(Finding("o/n", "b.ipynb", "NNL201", 2, "y = torch.log(p)", 2, "m"), tmp_path, 5)
+    assert "b.ipynb cell 2:2" in cell
+    assert "      2> y = torch.log(p)" in cell.splitlines() and "x = 1" not in cell
