@@ -16,11 +16,17 @@ findings whose key hashes lowest), so a rerun asks only about findings new to th
     python scripts/precision.py CORPUS --todo F.jsonl  # write those, verdict empty, to fill in
     python scripts/precision.py CORPUS --write-docs    # also rewrite docs/precision.md's table
     python scripts/precision.py CORPUS --prune         # drop labels of findings now gone
+    python scripts/precision.py CORPUS --show 12       # each unlabelled finding in its context
 
 The held-out set (repositories no rule was tuned on) is measured with the same script:
 
     python scripts/precision.py HOLDOUT --manifest tests/precision/holdout.txt \
         --labels tests/precision/holdout-labels --write-docs --table holdout-table
+
+and so is the second held-out set, chosen once the first was being tuned on:
+
+    python scripts/precision.py HOLDOUT2 --manifest tests/precision/holdout2.txt \
+        --labels tests/precision/holdout2-labels --write-docs --table holdout2-table
 
 Every rule runs, opt-in ones too (`--select ALL`), each repository as its own project.
 """
@@ -33,7 +39,7 @@ import json
 import subprocess
 import sys
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
@@ -42,6 +48,8 @@ LABELS = HERE / "tests" / "precision" / "labels"
 MANIFEST = HERE / "tests" / "precision" / "corpus.txt"
 HOLDOUT_LABELS = HERE / "tests" / "precision" / "holdout-labels"
 HOLDOUT_MANIFEST = HERE / "tests" / "precision" / "holdout.txt"
+HOLDOUT2_LABELS = HERE / "tests" / "precision" / "holdout2-labels"
+HOLDOUT2_MANIFEST = HERE / "tests" / "precision" / "holdout2.txt"
 DOC = HERE / "docs" / "precision.md"
 # The table --write-docs rewrites sits between <!-- NAME:start --> and <!-- NAME:end -->.
 TABLE = "precision-table"
@@ -54,6 +62,9 @@ class Finding:
     code: str
     line: int
     line_text: str
+    # Where a notebook finding sits, and what the rule said: shown by --show, not part of the key.
+    cell: Optional[int] = field(default=None, compare=False)
+    message: str = field(default="", compare=False)
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -83,17 +94,31 @@ def read_labels(folder: Path = LABELS) -> dict[tuple[str, str, str, str], dict]:
     return labels
 
 
-def _line_text(file: Path, row: int, cell: Optional[int]) -> str:
+def _source_lines(file: Path, cell: Optional[int]) -> list[str]:
+    """The lines of `file`, or of its notebook cell `cell` (1-based), as nnlint numbers them."""
     try:
         if cell is not None:
             source = json.loads(file.read_text(encoding="utf-8"))["cells"][cell - 1]["source"]
-            text = "".join(source) if isinstance(source, list) else source
-        else:
-            text = file.read_text(encoding="utf-8", errors="replace")
-        lines = text.splitlines()
-        return lines[row - 1].strip() if 0 < row <= len(lines) else ""
+            return ("".join(source) if isinstance(source, list) else source).splitlines()
+        return file.read_text(encoding="utf-8", errors="replace").splitlines()
     except (OSError, ValueError, KeyError, IndexError, TypeError):
-        return ""
+        return []
+
+
+def _line_text(file: Path, row: int, cell: Optional[int]) -> str:
+    lines = _source_lines(file, cell)
+    return lines[row - 1].strip() if 0 < row <= len(lines) else ""
+
+
+def context(finding: Finding, corpus: Path, around: int) -> str:
+    """The finding's message and the `around` lines either side of it, its own line marked."""
+    file = corpus / finding.repo.replace("/", "+") / finding.path
+    lines = _source_lines(file, finding.cell)
+    where = f"{finding.path}" + (f" cell {finding.cell}" if finding.cell is not None else "")
+    shown = [f"{finding.code} {finding.repo} {where}:{finding.line}", f"  {finding.message}"]
+    for number in range(max(1, finding.line - around), min(len(lines), finding.line + around) + 1):
+        shown.append(f"  {number:>5}{'>' if number == finding.line else ' '} {lines[number - 1]}")
+    return "\n".join(shown)
 
 
 def run_repo(nnlint: list[str], corpus: Path, repo: str) -> list[Finding]:
@@ -110,7 +135,8 @@ def run_repo(nnlint: list[str], corpus: Path, repo: str) -> list[Finding]:
         path = item["filename"]
         row = item["location"]["row"]
         findings.append(Finding(repo, path, item["code"], row,
-                                _line_text(folder / path, row, item.get("cell"))))
+                                _line_text(folder / path, row, item.get("cell")),
+                                item.get("cell"), item.get("message", "")))
     return findings
 
 
@@ -174,6 +200,8 @@ def main(argv: list[str]) -> int:
                         help="repositories to check (repository commit files a line)")
     parser.add_argument("--labels", type=Path, default=LABELS,
                         help="folder of <CODE>.jsonl labels to score against (and --prune)")
+    parser.add_argument("--show", type=int, default=0, metavar="N",
+                        help="print each unlabelled finding's message and N lines either side")
     parser.add_argument("--table", default=TABLE,
                         help="name of the docs/precision.md markers --write-docs writes between")
     args = parser.parse_args(argv)
@@ -192,7 +220,10 @@ def main(argv: list[str]) -> int:
     if todo:
         print(f"\n{len(todo)} sampled finding(s) without a label:")
         for finding in todo:
-            print(f"  {finding.code} {finding.repo} {finding.path}:{finding.line}  {finding.line_text}")
+            if args.show:
+                print(context(finding, args.corpus, args.show) + "\n")
+            else:
+                print(f"  {finding.code} {finding.repo} {finding.path}:{finding.line}  {finding.line_text}")
     if args.todo:
         with args.todo.open("w", encoding="utf-8") as out:
             for finding in todo:
