@@ -140,8 +140,12 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             self._reset_facts()
             self.module_env = {}
             self._exec_block(self.module.body, self.module_env)
-            for function in list(self.functions):
-                self._analyze_function(function)
+            # By index: a nested function registered while its parent runs (a loss closure a
+            # factory returns and nobody in the file calls) is analysed in the same round.
+            index = 0
+            while index < len(self.functions):
+                self._analyze_function(self.functions[index])
+                index += 1
             if not self._changed:
                 break
         return self._facts()
