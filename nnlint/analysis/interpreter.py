@@ -167,13 +167,12 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             pending.extend(self._returned_callees.get(scope, ()))
         return found
 
-    def _training_helpers(self, backpropagating: set[int]) -> set[int]:
-        """Functions called, directly or through other helpers, from training code: module
-        methods, functions named as losses or distances, and backpropagating scopes."""
-        roots = set(backpropagating)
-        for function in self.functions:
-            if (function.owner is not None and function.owner.is_module) or GRADIENT_FUNCTION.search(function.name):
-                roots.add(id(function.node))
+    def _training_helpers(self) -> set[int]:
+        """Functions called, directly or through other helpers, from code gradients flow
+        through by name: a `forward`, a function named as a loss or distance. A training step
+        or a backpropagating loop also calls metric helpers; only the helpers whose result
+        becomes its loss count for it (see _backpropagating_scopes)."""
+        roots = {id(function.node) for function in self.functions if GRADIENT_FUNCTION.search(function.name)}
         found: set[int] = set()
         pending = [callee for root in roots for callee in self._calls.get(root, ())]
         while pending:
@@ -185,7 +184,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
 
     def _facts(self) -> FileFacts:
         backpropagating = self._backpropagating_scopes()
-        helpers = self._training_helpers(backpropagating)
+        helpers = self._training_helpers()
         models = {}
         for cls in self.classes.values():
             if not cls.is_module:
