@@ -168,11 +168,12 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         return found
 
     def _training_helpers(self) -> set[int]:
-        """Functions called, directly or through other helpers, from code gradients flow
-        through by name: a `forward`, a function named as a loss or distance. A training step
+        """Functions called, directly or through other helpers, from loss code: a function
+        named as a loss or distance, the `forward` of a class so named (a detector's forward
+        runs its geometry helpers at inference, without gradients). A training step
         or a backpropagating loop also calls metric helpers; only the helpers whose result
         becomes its loss count for it (see _backpropagating_scopes)."""
-        roots = {id(function.node) for function in self.functions if GRADIENT_FUNCTION.search(function.name)}
+        roots = {id(function.node) for function in self.functions if _loss_code(function)}
         found: set[int] = set()
         pending = [callee for root in roots for callee in self._calls.get(root, ())]
         while pending:
@@ -499,6 +500,13 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         # `self.head(x)`: an attribute holding a layer, called.
         callees = self._instance_attribute(instance, method)
         return join(*(self._call_value(callee, node, args) for callee in callees))
+
+
+def _loss_code(function: FunctionInfo) -> bool:
+    """A loss or distance by name: `dice_loss`, `TripletLoss.forward` (not any forward)."""
+    if function.name == "forward":
+        return function.owner is not None and bool(GRADIENT_FUNCTION.search(function.owner.name))
+    return bool(GRADIENT_FUNCTION.search(function.name))
 
 
 def _last_word(name: str) -> str:

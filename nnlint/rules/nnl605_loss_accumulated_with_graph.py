@@ -261,6 +261,8 @@ def train(model, optimizer, criterion, loader):
                     backward = next((b for b in backwards if any(loop in b.chain for loop in loops)), None)
                     if backward is None:
                         continue
+                    if kept and not _is_backward_call(backward.node):
+                        continue  # register_full_backward_hook(self.hook(name)) back-propagates nothing
                     if kept and _combined_as_tensors(scope.node, event.target, facts.imports):
                         continue  # torch.stack(losses).mean(): the graphs are kept to be used
                     if not _backpropagated_whole(backward.node, name) and _entry_detached(event.chain[-1], name):
@@ -310,6 +312,12 @@ def _combined_as_tensors(scope: cst.CSTNode, container: str, imports: dict[str, 
             if any(receiver_name(arg.value) == container for arg in node.args):
                 return True
     return False
+
+
+def _is_backward_call(node: cst.CSTNode) -> bool:
+    """`loss.backward()`, `self.manual_backward(loss)`, `accelerator.backward(loss)`."""
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+        and node.func.attr.value in ("backward", "manual_backward")
 
 
 def _entry_detached(loop: cst.CSTNode, name: str) -> bool:
