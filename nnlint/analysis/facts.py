@@ -160,8 +160,8 @@ class NumericSite:
     # In a function, or in the module's own script code, that backpropagates a loss
     # (`loss.backward()`): the loss it computes there takes gradients, whatever its name.
     backpropagated: bool = False
-    # In a function of the file that training code calls (a module's method, a function named
-    # as a loss or distance, a backpropagating scope), directly or through other helpers:
+    # In a function of the file that a function named as a loss or distance (or the forward of
+    # a class so named) calls, directly or through other helpers:
     # `_pairwise_euclidean` called from a loss's forward takes the loss's gradients.
     training_helper: bool = False
 

@@ -140,8 +140,12 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             self._reset_facts()
             self.module_env = {}
             self._exec_block(self.module.body, self.module_env)
-            for function in list(self.functions):
-                self._analyze_function(function)
+            # By index: a nested function registered while its parent runs (a loss closure a
+            # factory returns and nobody in the file calls) is analysed in the same round.
+            index = 0
+            while index < len(self.functions):
+                self._analyze_function(self.functions[index])
+                index += 1
             if not self._changed:
                 break
         return self._facts()
@@ -163,13 +167,13 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             pending.extend(self._returned_callees.get(scope, ()))
         return found
 
-    def _training_helpers(self, backpropagating: set[int]) -> set[int]:
-        """Functions called, directly or through other helpers, from training code: module
-        methods, functions named as losses or distances, and backpropagating scopes."""
-        roots = set(backpropagating)
-        for function in self.functions:
-            if (function.owner is not None and function.owner.is_module) or GRADIENT_FUNCTION.search(function.name):
-                roots.add(id(function.node))
+    def _training_helpers(self) -> set[int]:
+        """Functions called, directly or through other helpers, from loss code: a function
+        named as a loss or distance, the `forward` of a class so named (a detector's forward
+        runs its geometry helpers at inference, without gradients). A training step
+        or a backpropagating loop also calls metric helpers; only the helpers whose result
+        becomes its loss count for it (see _backpropagating_scopes)."""
+        roots = {id(function.node) for function in self.functions if _loss_code(function)}
         found: set[int] = set()
         pending = [callee for root in roots for callee in self._calls.get(root, ())]
         while pending:
@@ -181,7 +185,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
 
     def _facts(self) -> FileFacts:
         backpropagating = self._backpropagating_scopes()
-        helpers = self._training_helpers(backpropagating)
+        helpers = self._training_helpers()
         models = {}
         for cls in self.classes.values():
             if not cls.is_module:
@@ -496,6 +500,13 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         # `self.head(x)`: an attribute holding a layer, called.
         callees = self._instance_attribute(instance, method)
         return join(*(self._call_value(callee, node, args) for callee in callees))
+
+
+def _loss_code(function: FunctionInfo) -> bool:
+    """A loss or distance by name: `dice_loss`, `TripletLoss.forward` (not any forward)."""
+    if function.name == "forward":
+        return function.owner is not None and bool(GRADIENT_FUNCTION.search(function.owner.name))
+    return bool(GRADIENT_FUNCTION.search(function.name))
 
 
 def _last_word(name: str) -> str:

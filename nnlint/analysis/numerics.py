@@ -84,6 +84,10 @@ def arithmetic(node: cst.BinaryOperation, left: ValueSet, right: ValueSet) -> Va
             return (Output(PROBABILITY_LIKE, node),)  # p * q: zero when either is
         return ()
     if isinstance(operator, cst.Add):
+        if _is_sum(node.left) and _is_sum(node.right) and (left_ops & PROBABILITIES or right_ops & PROBABILITIES):
+            # pred.sum() + target.sum() of a Dice denominator: non-negative sums, both 0 for an
+            # empty mask and a prediction saturated to 0, so the ratio is 0 / 0.
+            return (Output(ZERO_ABLE, node),)
         if left_ops & PROBABILITIES and right_ops & PROBABILITIES:
             return (Output(PROBABILITY_LIKE, node),)  # mixtures of distributions
         if left_ops & _SQUARED and right_ops & _SQUARED:
@@ -237,6 +241,11 @@ def operand_kind(node: Optional[cst.BaseExpression], values: ValueSet, aliases: 
     if qualified.startswith("torch.") and not qualified.rsplit(".", 1)[-1][:1].isupper():
         return TENSOR
     return None
+
+
+def _is_sum(node: cst.BaseExpression) -> bool:
+    """`x.sum(...)` or `torch.sum(x, ...)`, as written."""
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "sum"
 
 
 def _sum_of(total: cst.BaseExpression, part: cst.BaseExpression) -> bool:

@@ -58,7 +58,7 @@ class Constructions:
                 for node in descendants(params):
                     if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
                             and node.func.attr.value in ("parameters", "named_parameters"):
-                        receiver = receiver_name(node.func.value)
+                        receiver = receiver_name(node.func.value) or _fresh_instance(node.func.value)
                         if receiver:
                             models.append(receiver)
             optimizer = OptimizerConstruction(call, cls, qualified, lr, lr_node, target, tuple(dict.fromkeys(models)),
@@ -74,6 +74,16 @@ class Constructions:
             built.bound_to = target
         if qualified and PARAMETER_EFFICIENT_WRAPPERS.match(qualified):
             self.parameter_efficient_models.add(target)
+
+
+def _fresh_instance(node: cst.BaseExpression) -> str:
+    """`Net()` of `Net().parameters()`: a class constructed on the spot, an object nothing
+    else refers to, so whatever the file trains is another one. Named by its source text."""
+    if not isinstance(node, cst.Call):
+        return ""
+    callee = node.func.attr.value if isinstance(node.func, cst.Attribute) else \
+        node.func.value if isinstance(node.func, cst.Name) else ""
+    return source_code(node) if callee[:1].isupper() else ""
 
 
 def _listed_tensors(params: Optional[cst.BaseExpression]) -> bool:

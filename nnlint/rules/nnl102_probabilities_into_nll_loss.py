@@ -5,8 +5,9 @@ from nnlint.rules.base import Rule
 class ProbabilitiesIntoNllLoss(Rule):
     """
     ## What it does
-    Finds `nn.NLLLoss` / `F.nll_loss` fed with softmax (or sigmoid) probabilities, or with
-    the raw output of a `Linear`/`Conv` layer, instead of log-probabilities.
+    Finds `nn.NLLLoss` / `F.nll_loss` fed with softmax (or sigmoid) probabilities, a
+    distribution normalised by hand (`q / q.sum(1, keepdim=True)`), or the raw output of a
+    `Linear`/`Conv` layer, instead of log-probabilities.
 
     ## Why is this bad?
     `NLLLoss` computes `-input[target]` and nothing else: it expects `log_softmax`

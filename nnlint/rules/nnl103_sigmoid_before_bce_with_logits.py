@@ -9,7 +9,8 @@ class SigmoidBeforeBceWithLogits(Rule):
     ## What it does
     Finds a sigmoid (or softmax) whose output reaches `nn.BCEWithLogitsLoss` or
     `F.binary_cross_entropy_with_logits`, including through a model's `forward` or an
-    `nn.Sequential`.
+    `nn.Sequential`, and through what keeps a sigmoid's range (`1 - p`, which is
+    `sigmoid(-z)`, `torch.cat([1 - p, p])`, `torch.where(mask, p, 1)`).
 
     ## Why is this bad?
     The `WithLogits` losses apply the sigmoid themselves. Given probabilities, they

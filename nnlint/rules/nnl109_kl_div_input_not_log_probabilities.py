@@ -6,7 +6,8 @@ class KlDivInputNotLogProbabilities(Rule):
     """
     ## What it does
     Finds `nn.KLDivLoss` / `F.kl_div` whose first argument (the input) is a softmax or
-    sigmoid output, i.e. probabilities.
+    sigmoid output, i.e. probabilities, also averaged over some axes (`probs.mean(dim=0)`), or
+    a distribution normalised by hand (`q / q.sum(1, keepdim=True)`).
 
     ## Why is this bad?
     `KLDivLoss(input, target)` expects `input` as log-probabilities (and `target` as

@@ -2,6 +2,8 @@ from typing import Optional
 
 import libcst as cst
 
+from nnlint.analysis.imports import qualified_name
+from nnlint.analysis.syntax import descendants, receiver_name
 from nnlint.analysis.training import ACCUMULATE, ASSIGN, BACKWARD, compatible
 from nnlint.fix.proposal import SAFE, SyntaxFix
 from nnlint.rules.base import Rule
@@ -253,14 +255,23 @@ def train(model, optimizer, criterion, loader):
                 for name in event.names:
                     if name == event.target or name not in terms:
                         continue
-                    backward = next((b for b in backwards if any(loop in b.chain for loop in event.chain)), None)
+                    kept = isinstance(event.node, cst.Expr)  # outputs.append(output)
+                    # A list is filled in its own loop: the loss it keeps must be back-propagated
+                    # in that loop (an evaluation loop's `losses.append(loss)` keeps no graph).
+                    loops = event.chain[-1:] if kept else event.chain
+                    backward = next((b for b in backwards if any(loop in b.chain for loop in loops)), None)
                     if backward is None:
                         continue
+                    if kept and not _is_backward_call(backward.node):
+                        continue  # register_full_backward_hook(self.hook(name)) back-propagates nothing
+                    if kept and _combined_as_tensors(scope.node, event.target, facts.imports):
+                        continue  # torch.stack(losses).mean(): the graphs are kept to be used
+                    if not _backpropagated_whole(backward.node, name) and _entry_detached(event.chain[-1], name):
+                        continue  # output["loss"] = output["loss"].detach() before it is kept
                     latest = next((e for e in reversed(own[:index]) if e.kind == ASSIGN and e.target == name
                                    and compatible(e, event)), None)
                     if latest is not None and _detached(latest.value):
                         continue
-                    kept = isinstance(event.node, cst.Expr)  # outputs.append(output)
                     verb = "keeps" if kept else "accumulates"
                     whole = _backpropagated_whole(backward.node, name)
                     what = f"{name}, a tensor with its autograd graph" if whole else \
@@ -291,6 +302,33 @@ def _detach(event, name: str, before, scalar: bool, scope) -> Optional[SyntaxFix
     replacement = cst.Call(cst.Attribute(node.with_changes(lpar=[], rpar=[]), cst.Name(method)),
                            lpar=node.lpar, rpar=node.rpar)
     return SyntaxFix.replace(node, replacement, f"Accumulate `{name}.{method}()`", SAFE)
+
+
+def _combined_as_tensors(scope: cst.CSTNode, container: str, imports: dict[str, str]) -> bool:
+    """The scope hands the list, or an item of it, to a torch function (`torch.stack(losses)`,
+    `torch.isclose(losses[0], losses[-1])`): it keeps the tensors, graphs included, on purpose."""
+    body = scope.body if isinstance(scope, cst.FunctionDef) else scope
+    for node in descendants(body):
+        if type(node) is cst.Call and (qualified_name(node.func, imports) or "").startswith("torch."):
+            if any(receiver_name(arg.value) == container for arg in node.args):
+                return True
+    return False
+
+
+def _is_backward_call(node: cst.CSTNode) -> bool:
+    """`loss.backward()`, `self.manual_backward(loss)`, `accelerator.backward(loss)`."""
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+        and node.func.attr.value in ("backward", "manual_backward")
+
+
+def _entry_detached(loop: cst.CSTNode, name: str) -> bool:
+    """The loop re-binds an entry of `name` to a detached value (`output["loss"] = ...detach()`)."""
+    for node in descendants(loop):
+        if type(node) is cst.Assign and _detached(node.value) and any(
+                isinstance(target.target, cst.Subscript) and receiver_name(target.target) == name
+                for target in node.targets):
+            return True
+    return False
 
 
 def _backpropagated_whole(backward, name: str) -> bool:

@@ -18,7 +18,9 @@ class OptimizerOverFrozenParameters(Rule):
 
     It also finds a model that is built in the file and run in a training loop (with
     `backward()` and `step()` in that loop) while every optimizer of the file is built from
-    the parameters of other modules: a GAN whose discriminator was never given an optimizer.
+    the parameters of other modules: a GAN whose discriminator was never given an optimizer,
+    or an optimizer built over a fresh instance (`Adam(Net().parameters())`) while the loop
+    trains the `model = Net()` built elsewhere.
     That check stays silent when the model's parameters are mentioned anywhere, when the model
     is passed to any call (wrapped, or handed to a helper), switched to `eval()`, frozen,
     loaded from a checkpoint, run under `no_grad()`, or named as an EMA, target or teacher copy.
@@ -145,6 +147,25 @@ for real in loader:
     g_loss = -D(G(z)).mean()
     optimizer.zero_grad()
     (d_loss + g_loss).backward()
+    optimizer.step()
+""",
+        """\
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(16, 2)
+    def forward(self, x):
+        return self.fc(x)
+
+model = Net()
+optimizer = torch.optim.Adam(Net().parameters(), lr=1e-3)
+for x, y in loader:
+    optimizer.zero_grad()
+    loss = nn.functional.cross_entropy(model(x), y)  # <--
+    loss.backward()
     optimizer.step()
 """,
     )
