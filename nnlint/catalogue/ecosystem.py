@@ -140,3 +140,12 @@ MODE_CONTEXTS = {
 }
 # Decorators that make a generator function a context manager.
 CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
+
+# pandas: how a DataFrame or Series hands its data to numpy (`df.values`, `df.to_numpy()`).
+# The array has the columns' dtype -- float64 or int64 for numeric data read from a file,
+# never float32 unless asked -- so a tensor made from it does not suit a float32 model.
+DATAFRAME_ARRAY_ATTRIBUTES = frozenset({"values"})
+DATAFRAME_ARRAY_METHODS = frozenset({"to_numpy"})
+# scikit-learn scalers keep float32 input float32 and turn every other dtype into float64
+# (their output dtype follows the input: `FLOAT_DTYPES` in sklearn.utils.validation).
+SCALER_METHODS = frozenset({"fit_transform", "transform", "inverse_transform"})
