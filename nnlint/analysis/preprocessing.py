@@ -26,7 +26,7 @@ from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.path_facts import EVAL, MODEL_CALL, OTHER, STEP, TRAIN, PathFacts, Scope
 from nnlint.analysis.syntax import dotted_name, iter_calls, own_statements
-from nnlint.catalogue.ecosystem import SCALERS, TENSOR_STEPS, TRANSFORM_LIBRARIES
+from nnlint.catalogue.ecosystem import SCALERS, TENSOR_STEPS, TRANSFORM_LIBRARIES, VALUE_KEEPING_CONVERSIONS
 from nnlint.catalogue.names import EVAL_DATA_WORD, TRAIN_DATA_WORD
 
 _SCALER_NAME = re.compile(r"scaler|normali[sz]er|standardi[sz]er", re.IGNORECASE)
@@ -109,9 +109,15 @@ class PreprocessingFacts:
     unscaled_inputs: list[UnscaledInput] = field(default_factory=list)
 
 
-def root_name(node: Optional[cst.CSTNode]) -> Optional[str]:
-    """`X_test` for `X_test`, `X_test[:, 1:]`, `df_test[cols].values`, `X_test.values`."""
+def root_name(node: Optional[cst.CSTNode], aliases: Optional[dict[str, str]] = None) -> Optional[str]:
+    """`X_test` for `X_test`, `X_test[:, 1:]`, `df_test[cols].values`, `X_test.values`, and
+    (given the import table) through a value-keeping conversion: `np.asarray(X_std)`."""
     while True:
+        if aliases is not None and isinstance(node, cst.Call) and len(node.args) >= 1 \
+                and node.args[0].keyword is None \
+                and (qualified_name(node.func, aliases) or "") in VALUE_KEEPING_CONVERSIONS:
+            node = node.args[0].value
+            continue
         if isinstance(node, cst.Name):
             return node.value
         if isinstance(node, cst.Attribute):
@@ -244,7 +250,8 @@ class _Builder:
         if name.endswith(".Normalize") and name.startswith(TRANSFORM_LIBRARIES) and id(call) not in self.in_pipeline:
             self.out.loose_normalizes.append(call)
         if name.endswith("train_test_split"):
-            names = frozenset(filter(None, (root_name(arg.value) for arg in call.args if arg.keyword is None)))
+            names = frozenset(filter(None, (root_name(arg.value, self.aliases)
+                                            for arg in call.args if arg.keyword is None)))
             self.out.splits.append(Split(call, names, scope, index))
             return
         if not isinstance(func, cst.Attribute):
