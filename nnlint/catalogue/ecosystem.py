@@ -42,6 +42,8 @@ MODEL_FACTORIES = (
     (re.compile(r"^timm\.models\."), {"mode_layers": True, "image_input": False}),
     (re.compile(r"^segmentation_models_pytorch\."), {"mode_layers": True, "image_input": False}),
     (re.compile(r"^transformers\..*from_pretrained$"), {"mode_layers": True, "image_input": False}),
+    # torchtext's model bundles (`XLMR_BASE_ENCODER.get_model()`): RoBERTa with dropout 0.1.
+    (re.compile(r"^torchtext\.models\.\w+\.get_model$"), {"mode_layers": True, "image_input": False}),
 )
 # Calls that wrap a model for parameter-efficient fine-tuning: only adapters, prompts or
 # norms are trained, and the published recipes use learning rates of 1e-2..1 for them.
