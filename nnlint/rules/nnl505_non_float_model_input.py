@@ -58,9 +58,12 @@ class NonFloatModelInput(Rule):
 
     ## Precision
     Opt-in (enable it with `--extend-select NNL505`): on the held-out precision set, eleven
-    public repositories nobody tuned the rules on (docs/precision.md, "Held-out check"),
-    0 of the 3 findings read were real mistakes (0 %), under the 90 % a default rule
-    needs. The false alarms: a uint8 image fed on purpose in a course notebook to show the error it raises.
+    public repositories (docs/precision.md, "Held-out check"), 0 of the 3 findings read were
+    real mistakes when it was first measured: each was a uint8 image fed on purpose in a course
+    notebook to show the error it raises. Errors shown on purpose are left alone now and the set
+    gives no finding; the tuned corpus gives none either, so there is no real finding on real
+    code to stand on yet. That set was read to find this class, so it no longer counts as held
+    out for this rule: whether it goes on by default is decided on a fresh set.
     """
 
     code = "NNL505"
