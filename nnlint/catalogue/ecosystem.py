@@ -64,6 +64,12 @@ SCALERS = frozenset(f"sklearn.preprocessing.{name}" for name in (
     "StandardScaler", "MinMaxScaler", "RobustScaler", "MaxAbsScaler", "Normalizer",
     "QuantileTransformer", "PowerTransformer"))
 
+# scikit-learn pipelines: one built with a scaler among its steps is fitted like a scaler.
+SCALER_PIPELINES = frozenset({"sklearn.pipeline.Pipeline", "sklearn.pipeline.make_pipeline"})
+# Calls that join arrays or frames row-wise: train and test joined are all the data.
+DATA_JOINS = frozenset({"pandas.concat", "numpy.concatenate", "numpy.vstack", "numpy.row_stack", "torch.cat",
+                        "torch.vstack"})
+
 # Training idioms. What `.backward(loss)` is called on when the library divides the loss by
 # its own gradient-accumulation steps: accelerate's Accelerator, a DeepSpeed engine.
 ACCUMULATION_AWARE_BACKWARD = re.compile(r"accelerator|engine", re.IGNORECASE)

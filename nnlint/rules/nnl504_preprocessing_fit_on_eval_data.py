@@ -10,7 +10,9 @@ class PreprocessingFitOnEvalData(Rule):
     Finds a scaler or normalizer (`StandardScaler`, `MinMaxScaler`, `RobustScaler`, ...)
     fitted on test or validation data — `scaler.fit_transform(X_test)`,
     `scaler.fit(X_val)` — or fitted on the whole data set before `train_test_split` (also when
-    the split takes the scaled copy, `X_std = scaler.transform(X)`, through `np.asarray(...)`).
+    the split takes the scaled copy, `X_std = scaler.transform(X)`, through `np.asarray(...)`),
+    or on training and test data joined (`pd.concat([X_train, X_test])`). A scikit-learn
+    `Pipeline` / `make_pipeline` with a scaler among its steps counts as a scaler.
 
     ## Why is this bad?
     Statistics of the evaluation data leak into the preprocessing, so the test score is
@@ -96,6 +98,15 @@ x = torch.tensor(scaler.transform(x_test), dtype=torch.float32)
                     f"`{call.scaler}.{call.method}` is fitted on `{call.data_name}`, evaluation data: its statistics "
                     "leak into preprocessing and train/test are scaled differently. Fit on the training split and "
                     "use `.transform` here.",
+                )
+                continue
+            if call.data_name in pre.joined:
+                report(
+                    call.node,
+                    f"`{call.scaler}.{call.method}` is fitted on `{call.data_name}`, training and evaluation data "
+                    f"joined ({report.where(pre.joined[call.data_name])}): test statistics leak into training. "
+                    "Fit on the training data only.",
+                    related=[(pre.joined[call.data_name], "training and evaluation data are joined here")],
                 )
                 continue
             names = {call.data_name, call.result} - {None}
