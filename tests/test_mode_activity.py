@@ -99,3 +99,18 @@ def test_a_class_whose_dropout_depends_on_its_constructor_is_not_exported_as_kno
     assert "Block" not in facts.paths.class_modes
     assert facts.paths.class_modes["Zero"] is False
     assert "Configured" in facts.paths.class_modes and facts.paths.class_modes["Configured"] is True
+
+
+def test_pretrained_models_of_any_library_and_torchtext_bundles_have_mode_layers() -> None:
+    modes = _modes("""\
+from diffusers import UNet2DConditionModel
+from torchtext.models import RobertaClassificationHead, XLMR_BASE_ENCODER
+from transformers import AutoTokenizer
+
+unet = UNet2DConditionModel.from_pretrained("sd", subfolder="unet")
+roberta = XLMR_BASE_ENCODER.get_model(head=RobertaClassificationHead(num_classes=2, input_dim=768))
+tokenizer = AutoTokenizer.from_pretrained("gpt2")
+""")
+    assert modes["unet"] is True
+    assert modes["roberta"] is True
+    assert "tokenizer" not in modes

@@ -88,7 +88,7 @@ CHAINED_EVAL = """\
         model = torchvision.models.resnet18(num_classes=3).eval()
         with torch.no_grad():
             out = model(torch.rand(1, 3, 32, 32))
-        assert out.shape == (1, 3)
+        assert torch.allclose(out, torch.jit.script(model)(torch.rand(1, 3, 32, 32)))
     """
 
 
@@ -212,7 +212,7 @@ HELPER_RETURNS_FRESH = """\
     def test_attributions():
         model, inputs = basic_config()
         logits = model(inputs)
-        assert logits.shape == (2, 4)
+        assert (logits > 0).any()
 
     def test_one_training_step():
         model = Net()
@@ -334,6 +334,9 @@ SHARED_STEP_HELPER = """\
                     model.eval()
                     forward_backward(model, next(val_batches))
                     model.train()
+
+    net = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Dropout(0.2))
+    run(net, torch.optim.SGD(net.parameters(), lr=0.1), train_batches, val_batches)
     """
 
 

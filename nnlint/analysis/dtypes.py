@@ -3,7 +3,9 @@
 Each scope's statements are followed in order with a small table `name -> dtype`:
 `torch.from_numpy` of numpy data (float64 from `np.random.*`/`np.zeros`/sklearn's
 `make_*`, integer from `np.random.randint`, unknown-but-not-float32 from `np.load`),
-`torch.tensor(np_array)`, `.double()`, `.long()`, `torch.randint`, `LongTensor`,
+`torch.tensor(np_array)`, a DataFrame's `.values` (not float32), a scaler's output (the
+dtype of its input, float32 kept, anything else float64), `.double()`, `.long()`,
+`torch.randint`, `LongTensor`,
 `dtype=` keywords; `.float()`, `.to(torch.float32)` and arithmetic with a float literal
 (`x / 255.`) make a tensor float32 again. A flow is recorded when such a tensor reaches a
 float-only sink: a model of the file whose `forward` passes that argument first to a
@@ -21,11 +23,20 @@ from typing import Optional, Sequence
 import libcst as cst
 
 from nnlint import catalogue
+from nnlint.analysis.comments import introducing_comments
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.path_facts import PathFacts
-from nnlint.analysis.syntax import descendants, dotted_name, iter_calls, own_statements
-from nnlint.catalogue.ecosystem import UINT8_ARRAY_READERS, UINT8_IMAGE_READERS
+from nnlint.analysis.syntax import descendants, dotted_name, iter_calls, own_statements, source_code
+from nnlint.catalogue.ecosystem import (
+    DATAFRAME_ARRAY_ATTRIBUTES,
+    DATAFRAME_ARRAY_METHODS,
+    SCALER_METHODS,
+    UINT8_ARRAY_READERS,
+    UINT8_IMAGE_READERS,
+)
+from nnlint.catalogue.layers import DROPOUT, IDENTITY, RESHAPE
+from nnlint.catalogue.names import DELIBERATE_ERROR_COMMENT
 
 FLOAT32 = "float32"  # known safe
 FLOAT64 = "float64"
@@ -100,6 +111,12 @@ class _Builder:
         self.functions: dict[str, cst.FunctionDef] = {}
         self.function_sinks: dict[str, list[tuple[int, Optional[int], str]]] = {}
         self.model_classes: dict[str, str] = {}  # model variable -> "class:<Name>" / "float"
+        # A call whose comments say it fails on purpose (a course showing the error) is no sink.
+        self.comments = introducing_comments(facts.module)
+        # Flows into a model call whose result is thrown away, by the origin's code: when the
+        # same expression is converted to float further down, the call showed the error on
+        # purpose (a course: "feed the uint8 image, see it fail, convert it").
+        self.shown_errors: dict[str, list[DtypeFlow]] = {}
 
     def run(self) -> DtypeFacts:
         for statement in self.facts.module.body:
@@ -115,12 +132,19 @@ class _Builder:
                 self.model_classes[name] = "class:" + func.value
             else:
                 qual = qualified_name(func, self.aliases) or ""
-                if qual == "torch.nn.Sequential" and call.args and isinstance(call.args[0].value, cst.Call):
-                    first = (qualified_name(call.args[0].value.func, self.aliases) or "").rsplit(".", 1)[-1]
-                    if _takes_float(first):
-                        self.model_classes[name] = "float"
+                if qual == "torch.nn.Sequential" and self._sequential_takes_float(call):
+                    self.model_classes[name] = "float"
                 elif (catalogue.model_factory(qual) or {}).get("image_input"):
                     self.model_classes[name] = "float"
+        # A bare torch.nn layer used as the model (`layer = nn.Linear(3, 3)`; `layer(x)`).
+        for small in own_statements(self.facts.module.body):
+            if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call):
+                short = _nn_short_name(qualified_name(small.value.func, self.aliases))
+                if short is not None and _takes_float(short):
+                    for target in small.targets:
+                        name = dotted_name(target.target)
+                        if name is not None and name not in self.model_classes:
+                            self.model_classes[name] = "float"
         for name, function in self.functions.items():
             self.function_sinks[name] = self._function_sinks(function)
         for scope in self.paths.scopes:
@@ -137,6 +161,19 @@ class _Builder:
         return self.out
 
     # ----------------------------------------------------------- model inputs
+
+    def _sequential_takes_float(self, call: cst.Call) -> bool:
+        """The first layer of a Sequential that looks at values (past Flatten, Identity,
+        Dropout) has float parameters."""
+        for arg in call.args:
+            if not isinstance(arg.value, cst.Call):
+                return False
+            short = _nn_short_name(qualified_name(arg.value.func, self.aliases))
+            kind = catalogue.layer_kind(short) if short else None
+            if kind in (RESHAPE, IDENTITY, DROPOUT):
+                continue
+            return short is not None and _takes_float(short)
+        return False
 
     def _init_layers(self, cls: cst.ClassDef) -> dict[str, str]:
         """`self.X = nn.Linear(...)` -> {"X": "Linear"}; a Sequential by its first layer."""
@@ -222,8 +259,13 @@ class _Builder:
 
     def _run_scope(self, body: Sequence[cst.CSTNode], env: dict[str, Dtype], skip_main: bool) -> None:
         for small in own_statements(body, skip_main):
-            for call in reversed(list(iter_calls(small))):
-                self._check_sink(call, env)
+            if not any(DELIBERATE_ERROR_COMMENT.search(comment) for comment in self.comments.get(id(small), ())):
+                for call in reversed(list(iter_calls(small))):
+                    before = len(self.out.flows)
+                    self._check_sink(call, env)
+                    if isinstance(small, cst.Expr) and small.value is call:
+                        for flow in self.out.flows[before:]:
+                            self.shown_errors.setdefault(source_code(flow.origin), []).append(flow)
             if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
                 if (qualified_name(small.value.func, self.aliases) or "") == "torch.set_default_dtype":
                     arg = small.value.args[0].value if small.value.args else None
@@ -270,7 +312,13 @@ class _Builder:
             for element in elements:
                 self._bind(element, None, env)
             return
-        self._bind(target, self._dtype(value, env), env)
+        found = self._dtype(value, env)
+        if found is not None and found[0] in (FLOAT32, UNSCALED_PIXELS) and self.shown_errors:
+            for call in iter_calls(value):
+                for flow in self.shown_errors.pop(source_code(call), ()):
+                    if flow in self.out.flows:
+                        self.out.flows.remove(flow)
+        self._bind(target, found, env)
 
     def _bind(self, target: cst.BaseExpression, found: Optional[Dtype], env: dict[str, Dtype]) -> None:
         name = dotted_name(target)
@@ -293,9 +341,17 @@ class _Builder:
                                                             else dotted_name(arg)) or ""
                 dtype = _NUMPY_DTYPES.get(str(key))
                 return ("np:" + dtype, node) if dtype else None
-            if isinstance(func, cst.Attribute) and func.attr.value in ("fit_transform", "transform") \
+            if isinstance(func, cst.Attribute) and func.attr.value in SCALER_METHODS \
                     and re.search(r"scaler", dotted_name(func.value) or "", re.IGNORECASE):
-                return "np:" + FLOAT64, node  # sklearn scalers return float64 arrays
+                # A scaler keeps float32 input float32 and makes anything else float64; of an
+                # input whose dtype is not known, nothing is known.
+                inner = self._numpy_dtype(node.args[0].value, env) if node.args else None
+                if inner is None or inner[0] == "np:" + NUMPY:
+                    return None
+                return ("np:" + FLOAT32 if inner[0] == "np:" + FLOAT32 else "np:" + FLOAT64), node
+            if isinstance(func, cst.Attribute) and func.attr.value in DATAFRAME_ARRAY_METHODS \
+                    and not any(arg.keyword is not None and arg.keyword.value == "dtype" for arg in node.args):
+                return "np:" + NUMPY, node
             qual = qualified_name(func, self.aliases) or ""
             for arg in node.args:
                 if arg.keyword is not None and arg.keyword.value == "dtype":
@@ -318,6 +374,8 @@ class _Builder:
             return None
         if isinstance(node, cst.Subscript):
             return self._numpy_dtype(node.value, env)
+        if isinstance(node, cst.Attribute) and node.attr.value in DATAFRAME_ARRAY_ATTRIBUTES:
+            return "np:" + NUMPY, node  # `df.values`: the columns' dtype, float64 or int64
         name = dotted_name(node)
         if name is not None:
             found = self._lookup(name, env)
@@ -464,6 +522,13 @@ class _Builder:
         if mine is None or other is None or mine[0] not in _BAD or other[0] not in (FLOAT32, UNSCALED_PIXELS):
             return
         self.out.flows.append(DtypeFlow(mine[0], mine[1], call, what))
+
+
+def _nn_short_name(qualified: Optional[str]) -> Optional[str]:
+    """`torch.nn.Linear` -> `Linear`; None for anything not in torch.nn."""
+    if not qualified or not qualified.startswith(catalogue.TORCH_NN):
+        return None
+    return qualified[len(catalogue.TORCH_NN):]
 
 
 def _literal_kind(node: cst.BaseExpression) -> Optional[str]:

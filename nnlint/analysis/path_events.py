@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from typing import Optional
 
+import dataclasses
+
 import libcst as cst
 
 from nnlint.analysis.path_facts import EVAL_SWITCH, LOCAL_CALL, MODEL_CALL, STEP, SWITCH, TRAIN_SWITCH, Event, Scope
 from nnlint.analysis.path_models import KnownModels
 from nnlint.analysis.syntax import dotted_name, last_part
+from nnlint.catalogue.functions import SHAPE_ATTRIBUTES, SHAPE_FUNCTIONS
 from nnlint.catalogue.names import STEP_RECEIVER
 
 _LOADS_WEIGHTS = ("load_state_dict", "load", "from_pretrained", "load_checkpoint", "load_from_checkpoint")
@@ -75,3 +78,39 @@ def merge_opposite_switches(events: list[Event], start: int, middle: int) -> Non
             if event.kind in (TRAIN_SWITCH, EVAL_SWITCH) else event
             for event in events[start:]
         ]
+
+
+def mark_shape_only(scope: Scope, bound: dict[int, str]) -> None:
+    """Mark the model calls of `scope` whose result (bound to the name `bound[id(event)]`)
+    is read only for its shape, dtype or device anywhere in the scope's function."""
+    if not bound:
+        return
+    reads = _name_reads(scope.node)
+    for index, event in enumerate(scope.events):
+        name = bound.get(id(event))
+        if name is not None and name in reads and reads[name][0] and reads[name][0] == reads[name][1]:
+            scope.events[index] = dataclasses.replace(event, shape_only=True)
+
+
+def _name_reads(node: cst.CSTNode) -> dict[str, list[int]]:
+    """For each plain name read in `node`: [reads, reads only of its shape/dtype/device]."""
+    reads: dict[str, list[int]] = {}
+
+    class Reader(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            reads.setdefault(name.value, [0, 0])[0] += 1
+
+        def visit_Attribute(self, attribute: cst.Attribute) -> None:
+            if isinstance(attribute.value, cst.Name) and attribute.attr.value in SHAPE_ATTRIBUTES:
+                reads.setdefault(attribute.value.value, [0, 0])[1] += 1
+
+        def visit_Call(self, call: cst.Call) -> None:
+            if isinstance(call.func, cst.Name) and call.func.value in SHAPE_FUNCTIONS and len(call.args) == 1 \
+                    and isinstance(call.args[0].value, cst.Name):
+                reads.setdefault(call.args[0].value.value, [0, 0])[1] += 1
+
+        def visit_AssignTarget(self, target: cst.AssignTarget) -> bool:
+            return False  # a binding is not a read
+
+    node.visit(Reader())
+    return reads

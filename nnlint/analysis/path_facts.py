@@ -48,6 +48,9 @@ class Event:
     # A call that is a statement of its own: its result is thrown away (`model(x)` in a
     # smoke test checks that it runs, not what it returns).
     discarded: bool = False
+    # A model call whose result is bound to a name that is read only for its shape, dtype or
+    # device (`out = model(x); assert out.shape == (2, 10)`): a shape test.
+    shape_only: bool = False
 
 
 @dataclass(eq=False)

@@ -189,6 +189,8 @@ class KnownModels:
             return self._sequential_has_mode_layers(call)
         if (catalogue.model_factory(name) or {}).get("mode_layers"):
             return True
+        if isinstance(func, cst.Attribute) and func.attr.value == PRETRAINED_CONSTRUCTOR:
+            return True  # `UNet2DConditionModel.from_pretrained(...)` of any library: a pretrained model
         return _NOT_A_MODEL
 
     def class_modes(self) -> dict[str, bool]:

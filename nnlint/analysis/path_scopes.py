@@ -14,7 +14,7 @@ import libcst as cst
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.mode_contexts import ModeContext, learn_mode_context, library_mode_context
-from nnlint.analysis.path_events import call_event, merge_opposite_switches
+from nnlint.analysis.path_events import call_event, mark_shape_only, merge_opposite_switches
 from nnlint.analysis.path_facts import (
     EVAL,
     EVAL_SWITCH,
@@ -68,6 +68,8 @@ class ScopeWalker:
         self.local_functions: set[str] = set()
         # The file's own context managers that set a model's mode (`with evaluating(model):`).
         self.mode_contexts: dict[str, ModeContext] = {}
+        # Model calls bound to a plain name (`out = model(x)`), by id of their event.
+        self.bound: dict[int, str] = {}
 
     def run(self) -> PathFacts:
         module = self.facts.module
@@ -89,6 +91,8 @@ class ScopeWalker:
                 elif isinstance(statement, cst.BaseCompoundStatement):
                     for inner in statement_bodies(statement):
                         pending.append((inner, cls, is_module))
+        for scope in self.scopes:
+            mark_shape_only(scope, self.bound)
         models = self.models
         return PathFacts(self.scopes, models.models, models.has_mode_layers, models.parameter_owners,
                          models.double_models, models.class_modes(),
@@ -290,5 +294,8 @@ class ScopeWalker:
             if event is not None:
                 if isinstance(node, cst.Expr) and node.value is call:
                     event = dataclasses.replace(event, discarded=True)
+                elif isinstance(node, cst.Assign) and node.value is call and event.kind == MODEL_CALL \
+                        and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+                    self.bound[id(event)] = node.targets[0].target.value
                 scope.events.append(event)
 

@@ -26,8 +26,9 @@ from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.path_facts import EVAL, MODEL_CALL, OTHER, STEP, TRAIN, PathFacts, Scope
 from nnlint.analysis.syntax import dotted_name, iter_calls, own_statements
-from nnlint.catalogue.ecosystem import SCALERS, TENSOR_STEPS, TRANSFORM_LIBRARIES
-from nnlint.catalogue.names import EVAL_DATA_WORD, TRAIN_DATA_WORD
+from nnlint.catalogue.ecosystem import (DATA_JOINS, SCALER_PIPELINES, SCALERS, TENSOR_STEPS, TRANSFORM_LIBRARIES,
+                                        VALUE_KEEPING_CONVERSIONS)
+from nnlint.catalogue.names import EVAL_DATA_NAME, EVAL_DATA_WORD, TRAIN_DATA_NAME, TRAIN_DATA_WORD
 
 _SCALER_NAME = re.compile(r"scaler|normali[sz]er|standardi[sz]er", re.IGNORECASE)
 _TENSOR_CONSTRUCTORS = frozenset({"torch.tensor", "torch.from_numpy", "torch.as_tensor", "torch.Tensor",
@@ -106,12 +107,21 @@ class PreprocessingFacts:
     scalers: dict[str, cst.Call] = field(default_factory=dict)
     scaler_calls: list[ScalerCall] = field(default_factory=list)
     splits: list[Split] = field(default_factory=list)
+    # Names bound to a join of training and evaluation data (`pd.concat([X_train, X_test])`):
+    # all of the data, as before a split.
+    joined: dict[str, cst.Call] = field(default_factory=dict)
     unscaled_inputs: list[UnscaledInput] = field(default_factory=list)
 
 
-def root_name(node: Optional[cst.CSTNode]) -> Optional[str]:
-    """`X_test` for `X_test`, `X_test[:, 1:]`, `df_test[cols].values`, `X_test.values`."""
+def root_name(node: Optional[cst.CSTNode], aliases: Optional[dict[str, str]] = None) -> Optional[str]:
+    """`X_test` for `X_test`, `X_test[:, 1:]`, `df_test[cols].values`, `X_test.values`, and
+    (given the import table) through a value-keeping conversion: `np.asarray(X_std)`."""
     while True:
+        if aliases is not None and isinstance(node, cst.Call) and len(node.args) >= 1 \
+                and node.args[0].keyword is None \
+                and (qualified_name(node.func, aliases) or "") in VALUE_KEEPING_CONVERSIONS:
+            node = node.args[0].value
+            continue
         if isinstance(node, cst.Name):
             return node.value
         if isinstance(node, cst.Attribute):
@@ -232,11 +242,34 @@ class _Builder:
         if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "fit" \
                 and isinstance(call.func.value, cst.Call):
             call = call.func.value
-        if isinstance(call, cst.Call) and (qualified_name(call.func, self.aliases) or "") in SCALERS:
+        if isinstance(call, cst.Call) and (self._builds_scaler(call) or self._joins_eval_data(call)):
             for target in targets:
                 name = dotted_name(target)
-                if name is not None:
+                if name is None:
+                    continue
+                if self._builds_scaler(call):
                     self.out.scalers[name] = call
+                else:
+                    self.out.joined[name] = call
+
+    def _builds_scaler(self, call: cst.Call) -> bool:
+        """A scaler, or a Pipeline / make_pipeline with a scaler among its steps."""
+        name = qualified_name(call.func, self.aliases) or ""
+        if name in SCALERS:
+            return True
+        return name in SCALER_PIPELINES and any(
+            (qualified_name(inner.func, self.aliases) or "") in SCALERS for arg in call.args
+            for inner in iter_calls(arg.value))
+
+    def _joins_eval_data(self, call: cst.Call) -> bool:
+        """`pd.concat([X_train, X_test])`: a join whose parts include evaluation data."""
+        if (qualified_name(call.func, self.aliases) or "") not in DATA_JOINS or not call.args:
+            return False
+        parts = call.args[0].value
+        if not isinstance(parts, (cst.List, cst.Tuple)):
+            return False
+        roots = [root_name(element.value) or "" for element in parts.elements]
+        return any(EVAL_DATA_NAME.search(root) for root in roots) and any(TRAIN_DATA_NAME.search(root) for root in roots)
 
     def _call(self, call: cst.Call, scope: Scope, index: int, small: cst.CSTNode) -> None:
         func = call.func
@@ -244,7 +277,8 @@ class _Builder:
         if name.endswith(".Normalize") and name.startswith(TRANSFORM_LIBRARIES) and id(call) not in self.in_pipeline:
             self.out.loose_normalizes.append(call)
         if name.endswith("train_test_split"):
-            names = frozenset(filter(None, (root_name(arg.value) for arg in call.args if arg.keyword is None)))
+            names = frozenset(filter(None, (root_name(arg.value, self.aliases)
+                                            for arg in call.args if arg.keyword is None)))
             self.out.splits.append(Split(call, names, scope, index))
             return
         if not isinstance(func, cst.Attribute):

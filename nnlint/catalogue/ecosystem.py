@@ -42,6 +42,8 @@ MODEL_FACTORIES = (
     (re.compile(r"^timm\.models\."), {"mode_layers": True, "image_input": False}),
     (re.compile(r"^segmentation_models_pytorch\."), {"mode_layers": True, "image_input": False}),
     (re.compile(r"^transformers\..*from_pretrained$"), {"mode_layers": True, "image_input": False}),
+    # torchtext's model bundles (`XLMR_BASE_ENCODER.get_model()`): RoBERTa with dropout 0.1.
+    (re.compile(r"^torchtext\.models\.\w+\.get_model$"), {"mode_layers": True, "image_input": False}),
 )
 # Calls that wrap a model for parameter-efficient fine-tuning: only adapters, prompts or
 # norms are trained, and the published recipes use learning rates of 1e-2..1 for them.
@@ -61,6 +63,12 @@ AUGMENTATION = re.compile(r"\.(Random\w+|ColorJitter|TrivialAugmentWide|AutoAugm
 SCALERS = frozenset(f"sklearn.preprocessing.{name}" for name in (
     "StandardScaler", "MinMaxScaler", "RobustScaler", "MaxAbsScaler", "Normalizer",
     "QuantileTransformer", "PowerTransformer"))
+
+# scikit-learn pipelines: one built with a scaler among its steps is fitted like a scaler.
+SCALER_PIPELINES = frozenset({"sklearn.pipeline.Pipeline", "sklearn.pipeline.make_pipeline"})
+# Calls that join arrays or frames row-wise: train and test joined are all the data.
+DATA_JOINS = frozenset({"pandas.concat", "numpy.concatenate", "numpy.vstack", "numpy.row_stack", "torch.cat",
+                        "torch.vstack"})
 
 # Training idioms. What `.backward(loss)` is called on when the library divides the loss by
 # its own gradient-accumulation steps: accelerate's Accelerator, a DeepSpeed engine.
@@ -140,3 +148,12 @@ MODE_CONTEXTS = {
 }
 # Decorators that make a generator function a context manager.
 CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
+
+# pandas: how a DataFrame or Series hands its data to numpy (`df.values`, `df.to_numpy()`).
+# The array has the columns' dtype -- float64 or int64 for numeric data read from a file,
+# never float32 unless asked -- so a tensor made from it does not suit a float32 model.
+DATAFRAME_ARRAY_ATTRIBUTES = frozenset({"values"})
+DATAFRAME_ARRAY_METHODS = frozenset({"to_numpy"})
+# scikit-learn scalers keep float32 input float32 and turn every other dtype into float64
+# (their output dtype follows the input: `FLOAT_DTYPES` in sklearn.utils.validation).
+SCALER_METHODS = frozenset({"fit_transform", "transform", "inverse_transform"})

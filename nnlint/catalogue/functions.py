@@ -206,6 +206,12 @@ PASS_METHODS = frozenset({"contiguous", "float", "double", "half", "bfloat16", "
 SHAPE_ONLY_METHODS = frozenset({"view_as", "reshape_as", "expand_as", "type_as", "to", "new_zeros",
                                 "new_ones", "new_empty", "new_full", "new_tensor"})
 
+# What a tensor says of itself that train and eval mode cannot change: its shape, dtype,
+# device (`out.shape`, `out.size(1)`, `len(out)`). A model output read only this way comes
+# from a shape test, whatever mode the model was in.
+SHAPE_ATTRIBUTES = frozenset({"shape", "size", "dtype", "device", "ndim", "dim", "numel", "is_cuda", "layout"})
+SHAPE_FUNCTIONS = frozenset({"len"})
+
 # Ways a module reaches its submodules without naming the attribute: `self.children()`,
 # `self._modules[name]`, `getattr(self, f"layer{i}")`, `vars(self)`. A class that does
 # this may use any layer it holds, so a layer missing from its code is not unused.

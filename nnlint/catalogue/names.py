@@ -114,3 +114,10 @@ SEED_NAME = re.compile(r"^(random_|manual_|global_|rng_)?seed$", re.IGNORECASE)
 RUN_STARTERS = {
     "pytorch_lightning.Trainer": ("fit",), "lightning.Trainer": ("fit",), "lightning.pytorch.Trainer": ("fit",),
 }
+
+# A comment saying the code below fails on purpose: a course notebook showing the error a
+# mistake raises before fixing it ("# this will error", "# raises RuntimeError").
+DELIBERATE_ERROR_COMMENT = re.compile(
+    r"\b(will|would|should|going to|expected to|to)\s+(error|fail|raise|crash|break)\b|"
+    r"\bthis\s+(errors|fails|raises|crashes)\b|\b(raises|throws)\s+(an?\s+)?\w*(Error|Exception)\b",
+    re.IGNORECASE)

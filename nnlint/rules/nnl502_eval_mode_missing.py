@@ -79,17 +79,21 @@ class EvalModeMissing(Rule):
     (`dropout_rate=0.0`) which the construction does not pass, counts as no dropout. Lightning's
     `validation_step` / `test_step` / `predict_step` run in eval mode already and are not
     checked. A model call whose result is thrown away (`model(x)` as a statement of its
-    own, as in a smoke test that only checks the forward pass runs) is not reported, nor is a
+    own, as in a smoke test that only checks the forward pass runs) or read only for its
+    shape, dtype or device (`out = model(x); assert out.shape == (1, 256)`) is not reported, nor is a
     model the function (or a helper of the file it calls) has just built without loading
     weights, nor a call in a test function that runs an optimizer step (it trains).
 
     ## Precision
     Opt-in (enable it with `--extend-select NNL502`): on the held-out precision set, eleven
-    public repositories nobody tuned the rules on (docs/precision.md, "Held-out check"),
-    6 of the 12 findings read were real mistakes (50 %), under the 90 % a default rule
-    needs. The false alarms: tests of blocks built with `dropout_rate=0.0` (no mode-dependent layer is active) or
-    that assert only an output shape, and a loop inside a project's own context manager that sets
-    eval() (MONAI's `eval_mode(model)`).
+    public repositories (docs/precision.md, "Held-out check"), 6 of the 12 findings read were
+    real mistakes (50 %) when it was first measured, under the 90 % a default rule needs. The
+    false alarms were tests of blocks built with `dropout_rate=0.0` (no mode-dependent layer is
+    active), a test that asserts only an output shape, and a loop inside MONAI's
+    `eval_mode(model)`; all three classes are handled now (active-layer check, shape-only
+    results, mode context managers), and the set gives 6 findings, all real (100 %). That set
+    was read to find these classes, so it no longer counts as held out for this rule: whether
+    it goes on by default is decided on a fresh set.
     """
 
     code = "NNL502"
@@ -297,6 +301,18 @@ block.load_state_dict(torch.load("block.pt"))
 def predict(x):
     return block(x)
 """,
+        """\
+import torch
+import torchvision
+
+
+def test_backbone_output_shape():
+    model = torchvision.models.resnet18()
+    model.load_state_dict(torch.load("resnet18.pt"))
+    with torch.no_grad():
+        out = model(torch.randn(2, 3, 224, 224))
+    assert out.shape == (2, 1000) and out.dtype == torch.float32
+""",
     )
 
     def check(self, facts, report) -> None:
@@ -317,7 +333,7 @@ def predict(x):
             seen: set[str] = set()
             for index, event in enumerate(scope.events):
                 if index < start or event.kind != MODEL_CALL or not (eval_scope or event.no_grad) \
-                        or event.discarded:
+                        or event.discarded or event.shape_only:
                     continue
                 model = event.target
                 if any(same_model(model, other) for other in seen):

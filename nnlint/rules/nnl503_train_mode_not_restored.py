@@ -74,9 +74,14 @@ class TrainModeNotRestored(Rule):
 
     ## Precision
     Opt-in (enable it with `--extend-select NNL503`): on the held-out precision set, eleven
-    public repositories nobody tuned the rules on (docs/precision.md, "Held-out check"),
-    0 of the 11 findings read were real mistakes (0 %), under the 90 % a default rule
-    needs. The false alarms: eval()/train() bookkeeping on models with no dropout or batch-norm, and tests whose blocks are built with `dropout_rate=0.0`.
+    public repositories (docs/precision.md, "Held-out check"), 0 of the 11 findings read were
+    real mistakes when it was first measured. The false alarms were eval()/train() bookkeeping
+    on models with no dropout or batch-norm (a course's Linear/ReLU and TinyVGG models) and
+    MoCo's linear probe, which keeps the backbone in eval() on purpose; both classes are
+    handled now (a known active mode layer is required, an eval() set up before a training
+    function's own loop is deliberate) and the set gives no finding, while the three real
+    findings of the tuned corpus stay. That set was read to find these classes, so it no longer
+    counts as held out for this rule: whether it goes on by default is decided on a fresh set.
     """
 
     code = "NNL503"

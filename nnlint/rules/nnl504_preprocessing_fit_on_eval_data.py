@@ -9,7 +9,10 @@ class PreprocessingFitOnEvalData(Rule):
     ## What it does
     Finds a scaler or normalizer (`StandardScaler`, `MinMaxScaler`, `RobustScaler`, ...)
     fitted on test or validation data — `scaler.fit_transform(X_test)`,
-    `scaler.fit(X_val)` — or fitted on the whole data set before `train_test_split`.
+    `scaler.fit(X_val)` — or fitted on the whole data set before `train_test_split` (also when
+    the split takes the scaled copy, `X_std = scaler.transform(X)`, through `np.asarray(...)`),
+    or on training and test data joined (`pd.concat([X_train, X_test])`). A scikit-learn
+    `Pipeline` / `make_pipeline` with a scaler among its steps counts as a scaler.
 
     ## Why is this bad?
     Statistics of the evaluation data leak into the preprocessing, so the test score is
@@ -98,7 +101,21 @@ x = torch.tensor(scaler.transform(x_test), dtype=torch.float32)
                     "use `.transform` here.",
                 )
                 continue
+            if call.data_name in pre.joined:
+                report(
+                    call.node,
+                    f"`{call.scaler}.{call.method}` is fitted on `{call.data_name}`, training and evaluation data "
+                    f"joined ({report.where(pre.joined[call.data_name])}): test statistics leak into training. "
+                    "Fit on the training data only.",
+                    related=[(pre.joined[call.data_name], "training and evaluation data are joined here")],
+                )
+                continue
             names = {call.data_name, call.result} - {None}
+            # `scaler.fit(X); X_std = scaler.transform(X)`: the transformed copy is the same
+            # data scaled with statistics of all of it.
+            names |= {later.result for later in pre.scaler_calls
+                      if later.scope is call.scope and later.index >= call.index and later.scaler == call.scaler
+                      and later.data_name == call.data_name and later.result is not None}
             for split in pre.splits:
                 if split.scope is call.scope and split.index > call.index and names & split.names:
                     report(

@@ -1,6 +1,5 @@
 # nnlint-expect: NNL504
 # source: https://github.com/intro-stat-learning/ISLP_labs/issues/21
-# nnlint-xfail: the scaler is fitted on the whole feature DataFrame and train_test_split comes after; nnlint does not treat data that is split later as 'all data' when the fit happens first
 # The lab standardises the whole feature matrix and only then splits train and test, so
 # the test rows shaped the scaling statistics.
 import numpy as np

