@@ -27,7 +27,15 @@ from nnlint.analysis.facts import (
 )
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.values import Constant, ValueSet, outputs_of
-from nnlint.catalogue.functions import GRID_FUNCTIONS, NAN_NAMES, ZERO_ABLE_FUNCTIONS, ZERO_ABLE_METHODS
+from nnlint.catalogue.functions import (
+    GRID_FUNCTIONS,
+    NAN_NAMES,
+    NORM_FUNCTIONS,
+    NORM_METHODS,
+    ZERO_ABLE_FUNCTIONS,
+    ZERO_ABLE_METHODS,
+)
+from nnlint.catalogue.ranges import UNIT_NORM
 
 PROBABILITIES = frozenset({SOFTMAX, SIGMOID, PROBABILITY_LIKE})
 _SQUARED = frozenset({SQUARES, SQUARE_SUM})
@@ -136,6 +144,8 @@ def tensor_method(method: str, receiver: Optional[Output], receiver_node: cst.Ba
     op = receiver.op if receiver is not None else None
     if op == GRID:
         return receiver if method not in ZERO_ABLE_METHODS else Output(ZERO_ABLE, node)
+    if op == UNIT_NORM and method in NORM_METHODS:
+        return None  # an eigenvector's or singular vector's norm is 1
     if method in ZERO_ABLE_METHODS:
         return Output(ZERO_ABLE, node)
     if method == "var":
@@ -154,6 +164,9 @@ def tensor_method(method: str, receiver: Optional[Output], receiver_node: cst.Ba
 
 def library_call(name: str, node: cst.Call, first: ValueSet, second: ValueSet) -> Optional[Output]:
     """What a torch function returns, for the zero-tracking ops."""
+    if name in NORM_FUNCTIONS and first and all(isinstance(value, Output) and value.op == UNIT_NORM
+                                                 for value in first):
+        return None  # the norm of unit-norm columns is 1
     if name in ZERO_ABLE_FUNCTIONS:
         return Output(ZERO_ABLE, node)
     if name in GRID_FUNCTIONS:

@@ -146,6 +146,19 @@ SQRT_METHODS = frozenset({"sqrt", "rsqrt", "sqrt_"})
 ZERO_ABLE_FUNCTIONS = frozenset({"torch.norm", "torch.linalg.norm", "torch.linalg.vector_norm",
                                  "torch.std", "torch.count_nonzero"})
 ZERO_ABLE_METHODS = frozenset({"norm", "std", "count_nonzero"})
+# Decompositions, by which of the outputs they return have unit-norm columns (`q / q.norm()`
+# of an eigenvector cannot divide by 0): eigh -> (eigenvalues, eigenvectors), svd -> (U, S, Vh),
+# qr -> (Q, R).
+UNIT_NORM_OUTPUTS = {
+    "torch.linalg.eigh": (False, True), "torch.linalg.eig": (False, True), "torch.symeig": (False, True),
+    "torch.linalg.svd": (True, False, True), "torch.svd": (True, False, True),
+    "torch.linalg.qr": (True, False), "torch.qr": (True, False),
+    "numpy.linalg.eigh": (False, True), "numpy.linalg.eig": (False, True),
+    "numpy.linalg.svd": (True, False, True), "numpy.linalg.qr": (True, False),
+}
+# Norms: of a unit-norm value (UNIT_NORM_OUTPUTS) they are 1, not zero-able.
+NORM_METHODS = frozenset({"norm"})
+NORM_FUNCTIONS = frozenset({"torch.norm", "torch.linalg.norm", "torch.linalg.vector_norm"})
 GRID_FUNCTIONS = frozenset({"torch.arange", "torch.linspace", "torch.logspace", "torch.meshgrid",
                             "torch.cartesian_prod"})
 NAN_NAMES = frozenset({"numpy.nan", "numpy.NaN", "numpy.NAN", "math.nan", "torch.nan"})

@@ -22,6 +22,17 @@ EVAL_FUNCTION = re.compile(
 GRADIENT_FUNCTION = re.compile(
     r"^forward$|loss|criterion|objective|penalty|regulari[sz]|dist|contrastive|triplet|normali[sz]"
     r"|standardi[sz]|mean|average|pool|similarity", re.IGNORECASE)
+# Functions no backward pass goes through, whatever else their name says: evaluation metrics
+# (`root_mean_squared_error`, `psnr`, `accuracy`), hand-written derivatives (`dx_distort_points`,
+# `jacobian`), box and anchor geometry for matching (`boxes_center_distance`), and
+# visualisation (`to_rgb`, `log_images`, `plot_*`). A name with `loss` in it is never one.
+NO_GRADIENT_FUNCTION = re.compile(
+    r"metric|(^|_)(errors?|accuracy|acc|score|psnr|iou|auc)$|jacobian|^d[xyzp]_|(^|_)(boxe?s?|bbox(es)?|anchors?)(_|$)"
+    r"|visuali[sz]|plot|^_?show|to_rgb|log_image|colori[sz]|^_?draw|render", re.IGNORECASE)
+
+# Calls that return a learned representation, by the method's name: an encoder's or a
+# projection's output (`model.encode_text(t)`, `clip.get_image_features(x)`), nonzero in practice.
+EMBEDDING_METHOD = re.compile(r"^(encode|embed|project|get_\w*features$|forward_features$|extract_features$)")
 
 # Data and transforms: a word of the name says which split it is for (`train_tf`, `val_set`).
 TRAIN_DATA_WORD = re.compile(r"(^|[^a-z])train|^tr_|^tr$", re.IGNORECASE)

@@ -11,6 +11,7 @@ LOG_SIGMOID = "logsigmoid"   # (-inf, 0)
 TANH = "tanh"                # (-1, 1)
 RELU = "relu"                # [0, inf)
 AFFINE = "affine"            # a Linear/Conv/Bilinear output: unbounded raw scores
+UNIT_NORM = "unit_norm"      # eigenvectors, singular vectors, Q of QR: columns of norm 1, never 0
 
 # What a loss expects as its input, and what its target is (`nnlint.catalogue.losses`).
 LOGITS = "logits"                        # raw scores; the loss applies softmax/sigmoid itself
