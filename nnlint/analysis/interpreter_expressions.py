@@ -258,12 +258,14 @@ class ExpressionEvaluator:
                            no_grad=self._no_grad_depth > 0)
         self.numeric_sites.append(site)
         self._site_scopes[id(site)] = self._scope_key()
+        self._site_in_loop[id(site)] = self._loop_depth > self._loop_base
 
     def _note_backward(self, node: cst.Call) -> None:
         """`loss.backward()`, `scaler.scale(loss).backward()`, `accelerator.backward(loss)`:
         this scope backpropagates, and so do the helpers that computed the loss variable."""
         scope = self._scope_key()
         self._backward_scopes.add(scope)
+        self._backward_loops.setdefault(scope, []).append(self._loop_depth > self._loop_base)
         candidates = [arg.value for arg in node.args]
         receiver = node.func.value if isinstance(node.func, cst.Attribute) else None
         if isinstance(receiver, cst.Call):

@@ -5,6 +5,8 @@ them (`F.softmax` -> `torch.nn.functional.softmax`); methods by their bare name.
 
 from __future__ import annotations
 
+import re
+
 from nnlint.catalogue.layers import ACTIVATION, DROPOUT, NORMALIZATION, POOLING, RESHAPE, WEIGHT
 from nnlint.catalogue.ranges import AFFINE, LOG_SIGMOID, LOG_SOFTMAX, RELU, SIGMOID, SOFTMAX, TANH
 
@@ -170,6 +172,11 @@ _NONLINEAR_NAMES = ("relu relu_ relu6 leaky_relu leaky_relu_ prelu rrelu elu elu
                     "hardshrink tanhshrink threshold logsigmoid softmax log_softmax softmin glu "
                     "sigmoid_ tanh_ exp log abs sin cos square sqrt rsqrt erf clamp clip clamp_ "
                     "clamp_min clamp_max maximum minimum where sign gumbel_softmax")
+# A comment that names an activation (`# nn.ReLU(),`, `# x = F.relu(x)`): between two linear
+# layers it says the author took the activation out on purpose (an experiment, a baseline).
+COMMENTED_ACTIVATION = re.compile(
+    r"#.*\b(?:nn\.|F\.|torch\.)?(?:leaky_?relu|p?relu6?|[sc]?elu|gelu|silu|swish|mish|tanh|sigmoid|softplus"
+    r"|hardtanh|hard_?swish)\b", re.IGNORECASE)
 # (kind, linear) of a function applied to one tensor, kinds as in nnlint.catalogue.layers.
 _FUNCTION_GROUPS: list[tuple[frozenset[str], str, bool]] = [
     (_names(_F, "linear bilinear conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d")
@@ -221,3 +228,7 @@ MODULE_INTROSPECTION_METHODS = frozenset({
     "get_submodule", "_get_name",
 })
 MODULE_INTROSPECTION_FUNCTIONS = frozenset({"getattr", "vars", "hasattr", "delattr", "setattr"})
+# A model that loads a checkpoint into itself (`self.load_state_dict(pretrained, strict=True)`)
+# or maps its keys (`_load_from_state_dict`) keeps every layer the checkpoint has weights for,
+# used or not: a strict load fails without them.
+STATE_LOADING_METHODS = frozenset({"load_state_dict", "_load_from_state_dict"})

@@ -34,6 +34,14 @@ NO_GRADIENT_FUNCTION = re.compile(
 # projection's output (`model.encode_text(t)`, `clip.get_image_features(x)`), nonzero in practice.
 EMBEDDING_METHOD = re.compile(r"^(encode|embed|project|get_\w*features$|forward_features$|extract_features$)")
 
+# A comment on a layer's construction saying it is kept on purpose though forward does not use
+# it: for a checkpoint's keys, for compatibility, or for training code not in this port
+# (`# not used in evaluation`). A bare "not used" is not one: it is the author noticing the bug.
+KEPT_LAYER_COMMENT = re.compile(
+    r"compat|checkpoint|state_?dict|pretrained|legacy|weights? load|"
+    r"not used (in|during|at|for) (eval|inference|test|predict)|(only|used) (in|for|during) training|training[- ]only",
+    re.IGNORECASE)
+
 # Data and transforms: a word of the name says which split it is for (`train_tf`, `val_set`).
 TRAIN_DATA_WORD = re.compile(r"(^|[^a-z])train|^tr_|^tr$", re.IGNORECASE)
 EVAL_DATA_WORD = re.compile(r"(^|[^a-z])(test|val|valid|validation|eval|evaluation|infer|inference|predict|dev)"
