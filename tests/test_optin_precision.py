@@ -327,3 +327,22 @@ def test_a_layer_commented_as_training_only_or_kept_for_compatibility_is_not_rep
                 return self.fc(x)
         """
     assert lines(source, "NNL403") == [9]
+
+
+def test_losses_penalties_and_renderers_are_not_taken_for_gradient_free_code():
+    source = """\
+        import torch
+        from torch import nn
+
+        def jacobian_penalty(j):
+            return torch.sqrt((j ** 2).sum())
+
+        class NeRF(nn.Module):
+            def render(self, w):
+                return w / w.norm()
+
+            def draw_samples(self, mu, logvar):
+                return mu / logvar.std()
+        """
+    assert lines(source, "NNL204") == [5]
+    assert lines(source, "NNL203") == [9, 12]

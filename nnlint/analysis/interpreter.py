@@ -63,7 +63,7 @@ from nnlint.analysis.values import (
     through_model,
 )
 from nnlint.catalogue.functions import SELF_RETURNING_METHODS
-from nnlint.catalogue.names import LOSS_NAME, MODEL_PARAMETER, NO_GRADIENT_FUNCTION
+from nnlint.catalogue.names import LOSS_FUNCTION_WORD, MODEL_PARAMETER, NO_GRADIENT_FUNCTION
 
 _MAX_ROUNDS = 3
 
@@ -172,7 +172,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         `@torch.no_grad()` `log_images`). A function never called in the file is not one."""
         free = {id(function.node) for function in self.functions
                 if id(function.node) not in backpropagating and NO_GRADIENT_FUNCTION.search(function.name)
-                and not LOSS_NAME.search(function.name)}
+                and not LOSS_FUNCTION_WORD.search(function.name)}
         changed = True
         while changed:
             changed = False

@@ -25,10 +25,13 @@ GRADIENT_FUNCTION = re.compile(
 # Functions no backward pass goes through, whatever else their name says: evaluation metrics
 # (`root_mean_squared_error`, `psnr`, `accuracy`), hand-written derivatives (`dx_distort_points`,
 # `jacobian`), box and anchor geometry for matching (`boxes_center_distance`), and
-# visualisation (`to_rgb`, `log_images`, `plot_*`). A name with `loss` in it is never one.
+# visualisation (`to_rgb`, `log_images`, `plot_*`; not `render` or `draw`: differentiable
+# renderers and samplers take gradients).
 NO_GRADIENT_FUNCTION = re.compile(
     r"metric|(^|_)(errors?|accuracy|acc|score|psnr|iou|auc)$|jacobian|^d[xyzp]_|(^|_)(boxe?s?|bbox(es)?|anchors?)(_|$)"
-    r"|visuali[sz]|plot|^_?show|to_rgb|log_image|colori[sz]|^_?draw|render", re.IGNORECASE)
+    r"|visuali[sz]|plot|^_?show|to_rgb|log_image|colori[sz]", re.IGNORECASE)
+# ...and the words that make a function a loss whatever else it is named (`jacobian_penalty`).
+LOSS_FUNCTION_WORD = re.compile(r"loss|criterion|objective|penalty|regulari[sz]", re.IGNORECASE)
 
 # Calls that return a learned representation, by the method's name: an encoder's or a
 # projection's output (`model.encode_text(t)`, `clip.get_image_features(x)`), nonzero in practice.
