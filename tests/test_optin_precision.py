@@ -346,3 +346,35 @@ def test_losses_penalties_and_renderers_are_not_taken_for_gradient_free_code():
         """
     assert lines(source, "NNL204") == [5]
     assert lines(source, "NNL203") == [9, 12]
+
+
+def test_a_mask_whose_count_is_set_by_construction_is_not_an_empty_selection():
+    # MAE's random_masking: a mask of ones with the kept patches zeroed, so every row masks
+    # the same non-zero number of patches; a mask from the data can be empty.
+    source = """\
+        import torch
+        from torch import nn
+
+        class MAE(nn.Module):
+            def random_masking(self, x, mask_ratio):
+                N, L, D = x.shape
+                len_keep = int(L * (1 - mask_ratio))
+                ids_restore = torch.argsort(torch.argsort(torch.rand(N, L), dim=1), dim=1)
+                mask = torch.ones([N, L], device=x.device)
+                mask[:, :len_keep] = 0
+                mask = torch.gather(mask, dim=1, index=ids_restore)
+                return x, mask, ids_restore
+
+            def forward_loss(self, pred, target, mask):
+                loss = ((pred - target) ** 2).mean(dim=-1)
+                return (loss * mask).sum() / mask.sum()
+
+            def forward(self, x, target, mask_ratio=0.75):
+                latent, mask, ids = self.random_masking(x, mask_ratio)
+                return self.forward_loss(latent, target, mask)
+
+        def token_mean(loss, labels):
+            mask = labels != -100
+            return (loss * mask).sum() / mask.sum()
+        """
+    assert lines(source, "NNL203") == [24]

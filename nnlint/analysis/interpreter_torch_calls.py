@@ -35,7 +35,7 @@ from nnlint.analysis.values import (
     through_model,
 )
 from nnlint.catalogue import functions as api
-from nnlint.catalogue.ranges import UNIT_NORM
+from nnlint.catalogue.ranges import ONES, UNIT_NORM
 from nnlint.catalogue.layers import DICT, DROPOUT, IDENTITY, LIST, LOSS, OTHER, SEQUENTIAL, WEIGHT, Layer
 
 
@@ -99,6 +99,8 @@ class TorchCalls:
         if loss is not None:
             self._record_loss(loss, spelled, node, args)
             return numerics.loss_value(loss, node)
+        if name in api.ONES_FACTORIES:
+            return (Output(ONES, node),)
         if name in api.UNIT_NORM_OUTPUTS:
             # `eigenvalues, eigenvectors = torch.linalg.eigh(A)`: which outputs have unit-norm columns.
             return (SequenceValue(tuple((Output(UNIT_NORM, node),) if unit else ()

@@ -35,7 +35,7 @@ from nnlint.catalogue.functions import (
     ZERO_ABLE_FUNCTIONS,
     ZERO_ABLE_METHODS,
 )
-from nnlint.catalogue.ranges import UNIT_NORM
+from nnlint.catalogue.ranges import ONES, UNIT_NORM
 
 PROBABILITIES = frozenset({SOFTMAX, SIGMOID, PROBABILITY_LIKE})
 _SQUARED = frozenset({SQUARES, SQUARE_SUM})
@@ -157,7 +157,7 @@ def tensor_method(method: str, receiver: Optional[Output], receiver_node: cst.Ba
             return Output(SQUARE_SUM, node)
         if op in PROBABILITIES:
             return Output(PROBABILITY_LIKE, node)
-        if method in ("sum", "nansum") and _is_count(receiver_node):
+        if method in ("sum", "nansum") and op != ONES and _is_count(receiver_node):
             return Output(ZERO_ABLE, node)
     return None
 

@@ -56,7 +56,7 @@ DROPOUT_FUNCTIONS = _names(_F, "dropout dropout1d dropout2d dropout3d alpha_drop
 # the identity in evaluation, where the range matters).
 PASS_THROUGH_FUNCTIONS = frozenset({"torch.clone", "torch.detach"}) | DROPOUT_FUNCTIONS
 # Likewise, but they move or merge axes, so a known width no longer applies.
-RESHAPING_FUNCTIONS = _names("torch.", "squeeze unsqueeze flatten reshape permute transpose narrow select movedim t") \
+RESHAPING_FUNCTIONS = _names("torch.", "squeeze unsqueeze flatten reshape permute transpose narrow select movedim t gather index_select") \
     | _names(_F, "avg_pool1d avg_pool2d avg_pool3d max_pool1d max_pool2d max_pool3d adaptive_avg_pool1d "
                  "adaptive_avg_pool2d adaptive_avg_pool3d adaptive_max_pool1d adaptive_max_pool2d interpolate")
 # Functions over a sequence of tensors that keep what all of them share.
@@ -158,6 +158,8 @@ UNIT_NORM_OUTPUTS = {
     "numpy.linalg.eigh": (False, True), "numpy.linalg.eig": (False, True),
     "numpy.linalg.svd": (True, False, True), "numpy.linalg.qr": (True, False),
 }
+# Factories of all-ones tensors (catalogue.ranges.ONES): a mask built from them has a count by construction.
+ONES_FACTORIES = frozenset({"torch.ones", "torch.ones_like"})
 # Norms: of a unit-norm value (UNIT_NORM_OUTPUTS) they are 1, not zero-able.
 NORM_METHODS = frozenset({"norm"})
 NORM_FUNCTIONS = frozenset({"torch.norm", "torch.linalg.norm", "torch.linalg.vector_norm"})

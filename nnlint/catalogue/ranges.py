@@ -11,6 +11,9 @@ LOG_SIGMOID = "logsigmoid"   # (-inf, 0)
 TANH = "tanh"                # (-1, 1)
 RELU = "relu"                # [0, inf)
 AFFINE = "affine"            # a Linear/Conv/Bilinear output: unbounded raw scores
+# torch.ones / ones_like: a mask whose count the code sets (MAE's `mask = torch.ones([N, L]);
+# mask[:, :len_keep] = 0`), not the data: its sum is not an empty selection's 0.
+ONES = "ones"
 UNIT_NORM = "unit_norm"      # eigenvectors, singular vectors, Q of QR: columns of norm 1, never 0
 
 # What a loss expects as its input, and what its target is (`nnlint.catalogue.losses`).

@@ -26,7 +26,8 @@ class UnguardedDivision(Rule):
     divided by its own norm (`f / f.norm(dim=-1, keepdim=True)` of a layer's, a submodule's
     or an encoder's output, `self.model.encode_text(t)`: CLIP-style features are not exactly
     0). A raw parameter or a difference divided by its own norm (a Gram-Schmidt remainder)
-    is still reported.
+    is still reported. A mask built from `torch.ones` with items zeroed by the code (MAE's
+    `mask[:, :len_keep] = 0`) has a count set by construction, not an empty selection's 0.
 
     It looks where a NaN reaches the gradients: in `nn.Module` methods, in functions
     named as a loss, distance, normalisation, mean or pooling, in any code that calls
