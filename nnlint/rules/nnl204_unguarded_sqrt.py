@@ -51,6 +51,9 @@ class UnguardedSqrt(Rule):
     public repositories nobody tuned the rules on (docs/precision.md, "Held-out check"),
     3 of the 9 findings read were real mistakes (33 %), under the 90 % a default rule
     needs. The false alarms: denominators that cannot be 0 (a stabiliser already added, `pow(dif + eps, 2)`) and expressions outside any gradient.
+    Those classes are handled now (above): on the same repositories, no longer held out for
+    this rule, 3 of 4 (75 %); left is the norm of a line's `(a, b)` coefficients, never both 0
+    for a line.
     """
 
     code = "NNL204"
