@@ -164,13 +164,20 @@ class NumericSite:
     # a class so named) calls, directly or through other helpers:
     # `_pairwise_euclidean` called from a loss's forward takes the loss's gradients.
     training_helper: bool = False
+    # No backward pass reaches it: its function is named as a metric, a derivative or a plot,
+    # or is called only under no_grad (or from such functions), or it is set-up code run once
+    # before a training loop (see Interpreter._gradient_free_scopes and _setup_site).
+    gradient_free: bool = False
 
     @property
     def in_training_code(self) -> bool:
         """In a module's methods, a function named as a loss, distance or normalisation, or
-        code that calls backward(): where a NaN reaches the gradients. Metrics, box utilities
-        and optimizer internals run without gradients, and their authors usually know their
-        denominators' range."""
+        code that calls backward(), or a helper such code calls: where a NaN reaches the
+        gradients; never under no_grad or where no backward pass reaches. Metrics, box
+        utilities and optimizer internals run without gradients, and their authors usually
+        know their denominators' range."""
+        if self.no_grad or self.gradient_free:
+            return False
         return self.in_module or self.backpropagated or self.training_helper \
             or bool(GRADIENT_FUNCTION.search(self.function))
 

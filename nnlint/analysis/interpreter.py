@@ -65,7 +65,8 @@ from nnlint.analysis.values import (
     through_model,
 )
 from nnlint.catalogue.functions import SELF_RETURNING_METHODS
-from nnlint.catalogue.names import CRITERION_PARAMETER, GRADIENT_FUNCTION, LOSS_NAME, MODEL_PARAMETER
+from nnlint.catalogue.names import (CRITERION_PARAMETER, GRADIENT_FUNCTION, LOSS_FUNCTION_WORD, LOSS_NAME, MODEL_PARAMETER,
+                                   NO_GRADIENT_FUNCTION)
 
 _MAX_ROUNDS = 3
 
@@ -104,6 +105,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self._no_grad_depth = 0
         # Loops around the statement being run: a list grown inside one is not followed.
         self._loop_depth = 0
+        # The loop depth where the function being run starts: deeper is a loop of its own.
+        self._loop_base = 0
         # Names compared anywhere in a function (`if n > 0`), keyed by id of the function.
         self._compared: dict[int, set[str]] = {}
         self._reset_facts()
@@ -127,10 +130,15 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self._backward_roots: set[int] = set()
         # Which of the file's functions each scope calls (see _scope_key): training code's
         # helpers are training code too.
-        self._calls: dict[int, set[int]] = {}
+        self._callees: dict[int, set[int]] = {}
         self._collecting: Optional[tuple[int, set[int]]] = None
         # Ids of branch conditions and their not/and/or parts (see _mark_truth_test).
         self._truth_tests: set[int] = set()
+        # The file's functions by id of their node: (calling scope, under no_grad) per call site.
+        self._calls: dict[int, list[tuple[int, bool]]] = {}
+        # Per scope that calls backward(): whether each call is inside a loop of that scope.
+        self._backward_loops: dict[int, list[bool]] = {}
+        self._site_in_loop: dict[int, bool] = {}
 
     def run(self) -> FileFacts:
         self._register_definitions(self.module.body, owner_env=None)
@@ -175,16 +183,41 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         becomes its loss count for it (see _backpropagating_scopes)."""
         roots = {id(function.node) for function in self.functions if _loss_code(function)}
         found: set[int] = set()
-        pending = [callee for root in roots for callee in self._calls.get(root, ())]
+        pending = [callee for root in roots for callee in self._callees.get(root, ())]
         while pending:
             scope = pending.pop()
             if scope not in found:
                 found.add(scope)
-                pending.extend(self._calls.get(scope, ()))
+                pending.extend(self._callees.get(scope, ()))
         return found
+
+    def _gradient_free_scopes(self, backpropagating: set[int]) -> set[int]:
+        """The file's functions no backward pass can reach: named as a metric, a derivative or a
+        plot (catalogue.names.NO_GRADIENT_FUNCTION) and not backpropagated, or called only under
+        `torch.no_grad()` or from such functions (latent diffusion's `to_rgb`, called from an
+        `@torch.no_grad()` `log_images`). A function never called in the file is not one."""
+        free = {id(function.node) for function in self.functions
+                if id(function.node) not in backpropagating and NO_GRADIENT_FUNCTION.search(function.name)
+                and not LOSS_FUNCTION_WORD.search(function.name)}
+        changed = True
+        while changed:
+            changed = False
+            for callee, calls in self._calls.items():
+                if callee not in free and callee not in backpropagating \
+                        and all(no_grad or caller in free for caller, no_grad in calls):
+                    free.add(callee)
+                    changed = True
+        return free
+
+    def _setup_site(self, site: NumericSite) -> bool:
+        """Outside every loop of a scope whose backward() calls are all inside loops: set-up run
+        once before training (data standardised by its statistics), not a step's loss."""
+        loops = self._backward_loops.get(self._site_scopes[id(site)])
+        return bool(loops) and all(loops) and not self._site_in_loop.get(id(site), False)
 
     def _facts(self) -> FileFacts:
         backpropagating = self._backpropagating_scopes()
+        free = self._gradient_free_scopes(backpropagating)
         helpers = self._training_helpers()
         models = {}
         for cls in self.classes.values():
@@ -213,7 +246,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
                 dataclasses.replace(site, compared=isinstance(site.operand, cst.Name)
                                     and site.operand.value in self._compared.get(self._site_scopes[id(site)], ()),
                                     backpropagated=not site.no_grad and self._site_scopes[id(site)] in backpropagating,
-                                    training_helper=self._site_scopes[id(site)] in helpers)
+                                    training_helper=self._site_scopes[id(site)] in helpers,
+                                    gradient_free=self._site_scopes[id(site)] in free or self._setup_site(site))
                 for site in _unique(self.numeric_sites, key=lambda site: (site.kind, id(site.node)))
             ],
             nan_comparisons=_unique(self.nan_comparisons, key=lambda found: id(found.node)),
@@ -285,6 +319,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             return function.returns if not flags else self._flagged_returns.get(key, ())
         self._in_progress.add(key)
         outer_returns, outer_function, outer_no_grad = self._returns, self._function, self._no_grad_depth
+        outer_loop_base, self._loop_base = self._loop_base, self._loop_depth
         self._returns, self._function = [], function
         self._no_grad_depth = int(any(self._disables_grad(d.decorator) for d in function.node.decorators))
         try:
@@ -298,6 +333,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             returns = join(*self._returns)
         finally:
             self._returns, self._function, self._no_grad_depth = outer_returns, outer_function, outer_no_grad
+            self._loop_base = outer_loop_base
             self._in_progress.discard(key)
             self._analyzed.add(key)
         if flags:
@@ -362,8 +398,9 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
 
     def _call_function(self, function: FunctionInfo, call: cst.Call, args: Arguments,
                        bound_to: Optional[Instance]) -> ValueSet:
-        self._calls.setdefault(self._scope_key(), set()).add(id(function.node))
+        self._callees.setdefault(self._scope_key(), set()).add(id(function.node))
         provided = self._record_bindings(function, args, skip_first=function.is_method)
+        self._calls.setdefault(id(function.node), []).append((self._scope_key(), self._no_grad_depth > 0))
         if function.owner is not None and bound_to is not None:
             self._ensure_initialized(function.owner)
         flags = {

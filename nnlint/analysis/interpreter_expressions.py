@@ -15,11 +15,12 @@ from typing import Optional
 import libcst as cst
 
 from nnlint.analysis import numerics
-from nnlint.analysis.facts import SQUARE_SUM, ZERO_ABLE, NanComparison, NumericSite, Output
+from nnlint.analysis.facts import AFFINE, IMPORTED, SQUARE_SUM, SQUARES, ZERO_ABLE, NanComparison, NumericSite, Output
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.syntax import child_nodes, descendants, string_value
 from nnlint import catalogue
-from nnlint.catalogue.functions import BACKWARD_FUNCTIONS, BACKWARD_METHODS, RANGE_FUNCTIONS
+from nnlint.catalogue.functions import BACKWARD_FUNCTIONS, BACKWARD_METHODS, NORM_FUNCTIONS, NORM_METHODS, RANGE_FUNCTIONS
+from nnlint.catalogue.names import EMBEDDING_METHOD
 from nnlint.analysis.values import (
     ClassRef,
     Constant,
@@ -262,12 +263,14 @@ class ExpressionEvaluator:
                            no_grad=self._no_grad_depth > 0)
         self.numeric_sites.append(site)
         self._site_scopes[id(site)] = self._scope_key()
+        self._site_in_loop[id(site)] = self._loop_depth > self._loop_base
 
     def _note_backward(self, node: cst.Call) -> None:
         """`loss.backward()`, `scaler.scale(loss).backward()`, `accelerator.backward(loss)`:
         this scope backpropagates, and so do the helpers that computed the loss variable."""
         scope = self._scope_key()
         self._backward_scopes.add(scope)
+        self._backward_loops.setdefault(scope, []).append(self._loop_depth > self._loop_base)
         candidates = [arg.value for arg in node.args]
         receiver = node.func.value if isinstance(node.func, cst.Attribute) else None
         if isinstance(receiver, cst.Call):
@@ -286,10 +289,14 @@ class ExpressionEvaluator:
         left = self._eval(node.left, env)
         right = self._eval(node.right, env)
         if isinstance(node.operator, cst.Divide):
-            self._record_numeric("division", node, node.right, right, "/")
+            guarded = self._normalises_learned_output(node, left, env)
+            self._record_numeric("division", node, node.right, () if guarded else right, "/")
         if isinstance(node.operator, cst.Power) and len(right) == 1 and isinstance(right[0], Constant) \
                 and right[0].value == 0.5:
             self._record_numeric("sqrt", node, node.left, left, "** 0.5")
+        if isinstance(node.operator, cst.Power) and len(right) == 1 and isinstance(right[0], Constant) \
+                and right[0].value == 2 and self._cannot_vanish(node.left, env):
+            return ()  # (K * data_range) ** 2, (d + eps) ** 2: see _nonvanishing_square
         if numerics.positive_square_sum(node, lambda base: self._is_number(base, env)):
             return ()  # a sum of squares that cannot be 0: as guarded as `x ** 2 + eps`
         zero_tracking = numerics.arithmetic(node, left, right)
@@ -309,7 +316,10 @@ class ExpressionEvaluator:
         set in the constructor from such a parameter (`self.sigma_data = sigma_data`)."""
         if isinstance(node, (cst.Integer, cst.Float)):
             return _nonzero_number(node)
-        values = self._eval(node, env) if isinstance(node, (cst.Name, cst.Attribute)) else ()
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Multiply, cst.Divide, cst.Power)):
+            # `K[0] * data_range`, `(k * r) ** 2`: products of hyperparameters are hyperparameters.
+            return self._is_number(node.left, env) and self._is_number(node.right, env)
+        values = self._eval(node, env) if isinstance(node, (cst.Name, cst.Attribute, cst.Subscript)) else ()
         if values and all(isinstance(v, Constant) and isinstance(v.value, (int, float))
                           and not isinstance(v.value, bool) and v.value != 0 for v in values):
             return True
@@ -345,12 +355,80 @@ class ExpressionEvaluator:
                                           and node.func.attr.value in BACKWARD_METHODS):
             self._note_backward(node)
         if name is not None:
-            return self._call_library(name, node, args)
+            return self._nonvanishing_square(node, name, self._call_library(name, node, args), env)
         if isinstance(node.func, cst.Attribute):
             receivers = self._eval(node.func.value, env)
-            return self._call_method(node, node.func.attr.value, receivers, args)
+            found = self._call_method(node, node.func.attr.value, receivers, args)
+            return self._nonvanishing_square(node, None, found, env)
         found = [self._call_value(callee, node, args) for callee in self._eval(node.func, env)]
         return join(*found)
+
+    def _normalises_learned_output(self, node: cst.BinaryOperation, left: ValueSet, env: Env) -> bool:
+        """`x / x.norm(dim=-1, keepdim=True)` (F.normalize without its eps) where `x` is what a
+        network computed: a layer's or a model's output, an encoder's (`self.model.encode_text(t)`,
+        `self.proj(h)`). A learned embedding is not exactly 0 in practice (CLIP, SigLIP); a raw
+        parameter or a difference (a Gram-Schmidt remainder) can be, and is still checked."""
+        right = node.right
+        if not isinstance(right, cst.Call):
+            return False
+        func = right.func
+        if qualified_name(func, self.aliases) in NORM_FUNCTIONS and right.args:
+            normed = right.args[0].value
+        elif isinstance(func, cst.Attribute) and func.attr.value in NORM_METHODS:
+            normed = func.value
+        else:
+            return False
+        if not normed.deep_equals(node.left):
+            return False
+        if any(output.op in (AFFINE, IMPORTED) or output.model is not None for output in outputs_of(left)):
+            return True
+        if not isinstance(node.left, cst.Name):
+            return False
+        assigned = self._last_assignment(node.left.value, node)
+        return isinstance(assigned, cst.Call) and self._network_call(assigned, env)
+
+    def _last_assignment(self, name: str, before: cst.CSTNode) -> Optional[cst.BaseExpression]:
+        """The value last assigned to `name` in the current scope, textually before `before`."""
+        scope = self._function.node.body if self._function else self.module
+        found: Optional[cst.BaseExpression] = None
+        for current in descendants(scope):
+            if current is before:
+                return found
+            if isinstance(current, cst.Assign) and len(current.targets) == 1 \
+                    and isinstance(current.targets[0].target, cst.Name) and current.targets[0].target.value == name \
+                    and not any(inner is before for inner in descendants(current.value)):
+                found = current.value
+        return found
+
+    def _network_call(self, call: cst.Call, env: Env) -> bool:
+        """`self.proj(h)` (a submodule called), `model.encode_image(x)`, `clip.get_text_features(t)`."""
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            return False
+        if EMBEDDING_METHOD.search(func.attr.value):
+            return True
+        return any(isinstance(value, (ModuleValue, Instance)) for value in self._eval(func, env))
+
+    def _nonvanishing_square(self, node: cst.Call, name: Optional[str], found: ValueSet, env: Env) -> ValueSet:
+        """`torch.pow(d + eps, 2)`, `(k * r).square()`: a square of a number, or of a value offset
+        by a nonzero number, is 0 only at one exact value (as `F.pairwise_distance` relies on),
+        so it is no sum-of-squares hazard; what else the call is stays as found."""
+        if name in ("torch.pow", "torch.square"):
+            base = node.args[0].value if node.args else None
+        elif name is None and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("pow", "square"):
+            base = node.func.value
+        else:
+            return found
+        if base is None or not self._cannot_vanish(base, env):
+            return found
+        return tuple(value for value in found if not (isinstance(value, Output) and value.op == SQUARES))
+
+    def _cannot_vanish(self, base: cst.BaseExpression, env: Env) -> bool:
+        """A nonzero number, or `x + c` / `x - c` / `c - x` for a nonzero number `c`."""
+        if self._is_number(base, env):
+            return True
+        return isinstance(base, cst.BinaryOperation) and isinstance(base.operator, (cst.Add, cst.Subtract)) \
+            and (self._is_number(base.left, env) or self._is_number(base.right, env))
 
 
 def _library_function(qualified: str) -> ValueSet:

@@ -36,7 +36,7 @@ from nnlint.analysis.values import (
     through_model,
 )
 from nnlint.catalogue import functions as api
-from nnlint.catalogue.ranges import NOT_LOGITS
+from nnlint.catalogue.ranges import NOT_LOGITS, ONES, UNIT_NORM
 from nnlint.catalogue.layers import DICT, DROPOUT, IDENTITY, LIST, LOSS, OTHER, SEQUENTIAL, WEIGHT, Layer
 
 
@@ -100,6 +100,12 @@ class TorchCalls:
         if loss is not None:
             self._record_loss(loss, spelled, node, args)
             return numerics.loss_value(loss, node)
+        if name in api.ONES_FACTORIES:
+            return (Output(ONES, node),)
+        if name in api.UNIT_NORM_OUTPUTS:
+            # `eigenvalues, eigenvectors = torch.linalg.eigh(A)`: which outputs have unit-norm columns.
+            return (SequenceValue(tuple((Output(UNIT_NORM, node),) if unit else ()
+                                        for unit in api.UNIT_NORM_OUTPUTS[name])),)
         if name in api.NORMALIZER_FUNCTIONS:
             op, dim_position = api.NORMALIZER_FUNCTIONS[name]
             self.normalizers.append(NormalizerSite(op, node, spelled, passes_argument(node, dim_position, "dim")))

@@ -21,7 +21,12 @@ from nnlint import catalogue
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.syntax import descendants, string_value
-from nnlint.catalogue.functions import MODULE_INTROSPECTION_FUNCTIONS, MODULE_INTROSPECTION_METHODS
+from nnlint.catalogue.functions import (
+    MODULE_INTROSPECTION_FUNCTIONS,
+    MODULE_INTROSPECTION_METHODS,
+    STATE_LOADING_METHODS,
+)
+from nnlint.catalogue.names import KEPT_LAYER_COMMENT
 from nnlint.catalogue.layers import LOSS, NORMALIZATION
 
 # Python's own machinery: a `with` or loop body runs once per item, not once.
@@ -154,12 +159,27 @@ class _UsageReader:
                     return True
         return False
 
+    def loads_state(self, name: str) -> bool:
+        """The class (or a subclass or base in this file) loads a state dict into itself or
+        defines how one loads: its unused layers may hold a checkpoint's weights."""
+        related = [cls for other, cls in self.classes.items()
+                   if other == name or name in cls.bases or other in self.classes[name].bases]
+        for cls in related:
+            if any(method in STATE_LOADING_METHODS for method in cls.methods):
+                return True
+            for node in descendants(cls.node, stop=()):
+                if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                        and node.func.attr.value in STATE_LOADING_METHODS and _is_self(node.func.value):
+                    return True
+        return False
+
     def built_layers(self, name: str) -> Iterator[BuiltLayer]:
         init = self.classes[name].methods.get("__init__")
         if init is None:
             return
+        kept = _commented_as_kept(init)
         for node in descendants(init.body):
-            if not isinstance(node, (cst.Assign, cst.AnnAssign)) or node.value is None:
+            if not isinstance(node, (cst.Assign, cst.AnnAssign)) or node.value is None or id(node) in kept:
                 continue
             layer = self.layer_name(node.value)
             if layer is None:
@@ -175,7 +195,7 @@ class _UsageReader:
             if not (self.is_module(name) and self.bases_in_view(name) and self.has_forward(name)):
                 continue
             built = list(self.built_layers(name))
-            if not built or self.introspects(name):
+            if not built or self.introspects(name) or self.loads_state(name):
                 continue
             for layer in built:
                 if layer.attribute not in self.read_names:
@@ -282,6 +302,29 @@ class _RepeatTracker:
         for child in _child_expressions(node):
             applied.update(self._expression(child, env))
         return applied
+
+
+def _is_self(node: cst.BaseExpression) -> bool:
+    """`self`, or `super()`."""
+    if isinstance(node, cst.Name):
+        return node.value == "self"
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "super"
+
+
+def _commented_as_kept(init: cst.FunctionDef) -> set[int]:
+    """Ids of the assignments in `init` whose line (or the comment lines just above it) says
+    the layer is kept on purpose (catalogue.names.KEPT_LAYER_COMMENT)."""
+    kept: set[int] = set()
+    for node in descendants(init.body):
+        if not isinstance(node, cst.SimpleStatementLine):
+            continue
+        comments = [line.comment.value for line in node.leading_lines if line.comment is not None]
+        if node.trailing_whitespace.comment is not None:
+            comments.append(node.trailing_whitespace.comment.value)
+        comments += [inner.value for inner in descendants(node, stop=()) if isinstance(inner, cst.Comment)]
+        if any(KEPT_LAYER_COMMENT.search(comment) for comment in comments):
+            kept.update(id(small) for small in node.body)
+    return kept
 
 
 def _child_expressions(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:

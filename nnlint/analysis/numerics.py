@@ -28,7 +28,15 @@ from nnlint.analysis.facts import (
 )
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.values import Constant, ValueSet, outputs_of
-from nnlint.catalogue.functions import GRID_FUNCTIONS, NAN_NAMES, ZERO_ABLE_FUNCTIONS, ZERO_ABLE_METHODS
+from nnlint.catalogue.functions import (
+    GRID_FUNCTIONS,
+    NAN_NAMES,
+    NORM_FUNCTIONS,
+    NORM_METHODS,
+    ZERO_ABLE_FUNCTIONS,
+    ZERO_ABLE_METHODS,
+)
+from nnlint.catalogue.ranges import ONES, UNIT_NORM
 
 PROBABILITIES = frozenset({SOFTMAX, SIGMOID, NORMALIZED, PROBABILITY_LIKE})
 # A mean of softmax or sigmoid outputs over some axes stays within their range.
@@ -151,6 +159,8 @@ def tensor_method(method: str, receiver: Optional[Output], receiver_node: cst.Ba
     op = receiver.op if receiver is not None else None
     if op == GRID:
         return receiver if method not in ZERO_ABLE_METHODS else Output(ZERO_ABLE, node)
+    if op == UNIT_NORM and method in NORM_METHODS:
+        return None  # an eigenvector's or singular vector's norm is 1
     if method in ZERO_ABLE_METHODS:
         return Output(ZERO_ABLE, node)
     if method == "var":
@@ -164,13 +174,16 @@ def tensor_method(method: str, receiver: Optional[Output], receiver_node: cst.Ba
             return Output(SQUARE_SUM, node)
         if op in PROBABILITIES:
             return Output(PROBABILITY_LIKE, node)
-        if method in ("sum", "nansum") and _is_count(receiver_node):
+        if method in ("sum", "nansum") and op != ONES and _is_count(receiver_node):
             return Output(ZERO_ABLE, node)
     return None
 
 
 def library_call(name: str, node: cst.Call, first: ValueSet, second: ValueSet) -> Optional[Output]:
     """What a torch function returns, for the zero-tracking ops."""
+    if name in NORM_FUNCTIONS and first and all(isinstance(value, Output) and value.op == UNIT_NORM
+                                                 for value in first):
+        return None  # the norm of unit-norm columns is 1
     if name in ZERO_ABLE_FUNCTIONS:
         return Output(ZERO_ABLE, node)
     if name in GRID_FUNCTIONS:

@@ -5,6 +5,8 @@ them (`F.softmax` -> `torch.nn.functional.softmax`); methods by their bare name.
 
 from __future__ import annotations
 
+import re
+
 from nnlint.catalogue.layers import ACTIVATION, DROPOUT, NORMALIZATION, POOLING, RESHAPE, WEIGHT
 from nnlint.catalogue.ranges import AFFINE, LOG_SIGMOID, LOG_SOFTMAX, RELU, SIGMOID, SOFTMAX, TANH
 
@@ -54,7 +56,7 @@ DROPOUT_FUNCTIONS = _names(_F, "dropout dropout1d dropout2d dropout3d alpha_drop
 # the identity in evaluation, where the range matters).
 PASS_THROUGH_FUNCTIONS = frozenset({"torch.clone", "torch.detach"}) | DROPOUT_FUNCTIONS
 # Likewise, but they move or merge axes, so a known width no longer applies.
-RESHAPING_FUNCTIONS = _names("torch.", "squeeze unsqueeze flatten reshape permute transpose narrow select movedim t") \
+RESHAPING_FUNCTIONS = _names("torch.", "squeeze unsqueeze flatten reshape permute transpose narrow select movedim t gather index_select") \
     | _names(_F, "avg_pool1d avg_pool2d avg_pool3d max_pool1d max_pool2d max_pool3d adaptive_avg_pool1d "
                  "adaptive_avg_pool2d adaptive_avg_pool3d adaptive_max_pool1d adaptive_max_pool2d interpolate")
 # Functions over a sequence of tensors that keep what all of them share.
@@ -152,6 +154,21 @@ SQRT_METHODS = frozenset({"sqrt", "rsqrt", "sqrt_"})
 ZERO_ABLE_FUNCTIONS = frozenset({"torch.norm", "torch.linalg.norm", "torch.linalg.vector_norm",
                                  "torch.std", "torch.count_nonzero"})
 ZERO_ABLE_METHODS = frozenset({"norm", "std", "count_nonzero"})
+# Decompositions, by which of the outputs they return have unit-norm columns (`q / q.norm()`
+# of an eigenvector cannot divide by 0): eigh -> (eigenvalues, eigenvectors), svd -> (U, S, Vh),
+# qr -> (Q, R).
+UNIT_NORM_OUTPUTS = {
+    "torch.linalg.eigh": (False, True), "torch.linalg.eig": (False, True), "torch.symeig": (False, True),
+    "torch.linalg.svd": (True, False, True), "torch.svd": (True, False, True),
+    "torch.linalg.qr": (True, False), "torch.qr": (True, False),
+    "numpy.linalg.eigh": (False, True), "numpy.linalg.eig": (False, True),
+    "numpy.linalg.svd": (True, False, True), "numpy.linalg.qr": (True, False),
+}
+# Factories of all-ones tensors (catalogue.ranges.ONES): a mask built from them has a count by construction.
+ONES_FACTORIES = frozenset({"torch.ones", "torch.ones_like"})
+# Norms: of a unit-norm value (UNIT_NORM_OUTPUTS) they are 1, not zero-able.
+NORM_METHODS = frozenset({"norm"})
+NORM_FUNCTIONS = frozenset({"torch.norm", "torch.linalg.norm", "torch.linalg.vector_norm"})
 GRID_FUNCTIONS = frozenset({"torch.arange", "torch.linspace", "torch.logspace", "torch.meshgrid",
                             "torch.cartesian_prod"})
 NAN_NAMES = frozenset({"numpy.nan", "numpy.NaN", "numpy.NAN", "math.nan", "torch.nan"})
@@ -163,6 +180,11 @@ _NONLINEAR_NAMES = ("relu relu_ relu6 leaky_relu leaky_relu_ prelu rrelu elu elu
                     "hardshrink tanhshrink threshold logsigmoid softmax log_softmax softmin glu "
                     "sigmoid_ tanh_ exp log abs sin cos square sqrt rsqrt erf clamp clip clamp_ "
                     "clamp_min clamp_max maximum minimum where sign gumbel_softmax")
+# A comment that names an activation (`# nn.ReLU(),`, `# x = F.relu(x)`): between two linear
+# layers it says the author took the activation out on purpose (an experiment, a baseline).
+COMMENTED_ACTIVATION = re.compile(
+    r"#.*\b(?:nn\.|F\.|torch\.)?(?:leaky_?relu|p?relu6?|[sc]?elu|gelu|silu|swish|mish|tanh|sigmoid|softplus"
+    r"|hardtanh|hard_?swish)\b", re.IGNORECASE)
 # (kind, linear) of a function applied to one tensor, kinds as in nnlint.catalogue.layers.
 _FUNCTION_GROUPS: list[tuple[frozenset[str], str, bool]] = [
     (_names(_F, "linear bilinear conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d")
@@ -220,3 +242,7 @@ MODULE_INTROSPECTION_METHODS = frozenset({
     "get_submodule", "_get_name",
 })
 MODULE_INTROSPECTION_FUNCTIONS = frozenset({"getattr", "vars", "hasattr", "delattr", "setattr"})
+# A model that loads a checkpoint into itself (`self.load_state_dict(pretrained, strict=True)`)
+# or maps its keys (`_load_from_state_dict`) keeps every layer the checkpoint has weights for,
+# used or not: a strict load fails without them.
+STATE_LOADING_METHODS = frozenset({"load_state_dict", "_load_from_state_dict"})

@@ -22,6 +22,28 @@ EVAL_FUNCTION = re.compile(
 GRADIENT_FUNCTION = re.compile(
     r"^forward$|loss|criterion|objective|penalty|regulari[sz]|dist|contrastive|triplet|normali[sz]"
     r"|standardi[sz]|mean|average|pool|similarity", re.IGNORECASE)
+# Functions no backward pass goes through, whatever else their name says: evaluation metrics
+# (`root_mean_squared_error`, `psnr`, `accuracy`), hand-written derivatives (`dx_distort_points`,
+# `jacobian`), box and anchor geometry for matching (`boxes_center_distance`), and
+# visualisation (`to_rgb`, `log_images`, `plot_*`; not `render` or `draw`: differentiable
+# renderers and samplers take gradients).
+NO_GRADIENT_FUNCTION = re.compile(
+    r"metric|(^|_)(errors?|accuracy|acc|score|psnr|iou|auc)$|jacobian|^d[xyzp]_|(^|_)(boxe?s?|bbox(es)?|anchors?)(_|$)"
+    r"|visuali[sz]|plot|^_?show|to_rgb|log_image|colori[sz]", re.IGNORECASE)
+# ...and the words that make a function a loss whatever else it is named (`jacobian_penalty`).
+LOSS_FUNCTION_WORD = re.compile(r"loss|criterion|objective|penalty|regulari[sz]", re.IGNORECASE)
+
+# Calls that return a learned representation, by the method's name: an encoder's or a
+# projection's output (`model.encode_text(t)`, `clip.get_image_features(x)`), nonzero in practice.
+EMBEDDING_METHOD = re.compile(r"^(encode|embed|project|get_\w*features$|forward_features$|extract_features$)")
+
+# A comment on a layer's construction saying it is kept on purpose though forward does not use
+# it: for a checkpoint's keys, for compatibility, or for training code not in this port
+# (`# not used in evaluation`). A bare "not used" is not one: it is the author noticing the bug.
+KEPT_LAYER_COMMENT = re.compile(
+    r"compat|checkpoint|state_?dict|pretrained|legacy|weights? load|"
+    r"not used (in|during|at|for) (eval|inference|test|predict)|(only|used) (in|for|during) training|training[- ]only",
+    re.IGNORECASE)
 
 # Data and transforms: a word of the name says which split it is for (`train_tf`, `val_set`).
 TRAIN_DATA_WORD = re.compile(r"(^|[^a-z])train|^tr_|^tr$", re.IGNORECASE)

@@ -20,6 +20,11 @@ NOT_LOGITS = frozenset({RELU})
 # Ranges whose values are probabilities (not log-probabilities, not logits).
 PROBABILITY_RANGES = frozenset({SOFTMAX, SIGMOID, NORMALIZED})
 
+# torch.ones / ones_like: a mask whose count the code sets (MAE's `mask = torch.ones([N, L]);
+# mask[:, :len_keep] = 0`), not the data: its sum is not an empty selection's 0.
+ONES = "ones"
+UNIT_NORM = "unit_norm"      # eigenvectors, singular vectors, Q of QR: columns of norm 1, never 0
+
 # What a loss expects as its input, and what its target is (`nnlint.catalogue.losses`).
 LOGITS = "logits"                        # raw scores; the loss applies softmax/sigmoid itself
 PROBABILITIES = "probabilities"          # values in [0, 1]

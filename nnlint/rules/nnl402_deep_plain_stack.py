@@ -78,6 +78,11 @@ class DeepPlainStack(Rule):
     public repositories nobody tuned the rules on (docs/precision.md, "Held-out check"),
     0 of the 10 findings read were real mistakes (0 %), under the 90 % a default rule
     needs. The false alarms: canonical deep plain stacks such as VGG16/VGG19 without batch norm, which train to good accuracy.
+    It stays opt-in: what it finds is a fragile design rather than a bug. The VGG16 notebooks
+    it flags there are the same network as the shared case g03 (rasbt/deeplearning-models
+    issue 31: some runs stay at 10 % accuracy, others train), and no property of the code (depth,
+    activation, optimizer) separates a run that gets stuck from one that trains; a rule that
+    kept g03 and dropped the VGG notebooks would be tuned to one case's shape.
     """
 
     code = "NNL402"
