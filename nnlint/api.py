@@ -6,8 +6,9 @@ A plugin rule subclasses `Rule`, sets `code` (its own letters and digits, never 
 `summary` and `fix_hint`, and implements `check(facts, report)`: `facts.module` is the file's
 libcst tree, `facts.imports` maps each imported name to what it stands for (`nn` ->
 `torch.nn`), and the other `FileFacts` fields are the facts nnlint's own rules read.
-`report(node, message)` records a finding at a node of that tree. docs/plugins.md has the
-whole walk-through.
+`report(node, message)` records a finding at a node of that tree. `reads` names the fact
+families `check` reads (e.g. `("training",)`): a run computes only those; a rule that
+declares nothing gets every family. docs/plugins.md has the whole walk-through.
 """
 
 from nnlint.analysis.facts import FileFacts

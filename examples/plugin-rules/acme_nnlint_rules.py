@@ -26,6 +26,9 @@ class TorchLoadWithoutWeightsOnly(Rule):
     """
 
     code = "ACM101"
+    # The fact families `check` reads: none, only `facts.module` and `facts.imports`, which
+    # every rule may read. nnlint then computes no fact for this rule (docs/plugins.md).
+    reads = ()
     name = "torch-load-without-weights-only"
     summary = "torch.load without an explicit weights_only (its default changed in torch 2.6)."
     fix_hint = "Pass weights_only=True for a state dict."

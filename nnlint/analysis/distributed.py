@@ -15,7 +15,7 @@ import libcst as cst
 
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.imports import qualified_name
-from nnlint.analysis.syntax import argument, descendants, receiver_name, source_code
+from nnlint.analysis.syntax import argument, nodes_by_type, receiver_name, source_code
 from nnlint.analysis.training_facts import BACKWARD, STEP
 from nnlint.catalogue.data import (
     DATA_LOADERS,
@@ -63,15 +63,16 @@ def build_distributed_facts(facts: FileFacts) -> None:
     """Fill `facts.distributed` from one walk over the file's calls."""
     found = DistributedFacts()
     facts.distributed = found
+    index = nodes_by_type(facts.module)
+    # A call's assignment comes before it in textual order; the names they bind, by call.
     bound: dict[int, str] = {}
-    for node in descendants(facts.module, stop=()):
-        kind = type(node)
-        if kind is cst.Assign and type(node.value) is cst.Call:
+    for node in index.get(cst.Assign, ()):
+        if type(node.value) is cst.Call:
             bound[id(node.value)] = receiver_name(node.targets[0].target)
-        elif kind is cst.AnnAssign and type(node.value) is cst.Call:
+    for node in index.get(cst.AnnAssign, ()):
+        if type(node.value) is cst.Call:
             bound[id(node.value)] = receiver_name(node.target)
-        if kind is not cst.Call:
-            continue
+    for node in index.get(cst.Call, ()):
         func = node.func
         if isinstance(func, cst.Attribute):
             method = func.attr.value

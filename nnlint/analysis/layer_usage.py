@@ -20,7 +20,7 @@ import libcst as cst
 from nnlint import catalogue
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.imports import qualified_name
-from nnlint.analysis.syntax import descendants, string_value
+from nnlint.analysis.syntax import descendants, nodes_by_type, string_value
 from nnlint.catalogue.functions import (
     MODULE_INTROSPECTION_FUNCTIONS,
     MODULE_INTROSPECTION_METHODS,
@@ -75,6 +75,7 @@ class _UsageReader:
                 bases = [self._base_name(arg) for arg in node.bases]
                 self.classes[node.name.value] = _Class(node, bases, methods)
         self._read_names: Optional[set[str]] = None
+        self._introspecting: dict[int, bool] = {}
 
     def _base_name(self, arg: cst.Arg) -> str:
         if arg.keyword is not None:
@@ -125,24 +126,21 @@ class _UsageReader:
         if self._read_names is None:
             stored: set[int] = set()
             names: set[str] = set()
-            nodes = list(descendants(self.facts.module, stop=()))
-            for node in nodes:
-                if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
-                    targets = ([t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target])
+            index = nodes_by_type(self.facts.module)
+            for kind in (cst.Assign, cst.AnnAssign, cst.AugAssign):
+                for node in index.get(kind, ()):
+                    targets = ([t.target for t in node.targets] if kind is cst.Assign else [node.target])
                     for target in targets:
                         if isinstance(target, cst.Attribute):
                             stored.add(id(target))
                         elif isinstance(target, (cst.Tuple, cst.List)):
                             stored.update(id(e.value) for e in target.elements if isinstance(e.value, cst.Attribute))
-            for node in nodes:
-                if isinstance(node, cst.Attribute) and id(node) not in stored:
-                    names.add(node.attr.value)
-                elif isinstance(node, cst.SimpleString):
-                    text = string_value(node)
-                    if isinstance(text, str):
-                        names.add(text)
-                elif isinstance(node, cst.FormattedStringText):
-                    names.add(node.value)
+            names.update(node.attr.value for node in index.get(cst.Attribute, ()) if id(node) not in stored)
+            for node in index.get(cst.SimpleString, ()):
+                text = string_value(node)
+                if isinstance(text, str):
+                    names.add(text)
+            names.update(node.value for node in index.get(cst.FormattedStringText, ()))
             self._read_names = names
         return self._read_names
 
@@ -150,14 +148,19 @@ class _UsageReader:
         """The class (or a subclass or base in this file) reaches submodules without names."""
         related = [cls for other, cls in self.classes.items()
                    if other == name or name in cls.bases or other in self.classes[name].bases]
-        for cls in related:
-            for node in descendants(cls.node, stop=()):
-                if isinstance(node, cst.Attribute) and node.attr.value in MODULE_INTROSPECTION_METHODS:
-                    return True
-                if (isinstance(node, cst.Call) and isinstance(node.func, cst.Name)
-                        and node.func.value in MODULE_INTROSPECTION_FUNCTIONS):
-                    return True
-        return False
+        return any(self._introspects_itself(cls) for cls in related)
+
+    def _introspects_itself(self, cls: _Class) -> bool:
+        # Asked again for every class it is related to: one walk per class.
+        found = self._introspecting.get(id(cls.node))
+        if found is None:
+            found = any(
+                (type(node) is cst.Attribute and node.attr.value in MODULE_INTROSPECTION_METHODS)
+                or (type(node) is cst.Call and isinstance(node.func, cst.Name)
+                    and node.func.value in MODULE_INTROSPECTION_FUNCTIONS)
+                for node in descendants(cls.node, stop=()))
+            self._introspecting[id(cls.node)] = found
+        return found
 
     def loads_state(self, name: str) -> bool:
         """The class (or a subclass or base in this file) loads a state dict into itself or

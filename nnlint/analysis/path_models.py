@@ -11,7 +11,7 @@ which are switched to float64.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Iterator, Mapping, Optional, Sequence
 
 import libcst as cst
 
@@ -38,6 +38,23 @@ from nnlint.catalogue.ecosystem import (
     PRETRAINED_NON_MODULE,
 )
 from nnlint.catalogue.names import MODEL_NAME
+
+
+class _WrittenKeywords(Mapping[str, str]):
+    """A call's keyword arguments as written, each rendered only when asked for: rendering
+    source is costly, and most calls are no layer the catalogue asks about."""
+
+    def __init__(self, call: cst.Call) -> None:
+        self._values = {arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None}
+
+    def __getitem__(self, keyword: str) -> str:
+        return source_code(self._values[keyword])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
 
 
 class _NotAModel:
@@ -148,8 +165,7 @@ class KnownModels:
         (`self.lstm = nn.LSTM(...)`) are its layers, not models of their own."""
         if any((dotted_name(target) or "self").split(".")[0] == "self" for target in targets):
             return False
-        keywords = {arg.keyword.value: source_code(arg.value) for arg in call.args if arg.keyword is not None}
-        return catalogue.built_with_mode_layers(qualified_name(call.func, self.aliases), keywords)
+        return catalogue.built_with_mode_layers(qualified_name(call.func, self.aliases), _WrittenKeywords(call))
 
     def _strip_to(self, value: cst.BaseExpression) -> Optional[cst.Call]:
         """`Net().to(device)` -> `Net()`; `nn.DataParallel(Net())` -> `Net()`."""

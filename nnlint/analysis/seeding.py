@@ -16,7 +16,7 @@ import libcst as cst
 
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.imports import qualified_name
-from nnlint.analysis.syntax import descendants, dotted_name, is_main_guard, last_part
+from nnlint.analysis.syntax import child_nodes, dotted_name, is_main_guard, last_part, nodes_by_type
 from nnlint.catalogue.names import (RUN_STARTERS, SEED_FUNCTION, SEED_NAME, SEEDING_FUNCTIONS, TEST_FUNCTION)
 
 
@@ -35,11 +35,13 @@ def _seeds(node: cst.CSTNode, aliases: dict[str, str]) -> bool:
     return False
 
 
-def _trainer_names(module: cst.Module, aliases: dict[str, str]) -> dict[str, tuple[str, ...]]:
-    """Variables bound to a Trainer whose run nothing seeds: name -> the methods that start it."""
+def _trainer_names(index: dict[type, list[cst.CSTNode]], in_class: set[int],
+                   aliases: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    """Variables bound outside classes to a Trainer whose run nothing seeds: name -> the
+    methods that start it."""
     found: dict[str, tuple[str, ...]] = {}
-    for node in descendants(module, stop=(cst.ClassDef,)):
-        if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call):
+    for node in index.get(cst.Assign, ()):
+        if isinstance(node.value, cst.Call) and id(node) not in in_class:
             methods = RUN_STARTERS.get(qualified_name(node.value.func, aliases) or "")
             if methods:
                 for target in node.targets:
@@ -48,12 +50,26 @@ def _trainer_names(module: cst.Module, aliases: dict[str, str]) -> dict[str, tup
     return found
 
 
-def _ids_under(module: cst.Module, picks) -> set[int]:
-    found: set[int] = set()
-    for node in descendants(module, stop=()):
-        if picks(node):
-            found.update(id(inner) for inner in descendants(node, stop=()))
-    return found
+def _contexts(module: cst.Module, functions_excluded: bool) -> tuple[set[int], set[int]]:
+    """Ids of the nodes inside classes (the class included), and of the nodes that are no run:
+    inside classes or test functions, or, with `functions_excluded`, inside any function.
+    One walk, each node's context passed down from its parent."""
+    in_class: set[int] = set()
+    excluded: set[int] = set()
+    pending: list[tuple[cst.CSTNode, bool, bool]] = [(module, False, False)]
+    while pending:
+        node, classed, out = pending.pop()
+        kind = type(node)
+        if kind is cst.ClassDef:
+            classed = out = True
+        elif kind is cst.FunctionDef and (functions_excluded or TEST_FUNCTION.search(node.name.value)):
+            out = True
+        if classed:
+            in_class.add(id(node))
+        if out:
+            excluded.add(id(node))
+        pending.extend((child, classed, out) for child in child_nodes(node))
+    return in_class, excluded
 
 
 def build_seeding_facts(facts: FileFacts) -> None:
@@ -64,24 +80,31 @@ def build_seeding_facts(facts: FileFacts) -> None:
     if not any(full.startswith(("torch", "lightning", "pytorch_lightning")) for full in aliases.values()):
         return
     module = facts.module
+    optimizers = facts.training.optimizers if facts.training is not None else []
+    index = nodes_by_type(module)
+    may_train = bool(optimizers) or any(
+        isinstance(node.value, cst.Call) and qualified_name(node.value.func, aliases) in RUN_STARTERS
+        for node in index.get(cst.Assign, ()))
+    if not may_train:  # nothing starts a run: nothing to seed
+        return
     # Classes build models (their optimizers are configure_optimizers' business), and tests
-    # train fixtures; neither is a run.
-    excluded = _ids_under(module, lambda node: isinstance(node, cst.ClassDef) or (
-        isinstance(node, cst.FunctionDef) and bool(TEST_FUNCTION.search(node.name.value))))
-    # Without a main guard, a function that trains is a library's (its caller seeds).
-    if not any(isinstance(node, cst.If) and is_main_guard(node.test) for node in module.body):
-        excluded |= _ids_under(module, lambda node: isinstance(node, cst.FunctionDef))
+    # train fixtures; neither is a run. Without a main guard, a function that trains is a
+    # library's (its caller seeds).
+    main_guarded = any(isinstance(node, cst.If) and is_main_guard(node.test) for node in module.body)
+    in_class, excluded = _contexts(module, functions_excluded=not main_guarded)
+    if any(_seeds(node, aliases) for kind in (cst.Call, cst.Arg, cst.AssignTarget) for node in index.get(kind, ())):
+        return
     start: Optional[cst.CSTNode] = None
-    for optimizer in facts.training.optimizers if facts.training is not None else ():
+    for optimizer in optimizers:
         if id(optimizer.node) not in excluded:
             start = optimizer.node
             break
-    trainers = _trainer_names(module, aliases)
-    for node in descendants(module, stop=()):
-        if _seeds(node, aliases):
-            return
-        if (start is None and isinstance(node, cst.Call) and id(node) not in excluded
-                and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name)
-                and node.func.attr.value in trainers.get(node.func.value.value, ())):
-            start = node
+    if start is None:
+        trainers = _trainer_names(index, in_class, aliases)
+        for node in index.get(cst.Call, ()):
+            if (id(node) not in excluded and isinstance(node.func, cst.Attribute)
+                    and isinstance(node.func.value, cst.Name)
+                    and node.func.attr.value in trainers.get(node.func.value.value, ())):
+                start = node
+                break
     facts.unseeded_run = start

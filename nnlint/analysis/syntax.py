@@ -114,9 +114,31 @@ def iter_calls(node: cst.CSTNode) -> Iterator[cst.Call]:
     return iter(entry[1])
 
 
+# The whole module's nodes by type, in textual order: one walk a file that the fact builders
+# looking for one kind of node anywhere (every call, every assignment) share.
+_index: list[tuple[cst.Module, dict[type, list[cst.CSTNode]]]] = []
+
+
+def nodes_by_type(module: cst.Module) -> dict[type, list[cst.CSTNode]]:
+    """Every node of the module (lambdas, functions and classes entered) by its exact type,
+    each list in textual order; walked once per file."""
+    if not _index or _index[0][0] is not module:
+        found: dict[type, list[cst.CSTNode]] = {}
+        for node in descendants(module, stop=()):
+            kind = type(node)
+            nodes = found.get(kind)
+            if nodes is None:
+                found[kind] = [node]
+            else:
+                nodes.append(node)
+        _index[:] = [(module, found)]
+    return _index[0][1]
+
+
 def forget_walks() -> None:
     """Drop what the walks remembered about the file just analyzed."""
     _calls_by_node.clear()
+    _index.clear()
 
 
 def names_in(node: cst.CSTNode) -> tuple[str, ...]:

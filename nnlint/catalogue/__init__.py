@@ -13,7 +13,7 @@ The lookups below are the API; the tables may be read directly for iteration.
 from __future__ import annotations
 
 import re
-from typing import Callable, Optional
+from typing import Callable, Mapping, Optional
 
 from nnlint.catalogue.ecosystem import (MODEL_FACTORIES, MODULE_BASE_SUFFIX, MODULE_BASES, NON_MODULE_BASE_ROOTS,
                                         NON_MODULE_BASES)
@@ -132,7 +132,7 @@ def changes_with_mode(name: str) -> bool:
     return "Dropout" in name or "BatchNorm" in name
 
 
-def built_with_mode_layers(qualified: Optional[str], keywords: dict[str, str]) -> bool:
+def built_with_mode_layers(qualified: Optional[str], keywords: Mapping[str, str]) -> bool:
     """A torch.nn layer built as a whole model (`encoder = nn.TransformerEncoder(...)`) that
     behaves differently under `.train()` and `.eval()`: the Transformer family (dropout 0.1 by
     default), or a layer given a non-zero dropout (`nn.LSTM(..., dropout=0.3)`). `keywords`
