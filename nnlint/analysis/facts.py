@@ -188,6 +188,10 @@ class ModelFacts:
     outputs: tuple[Output, ...] = ()
     # The expressions `forward` returns, as written (`return F.softmax(x, 1)`).
     returned: tuple[cst.BaseExpression, ...] = ()
+    # Attributes holding a plain list/tuple/dict of layers with parameters or state that the
+    # class (or a helper it calls) builds, as the interpreter followed them (local names,
+    # appends, helpers, `getattr(nn, name)`): attribute -> one such layer's class name.
+    unregistered_layers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(eq=False)

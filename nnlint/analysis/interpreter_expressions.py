@@ -15,6 +15,7 @@ from typing import Optional
 import libcst as cst
 
 from nnlint.analysis import numerics
+from nnlint.analysis.exports import is_library_name
 from nnlint.analysis.facts import SQUARE_SUM, ZERO_ABLE, NanComparison, NumericSite, Output
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.syntax import child_nodes, descendants, string_value
@@ -26,6 +27,7 @@ from nnlint.analysis.values import (
     Env,
     FunctionRef,
     Instance,
+    LibraryRef,
     ModuleValue,
     SequenceValue,
     ValueSet,
@@ -33,6 +35,7 @@ from nnlint.analysis.values import (
     outputs_of,
 )
 
+_BUILTINS = frozenset({"getattr", "setattr", "enumerate", "zip"})
 _NAMED_CONSTANTS = {"True": True, "False": False, "None": None}
 # Multiplying by a mask or a positive constant keeps what the last operation guaranteed
 # (a ReLU output times a 0/1 mask is still non-negative).
@@ -341,11 +344,49 @@ class ExpressionEvaluator:
             self._note_backward(node)
         if name is not None:
             return self._call_library(name, node, args)
+        if type(node.func) is cst.Name and node.func.value in _BUILTINS \
+                and node.func.value not in env and node.func.value not in self.module_env:
+            return self._builtin_call(node.func.value, node, args)
         if isinstance(node.func, cst.Attribute):
             receivers = self._eval(node.func.value, env)
             return self._call_method(node, node.func.attr.value, receivers, args)
         found = [self._call_value(callee, node, args) for callee in self._eval(node.func, env)]
         return join(*found)
+
+
+    def _builtin_call(self, name: str, node: cst.Call, args) -> ValueSet:
+        """The builtins that carry layers and library names from one place to another."""
+        if name == "setattr":
+            if len(args) >= 3:  # `setattr(self, f"fc{i}", layer)` registers the layer
+                self._note_registered(args[2][1])
+            return ()
+        if name == "getattr":
+            return self._library_attribute(node, args)
+        if any(keyword is not None or starred for keyword, _, starred in args) or not args:
+            return ()
+        if name == "enumerate":
+            # `for i, layer in enumerate(self.layers)`: pairs of an index and an item.
+            pair = SequenceValue(((), self._iterate(args[0][1])))
+            return (SequenceValue(((pair,),), homogeneous=True),)
+        # zip: tuples of one item of each argument.
+        items = SequenceValue(tuple(self._iterate(values) for _, values, _ in args))
+        return (SequenceValue(((items,),), homogeneous=True),)
+
+    def _library_attribute(self, node: cst.Call, args) -> ValueSet:
+        """`getattr(nn, "ReLU")`, `getattr(nn, hparams["type"])`, `getattr(lr_scheduler,
+        cfg["method"])`: a library object named by a string the file spells somewhere the
+        interpreter can follow (a literal, a dict literal, a parameter default, a caller's
+        argument). Each string the value may hold names one alternative."""
+        if len(node.args) < 2 or node.args[0].keyword is not None or node.args[1].keyword is not None:
+            return ()
+        owner = qualified_name(node.args[0].value, self.aliases)
+        if owner is None or not is_library_name(owner):
+            return ()
+        names = args[1][1]
+        if not names or not all(isinstance(v, Constant) and isinstance(v.value, str) and v.value.isidentifier()
+                                for v in names):
+            return ()
+        return tuple(LibraryRef(owner + "." + v.value) for v in names)  # type: ignore[union-attr]
 
 
 def _integer(node: cst.Integer) -> ValueSet:

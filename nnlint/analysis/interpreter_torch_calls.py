@@ -133,7 +133,7 @@ class TorchCalls:
     def _construct_module(self, name: str, node: cst.Call, args) -> ModuleValue:
         module = self._module_values.get(id(node))
         if module is None:
-            module = ModuleValue(name, node)
+            module = ModuleValue(name, node, built_in=self._function)
             self._module_values[id(node)] = module
         module.layers = []
         module.named = {}
