@@ -170,3 +170,59 @@ class Fine(nn.Module):
 def test_linear_stacks_through_concatenation_and_refinement_loops() -> None:
     # The heads read a shared (dropped-out) output: not reported with each head.
     assert _lines(STACKS, "NNL401") == [11, 24]
+
+
+BY_NAME = """\
+import torch
+import torch.nn as nn
+
+def make_head(d, n, act):
+    if act == "softmax":
+        return nn.Sequential(nn.Linear(d, n), nn.Softmax(dim=1))
+    return nn.Linear(d, n)
+
+class Net(nn.Module):
+    def __init__(self, d, n, final=nn.Softmax):
+        super().__init__()
+        self.fc = nn.Linear(d, n)
+        self.final = final(dim=1) if final is not None else None
+
+    def forward(self, x):
+        x = self.fc(x)
+        if self.final is not None:
+            x = self.final(x)
+        return x
+
+criterion = nn.CrossEntropyLoss()
+head = make_head(8, 3, {choice!r})
+loss = criterion(head(torch.randn(4, 8)), torch.tensor([0, 1, 2, 0]))
+net = Net(8, 3, final={final})
+loss = criterion(net(torch.randn(4, 8)), torch.tensor([0, 1, 2, 0]))
+"""
+
+
+def test_branches_on_the_strings_and_classes_callers_pass() -> None:
+    assert _lines(BY_NAME.format(choice="softmax", final="nn.Softmax"), "NNL101") == [6, 13]
+    assert _lines(BY_NAME.format(choice="linear", final="None"), "NNL101") == []
+
+
+UNCALLED = """\
+import torch
+import torch.nn as nn
+
+head = nn.Linear(8, 3)
+
+def step_loss(x, y, act="softmax"):
+    if act == "softmax":
+        out = torch.softmax(head(x), dim=1)
+    else:
+        out = head(x)
+    return nn.CrossEntropyLoss()(out, y)
+"""
+
+
+def test_a_default_no_caller_of_the_file_chooses_decides_no_branch() -> None:
+    # Other files may call step_loss(out, y, act="none"): the default alone decides nothing.
+    assert _lines(UNCALLED, "NNL101") == []
+    called = UNCALLED + "\nloss = step_loss(torch.randn(4, 8), torch.tensor([0, 1, 2, 0]))\n"
+    assert _lines(called, "NNL101") == [8]

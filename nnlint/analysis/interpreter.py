@@ -131,6 +131,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self._truth_tests: set[int] = set()
         # Modules registered by name: `self.add_module(name, layer)`, `setattr(self, name, layer)`.
         self._added_modules: set[int] = set()
+        self.resolved_callees: dict[cst.Call, str] = {}
+        self.optimizer_lrs: dict[cst.Call, Optional[float]] = {}
 
     def run(self) -> FileFacts:
         self._register_definitions(self.module.body, owner_env=None)
@@ -199,6 +201,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             nan_comparisons=_unique(self.nan_comparisons, key=lambda found: id(found.node)),
             exports=self._exports(),
             imported_models=set(self.imported_models),
+            resolved_callees=dict(self.resolved_callees),
+            optimizer_lrs={node: lr for node, lr in self.optimizer_lrs.items() if lr is not None},
         )
 
     def _note_registered(self, values: ValueSet) -> None:
@@ -440,6 +444,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         if isinstance(callee, ImportedInstance):
             return self._call_imported_model(callee, node)
         if isinstance(callee, LibraryRef):
+            self.resolved_callees[node] = callee.qualname
             return self._call_library(callee.qualname, node, args)
         return ()
 

@@ -14,6 +14,7 @@ from typing import Optional
 
 import libcst as cst
 
+from nnlint import catalogue
 from nnlint.analysis import numerics
 from nnlint.analysis.exports import is_library_name
 from nnlint.analysis.facts import SQUARE_SUM, ZERO_ABLE, NanComparison, NumericSite, Output
@@ -114,10 +115,54 @@ class ExpressionEvaluator:
         if isinstance(test, cst.Attribute) and test.attr.value == "training" \
                 and any(isinstance(value, Instance) for value in self._eval(test.value, env)):
             return True
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            known = self._comparison_truth(test, env)
+            if known is not None:
+                return known
         values = self._eval(test, env)
         if len(values) == 1 and isinstance(values[0], Constant) and values[0].value in (True, False, None):
             return bool(values[0].value)
         return None
+
+    def _comparison_truth(self, test: cst.Comparison, env: Env) -> Optional[bool]:
+        """`opt == "Adam"`, `name != "softmax"`, `act is not None` on a name whose every
+        value is known: a literal of the file, or what every call site of the function
+        passes (`fit(model, opt="Adam")`). A parameter of a function no code of the file
+        calls holds only its default, which other callers may not pass: not decided."""
+        operator = test.comparisons[0].operator
+        left, right = test.left, test.comparisons[0].comparator
+        if not isinstance(left, (cst.Name, cst.Attribute)):
+            return None
+        if isinstance(left, cst.Name) and self._uncalled_parameter(left.value):
+            return None
+        values = self._eval(left, env)
+        if not values:
+            return None
+        if isinstance(operator, (cst.Is, cst.IsNot)) and isinstance(right, cst.Name) and right.value == "None":
+            # Only "surely an object": a value set lists the values the interpreter knows, and
+            # an unknown alternative (`weights=w` with `w` from anywhere) leaves no trace, so a
+            # set of just None does not mean the name is always None.
+            if all(isinstance(v, (ModuleValue, LibraryRef, Instance, FunctionRef, ClassRef)) for v in values):
+                return isinstance(operator, cst.IsNot)
+            return None
+        if isinstance(operator, (cst.Equal, cst.NotEqual)) and isinstance(right, (cst.SimpleString, cst.Integer)):
+            literal = self._eval(right, env)
+            if len(literal) != 1 or not all(isinstance(v, Constant) and isinstance(v.value, (str, int))
+                                            and not isinstance(v.value, bool) for v in values):
+                return None
+            outcomes = {v.value == literal[0].value for v in values}  # type: ignore[union-attr]
+            if len(outcomes) != 1:
+                return None
+            equal = outcomes.pop()
+            return equal if isinstance(operator, cst.Equal) else not equal
+        return None
+
+    def _uncalled_parameter(self, name: str) -> bool:
+        function = self._function
+        if function is None or function.called:
+            return False
+        params = function.node.params
+        return any(param.name.value == name for param in (*params.posonly_params, *params.params, *params.kwonly_params))
 
     def _eval_children(self, node: cst.CSTNode, env: Env) -> None:
         for child in child_nodes(node):
@@ -137,11 +182,16 @@ class ExpressionEvaluator:
             return (ClassRef(self.classes[name]),)
         if name in self._top_functions:
             return (FunctionRef(self._top_functions[name]),)
+        imported = self.aliases.get(name)
+        if imported is not None and catalogue.is_nn_class(imported):
+            return (LibraryRef(imported),)  # `from torch.nn import Softmax`, handed on
         return ()
 
     def _eval_attribute(self, node: cst.Attribute, env: Env) -> ValueSet:
-        if qualified_name(node, self.aliases) is not None:
-            return ()
+        qualified = qualified_name(node, self.aliases)
+        if qualified is not None:
+            # `pred_activation=nn.Softmax`: a layer class handed on, to be built elsewhere.
+            return (LibraryRef(qualified),) if catalogue.is_nn_class(qualified) else ()
         name = node.attr.value
         found: list[ValueSet] = []
         for owner in self._eval(node.value, env):
