@@ -215,6 +215,10 @@ class ModelFacts:
     outputs: tuple[Output, ...] = ()
     # The expressions `forward` returns, as written (`return F.softmax(x, 1)`).
     returned: tuple[cst.BaseExpression, ...] = ()
+    # Attributes holding a plain list/tuple/dict of layers with parameters or state that the
+    # class (or a helper it calls) builds, as the interpreter followed them (local names,
+    # appends, helpers, `getattr(nn, name)`): attribute -> one such layer's class name.
+    unregistered_layers: dict[str, str] = field(default_factory=dict)
 
 
 # The FileFacts fields the abstract interpreter fills (the "values" family): computed with
@@ -266,6 +270,12 @@ class FileFacts:
     # Imported names called as models here (`ExistHead()(x)`): where the project join
     # may know more than this file does.
     imported_models: set[str] = field(default_factory=set)
+    # Calls whose callee the interpreter resolved to a library name the syntax does not spell
+    # (`getattr(lr_scheduler, cfg["method"])(opt, ...)` -> torch.optim.lr_scheduler.StepLR).
+    resolved_callees: dict[cst.Call, str] = field(default_factory=dict)
+    # The learning rate an optimizer construction surely gets, as the interpreter evaluated it
+    # (`lr=config["lr"]` with the dict literal in view, a parameter default every caller keeps).
+    optimizer_lrs: dict[cst.Call, float] = field(default_factory=dict)
     # Imported model classes known (from the project join) to have dropout/batch-norm or not.
     external_modes: dict[str, bool] = field(default_factory=dict)
     # A test file or a file under the project's tests folder (catalogue.names.is_test_path):

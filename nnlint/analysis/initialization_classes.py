@@ -56,6 +56,7 @@ class FileClasses:
     def __init__(self, facts: FileFacts):
         self.module = facts.module
         self.aliases = facts.imports
+        self.models = facts.models  # the interpreter's view of each module class
         self.classes: dict[str, ModuleClass] = {}
         self._usage: dict[int, ClassUsage] = {}
         self._collect_classes(facts.module.body, facts.models)

@@ -6,6 +6,7 @@ Built by `nnlint.analysis.initialization.build_initialization_facts`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Optional
 
 import libcst as cst
 
@@ -46,13 +47,16 @@ class PlainContainer:
 
 @dataclass(frozen=True, eq=False)
 class PlainTensor:
-    """`self.W = torch.randn(a, b)` in `__init__`, later used as a matmul/linear operand."""
+    """`self.W = torch.randn(a, b)` in `__init__`, later used as a matmul/linear operand; or
+    `self.W = nn.Parameter(...).cuda()`, a plain copy of a Parameter, however it is used."""
 
-    node: cst.CSTNode  # the factory call
+    node: cst.CSTNode  # the factory call (the nn.Parameter call for a copy)
     attribute: str
     factory: str  # as spelled
-    use: cst.CSTNode
+    use: Optional[cst.CSTNode]  # where it is used as a weight; None when not seen
     model: str
+    # `nn.Parameter(...).cuda()`: the operation that turned the Parameter into a plain copy.
+    copied_by: Optional[str] = None
 
 
 @dataclass(frozen=True, eq=False)

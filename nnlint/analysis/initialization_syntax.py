@@ -19,6 +19,7 @@ from nnlint.catalogue.functions import (  # noqa: F401 (the initialization modul
     CONSTANT_METHODS as _CONSTANT_METHODS,
     MATMUL_FUNCTIONS,
     MATMUL_METHODS,
+    PARAMETER_KEEPING_METHODS,
     PARAMETER_NAMES,
     TENSOR_FACTORIES,
     UNINITIALIZED_FACTORIES,
@@ -221,6 +222,24 @@ def parameter_argument(value: cst.BaseExpression, q: QualifiedName) -> Optional[
     """`nn.Parameter(x)` -> `x`; None for anything else."""
     if isinstance(value, cst.Call) and q(value.func) in PARAMETER_NAMES and value.args:
         return value.args[0].value
+    return None
+
+
+def parameter_copy(value: cst.BaseExpression, inner: cst.BaseExpression) -> Optional[str]:
+    """What made a plain copy of the tensor `inner` on the way out to `value`
+    (`nn.Parameter(w).to(device)` -> ".to()", `nn.Parameter(w) * 0.1` -> "*"); None when
+    `value` is `inner` itself, or only methods returning the same tensor (`requires_grad_`) wrap it."""
+    node = value
+    while node is not inner:
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            method = node.func.attr.value
+            if method not in PARAMETER_KEEPING_METHODS:
+                return f".{method}()"
+            node = node.func.value
+        elif isinstance(node, cst.BinaryOperation):
+            return "arithmetic"
+        else:
+            return None
     return None
 
 

@@ -32,6 +32,7 @@ from nnlint.analysis.initialization_syntax import (
     is_self,
     is_shape_call,
     parameter_argument,
+    parameter_copy,
     self_attribute,
     short_name,
     spelled,
@@ -78,7 +79,7 @@ class SelfTensorFinder:
                 return True
             if kind is cst.Call:
                 name = self.q(node.func)
-                if name in TENSOR_FACTORIES or name in UNINITIALIZED_FACTORIES:
+                if name in TENSOR_FACTORIES or name in UNINITIALIZED_FACTORIES or name in PARAMETER_NAMES:
                     return True
         return False
 
@@ -86,17 +87,32 @@ class SelfTensorFinder:
 
     def _created_tensor(self, value: cst.BaseExpression) -> tuple[Optional[cst.Call], bool]:
         """The factory call that makes a tensor (`torch.randn(a, b) * 0.1`, possibly inside
-        `nn.Parameter(...)`), and whether it is wrapped in `nn.Parameter`."""
+        `nn.Parameter(...)`), and whether what is kept is that `nn.Parameter` (not a copy made
+        of it by `.to(device)`: see `parameter_copy`)."""
         tensor = unwrap_tensor(value)
         wrapped = parameter_argument(tensor, self.q)
+        kept = wrapped is not None and parameter_copy(value, tensor) is None
         if wrapped is not None:
             tensor = unwrap_tensor(wrapped)
-        return (tensor if isinstance(tensor, cst.Call) else None), wrapped is not None
+        return (tensor if isinstance(tensor, cst.Call) else None), kept
 
     def _self_assignment(self, cls: ModuleClass, usage: ClassUsage, target, value) -> None:
         attr = self_attribute(target)
         if attr is None:
             return
+        if isinstance(value, cst.IfExp):
+            # `nn.Parameter(torch.empty(n)) if bias else None`: each branch is what may be kept.
+            self._self_assignment(cls, usage, target, value.body)
+            self._self_assignment(cls, usage, target, value.orelse)
+            return
+        inner = unwrap_tensor(value)
+        if parameter_argument(inner, self.q) is not None:
+            copied = parameter_copy(value, inner)
+            if copied is not None and attr not in usage.registered and attr not in usage.reassigned:
+                # `nn.Parameter(w).cuda()` keeps the copy, a plain tensor, however it is used.
+                self.result.plain_tensors.append(PlainTensor(
+                    inner, attr, spelled(inner.func), usage.matmul_operands.get(attr), cls.name, copied))
+                return
         call, is_parameter = self._created_tensor(value)
         if call is None:
             return
@@ -145,6 +161,7 @@ class SelfTensorFinder:
 
     def _plain_containers(self, cls: ModuleClass, init: cst.FunctionDef, usage: ClassUsage) -> None:
         local_lists: dict[str, tuple[str, bool]] = {}  # name -> (element, parameters)
+        reported: set[str] = set()
         for node in walk(init.body):
             if isinstance(node, cst.Assign) and len(node.targets) == 1:
                 target = node.targets[0].target
@@ -179,6 +196,26 @@ class SelfTensorFinder:
             element, parameters = found
             self.result.plain_containers.append(
                 PlainContainer(node.value, attr, kind, element, parameters, cls.name))
+            reported.add(attr)
+        self._followed_containers(cls, init, usage, reported)
+
+    def _followed_containers(self, cls: ModuleClass, init: cst.FunctionDef, usage: ClassUsage,
+                             reported: set[str]) -> None:
+        """Plain containers the interpreter saw filled with layers where the syntax does not
+        show them: names bound to layers earlier (`self.stages = (body, head)`), appends to the
+        attribute itself (`self.hidden.append(nn.Linear(...))` in a loop), layers from a
+        helper or from `getattr(nn, name)(...)`."""
+        model = self.file.models.get(cls.name)
+        if model is None:
+            return
+        for attr, element in model.unregistered_layers.items():
+            if attr in reported or attr in usage.wrapped:
+                continue
+            site = _container_site(init, attr)
+            if site is None:
+                continue
+            node, kind = site
+            self.result.plain_containers.append(PlainContainer(node, attr, kind, element, False, cls.name))
 
     def _element(self, node: cst.BaseExpression) -> Optional[tuple[str, bool]]:
         """A layer or parameter construction: (short class name, is a parameter)."""
@@ -212,3 +249,21 @@ class SelfTensorFinder:
             if found is not None:
                 return found
         return None
+
+
+def _container_site(init: cst.FunctionDef, attr: str) -> Optional[tuple[cst.CSTNode, str]]:
+    """Where `__init__` makes `self.<attr>` a container, and which kind: the first assignment
+    (`self.hidden = []`), else the first `self.<attr>.append(...)`."""
+    grown: Optional[cst.CSTNode] = None
+    for node in walk(init.body):
+        if isinstance(node, cst.Assign) and len(node.targets) == 1 \
+                and self_attribute(node.targets[0].target) == attr:
+            value = node.value
+            kind = "tuple" if isinstance(value, cst.Tuple) else \
+                "dict" if isinstance(value, (cst.Dict, cst.DictComp)) else "list"
+            return value, kind
+        if grown is None and isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                and node.func.attr.value in ("append", "extend", "insert") \
+                and self_attribute(node.func.value) == attr:
+            grown = node
+    return (grown, "list") if grown is not None else None

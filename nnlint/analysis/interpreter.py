@@ -19,6 +19,7 @@ from typing import Mapping, Optional, Sequence
 
 import libcst as cst
 
+from nnlint import catalogue
 from nnlint.analysis import numerics
 from nnlint.analysis.call_arguments import Arguments
 from nnlint.analysis.exports import (
@@ -56,7 +57,7 @@ from nnlint.analysis.values import (
     FunctionRef,
     ImportedInstance,
     Instance,
-    LibraryFunction,
+    LibraryRef,
     ModuleValue,
     SequenceValue,
     ValueSet,
@@ -65,6 +66,7 @@ from nnlint.analysis.values import (
     through_model,
 )
 from nnlint.catalogue.functions import SELF_RETURNING_METHODS
+from nnlint.catalogue.layers import LOSS
 from nnlint.catalogue.names import (CRITERION_PARAMETER, GRADIENT_FUNCTION, LOSS_FUNCTION_WORD, LOSS_NAME, MODEL_PARAMETER,
                                    NO_GRADIENT_FUNCTION)
 
@@ -139,6 +141,10 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         # Per scope that calls backward(): whether each call is inside a loop of that scope.
         self._backward_loops: dict[int, list[bool]] = {}
         self._site_in_loop: dict[int, bool] = {}
+        # Modules registered by name: `self.add_module(name, layer)`, `setattr(self, name, layer)`.
+        self._added_modules: set[int] = set()
+        self.resolved_callees: dict[cst.Call, str] = {}
+        self.optimizer_lrs: dict[cst.Call, Optional[float]] = {}
 
     def run(self) -> FileFacts:
         self._register_definitions(self.module.body, owner_env=None)
@@ -219,6 +225,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         backpropagating = self._backpropagating_scopes()
         free = self._gradient_free_scopes(backpropagating)
         helpers = self._training_helpers()
+        registered = self._registered_modules()
         models = {}
         for cls in self.classes.values():
             if not cls.is_module:
@@ -233,6 +240,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             models[cls.name] = ModelFacts(
                 cls.name, cls.node, layers, outputs_of(forward.returns) if forward else (),
                 _returned(forward.node) if forward else (),
+                self._unregistered_layers(cls, registered),
             )
         return FileFacts(
             path=self.path,
@@ -253,7 +261,53 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             nan_comparisons=_unique(self.nan_comparisons, key=lambda found: id(found.node)),
             exports=self._exports(),
             imported_models=set(self.imported_models),
+            resolved_callees=dict(self.resolved_callees),
+            optimizer_lrs={node: lr for node, lr in self.optimizer_lrs.items() if lr is not None},
         )
+
+    def _note_registered(self, values: ValueSet) -> None:
+        for value in values:
+            if isinstance(value, ModuleValue):
+                self._added_modules.add(id(value.node))
+
+    def _registered_modules(self) -> set[int]:
+        """Ids of the modules some module attribute holds directly, or a registered container
+        (Sequential, ModuleList, ModuleDict) holds: `self.blocks = [self.fc1, self.fc2]` keeps
+        registered layers in a list for ordering, which is harmless."""
+        found: set[int] = set()
+        pending = [value for cls in self.classes.values() for values in cls.attributes.values()
+                   for value in values if isinstance(value, ModuleValue)]
+        pending.extend(self._module_values[key] for key in self._added_modules if key in self._module_values)
+        while pending:
+            module = pending.pop()
+            if id(module) in found:
+                continue
+            found.add(id(module))
+            for values in (*module.layers, *module.named.values()):
+                pending.extend(value for value in values if isinstance(value, ModuleValue))
+        return found
+
+    def _unregistered_layers(self, cls: ClassInfo, registered: set[int]) -> dict[str, str]:
+        """Attributes of a module class that hold a plain list, tuple or dict of layers the
+        class builds (in its own methods or a function of the file they call), not registered
+        anywhere else. A module built elsewhere and passed in may be registered by its owner,
+        and a stateless layer (ReLU) has nothing to lose: both are left out."""
+        found: dict[str, str] = {}
+        for name, values in cls.attributes.items():
+            if any(isinstance(value, (ModuleValue, Instance)) for value in values):
+                continue  # also assigned a module (`self.blocks = nn.ModuleList(self.blocks)`)
+            for value in values:
+                items = value.items if isinstance(value, SequenceValue) else \
+                    tuple(item for _, item in value.items) if isinstance(value, DictValue) else ()
+                element = next((module for item in items for module in item
+                                if isinstance(module, ModuleValue) and id(module) not in registered
+                                and _has_state(module.qualname)
+                                and module.built_in is not None
+                                and module.built_in.owner in (None, cls)), None)
+                if element is not None:
+                    found[name] = element.short_name
+                    break
+        return found
 
     def _exports(self) -> ModuleExports:
         exports = ModuleExports(imports={local: name for local, name in self.aliases.items()
@@ -475,7 +529,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             return self._call_instance(callee, node, args)
         if isinstance(callee, ImportedInstance):
             return self._call_imported_model(callee, node)
-        if isinstance(callee, LibraryFunction):
+        if isinstance(callee, LibraryRef):
+            self.resolved_callees[node] = callee.qualname
             return self._call_library(callee.qualname, node, args)
         return ()
 
@@ -531,7 +586,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             return self._call_function(function, node, args, instance)
         if method in SELF_RETURNING_METHODS and instance.cls.is_module:
             return (instance,)
-        if method == "add_module" and len(args) >= 2:
+        if method in ("add_module", "register_module") and len(args) >= 2:
+            self._note_registered(args[1][1])
             self._add_named(instance.cls.attributes, args)
             return ()
         # `self.head(x)`: an attribute holding a layer, called.
@@ -550,6 +606,10 @@ def _last_word(name: str) -> str:
     """`Head` of `RPNHead`, `Encoder` of `TransformerEncoder`: the last CamelCase word."""
     match = re.search(r"[A-Z][a-z0-9]+$", name)
     return match.group(0) if match else name
+def _has_state(qualname: str) -> bool:
+    """A torch layer with parameters, buffers or a train/eval mode (not ReLU, not a loss)."""
+    layer = catalogue.nn_layer(qualname)
+    return layer is not None and not layer.stateless and layer.kind != LOSS
 
 
 def _child_statements(statement: cst.CSTNode) -> list[cst.CSTNode]:

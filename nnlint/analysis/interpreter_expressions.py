@@ -14,11 +14,12 @@ from typing import Optional
 
 import libcst as cst
 
+from nnlint import catalogue
 from nnlint.analysis import numerics
+from nnlint.analysis.exports import is_library_name
 from nnlint.analysis.facts import AFFINE, IMPORTED, SQUARE_SUM, SQUARES, ZERO_ABLE, NanComparison, NumericSite, Output
 from nnlint.analysis.imports import qualified_name
 from nnlint.analysis.syntax import child_nodes, descendants, string_value
-from nnlint import catalogue
 from nnlint.catalogue.functions import BACKWARD_FUNCTIONS, BACKWARD_METHODS, NORM_FUNCTIONS, NORM_METHODS, RANGE_FUNCTIONS
 from nnlint.catalogue.names import EMBEDDING_METHOD
 from nnlint.analysis.values import (
@@ -28,7 +29,7 @@ from nnlint.analysis.values import (
     Env,
     FunctionRef,
     Instance,
-    LibraryFunction,
+    LibraryRef,
     ModuleValue,
     SequenceValue,
     ValueSet,
@@ -36,6 +37,7 @@ from nnlint.analysis.values import (
     outputs_of,
 )
 
+_BUILTINS = frozenset({"getattr", "setattr", "enumerate", "zip"})
 _NAMED_CONSTANTS = {"True": True, "False": False, "None": None}
 # Multiplying by a mask or a positive constant keeps what the last operation guaranteed
 # (a ReLU output times a 0/1 mask is still non-negative).
@@ -114,10 +116,54 @@ class ExpressionEvaluator:
         if isinstance(test, cst.Attribute) and test.attr.value == "training" \
                 and any(isinstance(value, Instance) for value in self._eval(test.value, env)):
             return True
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            known = self._comparison_truth(test, env)
+            if known is not None:
+                return known
         values = self._eval(test, env)
         if len(values) == 1 and isinstance(values[0], Constant) and values[0].value in (True, False, None):
             return bool(values[0].value)
         return None
+
+    def _comparison_truth(self, test: cst.Comparison, env: Env) -> Optional[bool]:
+        """`opt == "Adam"`, `name != "softmax"`, `act is not None` on a name whose every
+        value is known: a literal of the file, or what every call site of the function
+        passes (`fit(model, opt="Adam")`). A parameter of a function no code of the file
+        calls holds only its default, which other callers may not pass: not decided."""
+        operator = test.comparisons[0].operator
+        left, right = test.left, test.comparisons[0].comparator
+        if not isinstance(left, (cst.Name, cst.Attribute)):
+            return None
+        if isinstance(left, cst.Name) and self._uncalled_parameter(left.value):
+            return None
+        values = self._eval(left, env)
+        if not values:
+            return None
+        if isinstance(operator, (cst.Is, cst.IsNot)) and isinstance(right, cst.Name) and right.value == "None":
+            # Only "surely an object": a value set lists the values the interpreter knows, and
+            # an unknown alternative (`weights=w` with `w` from anywhere) leaves no trace, so a
+            # set of just None does not mean the name is always None.
+            if all(isinstance(v, (ModuleValue, LibraryRef, Instance, FunctionRef, ClassRef)) for v in values):
+                return isinstance(operator, cst.IsNot)
+            return None
+        if isinstance(operator, (cst.Equal, cst.NotEqual)) and isinstance(right, (cst.SimpleString, cst.Integer)):
+            literal = self._eval(right, env)
+            if len(literal) != 1 or not all(isinstance(v, Constant) and isinstance(v.value, (str, int))
+                                            and not isinstance(v.value, bool) for v in values):
+                return None
+            outcomes = {v.value == literal[0].value for v in values}  # type: ignore[union-attr]
+            if len(outcomes) != 1:
+                return None
+            equal = outcomes.pop()
+            return equal if isinstance(operator, cst.Equal) else not equal
+        return None
+
+    def _uncalled_parameter(self, name: str) -> bool:
+        function = self._function
+        if function is None or function.called:
+            return False
+        params = function.node.params
+        return any(param.name.value == name for param in (*params.posonly_params, *params.params, *params.kwonly_params))
 
     def _eval_children(self, node: cst.CSTNode, env: Env) -> None:
         for child in child_nodes(node):
@@ -138,13 +184,15 @@ class ExpressionEvaluator:
         if name in self._top_functions:
             return (FunctionRef(self._top_functions[name]),)
         if name in self.aliases:
-            return _library_function(self.aliases[name])  # `from torch.nn.functional import cross_entropy`
+            # `from torch.nn.functional import cross_entropy`, `from torch.nn import Softmax`, handed on
+            return _library_reference(self.aliases[name])
         return ()
 
     def _eval_attribute(self, node: cst.Attribute, env: Env) -> ValueSet:
         qualified = qualified_name(node, self.aliases)
         if qualified is not None:
-            return _library_function(qualified)
+            # `pred_activation=nn.Softmax`, `self.loss_func = F.cross_entropy`: handed on, called elsewhere.
+            return _library_reference(qualified)
         name = node.attr.value
         found: list[ValueSet] = []
         for owner in self._eval(node.value, env):
@@ -356,6 +404,9 @@ class ExpressionEvaluator:
             self._note_backward(node)
         if name is not None:
             return self._nonvanishing_square(node, name, self._call_library(name, node, args), env)
+        if type(node.func) is cst.Name and node.func.value in _BUILTINS \
+                and node.func.value not in env and node.func.value not in self.module_env:
+            return self._builtin_call(node.func.value, node, args)
         if isinstance(node.func, cst.Attribute):
             receivers = self._eval(node.func.value, env)
             found = self._call_method(node, node.func.attr.value, receivers, args)
@@ -430,12 +481,47 @@ class ExpressionEvaluator:
         return isinstance(base, cst.BinaryOperation) and isinstance(base.operator, (cst.Add, cst.Subtract)) \
             and (self._is_number(base.left, env) or self._is_number(base.right, env))
 
+    def _builtin_call(self, name: str, node: cst.Call, args) -> ValueSet:
+        """The builtins that carry layers and library names from one place to another."""
+        if name == "setattr":
+            if len(args) >= 3:  # `setattr(self, f"fc{i}", layer)` registers the layer
+                self._note_registered(args[2][1])
+            return ()
+        if name == "getattr":
+            return self._library_attribute(node, args)
+        if any(keyword is not None or starred for keyword, _, starred in args) or not args:
+            return ()
+        if name == "enumerate":
+            # `for i, layer in enumerate(self.layers)`: pairs of an index and an item.
+            pair = SequenceValue(((), self._iterate(args[0][1])))
+            return (SequenceValue(((pair,),), homogeneous=True),)
+        # zip: tuples of one item of each argument.
+        items = SequenceValue(tuple(self._iterate(values) for _, values, _ in args))
+        return (SequenceValue(((items,),), homogeneous=True),)
 
-def _library_function(qualified: str) -> ValueSet:
-    """A reference to a torch function whose call the interpreter models (a loss, an
-    activation), kept as a value so that calling whatever holds it calls the function."""
-    if qualified in catalogue.LOSS_FUNCTIONS or qualified in RANGE_FUNCTIONS:
-        return (LibraryFunction(qualified),)
+    def _library_attribute(self, node: cst.Call, args) -> ValueSet:
+        """`getattr(nn, "ReLU")`, `getattr(nn, hparams["type"])`, `getattr(lr_scheduler,
+        cfg["method"])`: a library object named by a string the file spells somewhere the
+        interpreter can follow (a literal, a dict literal, a parameter default, a caller's
+        argument). Each string the value may hold names one alternative."""
+        if len(node.args) < 2 or node.args[0].keyword is not None or node.args[1].keyword is not None:
+            return ()
+        owner = qualified_name(node.args[0].value, self.aliases)
+        if owner is None or not is_library_name(owner):
+            return ()
+        names = args[1][1]
+        if not names or not all(isinstance(v, Constant) and isinstance(v.value, str) and v.value.isidentifier()
+                                for v in names):
+            return ()
+        return tuple(LibraryRef(owner + "." + v.value) for v in names)  # type: ignore[union-attr]
+
+
+def _library_reference(qualified: str) -> ValueSet:
+    """A torch name the interpreter models, referred to rather than called: a torch.nn class
+    (`nn.Softmax` handed to a builder), a loss or range function (`self.loss_func =
+    F.binary_cross_entropy_with_logits`). Calling whatever holds it calls the library name."""
+    if catalogue.is_nn_class(qualified) or qualified in catalogue.LOSS_FUNCTIONS or qualified in RANGE_FUNCTIONS:
+        return (LibraryRef(qualified),)
     return ()
 
 

@@ -202,6 +202,7 @@ class StatementRunner:
             if not self._update_dict_variable(small.value, env) and not self._grow_known_list(small.value, env):
                 self._eval(small.value, env)
                 self._forget_mutated_list(small.value, env)
+                self._grow_attribute_list(small.value, env)
         elif isinstance(small, cst.Assert):
             self._mark_truth_test(small.test)
             self._eval(small.test, env)
@@ -325,6 +326,35 @@ class StatementRunner:
         else:
             env[name] = ()
         return True
+
+    def _grow_attribute_list(self, call: cst.BaseExpression, env: Env) -> None:
+        """`self.layers.append(nn.Linear(...))` (in a loop or not), `self.layers.extend(...)`,
+        `self.layers.insert(0, ...)` on an attribute holding a list: the attribute also holds a
+        list of what was added. In no order (it is an attribute, assigned and grown anywhere),
+        so it is kept as a comprehension-like list (homogeneous)."""
+        if not (type(call) is cst.Call and type(call.func) is cst.Attribute
+                and call.func.attr.value in ("append", "extend", "insert")
+                and type(call.func.value) is cst.Attribute and call.args):
+            return
+        holder = call.func.value
+        owners = [owner for owner in self._eval(holder.value, env) if isinstance(owner, Instance)]
+        if not owners:
+            return
+        added = self._eval(call.args[-1].value, env)
+        if call.func.attr.value == "extend":
+            added = self._iterate(added)
+        if not added:
+            return
+        grown = (SequenceValue((added,), homogeneous=True),)
+        name = holder.attr.value
+        for owner in owners:
+            old = owner.cls.attributes.get(name, ())
+            if not any(isinstance(value, SequenceValue) for value in old):
+                continue
+            merged = join(old, grown)
+            if merged != old:
+                owner.cls.attributes[name] = merged
+                self._changed = True
 
     def _store_dict_item(self, target: cst.Subscript, values: ValueSet, env: Env) -> None:
         """`output["probs"] = x.softmax(-1)` on a variable holding one known dict."""

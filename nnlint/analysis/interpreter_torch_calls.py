@@ -23,7 +23,7 @@ from nnlint.analysis.call_arguments import (
 )
 from nnlint.analysis.facts import AFFINE, LOG_SOFTMAX, RELU, SOFTMAX, LossCall, NormalizerSite, Output
 from nnlint.analysis.imports import qualified_name
-from nnlint.analysis.syntax import descendants, dotted_name
+from nnlint.analysis.syntax import argument, descendants, dotted_name
 from nnlint.analysis.values import (
     Constant,
     DictValue,
@@ -139,12 +139,25 @@ class TorchCalls:
             return join(*results)
         if catalogue.is_nn_class(name):
             return (self._construct_module(name, node, args),)
+        if catalogue.optimizer(name) is not None and not isinstance(argument(node, 1, "lr"), (cst.Integer, cst.Float)) \
+                and (self._function is None or self._function.called):
+            # Code no one in the file calls (`configure_optimizers`, called by a framework) may
+            # see other values than the defaults the interpreter assumed: not a sure rate.
+            # A literal rate is read from the syntax; this is for `lr=config["lr"]`, `lr=lr`.
+            lr = argument_values(args, 1, "lr")
+            number = lr[0].value if len(lr) == 1 and isinstance(lr[0], Constant) else None
+            known = float(number) if isinstance(number, (int, float)) and not isinstance(number, bool) else None
+            # Run again in the round with other values (a second call site of the function):
+            # the rate is only sure when every run saw the same one.
+            if node in self.optimizer_lrs and self.optimizer_lrs[node] != known:
+                known = None
+            self.optimizer_lrs[node] = known
         return self._call_imported(name)
 
     def _construct_module(self, name: str, node: cst.Call, args) -> ModuleValue:
         module = self._module_values.get(id(node))
         if module is None:
-            module = ModuleValue(name, node)
+            module = ModuleValue(name, node, built_in=self._function)
             self._module_values[id(node)] = module
         module.layers = []
         module.named = {}

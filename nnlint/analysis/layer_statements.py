@@ -208,8 +208,10 @@ class StatementEvaluator:
             elif isinstance(value, Chain) and before.get(name) is not value:
                 # A tensor rebound in a loop: what it went through is not one fixed chain.
                 value.uses += 1
+                # Still a chain of the forward pass: returned or left unused, it is a path
+                # whose steps the architecture rules read.
                 step = LayerStep(UNKNOWN, node, "loop", 0, resets=True)
-                env[name] = Chain(value.steps + (step,), value.roots)
+                env[name] = self._new_chain(Chain(value.steps + (step,), value.roots))
 
     def _iteration_items(self, value: Value) -> Optional[list]:
         if isinstance(value, Lit) and isinstance(value.value, (list, tuple, str, range, dict)):

@@ -88,8 +88,14 @@ class Chain:
 
 
 def tensor_arguments(args: list, keywords: Optional[dict] = None) -> list[Chain]:
-    """The arguments of a call that are tensors in `forward`."""
-    chains = [a for a in args if isinstance(a, Chain)]
+    """The arguments of a call that are tensors in `forward`, also inside a list or tuple
+    argument (`torch.cat([features, state], 1)`: the result carries on from both)."""
+    chains = []
+    for a in args:
+        if isinstance(a, Chain):
+            chains.append(a)
+        elif isinstance(a, ListValue):
+            chains.extend(item for item in a.items if isinstance(item, Chain))
     if keywords:
         chains += [v for v in keywords.values() if isinstance(v, Chain)]
     return chains

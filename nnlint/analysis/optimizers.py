@@ -22,8 +22,10 @@ class Constructions:
     """The optimizers and schedulers a file builds, in the order the walk meets them, and
     the name each is first assigned to."""
 
-    def __init__(self, constants: dict[str, float]) -> None:
+    def __init__(self, constants: dict[str, float], evaluated_lrs: Optional[dict[cst.Call, float]] = None) -> None:
         self.constants = constants
+        # What the interpreter evaluated an optimizer's lr to, where the syntax alone does not say.
+        self.evaluated_lrs = evaluated_lrs or {}
         self.optimizers: list[OptimizerConstruction] = []
         self.schedulers: list[SchedulerConstruction] = []
         self._by_call: dict[int, Union[OptimizerConstruction, SchedulerConstruction]] = {}
@@ -52,6 +54,8 @@ class Constructions:
         if catalogue.optimizer(qualified) is not None:
             lr_node = argument(call, 1, "lr")
             lr = number_value(lr_node, self.constants) if lr_node is not None else None
+            if lr is None and lr_node is not None:
+                lr = self.evaluated_lrs.get(call)
             params = argument(call, 0, "params")
             models: list[str] = []
             if params is not None:

@@ -78,7 +78,7 @@ class EventWalker:
         self.module_functions: dict[str, WalkedFunction] = {}
         self.methods: dict[tuple[str, str], WalkedFunction] = {}
         self.nested: dict[int, dict[str, WalkedFunction]] = {}  # id(parent function node) -> nested defs
-        self.constructions = Constructions(numeric_constants(facts.module.body))
+        self.constructions = Constructions(numeric_constants(facts.module.body), facts.optimizer_lrs)
         self.forward_calls: list[ForwardCall] = []
 
     def run(self) -> TrainingFacts:
@@ -225,7 +225,8 @@ class EventWalker:
                 function.own.append(Event(ASSIGN, small, target=target, value=value,
                                           names=_bare_tensor_names(value), **here))
                 if isinstance(value, cst.Call):
-                    self.constructions.bind(value, target, qualified_name(value.func, self.aliases))
+                    self.constructions.bind(value, target, qualified_name(value.func, self.aliases)
+                                            or self.facts.resolved_callees.get(value))
 
     def _scan(self, function: WalkedFunction, node: cst.CSTNode, chain: tuple, branches: tuple, no_grad: bool) -> None:
         """Record the calls and gradient reads of an expression or small statement."""
@@ -239,7 +240,7 @@ class EventWalker:
             if kind is not cst.Call:
                 continue
             func = current.func
-            qualified = qualified_name(func, self.aliases)
+            qualified = qualified_name(func, self.aliases) or self.facts.resolved_callees.get(current)
             if qualified is not None:
                 self.constructions.note(current, qualified)
             if isinstance(func, cst.Attribute):

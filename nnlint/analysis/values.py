@@ -38,6 +38,8 @@ class ModuleValue:
     width: Optional[int] = None
     layers: list["ValueSet"] = field(default_factory=list)
     named: dict[str, "ValueSet"] = field(default_factory=dict)
+    # The function (or method) whose code builds it; None for module-level script code.
+    built_in: Optional["FunctionInfo"] = None
 
     @property
     def short_name(self) -> str:
@@ -150,15 +152,16 @@ class ImportedInstance:
 
 
 @dataclass(frozen=True)
-class LibraryFunction:
-    """A torch function the catalogue knows, referred to rather than called
-    (`self.loss_func = F.binary_cross_entropy_with_logits`): calling the holder calls it."""
+class LibraryRef:
+    """A library class or function held as a value rather than called where it is named:
+    `getattr(nn, "ReLU")`, `getattr(nn, cfg["act"])` with the string known. Calling it is
+    calling the library name."""
 
     qualname: str
 
 
 Value = Union[Constant, ModuleValue, SequenceValue, DictValue, Instance, ClassRef, FunctionRef, Output,
-              ImportedInstance, LibraryFunction]
+              ImportedInstance, LibraryRef]
 ValueSet = tuple[Value, ...]
 Env = dict[str, ValueSet]
 

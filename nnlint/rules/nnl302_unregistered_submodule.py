@@ -10,7 +10,12 @@ class UnregisteredSubmodule(Rule):
     Finds layers (or `nn.Parameter`s) that an `nn.Module` keeps in a plain Python `list`,
     `tuple` or `dict` attribute: `self.layers = [nn.Linear(d, d) for _ in range(n)]`,
     `self.heads = {"a": nn.Linear(...)}`, or a local list filled with `append` and then
-    stored on `self`.
+    stored on `self`. The layers are followed as the interpreter evaluates `__init__`: a list
+    attribute grown with `self.layers.append(...)` in a loop, a tuple of local names bound to
+    layers earlier (`self.stages = (body, head)`), layers returned by a helper of the file or
+    built by name (`getattr(nn, cfg["type"])(...)` with the string in the file). Layers built
+    outside the class and passed in, and layers also registered some other way (an attribute
+    of their own, a Sequential, `add_module`, `setattr`), are not reported.
 
     ## Why is this bad?
     `nn.Module` registers a submodule only when it is assigned directly to an attribute or
@@ -74,6 +79,16 @@ class MLP(nn.Module):
         for layer in self.layers:
             x = layer(x).relu()
         return x
+""",
+        """\
+import torch.nn as nn
+
+class Mlp(nn.Module):
+    def __init__(self, sizes):
+        super().__init__()
+        self.hidden = []  # <--
+        for n_in, n_out in zip(sizes, sizes[1:]):
+            self.hidden.append(nn.Linear(n_in, n_out))
 """,
         """\
 import torch
@@ -152,6 +167,22 @@ class Pred(nn.Module):
 class Config:
     def __init__(self):
         self.layers = [torch.nn.Linear(2, 2)]  # not an nn.Module
+""",
+        """\
+import torch.nn as nn
+
+class Mlp(nn.Module):
+    def __init__(self, sizes, act="ReLU"):
+        super().__init__()
+        self.hidden = nn.ModuleList()
+        for n_in, n_out in zip(sizes, sizes[1:]):
+            self.hidden.append(nn.Linear(n_in, n_out))
+        self.blocks = []
+        for i in range(3):
+            block = nn.Linear(sizes[-1], sizes[-1])
+            setattr(self, f"block{i}", block)  # registered by name
+            self.blocks.append(block)
+        self.acts = [getattr(nn, act)()]  # no parameters, no train/eval state
 """,
     )
 

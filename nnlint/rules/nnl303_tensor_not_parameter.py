@@ -7,7 +7,11 @@ class TensorNotParameter(Rule):
     Finds a weight-like tensor created in `__init__` with `torch.randn`, `torch.rand`,
     `torch.zeros`, `torch.empty`, `torch.Tensor`... and stored on `self` without
     `nn.Parameter` or `register_buffer`, when another method uses it as a weight: an operand
-    of `@`, `torch.matmul`/`mm`/`bmm`/`einsum`, `F.linear` or `F.conv*d`.
+    of `@`, `torch.matmul`/`mm`/`bmm`/`einsum`, `F.linear` or `F.conv*d`. Also finds an
+    `nn.Parameter` that is moved, converted or computed with before it is stored
+    (`self.t = nn.Parameter(torch.rand(n)).cuda()`, `.to(device)`, `.float()`, `* 0.01`),
+    however it is used: each of these returns a new, plain tensor, and that copy is what the
+    attribute keeps (only in-place methods such as `requires_grad_()` keep the Parameter).
 
     ## Why is this bad?
     A plain tensor attribute is not a parameter: it is not in `model.parameters()`, so the
@@ -80,6 +84,18 @@ class Classifier(nn.Module):
     def forward(self, x):
         return F.linear(x, self.weight, self.bias)
 """,
+        """\
+import torch
+import torch.nn as nn
+
+class Offset(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.t = nn.Parameter(torch.rand(n)).cuda()  # <--
+
+    def forward(self, x):
+        return x + self.t
+""",
     )
     valid = (
         """\
@@ -109,6 +125,19 @@ class RandomFeatures(nn.Module):
         self.omega = self.omega.to(x.device)
         return torch.cos(x @ self.omega)
 """,
+        """\
+import torch
+import torch.nn as nn
+
+class Offset(nn.Module):
+    def __init__(self, n, device="cuda"):
+        super().__init__()
+        self.t = nn.Parameter(torch.rand(n).to(device))  # moved first, then wrapped
+        self.frozen = nn.Parameter(torch.rand(n)).requires_grad_(False)  # in place: still the Parameter
+
+    def forward(self, x):
+        return x + self.t + self.frozen
+""",
     )
 
     def check(self, facts, report) -> None:
@@ -116,6 +145,19 @@ class RandomFeatures(nn.Module):
         if found is None:
             return
         for tensor in found.plain_tensors:
+            if tensor.copied_by is not None:
+                report(
+                    tensor.node,
+                    f"self.{tensor.attribute} is not the nn.Parameter it wraps: {tensor.copied_by} on a Parameter "
+                    "returns a new, plain tensor (whenever it moves, converts or computes), which the module does not "
+                    "register: the optimizer never updates it, state_dict() does not save it and model.to() does not "
+                    "move it. Keep the nn.Parameter itself: "
+                    + ("compute inside it (nn.Parameter(torch.randn(a, b) * 0.01))." if tensor.copied_by == "arithmetic"
+                       else "create the tensor on the device first (nn.Parameter(torch.randn(n, device=device))) "
+                            "or move the whole model."),
+                    related=[(tensor.use, "used as a weight here")] if tensor.use is not None else (),
+                )
+                continue
             report(
                 tensor.node,
                 f"self.{tensor.attribute} is a plain tensor from {tensor.factory}(), used as a weight "

@@ -1,4 +1,5 @@
 import re
+from dataclasses import replace
 from typing import Optional
 
 import libcst as cst
@@ -181,7 +182,10 @@ class LinearStackWithoutActivation(Rule):
     finding sits on the second layer and names the first. A subclass of a Conv or Linear
     whose constructor writes its own weight (`class MeanShift(nn.Conv2d)` setting
     `self.weight.data`, as super-resolution models do to subtract the dataset mean) is a
-    fixed normalization, not a learned layer.
+    fixed normalization, not a learned layer. In `forward` the stack is followed through a
+    concatenation (`self.fc2(self.fc1(torch.cat([features, state], 1)))`) and through a loop
+    that refines an estimate (`for _ in range(n_iter): ...`); a layer whose output (after a
+    dropout) feeds several heads is not reported with each head.
 
     ## Why is this bad?
     A composition of affine maps is one affine map: `W2 (W1 x + b1) + b2 = (W2 W1) x + b'`.
@@ -526,6 +530,10 @@ class Conv2Plus1D(nn.Sequential):
                 elif step.kind == RESHAPE and _resamples(step):
                     previous = None
                 elif step.kind in (DROPOUT, RESHAPE) or (step.kind in (POOL, NORM) and step.linear):
+                    if step.shared and previous is not None:
+                        # `x = self.drop(self.fc(x))` feeding several heads: the layer's output
+                        # is shared, as if the heads read it directly.
+                        previous = replace(previous, shared=True)
                     continue
                 else:
                     previous = None

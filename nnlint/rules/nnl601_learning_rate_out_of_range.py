@@ -14,9 +14,11 @@ class LearningRateOutOfRange(Rule):
     Finds an optimizer built with a literal learning rate far outside the range that
     usually trains: for Adam, AdamW, Adamax, NAdam, RAdam and RMSprop above `1e-2` or
     below `1e-6`; for SGD above `1.0` or below `1e-5`. The learning rate may be written
-    in the call (`lr=0.05`, the second positional argument) or come from a module-level
-    constant (`LR = 0.05`). The finding sits on the learning rate and the message gives
-    the usual range.
+    in the call (`lr=0.05`, the second positional argument), come from a module-level
+    constant (`LR = 0.05`) or be any value the interpreter follows to one number: an entry
+    of a dict literal (`lr=config["lr"]`), a parameter's default that every call site of the
+    function keeps (`def fit(self, opt="LBFGS", lr=1.0)` called with `opt="Adam"`). The
+    finding sits on the learning rate and the message gives the usual range.
 
     The ranges are those of a network's weights. Not reported: an optimizer over tensors
     listed by hand (`Adam([image], lr=0.1)` in style transfer or adversarial examples,

@@ -1,6 +1,5 @@
 # nnlint-expect: NNL302
 # source: https://github.com/pytorch/pytorch/issues/38639
-# nnlint-xfail: self.hidden = [] then self.hidden.append(nn.Linear(...)) in a loop; nnlint reads list literals and local lists stored on self, not appends to a list that is already an attribute
 # An MLP whose hidden layers are appended to a list attribute in a loop over a size list.
 import torch
 import torch.nn as nn

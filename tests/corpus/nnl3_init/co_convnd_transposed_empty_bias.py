@@ -1,6 +1,5 @@
 # nnlint-expect: NNL304
 # source: https://github.com/pvjosue/pytorch_convNd/issues/4
-# nnlint-xfail: the Parameter(torch.empty(...)) sits in a conditional expression (... if use_bias else None); NNL304 reads only a direct Parameter(...) on the right of the assignment, not the branches of an IfExp
 # An N-dimensional transposed convolution built from 3-D slices keeps its own bias in
 # torch.empty and only initialises it when the user passes a bias_initializer; by default
 # the output is NaN.

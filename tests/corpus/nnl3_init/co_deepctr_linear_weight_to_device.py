@@ -1,6 +1,5 @@
 # nnlint-expect: NNL303
 # source: https://github.com/shenweichen/DeepCTR-Torch/issues/87
-# nnlint-xfail: nn.Parameter(...).to(device) returns a plain tensor; nnlint takes any expression whose innermost call is nn.Parameter as a parameter and does not model that .to()/.cuda() on a Parameter drops the registration
 # The linear part of a CTR model makes its dense-feature weight a Parameter and then moves
 # it with .to(device); the result is a non-leaf tensor, not a registered parameter.
 import torch

@@ -1,6 +1,5 @@
 # nnlint-expect: NNL302
 # source: https://github.com/ignacio-rocco/detectorch/issues/4
-# nnlint-xfail: the tuple holds local names (conv_body, box_head) bound to nn.Sequential earlier; nnlint does not follow local variables into a tuple literal to see that its items are modules
 # A two-stage detector groups its conv body and box head in a tuple attribute to iterate
 # over them; .train()/.eval() and .cuda() never reach them.
 import torch.nn as nn

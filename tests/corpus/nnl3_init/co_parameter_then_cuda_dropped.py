@@ -1,6 +1,5 @@
 # nnlint-expect: NNL303
 # source: https://github.com/pytorch/pytorch/issues/94828
-# nnlint-xfail: nn.Parameter(...).cuda() returns a plain tensor; nnlint takes the attribute for a registered parameter because the expression starts with nn.Parameter, not modelling what .cuda() returns
 # nn.Parameter(...).cuda() returns a plain tensor, so self.t is not registered and the
 # learnable offset is missing from model.parameters().
 import torch

@@ -1,6 +1,5 @@
 # nnlint-expect: NNL302
 # source: https://github.com/asyml/texar-pytorch/issues/72
-# nnlint-xfail: the items appended to self._layers are a module passed in by the caller and getattr(nn, hparams['type'])(...); nnlint sees neither as a layer, and does not read appends to a list attribute
 # A MergeLayer applies several sub-layers to one input and merges the results; the
 # sub-layers are built from hparams into a plain list, so they are missing from
 # trainable_variables.

@@ -1,6 +1,5 @@
 # nnlint-expect: NNL401
 # source: https://github.com/nkolot/SPIN/issues/107
-# nnlint-xfail: only Dropout separates fc1 and fc2; nnlint counts Dropout as breaking a linear stack, though it is linear (a random mask and a rescale)
 # The iterative pose/shape regressor goes fc1 -> dropout -> fc2 -> dropout -> decoders;
 # dropout is not a nonlinearity, so fc1 and fc2 compose into one linear map.
 import torch

@@ -1,6 +1,5 @@
 # nnlint-expect: NNL401
 # source: https://github.com/nutonomy/nuscenes-devkit/issues/728
-# nnlint-xfail: the composition is written as nested calls self.fc2(self.fc1(features)) in forward; NNL401 follows layer order in Sequential and statement-by-statement forward code, not nested calls
 # The multi-trajectory prediction head applies fc_hidden and then fc_out to the backbone
 # features concatenated with the agent state; there is no nonlinearity between them.
 import torch

@@ -1,6 +1,5 @@
 # nnlint-expect: NNL601
 # source: https://github.com/rajveermalviya/language-modeling/issues/3
-# nnlint-xfail: the learning rate is config['lr'], a literal in a module-level dict; nnlint reads only literal lr= arguments and does not resolve a dict subscript to its value
 # The language model's config sets lr = 1.0 (a value for plain SGD) while the trainer uses
 # Adam; the loss barely moves until the rate is put back to 0.001.
 import torch

@@ -1,6 +1,5 @@
 # nnlint-expect: NNL601
 # source: https://github.com/KindXiaoming/pykan/pull/342
-# nnlint-xfail: the lr reaching Adam is the parameter default lr=1.0 of fit(), on the branch opt == 'Adam' chosen by the caller's string; nnlint does not read parameter defaults as values nor branches on literal arguments
 # The fit method's lr=1 default suits LBFGS, but the same default is handed to Adam when the
 # user picks opt="Adam".
 import torch
