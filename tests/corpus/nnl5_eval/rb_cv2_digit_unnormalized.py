@@ -1,6 +1,5 @@
 # nnlint-expect: NNL507
 # source: https://python2936.rssing.com/chan-77377349/article1827.html
-# nnlint-xfail: the model is an nn.Sequential that starts with Flatten, which the dtype facts do not take for a float model
 # A digit drawn in Paint is read with OpenCV and fed to the MNIST model as 0-255 floats,
 # while the model was trained on normalized images.
 import cv2
