@@ -95,14 +95,16 @@ class A(nn.Module):
         self.d = nn.Parameter(torch.randn(n).to(device))
         self.e = nn.Parameter(torch.randn(n, device=device))
         self.f = nn.Parameter(torch.randn(n)).requires_grad_(False)
+        self.g = nn.Parameter(torch.ones(n)).float()  # already float32: the Parameter itself
+        self.h = nn.Parameter(torch.ones(n)).double()
 
     def forward(self, x):
-        return x * self.a + self.b + self.d + self.e + self.f
+        return x * self.a + self.b + self.d + self.e + self.f + self.g + self.h
 """
 
 
 def test_a_parameter_moved_or_computed_with_is_a_plain_tensor() -> None:
-    assert _lines(COPIES, "NNL303") == [7, 8, 9]
+    assert _lines(COPIES, "NNL303") == [7, 8, 9, 14]
 
 
 CONDITIONAL = """\

@@ -91,6 +91,10 @@ class Output:
     # For a softmax or log-softmax: the known range of the scores it normalised, when that
     # range is bounded (a ReLU's output), else None. Such scores cannot act as logits.
     scores: Optional["Output"] = None
+    # Made inside a branch whose condition is not decided (`if i != n - 1: x = F.relu(x)` in a
+    # loop over layers): the other way may carry a value nnlint does not know, so this one
+    # need not be what every run computes.
+    undecided_branch: bool = False
 
     def through_model(self, model: str) -> "Output":
         if self.model is not None:

@@ -107,6 +107,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self._no_grad_depth = 0
         # Loops around the statement being run: a list grown inside one is not followed.
         self._loop_depth = 0
+        # If-statements being run whose condition is not decided (both ways are taken).
+        self._undecided_branches = 0
         # The loop depth where the function being run starts: deeper is a loop of its own.
         self._loop_base = 0
         # Names compared anywhere in a function (`if n > 0`), keyed by id of the function.

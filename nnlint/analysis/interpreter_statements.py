@@ -58,7 +58,11 @@ class StatementRunner:
         if isinstance(statement, cst.If):
             truth = self._truth(statement.test, env)
             if truth is None:
-                return self._exec_branches([statement.body.body, else_body(statement.orelse)], env, keep_entry=False)
+                self._undecided_branches += 1
+                try:
+                    return self._exec_branches([statement.body.body, else_body(statement.orelse)], env, keep_entry=False)
+                finally:
+                    self._undecided_branches -= 1
             return self._exec_block(statement.body.body if truth else else_body(statement.orelse), env)
         if isinstance(statement, cst.With):
             no_grad = any(self._disables_grad(item.item) for item in statement.items)

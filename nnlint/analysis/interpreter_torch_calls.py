@@ -224,7 +224,8 @@ class TorchCalls:
     def _activation(self, op: str, node: cst.CSTNode, width: tuple[Optional[int], int], dim: object,
                     inputs: ValueSet = ()) -> Output:
         size, axis = width
-        output = Output(op, node, size, width_axis=axis, scores=_bounded_scores(op, inputs))
+        output = Output(op, node, size, width_axis=axis, scores=_bounded_scores(op, inputs),
+                        undecided_branch=self._undecided_branches > 0)
         # Only the axis the width counts: a softmax over the spatial positions of a
         # one-channel attention map is fine; over its single channel it is constant.
         over_width = dim == axis or (axis == -1 and dim is None)
@@ -277,11 +278,13 @@ def _is_constant(node: cst.BaseExpression, aliases: dict[str, str]) -> bool:
 
 def _bounded_scores(op: str, inputs: ValueSet) -> Optional[Output]:
     """What a softmax normalises, when every known input agrees on a range that logits cannot
-    have (`F.log_softmax(F.relu(x))`)."""
+    have (`F.log_softmax(F.relu(x))`) and none was made in an undecided branch (a ReLU skipped
+    on the last layer of a loop leaves the other way's raw scores, unknown, out of `inputs`)."""
     if op not in (SOFTMAX, LOG_SOFTMAX):
         return None
     known = outputs_of(inputs)
-    if known and all(output.op in NOT_LOGITS for output in known) and len({output.op for output in known}) == 1:
+    if known and all(output.op in NOT_LOGITS and not output.undecided_branch for output in known) \
+            and len({output.op for output in known}) == 1:
         return known[0]
     return None
 

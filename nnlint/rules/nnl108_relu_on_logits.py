@@ -96,6 +96,25 @@ class Classifier(nn.Module):
 def step(model, h, y):
     return F.cross_entropy(model(h), y)
 """,
+        """\
+import torch.nn as nn
+import torch.nn.functional as F
+
+class GraphNet(nn.Module):
+    def __init__(self, num_layers=3):
+        super().__init__()
+        self.num_layers = num_layers
+        self.convs = nn.ModuleList([nn.Linear(64, 64) for _ in range(num_layers)])
+    def forward(self, x):
+        for i, conv in enumerate(self.convs):
+            x = conv(x)
+            if i != self.num_layers - 1:  # no ReLU after the last layer
+                x = F.relu(x)
+        return x.log_softmax(dim=-1)
+
+def step(model, x, y):
+    return F.nll_loss(model(x), y)
+""",
     )
 
     def check(self, facts, report) -> None:

@@ -9,9 +9,10 @@ class TensorNotParameter(Rule):
     `nn.Parameter` or `register_buffer`, when another method uses it as a weight: an operand
     of `@`, `torch.matmul`/`mm`/`bmm`/`einsum`, `F.linear` or `F.conv*d`. Also finds an
     `nn.Parameter` that is moved, converted or computed with before it is stored
-    (`self.t = nn.Parameter(torch.rand(n)).cuda()`, `.to(device)`, `.float()`, `* 0.01`),
+    (`self.t = nn.Parameter(torch.rand(n)).cuda()`, `.to(device)`, `.double()`, `* 0.01`),
     however it is used: each of these returns a new, plain tensor, and that copy is what the
-    attribute keeps (only in-place methods such as `requires_grad_()` keep the Parameter).
+    attribute keeps (only in-place methods such as `requires_grad_()` keep the Parameter, and
+    `.float()`, which returns the tensor itself when it is already torch's default float32).
 
     ## Why is this bad?
     A plain tensor attribute is not a parameter: it is not in `model.parameters()`, so the
