@@ -14,12 +14,12 @@ in `interpreter_statements`, `interpreter_expressions` and `interpreter_torch_ca
 from __future__ import annotations
 
 import dataclasses
-from typing import Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 import libcst as cst
 
-from nnlint.analysis import numerics
-from nnlint.analysis.call_arguments import Arguments
+from nnlint.analysis import numerics, summary
+from nnlint.analysis.call_arguments import Arguments, argument_values
 from nnlint.analysis.exports import (
     ModuleExports,
     Returned,
@@ -44,7 +44,7 @@ from nnlint.analysis.imports import collect_imports
 from nnlint.analysis.interpreter_expressions import ExpressionEvaluator
 from nnlint.analysis.interpreter_statements import StatementRunner, else_body
 from nnlint.analysis.interpreter_torch_calls import TorchCalls
-from nnlint.analysis.syntax import own_statements
+from nnlint.analysis.syntax import dotted_name, own_statements
 from nnlint.analysis.values import (
     ClassInfo,
     ClassRef,
@@ -74,11 +74,14 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
     mixins, over this object's state."""
 
     def __init__(self, module: cst.Module, path: str,
-                 externals: Optional[Mapping[str, Returned]] = None) -> None:
+                 externals: Optional[Mapping[str, Returned]] = None,
+                 external_losses: Optional[Mapping[str, Mapping[str, Any]]] = None) -> None:
         self.module = module
         self.path = path
         # Models of other project files, by the qualified name this file imports them as.
         self.externals: Mapping[str, Returned] = externals or {}
+        # Loss wrappers of other project files (the summary's `losses`), by qualified name.
+        self.external_losses: Mapping[str, Mapping[str, Any]] = external_losses or {}
         self.aliases = collect_imports(module)
         self.classes: dict[str, ClassInfo] = {}
         self.functions: list[FunctionInfo] = []
@@ -126,6 +129,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self._collecting: Optional[tuple[int, set[int]]] = None
         # Ids of branch conditions and their not/and/or parts (see _mark_truth_test).
         self._truth_tests: set[int] = set()
+        # The function each loss call is in, by id of the call (the summary's loss wrappers).
+        self.loss_scopes: dict[int, FunctionInfo] = {}
 
     def run(self) -> FileFacts:
         self._register_definitions(self.module.body, owner_env=None)
@@ -206,6 +211,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             models = factory_models(function.returns)
             if models:
                 exports.factories[name] = models
+        summary.add_classes(exports, self.classes, self.aliases)
+        summary.add_losses(exports, self.loss_calls, self.loss_scopes, self._top_functions)
         return exports
 
     # ------------------------------------------------------------ definitions
@@ -387,15 +394,36 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         if isinstance(callee, Instance):
             return self._call_instance(callee, node, args)
         if isinstance(callee, ImportedInstance):
-            return self._call_imported_model(callee, node)
+            return self._call_imported_model(callee, node, args)
         return ()
 
-    def _call_imported(self, qualname: str) -> ValueSet:
+    def _call_imported(self, qualname: str, node: Optional[cst.Call] = None, args=None) -> ValueSet:
         """`Net(...)` / `build_model(...)` imported from another module: what it returns is
-        only known to the project join, so remember the name."""
-        return () if is_library_name(qualname) else (ImportedInstance(qualname),)
+        only known to the project join, so remember the name. A function given tensors may
+        be another file's loss wrapper (`focal_ce(logits, y)`)."""
+        if is_library_name(qualname):
+            return ()
+        if node is not None and args and any(outputs_of(values) for _, values, _ in args):
+            wrapper = self.external_losses.get(qualname)
+            if wrapper is None:
+                self.imported_models.add(qualname)
+            elif wrapper["kind"] == "function":
+                return self._record_wrapped_loss(qualname, wrapper, node, args)
+        return (ImportedInstance(qualname),)
 
-    def _call_imported_model(self, instance: ImportedInstance, node: cst.Call) -> ValueSet:
+    def _record_wrapped_loss(self, qualname: str, wrapper: Mapping[str, Any], node: cst.Call, args) -> ValueSet:
+        """A call of another file's loss wrapper is a call of the loss it wraps."""
+        inputs = outputs_of(argument_values(args, wrapper["input"], wrapper["input_name"]))
+        targets = outputs_of(argument_values(args, wrapper["target"], wrapper["target_name"])) \
+            if wrapper["target"] >= 0 else ()
+        spelled = dotted_name(node.func) or qualname.rsplit(".", 1)[-1]
+        self.loss_calls.append(LossCall(wrapper["loss"], spelled, node, inputs, targets))
+        return numerics.loss_value(wrapper["loss"], node)
+
+    def _call_imported_model(self, instance: ImportedInstance, node: cst.Call, args=None) -> ValueSet:
+        wrapper = self.external_losses.get(instance.qualname)
+        if wrapper is not None and wrapper["kind"] == "module" and args is not None:
+            return self._record_wrapped_loss(instance.qualname, wrapper, node, args)
         returned = self.externals.get(instance.qualname)
         if returned is None:
             self.imported_models.add(instance.qualname)
@@ -415,7 +443,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             if isinstance(receiver, Instance):
                 found.append(self._instance_method(receiver, node, method, args))
             elif isinstance(receiver, ImportedInstance) and method in ("forward", "__call__"):
-                found.append(self._call_imported_model(receiver, node))
+                found.append(self._call_imported_model(receiver, node, args))
             elif isinstance(receiver, ImportedInstance) and method in SELF_RETURNING_METHODS:
                 found.append((receiver,))
             elif isinstance(receiver, ModuleValue):

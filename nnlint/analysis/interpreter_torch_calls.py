@@ -128,7 +128,7 @@ class TorchCalls:
             return join(*results)
         if catalogue.is_nn_class(name):
             return (self._construct_module(name, node, args),)
-        return self._call_imported(name)
+        return self._call_imported(name, node, args)
 
     def _construct_module(self, name: str, node: cst.Call, args) -> ModuleValue:
         module = self._module_values.get(id(node))
@@ -211,6 +211,8 @@ class TorchCalls:
         inputs = outputs_of(argument_values(args, 0, "input"))
         targets = outputs_of(argument_values(args, 1, "target"))
         self.loss_calls.append(LossCall(loss, spelled, node, inputs, targets))
+        if self._function is not None:
+            self.loss_scopes[id(node)] = self._function
 
 
 def _common_width(values: ValueSet) -> tuple[Optional[int], int]:
