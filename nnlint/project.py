@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from nnlint.analysis.exports import ModuleExports, Returned, is_library_name
+from nnlint.analysis.exports import THIS_FILE, ModuleExports, Returned, is_library_name
 from nnlint.parse import MAX_SOURCE_BYTES, quiet_ast_parse
 from nnlint.reading import Unreadable, read_bounded
 
@@ -157,6 +157,10 @@ class ProjectResolver:
     def _model_returns(self, qualname: str, importer: Path, hops: int) -> Returned:
         if hops > _MAX_HOPS:
             return []
+        if qualname.startswith(THIS_FILE + "."):
+            own = self._exports_of(importer)
+            name = qualname[len(THIS_FILE) + 1:]
+            return self._class_returns(importer, own, name, hops) if own is not None and name in own.classes else []
         target = self._symbol(qualname, importer)
         if target is None:
             return []

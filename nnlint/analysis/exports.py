@@ -36,6 +36,10 @@ LIBRARY_ROOTS = frozenset({
     "lightning", "pytorch_lightning", "sklearn", "scipy", "pandas", "dataclasses", "abc",
 })
 
+# How a file asks the join about its own class whose `forward` is inherited from another
+# file: `__this_file__.Net` (no module of that name can be imported).
+THIS_FILE = "__this_file__"
+
 # A returned value: a list of alternatives, each one of
 #   {"op", "width", "axis", "index"}   a tensor and its final operation
 #   {"via": qualified name}            the output of an imported model, resolved by the join

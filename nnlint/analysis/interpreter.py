@@ -21,6 +21,7 @@ import libcst as cst
 from nnlint.analysis import numerics, summary
 from nnlint.analysis.call_arguments import Arguments, argument_values
 from nnlint.analysis.exports import (
+    THIS_FILE,
     ModuleExports,
     Returned,
     decode_returns,
@@ -40,7 +41,7 @@ from nnlint.analysis.facts import (
     Output,
 )
 from nnlint.analysis.module_classes import is_module_class
-from nnlint.analysis.imports import collect_imports
+from nnlint.analysis.imports import collect_imports, qualified_name
 from nnlint.analysis.interpreter_expressions import ExpressionEvaluator
 from nnlint.analysis.interpreter_statements import StatementRunner, else_body
 from nnlint.analysis.interpreter_torch_calls import TorchCalls
@@ -432,6 +433,15 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
 
     def _call_instance(self, instance: Instance, node: cst.Call, args) -> ValueSet:
         forward = instance.cls.find_method("forward")
+        if forward is None and _imported_bases(instance.cls, self.aliases):
+            # `forward` is inherited from a base class in another file: what it returns is
+            # known to the project join, which resolves this file's class like an imported one.
+            qualname = f"{THIS_FILE}.{instance.cls.name}"
+            returned = self.externals.get(qualname)
+            if returned is None:
+                self.imported_models.add(qualname)
+                return ()
+            return tuple(through_model(value, instance.cls.name) for value in decode_returns(returned, node))
         if forward is None or not instance.cls.is_module:
             return ()
         returns = self._call_function(forward, node, args, instance)
@@ -476,6 +486,16 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         # `self.head(x)`: an attribute holding a layer, called.
         callees = self._instance_attribute(instance, method)
         return join(*(self._call_value(callee, node, args) for callee in callees))
+
+
+def _imported_bases(cls: ClassInfo, aliases: Mapping[str, str]) -> bool:
+    """Whether a class of the lineage has a base imported from a project file."""
+    for owner in cls.lineage():
+        for base in owner.node.bases:
+            name = qualified_name(base.value, aliases) if base.keyword is None else None
+            if name is not None and not is_library_name(name):
+                return True
+    return False
 
 
 def _child_statements(statement: cst.CSTNode) -> list[cst.CSTNode]:
