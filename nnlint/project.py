@@ -225,12 +225,14 @@ class ProjectResolver:
         with each own method that forward returns the result of (`return self.classify(h)`)
         dispatched to the most derived class defining it, as Python would."""
         lineage = self._lineage(path, exports, name, hops)
-        for where, summary, cls in lineage:
+        for position, (where, summary, cls) in enumerate(lineage):
             if cls not in summary.models:
                 continue
             returned = self._resolve_returned(summary.models[cls], where, name, hops)
+            # The forward's own file already followed the call into its own class and bases;
+            # only an override in a more derived class adds something.
             for method in summary.classes.get(cls, {}).get("dispatch", ()):
-                for owner_path, owner, owner_cls in lineage:
+                for owner_path, owner, owner_cls in lineage[:position]:
                     methods = owner.classes.get(owner_cls, {}).get("methods", {})
                     if method in methods:
                         returned += self._resolve_returned(methods[method], owner_path, name, hops)
