@@ -1,8 +1,9 @@
 """Checking a set of files as one project: per-file results (cached, in parallel), then the
-project join for the files whose losses are fed by models of other files.
+project join for the files that use what other project files define (models, base classes,
+loss wrappers, training pipelines).
 
 1. Each named file is checked on its own (`nnlint.lint.check_source`) in a process pool;
-   the result holds its findings, its exports and the imported names reaching its losses.
+   the result holds its findings, its summary (exports) and the imported names it calls.
    Results come from the cache when the file, nnlint and the settings are unchanged.
 2. For each file with such names, `nnlint.project.ProjectResolver` joins the summaries of
    the project files behind them — named or not: a pre-commit run naming only `train.py`
