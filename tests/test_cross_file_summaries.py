@@ -120,6 +120,15 @@ def test_the_subclass_file_itself_knows_its_inherited_forward(project):
     assert codes(check(".")) == {("models.py", "NNL101")}
 
 
+def test_the_same_base_and_subclass_in_one_file_dispatch_alike(project):
+    body = BASE + MODELS.split("from base import BaseNet", 1)[1] + "\n\nimport torch\n\nmodel = Net()" \
+        + TRAIN.split("model = Net()", 1)[1]
+    write(project, "one.py", body)
+    assert codes(check(".")) == {("one.py", "NNL101")}
+    write(project, "one.py", body.replace("return F.softmax(self.head(h), dim=1)", "return self.head(h)"))
+    assert check(".") == []
+
+
 def test_subclass_head_returning_logits_stays_silent(project):
     write(project, "base.py", BASE)
     write(project, "models.py", MODELS.replace("return F.softmax(self.head(h), dim=1)", "return self.head(h)"))

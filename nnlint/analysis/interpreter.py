@@ -108,6 +108,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self._loop_depth = 0
         # Names compared anywhere in a function (`if n > 0`), keyed by id of the function.
         self._compared: dict[int, set[str]] = {}
+        # The own methods each forward returns the result of, by id of its node.
+        self._self_calls: dict[int, list[str]] = {}
         self._reset_facts()
 
     # ----------------------------------------------------------------- driver
@@ -177,8 +179,9 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
                 for value in values
                 if isinstance(value, ModuleValue)
             }
+            returns = join(forward.returns, self._overrides_returned(cls, forward)) if forward else ()
             models[cls.name] = ModelFacts(
-                cls.name, cls.node, layers, outputs_of(forward.returns) if forward else (),
+                cls.name, cls.node, layers, outputs_of(returns),
                 _returned(forward.node) if forward else (),
             )
         return FileFacts(
@@ -206,8 +209,9 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         for cls in self.classes.values():
             forward = cls.find_method("forward") if cls.is_module else None
             if forward is not None:
-                exports.models[cls.name] = encode_returns(forward.returns)
-                exports.nodes[cls.name] = [output.node for output in flatten_outputs(forward.returns)]
+                returns = join(forward.returns, self._overrides_returned(cls, forward))
+                exports.models[cls.name] = encode_returns(returns)
+                exports.nodes[cls.name] = [output.node for output in flatten_outputs(returns)]
         for name, function in self._top_functions.items():
             models = factory_models(function.returns)
             if models:
@@ -445,7 +449,27 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         if forward is None or not instance.cls.is_module:
             return ()
         returns = self._call_function(forward, node, args, instance)
+        returns = join(returns, self._overrides_returned(instance.cls, forward))
         return tuple(through_model(value, instance.cls.name) for value in returns)
+
+    def _overrides_returned(self, cls: ClassInfo, forward: FunctionInfo) -> ValueSet:
+        """What the subclass's overrides return of the methods an inherited `forward` returns
+        the result of (`return self.classify(h)` in the base, `classify` in `cls`): `self` in
+        the base's forward is one abstract object of the base, so the override is added here,
+        as Python's dispatch would call it."""
+        if forward.owner is None or forward.owner is cls:
+            return ()
+        lineage = cls.lineage()
+        derived = lineage[:lineage.index(forward.owner)] if forward.owner in lineage else []
+        key = id(forward.node)
+        if key not in self._self_calls:
+            self._self_calls[key] = summary.returned_self_calls(forward)
+        found: list[ValueSet] = []
+        for method in self._self_calls[key]:
+            override = cls.find_method(method)
+            if override is not None and override.owner in derived:
+                found.append(self._analyze_function(override))
+        return join(*found)
 
     def _call_method(self, node: cst.Call, method: str, receivers: ValueSet, args) -> ValueSet:
         found: list[ValueSet] = []

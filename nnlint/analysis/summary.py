@@ -45,7 +45,7 @@ def add_classes(exports: ModuleExports, classes: Mapping[str, ClassInfo], aliase
             "layers": {attribute: value.short_name for attribute, values in cls.attributes.items()
                        for value in values if isinstance(value, ModuleValue)},
             "methods": methods,
-            "dispatch": _returned_self_calls(forward) if forward is not None else [],
+            "dispatch": returned_self_calls(forward) if forward is not None else [],
         }
 
 
@@ -67,7 +67,7 @@ def _bases(node: cst.ClassDef, classes: Mapping[str, ClassInfo], aliases: Mappin
     return found
 
 
-def _returned_self_calls(forward: FunctionInfo) -> list[str]:
+def returned_self_calls(forward: FunctionInfo) -> list[str]:
     """The methods of `self` whose result `forward` returns as it is: `return self.classify(h)`,
     or a variable last assigned such a call. A subclass overriding one changes the output."""
     node = forward.node
