@@ -35,7 +35,8 @@ from nnlint.lint import FileResult
 from nnlint.rules.plugins import plugin_fingerprint
 
 # Bumped when the entry layout changes, beside the version (development builds keep theirs).
-_SCHEMA = 4  # 3: notebooks (cells in findings; .ipynb was once cached as Python); 4: checksummed entries
+_SCHEMA = 5  # 3: notebooks (cells in findings; .ipynb was once cached as Python); 4: checksummed entries;
+# 5: per-file summaries (classes, losses, pipelines, positions)
 # An entry is a few kilobytes; a bigger one was not written by nnlint.
 _MAX_ENTRY_BYTES = 32 * 1024 * 1024
 _PACKAGE = Path(__file__).resolve().parent
@@ -201,6 +202,11 @@ def _exports_from_json(data: Any) -> ModuleExports:
         table = data[name]
         _expect(isinstance(table, dict) and all(isinstance(key, str) and isinstance(value, kind)
                                                 for key, value in table.items()))
+    for name in ("classes", "losses"):
+        _expect(isinstance(data[name], dict) and all(isinstance(key, str) and isinstance(value, dict)
+                                                     for key, value in data[name].items()))
+    _expect(isinstance(data["pipelines"], list) and all(isinstance(item, dict) for item in data["pipelines"]))
+    _expect(isinstance(data["trains"], bool))
     return ModuleExports.from_json(data)
 
 

@@ -13,7 +13,7 @@ from typing import AbstractSet, Any, Callable, Mapping, Optional, Sequence, Unio
 import libcst as cst
 
 from nnlint.analysis import analyze
-from nnlint.analysis.exports import ModuleExports, Returned
+from nnlint.analysis.exports import Joined, ModuleExports, Returned
 from nnlint.analysis.facts import ExternalSite, Origin
 from nnlint.analysis.syntax import forget_walks
 from nnlint.diagnostic import Diagnostic, Fix, Location, Position
@@ -139,7 +139,7 @@ def check_source(data: bytes, path: str, selected: AbstractSet[str], options: Op
                  externals: Optional[Mapping[str, Returned]] = None,
                  locate: Optional[Locator] = None,
                  external_modes: Optional[Mapping[str, bool]] = None,
-                 test_code: Optional[bool] = None) -> FileResult:
+                 test_code: Optional[bool] = None, joined: Optional[Joined] = None) -> FileResult:
     """Every finding of the `selected` codes in one file's bytes, sorted, noqa applied.
 
     `path` is only used to label the findings; nothing is read from disk here. `options`
@@ -147,7 +147,8 @@ def check_source(data: bytes, path: str, selected: AbstractSet[str], options: Op
     the resolved models of other project files that this file imports (see
     `nnlint.project`), `locate` finds their operations for cross-file findings, and
     `external_modes` says which imported model classes have dropout or batch-norm.
-    `test_code` says the file is test code (see `nnlint.analysis.analyze`).
+    `test_code` says the file is test code (see `nnlint.analysis.analyze`); `joined` holds the
+    rest of what the project join found (loss wrappers, training pipelines of other files).
     """
     if is_notebook(path):
         notebook = parse_notebook(data)
@@ -158,7 +159,7 @@ def check_source(data: bytes, path: str, selected: AbstractSet[str], options: Op
         if not mentions_torch(notebook.code):
             return FileResult([])
         result = _check_text(notebook.code, path, selected, options, externals, locate, external_modes,
-                             notebook.line_label, test_code)
+                             notebook.line_label, test_code, joined)
         return dataclasses.replace(result, diagnostics=[notebook.place(d) for d in result.diagnostics])
     if not mentions_torch(data):
         return FileResult([])
@@ -167,7 +168,7 @@ def check_source(data: bytes, path: str, selected: AbstractSet[str], options: Op
         found = [_failure_diagnostic(decoded, path, None)]
         return FileResult([d for d in found if d.code in selected])
     return _check_text(decoded, path, selected, options, externals, locate, external_modes,
-                       test_code=test_code)
+                       test_code=test_code, joined=joined)
 
 
 def _without_cycle_collection(check: Callable[..., FileResult]) -> Callable[..., FileResult]:
@@ -191,7 +192,7 @@ def _without_cycle_collection(check: Callable[..., FileResult]) -> Callable[...,
 def _check_text(decoded: str, path: str, selected: AbstractSet[str], options: Optional[RuleOptions],
                 externals: Optional[Mapping[str, Returned]], locate: Optional[Locator],
                 external_modes: Optional[Mapping[str, bool]], line_label: Callable[[int], str] = _line_label,
-                test_code: Optional[bool] = None) -> FileResult:
+                test_code: Optional[bool] = None, joined: Optional[Joined] = None) -> FileResult:
     # A notebook's code (a file's bytes were screened by decode_source).
     refused = None
     if len(decoded) > MAX_SOURCE_BYTES:
@@ -215,9 +216,16 @@ def _check_text(decoded: str, path: str, selected: AbstractSet[str], options: Op
     if not failed and all(rule.code == UNUSED_SUPPRESSION for rule in rules):
         return FileResult(apply_suppressions([], lines, path, selected, frozenset()))
     try:
-        facts = analyze(parsed.module, path, externals, external_modes, test_code, needs=fact_needs(rules))
+        facts = analyze(parsed.module, path, externals, external_modes, test_code,
+                        needs=fact_needs(rules), joined=joined)
+        # A partly parsed file's module is not its text (failing blocks are blank lines there).
+        spans = SpanFinder(parsed.module, None if parsed.failures else parsed.text, parsed.layout)
+        if facts.exports is not None:
+            # Positions of what other files may report, kept in the summary: a finding in an
+            # importer never parses this file again to place them.
+            facts.exports.place(spans.span)
         rule_errors: list[str] = []
-        found = _run_rules(facts, parsed, path, lines, rules, options or {}, locate, line_label, rule_errors)
+        found = _run_rules(facts, parsed, spans, path, lines, rules, options or {}, locate, line_label, rule_errors)
     except RecursionError:  # code deeper than the parse stage's screening let through
         too_deep = _failure_diagnostic(ParseFailure("NNL001", TOO_DEEP_TO_ANALYSE), path, decoded)
         return FileResult(drop_suppressed([*failed, too_deep] if too_deep.code in selected else failed, lines))
@@ -323,11 +331,9 @@ class _Reporter:
         )
 
 
-def _run_rules(facts, parsed: ParsedFile, path: str, lines: list[str], rules: Sequence[type[Rule]],
-               options: RuleOptions, locate: Optional[Locator],
+def _run_rules(facts, parsed: ParsedFile, spans: SpanFinder, path: str, lines: list[str],
+               rules: Sequence[type[Rule]], options: RuleOptions, locate: Optional[Locator],
                line_label: Callable[[int], str], rule_errors: list[str]) -> list[Diagnostic]:
-    # A partly parsed file's module is not its text (failing blocks are blank lines there).
-    spans = SpanFinder(parsed.module, None if parsed.failures else parsed.text, parsed.layout)
     # No fixes in a file that does not parse as a whole, nor in a snippet read as another
     # text: the result could not be checked.
     edits = EditBuilder(parsed.module, spans.span, parsed.text, enabled=parsed.complete and parsed.layout is None)

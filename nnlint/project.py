@@ -1,11 +1,15 @@
-"""The project join: which file an imported name comes from, and what its model returns.
+"""The project join: which file an imported name comes from, and what it is there.
 
-A file's facts say what its models return (`ModuleExports`) and which imported names reach
-its losses. This module finds the file behind such a name the way Python's import system
-would from the usual places (the importing script's directory, the top of its package, the
-project root, `src/`), follows re-exports through `__init__.py`, factory functions and
-models composed of other files' models, and hands the importing file the resolved returns.
-Nothing is imported: files are read and analysed like any other.
+Each file's summary (`ModuleExports`, cached with its result) says what its models return,
+its classes' bases and methods, its loss wrappers and training pipelines; the file's facts
+say which imported names it calls. This module finds the file behind such a name the way
+Python's import system would from the usual places (the importing script's directory, the
+top of its package, the project root, `src/`), follows re-exports through `__init__.py`,
+factory functions, models composed of other files' models and base classes defined in other
+files (an inherited `forward` returning `self.classify(h)` is dispatched to the subclass's
+override), and hands the importing file what it resolved: returns, modes, loss wrappers,
+training pipelines. Nothing is imported, and no file is parsed twice: positions travel in
+the summaries.
 """
 
 from __future__ import annotations
@@ -13,9 +17,9 @@ from __future__ import annotations
 import ast
 import os
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
-from nnlint.analysis.exports import ModuleExports, Returned, is_library_name
+from nnlint.analysis.exports import THIS_FILE, ModuleExports, Returned, is_library_name
 from nnlint.parse import MAX_SOURCE_BYTES, quiet_ast_parse
 from nnlint.reading import Unreadable, read_bounded
 
@@ -61,6 +65,32 @@ class ProjectResolver:
             if returned:
                 resolved[name] = returned
         return resolved
+
+    def losses(self, importer: Path, names: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+        """For each imported name of `importer` called with tensors, the loss it wraps when it
+        is another file's loss wrapper (a module class or a function)."""
+        found: dict[str, dict[str, Any]] = {}
+        for name in names:
+            located = self._definition(name, importer.resolve(), "losses", hops=0)
+            if located is not None:
+                path, exports, local = located
+                found[name] = {**exports.losses[local], "origin": [str(path), local]}
+        return found
+
+    def pipelines(self, importer: Path, imports: dict[str, str]) -> list[dict[str, Any]]:
+        """The training pipelines of the project files `importer` imports a name from, when
+        that file trains a model: what a serving script's own pipeline must match."""
+        found: list[dict[str, Any]] = []
+        seen: set[Path] = set()
+        for qualname in imports.values():
+            target = self._symbol(qualname, importer.resolve())
+            if target is None or target[0] in seen:
+                continue
+            seen.add(target[0])
+            exports = self._exports_of(target[0])
+            if exports is not None and exports.trains:
+                found += [{**pipeline, "path": str(target[0])} for pipeline in exports.pipelines]
+        return found
 
     def modes(self, importer: Path, names: tuple[str, ...]) -> dict[str, bool]:
         """For each imported model name, whether its class has dropout or batch-norm, when known."""
@@ -127,18 +157,22 @@ class ProjectResolver:
     def _model_returns(self, qualname: str, importer: Path, hops: int) -> Returned:
         if hops > _MAX_HOPS:
             return []
+        if qualname.startswith(THIS_FILE + "."):
+            own = self._exports_of(importer)
+            name = qualname[len(THIS_FILE) + 1:]
+            return self._class_returns(importer, own, name, hops) if own is not None and name in own.classes else []
         target = self._symbol(qualname, importer)
         if target is None:
             return []
         path, name = target
         exports = self._exports_of(path)
-        if exports is not None and name in exports.models:
-            return self._resolve_returned(exports.models[name], path, name, hops)
+        if exports is not None and (name in exports.models or name in exports.classes):
+            return self._class_returns(path, exports, name, hops)
         if exports is not None and name in exports.factories:
             alternatives: Returned = []
             for model in exports.factories[name]:
-                if "local" in model and model["local"] in exports.models:
-                    alternatives += self._resolve_returned(exports.models[model["local"]], path, model["local"], hops)
+                if "local" in model and (model["local"] in exports.models or model["local"] in exports.classes):
+                    alternatives += self._class_returns(path, exports, model["local"], hops)
                 elif "via" in model:
                     alternatives += self._model_returns(model["via"], path, hops + 1)
             return alternatives
@@ -153,15 +187,80 @@ class ProjectResolver:
             return None
         path, name = target
         exports = self._exports_of(path)
-        if exports is not None and name in exports.modes:
-            return exports.modes[name]
+        if exports is not None and (name in exports.modes or name in exports.classes):
+            return self._class_mode(path, exports, name, hops)
         if exports is not None and name in exports.factories:
-            found = [exports.modes.get(model["local"]) if "local" in model
+            found = [self._class_mode(path, exports, model["local"], hops) if "local" in model
                      else self._model_mode(model["via"], path, hops + 1) for model in exports.factories[name]]
             return True if True in found else (False if found and all(item is False for item in found) else None)
         imported = (exports.imports if exports is not None else self._import_table(path)).get(name)
         if imported is not None and imported != qualname:
             return self._model_mode(imported, path, hops + 1)
+        return None
+
+    # ---------------------------------------------------------- classes
+
+    def _lineage(self, path: Path, exports: ModuleExports, name: str, hops: int) -> list[tuple[Path, ModuleExports, str]]:
+        """The class and its bases, most derived first, across files (breadth first, as far
+        as the summaries know them)."""
+        lineage: list[tuple[Path, ModuleExports, str]] = []
+        pending = [(path, exports, name)]
+        while pending and len(lineage) <= _MAX_HOPS:
+            current = pending.pop(0)
+            if any(current[0] == seen[0] and current[2] == seen[2] for seen in lineage):
+                continue
+            lineage.append(current)
+            where, summary, cls = current
+            for base in summary.classes.get(cls, {}).get("bases", ()):
+                if base in summary.classes:
+                    pending.append((where, summary, base))
+                elif hops < _MAX_HOPS:
+                    located = self._definition(base, where, "classes", hops + 1)
+                    if located is not None:
+                        pending.append(located)
+        return lineage
+
+    def _class_returns(self, path: Path, exports: ModuleExports, name: str, hops: int) -> Returned:
+        """What calling an instance of the class returns: the first `forward` of its lineage,
+        with each own method that forward returns the result of (`return self.classify(h)`)
+        dispatched to the most derived class defining it, as Python would."""
+        lineage = self._lineage(path, exports, name, hops)
+        for position, (where, summary, cls) in enumerate(lineage):
+            if cls not in summary.models:
+                continue
+            returned = self._resolve_returned(summary.models[cls], where, name, hops)
+            # The forward's own file already followed the call into its own class and bases;
+            # only an override in a more derived class adds something.
+            for method in summary.classes.get(cls, {}).get("dispatch", ()):
+                for owner_path, owner, owner_cls in lineage[:position]:
+                    methods = owner.classes.get(owner_cls, {}).get("methods", {})
+                    if method in methods:
+                        returned += self._resolve_returned(methods[method], owner_path, name, hops)
+                        break
+            return returned
+        return []
+
+    def _class_mode(self, path: Path, exports: ModuleExports, name: str, hops: int) -> Optional[bool]:
+        """Dropout/batch-norm anywhere in the lineage: True; known absent in every class: False."""
+        modes = [summary.modes.get(cls) for _, summary, cls in self._lineage(path, exports, name, hops)]
+        return True if True in modes else (False if all(mode is False for mode in modes) else None)
+
+    def _definition(self, qualname: str, importer: Path, table: str,
+                    hops: int) -> Optional[tuple[Path, ModuleExports, str]]:
+        """The file, summary and name defining `qualname` in the summary's `table` ("classes",
+        "losses"), through re-exports."""
+        while hops <= _MAX_HOPS:
+            target = self._symbol(qualname, importer)
+            if target is None:
+                return None
+            path, name = target
+            exports = self._exports_of(path)
+            if exports is not None and name in getattr(exports, table):
+                return path, exports, name
+            imported = (exports.imports if exports is not None else self._import_table(path)).get(name)
+            if imported is None or imported == qualname:
+                return None
+            qualname, importer, hops = imported, path, hops + 1
         return None
 
     def _resolve_returned(self, returned: Returned, path: Path, model: str, hops: int) -> Returned:
@@ -173,10 +272,11 @@ class ProjectResolver:
             elif "via" in item:
                 resolved += self._model_returns(item["via"], path, hops + 1)
             elif "dict" in item:
-                resolved.append({"dict": [[key, self._resolve_returned(items, path, model, hops)]
-                                          for key, items in item["dict"]]})
+                resolved.append({"dict": [[name, self._resolve_returned(items, path, model, hops)]
+                                          for name, items in item["dict"]]})
             elif "seq" in item:
-                resolved.append({"seq": [self._resolve_returned(items, path, model, hops) for items in item["seq"]]})
+                resolved.append({"seq": [self._resolve_returned(items, path, model, hops)
+                                         for items in item["seq"]]})
         return resolved
 
     def _import_table(self, path: Path) -> dict[str, str]:

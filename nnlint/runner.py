@@ -1,13 +1,15 @@
 """Checking a set of files as one project: per-file results (cached, in parallel), then the
-project join for the files whose losses are fed by models of other files.
+project join for the files that use what other project files define (models, base classes,
+loss wrappers, training pipelines).
 
 1. Each named file is checked on its own (`nnlint.lint.check_source`) in a process pool;
-   the result holds its findings, its exports and the imported names reaching its losses.
+   the result holds its findings, its summary (exports) and the imported names it calls.
    Results come from the cache when the file, nnlint and the settings are unchanged.
-2. For each file with such names, `nnlint.project.ProjectResolver` finds the models behind
-   them in other project files — named or not: a pre-commit run naming only `train.py`
+2. For each file with such names, `nnlint.project.ProjectResolver` joins the summaries of
+   the project files behind them — named or not: a pre-commit run naming only `train.py`
    still reads `models/net.py` (from the cache when it can) — and the file is checked again
-   with those models known. Only its findings are reported.
+   with what they define known (models, base classes, loss wrappers, training pipelines).
+   Only its findings are reported; positions in other files come with their summaries.
 """
 
 from __future__ import annotations
@@ -23,14 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Optional, Union
 
-from nnlint.analysis import analyze
 from nnlint.analysis.exports import ModuleExports
 from nnlint.analysis.facts import Origin
 from nnlint.cache import Cache, entry_key, settings_fingerprint
 from nnlint.catalogue.names import is_test_path
-from nnlint.diagnostic import Diagnostic, Location
-from nnlint.lint import FileResult, RuleOptions, SpanFinder, check_source, read_file, unreadable_result
-from nnlint.parse import ParseFailure, decode_source, parse_source
+from nnlint.diagnostic import Diagnostic, Location, Position
+from nnlint.lint import FileResult, RuleOptions, check_source, read_file, unreadable_result
+from nnlint.parse import ParseFailure
 from nnlint.project import ProjectResolver, display_path
 
 # Below this many files a pool costs more than it saves (an editor or pre-commit run).
@@ -76,8 +77,6 @@ class ProjectRun:
         self._jobs = jobs
         self._results: dict[Path, FileResult] = {}
         self._labels: dict[Path, str] = {}
-        self._located: dict[Path, Optional[ModuleExports]] = {}
-        self._spans: dict[Path, SpanFinder] = {}
         self._fingerprints: dict[frozenset[str], str] = {}
         # The files whose exports a join consulted (None outside a join), and their digests.
         self._consulted: Optional[set[Path]] = None
@@ -108,7 +107,7 @@ class ProjectRun:
             result = self._results.get(path)
             if result is None:
                 continue
-            if result.imported_models and (result.has_losses or result.evaluates):
+            if _may_join(result):
                 try:
                     result = self._check_joined(task, path, result, resolver)
                 except Exception as error:  # noqa: BLE001 - the file's own findings still count
@@ -124,7 +123,7 @@ class ProjectRun:
         outcome = _check_task(task, self._options)
         if isinstance(outcome, str):
             raise RuntimeError(outcome)
-        if outcome.imported_models:
+        if _may_join(outcome):
             resolver = ProjectResolver(self.root, self._exports_of)
             outcome = self._check_joined(task, _absolute(label), outcome, resolver)
         return sorted(outcome.diagnostics, key=Diagnostic.sort_key)
@@ -202,26 +201,35 @@ class ProjectRun:
         try:
             externals = resolver.externals(path, result.imported_models) if result.has_losses else {}
             modes = resolver.modes(path, result.imported_models) if result.evaluates else {}
+            joined: dict = {}
+            losses = resolver.losses(path, result.imported_models)
+            if losses:
+                joined["losses"] = losses
+            imports = result.exports.imports if result.exports is not None else {}
+            pipelines = resolver.pipelines(path, imports) if result.evaluates and imports else []
+            if pipelines:
+                joined["pipelines"] = pipelines
         finally:
             linked, self._consulted = self._consulted, None
         # A model without dropout/batch-norm changes nothing the file's own check missed.
-        if not externals and not any(modes.values()):
+        if not externals and not any(modes.values()) and not joined:
             return result
         data = task.data if task.data is not None else read_file(task.label)
         if isinstance(data, ParseFailure):
             return result
         # The linked files' bytes too: a finding names the line of the other file's model,
         # which moves when lines are added above it though what the model returns does not.
-        key = entry_key(data, task.settings, {"externals": externals, "modes": modes, "cwd": os.getcwd(),
+        key = entry_key(data, task.settings, {"externals": externals, "modes": modes, "joined": joined,
+                                              "cwd": os.getcwd(),
                                               "linked": {os.fspath(p): self._digest(p) for p in sorted(linked)}})
         cached = self._cache.get(key) if self._cache is not None else None
         if cached is not None:
             return _relabelled(cached, task.label)
-        joined = check_source(data, task.label, task.codes, self._options, externals, self._locate, modes,
-                              test_code=task.test_code)
+        checked = check_source(data, task.label, task.codes, self._options, externals, self._locate, modes,
+                               test_code=task.test_code, joined=joined)
         if self._cache is not None:
-            self._cache.put(key, joined)
-        return dataclasses.replace(result, diagnostics=joined.diagnostics)
+            self._cache.put(key, checked)
+        return dataclasses.replace(result, diagnostics=checked.diagnostics)
 
     def _digest(self, path: Path) -> str:
         if path not in self._digests:
@@ -230,23 +238,23 @@ class ProjectRun:
         return self._digests[path]
 
     def _locate(self, origin: Origin) -> Optional[Location]:
-        """Where an operation of another file is: that file is parsed and analysed again,
-        which only happens for a cross-file finding."""
-        path = Path(origin.path)
-        if path not in self._located:
-            self._located[path] = None
-            data = read_file(os.fspath(path))
-            text = decode_source(data) if isinstance(data, bytes) else data
-            parsed = parse_source(text) if isinstance(text, str) else text
-            if not isinstance(parsed, ParseFailure):
-                self._located[path] = analyze(parsed.module, os.fspath(path), needs=()).exports
-                self._spans[path] = SpanFinder(parsed.module, layout=parsed.layout)
-        exports = self._located[path]
-        nodes = exports.nodes.get(origin.model, []) if exports is not None else []
-        if origin.index >= len(nodes):
+        """Where an operation of another file is: its position came with that file's summary
+        (nnlint.analysis.exports.ModuleExports.place), so nothing is parsed again."""
+        if origin.position is None:
             return None
-        start, end = self._spans[path].span(nodes[origin.index])
-        return Location(self._labels.get(path.resolve(), display_path(path)), start, end)
+        line, column, end_line, end_column = origin.position
+        path = Path(origin.path)
+        return Location(self._labels.get(path.resolve(), display_path(path)),
+                        Position(line, column), Position(end_line, end_column))
+
+
+def _may_join(result: FileResult) -> bool:
+    """Whether another file's summary can change this file's findings: it calls imported
+    project names (models, loss wrappers) where losses or evaluation are, or it evaluates and
+    imports from project files (their training pipelines)."""
+    if result.exports is None:
+        return False
+    return bool(result.imported_models) or (result.evaluates and bool(result.exports.imports))
 
 
 def _pool_context():

@@ -17,7 +17,7 @@ import libcst as cst
 from nnlint.analysis.architecture import build_architecture_facts
 from nnlint.analysis.distributed import build_distributed_facts
 from nnlint.analysis.data_loading import build_data_loading_facts
-from nnlint.analysis.exports import Returned
+from nnlint.analysis.exports import Joined, Returned
 from nnlint.analysis.freezing import build_freezing_facts
 from nnlint.analysis.facts import VALUES, FileFacts
 from nnlint.analysis.initialization import build_initialization_facts
@@ -26,6 +26,7 @@ from nnlint.analysis.layer_usage import build_layer_usage_facts
 from nnlint.analysis.path_models import class_modes
 from nnlint.analysis.paths import build_path_facts
 from nnlint.analysis.seeding import build_seeding_facts
+from nnlint.analysis.summary import add_pipelines
 from nnlint.analysis.target_preparation import build_target_preparation_facts
 from nnlint.analysis import walk_count
 from nnlint.analysis.syntax import forget_walks, uncounted_descendants
@@ -56,7 +57,7 @@ ALL_FAMILIES = (VALUES, *FAMILIES)
 
 def analyze(module: cst.Module, path: str, externals: Optional[Mapping[str, Returned]] = None,
             external_modes: Optional[Mapping[str, bool]] = None, test_code: Optional[bool] = None,
-            needs: Optional[Iterable[str]] = None) -> FileFacts:
+            needs: Optional[Iterable[str]] = None, joined: Optional[Joined] = None) -> FileFacts:
     """The facts of one parsed file. Code nested deeply enough to exhaust the recursion limit
     yields the facts gathered so far rather than an error: a linter must not crash.
 
@@ -66,27 +67,29 @@ def analyze(module: cst.Module, path: str, externals: Optional[Mapping[str, Retu
     knows the path below the project root); when not given only the file's name is judged.
 
     `needs` names the fact families to compute now (the `reads` of the selected rules); None
-    computes every family. Any other family is still computed when something reads it."""
+    computes every family. Any other family is still computed when something reads it.
+    `joined` is the rest of the join: other files' loss wrappers and training pipelines."""
     try:
         test_code = is_test_path((PurePath(path).name,)) if test_code is None else test_code
         return _analyze(module, path, externals, external_modes, test_code,
-                        FAMILIES if needs is None else set(needs))
+                        FAMILIES if needs is None else set(needs), joined or {})
     finally:
         forget_walks()
 
 
 def _analyze(module: cst.Module, path: str, externals: Optional[Mapping[str, Returned]],
              external_modes: Optional[Mapping[str, bool]], test_code: bool,
-             needs: Container[str]) -> FileFacts:
+             needs: Container[str], joined: Joined) -> FileFacts:
     if walk_count.COUNTER is not None:
         walk_count.COUNTER.start_file(module, uncounted_descendants(module, stop=()))
-    interpreter = Interpreter(module, path, externals)
+    interpreter = Interpreter(module, path, externals, joined.get("losses"))
     try:
         with walk_count.phase("interpreter"):
             facts = interpreter.run()
     except RecursionError:
         facts = interpreter.partial_facts()
     facts.external_modes = dict(external_modes or {})
+    facts.external_pipelines = list(joined.get("pipelines", ()))
     facts.test_code = test_code  # before the builders: the seeding facts read it
     # In the eager order: the walks' memo (syntax.iter_calls) serves the later builders,
     # and the recursion limit is met where it always was.
@@ -97,8 +100,11 @@ def _analyze(module: cst.Module, path: str, externals: Optional[Mapping[str, Ret
         # What importing files' evaluation paths need (NNL502): the path facts have it when
         # they were computed; the models alone tell it otherwise.
         with walk_count.phase("exports"):
-            facts.exports.modes = dict(facts.paths.class_modes if facts.computed("paths") and facts.paths is not None
-                                       else class_modes(facts))
+            paths = facts.paths if facts.computed("paths") else None
+            facts.exports.modes = dict(paths.class_modes if paths is not None else class_modes(facts))
+            if paths is not None:
+                # Other files' NNL501 compares their pipelines with this file's.
+                add_pipelines(facts.exports, paths)
     return facts
 
 

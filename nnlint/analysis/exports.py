@@ -1,18 +1,28 @@
-"""What one file offers the files that import it, as plain data the cache can store.
+"""What one file offers the files that import it: its summary, plain data the cache stores.
 
-For every `nn.Module` class: what its `forward` returns, reduced to the final operations
-(softmax, sigmoid, affine, ...) inside the tuples and dicts it returns. For every top-level
-function that returns a model: which class. And the file's imports, so that a package's
-`__init__.py` re-exporting `from .net import Net` can be followed.
+- For every `nn.Module` class: what its `forward` returns, reduced to the final operations
+  (softmax, sigmoid, affine, ...) inside the tuples and dicts it returns (`models`); its
+  bases as the file spells them, the layers it holds, what each other method returns and
+  which of its own methods `forward` returns the result of (`classes`: so that a subclass in
+  another file that overrides `classify` is dispatched to); whether it has dropout or
+  batch-norm (`modes`).
+- For every top-level function that returns a model: which class (`factories`).
+- Loss wrappers (`losses`): a module class whose `forward`, or a function, hands one of its
+  parameters to a torch loss as its input (`F.cross_entropy(logits, target)`).
+- The training-side transform pipelines (`pipelines`) and whether the file trains a model.
+- The file's imports, so that a package's `__init__.py` re-exporting `from .net import Net`
+  can be followed.
 
-An operation is identified by its index in `flatten_outputs` order, so that the file can be
-analysed again to find its position only when a finding in another file needs it.
+Every operation and pipeline carries its position (`pos`: line, column, end line, end
+column, 1-based columns) once `place` has run, so that a finding reported in another file
+names it without this file being parsed again; until then an operation is identified by its
+index in `flatten_outputs` order.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from nnlint.analysis.facts import IMPORTED, Output
 from nnlint.analysis.values import DictValue, ImportedInstance, Instance, SequenceValue, Value, ValueSet
@@ -26,11 +36,20 @@ LIBRARY_ROOTS = frozenset({
     "lightning", "pytorch_lightning", "sklearn", "scipy", "pandas", "dataclasses", "abc",
 })
 
+# How a file asks the join about its own class whose `forward` is inherited from another
+# file: `__this_file__.Net` (no module of that name can be imported).
+THIS_FILE = "__this_file__"
+
 # A returned value: a list of alternatives, each one of
 #   {"op", "width", "axis", "index"}   a tensor and its final operation
 #   {"via": qualified name}            the output of an imported model, resolved by the join
 #   {"dict": [[key, returned], ...]}   {"seq": [returned, ...]}
 Returned = list[dict[str, Any]]
+# What the project join hands a file beside its imported models' returns and modes, as plain
+# data (part of the joined cache key):
+#   {"losses": {qualified name: {"loss", "input", "target", "origin": [path, name]}},
+#    "pipelines": [training pipeline + {"path"}, ...]}
+Joined = dict[str, Any]
 
 
 @dataclass
@@ -41,19 +60,64 @@ class ModuleExports:
     imports: dict[str, str] = field(default_factory=dict)
     # Whether each model class has dropout or batch-norm (what `.eval()` changes), when known.
     modes: dict[str, bool] = field(default_factory=dict)
-    # The nodes of each model's operations, by index: only in the process that analysed the
-    # file, to place a cross-file finding; never serialized.
+    # module class -> {"bases": [name as imported or local], "layers": {attribute: torch class},
+    #                  "methods": {method: Returned} (forward excluded: it is `models`),
+    #                  "dispatch": [own methods whose result forward returns]}
+    classes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # loss wrapper -> {"loss": torch loss class, "kind": "module" or "function", "input" and
+    #                  "target": index of the parameter (-1: none), "input_name", "target_name"}
+    losses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # training pipelines: {"name", "normalizes", "fully_known", "to_tensor", "pos" (of the
+    # first Normalize, else of the Compose)}; `trains`: the file has a training path
+    pipelines: list[dict[str, Any]] = field(default_factory=list)
+    trains: bool = False
+    # The nodes of each model's (and "Class.method"'s) operations, by index, and of each
+    # pipeline: only in the process that analysed the file, for `place`; never serialized.
     nodes: dict[str, list[Any]] = field(default_factory=dict, compare=False, repr=False)
+    pipeline_nodes: list[Any] = field(default_factory=list, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
-        return {"models": self.models, "factories": self.factories, "imports": self.imports, "modes": self.modes}
+        return {"models": self.models, "factories": self.factories, "imports": self.imports, "modes": self.modes,
+                "classes": self.classes, "losses": self.losses, "pipelines": self.pipelines, "trains": self.trains}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "ModuleExports":
-        return cls(dict(data["models"]), dict(data["factories"]), dict(data["imports"]), dict(data["modes"]))
+        return cls(dict(data["models"]), dict(data["factories"]), dict(data["imports"]), dict(data["modes"]),
+                   dict(data["classes"]), dict(data["losses"]), list(data["pipelines"]), bool(data["trains"]))
 
     def is_empty(self) -> bool:
-        return not self.models and not self.factories and not self.modes
+        return not (self.models or self.factories or self.modes or self.classes or self.losses or self.pipelines)
+
+    def place(self, span: Callable[[Any], tuple[Any, Any]]) -> None:
+        """Give every operation and pipeline its position (`span` maps a node to its start and
+        end `Position`), once per file, in the process that parsed it."""
+        def position(node: Any) -> list[int]:
+            start, end = span(node)
+            return [start.line, start.column, end.line, end.column]
+
+        for key, nodes in self.nodes.items():
+            model, _, method = key.partition(".")
+            if method:
+                returned = self.classes.get(model, {}).get("methods", {}).get(method)
+            else:
+                returned = self.models.get(model)
+            for item in _operations(returned or []):
+                if item["index"] < len(nodes):
+                    item["pos"] = position(nodes[item["index"]])
+        for pipeline, node in zip(self.pipelines, self.pipeline_nodes):
+            pipeline["pos"] = position(node)
+
+
+def _operations(returned: Returned, depth: int = 0) -> Iterator[dict[str, Any]]:
+    for item in returned:
+        if "op" in item:
+            yield item
+        elif depth < _MAX_DEPTH and "dict" in item:
+            for _, items in item["dict"]:
+                yield from _operations(items, depth + 1)
+        elif depth < _MAX_DEPTH and "seq" in item:
+            for items in item["seq"]:
+                yield from _operations(items, depth + 1)
 
 
 def flatten_outputs(values: ValueSet, depth: int = 0) -> list[Output]:
@@ -129,7 +193,8 @@ def decode_returns(returned: Returned, anchor: Any, depth: int = 0) -> ValueSet:
     for item in returned:
         if "origin" in item:
             path, model, index = item["origin"]
-            site = ExternalSite(anchor, Origin(path, model, index))
+            position = tuple(item["pos"]) if "pos" in item else None
+            site = ExternalSite(anchor, Origin(path, model, index, position))
             values.append(Output(item["op"], site, item.get("width"), model, item.get("axis", -1)))
         elif "dict" in item and depth < _MAX_DEPTH:
             values.append(DictValue(tuple((key, decode_returns(items, anchor, depth + 1))

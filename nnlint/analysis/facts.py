@@ -52,11 +52,12 @@ LOG_PROBABILITY_OPS = frozenset({LOG_SOFTMAX, LOG_SIGMOID})
 class Origin:
     """Where an operation of another project file is: the file, the model (class or factory)
     whose forward returns it, and its index among that forward's returned operations.
-    Positions are found again only when a finding needs them (see `nnlint.project`)."""
+    `position` (line, column, end line, end column) comes with the other file's summary."""
 
     path: str
     model: str
     index: int
+    position: Optional[tuple[int, int, int, int]] = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -282,6 +283,9 @@ class FileFacts:
     optimizer_lrs: dict[cst.Call, float] = field(default_factory=dict)
     # Imported model classes known (from the project join) to have dropout/batch-norm or not.
     external_modes: dict[str, bool] = field(default_factory=dict)
+    # Training pipelines of the project files this one imports from (the project join), each
+    # with its "path": what NNL501 compares a serving script's own pipeline with.
+    external_pipelines: list[dict] = field(default_factory=list)
     # A test file or a file under the project's tests folder (catalogue.names.is_test_path):
     # the rules about how well a model trains do not read its placeholder models.
     test_code: bool = False

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 import libcst as cst
 
 from nnlint import catalogue
-from nnlint.analysis import numerics
-from nnlint.analysis.call_arguments import Arguments
+from nnlint.analysis import numerics, summary
+from nnlint.analysis.call_arguments import Arguments, argument_values
 from nnlint.analysis.exports import (
+    THIS_FILE,
     ModuleExports,
     Returned,
     decode_returns,
@@ -42,11 +43,11 @@ from nnlint.analysis.facts import (
     Output,
 )
 from nnlint.analysis.module_classes import is_module_class
-from nnlint.analysis.imports import collect_imports
+from nnlint.analysis.imports import collect_imports, qualified_name
 from nnlint.analysis.interpreter_expressions import ExpressionEvaluator
 from nnlint.analysis.interpreter_statements import StatementRunner, else_body
 from nnlint.analysis.interpreter_torch_calls import TorchCalls
-from nnlint.analysis.syntax import own_statements
+from nnlint.analysis.syntax import dotted_name, own_statements
 from nnlint.analysis.values import (
     ClassInfo,
     ClassRef,
@@ -79,11 +80,14 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
     mixins, over this object's state."""
 
     def __init__(self, module: cst.Module, path: str,
-                 externals: Optional[Mapping[str, Returned]] = None) -> None:
+                 externals: Optional[Mapping[str, Returned]] = None,
+                 external_losses: Optional[Mapping[str, Mapping[str, Any]]] = None) -> None:
         self.module = module
         self.path = path
         # Models of other project files, by the qualified name this file imports them as.
         self.externals: Mapping[str, Returned] = externals or {}
+        # Loss wrappers of other project files (the summary's `losses`), by qualified name.
+        self.external_losses: Mapping[str, Mapping[str, Any]] = external_losses or {}
         self.aliases = collect_imports(module)
         self.classes: dict[str, ClassInfo] = {}
         self.functions: list[FunctionInfo] = []
@@ -113,6 +117,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self._loop_base = 0
         # Names compared anywhere in a function (`if n > 0`), keyed by id of the function.
         self._compared: dict[int, set[str]] = {}
+        # The own methods each forward returns the result of, by id of its node.
+        self._self_calls: dict[int, list[str]] = {}
         self._reset_facts()
 
     # ----------------------------------------------------------------- driver
@@ -147,6 +153,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self._added_modules: set[int] = set()
         self.resolved_callees: dict[cst.Call, str] = {}
         self.optimizer_lrs: dict[cst.Call, Optional[float]] = {}
+        # The function each loss call is in, by id of the call (the summary's loss wrappers).
+        self.loss_scopes: dict[int, FunctionInfo] = {}
 
     def run(self) -> FileFacts:
         self._register_definitions(self.module.body, owner_env=None)
@@ -239,8 +247,9 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
                 for value in values
                 if isinstance(value, ModuleValue)
             }
+            returns = join(forward.returns, self._overrides_returned(cls, forward)) if forward else ()
             models[cls.name] = ModelFacts(
-                cls.name, cls.node, layers, outputs_of(forward.returns) if forward else (),
+                cls.name, cls.node, layers, outputs_of(returns),
                 _returned(forward.node) if forward else (),
                 self._unregistered_layers(cls, registered),
             )
@@ -317,12 +326,15 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         for cls in self.classes.values():
             forward = cls.find_method("forward") if cls.is_module else None
             if forward is not None:
-                exports.models[cls.name] = encode_returns(forward.returns)
-                exports.nodes[cls.name] = [output.node for output in flatten_outputs(forward.returns)]
+                returns = join(forward.returns, self._overrides_returned(cls, forward))
+                exports.models[cls.name] = encode_returns(returns)
+                exports.nodes[cls.name] = [output.node for output in flatten_outputs(returns)]
         for name, function in self._top_functions.items():
             models = factory_models(function.returns)
             if models:
                 exports.factories[name] = models
+        summary.add_classes(exports, self.classes, self.aliases)
+        summary.add_losses(exports, self.loss_calls, self.loss_scopes, self._top_functions)
         return exports
 
     # ------------------------------------------------------------ definitions
@@ -530,18 +542,39 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         if isinstance(callee, Instance):
             return self._call_instance(callee, node, args)
         if isinstance(callee, ImportedInstance):
-            return self._call_imported_model(callee, node)
+            return self._call_imported_model(callee, node, args)
         if isinstance(callee, LibraryRef):
             self.resolved_callees[node] = callee.qualname
             return self._call_library(callee.qualname, node, args)
         return ()
 
-    def _call_imported(self, qualname: str) -> ValueSet:
+    def _call_imported(self, qualname: str, node: Optional[cst.Call] = None, args=None) -> ValueSet:
         """`Net(...)` / `build_model(...)` imported from another module: what it returns is
-        only known to the project join, so remember the name."""
-        return () if is_library_name(qualname) else (ImportedInstance(qualname),)
+        only known to the project join, so remember the name. A function given tensors may
+        be another file's loss wrapper (`focal_ce(logits, y)`)."""
+        if is_library_name(qualname):
+            return ()
+        if node is not None and args and any(outputs_of(values) for _, values, _ in args):
+            wrapper = self.external_losses.get(qualname)
+            if wrapper is None:
+                self.imported_models.add(qualname)
+            elif wrapper["kind"] == "function":
+                return self._record_wrapped_loss(qualname, wrapper, node, args)
+        return (ImportedInstance(qualname),)
 
-    def _call_imported_model(self, instance: ImportedInstance, node: cst.Call) -> ValueSet:
+    def _record_wrapped_loss(self, qualname: str, wrapper: Mapping[str, Any], node: cst.Call, args) -> ValueSet:
+        """A call of another file's loss wrapper is a call of the loss it wraps."""
+        inputs = outputs_of(argument_values(args, wrapper["input"], wrapper["input_name"]))
+        targets = outputs_of(argument_values(args, wrapper["target"], wrapper["target_name"])) \
+            if wrapper["target"] >= 0 else ()
+        spelled = dotted_name(node.func) or qualname.rsplit(".", 1)[-1]
+        self.loss_calls.append(LossCall(wrapper["loss"], spelled, node, inputs, targets))
+        return numerics.loss_value(wrapper["loss"], node)
+
+    def _call_imported_model(self, instance: ImportedInstance, node: cst.Call, args=None) -> ValueSet:
+        wrapper = self.external_losses.get(instance.qualname)
+        if wrapper is not None and wrapper["kind"] == "module" and args is not None:
+            return self._record_wrapped_loss(instance.qualname, wrapper, node, args)
         returned = self.externals.get(instance.qualname)
         if returned is None:
             self.imported_models.add(instance.qualname)
@@ -550,10 +583,39 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
 
     def _call_instance(self, instance: Instance, node: cst.Call, args) -> ValueSet:
         forward = instance.cls.find_method("forward")
+        if forward is None and _imported_bases(instance.cls, self.aliases):
+            # `forward` is inherited from a base class in another file: what it returns is
+            # known to the project join, which resolves this file's class like an imported one.
+            qualname = f"{THIS_FILE}.{instance.cls.name}"
+            returned = self.externals.get(qualname)
+            if returned is None:
+                self.imported_models.add(qualname)
+                return ()
+            return tuple(through_model(value, instance.cls.name) for value in decode_returns(returned, node))
         if forward is None or not instance.cls.is_module:
             return ()
         returns = self._call_function(forward, node, args, instance)
+        returns = join(returns, self._overrides_returned(instance.cls, forward))
         return tuple(through_model(value, instance.cls.name) for value in returns)
+
+    def _overrides_returned(self, cls: ClassInfo, forward: FunctionInfo) -> ValueSet:
+        """What the subclass's overrides return of the methods an inherited `forward` returns
+        the result of (`return self.classify(h)` in the base, `classify` in `cls`): `self` in
+        the base's forward is one abstract object of the base, so the override is added here,
+        as Python's dispatch would call it."""
+        if forward.owner is None or forward.owner is cls:
+            return ()
+        lineage = cls.lineage()
+        derived = lineage[:lineage.index(forward.owner)] if forward.owner in lineage else []
+        key = id(forward.node)
+        if key not in self._self_calls:
+            self._self_calls[key] = summary.returned_self_calls(forward)
+        found: list[ValueSet] = []
+        for method in self._self_calls[key]:
+            override = cls.find_method(method)
+            if override is not None and override.owner in derived:
+                found.append(self._analyze_function(override))
+        return join(*found)
 
     def _call_method(self, node: cst.Call, method: str, receivers: ValueSet, args) -> ValueSet:
         found: list[ValueSet] = []
@@ -561,7 +623,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             if isinstance(receiver, Instance):
                 found.append(self._instance_method(receiver, node, method, args))
             elif isinstance(receiver, ImportedInstance) and method in ("forward", "__call__"):
-                found.append(self._call_imported_model(receiver, node))
+                found.append(self._call_imported_model(receiver, node, args))
             elif isinstance(receiver, ImportedInstance) and method in SELF_RETURNING_METHODS:
                 found.append((receiver,))
             elif isinstance(receiver, ModuleValue):
@@ -608,10 +670,22 @@ def _last_word(name: str) -> str:
     """`Head` of `RPNHead`, `Encoder` of `TransformerEncoder`: the last CamelCase word."""
     match = re.search(r"[A-Z][a-z0-9]+$", name)
     return match.group(0) if match else name
+
+
 def _has_state(qualname: str) -> bool:
     """A torch layer with parameters, buffers or a train/eval mode (not ReLU, not a loss)."""
     layer = catalogue.nn_layer(qualname)
     return layer is not None and not layer.stateless and layer.kind != LOSS
+
+
+def _imported_bases(cls: ClassInfo, aliases: Mapping[str, str]) -> bool:
+    """Whether a class of the lineage has a base imported from a project file."""
+    for owner in cls.lineage():
+        for base in owner.node.bases:
+            name = qualified_name(base.value, aliases) if base.keyword is None else None
+            if name is not None and not is_library_name(name):
+                return True
+    return False
 
 
 def _child_statements(statement: cst.CSTNode) -> list[cst.CSTNode]:

@@ -152,7 +152,7 @@ class TorchCalls:
             if node in self.optimizer_lrs and self.optimizer_lrs[node] != known:
                 known = None
             self.optimizer_lrs[node] = known
-        return self._call_imported(name)
+        return self._call_imported(name, node, args)
 
     def _construct_module(self, name: str, node: cst.Call, args) -> ModuleValue:
         module = self._module_values.get(id(node))
@@ -237,6 +237,8 @@ class TorchCalls:
         inputs = outputs_of(argument_values(args, 0, "input"))
         targets = outputs_of(argument_values(args, 1, "target"))
         self.loss_calls.append(LossCall(loss, spelled, node, inputs, targets))
+        if self._function is not None:
+            self.loss_scopes[id(node)] = self._function
 
 
 def _selected(node: cst.Call, args, candidates, aliases: dict[str, str]) -> ValueSet:

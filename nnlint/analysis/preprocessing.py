@@ -56,6 +56,8 @@ class Pipeline:
     role: str = OTHER  # TRAIN / EVAL / OTHER
     scope: str = "<module>"
     why: str = ""  # how the role was decided
+    # Called on data in an evaluation or inference function (`to_tensor(image)` in predict()).
+    applied_at_evaluation: bool = False
 
     @property
     def normalizes(self) -> list[TransformStep]:
@@ -308,6 +310,10 @@ class _Builder:
             if isinstance(small, cst.Assign) and len(small.targets) == 1:
                 target_name = dotted_name(small.targets[0].target)
             for call in iter_calls(small):
+                if scope.role == EVAL and isinstance(call.func, cst.Name):
+                    applied = self._pipeline_of(call.func)
+                    if applied is not None:
+                        applied.applied_at_evaluation = True
                 for arg in call.args:
                     if arg.keyword is None or not arg.keyword.value.endswith("transform"):
                         continue

@@ -1,5 +1,6 @@
 import re
 
+from nnlint.analysis.facts import ExternalSite, Origin
 from nnlint.analysis.paths import EVAL, TRAIN
 from nnlint.rules.base import Rule
 
@@ -18,6 +19,10 @@ class EvalMissingPreprocessing(Rule):
       evaluation by its name (`train_tf`, `data_transforms['val']`), the dataset it is given
       to (`train=False`, `split='test'`, `testset = ...`) or the inference function it is
       built in;
+    - across files: a serving or evaluation script that trains nothing and normalizes
+      nothing applies its own pipeline without `Normalize` to the data it predicts on, and
+      the training script it imports from (`from training import build_model`) normalizes
+      every one of its training pipelines;
     - a scaler (`StandardScaler`, `MinMaxScaler`, ...) is fitted for training, and an
       evaluation function turns its raw argument into a tensor for the model without any
       scaler.
@@ -50,7 +55,7 @@ class EvalMissingPreprocessing(Rule):
 
     ## When to ignore it
     When the evaluation inputs are normalized somewhere nnlint cannot see (inside the
-    model, in another file, or by a custom transform class); augmentation steps that only
+    model, in a file the script does not import from, or by a custom transform class); augmentation steps that only
     training uses (random crops, flips, colour jitter) are never reported.
     """
 
@@ -140,6 +145,7 @@ data_transforms = {
             return
         pre = paths.preprocessing
         self._pipelines(pre, report)
+        self._across_files(facts, pre, report)
         fits = [c for c in pre.scaler_calls if c.method in ("fit", "fit_transform", "partial_fit")]
         for unscaled in pre.unscaled_inputs:
             fit = fits[0]
@@ -198,6 +204,35 @@ data_transforms = {
                             related=[(theirs[0].node, "the training inputs are normalized here")],
                         )
                         break
+
+
+    def _across_files(self, facts, pre, report) -> None:
+        """A serving or evaluation script that trains nothing and normalizes nothing, whose own
+        pipeline feeds its predictions, while the training script it imports from normalizes
+        every training pipeline: the two are the same model's pipelines."""
+        external = facts.external_pipelines
+        if not external or pre.loose_normalizes or any(p.normalizes or p.role == TRAIN for p in pre.pipelines):
+            return
+        if any(scope.role == TRAIN for scope in facts.paths.scopes):
+            return
+        if not all(p["fully_known"] and p["normalizes"] for p in external):
+            return
+        for pipeline in pre.pipelines:
+            if not pipeline.fully_known or not (pipeline.role == EVAL or pipeline.applied_at_evaluation):
+                continue
+            if pipeline.to_tensor != any(p["to_tensor"] for p in external):
+                continue
+            theirs = external[0]
+            step = ExternalSite(pipeline.node, Origin(theirs["path"], theirs["name"], 0,
+                                                      tuple(theirs["pos"]) if "pos" in theirs else None))
+            label = pipeline.bound_to or "evaluation pipeline"
+            report(
+                pipeline.node,
+                f"`{label}` has no Normalize, but the training pipeline `{theirs['name']}` of the training code this "
+                f"file imports from normalizes ({report.where(step)}); the model sees inputs on another scale. "
+                "Apply the same Normalize here (import it from the training code).",
+                related=[(step, "the training inputs are normalized here")],
+            )
 
 
 def _squash(text) -> str:

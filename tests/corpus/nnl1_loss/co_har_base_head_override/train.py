@@ -1,6 +1,5 @@
 # nnlint-expect: NNL101
 # source: https://github.com/jindongwang/Deep-learning-activity-recognition/issues/10
-# nnlint-xfail: the base class's forward (base.py) returns self.classify(...), which the subclass in models.py overrides to end in softmax; nnlint does not dispatch a call made in an inherited forward to the subclass's override across files
 # The same double softmax as the single-file case, in the shape of a small project: the base
 # class's forward calls a classify() head that the subclass (another file) ends in softmax,
 # and the training script applies CrossEntropyLoss to model(x).

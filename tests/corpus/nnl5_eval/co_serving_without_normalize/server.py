@@ -1,6 +1,5 @@
 # nnlint-expect: NNL501
 # source: https://github.com/developmentseed/fastai-serving/issues/1
-# nnlint-xfail: the training Compose with Normalize is in training.py and the serving Compose in server.py; NNL501 compares pipelines within one file only
 # The serving endpoint decodes the posted tile, converts it to a tensor and predicts; the
 # Normalize of the training transforms (defined in training.py) is not applied.
 import io
