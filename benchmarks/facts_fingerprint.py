@@ -24,7 +24,7 @@ from typing import Any, Sequence
 import libcst as cst
 
 from nnlint.analysis import analyze
-from nnlint.analysis.syntax import descendants
+from nnlint.analysis.program.syntax import descendants
 from nnlint.parse import ParsedFile, decode_source, parse_source
 
 

@@ -12,8 +12,8 @@ declares nothing gets every family. docs/plugins.md has the whole walk-through.
 """
 
 from nnlint.analysis.facts import FileFacts
-from nnlint.analysis.imports import qualified_name
-from nnlint.analysis.syntax import argument
+from nnlint.analysis.program.imports import qualified_name
+from nnlint.analysis.program.syntax import argument
 from nnlint.rules.base import FindingSink, Rule
 
 __all__ = ["FileFacts", "FindingSink", "Rule", "argument", "qualified_name"]

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from nnlint import __version__
-from nnlint.analysis.exports import ModuleExports
+from nnlint.analysis.program.exports import ModuleExports
 from nnlint.cache_dir import ensure
 from nnlint.diagnostic import Diagnostic
 from nnlint.lint import FileResult

@@ -13,9 +13,9 @@ from typing import AbstractSet, Any, Callable, Mapping, Optional, Sequence, Unio
 import libcst as cst
 
 from nnlint.analysis import analyze
-from nnlint.analysis.exports import Joined, ModuleExports, Returned
+from nnlint.analysis.program.exports import Joined, ModuleExports, Returned
 from nnlint.analysis.facts import ExternalSite, Origin
-from nnlint.analysis.syntax import forget_walks
+from nnlint.analysis.program.syntax import forget_walks
 from nnlint.diagnostic import Diagnostic, Fix, Location, Position
 from nnlint.fix.edits import EditBuilder
 from nnlint.fix.proposal import SyntaxFix

@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from nnlint.analysis.exports import THIS_FILE, ModuleExports, Returned, is_library_name
+from nnlint.analysis.program.exports import THIS_FILE, ModuleExports, Returned, is_library_name
 from nnlint.parse import MAX_SOURCE_BYTES, quiet_ast_parse
 from nnlint.reading import Unreadable, read_bounded
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Optional, Union
 
-from nnlint.analysis.exports import ModuleExports
+from nnlint.analysis.program.exports import ModuleExports
 from nnlint.analysis.facts import Origin
 from nnlint.cache import Cache, entry_key, settings_fingerprint
 from nnlint.catalogue.names import is_test_path
@@ -239,7 +239,7 @@ class ProjectRun:
 
     def _locate(self, origin: Origin) -> Optional[Location]:
         """Where an operation of another file is: its position came with that file's summary
-        (nnlint.analysis.exports.ModuleExports.place), so nothing is parsed again."""
+        (nnlint.analysis.program.exports.ModuleExports.place), so nothing is parsed again."""
         if origin.position is None:
             return None
         line, column, end_line, end_column = origin.position

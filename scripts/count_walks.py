@@ -4,7 +4,7 @@
 
 Checks every `.py` file under DIRECTORY in this process (no project join, no cache) with the
 default rules, or the codes given (`ALL` for every rule), and prints the walks per file that
-`nnlint.analysis.walk_count` counted: node walks (`syntax.descendants`) and statement walks
+`nnlint.analysis.program.walk_count` counted: node walks (`syntax.descendants`) and statement walks
 (`syntax.statement_bodies`), each as multiples of one whole walk over the file.
 """
 
@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from nnlint.analysis import walk_count
+from nnlint.analysis.program import walk_count
 from nnlint.lint import check_source, read_file
 from nnlint.rules import all_rules
 

@@ -1,6 +1,6 @@
 """NNL505's dtype facts on real shapes: what scikit-learn scalers and pandas hand back, bare
 torch.nn layers and Flatten-first Sequentials as float models, and a course's deliberate
-error demonstration (nnlint.analysis.dtypes)."""
+error demonstration (nnlint.analysis.paths.dtypes)."""
 
 from __future__ import annotations
 

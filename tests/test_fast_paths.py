@@ -10,7 +10,7 @@ import pytest
 
 import nnlint
 from nnlint.analysis import analyze
-from nnlint.analysis.syntax import descendants, iter_calls, string_value
+from nnlint.analysis.program.syntax import descendants, iter_calls, string_value
 from nnlint.lint import lint_source
 
 _PACKAGE = pathlib.Path(nnlint.__file__).parent

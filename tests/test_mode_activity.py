@@ -1,6 +1,6 @@
 """Which models `.eval()` changes: a dropout built with 0, or with a constructor parameter
 that defaults to 0 and is not passed, is not an active mode-dependent layer
-(nnlint.analysis.mode_activity, read by NNL502/NNL503 through the path facts)."""
+(nnlint.analysis.paths.mode_activity, read by NNL502/NNL503 through the path facts)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """A context manager that sets a model's mode for a `with` block counts as the switch (and as
 no_grad when it turns gradients off): a library's from the catalogue (MONAI's `eval_mode`),
-a project's own learnt from its body (nnlint.analysis.mode_contexts)."""
+a project's own learnt from its body (nnlint.analysis.paths.mode_contexts)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """NNL504 on the data-path shapes of real notebooks: a Pipeline holding a scaler, train and
-test joined before the fit, and the split taking the scaled copy (nnlint.analysis.preprocessing)."""
+test joined before the fit, and the split taking the scaled copy (nnlint.analysis.paths.preprocessing)."""
 
 from __future__ import annotations
 

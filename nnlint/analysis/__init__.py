@@ -14,23 +14,23 @@ from typing import Callable, Container, Iterable, Mapping, Optional
 
 import libcst as cst
 
-from nnlint.analysis.architecture import build_architecture_facts
-from nnlint.analysis.distributed import build_distributed_facts
-from nnlint.analysis.data_loading import build_data_loading_facts
-from nnlint.analysis.exports import Joined, Returned
-from nnlint.analysis.freezing import build_freezing_facts
+from nnlint.analysis.architecture.build import build_architecture_facts
+from nnlint.analysis.training.distributed import build_distributed_facts
+from nnlint.analysis.training.data_loading import build_data_loading_facts
+from nnlint.analysis.program.exports import Joined, Returned
+from nnlint.analysis.training.freezing import build_freezing_facts
 from nnlint.analysis.facts import VALUES, FileFacts
-from nnlint.analysis.initialization import build_initialization_facts
-from nnlint.analysis.interpreter import Interpreter
-from nnlint.analysis.layer_usage import build_layer_usage_facts
-from nnlint.analysis.path_models import class_modes
-from nnlint.analysis.paths import build_path_facts
-from nnlint.analysis.seeding import build_seeding_facts
-from nnlint.analysis.summary import add_pipelines
-from nnlint.analysis.target_preparation import build_target_preparation_facts
-from nnlint.analysis import walk_count
-from nnlint.analysis.syntax import forget_walks, uncounted_descendants
-from nnlint.analysis.training import build_training_facts
+from nnlint.analysis.initialization.build import build_initialization_facts
+from nnlint.analysis.program.interpreter import Interpreter
+from nnlint.analysis.architecture.usage import build_layer_usage_facts
+from nnlint.analysis.paths.models import class_modes
+from nnlint.analysis.paths.build import build_path_facts
+from nnlint.analysis.training.seeding import build_seeding_facts
+from nnlint.analysis.paths.summary import add_pipelines
+from nnlint.analysis.paths.target_preparation import build_target_preparation_facts
+from nnlint.analysis.program import walk_count
+from nnlint.analysis.program.syntax import forget_walks, uncounted_descendants
+from nnlint.analysis.training.build import build_training_facts
 from nnlint.catalogue.names import is_test_path
 
 FactBuilder = Callable[[FileFacts], None]

@@ -17,7 +17,7 @@ import libcst as cst
 
 from nnlint.analysis import analyze
 from nnlint.analysis.lazy import NOT_COMPUTED
-from nnlint.analysis.syntax import descendants
+from nnlint.analysis.program.syntax import descendants
 from nnlint.parse import ParsedFile, decode_source, parse_source
 from nnlint.positions import NodePositions
 

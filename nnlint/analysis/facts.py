@@ -12,24 +12,24 @@ from typing import TYPE_CHECKING, Iterator, Optional
 
 import libcst as cst
 
-from nnlint.analysis import walk_count
+from nnlint.analysis.program import walk_count
 from nnlint.analysis.lazy import LazyFact, lazy_fields
 from nnlint.catalogue.names import GRADIENT_FUNCTION
 from nnlint.catalogue.ranges import AFFINE, LOG_SIGMOID, LOG_SOFTMAX, NORMALIZED, PROBABILITY_RANGES, RELU, SIGMOID, SOFTMAX, TANH  # noqa: F401 (read by the rules from here)
 
 if TYPE_CHECKING:
-    from nnlint.analysis.initialization import InitializationFacts
-    from nnlint.analysis.paths import PathFacts
+    from nnlint.analysis.initialization.build import InitializationFacts
+    from nnlint.analysis.paths.build import PathFacts
 
 if TYPE_CHECKING:
-    from nnlint.analysis.architecture import ArchitectureFacts
-    from nnlint.analysis.distributed import DistributedFacts
-    from nnlint.analysis.freezing import FreezingFacts
-    from nnlint.analysis.exports import ModuleExports
-    from nnlint.analysis.data_loading import WorkerLoader
-    from nnlint.analysis.layer_usage import BuiltLayer, RepeatedLayer
-    from nnlint.analysis.target_preparation import PreparedTarget
-    from nnlint.analysis.training import TrainingFacts
+    from nnlint.analysis.architecture.build import ArchitectureFacts
+    from nnlint.analysis.training.distributed import DistributedFacts
+    from nnlint.analysis.training.freezing import FreezingFacts
+    from nnlint.analysis.program.exports import ModuleExports
+    from nnlint.analysis.training.data_loading import WorkerLoader
+    from nnlint.analysis.architecture.usage import BuiltLayer, RepeatedLayer
+    from nnlint.analysis.paths.target_preparation import PreparedTarget
+    from nnlint.analysis.training.build import TrainingFacts
 
 # What the last range-determining operation on a tensor was: SOFTMAX, SIGMOID, AFFINE...
 # (nnlint.catalogue.ranges), or one of these, which the interpreter derives itself.
@@ -247,30 +247,30 @@ class FileFacts:
     normalizers: list[NormalizerSite] = field(default_factory=list)
     # Softmaxes taken over a dimension known to hold a single unit (always 1.0).
     one_unit_softmaxes: list[Output] = field(default_factory=list)
-    # Layer sequences (nnlint.analysis.architecture).
+    # Layer sequences (nnlint.analysis.architecture.build).
     architecture: Optional["ArchitectureFacts"] = LazyFact("architecture")
     numeric_sites: list[NumericSite] = field(default_factory=list)
     nan_comparisons: list[NanComparison] = field(default_factory=list)
-    # Layers built and never used, batch-norms applied twice (nnlint.analysis.layer_usage).
+    # Layers built and never used, batch-norms applied twice (nnlint.analysis.architecture.usage).
     unused_layers: list["BuiltLayer"] = LazyFact("layer_usage", list)
     repeated_layers: list["RepeatedLayer"] = LazyFact("layer_usage", list)
-    # DataLoaders whose workers copy one dataset's random generator (nnlint.analysis.data_loading).
+    # DataLoaders whose workers copy one dataset's random generator (nnlint.analysis.training.data_loading).
     worker_loaders: list["WorkerLoader"] = LazyFact("data_loading", list)
-    # Regression targets whose preparation is in view (nnlint.analysis.target_preparation).
+    # Regression targets whose preparation is in view (nnlint.analysis.paths.target_preparation).
     prepared_targets: list["PreparedTarget"] = LazyFact("target_preparation", list)
-    # Where the file starts a training run that nothing seeds (nnlint.analysis.seeding).
+    # Where the file starts a training run that nothing seeds (nnlint.analysis.training.seeding).
     unseeded_run: Optional[cst.CSTNode] = LazyFact("seeding")
-    # Parameter creation and initialization (nnlint.analysis.initialization).
+    # Parameter creation and initialization (nnlint.analysis.initialization.build).
     initialization: Optional["InitializationFacts"] = LazyFact("initialization")
-    # Optimizers, schedulers and training loops (nnlint.analysis.training).
+    # Optimizers, schedulers and training loops (nnlint.analysis.training.build).
     training: Optional["TrainingFacts"] = LazyFact("training")
-    # DataLoaders, distributed samplers, DDP wrappers (nnlint.analysis.distributed).
+    # DataLoaders, distributed samplers, DDP wrappers (nnlint.analysis.training.distributed).
     distributed: Optional["DistributedFacts"] = LazyFact("distributed")
-    # Frozen parameters and the optimizers over them (nnlint.analysis.freezing).
+    # Frozen parameters and the optimizers over them (nnlint.analysis.training.freezing).
     freezing: Optional["FreezingFacts"] = LazyFact("freezing")
-    # Training/evaluation paths, preprocessing and input dtypes (nnlint.analysis.paths).
+    # Training/evaluation paths, preprocessing and input dtypes (nnlint.analysis.paths.build).
     paths: Optional["PathFacts"] = LazyFact("paths")
-    # What other files can import from this one (nnlint.analysis.exports): plain data.
+    # What other files can import from this one (nnlint.analysis.program.exports): plain data.
     exports: Optional["ModuleExports"] = None
     # Imported names called as models here (`ExistHead()(x)`): where the project join
     # may know more than this file does.

@@ -21,7 +21,7 @@ MODULE_BASE_SUFFIX = "LightningModule"
 # Bases that never make a class a Module: builtins, and the roots of modules of the standard
 # library and of the data stack. Any other base not defined in the file (a project class
 # imported from another file, a library class nnlint does not list) is unknown, and the class
-# body decides (nnlint.analysis.module_classes).
+# body decides (nnlint.analysis.program.module_classes).
 NON_MODULE_BASES = frozenset({
     "object", "Exception", "BaseException", "ValueError", "RuntimeError", "dict", "list", "tuple",
     "set", "str", "int", "float", "type", "Generic", "Protocol", "NamedTuple", "TypedDict", "ABC",
@@ -139,7 +139,7 @@ FORWARD_API_LIBRARIES = ("skorch", "torch.classes")
 
 # Context managers of libraries that set the mode of the networks passed to them for the
 # `with` block (and put the old mode back after it): (mode, whether the block also runs
-# without gradients). A project's own are learnt from their body (nnlint.analysis.mode_contexts).
+# without gradients). A project's own are learnt from their body (nnlint.analysis.paths.mode_contexts).
 MODE_CONTEXTS = {
     "monai.networks.utils.eval_mode": ("eval", True),
     "monai.networks.eval_mode": ("eval", True),

@@ -13,7 +13,7 @@ from typing import Optional
 import libcst as cst
 
 from nnlint.analysis.facts import SIGMOID, SOFTMAX, FileFacts, LossCall, Output
-from nnlint.analysis.imports import qualified_name
+from nnlint.analysis.program.imports import qualified_name
 from nnlint.fix.proposal import UNSAFE, SyntaxFix
 
 _FUNCTIONS = {

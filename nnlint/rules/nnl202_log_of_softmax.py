@@ -3,7 +3,7 @@ from typing import Optional
 import libcst as cst
 
 from nnlint.analysis.facts import SIGMOID, SOFTMAX
-from nnlint.analysis.imports import qualified_name, spelling
+from nnlint.analysis.program.imports import qualified_name, spelling
 from nnlint.fix.proposal import SAFE, SyntaxFix
 from nnlint.rules.base import Rule
 

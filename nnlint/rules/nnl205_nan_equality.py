@@ -3,7 +3,7 @@ from typing import Optional
 import libcst as cst
 
 from nnlint.analysis.facts import NUMBER, TENSOR, NanComparison
-from nnlint.analysis.imports import spelling
+from nnlint.analysis.program.imports import spelling
 from nnlint.fix.proposal import UNSAFE, SyntaxFix
 from nnlint.rules.base import Rule
 

@@ -6,7 +6,7 @@ import libcst as cst
 
 from nnlint.catalogue.functions import COMMENTED_ACTIVATION
 from nnlint.positions import NodePositions
-from nnlint.analysis.architecture import DROPOUT, NORM, POOL, RESHAPE, WEIGHT, LayerStep
+from nnlint.analysis.architecture.build import DROPOUT, NORM, POOL, RESHAPE, WEIGHT, LayerStep
 from nnlint.rules.base import Rule
 
 # Names that say a pair of linear layers is a deliberate factorisation or bottleneck.

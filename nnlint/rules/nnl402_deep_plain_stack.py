@@ -1,6 +1,6 @@
 from typing import Optional
 
-from nnlint.analysis.architecture import MERGE, NORM, UNKNOWN, WEIGHT, LayerSequence, LayerStep
+from nnlint.analysis.architecture.build import MERGE, NORM, UNKNOWN, WEIGHT, LayerSequence, LayerStep
 from nnlint.rules.base import Rule
 
 

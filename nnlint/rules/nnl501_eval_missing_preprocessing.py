@@ -1,7 +1,7 @@
 import re
 
 from nnlint.analysis.facts import ExternalSite, Origin
-from nnlint.analysis.paths import EVAL, TRAIN
+from nnlint.analysis.paths.build import EVAL, TRAIN
 from nnlint.rules.base import Rule
 
 

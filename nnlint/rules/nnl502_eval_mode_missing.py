@@ -2,7 +2,7 @@ from typing import Optional
 
 import libcst as cst
 
-from nnlint.analysis.paths import EVAL, EVAL_SWITCH, LOCAL_CALL, MODEL_CALL, STEP, SWITCH, TRAIN, TRAIN_SWITCH, same_model
+from nnlint.analysis.paths.build import EVAL, EVAL_SWITCH, LOCAL_CALL, MODEL_CALL, STEP, SWITCH, TRAIN, TRAIN_SWITCH, same_model
 from nnlint.rules.base import Rule
 
 _MAX_CALLER_DEPTH = 3

@@ -2,7 +2,7 @@ from typing import Optional
 
 import libcst as cst
 
-from nnlint.analysis.paths import (
+from nnlint.analysis.paths.build import (
     EVAL_SWITCH,
     LOCAL_CALL,
     MODEL_CALL,

@@ -1,4 +1,4 @@
-from nnlint.analysis.dtypes import FLOAT64, INTEGER, NUMPY, UINT8
+from nnlint.analysis.paths.dtypes import FLOAT64, INTEGER, NUMPY, UINT8
 from nnlint.rules.base import Rule
 
 _DESCRIBED = {

@@ -1,8 +1,8 @@
 import libcst as cst
 
-from nnlint.analysis.imports import qualified_name
-from nnlint.analysis.paths import EVAL, LOCAL_CALL, MODEL_CALL, STEP
-from nnlint.analysis.syntax import descendants
+from nnlint.analysis.program.imports import qualified_name
+from nnlint.analysis.paths.build import EVAL, LOCAL_CALL, MODEL_CALL, STEP
+from nnlint.analysis.program.syntax import descendants
 from nnlint.catalogue.functions import GRAD_MODE_SWITCHES, GRADIENT_METHODS, GRADIENT_REQUESTS
 from nnlint.catalogue.names import TEST_FUNCTION
 from nnlint.rules.base import Rule

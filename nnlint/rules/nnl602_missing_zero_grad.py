@@ -1,4 +1,4 @@
-from nnlint.analysis.training import BACKWARD, STEP, ZERO_GRAD
+from nnlint.analysis.training.build import BACKWARD, STEP, ZERO_GRAD
 from nnlint.rules.base import Rule
 
 

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from nnlint.analysis.training import (
+from nnlint.analysis.training.build import (
     BACKWARD,
     GRAD_READ,
     LOSS,
@@ -9,7 +9,7 @@ from nnlint.analysis.training import (
     ZERO_GRAD,
     compatible,
 )
-from nnlint.analysis.step_handoffs import hands_optimizer_on, mentions, step_closures
+from nnlint.analysis.training.step_handoffs import hands_optimizer_on, mentions, step_closures
 from nnlint.catalogue.names import OPTIMIZER_NAME
 from nnlint.rules.base import Rule
 

@@ -3,7 +3,7 @@ from typing import Optional
 
 import libcst as cst
 
-from nnlint.analysis.forward_receivers import ForwardReceivers
+from nnlint.analysis.paths.forward_receivers import ForwardReceivers
 from nnlint.fix.proposal import SAFE, SyntaxFix
 from nnlint.rules.base import Rule
 

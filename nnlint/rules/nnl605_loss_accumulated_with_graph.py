@@ -2,9 +2,9 @@ from typing import Optional
 
 import libcst as cst
 
-from nnlint.analysis.imports import qualified_name
-from nnlint.analysis.syntax import descendants, receiver_name
-from nnlint.analysis.training import ACCUMULATE, ASSIGN, BACKWARD, compatible
+from nnlint.analysis.program.imports import qualified_name
+from nnlint.analysis.program.syntax import descendants, receiver_name
+from nnlint.analysis.training.build import ACCUMULATE, ASSIGN, BACKWARD, compatible
 from nnlint.fix.proposal import SAFE, SyntaxFix
 from nnlint.rules.base import Rule
 

@@ -1,7 +1,7 @@
 import re
 
 from nnlint import catalogue
-from nnlint.analysis.training import STEP
+from nnlint.analysis.training.build import STEP
 from nnlint.catalogue.optim import EPOCH
 from nnlint.rules.base import Rule
 

@@ -1,5 +1,5 @@
-from nnlint.analysis.paths import same_model
-from nnlint.analysis.training import STEP, ZERO_GRAD
+from nnlint.analysis.paths.build import same_model
+from nnlint.analysis.training.build import STEP, ZERO_GRAD
 from nnlint.rules.base import Rule
 
 

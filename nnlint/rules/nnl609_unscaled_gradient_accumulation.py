@@ -1,4 +1,4 @@
-from nnlint.analysis.syntax import source_code
+from nnlint.analysis.program.syntax import source_code
 from nnlint.rules.base import Rule
 
 

@@ -1,5 +1,5 @@
-from nnlint.analysis.freezing import FREEZE, OPTIMIZER, REPLACE, UNFREEZE
-from nnlint.analysis.paths import same_model
+from nnlint.analysis.training.freezing import FREEZE, OPTIMIZER, REPLACE, UNFREEZE
+from nnlint.analysis.paths.build import same_model
 from nnlint.rules.base import Rule
 
 

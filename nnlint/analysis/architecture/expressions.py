@@ -1,0 +1,277 @@
+"""Expressions of the layer-sequence evaluator: literals, containers, arithmetic, conditions.
+
+Part of the builder in `nnlint.analysis.architecture.build`. Only what decides which layers get
+built is computed (numbers, strings, lists of layers, `if` conditions over configuration
+values); calls are left to the construction reader and the forward data flow.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Union
+
+import libcst as cst
+
+from nnlint.analysis.architecture.kinds import RESHAPE, LayerStep
+from nnlint.analysis.architecture.values import (MAX_UNROLL, UNKNOWN_VALUE, Chain, Func, ListValue, Lit, OutOfBudget,
+                                          SelfValue, Value)
+from nnlint.analysis.program.syntax import string_value
+
+
+class ExpressionEvaluator:
+    """Expression evaluation for `ArchitectureBuilder`, whose state (`budget`, `constants`,
+    `functions`, `repeating`, `unroll_budget`) and other parts (`_eval_call`, `_combine`,
+    `_join`, `_merge`, `_step`, `_bind`, `_iteration_items`) it relies on."""
+
+    def _truth(self, test: cst.BaseExpression, env: dict) -> Optional[bool]:
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            inner = self._truth(test.expression, env)
+            return None if inner is None else not inner
+        if isinstance(test, cst.BooleanOperation):
+            left = self._truth(test.left, env)
+            right = self._truth(test.right, env)
+            if isinstance(test.operator, cst.And):
+                if left is False or right is False:
+                    return False
+                return True if left and right else None
+            if left is True or right is True:
+                return True
+            return False if left is False and right is False else None
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            left = self._eval(test.left, env)
+            comparison = test.comparisons[0]
+            right = self._eval(comparison.comparator, env)
+            if not (isinstance(left, Lit) and isinstance(right, Lit)):
+                return None
+            a, b = left.value, right.value
+            op = comparison.operator
+            try:
+                if isinstance(op, cst.Equal):
+                    return a == b
+                if isinstance(op, cst.NotEqual):
+                    return a != b
+                if isinstance(op, cst.Is):
+                    return a is b
+                if isinstance(op, cst.IsNot):
+                    return a is not b
+                if isinstance(op, cst.In):
+                    return a in b  # type: ignore[operator]
+                if isinstance(op, cst.NotIn):
+                    return a not in b  # type: ignore[operator]
+                if isinstance(op, cst.LessThan):
+                    return a < b  # type: ignore[operator]
+                if isinstance(op, cst.GreaterThan):
+                    return a > b  # type: ignore[operator]
+                if isinstance(op, cst.LessThanEqual):
+                    return a <= b  # type: ignore[operator]
+                if isinstance(op, cst.GreaterThanEqual):
+                    return a >= b  # type: ignore[operator]
+            except TypeError:
+                return None
+            return None
+        value = self._eval(test, env)
+        if isinstance(value, Lit):
+            try:
+                return bool(value.value)
+            except Exception:  # noqa: BLE001
+                return None
+        return None
+
+    def _eval(self, node: cst.BaseExpression, env: dict) -> Value:
+        self.budget -= 1
+        if self.budget < 0:
+            raise OutOfBudget
+        # Dispatch on the exact class: isinstance against libcst's ABC-based classes costs
+        # more than the evaluation of most nodes (these classes have no subclasses).
+        kind = type(node)
+        if kind is cst.Integer:
+            try:
+                return Lit(int(node.value.replace("_", ""), 0))
+            except ValueError:
+                return UNKNOWN_VALUE
+        if kind is cst.Float:
+            try:
+                return Lit(float(node.value.replace("_", "")))
+            except ValueError:
+                return UNKNOWN_VALUE
+        if kind is cst.SimpleString:
+            try:
+                return Lit(string_value(node))
+            except Exception:  # noqa: BLE001
+                return UNKNOWN_VALUE
+        if kind is cst.Name:
+            if node.value in ("True", "False", "None"):
+                return Lit({"True": True, "False": False, "None": None}[node.value])
+            if node.value in env:
+                return env[node.value]
+            if node.value in self.constants:
+                return self.constants[node.value]
+            if node.value in self.functions:
+                return Func(self.functions[node.value])
+            return UNKNOWN_VALUE
+        if kind is cst.List or kind is cst.Tuple:
+            return self._eval_sequence(node, env)
+        if kind is cst.Dict:
+            return self._eval_dict(node, env)
+        if kind is cst.Subscript:
+            return self._eval_subscript(node, env)
+        if kind is cst.Attribute:
+            base = self._eval(node.value, env)
+            if isinstance(base, SelfValue):
+                attr = node.attr.value
+                if attr in base.cls.attrs:
+                    return base.cls.attrs[attr]
+                if attr in base.cls.methods:
+                    return Func(base.cls.methods[attr], base)
+                return UNKNOWN_VALUE
+            return UNKNOWN_VALUE
+        if kind is cst.Call:
+            return self._eval_call(node, env)
+        if kind is cst.ListComp or kind is cst.GeneratorExp:
+            return self._eval_comprehension(node, env)
+        if kind is cst.BinaryOperation:
+            return self._eval_binary(node, env)
+        if kind is cst.UnaryOperation:
+            value = self._eval(node.expression, env)
+            if isinstance(value, Lit) and isinstance(node.operator, cst.Minus) and isinstance(value.value, (int, float)):
+                return Lit(-value.value)
+            return value if isinstance(value, Chain) else UNKNOWN_VALUE
+        if kind is cst.IfExp:
+            truth = self._truth(node.test, env)
+            if truth is True:
+                return self._eval(node.body, env)
+            if truth is False:
+                return self._eval(node.orelse, env)
+            return self._join(self._eval(node.body, env), self._eval(node.orelse, env), node)
+        if kind is cst.BooleanOperation:
+            self._eval(node.left, env)
+            self._eval(node.right, env)
+            return UNKNOWN_VALUE
+        return UNKNOWN_VALUE
+
+    def _eval_sequence(self, node: Union[cst.List, cst.Tuple], env: dict) -> Value:
+        values: list = []
+        exact = True
+        for element in node.elements:
+            value = self._eval(element.value, env)
+            if isinstance(element, cst.StarredElement):
+                exact = _unpack(value, values) and exact
+            else:
+                values.append(value)
+        if exact and values and all(isinstance(v, Lit) for v in values):
+            literal = [v.value for v in values]  # type: ignore[attr-defined]
+            return Lit(literal if isinstance(node, cst.List) else tuple(literal))
+        return ListValue(values, exact)
+
+    def _eval_dict(self, node: cst.Dict, env: dict) -> Value:
+        result = {}
+        for element in node.elements:
+            if not isinstance(element, cst.DictElement):
+                return UNKNOWN_VALUE
+            key, value = self._eval(element.key, env), self._eval(element.value, env)
+            if not (isinstance(key, Lit) and isinstance(value, Lit)):
+                return UNKNOWN_VALUE
+            try:
+                result[key.value] = value.value
+            except TypeError:
+                return UNKNOWN_VALUE
+        return Lit(result)
+
+    def _eval_binary(self, node: cst.BinaryOperation, env: dict) -> Value:
+        left, right = self._eval(node.left, env), self._eval(node.right, env)
+        if isinstance(node.operator, cst.Add) and isinstance(left, ListValue) and isinstance(right, ListValue):
+            return ListValue(left.items + right.items, left.exact and right.exact)
+        if isinstance(left, Lit) and isinstance(right, Lit):
+            try:
+                if isinstance(node.operator, cst.Add):
+                    return Lit(left.value + right.value)  # type: ignore[operator]
+                if isinstance(node.operator, cst.Multiply):
+                    return Lit(left.value * right.value)  # type: ignore[operator]
+                if isinstance(node.operator, cst.Subtract):
+                    return Lit(left.value - right.value)  # type: ignore[operator]
+            except TypeError:
+                return UNKNOWN_VALUE
+            return UNKNOWN_VALUE
+        if isinstance(node.operator, cst.Multiply) and isinstance(left, ListValue) and isinstance(right, Lit) \
+                and isinstance(right.value, int) and 0 <= right.value <= 64:
+            return ListValue(left.items * right.value, left.exact)
+        # On tensors, `x - f(x)` joins the two paths like a residual sum; any other operator
+        # (`*`, `@`, `/`) is a plain merge.
+        return self._combine(left, right, node, add=isinstance(node.operator, (cst.Add, cst.Subtract)))
+
+    def _eval_subscript(self, node: cst.Subscript, env: dict) -> Value:
+        base = self._eval(node.value, env)
+        if isinstance(base, Chain):
+            for element in node.slice:
+                if isinstance(element.slice, cst.Index):
+                    index = self._eval(element.slice.value, env)
+                    if isinstance(index, Chain):
+                        return self._merge(base, [index], node, skip=False)
+            return self._step(base, LayerStep(RESHAPE, node, "indexing", 0))
+        if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            index = self._eval(node.slice[0].slice.value, env)
+            if isinstance(base, Lit) and isinstance(index, Lit):
+                try:
+                    return Lit(base.value[index.value])  # type: ignore[index]
+                except Exception:  # noqa: BLE001
+                    return UNKNOWN_VALUE
+        return UNKNOWN_VALUE
+
+    def _eval_comprehension(self, node: Union[cst.ListComp, cst.GeneratorExp], env: dict) -> Value:
+        results: list = []
+        exact = self._comprehension_clause(node.for_in, node.elt, dict(env), results)
+        if exact and results and all(isinstance(v, Lit) for v in results):
+            return Lit([v.value for v in results])  # type: ignore[attr-defined]
+        return ListValue(results, exact)
+
+    def _comprehension_clause(self, clause: cst.CompFor, elt: cst.BaseExpression, local: dict,
+                              results: list) -> bool:
+        """Appends the elements of one `for` clause (and the clauses nested in it) to `results`;
+        False when the count is not known (an unknown iterable or an `if`)."""
+        items = self._iteration_items(self._eval(clause.iter, local))
+        exact = not clause.ifs
+
+        def one(item: Value) -> bool:
+            self._bind(clause.target, item, local)
+            if clause.inner_for_in is not None:
+                return self._comprehension_clause(clause.inner_for_in, elt, local, results)
+            results.append(self._eval(elt, local))
+            return True
+
+        if items is not None and len(items) <= MAX_UNROLL and self.unroll_budget >= len(items):
+            self.unroll_budget -= len(items)
+            for item in items:
+                exact = one(item) and exact
+            return exact
+        one(UNKNOWN_VALUE)
+        repeating, self.repeating = self.repeating, True
+        one(UNKNOWN_VALUE)
+        self.repeating = repeating
+        return False
+
+    def _args(self, node: cst.Call, env: dict) -> tuple[list[Value], dict[str, Value], bool]:
+        positional: list[Value] = []
+        keywords: dict[str, Value] = {}
+        exact = True
+        for arg in node.args:
+            value = self._eval(arg.value, env)
+            if arg.keyword is not None:
+                keywords[arg.keyword.value] = value
+            elif arg.star == "*":
+                exact = _unpack(value, positional) and exact
+            elif arg.star == "**":
+                exact = False
+            else:
+                positional.append(value)
+        return positional, keywords, exact
+
+
+def _unpack(value: Value, into: list) -> bool:
+    """Appends the items of a `*value` to `into`; False when their count is not known."""
+    if isinstance(value, ListValue):
+        into.extend(value.items)
+        return value.exact
+    if isinstance(value, Lit) and isinstance(value.value, (list, tuple)):
+        into.extend(Lit(v) for v in value.value)
+        return True
+    into.append(UNKNOWN_VALUE)
+    return False

@@ -1,0 +1,259 @@
+"""Statements of the layer-sequence evaluator: blocks, assignments, branches, loops, calls.
+
+Part of the builder in `nnlint.analysis.architecture.build`, which mixes it with the expression
+evaluator, the construction reader and the forward data flow. A branch whose condition is
+unknown runs both ways and joins what each side built; a loop over something unknown runs
+twice, the second pass marked `repeated`, so a rule can tell how much of a stack is certain.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import libcst as cst
+
+from nnlint.analysis.program import walk_count
+
+from nnlint.analysis.architecture.kinds import UNKNOWN, LayerStep
+from nnlint.analysis.architecture.values import (MAX_CALL_DEPTH, MAX_UNROLL, UNKNOWN_VALUE, Chain, Func, Layer, ListValue,
+                                          Lit, Seq, SelfValue, Value, copy_list)
+
+
+class StatementEvaluator:
+    """Statement execution for `ArchitectureBuilder`, whose state (`depth`, `repeating`,
+    `unroll_budget`) and other parts (`_eval`, `_combine`, `_extend`) it relies on."""
+
+    def _exec_block(self, statements: Sequence[cst.CSTNode], env: dict, module_level: bool = False) -> Optional[Value]:
+        """Runs statements; returns the value of a `return`, or None if none was reached."""
+        if walk_count.COUNTER is not None:  # a development measurement, off by default
+            walk_count.COUNTER.visited_statements(len(statements))
+        for statement in statements:
+            result = self._exec(statement, env, module_level)
+            if result is not None:
+                return result
+        return None
+
+    def _exec(self, statement: cst.CSTNode, env: dict, module_level: bool = False) -> Optional[Value]:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                result = self._exec_small(small, env)
+                if result is not None:
+                    return result
+            return None
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            if isinstance(statement, cst.FunctionDef) and not module_level:
+                env[statement.name.value] = Func(statement)
+            return None
+        if isinstance(statement, cst.If):
+            return self._exec_if(statement, env)
+        if isinstance(statement, cst.For):
+            return self._exec_for(statement, env)
+        if isinstance(statement, cst.While):
+            self._exec_unknown_loop(statement.body.body, env, statement)
+            return None
+        if isinstance(statement, cst.With):
+            for item in statement.items:
+                self._eval(item.item, env)
+            return self._exec_block(statement.body.body, env)
+        if isinstance(statement, cst.Try):
+            result = self._exec_block(statement.body.body, env)
+            if statement.orelse is not None and result is None:
+                result = self._exec_block(statement.orelse.body.body, env)
+            return result
+        return None
+
+    def _exec_small(self, small: cst.BaseSmallStatement, env: dict) -> Optional[Value]:
+        if isinstance(small, cst.Return):
+            return self._eval(small.value, env) if small.value is not None else UNKNOWN_VALUE
+        if isinstance(small, cst.Assign):
+            value = self._eval(small.value, env)
+            for target in small.targets:
+                self._bind(target.target, value, env)
+        elif isinstance(small, cst.AnnAssign) and small.value is not None:
+            self._bind(small.target, self._eval(small.value, env), env)
+        elif isinstance(small, cst.AugAssign):
+            if isinstance(small.operator, cst.AddAssign):
+                current = self._eval(small.target, env)
+                added = self._eval(small.value, env)
+                if isinstance(current, ListValue):
+                    self._extend(current, added)
+                    return None
+                value = self._combine(current, added, small, add=True)
+            else:
+                value = self._combine(self._eval(small.target, env), self._eval(small.value, env), small,
+                                      add=False)
+            self._bind(small.target, value, env)
+        elif isinstance(small, cst.Expr):
+            self._eval(small.value, env)
+        return None
+
+    def _bind(self, target: cst.BaseExpression, value: Value, env: dict) -> None:
+        if isinstance(target, cst.Name):
+            env[target.value] = value
+        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            owner = env.get(target.value.value)
+            if isinstance(owner, SelfValue):
+                owner.cls.attrs[target.attr.value] = value
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            items = value.items if isinstance(value, ListValue) and value.exact else None
+            if isinstance(value, Lit) and isinstance(value.value, (list, tuple)):
+                items = [Lit(item) for item in value.value]
+            for index, element in enumerate(target.elements):
+                if items is not None and len(items) == len(target.elements):
+                    self._bind(element.value, items[index], env)
+                elif isinstance(value, Chain):
+                    self._bind(element.value, value, env)
+                else:
+                    self._bind(element.value, UNKNOWN_VALUE, env)
+
+    def _snapshot(self, env: dict) -> tuple[dict, dict]:
+        selves = {id(v.cls): v.cls for v in env.values() if isinstance(v, SelfValue)}
+        attrs = {key: {name: copy_list(value) for name, value in cls.attrs.items()} for key, cls in selves.items()}
+        return {name: copy_list(value) for name, value in env.items()}, attrs
+
+    def _restore(self, env: dict, snapshot: tuple[dict, dict]) -> None:
+        names, attrs = snapshot
+        env.clear()
+        env.update({name: copy_list(value) for name, value in names.items()})
+        for value in env.values():
+            if isinstance(value, SelfValue) and id(value.cls) in attrs:
+                value.cls.attrs = dict(attrs[id(value.cls)])
+
+    def _exec_if(self, statement: cst.If, env: dict) -> Optional[Value]:
+        truth = self._truth(statement.test, env)
+        orelse = statement.orelse
+        else_body: Sequence[cst.CSTNode] = ()
+        if isinstance(orelse, cst.If):
+            else_body = (orelse,)
+        elif isinstance(orelse, cst.Else):
+            else_body = orelse.body.body
+        if truth is True:
+            return self._exec_block(statement.body.body, env)
+        if truth is False:
+            return self._exec_block(else_body, env)
+        entry = self._snapshot(env)
+        result_a = self._exec_block(statement.body.body, env)
+        after_a = self._snapshot(env)
+        self._restore(env, entry)
+        result_b = self._exec_block(else_body, env)
+        self._merge_branches(env, after_a, statement)
+        if result_a is not None and result_b is not None:
+            return self._join(result_a, result_b, statement)
+        return None
+
+    def _merge_branches(self, env: dict, other: tuple[dict, dict], node: cst.CSTNode) -> None:
+        names, attrs = other
+        for name in sorted(set(names) | set(env)):  # sorted: joins create sequences in order
+            env[name] = self._join(names.get(name, UNKNOWN_VALUE), env.get(name, UNKNOWN_VALUE), node)
+        for value in env.values():
+            if isinstance(value, SelfValue) and id(value.cls) in attrs:
+                theirs = attrs[id(value.cls)]
+                mine = value.cls.attrs
+                for name in sorted(set(theirs) | set(mine)):
+                    mine[name] = self._join(theirs.get(name, UNKNOWN_VALUE), mine.get(name, UNKNOWN_VALUE), node)
+
+    def _join(self, a: Value, b: Value, node: cst.CSTNode) -> Value:
+        if a is b:
+            return a
+        if isinstance(a, ListValue) and isinstance(b, ListValue):
+            common = []
+            for x, y in zip(a.items, b.items):
+                if x is not y:
+                    break
+                common.append(x)
+            if len(common) == len(a.items) == len(b.items):
+                return ListValue(common, a.exact and b.exact)
+            return ListValue(common + [self._conditional(node)], False)
+        if isinstance(a, Lit) and isinstance(b, Lit) and a.value == b.value:
+            return a
+        if isinstance(a, Chain) and isinstance(b, Chain):
+            longer = a if len(a.steps) >= len(b.steps) else b
+            a.uses += 1
+            b.uses += 1
+            step = LayerStep(UNKNOWN, node, "conditional", 0, resets=True)
+            return self._new_chain(Chain(longer.steps + (step,), a.roots | b.roots))
+        if isinstance(a, (Layer, Seq)) or isinstance(b, (Layer, Seq)):
+            return self._conditional(node)
+        return UNKNOWN_VALUE
+
+    def _conditional(self, node: cst.CSTNode) -> Layer:
+        return Layer(LayerStep(UNKNOWN, node, "conditional layers", 0, resets=True, repeated=self.repeating))
+
+    def _exec_for(self, statement: cst.For, env: dict) -> Optional[Value]:
+        iterable = self._eval(statement.iter, env)
+        items = self._iteration_items(iterable)
+        if items is not None and len(items) <= MAX_UNROLL and self.unroll_budget >= len(items):
+            self.unroll_budget -= len(items)
+            for item in items:
+                self._bind(statement.target, item, env)
+                result = self._exec_block(statement.body.body, env)
+                if result is not None:
+                    return result
+            return None
+        self._bind(statement.target, UNKNOWN_VALUE, env)
+        self._exec_unknown_loop(statement.body.body, env, statement)
+        return None
+
+    def _exec_unknown_loop(self, body: Sequence[cst.CSTNode], env: dict, node: cst.CSTNode) -> None:
+        before = dict(env)
+        repeating = self.repeating
+        self._exec_block(body, env)
+        if not repeating:  # a loop nested in a second pass runs once: no 2**depth blow-up
+            self.repeating = True
+            self._exec_block(body, env)
+            self.repeating = repeating
+        for name, value in env.items():
+            if isinstance(value, ListValue):
+                value.exact = False
+            elif isinstance(value, Chain) and before.get(name) is not value:
+                # A tensor rebound in a loop: what it went through is not one fixed chain.
+                value.uses += 1
+                # Still a chain of the forward pass: returned or left unused, it is a path
+                # whose steps the architecture rules read.
+                step = LayerStep(UNKNOWN, node, "loop", 0, resets=True)
+                env[name] = self._new_chain(Chain(value.steps + (step,), value.roots))
+
+    def _iteration_items(self, value: Value) -> Optional[list]:
+        if isinstance(value, Lit) and isinstance(value.value, (list, tuple, str, range, dict)):
+            return [Lit(item) for item in value.value]
+        if isinstance(value, ListValue) and value.exact:
+            return list(value.items)
+        return None
+
+    def _call_function(self, function: cst.FunctionDef, args: list, keywords: dict, standalone: bool = False,
+                       bound_self: Optional[SelfValue] = None) -> Value:
+        if self.depth >= MAX_CALL_DEPTH:
+            return UNKNOWN_VALUE
+        env: dict[str, Value] = {}
+        params = function.params
+        positional = list(params.posonly_params) + list(params.params)
+        remaining = list(args)
+        for index, param in enumerate(positional):
+            name = param.name.value
+            if index == 0 and bound_self is not None and name == "self":
+                env[name] = bound_self
+                continue
+            env[name] = remaining.pop(0) if remaining else self._parameter_value(param, keywords, standalone)
+        for param in params.kwonly_params:
+            env[param.name.value] = self._parameter_value(param, keywords, standalone)
+        if isinstance(params.star_arg, cst.Param):
+            env[params.star_arg.name.value] = UNKNOWN_VALUE
+        if params.star_kwarg is not None:
+            env[params.star_kwarg.name.value] = UNKNOWN_VALUE
+        self.depth += 1
+        try:
+            result = self._exec_block(function.body.body, env) if isinstance(function.body, cst.IndentedBlock) \
+                else None
+        finally:
+            self.depth -= 1
+        return UNKNOWN_VALUE if result is None else result
+
+    def _parameter_value(self, param: cst.Param, keywords: dict, standalone: bool) -> Value:
+        """A parameter not given positionally. Defaults are left unknown when the function is
+        evaluated on its own (`standalone`): a caller elsewhere may pass anything."""
+        name = param.name.value
+        if name in keywords:
+            return keywords[name]
+        if param.default is not None and not standalone:
+            return self._eval(param.default, {})
+        return UNKNOWN_VALUE

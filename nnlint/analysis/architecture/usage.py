@@ -1,0 +1,360 @@
+"""Which layers a module class builds but never uses, and which batch-norm its forward
+applies twice on one path.
+
+Read by NNL403 (unused layer) and NNL404 (stateful layer applied twice). A layer is unused
+when the file never reads its attribute anywhere: not in `forward`, not in the methods it
+calls, not in another method, a subclass, a hook or a function outside the class, and no
+string names it (`getattr(self, "fc2")`, a state-dict key). A class whose code reaches its
+submodules without names (`self.children()`, `getattr(self, name)`), whose base class is
+not in view (an imported model whose forward may use the attribute), or that subclasses a
+container (an `nn.Sequential` applies every registered module) is not judged at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Optional, Sequence
+
+import libcst as cst
+
+from nnlint import catalogue
+from nnlint.analysis.facts import FileFacts
+from nnlint.analysis.program.imports import qualified_name
+from nnlint.analysis.program.syntax import descendants, nodes_by_type, string_value
+from nnlint.catalogue.functions import (
+    MODULE_INTROSPECTION_FUNCTIONS,
+    MODULE_INTROSPECTION_METHODS,
+    STATE_LOADING_METHODS,
+)
+from nnlint.catalogue.names import KEPT_LAYER_COMMENT
+from nnlint.catalogue.layers import LOSS, NORMALIZATION
+
+# Python's own machinery: a `with` or loop body runs once per item, not once.
+_LOOPS = (cst.For, cst.While)
+
+
+@dataclass(frozen=True, eq=False)
+class BuiltLayer:
+    """`self.attribute = <layer>(...)` in `__init__`: `layer` is the torch.nn class name or
+    the local class name."""
+
+    model: str
+    attribute: str
+    layer: str
+    node: cst.CSTNode
+
+
+@dataclass(frozen=True, eq=False)
+class RepeatedLayer:
+    """A batch-norm (or other layer with running statistics) applied to a tensor that
+    already went through it earlier in the same forward."""
+
+    model: str
+    attribute: str
+    layer: str
+    first: cst.Call
+    second: cst.Call
+
+
+@dataclass(eq=False)
+class _Class:
+    node: cst.ClassDef
+    bases: list[str]  # qualified (or local) names; "" for one nnlint cannot name
+    methods: dict[str, cst.FunctionDef]
+
+
+class _UsageReader:
+    def __init__(self, facts: FileFacts) -> None:
+        self.facts = facts
+        self.aliases = facts.imports
+        self.classes: dict[str, _Class] = {}
+        for node in descendants(facts.module, stop=(cst.FunctionDef,)):
+            if isinstance(node, cst.ClassDef):
+                methods = {item.name.value: item for item in node.body.body
+                           if isinstance(item, cst.FunctionDef)} if isinstance(node.body, cst.IndentedBlock) else {}
+                bases = [self._base_name(arg) for arg in node.bases]
+                self.classes[node.name.value] = _Class(node, bases, methods)
+        self._read_names: Optional[set[str]] = None
+        self._introspecting: dict[int, bool] = {}
+
+    def _base_name(self, arg: cst.Arg) -> str:
+        if arg.keyword is not None:
+            return "keyword"
+        if isinstance(arg.value, cst.Name) and arg.value.value in self.classes:
+            return arg.value.value
+        return qualified_name(arg.value, self.aliases) or ""
+
+    def is_module(self, name: str, seen: frozenset[str] = frozenset()) -> bool:
+        cls = self.classes.get(name)
+        if cls is None or name in seen:
+            return False
+        return any(catalogue.is_module_base(base) or self.is_module(base, seen | {name}) for base in cls.bases)
+
+    def bases_in_view(self, name: str, seen: frozenset[str] = frozenset()) -> bool:
+        """Every base is nn.Module / LightningModule itself or a class of this file whose
+        bases are in view too: nothing unseen can use the attributes."""
+        cls = self.classes[name]
+        for base in cls.bases:
+            if base == "keyword" or catalogue.is_module_base(base) or base == "object":
+                continue
+            if base in self.classes and base not in seen and self.bases_in_view(base, seen | {name}):
+                continue
+            return False
+        return True
+
+    def has_forward(self, name: str) -> bool:
+        cls = self.classes.get(name)
+        if cls is None:
+            return False
+        return "forward" in cls.methods or any(self.has_forward(base) for base in cls.bases if base != name)
+
+    def layer_name(self, value: cst.BaseExpression) -> Optional[str]:
+        """The class a constructor call builds, when it is a torch.nn layer with state or
+        parameters (not a loss, not a parameter-free activation) or a module class of this file."""
+        if not isinstance(value, cst.Call):
+            return None
+        if isinstance(value.func, cst.Name) and value.func.value in self.classes:
+            return value.func.value if self.is_module(value.func.value) else None
+        found = catalogue.nn_layer(qualified_name(value.func, self.aliases))
+        if found is None or found.kind == LOSS or found.stateless or found.container is not None:
+            return None
+        return found.name
+
+    @property
+    def read_names(self) -> set[str]:
+        """Every attribute name the file reads, and every string literal in it."""
+        if self._read_names is None:
+            stored: set[int] = set()
+            names: set[str] = set()
+            index = nodes_by_type(self.facts.module)
+            for kind in (cst.Assign, cst.AnnAssign, cst.AugAssign):
+                for node in index.get(kind, ()):
+                    targets = ([t.target for t in node.targets] if kind is cst.Assign else [node.target])
+                    for target in targets:
+                        if isinstance(target, cst.Attribute):
+                            stored.add(id(target))
+                        elif isinstance(target, (cst.Tuple, cst.List)):
+                            stored.update(id(e.value) for e in target.elements if isinstance(e.value, cst.Attribute))
+            names.update(node.attr.value for node in index.get(cst.Attribute, ()) if id(node) not in stored)
+            for node in index.get(cst.SimpleString, ()):
+                text = string_value(node)
+                if isinstance(text, str):
+                    names.add(text)
+            names.update(node.value for node in index.get(cst.FormattedStringText, ()))
+            self._read_names = names
+        return self._read_names
+
+    def introspects(self, name: str) -> bool:
+        """The class (or a subclass or base in this file) reaches submodules without names."""
+        related = [cls for other, cls in self.classes.items()
+                   if other == name or name in cls.bases or other in self.classes[name].bases]
+        return any(self._introspects_itself(cls) for cls in related)
+
+    def _introspects_itself(self, cls: _Class) -> bool:
+        # Asked again for every class it is related to: one walk per class.
+        found = self._introspecting.get(id(cls.node))
+        if found is None:
+            found = any(
+                (type(node) is cst.Attribute and node.attr.value in MODULE_INTROSPECTION_METHODS)
+                or (type(node) is cst.Call and isinstance(node.func, cst.Name)
+                    and node.func.value in MODULE_INTROSPECTION_FUNCTIONS)
+                for node in descendants(cls.node, stop=()))
+            self._introspecting[id(cls.node)] = found
+        return found
+
+    def loads_state(self, name: str) -> bool:
+        """The class (or a subclass or base in this file) loads a state dict into itself or
+        defines how one loads: its unused layers may hold a checkpoint's weights."""
+        related = [cls for other, cls in self.classes.items()
+                   if other == name or name in cls.bases or other in self.classes[name].bases]
+        for cls in related:
+            if any(method in STATE_LOADING_METHODS for method in cls.methods):
+                return True
+            for node in descendants(cls.node, stop=()):
+                if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                        and node.func.attr.value in STATE_LOADING_METHODS and _is_self(node.func.value):
+                    return True
+        return False
+
+    def built_layers(self, name: str) -> Iterator[BuiltLayer]:
+        init = self.classes[name].methods.get("__init__")
+        if init is None:
+            return
+        kept = _commented_as_kept(init)
+        for node in descendants(init.body):
+            if not isinstance(node, (cst.Assign, cst.AnnAssign)) or node.value is None or id(node) in kept:
+                continue
+            layer = self.layer_name(node.value)
+            if layer is None:
+                continue
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            for target in targets:
+                if (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)
+                        and target.value.value == "self"):
+                    yield BuiltLayer(name, target.attr.value, layer, node)
+
+    def unused_layers(self) -> Iterator[BuiltLayer]:
+        for name, cls in self.classes.items():
+            if not (self.is_module(name) and self.bases_in_view(name) and self.has_forward(name)):
+                continue
+            built = list(self.built_layers(name))
+            if not built or self.introspects(name) or self.loads_state(name):
+                continue
+            for layer in built:
+                if layer.attribute not in self.read_names:
+                    yield layer
+
+    def repeated_layers(self) -> Iterator[RepeatedLayer]:
+        for name, cls in self.classes.items():
+            forward = cls.methods.get("forward")
+            if forward is None or not self.is_module(name):
+                continue
+            stateful = {layer.attribute: layer.layer for layer in self._all_built(name)
+                        if _keeps_running_statistics(layer.layer)}
+            if stateful:
+                yield from _RepeatTracker(name, stateful).run(forward)
+
+    def _all_built(self, name: str, seen: frozenset[str] = frozenset()) -> list[BuiltLayer]:
+        """The layers the class and its bases in this file build (a subclass's own win)."""
+        found = list(self.built_layers(name))
+        for base in self.classes[name].bases:
+            if base in self.classes and base not in seen:
+                own = {layer.attribute for layer in found}
+                found += [layer for layer in self._all_built(base, seen | {name}) if layer.attribute not in own]
+        return found
+
+
+def _keeps_running_statistics(layer_name: str) -> bool:
+    found = catalogue.layer(layer_name)
+    return found is not None and found.kind == NORMALIZATION and found.mode_dependent
+
+
+class _RepeatTracker:
+    """Follows, variable by variable, which stateful layers a tensor in forward went through.
+    A branch's two arms start from the same state and join afterwards; a loop body is not
+    entered (applying a layer once per iteration is how recurrent code shares it)."""
+
+    def __init__(self, model: str, stateful: dict[str, str]) -> None:
+        self.model = model
+        self.stateful = stateful
+        self.found: list[RepeatedLayer] = []
+
+    def run(self, forward: cst.FunctionDef) -> list[RepeatedLayer]:
+        self._block(forward.body.body if isinstance(forward.body, cst.IndentedBlock) else (), {})
+        return self.found
+
+    def _block(self, statements: Sequence[cst.CSTNode], env: dict[str, dict[str, cst.Call]]) -> None:
+        for statement in statements:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    self._small(small, env)
+            elif isinstance(statement, cst.If):
+                arms = [statement.body.body]
+                orelse = statement.orelse
+                while isinstance(orelse, cst.If):
+                    arms.append(orelse.body.body)
+                    orelse = orelse.orelse
+                arms.append(orelse.body.body if orelse is not None else ())
+                results = []
+                for arm in arms:
+                    copy = {k: dict(v) for k, v in env.items()}
+                    self._block(arm, copy)
+                    results.append(copy)
+                env.clear()
+                for result in results:
+                    for var, applied in result.items():
+                        env.setdefault(var, {}).update(applied)
+            elif isinstance(statement, (cst.With, cst.Try)) and isinstance(statement.body, cst.IndentedBlock):
+                self._block(statement.body.body, env)
+            elif isinstance(statement, _LOOPS):
+                return  # what follows a loop depends on how often it ran
+
+    def _small(self, small: cst.CSTNode, env: dict[str, dict[str, cst.Call]]) -> None:
+        if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)) and small.value is not None:
+            applied = self._expression(small.value, env)
+            targets = ([t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target])
+            for target in targets:
+                for name in _target_names(target):
+                    if isinstance(small, cst.AugAssign):
+                        env.setdefault(name, {}).update(applied)
+                    else:
+                        env[name] = dict(applied)
+        elif isinstance(small, (cst.Expr, cst.Return)) and small.value is not None:
+            self._expression(small.value, env)
+
+    def _expression(self, node: cst.BaseExpression, env: dict[str, dict[str, cst.Call]]) -> dict[str, cst.Call]:
+        """The stateful layers the expression's value went through, reporting a second pass."""
+        if isinstance(node, cst.Name):
+            return dict(env.get(node.value, {}))
+        if isinstance(node, (cst.Lambda, cst.ListComp, cst.GeneratorExp, cst.DictComp, cst.SetComp)):
+            return {}
+        if isinstance(node, cst.Call):
+            applied: dict[str, cst.Call] = {}
+            for arg in node.args:
+                applied.update(self._expression(arg.value, env))
+            attribute = _self_attribute(node.func)
+            if attribute in self.stateful:
+                if attribute in applied:
+                    self.found.append(RepeatedLayer(self.model, attribute, self.stateful[attribute],
+                                                    applied[attribute], node))
+                applied[attribute] = node
+            elif isinstance(node.func, cst.Attribute):
+                applied.update(self._expression(node.func.value, env))
+            return applied
+        applied = {}
+        for child in _child_expressions(node):
+            applied.update(self._expression(child, env))
+        return applied
+
+
+def _is_self(node: cst.BaseExpression) -> bool:
+    """`self`, or `super()`."""
+    if isinstance(node, cst.Name):
+        return node.value == "self"
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "super"
+
+
+def _commented_as_kept(init: cst.FunctionDef) -> set[int]:
+    """Ids of the assignments in `init` whose line (or the comment lines just above it) says
+    the layer is kept on purpose (catalogue.names.KEPT_LAYER_COMMENT)."""
+    kept: set[int] = set()
+    for node in descendants(init.body):
+        if not isinstance(node, cst.SimpleStatementLine):
+            continue
+        comments = [line.comment.value for line in node.leading_lines if line.comment is not None]
+        if node.trailing_whitespace.comment is not None:
+            comments.append(node.trailing_whitespace.comment.value)
+        comments += [inner.value for inner in descendants(node, stop=()) if isinstance(inner, cst.Comment)]
+        if any(KEPT_LAYER_COMMENT.search(comment) for comment in comments):
+            kept.update(id(small) for small in node.body)
+    return kept
+
+
+def _child_expressions(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
+    """The nearest expressions under a node (through arguments, list elements, subscripts)."""
+    for child in node.children:
+        if isinstance(child, cst.BaseExpression):
+            yield child
+        else:
+            yield from _child_expressions(child)
+
+
+def _self_attribute(node: cst.BaseExpression) -> Optional[str]:
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
+        return node.attr.value
+    return None
+
+
+def _target_names(target: cst.BaseExpression) -> Iterator[str]:
+    if isinstance(target, cst.Name):
+        yield target.value
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            yield from _target_names(element.value)
+
+
+def build_layer_usage_facts(facts: FileFacts) -> None:
+    """Fill `facts.unused_layers` and `facts.repeated_layers`."""
+    reader = _UsageReader(facts)
+    facts.unused_layers = list(reader.unused_layers())
+    facts.repeated_layers = list(reader.repeated_layers())

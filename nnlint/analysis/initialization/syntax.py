@@ -1,0 +1,328 @@
+"""Reading initialization code: the torch names it uses and the shapes of the expressions
+around a weight (`self.W.data`, `self.W.t()`, `nn.Parameter(torch.zeros(a, b))`,
+`nn.init.constant_(w, 0)`), plus the statement walks the initialization analysis needs.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Iterator, Optional, Sequence
+
+import libcst as cst
+
+from nnlint import catalogue
+from nnlint.analysis.program.syntax import child_nodes
+from nnlint.catalogue import layers as catalogue_layers
+from nnlint.catalogue.functions import (  # noqa: F401 (the initialization modules import them from here)
+    CONSTANT_FACTORIES as _CONSTANT_FACTORIES,
+    CONSTANT_INIT_FUNCTIONS as _CONSTANT_INIT_FUNCTIONS,
+    CONSTANT_METHODS as _CONSTANT_METHODS,
+    MATMUL_FUNCTIONS,
+    MATMUL_METHODS,
+    PARAMETER_KEEPING_METHODS,
+    PARAMETER_NAMES,
+    TENSOR_FACTORIES,
+    UNINITIALIZED_FACTORIES,
+)
+
+# Resolves an expression to the qualified name it refers to (`nn.Linear` -> `torch.nn.Linear`).
+QualifiedName = Callable[[cst.BaseExpression], Optional[str]]
+
+TORCH_NN = "torch.nn."
+TORCH_NN_INIT = "torch.nn.init."
+
+# Layers whose `weight` is a matrix whose units must start different.
+WEIGHT_LAYERS = catalogue.nn_names(lambda layer: layer.has_weight_matrix)
+SEQUENTIAL = TORCH_NN + "Sequential"
+CONTAINERS = catalogue.nn_names(lambda layer: layer.container in (catalogue_layers.SEQUENTIAL, catalogue_layers.LIST,
+                                                                    catalogue_layers.DICT))
+
+MODULE_ITERATORS = frozenset({"modules", "children", "named_modules", "named_children"})
+PARAMETER_ITERATORS = frozenset({"parameters", "named_parameters"})
+# Modules without parameters or train/eval behaviour: harmless in a plain container (short names).
+STATELESS_MODULES = frozenset(name for name, layer in catalogue.LAYERS.items() if layer.stateless)
+_SIZE_NAME = re.compile(r"(dim|size|num|^n_|^n$|^d_|channels|features|hidden|len|width|depth|units|^in_|^out_|rank|heads)", re.I)
+
+
+# ------------------------------------------------------------------------ walking statements
+
+_DEFINITIONS = frozenset({cst.FunctionDef, cst.ClassDef})
+
+
+def walk(node: cst.CSTNode, nested: bool = False) -> Iterator[cst.CSTNode]:
+    """Every node under `node` (itself included); into nested definitions only if `nested`."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if not nested and current is not node and type(current) in _DEFINITIONS:
+            continue
+        stack.extend(child_nodes(current))
+
+
+def small_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.BaseSmallStatement]:
+    """The small statements of a block and of its nested blocks, not of nested definitions."""
+    pending = [body]
+    while pending:
+        for statement in pending.pop():
+            if type(statement) is cst.SimpleStatementLine:
+                yield from statement.body
+            elif type(statement) in _DEFINITIONS:
+                continue
+            elif isinstance(statement, cst.BaseCompoundStatement):
+                for child in child_nodes(statement):
+                    if isinstance(child, cst.BaseSuite):
+                        pending.append(child.body)
+                    elif isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.If, cst.MatchCase)):
+                        pending.append([child] if isinstance(child, cst.If) else block(child))
+
+
+def block(suite: Optional[cst.CSTNode]) -> Sequence[cst.CSTNode]:
+    """The statements of a compound statement's body (or of a suite's)."""
+    if suite is None:
+        return ()
+    body = getattr(suite, "body", ())
+    if isinstance(body, cst.BaseSuite):
+        body = body.body
+    return body if isinstance(body, (list, tuple)) else ()
+
+
+def nested_blocks(statement: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The statements of a compound statement's body, handlers, match cases and else/elif branches."""
+    yield from block(getattr(statement, "body", None))
+    for case in getattr(statement, "cases", ()):
+        yield from block(case.body)
+    for handler in getattr(statement, "handlers", ()):
+        yield from block(handler.body)
+    orelse = getattr(statement, "orelse", None)
+    while orelse is not None:
+        if isinstance(orelse, cst.If):
+            yield from block(orelse.body)
+            orelse = orelse.orelse
+        else:
+            yield from block(orelse.body)
+            orelse = None
+
+
+def assignments(node: cst.CSTNode) -> Iterator[tuple[cst.BaseExpression, cst.BaseExpression]]:
+    """(target, value) of each target of an assignment with a value; nothing for other nodes."""
+    if isinstance(node, cst.Assign):
+        for target in node.targets:
+            yield target.target, node.value
+    elif isinstance(node, cst.AnnAssign) and node.value is not None:
+        yield node.target, node.value
+
+
+# ------------------------------------------------------------------------ expressions
+
+
+def is_self(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "self"
+
+
+def self_attribute(node: cst.CSTNode) -> Optional[str]:
+    """`self.X` -> `X`."""
+    if isinstance(node, cst.Attribute) and is_self(node.value):
+        return node.attr.value
+    return None
+
+
+def strip_data(node: cst.BaseExpression) -> cst.BaseExpression:
+    """`w.data`, `w.detach()`, `w.data.detach()` -> `w`."""
+    while True:
+        if isinstance(node, cst.Attribute) and node.attr.value == "data":
+            node = node.value
+        elif (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+              and node.func.attr.value == "detach" and not node.args):
+            node = node.func.value
+        else:
+            return node
+
+
+def strip_transpose(node: cst.BaseExpression) -> cst.BaseExpression:
+    """`self.W.t()`, `self.W.T`, `self.W.transpose(0, 1)` -> `self.W`."""
+    while True:
+        if isinstance(node, cst.Attribute) and node.attr.value in ("T", "mT", "H", "data"):
+            node = node.value
+        elif (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+              and node.func.attr.value in ("t", "transpose", "permute", "to", "type_as", "unsqueeze", "view",
+                                           "reshape", "expand", "contiguous", "float", "half", "cuda", "detach")):
+            node = node.func.value
+        else:
+            return node
+
+
+def unwrap_tensor(node: cst.BaseExpression) -> cst.BaseExpression:
+    """`torch.randn(a, b) * 0.01`, `torch.randn(a, b).to(device)` -> `torch.randn(a, b)`."""
+    while True:
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Multiply, cst.Divide, cst.Add, cst.Subtract)):
+            if isinstance(node.left, cst.Call):
+                node = node.left
+            elif isinstance(node.right, cst.Call):
+                node = node.right
+            else:
+                return node
+        elif (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+              and node.func.attr.value in ("to", "cuda", "float", "double", "half", "type", "contiguous",
+                                           "requires_grad_")):
+            node = node.func.value
+        else:
+            return node
+
+
+def written_tensor(target: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """`w[...] = `, `w.data[...] = `, `w.data = `: the tensor `w` whose values the assignment
+    sets; None for any other target, which rebinds a name rather than writing values."""
+    if isinstance(target, cst.Subscript):
+        return strip_data(target.value)
+    if isinstance(target, cst.Attribute) and target.attr.value == "data":
+        return target.value
+    return None
+
+
+def spelled(node: cst.CSTNode) -> str:
+    try:
+        return cst.Module(body=()).code_for_node(node)
+    except Exception:  # pragma: no cover - code generation of a parsed node does not fail
+        return "weight"
+
+
+def int_literal(node: cst.BaseExpression) -> Optional[int]:
+    if isinstance(node, cst.Integer):
+        return int(node.value, 0)
+    if (isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus)
+            and isinstance(node.expression, cst.Integer)):
+        return -int(node.expression.value, 0)
+    return None
+
+
+def short_name(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
+
+
+def is_layer_class(name: Optional[str]) -> bool:
+    if not name or not name.startswith(TORCH_NN):
+        return False
+    rest = name[len(TORCH_NN):]
+    return (rest[:1].isupper() or rest.startswith("modules.")) and not rest.startswith(("init.", "functional."))
+
+
+def is_in_place(method: str) -> bool:
+    """`uniform_`, `fill_`: torch's in-place methods, which initialize their receiver."""
+    return method.endswith("_") and not method.startswith("_")
+
+
+def initializes_arguments(name: Optional[str]) -> bool:
+    """Whether a call may initialize the tensors passed to it: `nn.init.*`, or a function
+    from outside torch (`glorot(self.W)`); an unresolved name counts as such a helper."""
+    return name is None or name.startswith(TORCH_NN_INIT) or not name.startswith("torch.")
+
+
+def parameter_argument(value: cst.BaseExpression, q: QualifiedName) -> Optional[cst.BaseExpression]:
+    """`nn.Parameter(x)` -> `x`; None for anything else."""
+    if isinstance(value, cst.Call) and q(value.func) in PARAMETER_NAMES and value.args:
+        return value.args[0].value
+    return None
+
+
+def parameter_copy(value: cst.BaseExpression, inner: cst.BaseExpression) -> Optional[str]:
+    """What made a plain copy of the tensor `inner` on the way out to `value`
+    (`nn.Parameter(w).to(device)` -> ".to()", `nn.Parameter(w) * 0.1` -> "*"); None when
+    `value` is `inner` itself, or only methods returning the same tensor (`requires_grad_`) wrap it."""
+    node = value
+    while node is not inner:
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            method = node.func.attr.value
+            if method not in PARAMETER_KEEPING_METHODS:
+                return f".{method}()"
+            node = node.func.value
+        elif isinstance(node, cst.BinaryOperation):
+            return "arithmetic"
+        else:
+            return None
+    return None
+
+
+def factory_dims(call: cst.Call) -> int:
+    """How many dimensions a factory call's size arguments give (0 when unknown)."""
+    sizes = [arg for arg in call.args if arg.keyword is None]
+    if len(sizes) == 1:
+        only = sizes[0].value
+        if isinstance(only, (cst.Tuple, cst.List)):
+            return len(only.elements)
+        if sizes[0].star:
+            return 2  # `torch.zeros(*shape)`: assume a matrix
+        return 1
+    if sizes and any(arg.star for arg in sizes):
+        return 2
+    return len(sizes)
+
+
+def is_parameter_matrix(value: cst.BaseExpression, q: QualifiedName) -> bool:
+    """`nn.Parameter(<factory of 2 or more dimensions>)`."""
+    factory = parameter_argument(value, q)
+    return isinstance(factory, cst.Call) and factory_dims(factory) >= 2
+
+
+def is_shape_call(call: cst.Call, factory: str) -> bool:
+    """`torch.Tensor(a, b)` rather than `torch.Tensor([1, 2])`; no zero-size placeholder."""
+    args = [arg for arg in call.args if arg.keyword is None]
+    if not args:
+        return False
+    for arg in args:
+        if int_literal(arg.value) == 0:
+            return False
+    if factory == "torch.empty" or len(args) >= 2 or args[0].star:
+        return True
+    only = args[0].value
+    if isinstance(only, (cst.Integer, cst.BinaryOperation)):
+        return True
+    name = only.attr.value if isinstance(only, cst.Attribute) else only.value if isinstance(only, cst.Name) else ""
+    return bool(name) and bool(_SIZE_NAME.search(name))
+
+
+def container_kind(value: cst.BaseExpression) -> Optional[str]:
+    if isinstance(value, (cst.List, cst.ListComp)):
+        return "list"
+    if isinstance(value, cst.Tuple):
+        return "tuple"
+    if isinstance(value, (cst.Dict, cst.DictComp)):
+        return "dict"
+    return None
+
+
+# ------------------------------------------------------------------------ constant values
+
+
+def _which_constant(literal: cst.BaseExpression) -> str:
+    """The constant a `constant_(w, c)` / `fill_(c)` argument sets: "zero", "one" or "constant"."""
+    if isinstance(literal, (cst.Integer, cst.Float)):
+        return {0.0: "zero", 1.0: "one"}.get(float(literal.value), "constant")
+    return "constant"
+
+
+def constant_init(call: cst.Call, q: QualifiedName) -> Optional[tuple[cst.BaseExpression, str]]:
+    """`nn.init.zeros_(w)`, `nn.init.constant_(w, c)`, `w.zero_()`, `w.fill_(c)`: (`w`, which
+    constant); None for any other call."""
+    name = q(call.func)
+    if name in _CONSTANT_INIT_FUNCTIONS and call.args:
+        value = _CONSTANT_INIT_FUNCTIONS[name]
+        if value == "constant" and len(call.args) > 1:
+            value = _which_constant(call.args[1].value)
+        return call.args[0].value, value
+    if isinstance(call.func, cst.Attribute) and call.func.attr.value in _CONSTANT_METHODS:
+        value = _CONSTANT_METHODS[call.func.attr.value]
+        if value == "constant" and call.args:
+            value = _which_constant(call.args[0].value)
+        return call.func.value, value
+    return None
+
+
+def constant_factory(value: cst.BaseExpression, q: QualifiedName) -> Optional[str]:
+    """`torch.zeros(...)` or `nn.Parameter(torch.zeros(...))`: which constant."""
+    factory = parameter_argument(value, q)
+    if factory is not None:
+        value = factory
+    if isinstance(value, cst.Call):
+        return _CONSTANT_FACTORIES.get(q(value.func) or "")
+    return None

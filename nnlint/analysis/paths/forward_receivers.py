@@ -1,0 +1,112 @@
+"""Which `x.forward(...)` calls go around an nn.Module's `__call__` (read by NNL604).
+
+A call is left out when its receiver is surely not a module, or when skipping the hooks is
+the design:
+- the receiver is an element of a plain `dict` / `list` attribute (`self.variants[name]`):
+  registered submodules live in `nn.ModuleDict`/`nn.ModuleList`, plain containers hold
+  strategy objects whose `forward` is a function of theirs;
+- the call hands `self` over as its first argument (`self.variant.forward(self, x)`): the
+  receiver is a helper object working on the module, not a module run for its output;
+- the file uses a library whose objects expose `forward` as API (catalogue
+  FORWARD_API_LIBRARIES: skorch nets, TorchScript custom classes) and the receiver is not
+  bound in the file to a torch.nn construction or one of the file's own module classes;
+- a wrapper's `forward(self, *args, **kwargs)` passes exactly its own `*args, **kwargs` on to
+  the wrapped model's `forward`: the wrapper's own `__call__` already ran the hooks.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from nnlint.analysis.facts import FileFacts
+from nnlint.analysis.program.imports import qualified_name
+from nnlint.analysis.program.syntax import all_statements, dotted_name, iter_calls
+from nnlint.catalogue import is_nn_class
+from nnlint.catalogue.ecosystem import FORWARD_API_LIBRARIES
+
+
+class ForwardReceivers:
+    """What the file binds its names to, asked once per file for every `forward` call."""
+
+    def __init__(self, facts: FileFacts) -> None:
+        self.facts = facts
+        self.plain_containers: set[str] = set()
+        self.module_names: set[str] = set()
+        self.delegations: set[int] = set()
+        self.uses_forward_api = any((name or "").startswith(FORWARD_API_LIBRARIES) for name in facts.imports.values())
+        self._read(facts.module.body)
+
+    def _read(self, body) -> None:
+        for node in all_statements(body):
+            if isinstance(node, cst.FunctionDef) and node.name.value == "forward":
+                self._note_delegation(node)
+            if isinstance(node, cst.SimpleStatementLine) and not self.uses_forward_api:
+                self.uses_forward_api = any(
+                    (qualified_name(call.func, self.facts.imports) or "").startswith(FORWARD_API_LIBRARIES)
+                    for call in iter_calls(node))
+            if isinstance(node, cst.ImportFrom) and node.module is not None:
+                # Imports inside functions and fixtures too (`from skorch import NeuralNet`).
+                self.uses_forward_api |= (dotted_name(node.module) or "").startswith(FORWARD_API_LIBRARIES)
+            elif isinstance(node, cst.Import):
+                self.uses_forward_api |= any((dotted_name(alias.name) or "").startswith(FORWARD_API_LIBRARIES)
+                                             for alias in node.names)
+            targets, value = _assignment(node)
+            for target in targets:
+                name = dotted_name(target)
+                if name is None or value is None:
+                    continue
+                if isinstance(value, (cst.Dict, cst.List)) or (
+                        isinstance(value, cst.Call) and dotted_name(value.func) in ("dict", "list")):
+                    self.plain_containers.add(name)
+                elif isinstance(value, cst.Call) and self._builds_module(value):
+                    self.module_names.add(name)
+
+    def _builds_module(self, call: cst.Call) -> bool:
+        func = call.func
+        if isinstance(func, cst.Name) and func.value in self.facts.models:
+            return True
+        return is_nn_class(qualified_name(func, self.facts.imports))
+
+    def _note_delegation(self, function: cst.FunctionDef) -> None:
+        star = function.params.star_arg
+        star_args = star.name.value if isinstance(star, cst.Param) else None
+        star_kwargs = function.params.star_kwarg.name.value if function.params.star_kwarg else None
+        if star_args is None and star_kwargs is None:
+            return
+        for statement in all_statements(function.body.body):
+            for call in iter_calls(statement):
+                if isinstance(call.func, cst.Attribute) and call.func.attr.value == "forward" \
+                        and call.args and all(_passes_through(arg, star_args, star_kwargs) for arg in call.args):
+                    self.delegations.add(id(call))
+
+    def goes_around_hooks(self, call: cst.Call, receiver: str) -> bool:
+        """The `receiver.forward(...)` call `call` skips a module's hooks by mistake, as far as
+        the file shows."""
+        if id(call) in self.delegations:
+            return False
+        if call.args and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == "self" \
+                and call.args[0].star == "":
+            return False  # `strategy.forward(self, x)`: a helper object handed the module, not a module
+        func = call.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Subscript):
+            container = dotted_name(func.value.value)
+            if container in self.plain_containers:
+                return False
+        if self.uses_forward_api and receiver not in self.module_names:
+            return False
+        return True
+
+
+def _assignment(small: cst.CSTNode) -> tuple[list[cst.BaseExpression], Optional[cst.BaseExpression]]:
+    if isinstance(small, cst.Assign):
+        return [t.target for t in small.targets], small.value
+    if isinstance(small, cst.AnnAssign):
+        return [small.target], small.value
+    return [], None
+
+
+def _passes_through(arg: cst.Arg, star_args: Optional[str], star_kwargs: Optional[str]) -> bool:
+    name = arg.value.value if isinstance(arg.value, cst.Name) else None
+    return (arg.star == "*" and name == star_args) or (arg.star == "**" and name == star_kwargs)

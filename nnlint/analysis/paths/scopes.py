@@ -1,0 +1,301 @@
+"""The scope walk of the path facts: every function, the module body and the
+`if __name__ == "__main__":` block become a scope with its events in order, the loops and
+`torch.no_grad()` blocks around each, and a role (train, eval or other) from its name and
+its body.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Optional, Sequence
+
+import libcst as cst
+
+from nnlint.analysis.facts import FileFacts
+from nnlint.analysis.program.imports import qualified_name
+from nnlint.analysis.paths.mode_contexts import ModeContext, learn_mode_context, library_mode_context
+from nnlint.analysis.paths.events import call_event, mark_shape_only, merge_opposite_switches
+from nnlint.analysis.paths.facts import (
+    EVAL,
+    EVAL_SWITCH,
+    MODEL_CALL,
+    OTHER,
+    STEP,
+    SWITCH,
+    TRAIN,
+    TRAIN_SWITCH,
+    Event,
+    PathFacts,
+    Scope,
+)
+from nnlint.analysis.paths.models import KnownModels
+from nnlint.analysis.program.syntax import dotted_name, header_expressions, is_main_guard, iter_calls, last_part, statement_bodies
+from nnlint.catalogue.functions import NO_GRAD_CONTEXTS
+from nnlint.catalogue.names import EVAL_FUNCTION, MODEL_NAME, TRAIN_FUNCTION
+
+
+
+def _tuple_elements(target: cst.BaseExpression) -> list:
+    """The elements of `a, b = ...` (each with a `.value`), or the target itself."""
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return list(target.elements)
+    return [cst.Element(target)]
+
+
+def _returned_values(function: cst.FunctionDef) -> list[cst.BaseExpression]:
+    """The values of the `return` statements of `function`'s own body (not of nested functions)."""
+    found = []
+    pending = [function.body.body]
+    while pending:
+        for statement in pending.pop():
+            if isinstance(statement, cst.SimpleStatementLine):
+                found.extend(small.value for small in statement.body
+                             if isinstance(small, cst.Return) and small.value is not None)
+            elif isinstance(statement, cst.BaseCompoundStatement) and not isinstance(
+                    statement, (cst.FunctionDef, cst.ClassDef)):
+                pending.extend(statement_bodies(statement))
+    return found
+
+
+class ScopeWalker:
+    """Builds the path facts of one file: models first, then every scope in turn."""
+
+    def __init__(self, facts: FileFacts) -> None:
+        self.facts = facts
+        self.aliases = facts.imports
+        self.scopes: list[Scope] = []
+        self.models = KnownModels(facts)
+        self.local_functions: set[str] = set()
+        # The file's own context managers that set a model's mode (`with evaluating(model):`).
+        self.mode_contexts: dict[str, ModeContext] = {}
+        # Model calls bound to a plain name (`out = model(x)`), by id of their event.
+        self.bound: dict[int, str] = {}
+
+    def run(self) -> PathFacts:
+        module = self.facts.module
+        self._collect_function_names(module.body)
+        self.models.find(module.body)
+        main = Scope("<module>", module, [])
+        self.scopes.append(main)
+        self._walk_block(module.body, main, (), False, top=True)
+        self._classify(main)
+        pending: list[tuple[Sequence[cst.CSTNode], Optional[str], bool]] = [(module.body, None, False)]
+        while pending:
+            body, cls, is_module = pending.pop()
+            for statement in body:
+                if isinstance(statement, cst.FunctionDef):
+                    self._function_scope(statement, cls, is_module)
+                elif isinstance(statement, cst.ClassDef):
+                    pending.append((statement.body.body, statement.name.value,
+                                    self.models.is_module_class(statement)))
+                elif isinstance(statement, cst.BaseCompoundStatement):
+                    for inner in statement_bodies(statement):
+                        pending.append((inner, cls, is_module))
+        for scope in self.scopes:
+            mark_shape_only(scope, self.bound)
+        models = self.models
+        return PathFacts(self.scopes, models.models, models.has_mode_layers, models.parameter_owners,
+                         models.double_models, models.class_modes(),
+                         {name for name, born_eval in models.born_eval.items() if born_eval})
+
+    def _collect_function_names(self, body: Sequence[cst.CSTNode]) -> None:
+        """Names of the file's functions and methods at any depth: calls of them are LOCAL_CALL events."""
+        for statement in body:
+            if isinstance(statement, cst.FunctionDef):
+                self.local_functions.add(statement.name.value)
+                context = learn_mode_context(statement, self.aliases)
+                if context is not None:
+                    self.mode_contexts[statement.name.value] = context
+                self._collect_function_names(statement.body.body)
+            elif isinstance(statement, cst.ClassDef):
+                self._collect_function_names(statement.body.body)
+            elif isinstance(statement, cst.BaseCompoundStatement):
+                for inner in statement_bodies(statement):
+                    self._collect_function_names(inner)
+
+    def _function_scope(self, node: cst.FunctionDef, cls: Optional[str], is_module: bool) -> None:
+        params = [param.name.value for param in
+                  (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params)]
+        scope = Scope(node.name.value, node, params, cls=cls, in_module_class=is_module)
+        for decorator in node.decorators:
+            target = decorator.decorator
+            if isinstance(target, cst.Call):
+                target = target.func
+            if (qualified_name(target, self.aliases) or "") in NO_GRAD_CONTEXTS:
+                scope.decorated_no_grad = True
+        self.scopes.append(scope)
+        self._walk_block(node.body.body, scope, (), scope.decorated_no_grad)
+        self._classify(scope)
+        # Nested functions are scopes of their own.
+        pending = [node.body.body]
+        while pending:
+            for statement in pending.pop():
+                if isinstance(statement, cst.FunctionDef):
+                    self._function_scope(statement, cls, is_module)
+                elif isinstance(statement, cst.BaseCompoundStatement) and not isinstance(statement, cst.ClassDef):
+                    pending.extend(statement_bodies(statement))
+
+    def _classify(self, scope: Scope) -> None:
+        steps_in_loop = any(event.kind == STEP and event.loops for event in scope.events)
+        any_step = any(event.kind == STEP for event in scope.events)
+        if scope.name == "<module>":
+            scope.role = TRAIN if steps_in_loop else OTHER
+        elif TRAIN_FUNCTION.search(scope.name) or steps_in_loop or (any_step and not EVAL_FUNCTION.search(scope.name)):
+            scope.role = TRAIN
+        elif EVAL_FUNCTION.search(scope.name) or scope.decorated_no_grad:
+            scope.role = EVAL
+
+    def _walk_block(self, body: Sequence[cst.CSTNode], scope: Scope, loops: tuple[int, ...], no_grad: bool,
+                    top: bool = False) -> None:
+        for statement in body:
+            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                continue
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    self._events(small, scope, loops, no_grad)
+                    if isinstance(small, cst.Assign):
+                        self._note_construction(small, scope, loops, no_grad)
+                continue
+            for expression in header_expressions(statement):
+                self._events(expression, scope, loops, no_grad)
+            inner_loops = loops
+            inner_no_grad = no_grad
+            if isinstance(statement, (cst.For, cst.While)):
+                scope.loops[id(statement)] = statement
+                inner_loops = loops + (id(statement),)
+            elif isinstance(statement, cst.With) and any(self._disables_grad(item.item) for item in statement.items):
+                scope.eval_blocks[id(statement)] = statement
+                inner_no_grad = True
+            restore: list[Event] = []
+            if isinstance(statement, cst.With):
+                for item in statement.items:
+                    call = item.item
+                    context = self._mode_context(call)
+                    if context is None or not isinstance(call, cst.Call):
+                        continue
+                    # `with eval_mode(model):` switches each model passed for the block and
+                    # puts its earlier mode back after it (a mode chosen at run time here).
+                    for arg in call.args:
+                        name = dotted_name(arg.value) if arg.keyword is None else None
+                        if name is not None:
+                            scope.events.append(Event(context.mode, call, name, loops, no_grad))
+                            restore.append(Event(SWITCH, call, name, loops, no_grad))
+                    if context.no_grad:
+                        scope.eval_blocks[id(statement)] = statement
+                        inner_no_grad = True
+            if isinstance(statement, cst.If) and top and is_main_guard(statement.test):
+                # `if __name__ == "__main__":` is a scope of its own.
+                main = Scope("<main>", statement, [])
+                self.scopes.append(main)
+                self._walk_block(statement.body.body, main, (), False)
+                self._classify(main)
+                if main.role == OTHER and any(event.kind == MODEL_CALL for event in main.events):
+                    main.role = EVAL
+                continue
+            if isinstance(statement, cst.If) and statement.orelse is not None:
+                self._walk_if(statement, scope, inner_loops, inner_no_grad)
+                continue
+            for inner in statement_bodies(statement):
+                self._walk_block(inner, scope, inner_loops, inner_no_grad)
+            scope.events.extend(restore)
+
+    def _mode_context(self, expression: cst.BaseExpression) -> Optional[ModeContext]:
+        """The mode a `with` item sets: a library's context manager (catalogue) or one of the file's."""
+        if not isinstance(expression, cst.Call):
+            return None
+        if isinstance(expression.func, cst.Name) and expression.func.value in self.mode_contexts:
+            return self.mode_contexts[expression.func.value]
+        return library_mode_context(qualified_name(expression.func, self.aliases))
+
+    def _note_construction(self, small: cst.Assign, scope: Scope, loops: tuple[int, ...], no_grad: bool) -> None:
+        """What an assignment says of the models it binds: built fresh in this scope, and left
+        in eval mode (`Net().eval()`, `from_pretrained(...)`) or train mode (`.train()`)."""
+        targets = [name for name in (dotted_name(t.target) for t in small.targets) if name]
+        value = small.value
+        binds, mode_layers = self.models.binding_mode_layers(value, [t.target for t in small.targets])
+        if binds:
+            scope.bound_mode_layers.update((name, mode_layers) for name in targets)
+        builds = self.models.builds_model(value)
+        if builds:
+            scope.constructed.update(targets)
+        elif self.models.instantiates_class(value):
+            # `model = Decoder(dim=64)` with Decoder's layers out of view: a fresh local model too.
+            scope.constructed.update(name for name in targets if "." not in name)
+        elif self._fresh_from_helper(value):
+            # `model, inputs = make_model_and_inputs()`: a helper of the file that builds, not loads.
+            for target in small.targets:
+                scope.constructed.update(filter(None, (dotted_name(t.value) for t in _tuple_elements(target.target))))
+        mode = self.models.construction_mode(value)
+        if mode is None and all(name in self.models.models or MODEL_NAME.search(last_part(name)) for name in targets):
+            mode = self._wrapped_mode(value, scope)
+        if mode is not None and (builds or not self.models.is_pretrained_load(value)):
+            scope.events.extend(Event(mode, small, name, loops, no_grad) for name in targets)
+
+    def _wrapped_mode(self, value: cst.BaseExpression, scope: Scope) -> Optional[str]:
+        """`model = get_peft_model(base, cfg)`, `torch.compile(base)`, `accelerator.prepare(base)`:
+        a call whose first argument is a model of this scope wraps it and keeps its mode (a
+        wrapper's `training` flag is its inner module's until someone switches it)."""
+        call = value
+        while isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value in (
+                "to", "cuda", "cpu", "float", "half", "double", "bfloat16"):
+            call = call.func.value
+        if not isinstance(call, cst.Call) or not call.args or call.args[0].keyword is not None:
+            return None
+        inner = dotted_name(call.args[0].value)
+        if inner is None:
+            return None
+        for event in reversed(scope.events):
+            if event.kind in (EVAL_SWITCH, TRAIN_SWITCH, SWITCH) and event.target == inner:
+                # Only eval mode is handed on: a TRAIN_SWITCH event reads as a deliberate
+                # train() (Monte-Carlo dropout), which a wrapper of a training model is not.
+                return EVAL_SWITCH if event.kind == EVAL_SWITCH else None
+        return None
+
+    def _fresh_from_helper(self, value: cst.BaseExpression) -> bool:
+        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
+            return False
+        helpers = [s for s in self.scopes if s.name == value.func.value]
+        if len(helpers) != 1 or helpers[0].loads_weights or not isinstance(helpers[0].node, cst.FunctionDef):
+            return False
+        helper = helpers[0]
+        for returned in _returned_values(helper.node):
+            for element in _tuple_elements(returned):
+                if dotted_name(element.value) in helper.constructed or self.models.builds_model(element.value) \
+                        or self.models.instantiates_class(element.value):
+                    return True
+        return False
+
+    def _walk_if(self, statement: cst.If, scope: Scope, loops: tuple[int, ...], no_grad: bool) -> None:
+        start = len(scope.events)
+        self._walk_block(statement.body.body, scope, loops, no_grad)
+        middle = len(scope.events)
+        orelse = statement.orelse
+        if isinstance(orelse, cst.If):
+            self._walk_block([orelse], scope, loops, no_grad)
+        else:
+            self._walk_block(orelse.body.body, scope, loops, no_grad)
+        merge_opposite_switches(scope.events, start, middle)
+
+    def _disables_grad(self, expression: cst.BaseExpression) -> bool:
+        if isinstance(expression, cst.Call):
+            name = qualified_name(expression.func, self.aliases) or ""
+            if name in NO_GRAD_CONTEXTS:
+                return True
+            if name in ("torch.set_grad_enabled", "torch.autograd.set_grad_enabled") and expression.args:
+                value = expression.args[0].value
+                return isinstance(value, cst.Name) and value.value == "False"
+        return False
+
+    def _events(self, node: cst.CSTNode, scope: Scope, loops: tuple[int, ...], no_grad: bool) -> None:
+        calls = list(iter_calls(node))
+        # Innermost calls run first: `model(x).argmax()` calls the model before argmax.
+        for call in reversed(calls):
+            event = call_event(call, scope, loops, no_grad, self.models, self.local_functions)
+            if event is not None:
+                if isinstance(node, cst.Expr) and node.value is call:
+                    event = dataclasses.replace(event, discarded=True)
+                elif isinstance(node, cst.Assign) and node.value is call and event.kind == MODEL_CALL \
+                        and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+                    self.bound[id(event)] = node.targets[0].target.value
+                scope.events.append(event)
+

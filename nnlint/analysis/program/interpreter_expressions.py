@@ -1,0 +1,587 @@
+"""Evaluating expressions abstractly: names, attributes, subscripts, literals,
+arithmetic, comprehensions and the truth of branch conditions. Records division, log and
+sqrt sites and comparisons with NaN on the way.
+
+`ExpressionEvaluator` is a mixin of `Interpreter`: it shares its state, and hands a call
+on to `TorchCalls._call_library` or to the interpreter's dispatch (`_call_method`,
+`_call_value`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+import libcst as cst
+
+from nnlint import catalogue
+from nnlint.analysis.program import numerics
+from nnlint.analysis.program.exports import is_library_name
+from nnlint.analysis.facts import AFFINE, IMPORTED, SQUARE_SUM, SQUARES, ZERO_ABLE, NanComparison, NumericSite, Output
+from nnlint.analysis.program.imports import qualified_name
+from nnlint.analysis.program.syntax import child_nodes, descendants, string_value
+from nnlint.catalogue.functions import BACKWARD_FUNCTIONS, BACKWARD_METHODS, NORM_FUNCTIONS, NORM_METHODS, RANGE_FUNCTIONS
+from nnlint.catalogue.names import EMBEDDING_METHOD
+from nnlint.analysis.program.values import (
+    ClassRef,
+    Constant,
+    DictValue,
+    Env,
+    FunctionRef,
+    Instance,
+    LibraryRef,
+    ModuleValue,
+    SequenceValue,
+    ValueSet,
+    join,
+    outputs_of,
+)
+
+_BUILTINS = frozenset({"getattr", "setattr", "enumerate", "zip"})
+_NAMED_CONSTANTS = {"True": True, "False": False, "None": None}
+# Multiplying by a mask or a positive constant keeps what the last operation guaranteed
+# (a ReLU output times a 0/1 mask is still non-negative).
+_MASK_NAME = re.compile(r"mask", re.IGNORECASE)
+
+
+class ExpressionEvaluator:
+    def _eval(self, node: cst.BaseExpression, env: Env) -> ValueSet:
+        # Dispatch on the exact class: isinstance against libcst's ABC-based classes costs
+        # more than the evaluation of most nodes (these classes have no subclasses).
+        kind = type(node)
+        if kind is cst.Name:
+            return self._lookup(node.value, env)
+        if kind is cst.Call:
+            return self._eval_call(node, env)
+        if kind is cst.Attribute:
+            return self._eval_attribute(node, env)
+        if kind is cst.Subscript:
+            return self._eval_subscript(node, env)
+        if kind is cst.Integer:
+            return _integer(node)
+        if kind is cst.UnaryOperation and isinstance(node.operator, cst.Minus) \
+                and isinstance(node.expression, cst.Integer):
+            return tuple(Constant(-value.value) for value in _integer(node.expression))
+        if kind is cst.Float:
+            try:
+                return (Constant(float(node.value.replace("_", ""))),)
+            except ValueError:
+                return ()
+        if kind is cst.SimpleString:
+            text = string_value(node)
+            return (Constant(text),) if isinstance(text, str) else ()
+        if kind is cst.Tuple or kind is cst.List:
+            items = []
+            for element in node.elements:
+                if isinstance(element, cst.StarredElement):
+                    self._eval(element.value, env)
+                    items.append(())
+                else:
+                    items.append(self._eval(element.value, env))
+            return (SequenceValue(tuple(items)),)
+        if kind is cst.Dict:
+            return self._eval_dict(node, env)
+        if kind is cst.BinaryOperation:
+            return self._eval_binary(node, env)
+        if kind is cst.IfExp:
+            truth = self._truth(node.test, env)
+            if truth is not None:
+                return self._eval(node.body if truth else node.orelse, env)
+            return join(self._eval(node.body, env), self._eval(node.orelse, env))
+        if kind is cst.ListComp or kind is cst.GeneratorExp or kind is cst.SetComp:
+            return self._eval_comprehension(node, env)
+        if kind is cst.Lambda:
+            return ()
+        if kind is cst.Comparison:
+            self._check_nan_comparison(node, env)
+            return ()
+        if kind is cst.NamedExpr:
+            values = self._eval(node.value, env)
+            self._bind(node.target, values, env)
+            return values
+        self._eval_children(node, env)
+        return ()
+
+    def _truth(self, test: cst.BaseExpression, env: Env) -> Optional[bool]:
+        """Whether a branch condition is known: a literal flag, or `self.training`.
+
+        Losses are computed in training mode, so `if self.training: return logits` /
+        `else: return probs.softmax(-1)` sends only the logits to the loss; likewise a
+        `return_probs=False` flag that no caller sets.
+        """
+        self._mark_truth_test(test)
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            inner = self._truth(test.expression, env)
+            return None if inner is None else not inner
+        if isinstance(test, cst.Attribute) and test.attr.value == "training" \
+                and any(isinstance(value, Instance) for value in self._eval(test.value, env)):
+            return True
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            known = self._comparison_truth(test, env)
+            if known is not None:
+                return known
+        values = self._eval(test, env)
+        if len(values) == 1 and isinstance(values[0], Constant) and values[0].value in (True, False, None):
+            return bool(values[0].value)
+        return None
+
+    def _comparison_truth(self, test: cst.Comparison, env: Env) -> Optional[bool]:
+        """`opt == "Adam"`, `name != "softmax"`, `act is not None` on a name whose every
+        value is known: a literal of the file, or what every call site of the function
+        passes (`fit(model, opt="Adam")`). A parameter of a function no code of the file
+        calls holds only its default, which other callers may not pass: not decided."""
+        operator = test.comparisons[0].operator
+        left, right = test.left, test.comparisons[0].comparator
+        if not isinstance(left, (cst.Name, cst.Attribute)):
+            return None
+        if isinstance(left, cst.Name) and self._uncalled_parameter(left.value):
+            return None
+        values = self._eval(left, env)
+        if not values:
+            return None
+        if isinstance(operator, (cst.Is, cst.IsNot)) and isinstance(right, cst.Name) and right.value == "None":
+            # Only "surely an object": a value set lists the values the interpreter knows, and
+            # an unknown alternative (`weights=w` with `w` from anywhere) leaves no trace, so a
+            # set of just None does not mean the name is always None.
+            if all(isinstance(v, (ModuleValue, LibraryRef, Instance, FunctionRef, ClassRef)) for v in values):
+                return isinstance(operator, cst.IsNot)
+            return None
+        if isinstance(operator, (cst.Equal, cst.NotEqual)) and isinstance(right, (cst.SimpleString, cst.Integer)):
+            literal = self._eval(right, env)
+            if len(literal) != 1 or not all(isinstance(v, Constant) and isinstance(v.value, (str, int))
+                                            and not isinstance(v.value, bool) for v in values):
+                return None
+            outcomes = {v.value == literal[0].value for v in values}  # type: ignore[union-attr]
+            if len(outcomes) != 1:
+                return None
+            equal = outcomes.pop()
+            return equal if isinstance(operator, cst.Equal) else not equal
+        return None
+
+    def _uncalled_parameter(self, name: str) -> bool:
+        function = self._function
+        if function is None or function.called:
+            return False
+        params = function.node.params
+        return any(param.name.value == name for param in (*params.posonly_params, *params.params, *params.kwonly_params))
+
+    def _eval_children(self, node: cst.CSTNode, env: Env) -> None:
+        for child in child_nodes(node):
+            if isinstance(child, cst.BaseExpression):
+                self._eval(child, env)
+            elif not isinstance(child, (cst.BaseSuite, cst.BaseStatement)):
+                self._eval_children(child, env)
+
+    def _lookup(self, name: str, env: Env) -> ValueSet:
+        if name in _NAMED_CONSTANTS:
+            return (Constant(_NAMED_CONSTANTS[name]),)
+        if name in env:
+            return env[name]
+        if name in self.module_env:
+            return self.module_env[name]
+        if name in self.classes:
+            return (ClassRef(self.classes[name]),)
+        if name in self._top_functions:
+            return (FunctionRef(self._top_functions[name]),)
+        if name in self.aliases:
+            # `from torch.nn.functional import cross_entropy`, `from torch.nn import Softmax`, handed on
+            return _library_reference(self.aliases[name])
+        return ()
+
+    def _eval_attribute(self, node: cst.Attribute, env: Env) -> ValueSet:
+        qualified = qualified_name(node, self.aliases)
+        if qualified is not None:
+            # `pred_activation=nn.Softmax`, `self.loss_func = F.cross_entropy`: handed on, called elsewhere.
+            return _library_reference(qualified)
+        name = node.attr.value
+        found: list[ValueSet] = []
+        for owner in self._eval(node.value, env):
+            if isinstance(owner, Instance):
+                method = owner.cls.find_method(name)
+                if method is not None:
+                    found.append((FunctionRef(method, owner),))
+                else:
+                    found.append(self._instance_attribute(owner, name))
+            elif isinstance(owner, ModuleValue) and name in owner.named:
+                found.append(owner.named[name])
+        return join(*found)
+
+    def _instance_attribute(self, instance: Instance, name: str) -> ValueSet:
+        self._ensure_initialized(instance.cls)
+        values = instance.cls.find_attribute(name)
+        if not values:
+            self._missed_attributes.add((id(instance.cls), name))
+        return values
+
+    def _eval_subscript(self, node: cst.Subscript, env: Env) -> ValueSet:
+        bases = self._eval(node.value, env)
+        keys: ValueSet = ()
+        for element in node.slice:
+            if isinstance(element.slice, cst.Index):
+                keys = self._eval(element.slice.value, env)
+            else:
+                self._eval_children(element.slice, env)
+        key = keys[0].value if len(keys) == 1 and isinstance(keys[0], Constant) else None
+        if isinstance(node.value, cst.Name) and any(output.op in (ZERO_ABLE, SQUARE_SUM) for output in outputs_of(bases)) \
+                and self._selected_by_comparison(node, node.value.value):
+            # `n[n > eps]`, `n[nonzero]` with `nonzero = n > 1e-12`: the items kept are the ones a
+            # comparison of `n` let through, so the zero case is gone.
+            return ()
+        found: list[ValueSet] = []
+        for base in bases:
+            if isinstance(base, Output):
+                found.append((base.reshaped(),))
+            elif isinstance(base, DictValue) and isinstance(key, str):
+                found.append(base.get(key))
+            elif isinstance(base, SequenceValue) and isinstance(key, int) and not isinstance(key, bool):
+                if base.homogeneous:
+                    found.append(join(*base.items))
+                elif -len(base.items) <= key < len(base.items):
+                    found.append(base.items[key])
+            elif isinstance(base, ModuleValue) and isinstance(key, int) and -len(base.layers) <= key < len(base.layers):
+                found.append(base.layers[key])
+        return join(*found)
+
+    def _selected_by_comparison(self, node: cst.Subscript, name: str) -> bool:
+        """`name[...]` indexed by a comparison of `name`, written in place or bound to a local
+        variable of the current function (`keep = name > 0` ... `name[keep]`)."""
+        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            return False
+        index = node.slice[0].slice.value
+        if isinstance(index, cst.Comparison):
+            return _compares(index, name)
+        if not isinstance(index, cst.Name) or self._function is None:
+            return False
+        for current in descendants(self._function.node.body):
+            if isinstance(current, cst.Assign) and len(current.targets) == 1 \
+                    and isinstance(current.targets[0].target, cst.Name) \
+                    and current.targets[0].target.value == index.value:
+                return isinstance(current.value, cst.Comparison) and _compares(current.value, name)
+        return False
+
+    def _eval_dict(self, node: cst.Dict, env: Env) -> ValueSet:
+        items = []
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                key = self._eval(element.key, env)
+                values = self._eval(element.value, env)
+                if len(key) == 1 and isinstance(key[0], Constant) and isinstance(key[0].value, str):
+                    items.append((key[0].value, values))
+            else:
+                self._eval(element.value, env)
+        return (DictValue(tuple(items)),)
+
+    def _check_nan_comparison(self, node: cst.Comparison, env: Env) -> None:
+        operands = [node.left, *(target.comparator for target in node.comparisons)]
+        compared = self._compared.setdefault(id(self._function.node) if self._function else 0, set())
+        values = []
+        for operand in operands:
+            values.append(self._eval(operand, env))
+            if isinstance(operand, cst.Name):
+                compared.add(operand.value)
+        for index, target in enumerate(node.comparisons):
+            if not isinstance(target.operator, (cst.Equal, cst.NotEqual, cst.Is, cst.IsNot)):
+                continue
+            for side, other, other_values in ((operands[index], operands[index + 1], values[index + 1]),
+                                              (operands[index + 1], operands[index], values[index])):
+                if numerics.nan_operand(side, qualified_name(side, self.aliases)):
+                    negated = isinstance(target.operator, (cst.NotEqual, cst.IsNot))
+                    self.nan_comparisons.append(NanComparison(
+                        node, side, negated, other, numerics.operand_kind(other, other_values, self.aliases),
+                        id(node) in self._truth_tests))
+                    break
+
+    def _mark_truth_test(self, test: cst.BaseExpression) -> None:
+        """Remember the condition's parts whose truth alone matters (for NaN comparisons)."""
+        pending = [test]
+        while pending:
+            current = pending.pop()
+            self._truth_tests.add(id(current))
+            if isinstance(current, cst.UnaryOperation) and isinstance(current.operator, cst.Not):
+                pending.append(current.expression)
+            elif isinstance(current, cst.BooleanOperation):
+                pending.extend((current.left, current.right))
+
+    def _record_numeric(self, kind: str, node: cst.CSTNode, operand: cst.BaseExpression, values: ValueSet,
+                        spelled: str) -> None:
+        function = self._function
+        site = NumericSite(kind, node, operand, outputs_of(values), spelled,
+                           function=function.name if function else "",
+                           in_module=bool(function and function.owner and function.owner.is_module),
+                           no_grad=self._no_grad_depth > 0)
+        self.numeric_sites.append(site)
+        self._site_scopes[id(site)] = self._scope_key()
+        self._site_in_loop[id(site)] = self._loop_depth > self._loop_base
+
+    def _note_backward(self, node: cst.Call) -> None:
+        """`loss.backward()`, `scaler.scale(loss).backward()`, `accelerator.backward(loss)`:
+        this scope backpropagates, and so do the helpers that computed the loss variable."""
+        scope = self._scope_key()
+        self._backward_scopes.add(scope)
+        self._backward_loops.setdefault(scope, []).append(self._loop_depth > self._loop_base)
+        candidates = [arg.value for arg in node.args]
+        receiver = node.func.value if isinstance(node.func, cst.Attribute) else None
+        if isinstance(receiver, cst.Call):
+            candidates.extend(arg.value for arg in receiver.args)
+        elif receiver is not None:
+            candidates.append(receiver)
+        for candidate in candidates:
+            if isinstance(candidate, cst.Name):
+                self._backward_roots.update(self._assigned_callees.get((scope, candidate.value), ()))
+
+    def _scope_key(self) -> int:
+        """The function being run, or 0 for the module's own (script) code."""
+        return id(self._function.node) if self._function else 0
+
+    def _eval_binary(self, node: cst.BinaryOperation, env: Env) -> ValueSet:
+        left = self._eval(node.left, env)
+        right = self._eval(node.right, env)
+        if isinstance(node.operator, cst.Divide):
+            guarded = self._normalises_learned_output(node, left, env)
+            self._record_numeric("division", node, node.right, () if guarded else right, "/")
+        if isinstance(node.operator, cst.Power) and len(right) == 1 and isinstance(right[0], Constant) \
+                and right[0].value == 0.5:
+            self._record_numeric("sqrt", node, node.left, left, "** 0.5")
+        if isinstance(node.operator, cst.Power) and len(right) == 1 and isinstance(right[0], Constant) \
+                and right[0].value == 2 and self._cannot_vanish(node.left, env):
+            return ()  # (K * data_range) ** 2, (d + eps) ** 2: see _nonvanishing_square
+        if numerics.positive_square_sum(node, lambda base: self._is_number(base, env)):
+            return ()  # a sum of squares that cannot be 0: as guarded as `x ** 2 + eps`
+        zero_tracking = numerics.arithmetic(node, left, right)
+        if zero_tracking or not isinstance(node.operator, (cst.Multiply, cst.Divide)):
+            return zero_tracking
+        kept: list[ValueSet] = []
+        for tensor_side, other_side, other_node in ((left, right, node.right), (right, left, node.left)):
+            if outputs_of(tensor_side) and _keeps_sign(other_side, other_node):
+                kept.append(outputs_of(tensor_side))
+            if isinstance(node.operator, cst.Divide):
+                break
+        return join(*kept)
+
+    def _is_number(self, node: cst.BaseExpression, env: Env) -> bool:
+        """A nonzero Python number: a literal, a name or attribute the interpreter knows as one,
+        a parameter of the current function with a nonzero number as default, or `self.x`
+        set in the constructor from such a parameter (`self.sigma_data = sigma_data`)."""
+        if isinstance(node, (cst.Integer, cst.Float)):
+            return _nonzero_number(node)
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Multiply, cst.Divide, cst.Power)):
+            # `K[0] * data_range`, `(k * r) ** 2`: products of hyperparameters are hyperparameters.
+            return self._is_number(node.left, env) and self._is_number(node.right, env)
+        values = self._eval(node, env) if isinstance(node, (cst.Name, cst.Attribute, cst.Subscript)) else ()
+        if values and all(isinstance(v, Constant) and isinstance(v.value, (int, float))
+                          and not isinstance(v.value, bool) and v.value != 0 for v in values):
+            return True
+        function = self._function
+        if function is None:
+            return False
+        if isinstance(node, cst.Name):
+            return _numeric_default(function.node, node.value)
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self" \
+                and function.owner is not None:
+            constructor = function.owner.find_method("__init__")
+            return constructor is not None and _set_from_number(constructor.node, node.attr.value)
+        return False
+
+    def _eval_comprehension(self, node: cst.BaseComp, env: Env) -> ValueSet:
+        inner = dict(env)
+        clause = node.for_in
+        while clause is not None:
+            self._bind(clause.target, self._iterate(self._eval(clause.iter, inner)), inner)
+            for condition in clause.ifs:
+                self._eval(condition.test, inner)
+            clause = clause.inner_for_in
+        element = self._eval(node.elt, inner)
+        return (SequenceValue((element,), homogeneous=True),)
+
+    def _eval_call(self, node: cst.Call, env: Env) -> ValueSet:
+        args = [
+            (arg.keyword.value if arg.keyword else None, self._eval(arg.value, env), bool(arg.star))
+            for arg in node.args
+        ]
+        name = qualified_name(node.func, self.aliases)
+        if name in BACKWARD_FUNCTIONS or (name is None and isinstance(node.func, cst.Attribute)
+                                          and node.func.attr.value in BACKWARD_METHODS):
+            self._note_backward(node)
+        if name is not None:
+            return self._nonvanishing_square(node, name, self._call_library(name, node, args), env)
+        if type(node.func) is cst.Name and node.func.value in _BUILTINS \
+                and node.func.value not in env and node.func.value not in self.module_env:
+            return self._builtin_call(node.func.value, node, args)
+        if isinstance(node.func, cst.Attribute):
+            receivers = self._eval(node.func.value, env)
+            found = self._call_method(node, node.func.attr.value, receivers, args)
+            return self._nonvanishing_square(node, None, found, env)
+        found = [self._call_value(callee, node, args) for callee in self._eval(node.func, env)]
+        return join(*found)
+
+    def _normalises_learned_output(self, node: cst.BinaryOperation, left: ValueSet, env: Env) -> bool:
+        """`x / x.norm(dim=-1, keepdim=True)` (F.normalize without its eps) where `x` is what a
+        network computed: a layer's or a model's output, an encoder's (`self.model.encode_text(t)`,
+        `self.proj(h)`). A learned embedding is not exactly 0 in practice (CLIP, SigLIP); a raw
+        parameter or a difference (a Gram-Schmidt remainder) can be, and is still checked."""
+        right = node.right
+        if not isinstance(right, cst.Call):
+            return False
+        func = right.func
+        if qualified_name(func, self.aliases) in NORM_FUNCTIONS and right.args:
+            normed = right.args[0].value
+        elif isinstance(func, cst.Attribute) and func.attr.value in NORM_METHODS:
+            normed = func.value
+        else:
+            return False
+        if not normed.deep_equals(node.left):
+            return False
+        if any(output.op in (AFFINE, IMPORTED) or output.model is not None for output in outputs_of(left)):
+            return True
+        if not isinstance(node.left, cst.Name):
+            return False
+        assigned = self._last_assignment(node.left.value, node)
+        return isinstance(assigned, cst.Call) and self._network_call(assigned, env)
+
+    def _last_assignment(self, name: str, before: cst.CSTNode) -> Optional[cst.BaseExpression]:
+        """The value last assigned to `name` in the current scope, textually before `before`."""
+        scope = self._function.node.body if self._function else self.module
+        found: Optional[cst.BaseExpression] = None
+        for current in descendants(scope):
+            if current is before:
+                return found
+            if isinstance(current, cst.Assign) and len(current.targets) == 1 \
+                    and isinstance(current.targets[0].target, cst.Name) and current.targets[0].target.value == name \
+                    and not any(inner is before for inner in descendants(current.value)):
+                found = current.value
+        return found
+
+    def _network_call(self, call: cst.Call, env: Env) -> bool:
+        """`self.proj(h)` (a submodule called), `model.encode_image(x)`, `clip.get_text_features(t)`."""
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            return False
+        if EMBEDDING_METHOD.search(func.attr.value):
+            return True
+        return any(isinstance(value, (ModuleValue, Instance)) for value in self._eval(func, env))
+
+    def _nonvanishing_square(self, node: cst.Call, name: Optional[str], found: ValueSet, env: Env) -> ValueSet:
+        """`torch.pow(d + eps, 2)`, `(k * r).square()`: a square of a number, or of a value offset
+        by a nonzero number, is 0 only at one exact value (as `F.pairwise_distance` relies on),
+        so it is no sum-of-squares hazard; what else the call is stays as found."""
+        if name in ("torch.pow", "torch.square"):
+            base = node.args[0].value if node.args else None
+        elif name is None and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("pow", "square"):
+            base = node.func.value
+        else:
+            return found
+        if base is None or not self._cannot_vanish(base, env):
+            return found
+        return tuple(value for value in found if not (isinstance(value, Output) and value.op == SQUARES))
+
+    def _cannot_vanish(self, base: cst.BaseExpression, env: Env) -> bool:
+        """A nonzero number, or `x + c` / `x - c` / `c - x` for a nonzero number `c`."""
+        if self._is_number(base, env):
+            return True
+        return isinstance(base, cst.BinaryOperation) and isinstance(base.operator, (cst.Add, cst.Subtract)) \
+            and (self._is_number(base.left, env) or self._is_number(base.right, env))
+
+    def _builtin_call(self, name: str, node: cst.Call, args) -> ValueSet:
+        """The builtins that carry layers and library names from one place to another."""
+        if name == "setattr":
+            if len(args) >= 3:  # `setattr(self, f"fc{i}", layer)` registers the layer
+                self._note_registered(args[2][1])
+            return ()
+        if name == "getattr":
+            return self._library_attribute(node, args)
+        if any(keyword is not None or starred for keyword, _, starred in args) or not args:
+            return ()
+        if name == "enumerate":
+            # `for i, layer in enumerate(self.layers)`: pairs of an index and an item.
+            pair = SequenceValue(((), self._iterate(args[0][1])))
+            return (SequenceValue(((pair,),), homogeneous=True),)
+        # zip: tuples of one item of each argument.
+        items = SequenceValue(tuple(self._iterate(values) for _, values, _ in args))
+        return (SequenceValue(((items,),), homogeneous=True),)
+
+    def _library_attribute(self, node: cst.Call, args) -> ValueSet:
+        """`getattr(nn, "ReLU")`, `getattr(nn, hparams["type"])`, `getattr(lr_scheduler,
+        cfg["method"])`: a library object named by a string the file spells somewhere the
+        interpreter can follow (a literal, a dict literal, a parameter default, a caller's
+        argument). Each string the value may hold names one alternative."""
+        if len(node.args) < 2 or node.args[0].keyword is not None or node.args[1].keyword is not None:
+            return ()
+        owner = qualified_name(node.args[0].value, self.aliases)
+        if owner is None or not is_library_name(owner):
+            return ()
+        names = args[1][1]
+        if not names or not all(isinstance(v, Constant) and isinstance(v.value, str) and v.value.isidentifier()
+                                for v in names):
+            return ()
+        return tuple(LibraryRef(owner + "." + v.value) for v in names)  # type: ignore[union-attr]
+
+
+def _library_reference(qualified: str) -> ValueSet:
+    """A torch name the interpreter models, referred to rather than called: a torch.nn class
+    (`nn.Softmax` handed to a builder), a loss or range function (`self.loss_func =
+    F.binary_cross_entropy_with_logits`). Calling whatever holds it calls the library name."""
+    if catalogue.is_nn_class(qualified) or qualified in catalogue.LOSS_FUNCTIONS or qualified in RANGE_FUNCTIONS:
+        return (LibraryRef(qualified),)
+    return ()
+
+
+def _integer(node: cst.Integer) -> ValueSet:
+    try:
+        return (Constant(int(node.value.replace("_", ""), 0)),)
+    except ValueError:
+        return ()
+
+
+def _keeps_sign(values: ValueSet, node: cst.BaseExpression) -> bool:
+    if len(values) == 1 and isinstance(values[0], Constant):
+        number = values[0].value
+        return isinstance(number, (int, float)) and not isinstance(number, bool) and number > 0
+    leaf = node.attr.value if isinstance(node, cst.Attribute) else node.value if isinstance(node, cst.Name) else ""
+    return bool(_MASK_NAME.search(leaf))
+
+
+def _nonzero_number(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        node = node.expression
+    if not isinstance(node, (cst.Integer, cst.Float)):
+        return False
+    try:
+        return float(node.evaluated_value) != 0
+    except (ValueError, OverflowError):
+        return False
+
+
+def _numeric_default(function: cst.FunctionDef, name: str) -> bool:
+    """`name` is a parameter of `function` whose default is a nonzero number."""
+    params = function.params
+    for param in (*params.params, *params.kwonly_params):
+        if param.name.value == name:
+            return param.default is not None and _nonzero_number(param.default)
+    return False
+
+
+def _set_from_number(constructor: cst.FunctionDef, attribute: str) -> bool:
+    """The constructor's only assignment of `self.<attribute>` is a nonzero number or one of its
+    parameters with such a default."""
+    assigned = []
+    for statement in constructor.body.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                target = small.targets[0].target
+                if isinstance(target, cst.Attribute) and target.attr.value == attribute \
+                        and isinstance(target.value, cst.Name) and target.value.value == "self":
+                    assigned.append(small.value)
+    if len(assigned) != 1:
+        return False
+    value = assigned[0]
+    if isinstance(value, cst.Name):
+        return _numeric_default(constructor, value.value)
+    return _nonzero_number(value)
+
+
+def _compares(comparison: cst.Comparison, name: str) -> bool:
+    """One operand of `comparison` is the bare name `name`."""
+    return any(isinstance(operand, cst.Name) and operand.value == name
+               for operand in (comparison.left, *(target.comparator for target in comparison.comparisons)))

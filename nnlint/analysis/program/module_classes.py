@@ -1,0 +1,77 @@
+"""Is a class an nn.Module? One answer for every analysis.
+
+A class is a Module when a base is one: `nn.Module` or a torch.nn class, a LightningModule
+(the catalogue), or a class of this file that is a Module. A base defined elsewhere — a
+project class in another file (`class Net(BaseModel)` with `BaseModel` imported), a library
+class nnlint does not list — is unknown; the class is then a Module when its own body says so:
+it assigns a torch.nn layer to an attribute of `self`. Without this, the same body got
+different findings depending on where its base class was written.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator, Mapping, Optional, Sequence
+
+import libcst as cst
+
+from nnlint import catalogue
+from nnlint.analysis.program.imports import qualified_name
+from nnlint.analysis.program.syntax import dotted_name, statement_bodies
+
+# What is known of a base written as a plain name of this file: True / False for a class of
+# the file, None for a name the file does not define.
+LocalModule = Callable[[str], Optional[bool]]
+
+
+def is_module_class(node: cst.ClassDef, aliases: Mapping[str, str], local: LocalModule) -> bool:
+    """Whether `node` defines an nn.Module (see the module docstring)."""
+    unknown_base = False
+    for base in node.bases:
+        if base.keyword is not None:  # metaclass=...
+            continue
+        written = dotted_name(base.value) or ""
+        qualified = qualified_name(base.value, aliases)
+        if catalogue.is_module_base(qualified) or catalogue.is_nn_class(qualified):
+            return True
+        if qualified is None and isinstance(base.value, cst.Name):
+            known = local(base.value.value)
+            if known:
+                return True
+            if known is False or catalogue.never_module_base(written, None):
+                continue
+            unknown_base = True
+        elif not catalogue.never_module_base(written, qualified):
+            unknown_base = True
+    return unknown_base and assigns_torch_layer(node, aliases)
+
+
+def assigns_torch_layer(node: cst.ClassDef, aliases: Mapping[str, str]) -> bool:
+    """`self.x = nn.Linear(...)` (or a torch.nn container of layers) in one of its methods."""
+    for statement in node.body.body:
+        if not isinstance(statement, cst.FunctionDef):
+            continue
+        for target, value in _self_assignments(statement.body):
+            if isinstance(value, cst.Call) and catalogue.is_nn_class(qualified_name(value.func, aliases)):
+                return True
+    return False
+
+
+def _self_assignments(body: cst.BaseSuite) -> Iterator[tuple[cst.BaseExpression, cst.BaseExpression]]:
+    pending: list[Sequence[cst.CSTNode]] = [body.body] if isinstance(body, cst.IndentedBlock) else []
+    while pending:
+        for statement in pending.pop():
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, cst.Assign):
+                        for target in small.targets:
+                            if _on_self(target.target):
+                                yield target.target, small.value
+                    elif isinstance(small, cst.AnnAssign) and small.value is not None and _on_self(small.target):
+                        yield small.target, small.value
+            elif isinstance(statement, cst.BaseCompoundStatement) and not isinstance(
+                    statement, (cst.FunctionDef, cst.ClassDef)):
+                pending.extend(statement_bodies(statement, every_block=True))
+
+
+def _on_self(target: cst.BaseExpression) -> bool:
+    return isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self"

@@ -1,0 +1,158 @@
+"""The parts of a file's summary (`ModuleExports`) beyond what its models return: the module
+classes (bases, layers, methods, which own methods `forward` hands its result from), the
+loss wrappers, and the training pipelines. Computed once per file from the facts the
+interpreter and the path analysis already hold; no walk of its own beyond a class's
+`forward` and the loss calls' arguments.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
+
+import libcst as cst
+
+from nnlint.analysis.program.exports import ModuleExports, encode_returns, flatten_outputs, is_library_name
+from nnlint.analysis.program.imports import qualified_name
+from nnlint.analysis.program.syntax import dotted_name, own_statements
+from nnlint.analysis.program.values import ClassInfo, FunctionInfo, ModuleValue
+from nnlint.catalogue import functions as api
+
+if TYPE_CHECKING:
+    from nnlint.analysis.facts import LossCall
+
+# Tensor methods a loss wrapper may apply to its input before the loss without changing what
+# the input is (`logits.view(-1, C)`, `logits.float()`).
+_KEEPING_METHODS = api.RESHAPING_METHODS | api.PASS_THROUGH_METHODS
+
+
+def add_classes(exports: ModuleExports, classes: Mapping[str, ClassInfo], aliases: Mapping[str, str]) -> None:
+    """`exports.classes` for every module class of the file."""
+    for cls in classes.values():
+        if not cls.is_module:
+            continue
+        methods: dict[str, Any] = {}
+        for name, method in cls.methods.items():
+            if name == "forward" or name.startswith("__"):
+                continue
+            returned = encode_returns(method.returns)
+            if returned:
+                methods[name] = returned
+                exports.nodes[f"{cls.name}.{name}"] = [output.node for output in flatten_outputs(method.returns)]
+        forward = cls.find_method("forward")
+        exports.classes[cls.name] = {
+            "bases": _bases(cls.node, classes, aliases),
+            "layers": {attribute: value.short_name for attribute, values in cls.attributes.items()
+                       for value in values if isinstance(value, ModuleValue)},
+            "methods": methods,
+            "dispatch": returned_self_calls(forward) if forward is not None else [],
+        }
+
+
+def _bases(node: cst.ClassDef, classes: Mapping[str, ClassInfo], aliases: Mapping[str, str]) -> list[str]:
+    """The bases another file may define: a class of this file by its name, an imported one
+    by its qualified name; torch and library bases are left out (the class's own facts
+    already know them)."""
+    found: list[str] = []
+    for base in node.bases:
+        if base.keyword is not None:
+            continue
+        written = dotted_name(base.value)
+        if written in classes:
+            found.append(written)
+            continue
+        qualified = qualified_name(base.value, dict(aliases))
+        if qualified is not None and not is_library_name(qualified):
+            found.append(qualified)
+    return found
+
+
+def returned_self_calls(forward: FunctionInfo) -> list[str]:
+    """The methods of `self` whose result `forward` returns as it is: `return self.classify(h)`,
+    or a variable last assigned such a call. A subclass overriding one changes the output."""
+    node = forward.node
+    params = [*node.params.posonly_params, *node.params.params]
+    if not params or not isinstance(node.body, cst.IndentedBlock):
+        return []
+    receiver = params[0].name.value
+    statements = list(own_statements(node.body.body))
+    assigned: dict[str, cst.BaseExpression] = {}
+    found: list[str] = []
+    for statement in statements:
+        if isinstance(statement, cst.Assign) and len(statement.targets) == 1 and isinstance(
+                statement.targets[0].target, cst.Name):
+            assigned[statement.targets[0].target.value] = statement.value
+        elif isinstance(statement, cst.Return) and statement.value is not None:
+            value = statement.value
+            if isinstance(value, cst.Name):
+                value = assigned.get(value.value, value)
+            method = _self_method(value, receiver)
+            if method is not None and method not in found and _is_method_name(forward.owner, method):
+                found.append(method)
+    return found
+
+
+def _self_method(value: cst.BaseExpression, receiver: str) -> Optional[str]:
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and isinstance(
+            value.func.value, cst.Name) and value.func.value.value == receiver:
+        return value.func.attr.value
+    return None
+
+
+def _is_method_name(owner: Optional[ClassInfo], name: str) -> bool:
+    """A method of the class (not a layer held in an attribute): the base declares it, or no
+    attribute of that name holds anything the file knows."""
+    if owner is None:
+        return False
+    return owner.find_method(name) is not None or not owner.find_attribute(name)
+
+
+def add_losses(exports: ModuleExports, calls: Sequence["LossCall"], scopes: Mapping[int, FunctionInfo],
+               top_functions: Mapping[str, FunctionInfo]) -> None:
+    """`exports.losses`: module classes whose `forward`, and top-level functions, that pass a
+    parameter to a torch loss as its input. One wrapper calling two different losses (a sum
+    of two terms) is not a wrapper of either."""
+    found: dict[str, dict[str, Any]] = {}
+    ambiguous: set[str] = set()
+    top = {id(function) for function in top_functions.values()}
+    for call in calls:
+        function = scopes.get(id(call.node))
+        if function is None:
+            continue
+        if function.owner is not None:
+            if not (function.owner.is_module and function.name == "forward"):
+                continue
+            key, skip = function.owner.name, 1
+        elif id(function) in top:
+            key, skip = function.name, 0
+        else:
+            continue
+        params = [param.name.value for param in [*function.node.params.posonly_params,
+                                                 *function.node.params.params][skip:]]
+        input_index = _parameter_index(_argument(call.node, 0, "input"), params)
+        if input_index is None:
+            continue
+        target = _parameter_index(_argument(call.node, 1, "target"), params)
+        entry = {"loss": call.loss, "kind": "function" if skip == 0 else "module",
+                 "input": input_index, "input_name": params[input_index],
+                 "target": -1 if target is None else target, "target_name": "" if target is None else params[target]}
+        if key in found and found[key]["loss"] != call.loss:
+            ambiguous.add(key)
+        found.setdefault(key, entry)
+    exports.losses.update({key: entry for key, entry in found.items() if key not in ambiguous})
+
+
+def _argument(call: cst.Call, position: int, keyword: str) -> Optional[cst.BaseExpression]:
+    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+    return positional[position].value if position < len(positional) else None
+
+
+def _parameter_index(value: Optional[cst.BaseExpression], params: list[str]) -> Optional[int]:
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
+            value.func.attr.value in _KEEPING_METHODS:
+        value = value.func.value
+    if isinstance(value, cst.Name) and value.value in params:
+        return params.index(value.value)
+    return None

@@ -1,0 +1,333 @@
+"""Reading libcst trees cheaply: the walks and name helpers every fact builder shares.
+
+libcst's `node.children` runs a whole visitor over the node to collect them, and its
+generic visitor machinery costs more than everything nnlint's analysis does with the
+nodes. Reading the dataclass fields directly, minus the ones that only hold whitespace,
+brackets and punctuation, is an order of magnitude faster for the same answer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import lru_cache
+from typing import Iterator, Optional, Sequence, Union
+
+import libcst as cst
+
+from nnlint.analysis.program import walk_count
+
+# Fields that hold formatting, punctuation or operator tokens: never code worth walking.
+_FORMATTING = frozenset({
+    "lpar", "rpar", "lbracket", "rbracket", "lbrace", "rbrace", "comma", "semicolon", "colon",
+    "equal", "newline", "header", "footer", "leading_lines", "lines_after_decorators", "operator",
+    "dot", "asynchronous", "star", "first_line", "empty_lines", "indent", "encoding",
+})
+
+
+@lru_cache(maxsize=None)
+def _code_fields(node_type: type) -> tuple[str, ...]:
+    return tuple(
+        field.name
+        for field in dataclasses.fields(node_type)
+        if field.name not in _FORMATTING and not field.name.startswith("whitespace")
+    )
+
+
+def child_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The node's children that hold code (expressions, statements, arguments...), in order."""
+    for name in _code_fields(type(node)):
+        value = getattr(node, name)
+        kind = type(value)
+        # Type checks by identity: isinstance against libcst's abstract base classes is the
+        # slow part of a walk. A sequence field of a node holds only nodes.
+        if kind is tuple or kind is list:
+            yield from value
+        elif value is not None and kind not in _LEAF_TYPES:
+            yield value
+
+
+_LEAF_TYPES = frozenset({str, int, float, bool, bytes, type(cst.MaybeSentinel.DEFAULT)})
+
+
+def descendants(node: cst.CSTNode, stop: tuple[type, ...] = (cst.FunctionDef, cst.ClassDef)) -> Iterator[cst.CSTNode]:
+    """The node and every node under it, in textual order; a node of a `stop` type is
+    yielded but not entered."""
+    found = uncounted_descendants(node, stop)
+    counter = walk_count.COUNTER
+    return found if counter is None else counter.counted(found)
+
+
+def uncounted_descendants(node: cst.CSTNode, stop: tuple[type, ...] = (cst.FunctionDef, cst.ClassDef)) -> Iterator[cst.CSTNode]:
+    """`descendants`, never counted by nnlint.analysis.program.walk_count."""
+    stop_types = _with_subclasses(stop)
+    leaf_types = _LEAF_TYPES
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        kind = type(current)
+        if kind in stop_types:
+            continue
+        # child_nodes inlined: this loop runs for every node of every walk.
+        children: list[cst.CSTNode] = []
+        for name in _code_fields(kind):
+            value = getattr(current, name)
+            value_kind = type(value)
+            if value_kind is tuple or value_kind is list:
+                children.extend(value)
+            elif value is not None and value_kind not in leaf_types:
+                children.append(value)
+        children.reverse()
+        stack.extend(children)
+
+
+@lru_cache(maxsize=None)
+def _with_subclasses(types: tuple[type, ...]) -> frozenset[type]:
+    """`types` and every subclass of them: membership of `type(node)` in this set answers
+    isinstance without the cost of an isinstance call against libcst's ABC-based classes."""
+    found: set[type] = set()
+    pending = list(types)
+    while pending:
+        kind = pending.pop()
+        if kind not in found:
+            found.add(kind)
+            pending.extend(kind.__subclasses__())
+    return frozenset(found)
+
+
+_CALL_STOPS = (cst.Lambda, cst.FunctionDef, cst.ClassDef)
+# Several fact builders ask for the calls of the same statements; the walk is done once per
+# node and per file. Keyed by id() (libcst nodes are neither hashable by value nor weakly
+# referable); the node is kept in the entry so that its id cannot be reused while cached.
+_calls_by_node: dict[int, tuple[cst.CSTNode, tuple[cst.Call, ...]]] = {}
+
+
+def iter_calls(node: cst.CSTNode) -> Iterator[cst.Call]:
+    """Every call inside an expression or simple statement, outermost first. A lambda's
+    body runs later, if at all, so its calls are not the statement's."""
+    entry = _calls_by_node.get(id(node))
+    if entry is None or entry[0] is not node:
+        call_type = cst.Call
+        entry = (node, tuple(current for current in descendants(node, stop=_CALL_STOPS)
+                             if type(current) is call_type))
+        _calls_by_node[id(node)] = entry
+    return iter(entry[1])
+
+
+# The whole module's nodes by type, in textual order: one walk a file that the fact builders
+# looking for one kind of node anywhere (every call, every assignment) share.
+_index: list[tuple[cst.Module, dict[type, list[cst.CSTNode]]]] = []
+
+
+def nodes_by_type(module: cst.Module) -> dict[type, list[cst.CSTNode]]:
+    """Every node of the module (lambdas, functions and classes entered) by its exact type,
+    each list in textual order; walked once per file."""
+    if not _index or _index[0][0] is not module:
+        found: dict[type, list[cst.CSTNode]] = {}
+        for node in descendants(module, stop=()):
+            kind = type(node)
+            nodes = found.get(kind)
+            if nodes is None:
+                found[kind] = [node]
+            else:
+                nodes.append(node)
+        _index[:] = [(module, found)]
+    return _index[0][1]
+
+
+def forget_walks() -> None:
+    """Drop what the walks remembered about the file just analyzed."""
+    _calls_by_node.clear()
+    _index.clear()
+
+
+def names_in(node: cst.CSTNode) -> tuple[str, ...]:
+    """The distinct names an expression mentions, in order of first appearance."""
+    return tuple(dict.fromkeys(n.value for n in descendants(node) if isinstance(n, cst.Name)))
+
+
+# ------------------------------------------------------------------ dotted names
+
+
+def dotted_name(node: Optional[cst.CSTNode], through_subscripts: bool = False) -> Optional[str]:
+    """`self.model.module` for a chain of names; None for anything else. With
+    `through_subscripts`, an element stands for its container: `opts[0].step` -> `opts.step`."""
+    parts: list[str] = []
+    while True:
+        kind = type(node)
+        if kind is cst.Attribute:
+            parts.append(node.attr.value)
+            node = node.value
+        elif through_subscripts and kind is cst.Subscript:
+            node = node.value
+        elif kind is cst.Name:
+            parts.append(node.value)
+            return ".".join(reversed(parts))
+        else:
+            return None
+
+
+def last_part(name: str) -> str:
+    """`opt` for `self.opt`."""
+    return name.rsplit(".", 1)[-1]
+
+
+def first_part(name: str) -> str:
+    """`self` for `self.opt`."""
+    return name.split(".", 1)[0]
+
+
+# ------------------------------------------------------------------ calls
+
+
+def argument(call: cst.Call, position: int, keyword: str) -> Optional[cst.BaseExpression]:
+    """The argument passed at `position` or as `keyword=`; None when absent or hidden
+    behind a `*args`."""
+    positional = 0
+    for arg in call.args:
+        if arg.keyword is not None:
+            if arg.keyword.value == keyword:
+                return arg.value
+        elif arg.star:
+            return None
+        else:
+            if positional == position:
+                return arg.value
+            positional += 1
+    return None
+
+
+def string_value(node: cst.SimpleString) -> Union[str, bytes]:
+    """`node.evaluated_value`, without compiling the literal when it has no prefix, escape
+    or carriage return (most strings), where its value is the text between the quotes."""
+    value = node.value
+    if value[0] in "\"'" and "\\" not in value and "\r" not in value:
+        quote = 3 if value[:3] in ('"""', "'''") and len(value) >= 6 else 1
+        return value[quote:-quote]
+    return node.evaluated_value
+
+
+def source_code(node: Optional[cst.CSTNode]) -> str:
+    """The node as written ("" for None)."""
+    if node is None:
+        return ""
+    return cst.Module(body=[]).code_for_node(node)
+
+
+# ------------------------------------------------------------------ statements
+
+
+def statement_bodies(statement: cst.CSTNode, every_block: bool = False) -> list[Sequence[cst.CSTNode]]:
+    """The statement lists nested in a compound statement (body, elif/else, handlers,
+    finally), in order. Match cases and `except*` handlers are entered only with
+    `every_block` (the path facts were built and checked without them)."""
+    nested = _EVERY_NESTED if every_block else _COMMON_NESTED
+    bodies: list[Sequence[cst.CSTNode]] = []
+    for child in child_nodes(statement):
+        if isinstance(child, cst.BaseSuite):
+            bodies.append(child.body)
+        elif isinstance(child, nested):
+            bodies.extend(_uncounted_bodies(child, every_block))
+    if walk_count.COUNTER is not None:
+        walk_count.COUNTER.visited_statements(sum(len(body) for body in bodies))
+    return bodies
+
+
+def _uncounted_bodies(statement: cst.CSTNode, every_block: bool) -> list[Sequence[cst.CSTNode]]:
+    counter, walk_count.COUNTER = walk_count.COUNTER, None
+    try:
+        return statement_bodies(statement, every_block)
+    finally:
+        walk_count.COUNTER = counter
+
+
+_COMMON_NESTED = (cst.Else, cst.Finally, cst.ExceptHandler, cst.If)
+_EVERY_NESTED = _COMMON_NESTED + (cst.ExceptStarHandler, cst.MatchCase)
+
+
+def header_expressions(statement: cst.CSTNode) -> list[cst.CSTNode]:
+    """The expressions a compound statement evaluates itself (tests, iterables, with items)."""
+    if isinstance(statement, (cst.If, cst.While)):
+        return [statement.test]
+    if isinstance(statement, cst.For):
+        return [statement.iter]
+    if isinstance(statement, cst.With):
+        return [item.item for item in statement.items]
+    return []
+
+
+def is_main_guard(test: cst.BaseExpression) -> bool:
+    """The test of `if __name__ == "__main__":`."""
+    return (isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name)
+            and test.left.value == "__name__")
+
+
+def own_statements(body: Sequence[cst.CSTNode], skip_main: bool = False) -> Iterator[cst.CSTNode]:
+    """The small statements and header expressions a body runs itself, in order: nested
+    functions and classes are not entered, nor (with `skip_main`) a top-level
+    `if __name__ == "__main__":` block."""
+    for statement in body:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        if isinstance(statement, cst.SimpleStatementLine):
+            yield from statement.body
+            continue
+        if skip_main and isinstance(statement, cst.If) and is_main_guard(statement.test):
+            continue
+        yield from header_expressions(statement)
+        for inner in statement_bodies(statement):
+            yield from own_statements(inner)
+
+
+def all_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.CSTNode]:
+    """Every statement at any depth, nested functions and classes included, with the small
+    statements of each line and the header expressions of each compound statement."""
+    pending = [body]
+    while pending:
+        for statement in pending.pop():
+            yield statement
+            if isinstance(statement, cst.SimpleStatementLine):
+                yield from statement.body
+            elif isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                pending.append(statement.body.body)
+            elif isinstance(statement, cst.BaseCompoundStatement):
+                pending.extend(statement_bodies(statement))
+                for expression in header_expressions(statement):
+                    yield expression
+
+
+def receiver_name(node: Optional[cst.CSTNode]) -> str:
+    """`self.opt` for `self.opt`, `opts` for `opts[0]`: the dotted name a receiver is known
+    by, an element standing for its container; "" when it has none."""
+    return dotted_name(node, through_subscripts=True) or ""
+
+
+def number_value(node: Optional[cst.BaseExpression], constants: dict[str, float]) -> Optional[float]:
+    """The value of a numeric literal expression (`1e-3`, `0.1 / 8`, `10 ** -4`, a constant)."""
+    if isinstance(node, (cst.Integer, cst.Float)):
+        try:
+            return float(node.evaluated_value)
+        except (ValueError, OverflowError):
+            return None
+    if isinstance(node, cst.Name):
+        return constants.get(node.value)
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        value = number_value(node.expression, constants)
+        return None if value is None else -value
+    if isinstance(node, cst.BinaryOperation):
+        left, right = number_value(node.left, constants), number_value(node.right, constants)
+        if left is None or right is None:
+            return None
+        try:
+            if isinstance(node.operator, cst.Multiply):
+                return left * right
+            if isinstance(node.operator, cst.Divide) and right:
+                return left / right
+            if isinstance(node.operator, cst.Power) and abs(right) < 64:
+                return float(left ** right)
+            if isinstance(node.operator, cst.Add):
+                return left + right
+            if isinstance(node.operator, cst.Subtract):
+                return left - right
+        except (OverflowError, ZeroDivisionError, TypeError):
+            return None
