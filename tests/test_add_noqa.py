@@ -65,6 +65,7 @@ def test_second_run_changes_no_byte(project):
 
 
 def test_two_codes_on_one_line_make_one_sorted_directive(project):
+    (project / "pyproject.toml").write_text('[tool.nnlint]\nextend-select = ["NNL202"]\n')  # opt-in
     source = "import torch\nimport torch.nn.functional as F\n\ndef f(x):\n    return torch.log(F.softmax(x))\n"
     result, data = baseline(project, source.encode())
     assert data.decode().splitlines()[4] == "    return torch.log(F.softmax(x))  # noqa: NNL107, NNL202"

@@ -4,7 +4,6 @@ and positions of another file, joined before a file's analysis."""
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from click.testing import CliRunner
 
 import nnlint.lint
 from nnlint.cli import cli
+from tests.project_files import write
 
 BASE = """\
 import torch.nn as nn
@@ -62,22 +62,6 @@ for x, y in []:
 """
 
 
-def write(root: Path, name: str, text: str) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    write(tmp_path, "pyproject.toml", "[project]\nname = 'demo'\n")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("NNLINT_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("NNLINT_OUTPUT_FORMAT", raising=False)
-    return tmp_path
-
-
 def check(*args: str) -> list[dict]:
     result = CliRunner().invoke(cli, ["check", "--isolated", "--output-format", "json", "-j", "1", *args],
                                 catch_exceptions=False)
@@ -96,69 +80,69 @@ def line_of(root: Path, name: str, text: str) -> int:
 # ------------------------------------------------------------- (a) base classes
 
 
-def test_inherited_forward_dispatches_to_the_subclass_head_in_another_file(project):
-    write(project, "base.py", BASE)
-    write(project, "models.py", MODELS)
-    write(project, "train.py", TRAIN)
+def test_inherited_forward_dispatches_to_the_subclass_head_in_another_file(empty_project):
+    write(empty_project, "base.py", BASE)
+    write(empty_project, "models.py", MODELS)
+    write(empty_project, "train.py", TRAIN)
     findings = check(".")
     assert codes(findings) == {("train.py", "NNL101")}
     (finding,) = findings
     assert "Net's output, produced at models.py:13" in finding["message"]
 
 
-def test_the_subclass_file_itself_knows_its_inherited_forward(project):
+def test_the_subclass_file_itself_knows_its_inherited_forward(empty_project):
     # The same training loop in the file of the subclass: its class is resolved by the join
     # like an imported one, as it would be with `forward` written in the class.
-    write(project, "base.py", BASE)
+    write(empty_project, "base.py", BASE)
     loop = TRAIN.split("model = Net()", 1)[1]
-    write(project, "models.py", MODELS + "\n\nimport torch\n\nmodel = Net()" + loop)
+    write(empty_project, "models.py", MODELS + "\n\nimport torch\n\nmodel = Net()" + loop)
     assert codes(check(".")) == {("models.py", "NNL101")}
     inline = MODELS.replace("    def classify(self, h):", "    def forward(self, x):\n"
                             "        return self.classify(x)\n\n    def classify(self, h):")
-    write(project, "models.py", inline.replace("from base import BaseNet", "from torch.nn import Module as BaseNet")
+    write(empty_project, "models.py", inline.replace("from base import BaseNet", "from torch.nn import Module as BaseNet")
           + "\n\nimport torch\n\nmodel = Net()" + loop)
     assert codes(check(".")) == {("models.py", "NNL101")}
 
 
-def test_the_same_base_and_subclass_in_one_file_dispatch_alike(project):
+def test_the_same_base_and_subclass_in_one_file_dispatch_alike(empty_project):
     body = BASE + MODELS.split("from base import BaseNet", 1)[1] + "\n\nimport torch\n\nmodel = Net()" \
         + TRAIN.split("model = Net()", 1)[1]
-    write(project, "one.py", body)
+    write(empty_project, "one.py", body)
     assert codes(check(".")) == {("one.py", "NNL101")}
-    write(project, "one.py", body.replace("return F.softmax(self.head(h), dim=1)", "return self.head(h)"))
+    write(empty_project, "one.py", body.replace("return F.softmax(self.head(h), dim=1)", "return self.head(h)"))
     assert check(".") == []
 
 
-def test_subclass_head_returning_logits_stays_silent(project):
-    write(project, "base.py", BASE)
-    write(project, "models.py", MODELS.replace("return F.softmax(self.head(h), dim=1)", "return self.head(h)"))
-    write(project, "train.py", TRAIN)
+def test_subclass_head_returning_logits_stays_silent(empty_project):
+    write(empty_project, "base.py", BASE)
+    write(empty_project, "models.py", MODELS.replace("return F.softmax(self.head(h), dim=1)", "return self.head(h)"))
+    write(empty_project, "train.py", TRAIN)
     assert check(".") == []
 
 
-def test_base_class_reexported_by_a_package(project):
-    write(project, "nets/__init__.py", "from .base import BaseNet\n")
-    write(project, "nets/base.py", BASE)
-    write(project, "models.py", MODELS.replace("from base import BaseNet", "from nets import BaseNet"))
-    write(project, "train.py", TRAIN)
+def test_base_class_reexported_by_a_package(empty_project):
+    write(empty_project, "nets/__init__.py", "from .base import BaseNet\n")
+    write(empty_project, "nets/base.py", BASE)
+    write(empty_project, "models.py", MODELS.replace("from base import BaseNet", "from nets import BaseNet"))
+    write(empty_project, "train.py", TRAIN)
     assert codes(check(".")) == {("train.py", "NNL101")}
 
 
-def test_softmax_in_the_inherited_forward_reaches_a_subclass_without_forward(project):
+def test_softmax_in_the_inherited_forward_reaches_a_subclass_without_forward(empty_project):
     # The base ends in softmax itself; the subclass in another file only adds layers.
-    write(project, "base.py", BASE.replace("return self.classify(self.features(x))",
+    write(empty_project, "base.py", BASE.replace("return self.classify(self.features(x))",
                                            "return self.classify(self.features(x)).softmax(dim=1)"))
-    write(project, "models.py", MODELS.replace("return F.softmax(self.head(h), dim=1)", "return self.head(h)"))
-    write(project, "train.py", TRAIN)
+    write(empty_project, "models.py", MODELS.replace("return F.softmax(self.head(h), dim=1)", "return self.head(h)"))
+    write(empty_project, "train.py", TRAIN)
     findings = check(".")
     assert codes(findings) == {("train.py", "NNL101")}
     assert "produced at base.py:13" in findings[0]["message"]
 
 
-def test_dropout_of_a_base_class_in_another_file_needs_eval(project):
-    write(project, "base.py", BASE.replace("nn.ReLU())", "nn.ReLU(), nn.Dropout(0.5))"))
-    write(project, "models.py", MODELS)
-    write(project, "predict.py", """\
+def test_dropout_of_a_base_class_in_another_file_needs_eval(empty_project):
+    write(empty_project, "base.py", BASE.replace("nn.ReLU())", "nn.ReLU(), nn.Dropout(0.5))"))
+    write(empty_project, "models.py", MODELS)
+    write(empty_project, "predict.py", """\
         import torch
         from models import Net
 
@@ -171,7 +155,7 @@ def test_dropout_of_a_base_class_in_another_file_needs_eval(project):
         """)
     # NNL502 is opt-in; what is tested is that the join gives it the base's dropout.
     assert ("predict.py", "NNL502") in codes(check("--extend-select", "NNL502", "predict.py"))
-    write(project, "base.py", BASE)  # neither dropout nor batch-norm anywhere in the lineage
+    write(empty_project, "base.py", BASE)  # neither dropout nor batch-norm anywhere in the lineage
     assert ("predict.py", "NNL502") not in codes(check("--extend-select", "NNL502", "predict.py"))
 
 
@@ -219,25 +203,25 @@ for x, y in []:
 
 
 @pytest.mark.parametrize("call", ["criterion(probs, y)", "weighted_ce(probs, y)", "weighted_ce(logits=probs, target=y)"])
-def test_softmax_into_another_files_cross_entropy_wrapper(project, call):
-    write(project, "losses.py", LOSSES)
-    write(project, "train.py", WRAPPED_TRAIN.format(call=call))
+def test_softmax_into_another_files_cross_entropy_wrapper(empty_project, call):
+    write(empty_project, "losses.py", LOSSES)
+    write(empty_project, "train.py", WRAPPED_TRAIN.format(call=call))
     findings = check(".")
     assert codes(findings) == {("train.py", "NNL101")}
-    assert findings[0]["location"]["row"] == line_of(project, "train.py", "F.softmax(")
+    assert findings[0]["location"]["row"] == line_of(empty_project, "train.py", "F.softmax(")
 
 
 @pytest.mark.parametrize("call", ["criterion(net(x), y)", "mixed(probs, y)"])
-def test_logits_into_a_wrapper_or_a_sum_of_two_losses_stay_silent(project, call):
-    write(project, "losses.py", LOSSES)
-    write(project, "train.py", WRAPPED_TRAIN.format(call=call))
+def test_logits_into_a_wrapper_or_a_sum_of_two_losses_stay_silent(empty_project, call):
+    write(empty_project, "losses.py", LOSSES)
+    write(empty_project, "train.py", WRAPPED_TRAIN.format(call=call))
     assert ("train.py", "NNL101") not in codes(check("."))
 
 
-def test_a_wrapper_that_normalizes_its_input_itself_is_not_a_cross_entropy(project):
-    write(project, "losses.py", LOSSES.replace("F.cross_entropy(logits, target, label",
+def test_a_wrapper_that_normalizes_its_input_itself_is_not_a_cross_entropy(empty_project):
+    write(empty_project, "losses.py", LOSSES.replace("F.cross_entropy(logits, target, label",
                                                "F.nll_loss(F.log_softmax(logits, 1), target, label"))
-    write(project, "train.py", WRAPPED_TRAIN.format(call="criterion(probs, y)"))
+    write(empty_project, "train.py", WRAPPED_TRAIN.format(call="criterion(probs, y)"))
     assert check(".") == []
 
 
@@ -283,14 +267,14 @@ def predict(path):
 """
 
 
-def test_serving_pipeline_without_the_training_normalize(project):
-    write(project, "training.py", TRAINING)
-    write(project, "predict.py", PREDICT)
+def test_serving_pipeline_without_the_training_normalize(empty_project):
+    write(empty_project, "training.py", TRAINING)
+    write(empty_project, "predict.py", PREDICT)
     findings = check(".")
     assert codes(findings) == {("predict.py", "NNL501")}
     (finding,) = findings
-    assert finding["location"]["row"] == line_of(project, "predict.py", "prepare = ")
-    assert f"training.py:{line_of(project, 'training.py', 'transforms.Normalize(')}" in finding["message"]
+    assert finding["location"]["row"] == line_of(empty_project, "predict.py", "prepare = ")
+    assert f"training.py:{line_of(empty_project, 'training.py', 'transforms.Normalize(')}" in finding["message"]
 
 
 @pytest.mark.parametrize("training, predict", [
@@ -304,19 +288,19 @@ def test_serving_pipeline_without_the_training_normalize(project):
     # A pipeline built but never applied to what is predicted (a thumbnail for display).
     (TRAINING, PREDICT.replace("model(prepare(Image.open(path))", "model(torch.load(path)")),
 ])
-def test_pipelines_that_are_not_clearly_the_same_models_stay_silent(project, training, predict):
-    write(project, "training.py", training)
-    write(project, "predict.py", predict)
+def test_pipelines_that_are_not_clearly_the_same_models_stay_silent(empty_project, training, predict):
+    write(empty_project, "training.py", training)
+    write(empty_project, "predict.py", predict)
     assert ("predict.py", "NNL501") not in codes(check("."))
 
 
 # ------------------------------------------------------------- (d) positions
 
 
-def test_a_finding_placed_in_another_file_does_not_parse_that_file_again(project, monkeypatch):
-    write(project, "base.py", BASE)
-    write(project, "models.py", "\n\n" + MODELS)  # the softmax moves to line 15
-    write(project, "train.py", TRAIN)
+def test_a_finding_placed_in_another_file_does_not_parse_that_file_again(empty_project, monkeypatch):
+    write(empty_project, "base.py", BASE)
+    write(empty_project, "models.py", "\n\n" + MODELS)  # the softmax moves to line 15
+    write(empty_project, "train.py", TRAIN)
     parsed: list[str] = []
     real = nnlint.lint.parse_source
 
@@ -328,7 +312,7 @@ def test_a_finding_placed_in_another_file_does_not_parse_that_file_again(project
     result = CliRunner().invoke(cli, ["check", "--isolated", "--no-cache", "--output-format", "json", "-j", "1", "."],
                                 catch_exceptions=False)
     (finding,) = json.loads(result.stdout)
-    models_text = (project / "models.py").read_text()
+    models_text = (empty_project / "models.py").read_text()
     assert parsed.count(models_text) == 1  # its own check only, not again to place the softmax
     assert "produced at models.py:15" in finding["message"]
     result = CliRunner().invoke(cli, ["check", "--isolated", "--no-cache", "--output-format", "sarif", "-j", "1", "."],
@@ -342,14 +326,14 @@ def test_a_finding_placed_in_another_file_does_not_parse_that_file_again(project
 # ------------------------------------------------------------- (e) cache
 
 
-def test_editing_the_base_class_file_invalidates_the_importers_findings(project):
-    write(project, "base.py", BASE)
-    write(project, "models.py", MODELS)
-    write(project, "train.py", TRAIN)
+def test_editing_the_base_class_file_invalidates_the_importers_findings(empty_project):
+    write(empty_project, "base.py", BASE)
+    write(empty_project, "models.py", MODELS)
+    write(empty_project, "train.py", TRAIN)
     assert codes(check("train.py")) == {("train.py", "NNL101")}
     # The base's forward no longer calls the head the subclass overrides: it returns the
     # features, which end in a ReLU (train.py itself did not change).
-    write(project, "base.py", BASE.replace("return self.classify(self.features(x))", "return self.features(x)"))
+    write(empty_project, "base.py", BASE.replace("return self.classify(self.features(x))", "return self.features(x)"))
     assert codes(check("train.py")) == {("train.py", "NNL108")}
-    write(project, "base.py", BASE)
+    write(empty_project, "base.py", BASE)
     assert codes(check("train.py")) == {("train.py", "NNL101")}

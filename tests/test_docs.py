@@ -162,17 +162,18 @@ def nll(scores, targets):
 
 
 def train(loader):
+    running_loss = 0.0
     for x, y in loader:
         optimizer.zero_grad()
         loss = nll(model(x), y)
         loss.backward()
         optimizer.step()
+        running_loss += loss
 
         scores = model(x)
-        logp = torch.log(F.softmax(scores, dim=1))
-        print(logp.mean())
         probs = nn.Softmax()(scores)
         print(probs.max())
+    print(running_loss / len(loader))
 """},
     ("docs/robustness.md", "nnlint check train.py"): {"train.py": """\
 import torch

@@ -43,7 +43,8 @@ def snippets(language: str, containing: str) -> str:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    (tmp_path / "pyproject.toml").write_text("[tool.nnlint]\n")
+    # NNL202 is opt-in: the project enables it, as its finding is what the editors show here.
+    (tmp_path / "pyproject.toml").write_text('[tool.nnlint]\nextend-select = ["NNL202"]\n')
     (tmp_path / "model.py").write_text(MODEL, encoding="utf-8")
     return tmp_path
 

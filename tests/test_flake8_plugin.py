@@ -46,6 +46,10 @@ BUGGY = textwrap.dedent("""\
 """)
 
 
+# NNL202 is opt-in; these projects enable it, since its finding is the example followed here.
+ENABLE_NNL202 = 'extend-select = ["NNL202"]\n'
+
+
 def flake8(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     return subprocess.run([sys.executable, "-m", "flake8", "--isolated", *args], cwd=cwd, env=env, input=stdin,
@@ -53,6 +57,7 @@ def flake8(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.Comple
 
 
 def test_flake8_reports_nnlint_findings_with_zero_based_columns(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.nnlint]\n" + ENABLE_NNL202)
     (tmp_path / "model.py").write_text(BUGGY, encoding="utf-8")
     result = flake8("--select", "NNL", "model.py", cwd=tmp_path)
     line = BUGGY.splitlines()[5]
@@ -65,7 +70,7 @@ def test_flake8_reports_nnlint_findings_with_zero_based_columns(tmp_path: Path) 
 
 
 def test_flake8_applies_nnlint_config_and_its_own_selection(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text('[tool.nnlint]\nper-file-ignores = { "legacy/*" = ["NNL2"] }\n')
+    (tmp_path / "pyproject.toml").write_text('[tool.nnlint]\n' + ENABLE_NNL202 + 'per-file-ignores = { "legacy/*" = ["NNL2"] }\n')
     (tmp_path / "legacy").mkdir()
     (tmp_path / "legacy" / "old.py").write_text(BUGGY, encoding="utf-8")
     (tmp_path / "model.py").write_text(BUGGY, encoding="utf-8")
@@ -77,7 +82,7 @@ def test_flake8_applies_nnlint_config_and_its_own_selection(tmp_path: Path) -> N
 
 
 def test_flake8_on_stdin_uses_the_display_name(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text('[tool.nnlint]\nper-file-ignores = { "legacy/*" = ["NNL2"] }\n')
+    (tmp_path / "pyproject.toml").write_text('[tool.nnlint]\n' + ENABLE_NNL202 + 'per-file-ignores = { "legacy/*" = ["NNL2"] }\n')
     named = flake8("--select", "NNL", "--stdin-display-name", "legacy/old.py", "-", cwd=tmp_path, stdin=BUGGY)
     assert named.stdout == "" and named.returncode == 0, named.stderr
     unnamed = flake8("--select", "NNL", "-", cwd=tmp_path, stdin=BUGGY)

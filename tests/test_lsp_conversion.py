@@ -15,6 +15,9 @@ from nnlint.lsp.code_actions import TextChange, changed_lines_edit, code_actions
 from nnlint.lsp.conversion import lsp_diagnostic, lsp_position, split_lines  # noqa: E402
 from nnlint.suppress import silenced_codes  # noqa: E402
 
+# NNL202 is opt-in: the buffers below are linted with it enabled, as its finding is the example.
+WITH_NNL202 = Config(root="/", extend_select=("NNL202",))
+
 
 @pytest.mark.parametrize(("encoding", "character"), [("utf-16", 11), ("utf-8", 14), ("utf-32", 10)])
 def test_columns_after_non_ascii_characters_count_code_units(encoding: str, character: int) -> None:
@@ -77,7 +80,7 @@ def test_applying_the_noqa_action_removes_the_finding() -> None:
         def loss(logits):
             return torch.log(F.softmax(logits, dim=-1))  # keep: see #12
     """)
-    config = Config(root="/")
+    config = WITH_NNL202
     [finding] = lint_buffer(text, "model.py", config).diagnostics
     change = noqa_change(text, split_lines(text), finding.start.line, finding.code)
     assert change is not None
@@ -128,6 +131,6 @@ def test_fix_all_edit_replaces_only_the_changed_lines(newline: str) -> None:
 
 def test_buffer_with_a_coding_cookie_keeps_its_columns() -> None:
     text = "# -*- coding: latin-1 -*-\nimport torch\ns = 'é'; y = torch.log(torch.softmax(x, 1))\n"
-    [finding] = lint_buffer(text, "model.py", Config(root="/")).diagnostics
+    [finding] = lint_buffer(text, "model.py", WITH_NNL202).diagnostics
     line = text.splitlines()[2]
     assert (finding.start.line, finding.start.column) == (3, line.index("torch.log") + 1)

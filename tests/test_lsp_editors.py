@@ -94,7 +94,8 @@ CONFIGURATIONS = {
 def project(tmp_path: Path) -> Path:
     root = tmp_path / "project"
     root.mkdir()
-    (root / "pyproject.toml").write_text('[tool.nnlint]\nextend-select = ["NNL604"]\n')  # opt-in; its fix is used
+    # NNL202 and NNL604 are opt-in; their fixes are what the editor applies here.
+    (root / "pyproject.toml").write_text('[tool.nnlint]\nextend-select = ["NNL202", "NNL604"]\n')
     return root
 
 

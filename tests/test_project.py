@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import textwrap
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from nnlint.cli import cli
+from tests.project_files import write
 
 CASES = Path(__file__).resolve().parents[2] / "shared" / "cases"
 
@@ -52,24 +52,13 @@ def train(loader):
 """
 
 
-def write(root: Path, name: str, text: str) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
-
-
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    write(tmp_path, "pyproject.toml", "[project]\nname = 'demo'\n")
-    write(tmp_path, "pkg/__init__.py", "")
-    write(tmp_path, "pkg/models/__init__.py", "from .net import Net, build_model\n")
-    write(tmp_path, "pkg/models/net.py", NET)
-    write(tmp_path, "scripts/train.py", TRAIN)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("NNLINT_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("NNLINT_OUTPUT_FORMAT", raising=False)
-    return tmp_path
+def project(empty_project: Path) -> Path:
+    write(empty_project, "pkg/__init__.py", "")
+    write(empty_project, "pkg/models/__init__.py", "from .net import Net, build_model\n")
+    write(empty_project, "pkg/models/net.py", NET)
+    write(empty_project, "scripts/train.py", TRAIN)
+    return empty_project
 
 
 def check(*args: str) -> list[dict]:

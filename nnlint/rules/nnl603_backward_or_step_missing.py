@@ -73,10 +73,19 @@ class BackwardOrStepMissing(Rule):
     is not reported for a closure handed to `optimizer.step(closure)`, for a function that
     (or whose caller) passes the optimizer on to another call (`trainer.optimize(opt)`), nor
     for a function that never names an optimizer (a gradient check or a backward smoke test).
+
+    ## Precision
+    Opt-in (enable it with `--extend-select NNL603`): on the second held-out precision set,
+    fifteen public repositories nobody tuned the rules on (docs/precision.md, "Second held-out
+    check"), its one finding was a false alarm (0 of 1): a book's plotting helper steps a dummy
+    optimizer on purpose to draw a learning-rate scheduler's curve. The tuned corpus and the
+    first held-out set gave it no finding, so no measurement reaches the 90 % a default rule
+    needs.
     """
 
     code = "NNL603"
     reads = ("training",)
+    default_enabled = False  # under 90 % on the second held-out precision set (docs/precision.md)
     name = "backward-or-step-missing"
     summary = "A training loop with step() but no backward(), backward() but no step(), or zero_grad() between them."
     fix_hint = "Call zero_grad(), then loss.backward(), then optimizer.step() in every training iteration."

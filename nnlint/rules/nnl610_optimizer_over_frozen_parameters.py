@@ -62,15 +62,21 @@ class OptimizerOverFrozenParameters(Rule):
     (a helper of another file, a callback). Freezing under an `if` that picks parameters by
     name is not a whole freeze and is not reported by the first check.
 
-    On the precision corpus (the 29 public repositories of docs/precision.md) it reports no
-    finding: precision not yet measurable; it is on by default. Three false alarms met while
-    building it were fixed before measuring: two in accelerate's examples (everything frozen,
-    then `get_classifier()` unfrozen) and a loss module without weights taken for an untrained
-    model (pytorch-YOLOv4).
+    ## Precision
+    Opt-in (enable it with `--extend-select NNL610`): on the second held-out precision set,
+    fifteen public repositories nobody tuned the rules on (docs/precision.md, "Second held-out
+    check"), both of its findings were false alarms (0 of 2): a model frozen and then given
+    trainable LoRA wrappers by a helper (`replace_linear_with_lora(model, ...)`) before the
+    optimizer is built. The tuned corpus (the 29 public repositories of docs/precision.md) and
+    the first held-out set gave it no finding, so no measurement reaches the 90 % a default rule
+    needs. Three false alarms met while building it were fixed before measuring: two in
+    accelerate's examples (everything frozen, then `get_classifier()` unfrozen) and a loss
+    module without weights taken for an untrained model (pytorch-YOLOv4).
     """
 
     code = "NNL610"
     reads = ("freezing",)
+    default_enabled = False  # under 90 % on the second held-out precision set (docs/precision.md)
     name = "optimizer-over-frozen-parameters"
     summary = "An optimizer over parameters that are all frozen, or built before more parameters are unfrozen."
     fix_hint = "Build the optimizer from the parameters that train, after the last freeze or unfreeze (or add_param_group)."
