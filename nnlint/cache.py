@@ -35,8 +35,9 @@ from nnlint.lint import FileResult
 from nnlint.rules.plugins import plugin_fingerprint
 
 # Bumped when the entry layout changes, beside the version (development builds keep theirs).
-_SCHEMA = 5  # 3: notebooks (cells in findings; .ipynb was once cached as Python); 4: checksummed entries;
-# 5: per-file summaries (classes, losses, pipelines, positions)
+_SCHEMA = 6  # 3: notebooks (cells in findings; .ipynb was once cached as Python); 4: checksummed entries;
+# 5: per-file summaries (classes, losses, pipelines, positions); 6: summary classes with a base in
+# another file, and what a subclass inherits (module, closed, torch_layers, forward, reads)
 # An entry is a few kilobytes; a bigger one was not written by nnlint.
 _MAX_ENTRY_BYTES = 32 * 1024 * 1024
 _PACKAGE = Path(__file__).resolve().parent

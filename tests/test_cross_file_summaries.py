@@ -325,13 +325,16 @@ def test_a_finding_placed_in_another_file_does_not_parse_that_file_again(project
         return real(text, *args, **kwargs)
 
     monkeypatch.setattr(nnlint.lint, "parse_source", counting)
-    result = CliRunner().invoke(cli, ["check", "--isolated", "--no-cache", "--output-format", "json", "-j", "1", "."],
-                                catch_exceptions=False)
+    # Only train.py is reported: models.py is read for its summary (its own check, once) and
+    # not checked with the join, which a reported file deriving from base.py would be.
+    result = CliRunner().invoke(cli, ["check", "--isolated", "--no-cache", "--output-format", "json", "-j", "1",
+                                      "train.py"], catch_exceptions=False)
     (finding,) = json.loads(result.stdout)
     models_text = (project / "models.py").read_text()
     assert parsed.count(models_text) == 1  # its own check only, not again to place the softmax
     assert "produced at models.py:15" in finding["message"]
-    result = CliRunner().invoke(cli, ["check", "--isolated", "--no-cache", "--output-format", "sarif", "-j", "1", "."],
+    result = CliRunner().invoke(cli, ["check", "--isolated", "--no-cache", "--output-format", "sarif", "-j", "1",
+                                      "train.py"],
                                 catch_exceptions=False)
     related = json.loads(result.stdout)["runs"][0]["results"][0]["relatedLocations"]
     regions = [item["physicalLocation"]["region"] for item in related

@@ -82,7 +82,7 @@ def _analyze(module: cst.Module, path: str, externals: Optional[Mapping[str, Ret
              needs: Container[str], joined: Joined) -> FileFacts:
     if walk_count.COUNTER is not None:
         walk_count.COUNTER.start_file(module, uncounted_descendants(module, stop=()))
-    interpreter = Interpreter(module, path, externals, joined.get("losses"))
+    interpreter = Interpreter(module, path, externals, joined.get("losses"), joined.get("bases"))
     try:
         with walk_count.phase("interpreter"):
             facts = interpreter.run()
@@ -90,6 +90,7 @@ def _analyze(module: cst.Module, path: str, externals: Optional[Mapping[str, Ret
         facts = interpreter.partial_facts()
     facts.external_modes = dict(external_modes or {})
     facts.external_pipelines = list(joined.get("pipelines", ()))
+    facts.external_bases = dict(joined.get("bases", {}))
     facts.test_code = test_code  # before the builders: the seeding facts read it
     # In the eager order: the walks' memo (syntax.iter_calls) serves the later builders,
     # and the recursion limit is met where it always was.

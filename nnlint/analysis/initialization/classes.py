@@ -11,7 +11,7 @@ from typing import Optional, Sequence
 import libcst as cst
 
 from nnlint.analysis.facts import FileFacts
-from nnlint.analysis.program.module_classes import is_module_class
+from nnlint.analysis.program.module_classes import is_module_class, module_bases
 from nnlint.analysis.program.imports import qualified_name
 from nnlint.analysis.initialization.syntax import (
     CONTAINERS,
@@ -57,6 +57,7 @@ class FileClasses:
         self.module = facts.module
         self.aliases = facts.imports
         self.models = facts.models  # the interpreter's view of each module class
+        self.external_modules = module_bases(facts.external_bases)
         self.classes: dict[str, ModuleClass] = {}
         self._usage: dict[int, ClassUsage] = {}
         self._collect_classes(facts.module.body, facts.models)
@@ -77,7 +78,8 @@ class FileClasses:
             if isinstance(statement, cst.ClassDef):
                 known = self.classes
                 is_module = is_module_class(statement, self.aliases,
-                                            lambda name: known[name].is_module if name in known else None)
+                                            lambda name: known[name].is_module if name in known else None,
+                                            self.external_modules)
                 cls = ModuleClass(statement, statement.name.value, is_module or statement.name.value in models)
                 for item in block(statement.body):
                     if isinstance(item, cst.FunctionDef):

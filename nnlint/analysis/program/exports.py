@@ -1,6 +1,7 @@
 """What one file offers the files that import it: its summary, plain data the cache stores.
 
-- For every `nn.Module` class: what its `forward` returns, reduced to the final operations
+- For every `nn.Module` class (and every class whose base is another project file's, which
+  the join may find to be a Module): what its `forward` returns, reduced to the final operations
   (softmax, sigmoid, affine, ...) inside the tuples and dicts it returns (`models`); its
   bases as the file spells them, the layers it holds, what each other method returns and
   which of its own methods `forward` returns the result of (`classes`: so that a subclass in
@@ -48,7 +49,9 @@ Returned = list[dict[str, Any]]
 # What the project join hands a file beside its imported models' returns and modes, as plain
 # data (part of the joined cache key):
 #   {"losses": {qualified name: {"loss", "input", "target", "origin": [path, name]}},
-#    "pipelines": [training pipeline + {"path"}, ...]}
+#    "pipelines": [training pipeline + {"path"}, ...],
+#    "bases": {qualified name of a base class defined in another file: {"module", "closed",
+#              "torch_layers", "forward", "reads", "introspects"}}   (ProjectResolver.bases)}
 Joined = dict[str, Any]
 
 
@@ -60,9 +63,13 @@ class ModuleExports:
     imports: dict[str, str] = field(default_factory=dict)
     # Whether each model class has dropout or batch-norm (what `.eval()` changes), when known.
     modes: dict[str, bool] = field(default_factory=dict)
-    # module class -> {"bases": [name as imported or local], "layers": {attribute: torch class},
-    #                  "methods": {method: Returned} (forward excluded: it is `models`),
-    #                  "dispatch": [own methods whose result forward returns]}
+    # module class (or class with a base in another project file, "module" False until the
+    # join decides) -> {"bases": [name as imported or local], "module": bool, "closed": bool,
+    #                  "layers": {attribute: torch class}, "torch_layers": {attribute:
+    #                  qualified torch.nn class}, "methods": {method: Returned} (forward
+    #                  excluded: it is `models`), "dispatch": [own methods whose result
+    #                  forward returns], "forward": bool, "reads": [attribute names and
+    #                  strings], "introspects": bool}
     classes: dict[str, dict[str, Any]] = field(default_factory=dict)
     # loss wrapper -> {"loss": torch loss class, "kind": "module" or "function", "input" and
     #                  "target": index of the parameter (-1: none), "input_name", "target_name"}
