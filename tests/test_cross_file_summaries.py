@@ -356,3 +356,35 @@ def test_editing_the_base_class_file_invalidates_the_importers_findings(project)
     assert codes(check("train.py")) == {("train.py", "NNL108")}
     write(project, "base.py", BASE)
     assert codes(check("train.py")) == {("train.py", "NNL101")}
+
+
+# ------------------------------------------------------------- (f) inherited layers
+
+LAYERS_BASE = """\
+import torch.nn as nn
+
+
+class BaseMLP(nn.Module):
+    def __init__(self, d_in=8, d_hidden=16, d_out=2):
+        super().__init__()
+        self.fc1 = nn.Linear(d_in, d_hidden)
+        self.fc2 = nn.Linear(d_hidden, d_out)
+        self.drop = nn.Dropout(0.1)
+"""
+
+
+@pytest.mark.parametrize("forward, expected", [
+    # The base in base.py builds two Linear layers; the subclass's forward stacks them with
+    # only a dropout between: the same NNL401 as with the layers built in the subclass.
+    ("return self.fc2(self.drop(self.fc1(x)))", {("model.py", "NNL401")}),
+    ("return self.fc2(torch.relu(self.fc1(x)))", set()),
+    # The subclass replaces fc1 by a non-linear block of its own.
+    ("return self.fc2(self.fc1(x))", set()),
+])
+def test_a_forward_applying_layers_a_base_in_another_file_builds(project, forward, expected):
+    write(project, "base.py", LAYERS_BASE)
+    own_init = ("    def __init__(self):\n        super().__init__()\n"
+                "        self.fc1 = nn.Sequential(nn.Linear(8, 16), nn.GELU())\n\n") if "fc2(self.fc1" in forward else ""
+    write(project, "model.py", "import torch\nimport torch.nn as nn\n\nfrom base import BaseMLP\n\n\n"
+          f"class Head(BaseMLP):\n{own_init}    def forward(self, x):\n        {forward}\n")
+    assert codes(check("--extend-select", "NNL401", ".")) == expected
