@@ -21,6 +21,7 @@ from typing import Any, Callable, Optional
 
 from nnlint.analysis.program.exports import THIS_FILE, ModuleExports, Returned, is_library_name
 from nnlint.catalogue import functions as api
+from nnlint.catalogue import is_container
 from nnlint.parse import MAX_SOURCE_BYTES, quiet_ast_parse
 from nnlint.reading import Unreadable, read_bounded
 
@@ -107,7 +108,8 @@ class ProjectResolver:
         """For each base class `importer`'s classes import from another project file, what
         its lineage there is: whether it reaches nn.Module (`module`), whether every class of
         it is known (`closed`: no library base, every project base found), the torch layers
-        it builds (`torch_layers`, the most derived class's first), whether it defines
+        it builds (`torch_layers`, the most derived class's first; `opaque` when it holds
+        layers beyond those, or containers whose items are not known), whether it defines
         `forward`, the attribute names it reads (`reads`) and whether it introspects."""
         found: dict[str, dict[str, Any]] = {}
         for cls in exports.classes.values():
@@ -122,14 +124,19 @@ class ProjectResolver:
     def _base_info(self, path: Path, exports: ModuleExports, name: str) -> dict[str, Any]:
         lineage = self._lineage(path, exports, name, hops=0)
         known = {(where, cls) for where, _, cls in lineage}
-        info: dict[str, Any] = {"module": False, "closed": True, "torch_layers": {}, "forward": False,
-                                "reads": set(), "introspects": False}
+        info: dict[str, Any] = {"module": False, "closed": True, "torch_layers": {}, "opaque": False,
+                                "forward": False, "reads": set(), "introspects": False}
         for where, summary, cls in lineage:
             entry = summary.classes.get(cls, {})
             info["module"] = info["module"] or entry.get("module", True)
             info["closed"] = info["closed"] and entry.get("closed", False)
             for attribute, layer in entry.get("torch_layers", {}).items():
                 info["torch_layers"].setdefault(attribute, layer)
+            # Layers the summary cannot name (a project class, one of two alternatives) or
+            # whose items it does not hold (a container): the base's layers are not all known.
+            torch_layers = entry.get("torch_layers", {})
+            info["opaque"] = info.get("opaque", False) or set(entry.get("layers", {})) != set(torch_layers) \
+                or any(is_container(layer) for layer in torch_layers.values())
             info["forward"] = info["forward"] or entry.get("forward", False)
             info["reads"].update(entry.get("reads", ()))
             info["introspects"] = info["introspects"] or entry.get("introspects", True)

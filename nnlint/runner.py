@@ -273,7 +273,7 @@ def _bases_matter(exports: ModuleExports, bases: Mapping[str, Mapping], needs: O
     finding of the selected rules: a class this file alone did not take for a Module is one
     (every family), a base whose whole lineage is known lets the unused-layer check judge the
     subclass (`layer_usage`), inherited torch layers reach the layer sequences
-    (`architecture`). Otherwise the file's own check stands and it is not checked again."""
+    (`architecture`) and the class's layers that an initialization sets (`initialization`). Otherwise the file's own check stands and it is not checked again."""
     def needed(family: str) -> bool:
         return needs is None or family in needs
 
@@ -283,7 +283,7 @@ def _bases_matter(exports: ModuleExports, bases: Mapping[str, Mapping], needs: O
             return True
         if needed("layer_usage") and any(info.get("closed") or info.get("forward") for info in infos):
             return True
-        if needed("architecture") and any(info.get("torch_layers") for info in infos):
+        if (needed("architecture") or needed("initialization")) and any(info.get("torch_layers") for info in infos):
             return True
     return False
 

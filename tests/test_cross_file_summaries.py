@@ -388,3 +388,17 @@ def test_a_forward_applying_layers_a_base_in_another_file_builds(project, forwar
     write(project, "model.py", "import torch\nimport torch.nn as nn\n\nfrom base import BaseMLP\n\n\n"
           f"class Head(BaseMLP):\n{own_init}    def forward(self, x):\n        {forward}\n")
     assert codes(check("--extend-select", "NNL401", ".")) == expected
+
+
+@pytest.mark.parametrize("inits, expected", [
+    # Both Linear layers the base builds set to one constant: the units stay identical.
+    (("fc1", "fc2"), {("model.py", "NNL301")}),
+    # Only the last layer zero-initialized (a common, harmless choice).
+    (("fc2",), set()),
+])
+def test_constant_init_of_layers_a_base_in_another_file_builds(project, inits, expected):
+    write(project, "base.py", LAYERS_BASE)
+    lines = "".join(f"        nn.init.constant_(self.{name}.weight, 0.5)\n" for name in inits)
+    write(project, "model.py", "import torch.nn as nn\n\nfrom base import BaseMLP\n\n\nclass Net(BaseMLP):\n"
+          "    def __init__(self):\n        super().__init__(8, 16, 2)\n" + lines)
+    assert codes(check(".")) == expected
