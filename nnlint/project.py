@@ -104,6 +104,17 @@ class ProjectResolver:
                 found[name] = mode
         return found
 
+    def constructions(self, importer: Path, imports: dict[str, str]) -> dict[str, dict[str, Any]]:
+        """For each project function `importer` imports that returns one optimizer or
+        scheduler class (the summaries' `constructions`), what it builds."""
+        found: dict[str, dict[str, Any]] = {}
+        for qualname in imports.values():
+            located = self._definition(qualname, importer.resolve(), "constructions", hops=0)
+            if located is not None:
+                path, exports, name = located
+                found[qualname] = exports.constructions[name]
+        return found
+
     def bases(self, importer: Path, exports: ModuleExports) -> dict[str, dict[str, Any]]:
         """For each base class `importer`'s classes import from another project file, what
         its lineage there is: whether it reaches nn.Module (`module`), whether every class of

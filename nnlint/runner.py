@@ -210,6 +210,9 @@ class ProjectRun:
             pipelines = resolver.pipelines(path, imports) if result.evaluates and imports else []
             if pipelines:
                 joined["pipelines"] = pipelines
+            constructions = resolver.constructions(path, imports) if result.trains_with_imports else {}
+            if constructions:
+                joined["constructions"] = constructions
             bases = resolver.bases(path, result.exports) if result.exports is not None else {}
             if bases and _bases_matter(result.exports, bases, self._needs(task.codes)):
                 joined["bases"] = bases
@@ -259,12 +262,14 @@ class ProjectRun:
 def _may_join(result: FileResult) -> bool:
     """Whether another file's summary can change this file's findings: it calls imported
     project names (models, loss wrappers) where losses or evaluation are, it evaluates and
-    imports from project files (their training pipelines), or one of its classes derives
+    imports from project files (their training pipelines), it steps an optimizer or scheduler
+    and imports from project files (factories of them), or one of its classes derives
     from a class of another project file (every rule family reads what that base is)."""
     if result.exports is None:
         return False
     exports = result.exports
-    return bool(result.imported_models) or (result.evaluates and bool(exports.imports)) or any(
+    return bool(result.imported_models) or (result.evaluates and bool(exports.imports)) or \
+        result.trains_with_imports or any(
         base not in exports.classes for cls in exports.classes.values() for base in cls.get("bases", ()))
 
 

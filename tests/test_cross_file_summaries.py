@@ -402,3 +402,75 @@ def test_constant_init_of_layers_a_base_in_another_file_builds(project, inits, e
     write(project, "model.py", "import torch.nn as nn\n\nfrom base import BaseMLP\n\n\nclass Net(BaseMLP):\n"
           "    def __init__(self):\n        super().__init__(8, 16, 2)\n" + lines)
     assert codes(check(".")) == expected
+
+
+# ------------------------------------------------------------- (g) optimizer and scheduler factories
+
+FACTORIES = """\
+import torch
+
+
+def build_optimizer(model, cfg):
+    return torch.optim.SGD(model.parameters(), lr=cfg["lr"], momentum=0.9)
+
+
+def build_scheduler(optimizer, cfg):
+    if cfg.get("warmup"):
+        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=30, gamma=0.1)
+    else:
+        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=30, gamma=0.5)
+    return scheduler
+
+
+def build_onecycle(optimizer, total):
+    return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=total)
+
+
+def build_any(optimizer, name):
+    if name == "step":
+        return torch.optim.lr_scheduler.StepLR(optimizer, 30)
+    return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=1000)
+"""
+
+FACTORY_TRAIN = """\
+import torch
+import torch.nn as nn
+
+from optim_utils import build_optimizer, {factory}
+
+cfg = {{"lr": 0.1}}
+model = nn.Linear(10, 2)
+optimizer = build_optimizer(model, cfg)
+scheduler = {factory}(optimizer, {argument})
+for epoch in range(90):
+    for x, y in []:
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+        scheduler.step()
+"""
+
+
+@pytest.mark.parametrize("factory, argument, expected", [
+    # An epoch scheduler built in another file, stepped every batch here.
+    ("build_scheduler", "cfg", {("train.py", "NNL606")}),
+    # A per-batch scheduler (OneCycleLR) from the same file: stepping it every batch is right.
+    ("build_onecycle", "1000", set()),
+    # A factory returning either kind by its configuration is neither.
+    ("build_any", "'step'", set()),
+])
+def test_scheduler_built_by_a_factory_in_another_file(project, factory, argument, expected):
+    write(project, "optim_utils.py", FACTORIES)
+    write(project, "train.py", FACTORY_TRAIN.format(factory=factory, argument=argument))
+    assert codes(check(".")) == expected
+
+
+def test_the_summary_says_which_factories_build_what(project):
+    from nnlint.lint import check_source
+
+    exports = check_source(FACTORIES.encode(), "optim_utils.py", frozenset({"NNL606"})).exports
+    assert exports.constructions["build_optimizer"]["qualified"] == "torch.optim.SGD"
+    assert exports.constructions["build_optimizer"]["model_param"] == 0
+    assert exports.constructions["build_scheduler"]["qualified"] == "torch.optim.lr_scheduler.StepLR"
+    assert exports.constructions["build_onecycle"]["kind"] == "scheduler"
+    assert "build_any" not in exports.constructions

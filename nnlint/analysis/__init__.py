@@ -91,6 +91,7 @@ def _analyze(module: cst.Module, path: str, externals: Optional[Mapping[str, Ret
     facts.external_modes = dict(external_modes or {})
     facts.external_pipelines = list(joined.get("pipelines", ()))
     facts.external_bases = dict(joined.get("bases", {}))
+    facts.external_constructions = dict(joined.get("constructions", {}))
     facts.test_code = test_code  # before the builders: the seeding facts read it
     # In the eager order: the walks' memo (syntax.iter_calls) serves the later builders,
     # and the recursion limit is met where it always was.

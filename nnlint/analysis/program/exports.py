@@ -7,7 +7,8 @@
   which of its own methods `forward` returns the result of (`classes`: so that a subclass in
   another file that overrides `classify` is dispatched to); whether it has dropout or
   batch-norm (`modes`).
-- For every top-level function that returns a model: which class (`factories`).
+- For every top-level function that returns a model: which class (`factories`); one that
+  returns an optimizer or a scheduler: which (`constructions`).
 - Loss wrappers (`losses`): a module class whose `forward`, or a function, hands one of its
   parameters to a torch loss as its input (`F.cross_entropy(logits, target)`).
 - The training-side transform pipelines (`pipelines`) and whether the file trains a model.
@@ -51,7 +52,8 @@ Returned = list[dict[str, Any]]
 #   {"losses": {qualified name: {"loss", "input", "target", "origin": [path, name]}},
 #    "pipelines": [training pipeline + {"path"}, ...],
 #    "bases": {qualified name of a base class defined in another file: {"module", "closed",
-#              "torch_layers", "forward", "reads", "introspects"}}   (ProjectResolver.bases)}
+#              "torch_layers", "opaque", "forward", "reads", "introspects"}}   (ProjectResolver.bases),
+#    "constructions": {qualified name of a factory function: ModuleExports.constructions entry}}
 Joined = dict[str, Any]
 
 
@@ -78,6 +80,11 @@ class ModuleExports:
     # first Normalize, else of the Compose)}; `trains`: the file has a training path
     pipelines: list[dict[str, Any]] = field(default_factory=list)
     trains: bool = False
+    # top-level function -> the optimizer or scheduler it returns, one class on every return:
+    # {"kind": "optimizer" or "scheduler", "qualified": torch class, "per_iteration": its
+    # period counts iterations, "model_param"/"model_name": the parameter whose
+    # `.parameters()` the optimizer gets (-1/"": none)}
+    constructions: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The nodes of each model's (and "Class.method"'s) operations, by index, and of each
     # pipeline: only in the process that analysed the file, for `place`; never serialized.
     nodes: dict[str, list[Any]] = field(default_factory=dict, compare=False, repr=False)
@@ -85,15 +92,18 @@ class ModuleExports:
 
     def to_json(self) -> dict[str, Any]:
         return {"models": self.models, "factories": self.factories, "imports": self.imports, "modes": self.modes,
-                "classes": self.classes, "losses": self.losses, "pipelines": self.pipelines, "trains": self.trains}
+                "classes": self.classes, "losses": self.losses, "pipelines": self.pipelines, "trains": self.trains,
+                "constructions": self.constructions}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "ModuleExports":
         return cls(dict(data["models"]), dict(data["factories"]), dict(data["imports"]), dict(data["modes"]),
-                   dict(data["classes"]), dict(data["losses"]), list(data["pipelines"]), bool(data["trains"]))
+                   dict(data["classes"]), dict(data["losses"]), list(data["pipelines"]), bool(data["trains"]),
+                   dict(data.get("constructions", {})))
 
     def is_empty(self) -> bool:
-        return not (self.models or self.factories or self.modes or self.classes or self.losses or self.pipelines)
+        return not (self.models or self.factories or self.modes or self.classes or self.losses or self.pipelines
+                    or self.constructions)
 
     def place(self, span: Callable[[Any], tuple[Any, Any]]) -> None:
         """Give every operation and pipeline its position (`span` maps a node to its start and

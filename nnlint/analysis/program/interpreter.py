@@ -338,6 +338,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
                 exports.factories[name] = models
         summary.add_classes(exports, self.classes, self.aliases)
         summary.add_losses(exports, self.loss_calls, self.loss_scopes, self._top_functions)
+        summary.add_constructions(exports, self._top_functions, self.aliases)
         return exports
 
     # ------------------------------------------------------------ definitions

@@ -13,10 +13,11 @@ import libcst as cst
 
 from nnlint.analysis.program.exports import ModuleExports, encode_returns, flatten_outputs, is_library_name
 from nnlint.analysis.program.imports import qualified_name
-from nnlint.analysis.program.syntax import descendants, dotted_name, own_statements, string_value
+from nnlint.analysis.program.syntax import argument, descendants, dotted_name, own_statements, source_code, string_value
 from nnlint.analysis.program.values import ClassInfo, FunctionInfo, ModuleValue
 from nnlint import catalogue
 from nnlint.catalogue import functions as api
+from nnlint.catalogue import optim
 
 if TYPE_CHECKING:
     from nnlint.analysis.facts import LossCall
@@ -235,3 +236,62 @@ def _parameter_index(value: Optional[cst.BaseExpression], params: list[str]) -> 
     if isinstance(value, cst.Name) and value.value in params:
         return params.index(value.value)
     return None
+
+
+def add_constructions(exports: ModuleExports, top_functions: Mapping[str, FunctionInfo],
+                      aliases: Mapping[str, str]) -> None:
+    """`exports.constructions`: top-level functions every `return` of which gives one torch
+    optimizer or scheduler class, built in the function (`return StepLR(opt, step_size=30)`,
+    or a name last assigned such a call). A factory returning different classes by its
+    configuration is none of them."""
+    for name, function in top_functions.items():
+        body = function.node.body
+        if not isinstance(body, cst.IndentedBlock):
+            continue
+        params = [param.name.value for param in [*function.node.params.posonly_params, *function.node.params.params]]
+        assigned: dict[str, cst.Call] = {}
+        built: list[cst.Call] = []
+        unknown = False
+        for statement in own_statements(body.body):
+            if isinstance(statement, cst.Assign) and len(statement.targets) == 1 and isinstance(
+                    statement.targets[0].target, cst.Name) and isinstance(statement.value, cst.Call):
+                assigned[statement.targets[0].target.value] = statement.value
+            elif isinstance(statement, cst.Return):
+                value = statement.value
+                if isinstance(value, cst.Name):
+                    value = assigned.get(value.value, value)
+                if isinstance(value, cst.Call):
+                    built.append(value)
+                else:
+                    unknown = True
+        entries = [_construction(call, params, aliases) for call in built]
+        if not entries or unknown or any(entry is None for entry in entries):
+            continue
+        if len({(entry["kind"], entry["qualified"], entry["per_iteration"]) for entry in entries}) == 1:  # type: ignore[index]
+            exports.constructions[name] = entries[0]  # type: ignore[assignment]
+
+
+def _construction(call: cst.Call, params: list[str], aliases: Mapping[str, str]) -> Optional[dict[str, Any]]:
+    qualified = qualified_name(call.func, dict(aliases))
+    if qualified is None:
+        return None
+    if qualified.startswith(optim.SCHEDULER_MODULE):
+        known = catalogue.scheduler(qualified.rsplit(".", 1)[-1])
+        per_iteration = False
+        for position, keyword in known.period if known is not None else ():
+            period = argument(call, position, keyword)
+            if period is not None and optim.PER_ITERATION_WORDS.search(source_code(period)):
+                per_iteration = True
+        return {"kind": "scheduler", "qualified": qualified, "per_iteration": per_iteration,
+                "model_param": -1, "model_name": ""}
+    if catalogue.optimizer(qualified) is None:
+        return None
+    model = -1
+    given = argument(call, 0, "params")
+    for node in descendants(given) if given is not None else ():
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and \
+                node.func.attr.value in ("parameters", "named_parameters") and \
+                isinstance(node.func.value, cst.Name) and node.func.value.value in params:
+            model = params.index(node.func.value.value)
+    return {"kind": "optimizer", "qualified": qualified, "per_iteration": False,
+            "model_param": model, "model_name": params[model] if model >= 0 else ""}
