@@ -121,6 +121,9 @@ class FileResult:
     # It steps an optimizer or a scheduler and imports names from project files: another
     # file's factory may have built them (the training facts read what the join resolves).
     trains_with_imports: bool = False
+    # It applies an imported function to a model (`model.apply(init_weights)`): another
+    # file's init function, which the initialization facts read from the join.
+    applies_imports: bool = False
     # Plugin rules that raised on this file (their messages): the run reports them beside the
     # other rules' findings, and a result with any is not cached.
     rule_errors: tuple[str, ...] = ()
@@ -244,6 +247,8 @@ def _check_text(decoded: str, path: str, selected: AbstractSet[str], options: Op
                       # joined check can change a finding.
                       evaluates=facts.computed("paths") and facts.paths is not None and facts.paths.runs_evaluation(),
                       trains_with_imports=_steps_with_imports(facts),
+                      applies_imports=facts.computed("initialization") and facts.initialization is not None
+                      and facts.initialization.applies_imported,
                       rule_errors=tuple(rule_errors))
 
 

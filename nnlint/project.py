@@ -115,6 +115,17 @@ class ProjectResolver:
                 found[qualname] = exports.constructions[name]
         return found
 
+    def init_functions(self, importer: Path, imports: dict[str, str]) -> dict[str, dict[str, Any]]:
+        """For each project function `importer` imports that sets every layer of a type to
+        a constant (the summaries' `init_functions`), what it sets, with its file."""
+        found: dict[str, dict[str, Any]] = {}
+        for qualname in imports.values():
+            located = self._definition(qualname, importer.resolve(), "init_functions", hops=0)
+            if located is not None:
+                path, exports, name = located
+                found[qualname] = {**exports.init_functions[name], "path": display_path(path)}
+        return found
+
     def bases(self, importer: Path, exports: ModuleExports) -> dict[str, dict[str, Any]]:
         """For each base class `importer`'s classes import from another project file, what
         its lineage there is: whether it reaches nn.Module (`module`), whether every class of

@@ -213,6 +213,9 @@ class ProjectRun:
             constructions = resolver.constructions(path, imports) if result.trains_with_imports else {}
             if constructions:
                 joined["constructions"] = constructions
+            init_functions = resolver.init_functions(path, imports) if result.applies_imports else {}
+            if init_functions:
+                joined["init_functions"] = init_functions
             bases = resolver.bases(path, result.exports) if result.exports is not None else {}
             if bases and _bases_matter(result.exports, bases, self._needs(task.codes)):
                 joined["bases"] = bases
@@ -269,7 +272,7 @@ def _may_join(result: FileResult) -> bool:
         return False
     exports = result.exports
     return bool(result.imported_models) or (result.evaluates and bool(exports.imports)) or \
-        result.trains_with_imports or any(
+        result.trains_with_imports or result.applies_imports or any(
         base not in exports.classes for cls in exports.classes.values() for base in cls.get("bases", ()))
 
 

@@ -474,3 +474,55 @@ def test_the_summary_says_which_factories_build_what(project):
     assert exports.constructions["build_scheduler"]["qualified"] == "torch.optim.lr_scheduler.StepLR"
     assert exports.constructions["build_onecycle"]["kind"] == "scheduler"
     assert "build_any" not in exports.constructions
+
+
+# ------------------------------------------------------------- (h) init functions of another file
+
+INIT_HELPERS = """\
+import torch.nn as nn
+
+
+def constant_init(m):
+    if isinstance(m, nn.Linear):
+        nn.init.constant_(m.weight, 0.5)
+        nn.init.zeros_(m.bias)
+
+
+def xavier_init(m):
+    if isinstance(m, nn.Linear):
+        nn.init.xavier_uniform_(m.weight)
+        nn.init.zeros_(m.bias)
+"""
+
+APPLYING = """\
+import torch.nn as nn
+
+from init_utils import {function}
+
+
+class MLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(10, 20)
+{second}
+model = MLP()
+model.apply({function})
+"""
+
+
+@pytest.mark.parametrize("function, second, expected", [
+    # Two Linear layers here, every one set to 0.5 by the helper in init_utils.py.
+    ("constant_init", "        self.fc2 = nn.Linear(20, 2)\n", {("train.py", "NNL301")}),
+    # A random init from the same file.
+    ("xavier_init", "        self.fc2 = nn.Linear(20, 2)\n", set()),
+    # One Linear layer only: a lone constant layer is not symmetric.
+    ("constant_init", "", set()),
+])
+def test_an_init_function_of_another_file_applied_here(project, function, second, expected):
+    write(project, "init_utils.py", INIT_HELPERS)
+    write(project, "train.py", APPLYING.format(function=function, second=second))
+    findings = check(".")
+    assert codes(findings) == expected
+    if expected:
+        assert findings[0]["location"]["row"] == line_of(project, "train.py", "model.apply(")
+        assert "init_utils.py:6" in findings[0]["message"]

@@ -293,6 +293,8 @@ class FileFacts:
     # Factory functions of other project files returning an optimizer or a scheduler (the
     # join's "constructions"): {"kind", "qualified", "per_iteration", "model_param", "model_name"}.
     external_constructions: dict[str, dict] = field(default_factory=dict)
+    # Init functions of other project files (the join's "init_functions"), with their "path".
+    external_init_functions: dict[str, dict] = field(default_factory=dict)
     # A test file or a file under the project's tests folder (catalogue.names.is_test_path):
     # the rules about how well a model trains do not read its placeholder models.
     test_code: bool = False

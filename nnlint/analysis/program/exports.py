@@ -53,7 +53,8 @@ Returned = list[dict[str, Any]]
 #    "pipelines": [training pipeline + {"path"}, ...],
 #    "bases": {qualified name of a base class defined in another file: {"module", "closed",
 #              "torch_layers", "opaque", "forward", "reads", "introspects"}}   (ProjectResolver.bases),
-#    "constructions": {qualified name of a factory function: ModuleExports.constructions entry}}
+#    "constructions": {qualified name of a factory function: ModuleExports.constructions entry},
+#    "init_functions": {qualified name: ModuleExports.init_functions entry + {"path"}}}
 Joined = dict[str, Any]
 
 
@@ -85,25 +86,29 @@ class ModuleExports:
     # period counts iterations, "model_param"/"model_name": the parameter whose
     # `.parameters()` the optimizer gets (-1/"": none)}
     constructions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # top-level function setting every layer of a type to a constant, applied to no model of
+    # this file: {"types", "layer", "value", "target", "pos"} (an importer's model.apply(it))
+    init_functions: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The nodes of each model's (and "Class.method"'s) operations, by index, and of each
     # pipeline: only in the process that analysed the file, for `place`; never serialized.
     nodes: dict[str, list[Any]] = field(default_factory=dict, compare=False, repr=False)
     pipeline_nodes: list[Any] = field(default_factory=list, compare=False, repr=False)
+    init_nodes: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {"models": self.models, "factories": self.factories, "imports": self.imports, "modes": self.modes,
                 "classes": self.classes, "losses": self.losses, "pipelines": self.pipelines, "trains": self.trains,
-                "constructions": self.constructions}
+                "constructions": self.constructions, "init_functions": self.init_functions}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "ModuleExports":
         return cls(dict(data["models"]), dict(data["factories"]), dict(data["imports"]), dict(data["modes"]),
                    dict(data["classes"]), dict(data["losses"]), list(data["pipelines"]), bool(data["trains"]),
-                   dict(data.get("constructions", {})))
+                   dict(data.get("constructions", {})), dict(data.get("init_functions", {})))
 
     def is_empty(self) -> bool:
         return not (self.models or self.factories or self.modes or self.classes or self.losses or self.pipelines
-                    or self.constructions)
+                    or self.constructions or self.init_functions)
 
     def place(self, span: Callable[[Any], tuple[Any, Any]]) -> None:
         """Give every operation and pipeline its position (`span` maps a node to its start and
@@ -123,6 +128,9 @@ class ModuleExports:
                     item["pos"] = position(nodes[item["index"]])
         for pipeline, node in zip(self.pipelines, self.pipeline_nodes):
             pipeline["pos"] = position(node)
+        for name, node in self.init_nodes.items():
+            if name in self.init_functions:
+                self.init_functions[name]["pos"] = position(node)
 
 
 def _operations(returned: Returned, depth: int = 0) -> Iterator[dict[str, Any]]:
