@@ -35,8 +35,10 @@ from nnlint.lint import FileResult
 from nnlint.rules.plugins import plugin_fingerprint
 
 # Bumped when the entry layout changes, beside the version (development builds keep theirs).
-_SCHEMA = 5  # 3: notebooks (cells in findings; .ipynb was once cached as Python); 4: checksummed entries;
-# 5: per-file summaries (classes, losses, pipelines, positions)
+_SCHEMA = 6  # 3: notebooks (cells in findings; .ipynb was once cached as Python); 4: checksummed entries;
+# 5: per-file summaries (classes, losses, pipelines, positions); 6: summary classes with a base in
+# another file, and what a subclass inherits (module, closed, torch_layers, forward, reads);
+# optimizer and scheduler factories (constructions), trains_with_imports, init functions
 # An entry is a few kilobytes; a bigger one was not written by nnlint.
 _MAX_ENTRY_BYTES = 32 * 1024 * 1024
 _PACKAGE = Path(__file__).resolve().parent
@@ -177,6 +179,8 @@ def _result_to_json(result: FileResult) -> dict[str, Any]:
         "imported_models": list(result.imported_models),
         "has_losses": result.has_losses,
         "evaluates": result.evaluates,
+        "trains_with_imports": result.trains_with_imports,
+        "applies_imports": result.applies_imports,
     }
 
 
@@ -186,13 +190,16 @@ def _result_from_json(data: Any) -> FileResult:
     exports = data["exports"]
     imported = data["imported_models"]
     _expect(isinstance(imported, list) and all(isinstance(name, str) for name in imported))
-    _expect(isinstance(data["has_losses"], bool) and isinstance(data["evaluates"], bool))
+    _expect(isinstance(data["has_losses"], bool) and isinstance(data["evaluates"], bool)
+            and isinstance(data["trains_with_imports"], bool) and isinstance(data["applies_imports"], bool))
     return FileResult(
         [_from_json(Diagnostic, item) for item in data["diagnostics"]],
         _exports_from_json(exports) if exports is not None else None,
         tuple(imported),
         data["has_losses"],
         data["evaluates"],
+        trains_with_imports=data["trains_with_imports"],
+        applies_imports=data["applies_imports"],
     )
 
 
@@ -202,7 +209,7 @@ def _exports_from_json(data: Any) -> ModuleExports:
         table = data[name]
         _expect(isinstance(table, dict) and all(isinstance(key, str) and isinstance(value, kind)
                                                 for key, value in table.items()))
-    for name in ("classes", "losses"):
+    for name in ("classes", "losses", "constructions", "init_functions"):
         _expect(isinstance(data[name], dict) and all(isinstance(key, str) and isinstance(value, dict)
                                                      for key, value in data[name].items()))
     _expect(isinstance(data["pipelines"], list) and all(isinstance(item, dict) for item in data["pipelines"]))

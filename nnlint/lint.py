@@ -15,6 +15,7 @@ import libcst as cst
 from nnlint.analysis import analyze
 from nnlint.analysis.program.exports import Joined, ModuleExports, Returned
 from nnlint.analysis.facts import ExternalSite, Origin
+from nnlint.analysis.training.facts import STEP
 from nnlint.analysis.program.syntax import forget_walks
 from nnlint.diagnostic import Diagnostic, Fix, Location, Position
 from nnlint.fix.edits import EditBuilder
@@ -117,6 +118,12 @@ class FileResult:
     # that need `.eval()` (NNL502).
     has_losses: bool = False
     evaluates: bool = False
+    # It steps an optimizer or a scheduler and imports names from project files: another
+    # file's factory may have built them (the training facts read what the join resolves).
+    trains_with_imports: bool = False
+    # It applies an imported function to a model (`model.apply(init_weights)`): another
+    # file's init function, which the initialization facts read from the join.
+    applies_imports: bool = False
     # Plugin rules that raised on this file (their messages): the run reports them beside the
     # other rules' findings, and a result with any is not cached.
     rule_errors: tuple[str, ...] = ()
@@ -239,7 +246,19 @@ def _check_text(decoded: str, path: str, selected: AbstractSet[str], options: Op
                       # Only the path facts read the imported models' modes: without them no
                       # joined check can change a finding.
                       evaluates=facts.computed("paths") and facts.paths is not None and facts.paths.runs_evaluation(),
+                      trains_with_imports=_steps_with_imports(facts),
+                      applies_imports=facts.computed("initialization") and facts.initialization is not None
+                      and facts.initialization.applies_imported,
                       rule_errors=tuple(rule_errors))
+
+
+def _steps_with_imports(facts) -> bool:
+    """Only the training facts read other files' optimizer and scheduler factories, and only
+    a file that steps something and imports from the project can use one."""
+    if not (facts.computed("training") and facts.training is not None and facts.exports is not None
+            and facts.exports.imports):
+        return False
+    return any(event.kind == STEP for scope in facts.training.scopes for event in scope.events)
 
 
 def fact_needs(rules: Sequence[type[Rule]]) -> Optional[frozenset[str]]:

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from nnlint.analysis.program.exports import THIS_FILE, ModuleExports, Returned, is_library_name
+from nnlint.catalogue import functions as api
+from nnlint.catalogue import is_container
 from nnlint.parse import MAX_SOURCE_BYTES, quiet_ast_parse
 from nnlint.reading import Unreadable, read_bounded
 
@@ -53,6 +55,7 @@ class ProjectResolver:
         self.root = root.resolve()
         self._exports_of = exports_of
         self._import_tables: dict[Path, dict[str, str]] = {}
+        self._plain: dict[Path, ModuleExports] = {}
 
     # ----------------------------------------------------------- public
 
@@ -100,6 +103,73 @@ class ProjectResolver:
             if mode is not None:
                 found[name] = mode
         return found
+
+    def constructions(self, importer: Path, imports: dict[str, str]) -> dict[str, dict[str, Any]]:
+        """For each project function `importer` imports that returns one optimizer or
+        scheduler class (the summaries' `constructions`), what it builds."""
+        found: dict[str, dict[str, Any]] = {}
+        for qualname in imports.values():
+            located = self._definition(qualname, importer.resolve(), "constructions", hops=0)
+            if located is not None:
+                path, exports, name = located
+                found[qualname] = exports.constructions[name]
+        return found
+
+    def init_functions(self, importer: Path, imports: dict[str, str]) -> dict[str, dict[str, Any]]:
+        """For each project function `importer` imports that sets every layer of a type to
+        a constant (the summaries' `init_functions`), what it sets, with its file."""
+        found: dict[str, dict[str, Any]] = {}
+        for qualname in imports.values():
+            located = self._definition(qualname, importer.resolve(), "init_functions", hops=0)
+            if located is not None:
+                path, exports, name = located
+                found[qualname] = {**exports.init_functions[name], "path": display_path(path)}
+        return found
+
+    def bases(self, importer: Path, exports: ModuleExports) -> dict[str, dict[str, Any]]:
+        """For each base class `importer`'s classes import from another project file, what
+        its lineage there is: whether it reaches nn.Module (`module`), whether every class of
+        it is known (`closed`: no library base, every project base found), the torch layers
+        it builds (`torch_layers`, the most derived class's first; `opaque` when it holds
+        layers beyond those, or containers whose items are not known), whether it defines
+        `forward`, the attribute names it reads (`reads`) and whether it introspects."""
+        found: dict[str, dict[str, Any]] = {}
+        for cls in exports.classes.values():
+            for base in cls.get("bases", ()):
+                if base in exports.classes or base in found:
+                    continue
+                located = self._definition(base, importer.resolve(), "classes", hops=0)
+                if located is not None:
+                    found[base] = self._base_info(*located)
+        return found
+
+    def _base_info(self, path: Path, exports: ModuleExports, name: str) -> dict[str, Any]:
+        lineage = self._lineage(path, exports, name, hops=0)
+        known = {(where, cls) for where, _, cls in lineage}
+        info: dict[str, Any] = {"module": False, "closed": True, "torch_layers": {}, "opaque": False,
+                                "forward": False, "reads": set(), "introspects": False}
+        for where, summary, cls in lineage:
+            entry = summary.classes.get(cls, {})
+            info["module"] = info["module"] or entry.get("module", True)
+            info["closed"] = info["closed"] and entry.get("closed", False)
+            for attribute, layer in entry.get("torch_layers", {}).items():
+                info["torch_layers"].setdefault(attribute, layer)
+            # Layers the summary cannot name (a project class, one of two alternatives) or
+            # whose items it does not hold (a container): the base's layers are not all known.
+            torch_layers = entry.get("torch_layers", {})
+            info["opaque"] = info.get("opaque", False) or set(entry.get("layers", {})) != set(torch_layers) \
+                or any(is_container(layer) for layer in torch_layers.values())
+            info["forward"] = info["forward"] or entry.get("forward", False)
+            info["reads"].update(entry.get("reads", ()))
+            info["introspects"] = info["introspects"] or entry.get("introspects", True)
+            for base in entry.get("bases", ()):
+                if base in summary.classes:
+                    continue
+                located = self._definition(base, where, "classes", hops=1)
+                if located is None or (located[0], located[2]) not in known:
+                    info["closed"] = False  # a project base no summary describes
+        info["reads"] = sorted(info["reads"])
+        return info
 
     # ---------------------------------------------------------- modules
 
@@ -255,6 +325,10 @@ class ProjectResolver:
                 return None
             path, name = target
             exports = self._exports_of(path)
+            if exports is None and table == "classes":
+                # A file nnlint skipped (no torch in it): a middle class of a lineage
+                # (`class BaseModel(Root)` importing `Root` from the file that is the Module).
+                exports = self._plain_classes(path)
             if exports is not None and name in getattr(exports, table):
                 return path, exports, name
             imported = (exports.imports if exports is not None else self._import_table(path)).get(name)
@@ -279,6 +353,15 @@ class ProjectResolver:
                                          for items in item["seq"]]})
         return resolved
 
+    def _plain_classes(self, path: Path) -> ModuleExports:
+        """The classes of a file nnlint did not analyse whose bases are project classes,
+        read with CPython's parser like its imports."""
+        if path not in self._plain:
+            tree = _read_tree(path)  # one parse for both tables
+            table = self._import_tables.setdefault(path, _imports_of_tree(tree))
+            self._plain[path] = ModuleExports(imports=table, classes=_read_plain_classes(tree, table))
+        return self._plain[path]
+
     def _import_table(self, path: Path) -> dict[str, str]:
         """Imports of a file nnlint did not analyse (a package `__init__.py` without torch),
         read with CPython's parser: enough to follow `from .net import Net`."""
@@ -298,10 +381,61 @@ def _file_for(directory: Path, parts: list[str]) -> Optional[Path]:
     return None
 
 
-def _read_import_table(path: Path) -> dict[str, str]:
+def _read_tree(path: Path) -> Optional[ast.Module]:
     try:
-        tree = quiet_ast_parse(read_bounded(os.fspath(path), MAX_SOURCE_BYTES))
+        return quiet_ast_parse(read_bounded(os.fspath(path), MAX_SOURCE_BYTES))
     except (Unreadable, SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _read_plain_classes(tree: Optional[ast.Module], imports: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """What a torch-less file's classes are for the join (the summary's `classes` entries):
+    only classes whose bases are all project classes of its own or other files (`object`
+    aside); no torch code, so no layers, and what they read is every attribute and string."""
+    found: dict[str, dict[str, Any]] = {}
+    for statement in tree.body if tree is not None else ():
+        if not isinstance(statement, ast.ClassDef) or statement.keywords:
+            continue
+        bases: list[str] = []
+        for base in statement.bases:
+            written = base.id if isinstance(base, ast.Name) else None
+            if written == "object":
+                continue
+            if written in found:
+                bases.append(written)
+            elif written in imports and not is_library_name(imports[written]):
+                bases.append(imports[written])
+            else:
+                bases = []
+                break
+        if not bases:
+            continue
+        reads: set[str] = set()
+        introspects = False
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+                reads.add(node.attr)
+                introspects = introspects or node.attr in api.MODULE_INTROSPECTION_METHODS \
+                    or node.attr in api.STATE_LOADING_METHODS
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                reads.add(node.value)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                introspects = introspects or node.func.id in api.MODULE_INTROSPECTION_FUNCTIONS
+            elif isinstance(node, ast.FunctionDef) and node.name in api.STATE_LOADING_METHODS:
+                introspects = True
+        found[statement.name] = {
+            "bases": bases, "module": False, "closed": True, "layers": {}, "torch_layers": {}, "methods": {},
+            "dispatch": [], "reads": sorted(reads), "introspects": introspects,
+            "forward": any(isinstance(item, ast.FunctionDef) and item.name == "forward" for item in statement.body)}
+    return found
+
+
+def _read_import_table(path: Path) -> dict[str, str]:
+    return _imports_of_tree(_read_tree(path))
+
+
+def _imports_of_tree(tree: Optional[ast.Module]) -> dict[str, str]:
+    if tree is None:
         return {}
     table: dict[str, str] = {}
     for statement in tree.body:

@@ -30,9 +30,10 @@ from nnlint.analysis.facts import Origin
 from nnlint.cache import Cache, entry_key, settings_fingerprint
 from nnlint.catalogue.names import is_test_path
 from nnlint.diagnostic import Diagnostic, Location, Position
-from nnlint.lint import FileResult, RuleOptions, check_source, read_file, unreadable_result
+from nnlint.lint import FileResult, RuleOptions, check_source, fact_needs, read_file, unreadable_result
 from nnlint.parse import ParseFailure
 from nnlint.project import ProjectResolver, display_path
+from nnlint.rules import rules_by_code
 
 # Below this many files a pool costs more than it saves (an editor or pre-commit run).
 _POOL_THRESHOLD = 8
@@ -209,6 +210,15 @@ class ProjectRun:
             pipelines = resolver.pipelines(path, imports) if result.evaluates and imports else []
             if pipelines:
                 joined["pipelines"] = pipelines
+            constructions = resolver.constructions(path, imports) if result.trains_with_imports else {}
+            if constructions:
+                joined["constructions"] = constructions
+            init_functions = resolver.init_functions(path, imports) if result.applies_imports else {}
+            if init_functions:
+                joined["init_functions"] = init_functions
+            bases = resolver.bases(path, result.exports) if result.exports is not None else {}
+            if bases and _bases_matter(result.exports, bases, self._needs(task.codes)):
+                joined["bases"] = bases
         finally:
             linked, self._consulted = self._consulted, None
         # A model without dropout/batch-norm changes nothing the file's own check missed.
@@ -231,6 +241,10 @@ class ProjectRun:
             self._cache.put(key, checked)
         return dataclasses.replace(result, diagnostics=checked.diagnostics)
 
+    def _needs(self, codes: frozenset[str]) -> Optional[frozenset[str]]:
+        by_code = rules_by_code()
+        return fact_needs([by_code[code] for code in codes if code in by_code])
+
     def _digest(self, path: Path) -> str:
         if path not in self._digests:
             data = read_file(os.fspath(path))
@@ -250,11 +264,36 @@ class ProjectRun:
 
 def _may_join(result: FileResult) -> bool:
     """Whether another file's summary can change this file's findings: it calls imported
-    project names (models, loss wrappers) where losses or evaluation are, or it evaluates and
-    imports from project files (their training pipelines)."""
+    project names (models, loss wrappers) where losses or evaluation are, it evaluates and
+    imports from project files (their training pipelines), it steps an optimizer or scheduler
+    and imports from project files (factories of them), or one of its classes derives
+    from a class of another project file (every rule family reads what that base is)."""
     if result.exports is None:
         return False
-    return bool(result.imported_models) or (result.evaluates and bool(result.exports.imports))
+    exports = result.exports
+    return bool(result.imported_models) or (result.evaluates and bool(exports.imports)) or \
+        result.trains_with_imports or result.applies_imports or any(
+        base not in exports.classes for cls in exports.classes.values() for base in cls.get("bases", ()))
+
+
+def _bases_matter(exports: ModuleExports, bases: Mapping[str, Mapping], needs: Optional[frozenset[str]]) -> bool:
+    """Whether what the join knows of the file's base classes in other files can change a
+    finding of the selected rules: a class this file alone did not take for a Module is one
+    (every family), a base whose whole lineage is known lets the unused-layer check judge the
+    subclass (`layer_usage`), inherited torch layers reach the layer sequences
+    (`architecture`) and the class's layers that an initialization sets (`initialization`). Otherwise the file's own check stands and it is not checked again."""
+    def needed(family: str) -> bool:
+        return needs is None or family in needs
+
+    for cls in exports.classes.values():
+        infos = [bases[base] for base in cls.get("bases", ()) if base in bases]
+        if not cls.get("module", True) and any(info.get("module") for info in infos):
+            return True
+        if needed("layer_usage") and any(info.get("closed") or info.get("forward") for info in infos):
+            return True
+        if (needed("architecture") or needed("initialization")) and any(info.get("torch_layers") for info in infos):
+            return True
+    return False
 
 
 def _pool_context():

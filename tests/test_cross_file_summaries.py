@@ -309,13 +309,16 @@ def test_a_finding_placed_in_another_file_does_not_parse_that_file_again(empty_p
         return real(text, *args, **kwargs)
 
     monkeypatch.setattr(nnlint.lint, "parse_source", counting)
-    result = CliRunner().invoke(cli, ["check", "--isolated", "--no-cache", "--output-format", "json", "-j", "1", "."],
-                                catch_exceptions=False)
+    # Only train.py is reported: models.py is read for its summary (its own check, once) and
+    # not checked with the join, which a reported file deriving from base.py would be.
+    result = CliRunner().invoke(cli, ["check", "--isolated", "--no-cache", "--output-format", "json", "-j", "1",
+                                      "train.py"], catch_exceptions=False)
     (finding,) = json.loads(result.stdout)
     models_text = (empty_project / "models.py").read_text()
     assert parsed.count(models_text) == 1  # its own check only, not again to place the softmax
     assert "produced at models.py:15" in finding["message"]
-    result = CliRunner().invoke(cli, ["check", "--isolated", "--no-cache", "--output-format", "sarif", "-j", "1", "."],
+    result = CliRunner().invoke(cli, ["check", "--isolated", "--no-cache", "--output-format", "sarif", "-j", "1",
+                                      "train.py"],
                                 catch_exceptions=False)
     related = json.loads(result.stdout)["runs"][0]["results"][0]["relatedLocations"]
     regions = [item["physicalLocation"]["region"] for item in related
@@ -337,3 +340,173 @@ def test_editing_the_base_class_file_invalidates_the_importers_findings(empty_pr
     assert codes(check("train.py")) == {("train.py", "NNL108")}
     write(empty_project, "base.py", BASE)
     assert codes(check("train.py")) == {("train.py", "NNL101")}
+
+
+# ------------------------------------------------------------- (f) inherited layers
+
+LAYERS_BASE = """\
+import torch.nn as nn
+
+
+class BaseMLP(nn.Module):
+    def __init__(self, d_in=8, d_hidden=16, d_out=2):
+        super().__init__()
+        self.fc1 = nn.Linear(d_in, d_hidden)
+        self.fc2 = nn.Linear(d_hidden, d_out)
+        self.drop = nn.Dropout(0.1)
+"""
+
+
+@pytest.mark.parametrize("forward, expected", [
+    # The base in base.py builds two Linear layers; the subclass's forward stacks them with
+    # only a dropout between: the same NNL401 as with the layers built in the subclass.
+    ("return self.fc2(self.drop(self.fc1(x)))", {("model.py", "NNL401")}),
+    ("return self.fc2(torch.relu(self.fc1(x)))", set()),
+    # The subclass replaces fc1 by a non-linear block of its own.
+    ("return self.fc2(self.fc1(x))", set()),
+])
+def test_a_forward_applying_layers_a_base_in_another_file_builds(project, forward, expected):
+    write(project, "base.py", LAYERS_BASE)
+    own_init = ("    def __init__(self):\n        super().__init__()\n"
+                "        self.fc1 = nn.Sequential(nn.Linear(8, 16), nn.GELU())\n\n") if "fc2(self.fc1" in forward else ""
+    write(project, "model.py", "import torch\nimport torch.nn as nn\n\nfrom base import BaseMLP\n\n\n"
+          f"class Head(BaseMLP):\n{own_init}    def forward(self, x):\n        {forward}\n")
+    assert codes(check("--extend-select", "NNL401", ".")) == expected
+
+
+@pytest.mark.parametrize("inits, expected", [
+    # Both Linear layers the base builds set to one constant: the units stay identical.
+    (("fc1", "fc2"), {("model.py", "NNL301")}),
+    # Only the last layer zero-initialized (a common, harmless choice).
+    (("fc2",), set()),
+])
+def test_constant_init_of_layers_a_base_in_another_file_builds(project, inits, expected):
+    write(project, "base.py", LAYERS_BASE)
+    lines = "".join(f"        nn.init.constant_(self.{name}.weight, 0.5)\n" for name in inits)
+    write(project, "model.py", "import torch.nn as nn\n\nfrom base import BaseMLP\n\n\nclass Net(BaseMLP):\n"
+          "    def __init__(self):\n        super().__init__(8, 16, 2)\n" + lines)
+    assert codes(check(".")) == expected
+
+
+# ------------------------------------------------------------- (g) optimizer and scheduler factories
+
+FACTORIES = """\
+import torch
+
+
+def build_optimizer(model, cfg):
+    return torch.optim.SGD(model.parameters(), lr=cfg["lr"], momentum=0.9)
+
+
+def build_scheduler(optimizer, cfg):
+    if cfg.get("warmup"):
+        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=30, gamma=0.1)
+    else:
+        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=30, gamma=0.5)
+    return scheduler
+
+
+def build_onecycle(optimizer, total):
+    return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=total)
+
+
+def build_any(optimizer, name):
+    if name == "step":
+        return torch.optim.lr_scheduler.StepLR(optimizer, 30)
+    return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=1000)
+"""
+
+FACTORY_TRAIN = """\
+import torch
+import torch.nn as nn
+
+from optim_utils import build_optimizer, {factory}
+
+cfg = {{"lr": 0.1}}
+model = nn.Linear(10, 2)
+optimizer = build_optimizer(model, cfg)
+scheduler = {factory}(optimizer, {argument})
+for epoch in range(90):
+    for x, y in []:
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+        scheduler.step()
+"""
+
+
+@pytest.mark.parametrize("factory, argument, expected", [
+    # An epoch scheduler built in another file, stepped every batch here.
+    ("build_scheduler", "cfg", {("train.py", "NNL606")}),
+    # A per-batch scheduler (OneCycleLR) from the same file: stepping it every batch is right.
+    ("build_onecycle", "1000", set()),
+    # A factory returning either kind by its configuration is neither.
+    ("build_any", "'step'", set()),
+])
+def test_scheduler_built_by_a_factory_in_another_file(project, factory, argument, expected):
+    write(project, "optim_utils.py", FACTORIES)
+    write(project, "train.py", FACTORY_TRAIN.format(factory=factory, argument=argument))
+    assert codes(check(".")) == expected
+
+
+def test_the_summary_says_which_factories_build_what(project):
+    from nnlint.lint import check_source
+
+    exports = check_source(FACTORIES.encode(), "optim_utils.py", frozenset({"NNL606"})).exports
+    assert exports.constructions["build_optimizer"]["qualified"] == "torch.optim.SGD"
+    assert exports.constructions["build_optimizer"]["model_param"] == 0
+    assert exports.constructions["build_scheduler"]["qualified"] == "torch.optim.lr_scheduler.StepLR"
+    assert exports.constructions["build_onecycle"]["kind"] == "scheduler"
+    assert "build_any" not in exports.constructions
+
+
+# ------------------------------------------------------------- (h) init functions of another file
+
+INIT_HELPERS = """\
+import torch.nn as nn
+
+
+def constant_init(m):
+    if isinstance(m, nn.Linear):
+        nn.init.constant_(m.weight, 0.5)
+        nn.init.zeros_(m.bias)
+
+
+def xavier_init(m):
+    if isinstance(m, nn.Linear):
+        nn.init.xavier_uniform_(m.weight)
+        nn.init.zeros_(m.bias)
+"""
+
+APPLYING = """\
+import torch.nn as nn
+
+from init_utils import {function}
+
+
+class MLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(10, 20)
+{second}
+model = MLP()
+model.apply({function})
+"""
+
+
+@pytest.mark.parametrize("function, second, expected", [
+    # Two Linear layers here, every one set to 0.5 by the helper in init_utils.py.
+    ("constant_init", "        self.fc2 = nn.Linear(20, 2)\n", {("train.py", "NNL301")}),
+    # A random init from the same file.
+    ("xavier_init", "        self.fc2 = nn.Linear(20, 2)\n", set()),
+    # One Linear layer only: a lone constant layer is not symmetric.
+    ("constant_init", "", set()),
+])
+def test_an_init_function_of_another_file_applied_here(project, function, second, expected):
+    write(project, "init_utils.py", INIT_HELPERS)
+    write(project, "train.py", APPLYING.format(function=function, second=second))
+    findings = check(".")
+    assert codes(findings) == expected
+    if expected:
+        assert findings[0]["location"]["row"] == line_of(project, "train.py", "model.apply(")
+        assert "init_utils.py:6" in findings[0]["message"]

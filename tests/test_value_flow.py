@@ -350,3 +350,22 @@ def test_a_layer_appended_by_a_block_factory_is_the_block_output():
         """
     # The ReLU appended in fc_layer (line 7), not the one inside `features`.
     assert codes_and_lines(source, {"NNL108"}) == [("NNL108", 7)]
+
+
+def test_an_initializer_of_a_module_takes_no_gradient_but_its_forward_does():
+    # peft's RandLoRA normalises random projection bases by their std in `_init_*` methods,
+    # once, on tensors no gradient reaches; the same division in forward is checked.
+    source = """
+        import torch
+        import torch.nn as nn
+
+        class Projection(nn.Module):
+            def _init_bases(self, r, d):
+                basis = torch.rand(r, d)
+                self.register_buffer("basis", basis / basis.std())
+
+            def forward(self, x):
+                return x / x.std()
+        """
+    lines = [d.start.line for d in findings(source, {"NNL203"})]
+    assert lines == [11]

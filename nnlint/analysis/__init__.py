@@ -82,7 +82,7 @@ def _analyze(module: cst.Module, path: str, externals: Optional[Mapping[str, Ret
              needs: Container[str], joined: Joined) -> FileFacts:
     if walk_count.COUNTER is not None:
         walk_count.COUNTER.start_file(module, uncounted_descendants(module, stop=()))
-    interpreter = Interpreter(module, path, externals, joined.get("losses"))
+    interpreter = Interpreter(module, path, externals, joined.get("losses"), joined.get("bases"))
     try:
         with walk_count.phase("interpreter"):
             facts = interpreter.run()
@@ -90,6 +90,9 @@ def _analyze(module: cst.Module, path: str, externals: Optional[Mapping[str, Ret
         facts = interpreter.partial_facts()
     facts.external_modes = dict(external_modes or {})
     facts.external_pipelines = list(joined.get("pipelines", ()))
+    facts.external_bases = dict(joined.get("bases", {}))
+    facts.external_constructions = dict(joined.get("constructions", {}))
+    facts.external_init_functions = dict(joined.get("init_functions", {}))
     facts.test_code = test_code  # before the builders: the seeding facts read it
     # In the eager order: the walks' memo (syntax.iter_calls) serves the later builders,
     # and the recursion limit is met where it always was.
@@ -105,6 +108,11 @@ def _analyze(module: cst.Module, path: str, externals: Optional[Mapping[str, Ret
             if paths is not None:
                 # Other files' NNL501 compares their pipelines with this file's.
                 add_pipelines(facts.exports, paths)
+            if facts.computed("initialization") and facts.initialization is not None:
+                # Other files' `model.apply(init_weights)` (NNL301).
+                for name, (node, entry) in facts.initialization.init_functions.items():
+                    facts.exports.init_functions[name] = dict(entry)
+                    facts.exports.init_nodes[name] = node
     return facts
 
 

@@ -286,6 +286,15 @@ class FileFacts:
     # Training pipelines of the project files this one imports from (the project join), each
     # with its "path": what NNL501 compares a serving script's own pipeline with.
     external_pipelines: list[dict] = field(default_factory=list)
+    # Base classes defined in other project files, by the qualified name this file imports
+    # them as, as the project join resolved them (nnlint.project.ProjectResolver.bases):
+    # whether each is a Module, the torch layers it builds, what its code reads.
+    external_bases: dict[str, dict] = field(default_factory=dict)
+    # Factory functions of other project files returning an optimizer or a scheduler (the
+    # join's "constructions"): {"kind", "qualified", "per_iteration", "model_param", "model_name"}.
+    external_constructions: dict[str, dict] = field(default_factory=dict)
+    # Init functions of other project files (the join's "init_functions"), with their "path".
+    external_init_functions: dict[str, dict] = field(default_factory=dict)
     # A test file or a file under the project's tests folder (catalogue.names.is_test_path):
     # the rules about how well a model trains do not read its placeholder models.
     test_code: bool = False

@@ -52,6 +52,12 @@ def layer_kind(name: str) -> Optional[str]:
     return found.kind if found is not None else None
 
 
+def is_container(qualified: Optional[str]) -> bool:
+    """A torch.nn container (`Sequential`, `ModuleList`, `ModuleDict`): its layers are its items."""
+    found = nn_layer(qualified)
+    return found is not None and found.container is not None
+
+
 def is_nn_class(qualified: Optional[str]) -> bool:
     """`torch.nn.Linear`, `torch.nn.BCELoss`, also one the catalogue does not list: a class
     of torch.nn (capitalised by convention)."""

@@ -29,7 +29,10 @@ GRADIENT_FUNCTION = re.compile(
 # renderers and samplers take gradients).
 NO_GRADIENT_FUNCTION = re.compile(
     r"metric|(^|_)(errors?|accuracy|acc|score|psnr|iou|auc)$|jacobian|^d[xyzp]_|(^|_)(boxe?s?|bbox(es)?|anchors?)(_|$)"
-    r"|visuali[sz]|plot|^_?show|to_rgb|log_image|colori[sz]", re.IGNORECASE)
+    r"|visuali[sz]|plot|^_?show|to_rgb|log_image|colori[sz]"
+    # Initializers run once, before any step, on leaf tensors (torch.nn.init itself works
+    # under no_grad): `_init_weights`, `init_buffers`, `reset_parameters`; not `__init__`.
+    r"|^_?init_|^_?initiali[sz]e|^reset_parameters$", re.IGNORECASE)
 # ...and the words that make a function a loss whatever else it is named (`jacobian_penalty`).
 LOSS_FUNCTION_WORD = re.compile(r"loss|criterion|objective|penalty|regulari[sz]", re.IGNORECASE)
 

@@ -9,6 +9,8 @@ keyword), when it has one.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from typing import Optional
 
@@ -49,6 +51,9 @@ OPTIMIZERS: dict[str, Optimizer] = {row.name: row for row in [
 OPTIMIZER_PACKAGES = ("torch.optim", "transformers", "apex", "timm.optim", "deepspeed", "bitsandbytes")
 
 SCHEDULER_MODULE = "torch.optim.lr_scheduler."
+# A scheduler period argument written with these counts iterations, not epochs
+# (`T_max=len(loader) * epochs`, `step_size=total_steps // 3`).
+PER_ITERATION_WORDS = re.compile(r"len\(|step|iter|batch|total|num_train|updates", re.IGNORECASE)
 SCHEDULERS: dict[str, Scheduler] = {row.name: row for row in [
     Scheduler("StepLR", EPOCH, ((1, "step_size"),)),
     Scheduler("MultiStepLR", EPOCH, ((1, "milestones"),)),

@@ -37,7 +37,7 @@ class UnguardedDivision(Rule):
     metrics are left alone: they run without gradients, and their denominators (norms of
     preconditioner matrices, counts of seen samples) are non-zero by construction far more
     often than not. Nor does it look where no backward pass reaches: under `torch.no_grad()`,
-    in functions named as a metric, an analytic derivative, box geometry or a plot
+    in functions named as a metric, an analytic derivative, box geometry, a plot or an initializer (`_init_*`, `reset_parameters`)
     (`*_error`, `psnr`, `accuracy`, `dx_*`, `jacobian`, `boxes_*`, `to_rgb`, `plot_*`) unless
     their result is the loss backpropagated, in functions the file calls only under
     `torch.no_grad()` (a `to_rgb` called from an `@torch.no_grad()` `log_images`), in set-up

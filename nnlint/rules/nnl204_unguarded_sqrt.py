@@ -14,8 +14,8 @@ class UnguardedSqrt(Rule):
     utilities, metrics, optimizer internals or under `torch.no_grad()` takes no gradient
     and is left alone, as is one whose operand the function compares first (`if s > 0`).
     So is a square root where no backward pass reaches: functions named as a metric, an
-    analytic derivative, box geometry or a plot (`root_mean_squared_error`, `dx_distort_points`,
-    `jacobian`, `boxes_center_distance`) unless their result is the loss backpropagated,
+    analytic derivative, box geometry, a plot or an initializer (`root_mean_squared_error`,
+    `dx_distort_points`, `jacobian`, `boxes_center_distance`, `_init_weights`, `reset_parameters`) unless their result is the loss backpropagated,
     functions the file calls only under `torch.no_grad()`, set-up code outside the loop of a
     scope whose `backward()` is inside one, and test code. A square of a value offset by a
     number (`torch.pow(d + eps, 2)`, as `F.pairwise_distance` computes) is 0 only at one exact

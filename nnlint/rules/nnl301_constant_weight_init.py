@@ -288,6 +288,8 @@ zero_conv = zero_module(nn.Conv2d(320, 320, 1))
                     "the same gradient, so they never become different. Initialize the weights randomly "
                     "(e.g. nn.init.kaiming_normal_) and keep constants for biases and norm layers."
                 )
+                if init.origin:
+                    message += f" (the constant is set at {init.origin})"
                 report(init.node, message)
                 continue
             others = ", ".join(report.where(node) for node in init.symmetric_with)

@@ -38,10 +38,10 @@ from nnlint.analysis.program.imports import qualified_name
 from nnlint.analysis.architecture.constructions import SEQUENTIAL, ConstructionReader
 from nnlint.analysis.architecture.expressions import ExpressionEvaluator
 from nnlint.analysis.architecture.kinds import (ACTIVATION, DROPOUT, MERGE, NORM, OTHER, POOL, RESHAPE, UNKNOWN, WEIGHT,
-                                         LayerStep)
+                                         LayerStep, module_kind)
 from nnlint.analysis.architecture.statements import StatementEvaluator
-from nnlint.analysis.architecture.values import (EVAL_BUDGET, MAX_UNROLL, Chain, ClassInfo, OutOfBudget, Seq, SelfValue,
-                                          Value)
+from nnlint.analysis.architecture.values import (EVAL_BUDGET, MAX_UNROLL, Chain, ClassInfo, Layer, OutOfBudget, Seq,
+                                          SelfValue, Value)
 from nnlint.analysis.program.syntax import dotted_name
 
 __all__ = ["ACTIVATION", "DROPOUT", "MERGE", "NORM", "OTHER", "POOL", "RESHAPE", "UNKNOWN", "WEIGHT",
@@ -128,7 +128,23 @@ class ArchitectureBuilder(ForwardFlow, ConstructionReader, ExpressionEvaluator, 
         is_sequential = any(base == SEQUENTIAL or base in self.classes and self.classes[base].is_sequential
                             for base in bases)
         if is_sequential or "forward" in methods or "__init__" in methods:
-            self.classes[node.name.value] = ClassInfo(node.name.value, node, methods, is_sequential)
+            info = ClassInfo(node.name.value, node, methods, is_sequential)
+            self._inherit_layers(info, bases)
+            self.classes[node.name.value] = info
+
+    def _inherit_layers(self, info: ClassInfo, bases: list[str]) -> None:
+        """The torch layers a base class of another project file builds (the project join's
+        `torch_layers`), as attributes the subclass's own `__init__` may replace: its
+        `forward` applying `self.fc1` and `self.fc2` is then a stack of two Linear layers, as
+        with the base written in this file. A layer is placed where the subclass applies it."""
+        for base in bases:
+            for attribute, layer in self.facts.external_bases.get(base, {}).get("torch_layers", {}).items():
+                known = module_kind(layer)
+                if known is None or attribute in info.attrs:
+                    continue
+                kind, linear = known
+                info.attrs[attribute] = Layer(LayerStep(kind, info.node.name, layer.rsplit(".", 1)[-1], 0,
+                                                        linear=linear))
 
     def _evaluate_class(self, info: ClassInfo) -> None:
         if info.evaluated:

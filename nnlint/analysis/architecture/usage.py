@@ -88,14 +88,20 @@ class _UsageReader:
         cls = self.classes.get(name)
         if cls is None or name in seen:
             return False
-        return any(catalogue.is_module_base(base) or self.is_module(base, seen | {name}) for base in cls.bases)
+        external = self.facts.external_bases
+        return any(catalogue.is_module_base(base) or external.get(base, {}).get("module")
+                   or self.is_module(base, seen | {name}) for base in cls.bases)
 
     def bases_in_view(self, name: str, seen: frozenset[str] = frozenset()) -> bool:
-        """Every base is nn.Module / LightningModule itself or a class of this file whose
-        bases are in view too: nothing unseen can use the attributes."""
+        """Every base is nn.Module / LightningModule itself, a class of this file whose bases
+        are in view too, or a class of another project file whose whole lineage the join
+        knows (what its code reads counts as read here): nothing unseen can use the attributes."""
         cls = self.classes[name]
         for base in cls.bases:
             if base == "keyword" or catalogue.is_module_base(base) or base == "object":
+                continue
+            external = self.facts.external_bases.get(base)
+            if external is not None and external.get("closed") and not external.get("introspects"):
                 continue
             if base in self.classes and base not in seen and self.bases_in_view(base, seen | {name}):
                 continue
@@ -106,7 +112,9 @@ class _UsageReader:
         cls = self.classes.get(name)
         if cls is None:
             return False
-        return "forward" in cls.methods or any(self.has_forward(base) for base in cls.bases if base != name)
+        external = self.facts.external_bases
+        return "forward" in cls.methods or any(self.has_forward(base) or external.get(base, {}).get("forward", False)
+                                               for base in cls.bases if base != name)
 
     def layer_name(self, value: cst.BaseExpression) -> Optional[str]:
         """The class a constructor call builds, when it is a torch.nn layer with state or
@@ -141,6 +149,9 @@ class _UsageReader:
                 if isinstance(text, str):
                     names.add(text)
             names.update(node.value for node in index.get(cst.FormattedStringText, ()))
+            # What base classes of other files read (their forward applying `self.head`).
+            for base in self.facts.external_bases.values():
+                names.update(base.get("reads", ()))
             self._read_names = names
         return self._read_names
 

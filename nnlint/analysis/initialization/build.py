@@ -30,7 +30,10 @@ from nnlint.analysis.initialization.tensors import SelfTensorFinder
 def build_initialization_facts(facts: FileFacts) -> None:
     file = FileClasses(facts)
     result = InitializationFacts()
-    result.constant_inits = ConstantInitFinder(file).run()
+    finder = ConstantInitFinder(file, facts.external_init_functions)
+    result.constant_inits = finder.run()
+    result.init_functions = finder.init_functions
+    result.applies_imported = finder.applies_imported
     SelfTensorFinder(file, result).run()
     facts.initialization = result
 

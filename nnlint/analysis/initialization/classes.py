@@ -6,12 +6,12 @@ layers a class holds, and how its methods use its attributes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 import libcst as cst
 
 from nnlint.analysis.facts import FileFacts
-from nnlint.analysis.program.module_classes import is_module_class
+from nnlint.analysis.program.module_classes import is_module_class, module_bases
 from nnlint.analysis.program.imports import qualified_name
 from nnlint.analysis.initialization.syntax import (
     CONTAINERS,
@@ -57,11 +57,13 @@ class FileClasses:
         self.module = facts.module
         self.aliases = facts.imports
         self.models = facts.models  # the interpreter's view of each module class
+        self.external_modules = module_bases(facts.external_bases)
         self.classes: dict[str, ModuleClass] = {}
         self._usage: dict[int, ClassUsage] = {}
         self._collect_classes(facts.module.body, facts.models)
         for cls in self.classes.values():
             self._collect_layers(cls)
+            self._inherit_layers(cls, facts.external_bases)
 
     def q(self, node: cst.BaseExpression) -> Optional[str]:
         return qualified_name(node, self.aliases)
@@ -77,7 +79,8 @@ class FileClasses:
             if isinstance(statement, cst.ClassDef):
                 known = self.classes
                 is_module = is_module_class(statement, self.aliases,
-                                            lambda name: known[name].is_module if name in known else None)
+                                            lambda name: known[name].is_module if name in known else None,
+                                            self.external_modules)
                 cls = ModuleClass(statement, statement.name.value, is_module or statement.name.value in models)
                 for item in block(statement.body):
                     if isinstance(item, cst.FunctionDef):
@@ -118,6 +121,22 @@ class FileClasses:
                 elif (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
                       and node.func.attr.value in ("add_module", "register_module", "append", "extend")):
                     cls.opaque_submodules = True
+
+    def _inherit_layers(self, cls: ModuleClass, external: Mapping[str, Mapping]) -> None:
+        """The torch layers a base class of another project file builds (the join's
+        `torch_layers`), where the class's own code does not assign the attribute: an
+        `init_weights` of the subclass setting `self.fc1.weight` initializes the base's
+        Linear. A base whose layers are not all known makes the class's opaque."""
+        for base in cls.node.bases:
+            info = external.get(self.q(base.value) or "")
+            if info is None:
+                continue
+            for attribute, layer in info.get("torch_layers", {}).items():
+                if attribute not in cls.layers:
+                    # Placed at the class: the construction is in the other file.
+                    cls.layers[attribute] = Layer(layer, cls.node)  # type: ignore[arg-type]
+            if info.get("opaque", True):
+                cls.opaque_submodules = True
 
     def _record_layer(self, cls: ModuleClass, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         if isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List)):

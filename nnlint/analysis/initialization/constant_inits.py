@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Iterator, Optional, Sequence
+from typing import Any, Iterator, Mapping, Optional, Sequence
 
 import libcst as cst
 
@@ -35,6 +35,7 @@ from nnlint.analysis.initialization.syntax import (
     strip_data,
     walk,
 )
+from nnlint.analysis.program.syntax import nodes_by_type
 
 
 @dataclass
@@ -56,9 +57,13 @@ class _Site:
 
 
 class ConstantInitFinder:
-    def __init__(self, file: FileClasses):
+    def __init__(self, file: FileClasses, external: Optional[Mapping[str, Mapping[str, Any]]] = None):
         self.file = file
         self.q = file.q
+        # Init functions of other project files (the join's "init_functions"), by qualified name.
+        self.external = external or {}
+        self.init_functions: dict[str, tuple[cst.CSTNode, dict]] = {}
+        self.applies_imported = False
         self.sites: list[_Site] = []
         self._raw_attrs: dict[int, dict[str, _Site]] = {}
         self._constructed: Optional[dict[str, int]] = None
@@ -69,7 +74,27 @@ class ConstantInitFinder:
         self._walk_scope(body, cls=None, env={}, locals_={})
         for function, cls in self._functions(body, None):
             self._walk_function(function, cls)
+        self._applied_imports()
         return self._resolve_sites()
+
+    def _applied_imports(self) -> None:
+        """`model.apply(init_weights)` with `init_weights` imported: another file's init
+        function. Applied in a file building two or more layers of the types it sets to a
+        constant, it makes them symmetric, as the same function written here would."""
+        for node in nodes_by_type(self.file.module).get(cst.Call, ()):
+            if not (isinstance(node.func, cst.Attribute) and node.func.attr.value == "apply" and len(node.args) == 1
+                    and isinstance(node.args[0].value, cst.Name)):
+                continue
+            qualified = self.file.aliases.get(node.args[0].value.value)
+            if qualified is None:
+                continue
+            self.applies_imported = True
+            entry = self.external.get(qualified)
+            if entry is None or self._file_layer_count(frozenset(entry["types"])) < 2:
+                continue
+            where = f"{entry['path']}:{entry['pos'][0]}" if entry.get("pos") else entry["path"]
+            init = ConstantInit(node, entry["target"], entry["layer"], entry["value"], every_layer=True, origin=where)
+            self.sites.append(_Site(init, ("every", id(node))))
 
     def _functions(self, body: Sequence[cst.CSTNode], cls: Optional[ModuleClass]) -> Iterator[tuple[cst.FunctionDef, Optional[ModuleClass]]]:
         for statement in body:
@@ -188,7 +213,7 @@ class ConstantInitFinder:
         elif not (isinstance(target, cst.Attribute) and target.attr.value.startswith("weight")):
             self._raw_parameter_site(target, value, node, cls)
         elif isinstance(target.value, cst.Name) and target.value.value in env:
-            self._every_layer_site(env[target.value.value], value, node, spelled(target), cls, locals_)
+            self._every_layer_site(env[target.value.value], value, node, spelled(target), cls, locals_, function)
         else:
             self._layer_site(target.value, value, node, spelled(target), cls, locals_, function)
 
@@ -202,7 +227,7 @@ class ConstantInitFinder:
         init = ConstantInit(node, target, "Parameter", value, every_layer=True)
         self.sites.append(_Site(init, ("every", id(node)), every_layer_count=count))
 
-    def _every_layer_site(self, binding: _Binding, value, node, target: str, cls, locals_) -> None:
+    def _every_layer_site(self, binding: _Binding, value, node, target: str, cls, locals_, function=None) -> None:
         """A loop or apply-function variable narrowed by isinstance: `m.weight` of every `T`."""
         weight_types = binding.types & WEIGHT_LAYERS
         if not weight_types or binding.conditioned:
@@ -218,9 +243,14 @@ class ConstantInitFinder:
             in_file = self._file_layer_count(weight_types)
             if in_file < 2:
                 count = in_file
+        layer = "/".join(sorted(short_name(t) for t in weight_types))
+        if count == 0 and binding.source == "param" and cls is None and function is not None \
+                and function in self.file.module.body:
+            # An init helper of a file without such layers: another file may apply it.
+            self.init_functions[function.name.value] = (node, {"types": sorted(weight_types), "layer": layer,
+                                                               "value": value, "target": target})
         if count is not None and count < 2:
             return  # a single layer of that type (Fixup's zero-initialized classifier)
-        layer = "/".join(sorted(short_name(t) for t in weight_types))
         init = ConstantInit(node, target, layer, value, every_layer=True)
         self.sites.append(_Site(init, ("every", id(node)), every_layer_count=count))
 

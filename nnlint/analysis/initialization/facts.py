@@ -31,6 +31,9 @@ class ConstantInit:
     # Why the units are symmetric: "adjacent" (the next/previous layer of its Sequential is
     # constant too), "all" (every weight matrix of its class is), "every-layer" (a loop).
     reason: str = ""
+    # For an init function of another project file applied here (`model.apply(init_weights)`):
+    # where it sets the constant ("init_utils.py:6"); `node` is the apply call.
+    origin: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,3 +79,10 @@ class InitializationFacts:
     plain_containers: list[PlainContainer] = field(default_factory=list)
     plain_tensors: list[PlainTensor] = field(default_factory=list)
     uninitialized: list[UninitializedTensor] = field(default_factory=list)
+    # Top-level functions setting every layer of a type to a constant (`def init_weights(m):
+    # if isinstance(m, nn.Linear): nn.init.zeros_(m.weight)`) that this file never applies to
+    # a model of its own: what another file's `model.apply(init_weights)` makes symmetric.
+    # name -> (the init call, {"types", "layer", "value", "target"})
+    init_functions: dict[str, tuple[cst.CSTNode, dict]] = field(default_factory=dict)
+    # The file calls `.apply(f)` with `f` imported from another module.
+    applies_imported: bool = False

@@ -18,7 +18,7 @@ import libcst as cst
 from nnlint import catalogue
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.paths.mode_activity import Activity, InitSignature, combine, construction_activity, torch_layer_activity
-from nnlint.analysis.program.module_classes import is_module_class
+from nnlint.analysis.program.module_classes import is_module_class, module_bases
 from nnlint.analysis.program.imports import qualified_name
 from nnlint.analysis.paths.facts import EVAL_SWITCH, TRAIN_SWITCH, Scope
 from nnlint.analysis.program.syntax import (
@@ -83,7 +83,8 @@ class KnownModels:
 
     def is_module_class(self, node: cst.ClassDef) -> bool:
         """A class of the file's models, or one deriving from something named like a module."""
-        if node.name.value in self.module_classes or is_module_class(node, self.aliases, lambda name: None):
+        if node.name.value in self.module_classes or is_module_class(
+                node, self.aliases, lambda name: None, module_bases(self.facts.external_bases)):
             return True
         for base in node.bases:
             name = qualified_name(base.value, self.aliases) or dotted_name(base.value) or ""

@@ -1,12 +1,14 @@
 """What one file offers the files that import it: its summary, plain data the cache stores.
 
-- For every `nn.Module` class: what its `forward` returns, reduced to the final operations
+- For every `nn.Module` class (and every class whose base is another project file's, which
+  the join may find to be a Module): what its `forward` returns, reduced to the final operations
   (softmax, sigmoid, affine, ...) inside the tuples and dicts it returns (`models`); its
   bases as the file spells them, the layers it holds, what each other method returns and
   which of its own methods `forward` returns the result of (`classes`: so that a subclass in
   another file that overrides `classify` is dispatched to); whether it has dropout or
   batch-norm (`modes`).
-- For every top-level function that returns a model: which class (`factories`).
+- For every top-level function that returns a model: which class (`factories`); one that
+  returns an optimizer or a scheduler: which (`constructions`).
 - Loss wrappers (`losses`): a module class whose `forward`, or a function, hands one of its
   parameters to a torch loss as its input (`F.cross_entropy(logits, target)`).
 - The training-side transform pipelines (`pipelines`) and whether the file trains a model.
@@ -48,7 +50,11 @@ Returned = list[dict[str, Any]]
 # What the project join hands a file beside its imported models' returns and modes, as plain
 # data (part of the joined cache key):
 #   {"losses": {qualified name: {"loss", "input", "target", "origin": [path, name]}},
-#    "pipelines": [training pipeline + {"path"}, ...]}
+#    "pipelines": [training pipeline + {"path"}, ...],
+#    "bases": {qualified name of a base class defined in another file: {"module", "closed",
+#              "torch_layers", "opaque", "forward", "reads", "introspects"}}   (ProjectResolver.bases),
+#    "constructions": {qualified name of a factory function: ModuleExports.constructions entry},
+#    "init_functions": {qualified name: ModuleExports.init_functions entry + {"path"}}}
 Joined = dict[str, Any]
 
 
@@ -60,9 +66,13 @@ class ModuleExports:
     imports: dict[str, str] = field(default_factory=dict)
     # Whether each model class has dropout or batch-norm (what `.eval()` changes), when known.
     modes: dict[str, bool] = field(default_factory=dict)
-    # module class -> {"bases": [name as imported or local], "layers": {attribute: torch class},
-    #                  "methods": {method: Returned} (forward excluded: it is `models`),
-    #                  "dispatch": [own methods whose result forward returns]}
+    # module class (or class with a base in another project file, "module" False until the
+    # join decides) -> {"bases": [name as imported or local], "module": bool, "closed": bool,
+    #                  "layers": {attribute: torch class}, "torch_layers": {attribute:
+    #                  qualified torch.nn class}, "methods": {method: Returned} (forward
+    #                  excluded: it is `models`), "dispatch": [own methods whose result
+    #                  forward returns], "forward": bool, "reads": [attribute names and
+    #                  strings], "introspects": bool}
     classes: dict[str, dict[str, Any]] = field(default_factory=dict)
     # loss wrapper -> {"loss": torch loss class, "kind": "module" or "function", "input" and
     #                  "target": index of the parameter (-1: none), "input_name", "target_name"}
@@ -71,22 +81,34 @@ class ModuleExports:
     # first Normalize, else of the Compose)}; `trains`: the file has a training path
     pipelines: list[dict[str, Any]] = field(default_factory=list)
     trains: bool = False
+    # top-level function -> the optimizer or scheduler it returns, one class on every return:
+    # {"kind": "optimizer" or "scheduler", "qualified": torch class, "per_iteration": its
+    # period counts iterations, "model_param"/"model_name": the parameter whose
+    # `.parameters()` the optimizer gets (-1/"": none)}
+    constructions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # top-level function setting every layer of a type to a constant, applied to no model of
+    # this file: {"types", "layer", "value", "target", "pos"} (an importer's model.apply(it))
+    init_functions: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The nodes of each model's (and "Class.method"'s) operations, by index, and of each
     # pipeline: only in the process that analysed the file, for `place`; never serialized.
     nodes: dict[str, list[Any]] = field(default_factory=dict, compare=False, repr=False)
     pipeline_nodes: list[Any] = field(default_factory=list, compare=False, repr=False)
+    init_nodes: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {"models": self.models, "factories": self.factories, "imports": self.imports, "modes": self.modes,
-                "classes": self.classes, "losses": self.losses, "pipelines": self.pipelines, "trains": self.trains}
+                "classes": self.classes, "losses": self.losses, "pipelines": self.pipelines, "trains": self.trains,
+                "constructions": self.constructions, "init_functions": self.init_functions}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "ModuleExports":
         return cls(dict(data["models"]), dict(data["factories"]), dict(data["imports"]), dict(data["modes"]),
-                   dict(data["classes"]), dict(data["losses"]), list(data["pipelines"]), bool(data["trains"]))
+                   dict(data["classes"]), dict(data["losses"]), list(data["pipelines"]), bool(data["trains"]),
+                   dict(data.get("constructions", {})), dict(data.get("init_functions", {})))
 
     def is_empty(self) -> bool:
-        return not (self.models or self.factories or self.modes or self.classes or self.losses or self.pipelines)
+        return not (self.models or self.factories or self.modes or self.classes or self.losses or self.pipelines
+                    or self.constructions or self.init_functions)
 
     def place(self, span: Callable[[Any], tuple[Any, Any]]) -> None:
         """Give every operation and pipeline its position (`span` maps a node to its start and
@@ -106,6 +128,9 @@ class ModuleExports:
                     item["pos"] = position(nodes[item["index"]])
         for pipeline, node in zip(self.pipelines, self.pipeline_nodes):
             pipeline["pos"] = position(node)
+        for name, node in self.init_nodes.items():
+            if name in self.init_functions:
+                self.init_functions[name]["pos"] = position(node)
 
 
 def _operations(returned: Returned, depth: int = 0) -> Iterator[dict[str, Any]]:

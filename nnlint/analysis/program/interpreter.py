@@ -42,7 +42,7 @@ from nnlint.analysis.facts import (
     NumericSite,
     Output,
 )
-from nnlint.analysis.program.module_classes import is_module_class
+from nnlint.analysis.program.module_classes import is_module_class, module_bases
 from nnlint.analysis.program.imports import collect_imports, qualified_name
 from nnlint.analysis.program.interpreter_expressions import ExpressionEvaluator
 from nnlint.analysis.program.interpreter_statements import StatementRunner, else_body
@@ -81,13 +81,16 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
 
     def __init__(self, module: cst.Module, path: str,
                  externals: Optional[Mapping[str, Returned]] = None,
-                 external_losses: Optional[Mapping[str, Mapping[str, Any]]] = None) -> None:
+                 external_losses: Optional[Mapping[str, Mapping[str, Any]]] = None,
+                 external_bases: Optional[Mapping[str, Mapping[str, Any]]] = None) -> None:
         self.module = module
         self.path = path
         # Models of other project files, by the qualified name this file imports them as.
         self.externals: Mapping[str, Returned] = externals or {}
         # Loss wrappers of other project files (the summary's `losses`), by qualified name.
         self.external_losses: Mapping[str, Mapping[str, Any]] = external_losses or {}
+        # Which base classes of other project files are Modules (the join's "bases").
+        self.external_modules = module_bases(external_bases or {})
         self.aliases = collect_imports(module)
         self.classes: dict[str, ClassInfo] = {}
         self.functions: list[FunctionInfo] = []
@@ -335,6 +338,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
                 exports.factories[name] = models
         summary.add_classes(exports, self.classes, self.aliases)
         summary.add_losses(exports, self.loss_calls, self.loss_scopes, self._top_functions)
+        summary.add_constructions(exports, self._top_functions, self.aliases)
         return exports
 
     # ------------------------------------------------------------ definitions
@@ -356,7 +360,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
                  if isinstance(arg.value, cst.Name) and arg.value.value in self.classes]
         known = self.classes
         is_module = is_module_class(node, self.aliases,
-                                    lambda name: known[name].is_module if name in known else None)
+                                    lambda name: known[name].is_module if name in known else None,
+                                    self.external_modules)
         cls = ClassInfo(node, is_module, bases)
         self.classes[cls.name] = cls
         self._registered_classes += 1

@@ -6,6 +6,11 @@ project class in another file (`class Net(BaseModel)` with `BaseModel` imported)
 class nnlint does not list — is unknown; the class is then a Module when its own body says so:
 it assigns a torch.nn layer to an attribute of `self`. Without this, the same body got
 different findings depending on where its base class was written.
+
+Once the project join has run, a base in another project file is no longer unknown: the
+join says whether its lineage reaches `nn.Module` (`external`, by qualified name), so a
+class whose body builds its layers in a list comprehension, or builds none at all, is a
+Module when its base in `base.py` is one, exactly as with `nn.Module` written.
 """
 
 from __future__ import annotations
@@ -23,8 +28,10 @@ from nnlint.analysis.program.syntax import dotted_name, statement_bodies
 LocalModule = Callable[[str], Optional[bool]]
 
 
-def is_module_class(node: cst.ClassDef, aliases: Mapping[str, str], local: LocalModule) -> bool:
-    """Whether `node` defines an nn.Module (see the module docstring)."""
+def is_module_class(node: cst.ClassDef, aliases: Mapping[str, str], local: LocalModule,
+                    external: Mapping[str, bool] = {}) -> bool:  # noqa: B006 - read only
+    """Whether `node` defines an nn.Module (see the module docstring). `external` maps the
+    qualified names of bases defined in other project files to whether they are Modules."""
     unknown_base = False
     for base in node.bases:
         if base.keyword is not None:  # metaclass=...
@@ -33,6 +40,10 @@ def is_module_class(node: cst.ClassDef, aliases: Mapping[str, str], local: Local
         qualified = qualified_name(base.value, aliases)
         if catalogue.is_module_base(qualified) or catalogue.is_nn_class(qualified):
             return True
+        if qualified is not None and qualified in external:
+            if external[qualified]:
+                return True
+            continue
         if qualified is None and isinstance(base.value, cst.Name):
             known = local(base.value.value)
             if known:
@@ -43,6 +54,12 @@ def is_module_class(node: cst.ClassDef, aliases: Mapping[str, str], local: Local
         elif not catalogue.never_module_base(written, qualified):
             unknown_base = True
     return unknown_base and assigns_torch_layer(node, aliases)
+
+
+def module_bases(bases: Mapping[str, Mapping[str, object]]) -> dict[str, bool]:
+    """The `external` argument of `is_module_class` from the join's base classes
+    (`FileFacts.external_bases`)."""
+    return {name: bool(info.get("module")) for name, info in bases.items()}
 
 
 def assigns_torch_layer(node: cst.ClassDef, aliases: Mapping[str, str]) -> bool:

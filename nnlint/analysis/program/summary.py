@@ -13,9 +13,11 @@ import libcst as cst
 
 from nnlint.analysis.program.exports import ModuleExports, encode_returns, flatten_outputs, is_library_name
 from nnlint.analysis.program.imports import qualified_name
-from nnlint.analysis.program.syntax import dotted_name, own_statements
+from nnlint.analysis.program.syntax import argument, descendants, dotted_name, own_statements, source_code, string_value
 from nnlint.analysis.program.values import ClassInfo, FunctionInfo, ModuleValue
+from nnlint import catalogue
 from nnlint.catalogue import functions as api
+from nnlint.catalogue import optim
 
 if TYPE_CHECKING:
     from nnlint.analysis.facts import LossCall
@@ -26,9 +28,12 @@ _KEEPING_METHODS = api.RESHAPING_METHODS | api.PASS_THROUGH_METHODS
 
 
 def add_classes(exports: ModuleExports, classes: Mapping[str, ClassInfo], aliases: Mapping[str, str]) -> None:
-    """`exports.classes` for every module class of the file."""
+    """`exports.classes` for every module class of the file, and for every class whose base
+    is a project class of another file (whether that makes it a Module only the join knows:
+    `"module"` says what this file alone could tell)."""
     for cls in classes.values():
-        if not cls.is_module:
+        bases = _bases(cls.node, classes, aliases)
+        if not cls.is_module and not any(base not in classes or base in exports.classes for base in bases):
             continue
         methods: dict[str, Any] = {}
         for name, method in cls.methods.items():
@@ -39,13 +44,88 @@ def add_classes(exports: ModuleExports, classes: Mapping[str, ClassInfo], aliase
                 methods[name] = returned
                 exports.nodes[f"{cls.name}.{name}"] = [output.node for output in flatten_outputs(method.returns)]
         forward = cls.find_method("forward")
+        reads, introspects = _class_reads(cls.node)
         exports.classes[cls.name] = {
-            "bases": _bases(cls.node, classes, aliases),
+            "bases": bases,
+            "module": cls.is_module,
+            # Every base is nn.Module / LightningModule / object, a class of this file or a
+            # project class: nothing unseen (a library model) can use the attributes.
+            "closed": _closed(cls.node, classes, aliases),
             "layers": {attribute: value.short_name for attribute, values in cls.attributes.items()
                        for value in values if isinstance(value, ModuleValue)},
+            # The torch.nn class of each attribute holding one in every alternative: what a
+            # subclass in another file inherits (its forward applying `self.fc1`).
+            "torch_layers": _torch_layers(cls),
             "methods": methods,
             "dispatch": returned_self_calls(forward) if forward is not None else [],
+            "forward": "forward" in cls.methods,
+            # Attribute names the class's code reads and strings it holds (`getattr(self,
+            # "fc2")`), and whether it reaches submodules without names or loads a state
+            # dict: what a subclass's unused-layer check must know of its bases.
+            "reads": reads,
+            "introspects": introspects,
         }
+
+
+def _torch_layers(cls: ClassInfo) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for attribute, values in cls.attributes.items():
+        names = {value.qualname for value in values if isinstance(value, ModuleValue)}
+        if len(names) == 1 and len(values) == 1 and catalogue.is_nn_class(next(iter(names))):
+            found[attribute] = next(iter(names))
+    return found
+
+
+def _closed(node: cst.ClassDef, classes: Mapping[str, ClassInfo], aliases: Mapping[str, str]) -> bool:
+    for base in node.bases:
+        if base.keyword is not None:
+            continue
+        written = dotted_name(base.value)
+        if written in classes or written == "object":
+            continue
+        qualified = qualified_name(base.value, dict(aliases))
+        if catalogue.is_module_base(qualified) or (qualified is not None and not is_library_name(qualified)):
+            continue
+        return False
+    return True
+
+
+def _class_reads(node: cst.ClassDef) -> tuple[list[str], bool]:
+    """The attribute names read and the strings written in a class (assignment targets are
+    not reads), and whether it introspects its submodules or loads a state dict."""
+    stored: set[int] = set()
+    names: set[str] = set()
+    introspects = False
+    found = list(descendants(node, stop=()))
+    for item in found:
+        targets: list[cst.BaseExpression] = []
+        if isinstance(item, cst.Assign):
+            targets = [target.target for target in item.targets]
+        elif isinstance(item, (cst.AnnAssign, cst.AugAssign)):
+            targets = [item.target]
+        for target in targets:
+            if isinstance(target, cst.Attribute):
+                stored.add(id(target))
+            elif isinstance(target, (cst.Tuple, cst.List)):
+                stored.update(id(e.value) for e in target.elements if isinstance(e.value, cst.Attribute))
+    for item in found:
+        if type(item) is cst.Attribute:
+            if id(item) not in stored:
+                names.add(item.attr.value)
+            if item.attr.value in api.MODULE_INTROSPECTION_METHODS or item.attr.value in api.STATE_LOADING_METHODS:
+                introspects = True
+        elif type(item) is cst.Call and isinstance(item.func, cst.Name) and \
+                item.func.value in api.MODULE_INTROSPECTION_FUNCTIONS:
+            introspects = True
+        elif type(item) is cst.FunctionDef and item.name.value in api.STATE_LOADING_METHODS:
+            introspects = True
+        elif isinstance(item, cst.SimpleString):
+            text = string_value(item)
+            if isinstance(text, str):
+                names.add(text)
+        elif isinstance(item, cst.FormattedStringText):
+            names.add(item.value)
+    return sorted(names), introspects
 
 
 def _bases(node: cst.ClassDef, classes: Mapping[str, ClassInfo], aliases: Mapping[str, str]) -> list[str]:
@@ -156,3 +236,62 @@ def _parameter_index(value: Optional[cst.BaseExpression], params: list[str]) -> 
     if isinstance(value, cst.Name) and value.value in params:
         return params.index(value.value)
     return None
+
+
+def add_constructions(exports: ModuleExports, top_functions: Mapping[str, FunctionInfo],
+                      aliases: Mapping[str, str]) -> None:
+    """`exports.constructions`: top-level functions every `return` of which gives one torch
+    optimizer or scheduler class, built in the function (`return StepLR(opt, step_size=30)`,
+    or a name last assigned such a call). A factory returning different classes by its
+    configuration is none of them."""
+    for name, function in top_functions.items():
+        body = function.node.body
+        if not isinstance(body, cst.IndentedBlock):
+            continue
+        params = [param.name.value for param in [*function.node.params.posonly_params, *function.node.params.params]]
+        assigned: dict[str, cst.Call] = {}
+        built: list[cst.Call] = []
+        unknown = False
+        for statement in own_statements(body.body):
+            if isinstance(statement, cst.Assign) and len(statement.targets) == 1 and isinstance(
+                    statement.targets[0].target, cst.Name) and isinstance(statement.value, cst.Call):
+                assigned[statement.targets[0].target.value] = statement.value
+            elif isinstance(statement, cst.Return):
+                value = statement.value
+                if isinstance(value, cst.Name):
+                    value = assigned.get(value.value, value)
+                if isinstance(value, cst.Call):
+                    built.append(value)
+                else:
+                    unknown = True
+        entries = [_construction(call, params, aliases) for call in built]
+        if not entries or unknown or any(entry is None for entry in entries):
+            continue
+        if len({(entry["kind"], entry["qualified"], entry["per_iteration"]) for entry in entries}) == 1:  # type: ignore[index]
+            exports.constructions[name] = entries[0]  # type: ignore[assignment]
+
+
+def _construction(call: cst.Call, params: list[str], aliases: Mapping[str, str]) -> Optional[dict[str, Any]]:
+    qualified = qualified_name(call.func, dict(aliases))
+    if qualified is None:
+        return None
+    if qualified.startswith(optim.SCHEDULER_MODULE):
+        known = catalogue.scheduler(qualified.rsplit(".", 1)[-1])
+        per_iteration = False
+        for position, keyword in known.period if known is not None else ():
+            period = argument(call, position, keyword)
+            if period is not None and optim.PER_ITERATION_WORDS.search(source_code(period)):
+                per_iteration = True
+        return {"kind": "scheduler", "qualified": qualified, "per_iteration": per_iteration,
+                "model_param": -1, "model_name": ""}
+    if catalogue.optimizer(qualified) is None:
+        return None
+    model = -1
+    given = argument(call, 0, "params")
+    for node in descendants(given) if given is not None else ():
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and \
+                node.func.attr.value in ("parameters", "named_parameters") and \
+                isinstance(node.func.value, cst.Name) and node.func.value.value in params:
+            model = params.index(node.func.value.value)
+    return {"kind": "optimizer", "qualified": qualified, "per_iteration": False,
+            "model_param": model, "model_name": params[model] if model >= 0 else ""}

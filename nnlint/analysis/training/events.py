@@ -78,7 +78,8 @@ class EventWalker:
         self.module_functions: dict[str, WalkedFunction] = {}
         self.methods: dict[tuple[str, str], WalkedFunction] = {}
         self.nested: dict[int, dict[str, WalkedFunction]] = {}  # id(parent function node) -> nested defs
-        self.constructions = Constructions(numeric_constants(facts.module.body), facts.optimizer_lrs)
+        self.constructions = Constructions(numeric_constants(facts.module.body), facts.optimizer_lrs,
+                                          facts.external_constructions)
         self.forward_calls: list[ForwardCall] = []
 
     def run(self) -> TrainingFacts:

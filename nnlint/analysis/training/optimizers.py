@@ -4,8 +4,7 @@ for which models' parameters, and whether a scheduler's period counts iterations
 
 from __future__ import annotations
 
-import re
-from typing import Optional, Sequence, Union
+from typing import Any, Mapping, Optional, Sequence, Union
 
 import libcst as cst
 
@@ -13,17 +12,20 @@ from nnlint import catalogue
 from nnlint.analysis.program.syntax import argument, descendants, last_part, number_value, receiver_name, source_code
 from nnlint.analysis.training.facts import OptimizerConstruction, SchedulerConstruction
 from nnlint.catalogue.ecosystem import PARAMETER_EFFICIENT_WRAPPERS
+from nnlint.catalogue.optim import PER_ITERATION_WORDS as _PER_ITERATION_WORDS
 from nnlint.catalogue.optim import SCHEDULER_MODULE
-
-_PER_ITERATION_WORDS = re.compile(r"len\(|step|iter|batch|total|num_train|updates", re.IGNORECASE)
 
 
 class Constructions:
     """The optimizers and schedulers a file builds, in the order the walk meets them, and
     the name each is first assigned to."""
 
-    def __init__(self, constants: dict[str, float], evaluated_lrs: Optional[dict[cst.Call, float]] = None) -> None:
+    def __init__(self, constants: dict[str, float], evaluated_lrs: Optional[dict[cst.Call, float]] = None,
+                 external: Optional[Mapping[str, Mapping[str, Any]]] = None) -> None:
         self.constants = constants
+        # Factory functions of other project files that return an optimizer or a scheduler
+        # (the project join's "constructions"), by the qualified name this file calls.
+        self.external = external or {}
         # What the interpreter evaluated an optimizer's lr to, where the syntax alone does not say.
         self.evaluated_lrs = evaluated_lrs or {}
         self.optimizers: list[OptimizerConstruction] = []
@@ -34,6 +36,9 @@ class Constructions:
     def note(self, call: cst.Call, qualified: str) -> None:
         """Record `call` (whose callee is `qualified`) if it builds an optimizer or scheduler."""
         if id(call) in self._by_call:
+            return
+        if qualified in self.external:
+            self._note_factory(call, self.external[qualified])
             return
         target = ""
         cls = last_part(qualified)
@@ -69,6 +74,23 @@ class Constructions:
                                               raw_tensors=_listed_tensors(params))
             self.optimizers.append(optimizer)
             self._by_call[id(call)] = optimizer
+
+    def _note_factory(self, call: cst.Call, built: Mapping[str, Any]) -> None:
+        """`scheduler = build_scheduler(optimizer, cfg)` with `build_scheduler` in another file
+        returning one scheduler class: a construction of that class here, at the call."""
+        cls = last_part(built["qualified"])
+        found: Union[OptimizerConstruction, SchedulerConstruction]
+        if built["kind"] == "scheduler":
+            found = SchedulerConstruction(call, cls, "", bool(built.get("per_iteration")), None)
+            self.schedulers.append(found)
+        else:
+            index = built.get("model_param", -1)
+            model = argument(call, index, built.get("model_name", "")) if index >= 0 else None
+            receiver = receiver_name(model) if model is not None else None
+            found = OptimizerConstruction(call, cls, built["qualified"], None, None, "",
+                                          (receiver,) if receiver else ())
+            self.optimizers.append(found)
+        self._by_call[id(call)] = found
 
     def bind(self, value: cst.Call, target: str, qualified: Optional[str] = None) -> None:
         """`target = value` (`qualified` the callee): the name a construction is first assigned
