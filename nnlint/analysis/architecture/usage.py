@@ -76,6 +76,8 @@ class _UsageReader:
                 self.classes[node.name.value] = _Class(node, bases, methods)
         self._read_names: Optional[set[str]] = None
         self._introspecting: dict[int, bool] = {}
+        self._loading: dict[int, bool] = {}
+        self._built: dict[str, list[BuiltLayer]] = {}
 
     def _base_name(self, arg: cst.Arg) -> str:
         if arg.keyword is not None:
@@ -178,16 +180,28 @@ class _UsageReader:
         defines how one loads: its unused layers may hold a checkpoint's weights."""
         related = [cls for other, cls in self.classes.items()
                    if other == name or name in cls.bases or other in self.classes[name].bases]
-        for cls in related:
-            if any(method in STATE_LOADING_METHODS for method in cls.methods):
-                return True
-            for node in descendants(cls.node, stop=()):
-                if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
-                        and node.func.attr.value in STATE_LOADING_METHODS and _is_self(node.func.value):
-                    return True
-        return False
+        return any(self._loads_state_itself(cls) for cls in related)
 
-    def built_layers(self, name: str) -> Iterator[BuiltLayer]:
+    def _loads_state_itself(self, cls: _Class) -> bool:
+        # Asked again for every class it is related to: one walk per class.
+        found = self._loading.get(id(cls.node))
+        if found is None:
+            found = any(method in STATE_LOADING_METHODS for method in cls.methods) or any(
+                isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+                and node.func.attr.value in STATE_LOADING_METHODS and _is_self(node.func.value)
+                for node in descendants(cls.node, stop=()))
+            self._loading[id(cls.node)] = found
+        return found
+
+    def built_layers(self, name: str) -> list[BuiltLayer]:
+        """The layers `name`'s own `__init__` assigns to `self` attributes; read once per class
+        (unused_layers and every subclass's repeated_layers ask again)."""
+        found = self._built.get(name)
+        if found is None:
+            found = self._built[name] = list(self._read_built_layers(name))
+        return found
+
+    def _read_built_layers(self, name: str) -> Iterator[BuiltLayer]:
         init = self.classes[name].methods.get("__init__")
         if init is None:
             return

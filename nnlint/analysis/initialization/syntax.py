@@ -11,6 +11,7 @@ from typing import Callable, Iterator, Optional, Sequence
 import libcst as cst
 
 from nnlint import catalogue
+from nnlint.analysis.program import walk_count
 from nnlint.analysis.program.syntax import child_nodes
 from nnlint.catalogue import layers as catalogue_layers
 from nnlint.catalogue.functions import (  # noqa: F401 (the initialization modules import them from here)
@@ -50,7 +51,14 @@ _DEFINITIONS = frozenset({cst.FunctionDef, cst.ClassDef})
 
 
 def walk(node: cst.CSTNode, nested: bool = False) -> Iterator[cst.CSTNode]:
-    """Every node under `node` (itself included); into nested definitions only if `nested`."""
+    """Every node under `node` (itself included); into nested definitions only if `nested`.
+    Counted by nnlint.analysis.program.walk_count like `syntax.descendants`."""
+    found = _walk(node, nested)
+    counter = walk_count.COUNTER
+    return found if counter is None else counter.counted(found)
+
+
+def _walk(node: cst.CSTNode, nested: bool) -> Iterator[cst.CSTNode]:
     stack = [node]
     while stack:
         current = stack.pop()

@@ -53,6 +53,14 @@ class SelfTensorFinder:
         self.q = file.q
         self.result = result
         self._file_initialized: Optional[set[str]] = None
+        # The nodes of each `__init__` body, walked once: a class's checks read them 3-4 times.
+        self._init_nodes: dict[int, tuple[cst.FunctionDef, tuple[cst.CSTNode, ...]]] = {}
+
+    def _walk_init(self, init: cst.FunctionDef) -> tuple[cst.CSTNode, ...]:
+        entry = self._init_nodes.get(id(init))
+        if entry is None or entry[0] is not init:
+            entry = self._init_nodes[id(init)] = (init, tuple(walk(init.body)))
+        return entry[1]
 
     def run(self) -> None:
         for cls in self.file.classes.values():
@@ -64,7 +72,7 @@ class SelfTensorFinder:
         if init is None or not self._has_candidates(init):
             return
         usage = self.file.usage(cls)
-        for node in walk(init.body):
+        for node in self._walk_init(init):
             for target, value in assignments(node):
                 self._self_assignment(cls, usage, target, value)
             if isinstance(node, cst.Call):
@@ -73,7 +81,7 @@ class SelfTensorFinder:
 
     def _has_candidates(self, init: cst.FunctionDef) -> bool:
         """Whether `__init__` builds any tensor or container worth a look at the whole class."""
-        for node in walk(init.body):
+        for node in self._walk_init(init):
             kind = type(node)  # not isinstance: see syntax.descendants
             if kind in _CONTAINERS:
                 return True
@@ -162,7 +170,7 @@ class SelfTensorFinder:
     def _plain_containers(self, cls: ModuleClass, init: cst.FunctionDef, usage: ClassUsage) -> None:
         local_lists: dict[str, tuple[str, bool]] = {}  # name -> (element, parameters)
         reported: set[str] = set()
-        for node in walk(init.body):
+        for node in self._walk_init(init):
             if isinstance(node, cst.Assign) and len(node.targets) == 1:
                 target = node.targets[0].target
                 found = self._container_elements(node.value)
@@ -178,7 +186,7 @@ class SelfTensorFinder:
                     found = self._container_elements(node.args[0].value)
                     if found is not None:
                         local_lists.setdefault(node.func.value.value, found)
-        for node in walk(init.body):
+        for node in self._walk_init(init):
             if not (isinstance(node, cst.Assign) and len(node.targets) == 1):
                 continue
             attr = self_attribute(node.targets[0].target)

@@ -13,7 +13,7 @@ import libcst as cst
 
 from nnlint.analysis.paths.facts import EVAL_SWITCH, LOCAL_CALL, MODEL_CALL, STEP, SWITCH, TRAIN_SWITCH, Event, Scope
 from nnlint.analysis.paths.models import KnownModels
-from nnlint.analysis.program.syntax import dotted_name, last_part
+from nnlint.analysis.program.syntax import descendants, dotted_name, last_part
 from nnlint.catalogue.functions import SHAPE_ATTRIBUTES, SHAPE_FUNCTIONS
 from nnlint.catalogue.names import STEP_RECEIVER
 
@@ -83,34 +83,35 @@ def merge_opposite_switches(events: list[Event], start: int, middle: int) -> Non
 def mark_shape_only(scope: Scope, bound: dict[int, str]) -> None:
     """Mark the model calls of `scope` whose result (bound to the name `bound[id(event)]`)
     is read only for its shape, dtype or device anywhere in the scope's function."""
-    if not bound:
-        return
+    names = {id(event): bound[id(event)] for event in scope.events if id(event) in bound}
+    if not names:
+        return  # no model call of this scope is bound to a name: nothing to read for it
     reads = _name_reads(scope.node)
     for index, event in enumerate(scope.events):
-        name = bound.get(id(event))
+        name = names.get(id(event))
         if name is not None and name in reads and reads[name][0] and reads[name][0] == reads[name][1]:
             scope.events[index] = dataclasses.replace(event, shape_only=True)
 
 
+_NAME, _ATTRIBUTE, _CALL = cst.Name, cst.Attribute, cst.Call
+# A binding is not a read: assignment targets are not entered (nested functions and classes are).
+_NOT_READS = (cst.AssignTarget,)
+
+
 def _name_reads(node: cst.CSTNode) -> dict[str, list[int]]:
-    """For each plain name read in `node`: [reads, reads only of its shape/dtype/device]."""
+    """For each plain name read in `node`: [reads, reads only of its shape/dtype/device].
+    Every `Name` node counts as a read (an attribute's own name too), except in assignment
+    targets."""
     reads: dict[str, list[int]] = {}
-
-    class Reader(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            reads.setdefault(name.value, [0, 0])[0] += 1
-
-        def visit_Attribute(self, attribute: cst.Attribute) -> None:
-            if isinstance(attribute.value, cst.Name) and attribute.attr.value in SHAPE_ATTRIBUTES:
-                reads.setdefault(attribute.value.value, [0, 0])[1] += 1
-
-        def visit_Call(self, call: cst.Call) -> None:
-            if isinstance(call.func, cst.Name) and call.func.value in SHAPE_FUNCTIONS and len(call.args) == 1 \
-                    and isinstance(call.args[0].value, cst.Name):
-                reads.setdefault(call.args[0].value.value, [0, 0])[1] += 1
-
-        def visit_AssignTarget(self, target: cst.AssignTarget) -> bool:
-            return False  # a binding is not a read
-
-    node.visit(Reader())
+    for current in descendants(node, stop=_NOT_READS):
+        kind = type(current)
+        if kind is _NAME:
+            reads.setdefault(current.value, [0, 0])[0] += 1
+        elif kind is _ATTRIBUTE:
+            if type(current.value) is _NAME and current.attr.value in SHAPE_ATTRIBUTES:
+                reads.setdefault(current.value.value, [0, 0])[1] += 1
+        elif kind is _CALL:
+            if type(current.func) is _NAME and current.func.value in SHAPE_FUNCTIONS and len(current.args) == 1 \
+                    and type(current.args[0].value) is _NAME:
+                reads.setdefault(current.args[0].value.value, [0, 0])[1] += 1
     return reads

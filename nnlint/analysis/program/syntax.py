@@ -221,12 +221,14 @@ def statement_bodies(statement: cst.CSTNode, every_block: bool = False) -> list[
     """The statement lists nested in a compound statement (body, elif/else, handlers,
     finally), in order. Match cases and `except*` handlers are entered only with
     `every_block` (the path facts were built and checked without them)."""
-    nested = _EVERY_NESTED if every_block else _COMMON_NESTED
+    # Type sets rather than isinstance: every builder opens every block through here.
+    nested = _EVERY_NESTED_TYPES if every_block else _COMMON_NESTED_TYPES
     bodies: list[Sequence[cst.CSTNode]] = []
     for child in child_nodes(statement):
-        if isinstance(child, cst.BaseSuite):
+        kind = type(child)
+        if kind in _SUITE_TYPES:
             bodies.append(child.body)
-        elif isinstance(child, nested):
+        elif kind in nested:
             bodies.extend(_uncounted_bodies(child, every_block))
     if walk_count.COUNTER is not None:
         walk_count.COUNTER.visited_statements(sum(len(body) for body in bodies))
@@ -243,6 +245,11 @@ def _uncounted_bodies(statement: cst.CSTNode, every_block: bool) -> list[Sequenc
 
 _COMMON_NESTED = (cst.Else, cst.Finally, cst.ExceptHandler, cst.If)
 _EVERY_NESTED = _COMMON_NESTED + (cst.ExceptStarHandler, cst.MatchCase)
+_COMMON_NESTED_TYPES = _with_subclasses(_COMMON_NESTED)
+_EVERY_NESTED_TYPES = _with_subclasses(_EVERY_NESTED)
+_SUITE_TYPES = _with_subclasses((cst.BaseSuite,))
+_DEFINITION_TYPES = _with_subclasses((cst.FunctionDef, cst.ClassDef))
+_LINE_TYPES = _with_subclasses((cst.SimpleStatementLine,))
 
 
 def header_expressions(statement: cst.CSTNode) -> list[cst.CSTNode]:
@@ -267,9 +274,10 @@ def own_statements(body: Sequence[cst.CSTNode], skip_main: bool = False) -> Iter
     functions and classes are not entered, nor (with `skip_main`) a top-level
     `if __name__ == "__main__":` block."""
     for statement in body:
-        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+        kind = type(statement)
+        if kind in _DEFINITION_TYPES:
             continue
-        if isinstance(statement, cst.SimpleStatementLine):
+        if kind in _LINE_TYPES:
             yield from statement.body
             continue
         if skip_main and isinstance(statement, cst.If) and is_main_guard(statement.test):
