@@ -51,8 +51,10 @@ class UnusedLayer(Rule):
     script) or by name through a config the file does not show. The rule does not judge a
     class that reaches its submodules without naming them (`self.children()`,
     `getattr(self, name)`, `self._modules`), a subclass of an `nn.Sequential` (which applies
-    every registered module), or a subclass of a model class imported from elsewhere (whose
-    forward may use the attribute). Nor does it judge a class that loads a state dict into
+    every registered module), a subclass of a model class imported from elsewhere (whose
+    forward may use the attribute), or a class whose `forward` is a stub (`raise
+    NotImplementedError`, `pass`): an abstract base whose subclasses, often in other files,
+    apply its layers, or a test fixture whose forward never runs. Nor does it judge a class that loads a state dict into
     itself (`self.load_state_dict(pretrained, strict=True)`) or defines `_load_from_state_dict`:
     a strict load needs every layer the checkpoint has weights for, used or not; and a layer
     whose line or the comment above it says it is kept (`# kept for checkpoint compatibility`,
@@ -185,6 +187,20 @@ class Child(Base):
     def __init__(self):
         super().__init__()
         self.head = nn.Linear(8, 2)
+""",
+        """\
+import torch.nn as nn
+
+# An abstract base: the subclasses (in other files) write the forward that uses its layers.
+class TransformerInterface(nn.Module):
+    def __init__(self, d_model):
+        super().__init__()
+        self.encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(d_model, 4), 2)
+        self.positional_encoding = nn.Embedding(512, d_model)
+
+    def forward(self, **kwargs):
+        \"\"\"Users should modify this function according to their own tasks.\"\"\"
+        raise NotImplementedError
 """,
     )
 
