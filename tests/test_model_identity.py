@@ -103,3 +103,40 @@ def test_a_helper_that_hands_its_eval_model_back_still_counts(tmp_path):
 def test_an_eval_switch_of_the_trained_model_in_a_helper_counts(tmp_path):
     source = CLASSES + TRAIN_THEN_EVALUATE.format(export_tail="", before_evaluate="net.eval()")
     assert nnl502_lines(tmp_path, source) == []
+
+
+GENERATE = '''
+def generate(model, idx, steps):
+    for _ in range(steps):
+        with torch.no_grad():
+            logits = model(idx)
+        idx = torch.cat([idx, logits.argmax(-1, keepdim=True)], dim=1)
+    return idx  # generated
+
+
+def main():
+    model = {cls}()
+    model.load_state_dict(torch.load("gpt.pt"))
+    {before}
+    {call}
+'''
+
+
+def test_a_parameter_holds_what_the_callers_pass_not_another_binding_of_its_name(tmp_path):
+    # `model` in main() is WithDropout, but generate() is called only with a Plain model.
+    source = CLASSES + GENERATE.format(cls="WithDropout", before="plain = Plain()",
+                                       call="print(generate(plain, torch.zeros(1, 8), 3))")
+    assert nnl502_lines(tmp_path, source) == []
+
+
+def test_a_helper_whose_model_no_caller_in_view_passes_is_left_to_its_callers(tmp_path):
+    # rasbt/LLMs-from-scratch's generate_text_simple: called from other files and notebooks,
+    # after they set eval mode; the file's own main() evaluates its model properly.
+    source = CLASSES + GENERATE.format(cls="WithDropout", before="model.eval()", call="print(model(torch.zeros(1, 8)))")
+    assert nnl502_lines(tmp_path, source) == []
+
+
+def test_a_caller_passing_a_model_with_dropout_in_training_mode_is_still_reported(tmp_path):
+    source = CLASSES + GENERATE.format(cls="WithDropout", before="",
+                                       call="print(generate(idx=torch.zeros(1, 8), steps=3, model=model))")
+    assert nnl502_lines(tmp_path, source) == ["logits = model(idx)"]
