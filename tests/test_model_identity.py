@@ -140,3 +140,26 @@ def test_a_caller_passing_a_model_with_dropout_in_training_mode_is_still_reporte
     source = CLASSES + GENERATE.format(cls="WithDropout", before="",
                                        call="print(generate(idx=torch.zeros(1, 8), steps=3, model=model))")
     assert nnl502_lines(tmp_path, source) == ["logits = model(idx)"]
+
+
+UNWRAP = '''
+class Trainer:
+    def __init__(self, accelerator):
+        self.accelerator = accelerator
+        self.model = WithDropout()
+
+    def training_step(self, x, y):
+        self.model.train()
+        return nn.functional.cross_entropy(self.model(x), y)
+
+    @torch.no_grad()
+    def save_samples(self, path):
+        model = self.accelerator.unwrap_model(self.model)
+        torch.save(model.state_dict(), path)
+'''
+
+
+def test_a_function_named_for_what_it_does_to_a_model_is_not_a_model(tmp_path):
+    # accelerate's `unwrap_model(m)` (TRL's trainers), `load_model`, `get_model`: calling
+    # them is not running a model.
+    assert nnl502_lines(tmp_path, CLASSES + UNWRAP) == []

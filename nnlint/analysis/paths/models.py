@@ -37,7 +37,7 @@ from nnlint.catalogue.ecosystem import (
     PRETRAINED_CONSTRUCTOR,
     PRETRAINED_NON_MODULE,
 )
-from nnlint.catalogue.names import MODEL_NAME
+from nnlint.catalogue.names import MODEL_ACTION_NAME, MODEL_NAME
 
 
 class _WrittenKeywords(Mapping[str, str]):
@@ -329,8 +329,8 @@ class KnownModels:
     def model_of_call(self, call: cst.Call, scope: Scope) -> Optional[str]:
         """The model a call applies, as written: `model(x)`, `self.net(x)`."""
         name = dotted_name(call.func)
-        if name is None or name == "self":
-            return None
+        if name is None or name == "self" or MODEL_ACTION_NAME.search(last_part(name)):
+            return None  # `accelerator.unwrap_model(m)`, `load_model(path)`: functions, not models
         if scope.in_module_class and name.startswith("self."):
             return None  # a submodule follows its parent's mode
         if name in self.models:
