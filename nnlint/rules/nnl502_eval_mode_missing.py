@@ -75,8 +75,12 @@ class EvalModeMissing(Rule):
     already stays silent when the path calls `model.train()` (or `.train()` on the dropout
     modules) before the model. Models without dropout and batch-norm layers behave the same
     in both modes and are not reported when their layers are known; a dropout built with a
-    literal 0 (`nn.Dropout(p=0.0)`), or with a constructor parameter that defaults to 0
-    (`dropout_rate=0.0`) which the construction does not pass, counts as no dropout. Lightning's
+    literal 0 (`nn.Dropout(p=0.0)`), or with a constructor parameter that gets 0 (a default
+    `dropout_rate=0.0` the construction does not pass, or `CausalAttention(d, d, 0.0)`),
+    counts as no dropout. A model that is a parameter of the function (`def generate(model,
+    idx)`) is what the file's callers pass; with no caller in view it is left to the code that
+    calls it. Functions named for what they do to a model (`accelerator.unwrap_model(m)`,
+    `load_model(path)`) are not models. Lightning's
     `validation_step` / `test_step` / `predict_step` run in eval mode already and are not
     checked. A model call whose result is thrown away (`model(x)` as a statement of its
     own, as in a smoke test that only checks the forward pass runs) or read only for its

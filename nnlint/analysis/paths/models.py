@@ -17,7 +17,14 @@ import libcst as cst
 
 from nnlint import catalogue
 from nnlint.analysis.facts import FileFacts
-from nnlint.analysis.paths.mode_activity import Activity, InitSignature, combine, construction_activity, torch_layer_activity
+from nnlint.analysis.paths.mode_activity import (
+    Activity,
+    InitSignature,
+    combine,
+    construction_activity,
+    torch_layer_activity,
+    unconditional,
+)
 from nnlint.analysis.program.module_classes import is_module_class
 from nnlint.analysis.program.imports import qualified_name
 from nnlint.analysis.paths.facts import EVAL_SWITCH, TRAIN_SWITCH, Scope
@@ -246,8 +253,7 @@ class KnownModels:
         """Whether the class has an active dropout/batch-norm whatever its constructor is
         given: a class whose dropout depends on a parameter defaulting to 0 is unknown here
         (`_constructed_mode` reads the construction)."""
-        activity = self._class_activity(cls)
-        return activity if isinstance(activity, bool) else None
+        return unconditional(self._class_activity(cls), self._signature(cls))
 
     def _constructed_mode(self, cls: str, call: cst.Call) -> Optional[bool]:
         """Whether the model `call` builds (`Block(dim, dropout_rate=0.1)`) has an active
@@ -293,7 +299,7 @@ class KnownModels:
                 if catalogue.changes_with_mode(layer):
                     return True
                 if layer in self.facts.models:
-                    found.append(_unconditional(self._class_has_mode_layers(layer, seen)))
+                    found.append(unconditional(self._class_has_mode_layers(layer, seen), self._signature(layer)))
             return combine(found) if model.layers else None
         # Layers built anywhere in the class (inside a Sequential, by a helper method) and
         # functional dropout in forward (`F.dropout(x, training=self.training)`) count, each
@@ -321,7 +327,7 @@ class KnownModels:
         # Project classes held as layers but built out of view (a factory) stay unknown.
         for layer in model.layers.values():
             if layer in self.facts.models and layer != cls and layer not in built:
-                found.append(_unconditional(self._class_has_mode_layers(layer, seen)))
+                found.append(unconditional(self._class_has_mode_layers(layer, seen), self._signature(layer)))
         if not model.layers and not layer_bases and not found:
             return None
         return combine(found)
@@ -386,11 +392,6 @@ class KnownModels:
         """`value` constructs a model (possibly moved or wrapped)."""
         call = self._strip_to(value)
         return call is not None and self._model_constructor(call) is not _NOT_A_MODEL
-
-
-def _unconditional(activity: Activity) -> Optional[bool]:
-    """A class's activity where its construction cannot be read: conditional is unknown."""
-    return activity if isinstance(activity, bool) else None
 
 
 def _converted_to_double(value: cst.BaseExpression, inner: cst.Call, aliases: dict[str, str]) -> bool:
