@@ -163,3 +163,29 @@ def test_a_function_named_for_what_it_does_to_a_model_is_not_a_model(tmp_path):
     # accelerate's `unwrap_model(m)` (TRL's trainers), `load_model`, `get_model`: calling
     # them is not running a model.
     assert nnl502_lines(tmp_path, CLASSES + UNWRAP) == []
+
+
+BUILDER = '''
+class TestChunkedHead:
+    def _build_model_and_inputs(self):
+        model = WithDropout()
+        {load}
+        return model, torch.randn(4, 8)
+
+    def test_masked_forward_matches(self):
+        model, x = self._build_model_and_inputs()
+        with torch.no_grad():
+            out = model(x)
+        torch.testing.assert_close(out[:2], out[:2])
+'''
+
+
+def test_a_model_fresh_from_the_test_class_builder_is_an_untrained_fixture(tmp_path):
+    # TRL's TestPatchChunkedLMHead: `self._build_model_and_inputs()` builds a fake LM to
+    # compare two forward paths; its random weights make eval() beside the point.
+    assert nnl502_lines(tmp_path, CLASSES + BUILDER.format(load="")) == []
+
+
+def test_a_model_the_builder_loads_weights_into_is_still_checked(tmp_path):
+    source = CLASSES + BUILDER.format(load='model.load_state_dict(torch.load("w.pt"))')
+    assert nnl502_lines(tmp_path, source) == ["out = model(x)"]
