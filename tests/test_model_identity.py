@@ -189,3 +189,32 @@ def test_a_model_fresh_from_the_test_class_builder_is_an_untrained_fixture(tmp_p
 def test_a_model_the_builder_loads_weights_into_is_still_checked(tmp_path):
     source = CLASSES + BUILDER.format(load='model.load_state_dict(torch.load("w.pt"))')
     assert nnl502_lines(tmp_path, source) == ["out = model(x)"]
+
+
+WRAPPER = '''
+class MixtureWrapper:
+    def __init__(self, model, ref_model):
+        self.model = model
+        self.ref_model = ref_model
+
+    @torch.inference_mode()
+    def forward(self, x):
+        return 0.5 * (self.model(x) + self.ref_model(x))
+
+    @torch.no_grad()
+    def sample(self, x):
+        return self.model(x).argmax(1)
+
+
+def build():
+    wrapper = MixtureWrapper(WithDropout(), WithDropout())
+    wrapper.model.train()
+    return wrapper
+'''
+
+
+def test_the_models_a_wrapper_forward_holds_follow_whoever_runs_the_wrapper(tmp_path):
+    # TRL's GeometricMixtureWrapper (a GenerationMixin, not an nn.Module): its forward runs the
+    # two models it was handed; generate() runs it in the caller's mode. Its own no-grad
+    # sampling method is still checked.
+    assert nnl502_lines(tmp_path, CLASSES + WRAPPER) == ["return self.model(x).argmax(1)"]

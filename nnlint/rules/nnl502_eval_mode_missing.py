@@ -79,7 +79,8 @@ class EvalModeMissing(Rule):
     `dropout_rate=0.0` the construction does not pass, or `CausalAttention(d, d, 0.0)`),
     counts as no dropout. A model that is a parameter of the function (`def generate(model,
     idx)`) is what the file's callers pass; with no caller in view it is left to the code that
-    calls it. Functions named for what they do to a model (`accelerator.unwrap_model(m)`,
+    calls it; the models a wrapper's `forward` holds (`self.model(x)`) follow whoever runs the
+    wrapper. Functions named for what they do to a model (`accelerator.unwrap_model(m)`,
     `load_model(path)`) are not models. Lightning's
     `validation_step` / `test_step` / `predict_step` run in eval mode already and are not
     checked. A model call whose result is thrown away (`model(x)` as a statement of its

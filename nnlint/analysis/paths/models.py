@@ -337,8 +337,11 @@ class KnownModels:
         name = dotted_name(call.func)
         if name is None or name == "self" or MODEL_ACTION_NAME.search(last_part(name)):
             return None  # `accelerator.unwrap_model(m)`, `load_model(path)`: functions, not models
-        if scope.in_module_class and name.startswith("self."):
-            return None  # a submodule follows its parent's mode
+        if name.startswith("self.") and (scope.in_module_class or (scope.cls is not None and scope.name == "forward")):
+            # A submodule follows its parent's mode; so do the models a wrapper's `forward`
+            # holds (TRL's GeometricMixtureWrapper, a GenerationMixin): whoever runs the
+            # wrapper decides their mode.
+            return None
         if name in self.models:
             return name
         if name in scope.params and MODEL_NAME.search(name):
