@@ -163,3 +163,56 @@ def test_a_batch_norm_applied_in_exclusive_branches_or_to_separate_inputs_is_not
                 return torch.cat([out, other])
         """
     assert _lines(source, "NNL404") == []
+
+
+def test_a_class_whose_forward_is_abstract_or_a_stub_is_not_judged():
+    # An abstract base (speechbrain's TransformerInterface): subclasses in other files write
+    # the forward that uses its layers. A state-dict fixture's forward never runs.
+    source = """\
+        import torch.nn as nn
+
+        class TransformerInterface(nn.Module):
+            def __init__(self, d):
+                super().__init__()
+                self.encoder = nn.Linear(d, d)
+                self.decoder = nn.Linear(d, d)
+
+            def forward(self, **kwargs):
+                \"\"\"Users should modify this function according to their own tasks.\"\"\"
+                raise NotImplementedError
+
+        class Fixture(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.linear_submodule = nn.Linear(3, 5)
+
+            def forward(self, x):
+                # This doesn't matter, we're not going to actually use it.
+                pass
+
+        class Child(Fixture):
+            def __init__(self):
+                super().__init__()
+                self.extra = nn.Linear(5, 5)
+        """
+    assert _lines(source, "NNL403") == []
+
+
+def test_a_forward_that_computes_is_judged_even_when_a_base_raises():
+    source = """\
+        import torch.nn as nn
+
+        class Base(nn.Module):
+            def forward(self, x):
+                raise NotImplementedError
+
+        class Net(Base):
+            def __init__(self):
+                super().__init__()
+                self.fc1 = nn.Linear(4, 4)
+                self.fc2 = nn.Linear(4, 4)
+
+            def forward(self, x):
+                return self.fc1(x)
+        """
+    assert _lines(source, "NNL403") == [11]

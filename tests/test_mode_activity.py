@@ -1,5 +1,5 @@
 """Which models `.eval()` changes: a dropout built with 0, or with a constructor parameter
-that defaults to 0 and is not passed, is not an active mode-dependent layer
+that gets 0 (passed, or its default), is not an active mode-dependent layer
 (nnlint.analysis.paths.mode_activity, read by NNL502/NNL503 through the path facts)."""
 
 from __future__ import annotations
@@ -114,3 +114,51 @@ tokenizer = AutoTokenizer.from_pretrained("gpt2")
     assert modes["unet"] is True
     assert modes["roberta"] is True
     assert "tokenizer" not in modes
+
+
+REQUIRED_RATE = """\
+import torch
+import torch.nn as nn
+
+class CausalAttention(nn.Module):
+    def __init__(self, d_in, d_out, context_length, dropout, qkv_bias=False):
+        super().__init__()
+        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x):
+        return self.dropout(self.W_query(x))
+
+class Heads(nn.Module):
+    def __init__(self, d, p=0.1):
+        super().__init__()
+        self.attn = CausalAttention(d, d, 8, p)
+
+    def forward(self, x):
+        return self.attn(x)
+
+off = CausalAttention(4, 4, 8, 0.0)
+by_keyword_off = CausalAttention(4, 4, 8, dropout=0)
+on = CausalAttention(4, 4, 8, 0.1)
+heads_default = Heads(4)
+heads_off = Heads(4, p=0.0)
+"""
+
+
+def test_a_required_rate_parameter_is_decided_by_each_construction() -> None:
+    # rasbt/LLMs-from-scratch builds its causal-attention module with dropout 0.0 to show
+    # the buffers: that module computes the same in both modes.
+    modes = _modes(REQUIRED_RATE)
+    assert modes["off"] is False
+    assert modes["by_keyword_off"] is False
+    assert modes["on"] is True
+    assert modes["heads_default"] is True  # its default, 0.1, reaches the dropout
+    assert modes["heads_off"] is False
+
+
+def test_a_class_whose_rate_must_be_passed_is_exported_as_active() -> None:
+    facts = analyze(cst.parse_module(REQUIRED_RATE), "attention.py")
+    assert facts.paths is not None
+    # Another file must pass a rate nnlint cannot see from here: a question, as before.
+    assert facts.paths.class_modes["CausalAttention"] is True
+    assert facts.paths.class_modes["Heads"] is True

@@ -103,3 +103,118 @@ def test_a_helper_that_hands_its_eval_model_back_still_counts(tmp_path):
 def test_an_eval_switch_of_the_trained_model_in_a_helper_counts(tmp_path):
     source = CLASSES + TRAIN_THEN_EVALUATE.format(export_tail="", before_evaluate="net.eval()")
     assert nnl502_lines(tmp_path, source) == []
+
+
+GENERATE = '''
+def generate(model, idx, steps):
+    for _ in range(steps):
+        with torch.no_grad():
+            logits = model(idx)
+        idx = torch.cat([idx, logits.argmax(-1, keepdim=True)], dim=1)
+    return idx  # generated
+
+
+def main():
+    model = {cls}()
+    model.load_state_dict(torch.load("gpt.pt"))
+    {before}
+    {call}
+'''
+
+
+def test_a_parameter_holds_what_the_callers_pass_not_another_binding_of_its_name(tmp_path):
+    # `model` in main() is WithDropout, but generate() is called only with a Plain model.
+    source = CLASSES + GENERATE.format(cls="WithDropout", before="plain = Plain()",
+                                       call="print(generate(plain, torch.zeros(1, 8), 3))")
+    assert nnl502_lines(tmp_path, source) == []
+
+
+def test_a_helper_whose_model_no_caller_in_view_passes_is_left_to_its_callers(tmp_path):
+    # rasbt/LLMs-from-scratch's generate_text_simple: called from other files and notebooks,
+    # after they set eval mode; the file's own main() evaluates its model properly.
+    source = CLASSES + GENERATE.format(cls="WithDropout", before="model.eval()", call="print(model(torch.zeros(1, 8)))")
+    assert nnl502_lines(tmp_path, source) == []
+
+
+def test_a_caller_passing_a_model_with_dropout_in_training_mode_is_still_reported(tmp_path):
+    source = CLASSES + GENERATE.format(cls="WithDropout", before="",
+                                       call="print(generate(idx=torch.zeros(1, 8), steps=3, model=model))")
+    assert nnl502_lines(tmp_path, source) == ["logits = model(idx)"]
+
+
+UNWRAP = '''
+class Trainer:
+    def __init__(self, accelerator):
+        self.accelerator = accelerator
+        self.model = WithDropout()
+
+    def training_step(self, x, y):
+        self.model.train()
+        return nn.functional.cross_entropy(self.model(x), y)
+
+    @torch.no_grad()
+    def save_samples(self, path):
+        model = self.accelerator.unwrap_model(self.model)
+        torch.save(model.state_dict(), path)
+'''
+
+
+def test_a_function_named_for_what_it_does_to_a_model_is_not_a_model(tmp_path):
+    # accelerate's `unwrap_model(m)` (TRL's trainers), `load_model`, `get_model`: calling
+    # them is not running a model.
+    assert nnl502_lines(tmp_path, CLASSES + UNWRAP) == []
+
+
+BUILDER = '''
+class TestChunkedHead:
+    def _build_model_and_inputs(self):
+        model = WithDropout()
+        {load}
+        return model, torch.randn(4, 8)
+
+    def test_masked_forward_matches(self):
+        model, x = self._build_model_and_inputs()
+        with torch.no_grad():
+            out = model(x)
+        torch.testing.assert_close(out[:2], out[:2])
+'''
+
+
+def test_a_model_fresh_from_the_test_class_builder_is_an_untrained_fixture(tmp_path):
+    # TRL's TestPatchChunkedLMHead: `self._build_model_and_inputs()` builds a fake LM to
+    # compare two forward paths; its random weights make eval() beside the point.
+    assert nnl502_lines(tmp_path, CLASSES + BUILDER.format(load="")) == []
+
+
+def test_a_model_the_builder_loads_weights_into_is_still_checked(tmp_path):
+    source = CLASSES + BUILDER.format(load='model.load_state_dict(torch.load("w.pt"))')
+    assert nnl502_lines(tmp_path, source) == ["out = model(x)"]
+
+
+WRAPPER = '''
+class MixtureWrapper:
+    def __init__(self, model, ref_model):
+        self.model = model
+        self.ref_model = ref_model
+
+    @torch.inference_mode()
+    def forward(self, x):
+        return 0.5 * (self.model(x) + self.ref_model(x))
+
+    @torch.no_grad()
+    def sample(self, x):
+        return self.model(x).argmax(1)
+
+
+def build():
+    wrapper = MixtureWrapper(WithDropout(), WithDropout())
+    wrapper.model.train()
+    return wrapper
+'''
+
+
+def test_the_models_a_wrapper_forward_holds_follow_whoever_runs_the_wrapper(tmp_path):
+    # TRL's GeometricMixtureWrapper (a GenerationMixin, not an nn.Module): its forward runs the
+    # two models it was handed; generate() runs it in the caller's mode. Its own no-grad
+    # sampling method is still checked.
+    assert nnl502_lines(tmp_path, CLASSES + WRAPPER) == ["return self.model(x).argmax(1)"]

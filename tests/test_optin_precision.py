@@ -279,6 +279,33 @@ def test_a_stack_whose_literal_widths_do_not_chain_is_a_shape_error_not_a_missin
     assert lines(source, "NNL401") == [3]
 
 
+def test_a_stack_its_comment_calls_a_linear_model_is_linear_on_purpose():
+    # NYU-DLSP20's spiral notebook: "nn package to create our linear model", then the same
+    # Sequential with a ReLU to compare. A comment that only describes the layers says nothing.
+    source = """\
+        from torch import nn
+        D, H, C = 2, 100, 3
+        # nn package to create our linear model
+        # each Linear module has a weight and bias
+        linear = nn.Sequential(
+            nn.Linear(D, H),
+            nn.Linear(H, C)
+        )
+        # logistic regression, written as two layers to show they compose
+        logistic = nn.Sequential(nn.Linear(D, H), nn.Linear(H, 1), nn.Sigmoid())
+
+        # each Linear module has a weight and bias
+        classifier = nn.Sequential(
+            nn.Linear(D, H),
+            nn.Linear(H, C)
+        )
+        # our linear model
+        unrelated = 1
+        deeper = nn.Sequential(nn.Linear(D, H), nn.Linear(H, C))
+        """
+    assert lines(source, "NNL401") == [15, 19]
+
+
 # ------------------------------------------------------------------------------------- NNL403
 
 

@@ -192,6 +192,12 @@ _NONLINEAR_NAMES = ("relu relu_ relu6 leaky_relu leaky_relu_ prelu rrelu elu elu
 COMMENTED_ACTIVATION = re.compile(
     r"#.*\b(?:nn\.|F\.|torch\.)?(?:leaky_?relu|p?relu6?|[sc]?elu|gelu|silu|swish|mish|tanh|sigmoid|softplus"
     r"|hardtanh|hard_?swish)\b", re.IGNORECASE)
+# A comment just above a model that calls it linear (`# nn package to create our linear
+# model`, `# a linear baseline`, `# equivalent to logistic regression`): its author knows the
+# stacked layers compose to one linear map.
+LINEAR_BY_DESIGN_COMMENT = re.compile(
+    r"#.*\b(?:linear (?:model|baseline|classifier|regressor|regression|network|net|probe)|"
+    r"logistic regression)\b", re.IGNORECASE)
 # (kind, linear) of a function applied to one tensor, kinds as in nnlint.catalogue.layers.
 _FUNCTION_GROUPS: list[tuple[frozenset[str], str, bool]] = [
     (_names(_F, "linear bilinear conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d")

@@ -62,6 +62,13 @@ TRAIN_DATA_NAME = re.compile(r"train", re.IGNORECASE)
 MODEL_NAME = re.compile(r"^(model|net|network|classifier|regressor|encoder|decoder|cnn|mlp|"
                         r"discriminator|generator|netg|netd|g|d|student|teacher)$|_model$|_net$|^model_|^net_",
                         re.IGNORECASE)
+# A name that does something to a model or hands one out (`accelerator.unwrap_model(m)`,
+# `self.get_model()`, `load_model(path)`): a function, so calling it is not a model call.
+MODEL_ACTION_NAME = re.compile(
+    r"^(unwrap|get|load|build|create|make|init|initialize|prepare|save|wrap|copy|clone|freeze|unfreeze|"
+    r"export|compile|print|fit|run|update|sync|merge|reset|register|convert|push|setup|instantiate|"
+    r"construct|restore|evaluate|validate|summarize|count|log|inspect|check|patch)_(\w+_)?model$",
+    re.IGNORECASE)
 # Narrower, for a training function's parameter taken to be the file's only model class.
 MODEL_PARAMETER = re.compile(r"^(model|net|network|classifier|regressor)$|_model$|_net$")
 

@@ -7,7 +7,9 @@ calls, not in another method, a subclass, a hook or a function outside the class
 string names it (`getattr(self, "fc2")`, a state-dict key). A class whose code reaches its
 submodules without names (`self.children()`, `getattr(self, name)`), whose base class is
 not in view (an imported model whose forward may use the attribute), or that subclasses a
-container (an `nn.Sequential` applies every registered module) is not judged at all.
+container (an `nn.Sequential` applies every registered module) is not judged at all; nor is
+a class whose `forward` is a stub (`raise NotImplementedError`, `pass`): an abstract base whose
+subclasses, possibly in other files, use its layers, or a fixture whose forward never runs.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import libcst as cst
 from nnlint import catalogue
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.program.imports import qualified_name
-from nnlint.analysis.program.syntax import descendants, nodes_by_type, string_value
+from nnlint.analysis.program.syntax import descendants, is_stub, nodes_by_type, string_value
 from nnlint.catalogue.functions import (
     MODULE_INTROSPECTION_FUNCTIONS,
     MODULE_INTROSPECTION_METHODS,
@@ -117,6 +119,19 @@ class _UsageReader:
         external = self.facts.external_bases
         return "forward" in cls.methods or any(self.has_forward(base) or external.get(base, {}).get("forward", False)
                                                for base in cls.bases if base != name)
+
+    def forward_of(self, name: str, seen: frozenset[str] = frozenset()) -> Optional[cst.FunctionDef]:
+        """The `forward` the class runs: its own, or the nearest one of its bases in this file."""
+        cls = self.classes.get(name)
+        if cls is None or name in seen:
+            return None
+        if "forward" in cls.methods:
+            return cls.methods["forward"]
+        for base in cls.bases:
+            found = self.forward_of(base, seen | {name})
+            if found is not None:
+                return found
+        return None
 
     def layer_name(self, value: cst.BaseExpression) -> Optional[str]:
         """The class a constructor call builds, when it is a torch.nn layer with state or
@@ -221,6 +236,12 @@ class _UsageReader:
     def unused_layers(self) -> Iterator[BuiltLayer]:
         for name, cls in self.classes.items():
             if not (self.is_module(name) and self.bases_in_view(name) and self.has_forward(name)):
+                continue
+            forward = self.forward_of(name)
+            if forward is not None and is_stub(forward):
+                # An abstract forward (`raise NotImplementedError`, "users should modify this")
+                # leaves the layers to subclasses, possibly in other files; a fixture's `pass`
+                # forward never runs: neither says what the model uses.
                 continue
             built = list(self.built_layers(name))
             if not built or self.introspects(name) or self.loads_state(name):

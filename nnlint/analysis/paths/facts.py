@@ -11,11 +11,14 @@ from typing import TYPE_CHECKING, Iterator, Optional
 
 import libcst as cst
 
-from nnlint.analysis.program.syntax import descendants, names_in
+from nnlint.analysis.program.syntax import descendants, dotted_name, names_in
 
 if TYPE_CHECKING:
     from nnlint.analysis.paths.dtypes import DtypeFacts
     from nnlint.analysis.paths.preprocessing import PreprocessingFacts
+
+# How many callers up a parameter's model is followed (`main -> run -> evaluate(model)`).
+_MAX_PASS_DEPTH = 3
 
 # Scope roles.
 TRAIN = "train"
@@ -98,13 +101,36 @@ class PathFacts:
     preprocessing: Optional["PreprocessingFacts"] = None
     dtypes: Optional["DtypeFacts"] = None
 
-    def mode_layers(self, model: str, scope: Scope) -> Optional[bool]:
+    def mode_layers(self, model: str, scope: Scope, depth: int = 0) -> Optional[bool]:
         """Whether the model `scope` calls as `model` has dropout or batch-norm: the model the
-        scope bound to that name itself when it did, else what every binding of the name in
-        the file says (a parameter, a module-level model, `self.net` from `__init__`)."""
+        scope bound to that name itself when it did; for a parameter of the scope, the models
+        its callers in the file pass (unknown when no caller is in view: a helper such as
+        `generate(model, idx)` runs whatever model the code that imports it hands over); else
+        what every binding of the name in the file says (a module-level model, `self.net`
+        from `__init__`)."""
         if model in scope.bound_mode_layers:
             return scope.bound_mode_layers[model]
+        root = model.split(".")[0]
+        if root in scope.params and root not in ("self", "cls") and isinstance(scope.node, cst.FunctionDef):
+            return self._passed_mode_layers(model, scope, depth)
         return self.has_mode_layers.get(model) if model in self.models else None
+
+    def _passed_mode_layers(self, model: str, scope: Scope, depth: int) -> Optional[bool]:
+        """What the callers in the file pass for the parameter `model` starts with: True when
+        any passes a model with dropout or batch-norm, False when every one passes a model
+        without, else None (no caller in view, or one whose argument is unknown)."""
+        root, rest = (model.split(".", 1) + [""])[:2]
+        found: list[Optional[bool]] = []
+        for caller, index in self.callers(scope.name):
+            if caller is scope or depth >= _MAX_PASS_DEPTH:
+                return None
+            passed = _passed_argument(scope, root, caller.events[index].call)
+            if passed is None:
+                return None
+            found.append(self.mode_layers(passed + ("." + rest if rest else ""), caller, depth + 1))
+        if not found or any(item is None for item in found):
+            return True if any(found) else None
+        return any(found)
 
     def runs_evaluation(self) -> bool:
         """An evaluation or inference path outside any model class (a script's predict())."""
@@ -136,6 +162,29 @@ class PathFacts:
             for index, event in enumerate(scope.events):
                 if event.kind == LOCAL_CALL and event.target == name:
                     yield scope, index
+
+
+def _passed_argument(scope: Scope, param: str, call: Optional[cst.Call]) -> Optional[str]:
+    """The dotted name `call` passes for `scope`'s parameter `param` (by keyword, or by
+    position; a method called as `self.m(...)` / `obj.m(...)` binds `self` itself), or None."""
+    if call is None:
+        return None
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == param:
+            return dotted_name(arg.value)
+    params = list(scope.params)
+    if params and params[0] in ("self", "cls") and isinstance(call.func, cst.Attribute):
+        params = params[1:]
+    if param not in params:
+        return None
+    position = params.index(param)
+    positional = []
+    for arg in call.args:
+        if arg.star:
+            return None
+        if arg.keyword is None:
+            positional.append(arg.value)
+    return dotted_name(positional[position]) if position < len(positional) else None
 
 
 def _keeps_to_itself(scope: Scope, model: str) -> bool:

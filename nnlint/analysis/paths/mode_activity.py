@@ -3,12 +3,14 @@ computes, read from how it is built.
 
 A dropout built with a literal 0 (`nn.Dropout(p=0.0)`, `nn.TransformerEncoderLayer(...,
 dropout=0)`) does the same thing in both modes. A dropout whose probability is a constructor
-parameter that defaults to 0 (`def __init__(self, dropout_rate=0.0): ... nn.Dropout(dropout_rate)`,
-as MONAI's blocks are written) is active only when a caller passes something else: the class's
-activity is then *conditional* on that parameter, and each construction of the class decides
-(`SABlock(hidden_size=64)` is inactive, `SABlock(hidden_size=64, dropout_rate=0.1)` active).
-Any other probability (`cfg.dropout`, a parameter without a zero default) counts as active:
-nnlint cannot see its value, and a question is better than silence there.
+parameter (`def __init__(self, dropout_rate=0.0): ... nn.Dropout(dropout_rate)`, as MONAI's
+blocks are written, or `def __init__(self, d_in, d_out, dropout)`) is active only when the
+value it gets is not 0: the class's activity is then *conditional* on that parameter, and each
+construction of the class decides (`SABlock(hidden_size=64)` is inactive by its default,
+`SABlock(hidden_size=64, dropout_rate=0.1)` active, `CausalAttention(d, d, 0.0)` inactive).
+Where no construction can be read, a conditional class is active when a parameter has no
+zero default (a caller must pass something nnlint cannot see: a question is better than
+silence), else unknown. Any other probability (`cfg.dropout`) counts as active.
 
 Where the probability sits comes from the catalogue (`catalogue.mode_rate_argument`).
 Used by `nnlint.analysis.paths.models`.
@@ -51,6 +53,9 @@ class InitSignature:
         default = self.defaults.get(name)
         return default is not None and number_value(default, {}) == 0
 
+    def is_parameter(self, name: str) -> bool:
+        return name in self.defaults
+
 
 def _init_of(cls: Optional[cst.CSTNode]) -> Optional[cst.FunctionDef]:
     if not isinstance(cls, cst.ClassDef):
@@ -81,13 +86,13 @@ def argument(call: cst.Call, position: Optional[int], keyword: str):
 def rate_activity(expression: Optional[cst.BaseExpression], enclosing: InitSignature) -> Activity:
     """The activity of a dropout probability as written: absent (the default, non-zero) or
     unreadable counts as active, a literal decides, and a parameter of the enclosing class's
-    `__init__` defaulting to 0 makes it conditional on that parameter."""
+    `__init__` makes it conditional on that parameter."""
     if expression is None or expression is _UNREADABLE:
         return True
     value = number_value(expression, {})
     if value is not None:
         return value != 0
-    if isinstance(expression, cst.Name) and enclosing.zero_default(expression.value):
+    if isinstance(expression, cst.Name) and enclosing.is_parameter(expression.value):
         return frozenset({expression.value})
     return True
 
@@ -111,8 +116,20 @@ def construction_activity(conditional: frozenset, signature: InitSignature, call
         passed = argument(call, position, name)
         if passed is _UNREADABLE:
             return None  # `Block(**params)`: the value cannot be read
-        found.append(False if passed is None else rate_activity(passed, enclosing))
+        if passed is None:
+            # Not passed: the default decides (a literal 0 is inactive; anything else active).
+            found.append(not signature.zero_default(name))
+        else:
+            found.append(rate_activity(passed, enclosing))
     return combine(found)
+
+
+def unconditional(activity: Activity, signature: InitSignature) -> Optional[bool]:
+    """A class's activity where its construction cannot be read: conditional on parameters
+    that all default to 0 is unknown; on one without a zero default, active."""
+    if isinstance(activity, frozenset):
+        return True if any(not signature.zero_default(name) for name in activity) else None
+    return activity
 
 
 def combine(found: list[Activity]) -> Activity:

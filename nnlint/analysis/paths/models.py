@@ -17,7 +17,14 @@ import libcst as cst
 
 from nnlint import catalogue
 from nnlint.analysis.facts import FileFacts
-from nnlint.analysis.paths.mode_activity import Activity, InitSignature, combine, construction_activity, torch_layer_activity
+from nnlint.analysis.paths.mode_activity import (
+    Activity,
+    InitSignature,
+    combine,
+    construction_activity,
+    torch_layer_activity,
+    unconditional,
+)
 from nnlint.analysis.program.module_classes import is_module_class, module_bases
 from nnlint.analysis.program.imports import qualified_name
 from nnlint.analysis.paths.facts import EVAL_SWITCH, TRAIN_SWITCH, Scope
@@ -37,7 +44,7 @@ from nnlint.catalogue.ecosystem import (
     PRETRAINED_CONSTRUCTOR,
     PRETRAINED_NON_MODULE,
 )
-from nnlint.catalogue.names import MODEL_NAME
+from nnlint.catalogue.names import MODEL_ACTION_NAME, MODEL_NAME
 
 
 class _WrittenKeywords(Mapping[str, str]):
@@ -247,8 +254,7 @@ class KnownModels:
         """Whether the class has an active dropout/batch-norm whatever its constructor is
         given: a class whose dropout depends on a parameter defaulting to 0 is unknown here
         (`_constructed_mode` reads the construction)."""
-        activity = self._class_activity(cls)
-        return activity if isinstance(activity, bool) else None
+        return unconditional(self._class_activity(cls), self._signature(cls))
 
     def _constructed_mode(self, cls: str, call: cst.Call) -> Optional[bool]:
         """Whether the model `call` builds (`Block(dim, dropout_rate=0.1)`) has an active
@@ -294,7 +300,7 @@ class KnownModels:
                 if catalogue.changes_with_mode(layer):
                     return True
                 if layer in self.facts.models:
-                    found.append(_unconditional(self._class_has_mode_layers(layer, seen)))
+                    found.append(unconditional(self._class_has_mode_layers(layer, seen), self._signature(layer)))
             return combine(found) if model.layers else None
         # Layers built anywhere in the class (inside a Sequential, by a helper method) and
         # functional dropout in forward (`F.dropout(x, training=self.training)`) count, each
@@ -322,7 +328,7 @@ class KnownModels:
         # Project classes held as layers but built out of view (a factory) stay unknown.
         for layer in model.layers.values():
             if layer in self.facts.models and layer != cls and layer not in built:
-                found.append(_unconditional(self._class_has_mode_layers(layer, seen)))
+                found.append(unconditional(self._class_has_mode_layers(layer, seen), self._signature(layer)))
         if not model.layers and not layer_bases and not found:
             return None
         return combine(found)
@@ -330,10 +336,13 @@ class KnownModels:
     def model_of_call(self, call: cst.Call, scope: Scope) -> Optional[str]:
         """The model a call applies, as written: `model(x)`, `self.net(x)`."""
         name = dotted_name(call.func)
-        if name is None or name == "self":
+        if name is None or name == "self" or MODEL_ACTION_NAME.search(last_part(name)):
+            return None  # `accelerator.unwrap_model(m)`, `load_model(path)`: functions, not models
+        if name.startswith("self.") and (scope.in_module_class or (scope.cls is not None and scope.name == "forward")):
+            # A submodule follows its parent's mode; so do the models a wrapper's `forward`
+            # holds (TRL's GeometricMixtureWrapper, a GenerationMixin): whoever runs the
+            # wrapper decides their mode.
             return None
-        if scope.in_module_class and name.startswith("self."):
-            return None  # a submodule follows its parent's mode
         if name in self.models:
             return name
         if name in scope.params and MODEL_NAME.search(name):
@@ -387,11 +396,6 @@ class KnownModels:
         """`value` constructs a model (possibly moved or wrapped)."""
         call = self._strip_to(value)
         return call is not None and self._model_constructor(call) is not _NOT_A_MODEL
-
-
-def _unconditional(activity: Activity) -> Optional[bool]:
-    """A class's activity where its construction cannot be read: conditional is unknown."""
-    return activity if isinstance(activity, bool) else None
 
 
 def _converted_to_double(value: cst.BaseExpression, inner: cst.Call, aliases: dict[str, str]) -> bool:

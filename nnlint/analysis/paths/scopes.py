@@ -221,7 +221,7 @@ class ScopeWalker:
         elif self.models.instantiates_class(value):
             # `model = Decoder(dim=64)` with Decoder's layers out of view: a fresh local model too.
             scope.constructed.update(name for name in targets if "." not in name)
-        elif self._fresh_from_helper(value):
+        elif self._fresh_from_helper(value, scope):
             # `model, inputs = make_model_and_inputs()`: a helper of the file that builds, not loads.
             for target in small.targets:
                 scope.constructed.update(filter(None, (dotted_name(t.value) for t in _tuple_elements(target.target))))
@@ -251,10 +251,19 @@ class ScopeWalker:
                 return EVAL_SWITCH if event.kind == EVAL_SWITCH else None
         return None
 
-    def _fresh_from_helper(self, value: cst.BaseExpression) -> bool:
-        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
+    def _fresh_from_helper(self, value: cst.BaseExpression, scope: Scope) -> bool:
+        """`make_model_and_inputs()`, or `self._build_model_and_inputs()` of the scope's own
+        class (a test class's builder): a helper of the file that returns a model it built."""
+        if not isinstance(value, cst.Call):
             return False
-        helpers = [s for s in self.scopes if s.name == value.func.value]
+        func = value.func
+        if isinstance(func, cst.Name):
+            helpers = [s for s in self.scopes if s.name == func.value]
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self" \
+                and scope.cls is not None:
+            helpers = [s for s in self.scopes if s.name == func.attr.value and s.cls == scope.cls]
+        else:
+            return False
         if len(helpers) != 1 or helpers[0].loads_weights or not isinstance(helpers[0].node, cst.FunctionDef):
             return False
         helper = helpers[0]

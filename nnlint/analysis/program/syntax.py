@@ -269,6 +269,32 @@ def is_main_guard(test: cst.BaseExpression) -> bool:
             and test.left.value == "__name__")
 
 
+def is_stub(function: cst.FunctionDef) -> bool:
+    """A function with no behaviour of its own: its body is only a docstring, `pass`, `...`
+    or `raise NotImplementedError` -- an abstract method that subclasses override, or a
+    placeholder (a test fixture's `forward` that is never run)."""
+    body = function.body
+    if not isinstance(body, cst.IndentedBlock):
+        body_lines = [body]
+    else:
+        body_lines = list(body.body)
+    for line in body_lines:
+        if not isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            return False
+        for small in line.body:
+            if isinstance(small, cst.Pass):
+                continue
+            if isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString,
+                                                                       cst.Ellipsis)):
+                continue
+            if isinstance(small, cst.Raise) and small.exc is not None:
+                raised = small.exc.func if isinstance(small.exc, cst.Call) else small.exc
+                if isinstance(raised, cst.Name) and raised.value == "NotImplementedError":
+                    continue
+            return False
+    return True
+
+
 def own_statements(body: Sequence[cst.CSTNode], skip_main: bool = False) -> Iterator[cst.CSTNode]:
     """The small statements and header expressions a body runs itself, in order: nested
     functions and classes are not entered, nor (with `skip_main`) a top-level
