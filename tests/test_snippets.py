@@ -52,6 +52,9 @@ def test_the_pre_parse_skip_keeps_files_that_use_the_aliases() -> None:
     assert mentions_torch("layer = nn.Linear(2, 2)\n")
     assert mentions_torch(b"import torch\n")
     assert mentions_torch(b"for x in data:\n    loss.backward()\n")
+    # A pasted evaluation helper: nn.Module.eval takes no arguments.
+    assert mentions_torch(b"def validate(model, loader):\n    model.eval()\n")
+    assert not mentions_torch(b"value = expression.eval(env)\nresult = eval(code)\n")
     # An attribute or a longer name is not the alias.
     assert not mentions_torch(b"x = self.nn.value\ny = ANF.x\nz = fnn.y\n")
     assert not mentions_torch(b"print('hello')\n")
@@ -203,3 +206,38 @@ def test_the_backpropagated_loss_is_followed_into_the_helper_that_computes_it() 
     # `compute` is not named like a loss; its result is what run() backpropagates. The
     # metric helper beside it takes no gradient and is left alone.
     assert found(HELPER_LOSS) == [("NNL204", 2, 16)]
+
+
+PASTED_PIPELINE = """\
+class Noisy(Dataset):
+    def __init__(self, images):
+        self.images = images
+        self.rng = np.random.default_rng(0)
+
+    def __getitem__(self, i):
+        return torch.from_numpy(self.images[i] + self.rng.normal(size=3)).float()
+
+loader = DataLoader(Noisy(images), batch_size=8, num_workers=4)
+"""
+
+
+def test_a_pasted_data_pipeline_means_torch_s_dataset_and_dataloader() -> None:
+    assert ("NNL611", 9, 10) in found(PASTED_PIPELINE)
+    # The user's own DataLoader (bound in the file) is not torch's.
+    own = "from mydata import DataLoader\n" + PASTED_PIPELINE
+    assert [f for f in found(own) if f[0] == "NNL611"] == []
+
+
+PASTED_VALIDATION = """\
+def validate(model, loader):
+    model.eval()
+    total = 0.0
+    for x, y in loader:
+        total += loss_fn(model(x), y).item()
+    return total / len(loader)
+"""
+
+
+def test_a_pasted_evaluation_helper_is_read() -> None:
+    # No torch name at all: `model.eval()` is what marks it as PyTorch code.
+    assert found(PASTED_VALIDATION) == [("NNL506", 5, 26)]

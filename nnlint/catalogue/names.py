@@ -119,6 +119,11 @@ CONVENTIONAL_IMPORTS: dict[str, str] = {
     "F": "torch.nn.functional",
     "optim": "torch.optim",
     "np": "numpy",
+    # A pasted data pipeline: `Dataset`/`DataLoader` (torch.utils.data's classes, which
+    # posts use bare) and torchvision's `transforms` module.
+    "Dataset": "torch.utils.data.Dataset",
+    "DataLoader": "torch.utils.data.DataLoader",
+    "transforms": "torchvision.transforms",
 }
 
 # Seeding. A call of one of these (or of any function named like `set_seed`, `seed_everything`,

@@ -63,6 +63,13 @@ class ImportTable(dict[str, str]):
         return dict.__contains__(self, key) or key in self.assumed
 
 
+def referable_modules(aliases: dict[str, str]) -> list[str]:
+    """Every qualified name a file can refer to: its imports and the conventional names it
+    leaves unbound (a gate "does this file use torch?" must answer yes for a snippet that
+    says `DataLoader(...)` without importing it)."""
+    return [*dict.values(aliases), *getattr(aliases, "assumed", {}).values()]
+
+
 def collect_imports(module: cst.Module) -> ImportTable:
     """`local name -> qualified name` for every import in the file, at any depth.
 
