@@ -4,8 +4,9 @@ A snippet pasted from a post keeps the indentation of the block it came from, or
 methods of a model class (`def __init__(self): ...`, `def forward(self, x): ...`) without the
 `class` line. Python refuses the first and reads the second as plain functions. The fragment
 is read as the module it stands for: the common indentation removed, and a run of top-level
-methods placed in a class `_Snippet(torch.nn.Module)`. A `SnippetLayout` says how a line and
-column of that module's text map back to the file's own.
+methods placed in a class `_Snippet(torch.nn.Module)` (`_Snippet(pl.LightningModule)` when a
+method is a Lightning step, such as a `training_step` posted alone). A `SnippetLayout` says how
+a line and column of that module's text map back to the file's own.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from nnlint.catalogue.names import LIGHTNING_MODULE_METHODS
 from nnlint.parse_blocks import source_lines
 
 SNIPPET_CLASS = "_Snippet"
@@ -22,7 +24,7 @@ SNIPPET_CLASS = "_Snippet"
 _METHOD_INDENT = "    "
 _LEADING_WHITESPACE = re.compile(r"[ \t]*")
 # Methods that make a run of top-level `self` functions a model class body.
-_MODEL_METHODS = frozenset({"__init__", "forward"})
+_MODEL_METHODS = frozenset({"__init__", "forward"}) | LIGHTNING_MODULE_METHODS
 
 
 @dataclass(frozen=True)
@@ -79,9 +81,10 @@ def dedented(text: str) -> Optional[tuple[str, int]]:
                    if line.strip() else line for line in lines), width
 
 
-def _method_run(text: str) -> Optional[tuple[int, int]]:
+def _method_run(text: str) -> Optional[tuple[int, int, bool]]:
     """First and last line of the top-level functions taking `self`, when they are
-    consecutive, name a model method, and the file defines no class of its own."""
+    consecutive, name a model method, and the file defines no class of its own; and whether
+    one of them is a Lightning step."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -98,7 +101,8 @@ def _method_run(text: str) -> Optional[tuple[int, int]]:
         return None
     first = min([methods[0].lineno, *(d.lineno for d in methods[0].decorator_list)])  # type: ignore[attr-defined]
     last = methods[-1].end_lineno or methods[-1].lineno
-    return first, last
+    lightning = any(method.name in LIGHTNING_MODULE_METHODS for method in methods)  # type: ignore[attr-defined]
+    return first, last, lightning
 
 
 def as_class_body(text: str) -> Optional[tuple[str, SnippetLayout]]:
@@ -106,9 +110,10 @@ def as_class_body(text: str) -> Optional[tuple[str, SnippetLayout]]:
     run = _method_run(text)
     if run is None:
         return None
-    first, last = run
+    first, last, lightning = run
     lines = source_lines(text, keepends=True)
     body = [_METHOD_INDENT + line if line.strip() else line for line in lines[first - 1:last]]
-    header = f"class {SNIPPET_CLASS}(torch.nn.Module):\n"
+    base = "pl.LightningModule" if lightning else "torch.nn.Module"
+    header = f"class {SNIPPET_CLASS}({base}):\n"
     generated = "".join([*lines[:first - 1], header, *body, *lines[last:]])
     return generated, SnippetLayout(class_line=first, class_end=last + 1)

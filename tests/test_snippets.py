@@ -241,3 +241,16 @@ def validate(model, loader):
 def test_a_pasted_evaluation_helper_is_read() -> None:
     # No torch name at all: `model.eval()` is what marks it as PyTorch code.
     assert found(PASTED_VALIDATION) == [("NNL506", 5, 26)]
+
+
+LIGHTNING_STEP = """\
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        loss = torch.sqrt(F.mse_loss(self(x), y))
+        return loss
+"""
+
+
+def test_a_training_step_posted_alone_is_a_lightning_module_s() -> None:
+    # Read inside a LightningModule, the step's returned loss is what Lightning backpropagates.
+    assert found(LIGHTNING_STEP) == [("NNL204", 3, 16)]
