@@ -11,7 +11,7 @@ from typing import Callable, Optional, Union
 import libcst as cst
 
 from nnlint.parse_blocks import block_starts, source_lines
-from nnlint.parse_snippets import SnippetLayout, as_class_body, dedented
+from nnlint.parse_snippets import SnippetLayout, as_class_body, dedented, indented_class_body
 
 # PEP 263: a coding declaration in one of the first two lines.
 _CODING_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
@@ -180,6 +180,11 @@ def parse_source(text: str) -> Union[ParsedFile, ParseFailure]:
     snippet (a fragment indented as a block, or only a class's methods) is read as the
     module it stands for (see nnlint/parse_snippets.py)."""
     shifted = dedented(text)
+    indented = indented_class_body(text) if shifted is None else None
+    if indented is not None:
+        parsed = _parse_module(indented[0])
+        if isinstance(parsed, ParsedFile) and parsed.complete:
+            return ParsedFile(parsed.module, parsed.text, parsed.failures, indented[1])
     if shifted is None:
         parsed = _parse_module(text)
         layout = SnippetLayout()

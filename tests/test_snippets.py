@@ -254,3 +254,30 @@ LIGHTNING_STEP = """\
 def test_a_training_step_posted_alone_is_a_lightning_module_s() -> None:
     # Read inside a LightningModule, the step's returned loss is what Lightning backpropagates.
     assert found(LIGHTNING_STEP) == [("NNL204", 3, 16)]
+
+
+METHODS_THEN_SCRIPT = """\
+{indent}def __init__(self):
+{indent}    super().__init__()
+{indent}    self.fc = nn.Linear(10, 3)
+
+{indent}def forward(self, x):
+{indent}    return F.softmax(self.fc(x), dim=1)
+
+model = Net()
+criterion = nn.CrossEntropyLoss()
+for x, y in loader:
+    loss = criterion(model(x), y)
+"""
+
+
+def test_methods_above_the_script_that_instantiates_them_are_that_class() -> None:
+    # Pasted at column 0 or with the class's indentation: `Net()` is the pasted class.
+    assert found(METHODS_THEN_SCRIPT.format(indent="")) == [("NNL101", 6, 12)]
+    assert found(METHODS_THEN_SCRIPT.format(indent="    ")) == [("NNL101", 6, 16)]
+    # Two undefined classes instantiated: which one the methods belong to is not known.
+    two = METHODS_THEN_SCRIPT.format(indent="") + "other = Encoder()\n"
+    assert found(two) == []
+    # super(Net, self) names the class whatever else the file calls.
+    named = two.replace("super().__init__()", "super(Net, self).__init__()")
+    assert found(named) == [("NNL101", 6, 12)]
