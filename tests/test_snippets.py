@@ -281,3 +281,31 @@ def test_methods_above_the_script_that_instantiates_them_are_that_class() -> Non
     # super(Net, self) names the class whatever else the file calls.
     named = two.replace("super().__init__()", "super(Net, self).__init__()")
     assert found(named) == [("NNL101", 6, 12)]
+
+
+SCRIPT_EVALUATION = """\
+{setup}model.train()
+for data, target in train_loader:
+    optimizer.zero_grad()
+    loss = F.cross_entropy(model(data), target)
+    loss.backward()
+    optimizer.step()
+
+model.eval()
+{guard}for data, target in test_loader:
+{pad}    pred = model(data).argmax(dim=1)
+"""
+
+
+def test_a_script_s_evaluation_after_its_last_step_runs_without_gradients() -> None:
+    # The pasted loop's `model` is the model the post left out; its evaluation after the last
+    # training step, in eval mode, keeps every batch's graph.
+    bare = SCRIPT_EVALUATION.format(setup="", guard="", pad="")
+    assert found(bare) == [("NNL506", 10, 12)]
+    guarded = SCRIPT_EVALUATION.format(setup="", guard="with torch.no_grad():\n    ", pad="    ")
+    assert found(guarded) == []
+    # A model the file builds is checked the same way.
+    built = SCRIPT_EVALUATION.format(setup="model = nn.Sequential(nn.Linear(4, 2))\n", guard="", pad="")
+    assert found(built) == [("NNL506", 11, 12)]
+    # A file that binds `model` somewhere unknown (a parameter of another function) is no snippet.
+    assert found("def f(model):\n    pass\n" + bare) == []
