@@ -3,7 +3,8 @@
 A snippet pasted from a post keeps the indentation of the block it came from, or is only the
 methods of a model class (`def __init__(self): ...`, `def forward(self, x): ...`) without the
 `class` line. Python refuses the first and reads the second as plain functions. The fragment
-is read as the module it stands for: the common indentation removed, methods pasted with
+is read as the module it stands for: an interactive session's prompts and output removed, the
+common indentation removed, methods pasted with
 their indentation above column-0 code given their class line back, and a run of top-level
 methods placed in a class `_Snippet(torch.nn.Module)` (`_Snippet(pl.LightningModule)` when a
 method is a Lightning step, such as a `training_step` posted alone). The class takes the name
@@ -194,3 +195,29 @@ def indented_class_body(text: str) -> Optional[tuple[str, SnippetLayout]]:
     header = _class_header(_class_name(whole, methods), bool(names & LIGHTNING_MODULE_METHODS))
     generated = "".join([*lines[:start], header, *lines[start:]])
     return generated, SnippetLayout(class_line=start + 1, class_end=end + 1, added_indent=0)
+
+
+_PROMPT = re.compile(r">>> ?|\.\.\. ?")
+_PROMPT_WIDTH = 4
+
+
+def repl_session(text: str) -> Optional[str]:
+    """An interactive session pasted from a post (`>>> x = ...`, `... ` continuations, the
+    printed results between them) as the code it ran: prompts removed, every other line
+    (output) blanked so the lines keep their numbers; None when the text is not a session.
+    Only the full four-character prompts count, so the code keeps one column shift."""
+    lines = source_lines(text, keepends=True)
+    first = next((line for line in lines if _is_code(line)), "")
+    if not first.startswith(">>> "):
+        return None
+    out = []
+    for line in lines:
+        body = line.rstrip("\r\n")
+        ending = line[len(body):]
+        if body.startswith((">>> ", "... ")):
+            out.append(body[_PROMPT_WIDTH:] + ending)
+        elif body in (">>>", "..."):
+            out.append(ending)
+        else:
+            out.append(ending)  # printed output, or a blank line
+    return "".join(out)

@@ -309,3 +309,21 @@ def test_a_script_s_evaluation_after_its_last_step_runs_without_gradients() -> N
     assert found(built) == [("NNL506", 11, 12)]
     # A file that binds `model` somewhere unknown (a parameter of another function) is no snippet.
     assert found("def f(model):\n    pass\n" + bare) == []
+
+
+SESSION = """\
+>>> m = nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1))
+>>> out = m(torch.randn(2, 4))
+>>> out
+tensor([[0.3000, 0.4000, 0.3000],
+        [0.2000, 0.5000, 0.3000]], grad_fn=<SoftmaxBackward0>)
+>>> for target in targets:
+...     loss = nn.CrossEntropyLoss()(out, target)
+...
+"""
+
+
+def test_an_interactive_session_is_read_as_the_code_it_ran() -> None:
+    # Prompts removed and the printed output skipped; findings keep the file's columns.
+    assert found(SESSION) == [("NNL101", 1, 40)]
+    assert found(SESSION.replace(", nn.Softmax(dim=1)", "")) == []
