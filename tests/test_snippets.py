@@ -327,3 +327,18 @@ def test_an_interactive_session_is_read_as_the_code_it_ran() -> None:
     # Prompts removed and the printed output skipped; findings keep the file's columns.
     assert found(SESSION) == [("NNL101", 1, 40)]
     assert found(SESSION.replace(", nn.Softmax(dim=1)", "")) == []
+
+
+NEXT_CELL_PREDICTION = """\
+model = nn.Sequential(nn.Linear(10, 32), nn.Dropout(0.5), nn.Linear(32, 1))
+for epoch in range(10):
+    optimizer.zero_grad()
+    F.mse_loss(model(x), y).backward()
+    optimizer.step()
+{switch}preds = model(x_test)
+"""
+
+
+def test_a_prediction_after_a_script_s_last_training_step_is_inference() -> None:
+    assert [f for f in found(NEXT_CELL_PREDICTION.format(switch="")) if f[0] == "NNL502"] == [("NNL502", 6, 9)]
+    assert [f for f in found(NEXT_CELL_PREDICTION.format(switch="model.eval()\n")) if f[0] == "NNL502"] == []
