@@ -34,9 +34,10 @@ from nnlint.suppress import UNUSED_SUPPRESSION, apply_suppressions, drop_suppres
 # Files that never mention torch cannot hold a PyTorch bug that a per-file rule sees;
 # skipping them before parsing is the cheapest speed-up there is (TorchFix does the same).
 # A snippet pasted without its imports says `nn.`, `F.` or `optim.` instead, or is only a
-# training loop (`loss.backward()`, `optimizer.zero_grad()`): those are kept.
+# training loop (`loss.backward()`, `optimizer.zero_grad()`), or an evaluation helper that
+# switches a module to eval mode (`model.eval()`, no arguments: nn.Module's): those are kept.
 _TORCH_MARKER = b"torch"
-_CONVENTIONAL_ALIAS_USE = re.compile(rb"(?<![\w.])(?:nn|F|optim)\.[A-Za-z_]|\.(?:backward|zero_grad)\(")
+_CONVENTIONAL_ALIAS_USE = re.compile(rb"(?<![\w.])(?:nn|F|optim)\.[A-Za-z_]|\.(?:backward|zero_grad)\(|\.eval\(\)")
 
 
 def mentions_torch(code: Union[bytes, str]) -> bool:

@@ -3,7 +3,7 @@
 The corpus is nnlint's own reconstructions of real public bug reports (never the sources
 nnlint is measured on). Layout: `tests/corpus/<family>/<case>.py` is one case;
 `tests/corpus/<family>/<case>/` (a folder) is one case of several files. Each case file starts
-with the header the shared cases use:
+with the header the shared cases use (a notebook, `<case>.ipynb`, in its first code cell):
 
     # nnlint-expect: NNL502            (or NNL101,NNL604 / clean / part-of OTHER)
     # source: https://...              (the public report it reconstructs; required)
@@ -21,6 +21,7 @@ Exits 1 when a case not marked xfail is off.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ CORPUS = Path(__file__).resolve().parents[1] / "tests" / "corpus"
 _EXPECT = "# nnlint-expect:"
 _SOURCE = "# source:"
 _XFAIL = "# nnlint-xfail:"
+# A case is a Python file or a Jupyter notebook (its header in the first code cell).
+CASE_SUFFIXES = (".py", ".ipynb")
 
 
 @dataclass
@@ -73,28 +76,45 @@ class CaseResult:
         return self.found - (self.file.expected or set())
 
 
+def _header_lines(path: Path) -> list[str]:
+    """The lines a case's header is read from: a notebook's first code cell, else the file."""
+    if path.suffix == ".ipynb":
+        cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+        code = next((c for c in cells if c.get("cell_type") == "code"), {"source": []})
+        source = code["source"]
+        return ("".join(source) if isinstance(source, list) else source).splitlines()
+    with path.open(encoding="utf-8") as handle:
+        return [line for _, line in zip(range(16), handle)]
+
+
+def case_files(unit: Path) -> list[Path]:
+    """The files of a case: the file itself, or a folder's .py files and notebooks."""
+    if not unit.is_dir():
+        return [unit]
+    return sorted(p for p in unit.rglob("*") if p.suffix in CASE_SUFFIXES)
+
+
 def read_case_file(path: Path) -> CaseFile:
     expected: Optional[set[str]] = None
     source = xfail = ""
     header_seen = False
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle):
-            if number > 15:
-                break
-            line = line.strip()
-            if line.startswith(_EXPECT):
-                header_seen = True
-                value = line[len(_EXPECT):].strip()
-                if value.startswith("part-of"):
-                    expected = None
-                elif value == "clean":
-                    expected = set()
-                else:
-                    expected = {code.strip() for code in value.split(",") if code.strip()}
-            elif line.startswith(_SOURCE):
-                source = line[len(_SOURCE):].strip()
-            elif line.startswith(_XFAIL):
-                xfail = line[len(_XFAIL):].strip()
+    for number, line in enumerate(_header_lines(path)):
+        if number > 15:
+            break
+        line = line.strip()
+        if line.startswith(_EXPECT):
+            header_seen = True
+            value = line[len(_EXPECT):].strip()
+            if value.startswith("part-of"):
+                expected = None
+            elif value == "clean":
+                expected = set()
+            else:
+                expected = {code.strip() for code in value.split(",") if code.strip()}
+        elif line.startswith(_SOURCE):
+            source = line[len(_SOURCE):].strip()
+        elif line.startswith(_XFAIL):
+            xfail = line[len(_XFAIL):].strip()
     if not header_seen:
         raise ValueError(f"{path}: a corpus case must start with '{_EXPECT} ...'")
     return CaseFile(path, expected, source, xfail)
@@ -105,7 +125,7 @@ def case_units(corpus: Path = CORPUS) -> list[tuple[str, Path]]:
     units = []
     for family in sorted(p for p in corpus.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
         for entry in sorted(family.iterdir()):
-            if entry.suffix == ".py" or (entry.is_dir() and not entry.name.startswith((".", "_"))):
+            if entry.suffix in CASE_SUFFIXES or (entry.is_dir() and not entry.name.startswith((".", "_"))):
                 units.append((family.name, entry))
     return units
 
@@ -114,7 +134,7 @@ def score_unit(family: str, unit: Path, codes: frozenset[str]) -> list[CaseResul
     """Check one case with the rules of `codes` a user gets by default, plus the opt-in ones
     the case expects: an opt-in rule (NNL612's unseeded runs) must not make every other
     family's training script an extra finding, and a case of it must still select it."""
-    files = sorted(unit.rglob("*.py")) if unit.is_dir() else [unit]
+    files = case_files(unit)
     root = unit if unit.is_dir() else unit.parent
     expected = set().union(*((read_case_file(f).expected or set()) for f in files))
     opt_in = {rule.code for rule in all_rules() if not rule.default_enabled}

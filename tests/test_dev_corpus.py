@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-from score_corpus import CORPUS, case_units, read_case_file, score_unit  # noqa: E402
+from score_corpus import CORPUS, case_files, case_units, read_case_file, score_unit  # noqa: E402
 
 from nnlint.rules import all_rules  # noqa: E402
 
@@ -34,7 +34,7 @@ def test_case_gets_exactly_its_expected_codes(unit: tuple[str, Path]) -> None:
 
 def test_every_case_cites_a_public_report() -> None:
     for _, unit in UNITS:
-        for path in sorted(unit.rglob("*.py")) if unit.is_dir() else [unit]:
+        for path in case_files(unit):
             case = read_case_file(path)
             if case.expected is not None:
                 assert case.source.startswith("http"), f"{path}: '# source: URL' missing"

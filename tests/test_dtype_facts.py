@@ -53,6 +53,11 @@ def test_a_dataframes_values_are_not_float32() -> None:
     assert _codes(PANDAS.format(read="to_numpy()")) == ["NNL505"]
     assert _codes(PANDAS.format(read="to_numpy(dtype='float32')")) == []
     assert _codes(PANDAS.format(read="values).float(") ) == []
+    # Named before the conversion, as a post writes it: the name keeps the frame's dtype.
+    named = PANDAS.replace('x = torch.from_numpy(df[["a", "b"]].{read})',
+                           'features = df[["a", "b"]].{read}\n    x = torch.from_numpy(features)')
+    assert _codes(named.format(read="values")) == ["NNL505"]
+    assert _codes(named.format(read="values.astype('float32')")) == []
 
 
 def test_a_bare_layer_and_a_flatten_first_sequential_are_float_models() -> None:

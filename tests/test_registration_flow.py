@@ -228,3 +228,28 @@ def test_a_default_no_caller_of_the_file_chooses_decides_no_branch() -> None:
     assert _lines(UNCALLED, "NNL101") == []
     called = UNCALLED + "\nloss = step_loss(torch.randn(4, 8), torch.tensor([0, 1, 2, 0]))\n"
     assert _lines(called, "NNL101") == [8]
+
+
+SCORE_VECTORS = """\
+import torch
+import torch.nn as nn
+
+class Attention(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.attn = nn.Linear(2 * d, d)
+        self.v = torch.rand(d)
+        self.u = torch.FloatTensor(d)
+        self.total = torch.ones(d)
+        self.kept = nn.Parameter(torch.rand(d))
+
+    def forward(self, energy):
+        return torch.matmul(energy, self.v) + energy @ self.u + energy @ self.total + energy @ self.kept
+"""
+
+
+def test_a_drawn_vector_multiplied_into_a_matrix_is_a_weight() -> None:
+    # An attention score vector `v` drawn at random (or left uninitialized) and used in a
+    # matmul is a weight the optimizer never sees; a vector of ones there sums, and an
+    # nn.Parameter is registered.
+    assert _lines(SCORE_VECTORS, "NNL303") == [8, 9]

@@ -88,3 +88,25 @@ def zero_module(module):
     return module
 """
     assert _codes_by_line(source, "NNL301") == [6]
+
+
+LISTED_LAYERS = """\
+import torch
+import torch.nn as nn
+
+a = nn.Linear(1, 10)
+b = nn.Linear(10, 10)
+c = nn.Linear(10, 1)
+for layer in [a, b, c]:
+    layer.weight.data = torch.ones_like(layer.weight)
+for layer in [c]:
+    nn.init.zeros_(layer.weight)
+for layer in (a, b):
+    layer.bias.data = torch.zeros_like(layer.bias)
+"""
+
+
+def test_a_loop_over_a_list_of_layers_sets_each_of_them():
+    # Every listed layer set to ones is symmetric; a single listed layer (a zero-initialized
+    # output layer) and constant biases are not.
+    assert _codes_by_line(LISTED_LAYERS, "NNL301") == [8]

@@ -52,6 +52,9 @@ def test_the_pre_parse_skip_keeps_files_that_use_the_aliases() -> None:
     assert mentions_torch("layer = nn.Linear(2, 2)\n")
     assert mentions_torch(b"import torch\n")
     assert mentions_torch(b"for x in data:\n    loss.backward()\n")
+    # A pasted evaluation helper: nn.Module.eval takes no arguments.
+    assert mentions_torch(b"def validate(model, loader):\n    model.eval()\n")
+    assert not mentions_torch(b"value = expression.eval(env)\nresult = eval(code)\n")
     # An attribute or a longer name is not the alias.
     assert not mentions_torch(b"x = self.nn.value\ny = ANF.x\nz = fnn.y\n")
     assert not mentions_torch(b"print('hello')\n")
@@ -203,3 +206,139 @@ def test_the_backpropagated_loss_is_followed_into_the_helper_that_computes_it() 
     # `compute` is not named like a loss; its result is what run() backpropagates. The
     # metric helper beside it takes no gradient and is left alone.
     assert found(HELPER_LOSS) == [("NNL204", 2, 16)]
+
+
+PASTED_PIPELINE = """\
+class Noisy(Dataset):
+    def __init__(self, images):
+        self.images = images
+        self.rng = np.random.default_rng(0)
+
+    def __getitem__(self, i):
+        return torch.from_numpy(self.images[i] + self.rng.normal(size=3)).float()
+
+loader = DataLoader(Noisy(images), batch_size=8, num_workers=4)
+"""
+
+
+def test_a_pasted_data_pipeline_means_torch_s_dataset_and_dataloader() -> None:
+    assert ("NNL611", 9, 10) in found(PASTED_PIPELINE)
+    # The user's own DataLoader (bound in the file) is not torch's.
+    own = "from mydata import DataLoader\n" + PASTED_PIPELINE
+    assert [f for f in found(own) if f[0] == "NNL611"] == []
+
+
+PASTED_VALIDATION = """\
+def validate(model, loader):
+    model.eval()
+    total = 0.0
+    for x, y in loader:
+        total += loss_fn(model(x), y).item()
+    return total / len(loader)
+"""
+
+
+def test_a_pasted_evaluation_helper_is_read() -> None:
+    # No torch name at all: `model.eval()` is what marks it as PyTorch code.
+    assert found(PASTED_VALIDATION) == [("NNL506", 5, 26)]
+
+
+LIGHTNING_STEP = """\
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        loss = torch.sqrt(F.mse_loss(self(x), y))
+        return loss
+"""
+
+
+def test_a_training_step_posted_alone_is_a_lightning_module_s() -> None:
+    # Read inside a LightningModule, the step's returned loss is what Lightning backpropagates.
+    assert found(LIGHTNING_STEP) == [("NNL204", 3, 16)]
+
+
+METHODS_THEN_SCRIPT = """\
+{indent}def __init__(self):
+{indent}    super().__init__()
+{indent}    self.fc = nn.Linear(10, 3)
+
+{indent}def forward(self, x):
+{indent}    return F.softmax(self.fc(x), dim=1)
+
+model = Net()
+criterion = nn.CrossEntropyLoss()
+for x, y in loader:
+    loss = criterion(model(x), y)
+"""
+
+
+def test_methods_above_the_script_that_instantiates_them_are_that_class() -> None:
+    # Pasted at column 0 or with the class's indentation: `Net()` is the pasted class.
+    assert found(METHODS_THEN_SCRIPT.format(indent="")) == [("NNL101", 6, 12)]
+    assert found(METHODS_THEN_SCRIPT.format(indent="    ")) == [("NNL101", 6, 16)]
+    # Two undefined classes instantiated: which one the methods belong to is not known.
+    two = METHODS_THEN_SCRIPT.format(indent="") + "other = Encoder()\n"
+    assert found(two) == []
+    # super(Net, self) names the class whatever else the file calls.
+    named = two.replace("super().__init__()", "super(Net, self).__init__()")
+    assert found(named) == [("NNL101", 6, 12)]
+
+
+SCRIPT_EVALUATION = """\
+{setup}model.train()
+for data, target in train_loader:
+    optimizer.zero_grad()
+    loss = F.cross_entropy(model(data), target)
+    loss.backward()
+    optimizer.step()
+
+model.eval()
+{guard}for data, target in test_loader:
+{pad}    pred = model(data).argmax(dim=1)
+"""
+
+
+def test_a_script_s_evaluation_after_its_last_step_runs_without_gradients() -> None:
+    # The pasted loop's `model` is the model the post left out; its evaluation after the last
+    # training step, in eval mode, keeps every batch's graph.
+    bare = SCRIPT_EVALUATION.format(setup="", guard="", pad="")
+    assert found(bare) == [("NNL506", 10, 12)]
+    guarded = SCRIPT_EVALUATION.format(setup="", guard="with torch.no_grad():\n    ", pad="    ")
+    assert found(guarded) == []
+    # A model the file builds is checked the same way.
+    built = SCRIPT_EVALUATION.format(setup="model = nn.Sequential(nn.Linear(4, 2))\n", guard="", pad="")
+    assert found(built) == [("NNL506", 11, 12)]
+    # A file that binds `model` somewhere unknown (a parameter of another function) is no snippet.
+    assert found("def f(model):\n    pass\n" + bare) == []
+
+
+SESSION = """\
+>>> m = nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1))
+>>> out = m(torch.randn(2, 4))
+>>> out
+tensor([[0.3000, 0.4000, 0.3000],
+        [0.2000, 0.5000, 0.3000]], grad_fn=<SoftmaxBackward0>)
+>>> for target in targets:
+...     loss = nn.CrossEntropyLoss()(out, target)
+...
+"""
+
+
+def test_an_interactive_session_is_read_as_the_code_it_ran() -> None:
+    # Prompts removed and the printed output skipped; findings keep the file's columns.
+    assert found(SESSION) == [("NNL101", 1, 40)]
+    assert found(SESSION.replace(", nn.Softmax(dim=1)", "")) == []
+
+
+NEXT_CELL_PREDICTION = """\
+model = nn.Sequential(nn.Linear(10, 32), nn.Dropout(0.5), nn.Linear(32, 1))
+for epoch in range(10):
+    optimizer.zero_grad()
+    F.mse_loss(model(x), y).backward()
+    optimizer.step()
+{switch}preds = model(x_test)
+"""
+
+
+def test_a_prediction_after_a_script_s_last_training_step_is_inference() -> None:
+    assert [f for f in found(NEXT_CELL_PREDICTION.format(switch="")) if f[0] == "NNL502"] == [("NNL502", 6, 9)]
+    assert [f for f in found(NEXT_CELL_PREDICTION.format(switch="model.eval()\n")) if f[0] == "NNL502"] == []

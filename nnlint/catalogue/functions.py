@@ -120,6 +120,12 @@ TENSOR_FACTORIES = frozenset({
     "torch.randn", "torch.rand", "torch.zeros", "torch.ones", "torch.empty", "torch.Tensor",
     "torch.FloatTensor", "torch.normal", "torch.full", "torch.eye",
 })
+# Of those, the ones whose values are a random draw or uninitialized memory, never a chosen
+# constant: kept as a vector and multiplied into a matrix (`energy @ self.v`, an attention
+# score vector), such a tensor is a weight; a `torch.ones(n)` there may be a deliberate sum.
+DRAWN_TENSOR_FACTORIES = frozenset({
+    "torch.randn", "torch.rand", "torch.normal", "torch.empty", "torch.Tensor", "torch.FloatTensor",
+})
 # Factories that leave the memory uninitialized.
 UNINITIALIZED_FACTORIES = frozenset({
     "torch.Tensor", "torch.FloatTensor", "torch.DoubleTensor", "torch.HalfTensor",

@@ -129,7 +129,24 @@ CONVENTIONAL_IMPORTS: dict[str, str] = {
     "F": "torch.nn.functional",
     "optim": "torch.optim",
     "np": "numpy",
+    # A pasted data pipeline: `Dataset`/`DataLoader` (torch.utils.data's classes, which
+    # posts use bare) and torchvision's `transforms` module.
+    "Dataset": "torch.utils.data.Dataset",
+    "DataLoader": "torch.utils.data.DataLoader",
+    "transforms": "torchvision.transforms",
+    # Other libraries' conventional aliases, for the readers the catalogue knows of them
+    # (cv2.imread's uint8 arrays, pandas' float64 frames, PIL images) and Lightning's modules.
+    "cv2": "cv2",
+    "pd": "pandas",
+    "Image": "PIL.Image",
+    "pl": "pytorch_lightning",
 }
+
+# Methods that only a LightningModule has: a pasted run of `self` methods naming one of these
+# (a `training_step` posted alone) is the body of a LightningModule, not of a plain Module.
+LIGHTNING_MODULE_METHODS = frozenset({
+    "training_step", "validation_step", "test_step", "predict_step", "configure_optimizers",
+})
 
 # Seeding. A call of one of these (or of any function named like `set_seed`, `seed_everything`,
 # `init_seeds`, `fix_seed`: projects write their own helper) seeds a run.

@@ -14,11 +14,13 @@ class ConstantWeightInit(Rule):
       (`nn.init.zeros_(self.gate[0].weight)` and `nn.init.zeros_(self.gate[2].weight)`);
     - every `Linear`/`Conv` layer of a model set to a constant, in a
       `for m in self.modules(): if isinstance(m, nn.Linear): ...` loop, a
-      `for p in net.parameters()` loop, or an init function given to `model.apply(...)`;
+      `for p in net.parameters()` loop, a loop over a list of the layers
+      (`for layer in [fc1, fc2, fc3]:`), or an init function given to `model.apply(...)`;
     - every weight matrix of a class set to a constant.
 
     Recognized spellings: `nn.init.zeros_/ones_/constant_` (however `init` is imported),
-    `.fill_(c)`, `.zero_()` (also on `.data`), and `nn.Parameter(torch.zeros/ones/full(...))`.
+    `.fill_(c)`, `.zero_()` (also on `.data`), `nn.Parameter(torch.zeros/ones/full(...))`, and an
+    assignment of `torch.zeros/ones/full(_like)(...)` (`layer.weight.data = torch.ones_like(layer.weight)`).
 
     ## Why is this bad?
     Units that start with identical weights compute identical outputs and receive identical

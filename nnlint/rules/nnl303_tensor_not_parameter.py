@@ -7,7 +7,10 @@ class TensorNotParameter(Rule):
     Finds a weight-like tensor created in `__init__` with `torch.randn`, `torch.rand`,
     `torch.zeros`, `torch.empty`, `torch.Tensor`... and stored on `self` without
     `nn.Parameter` or `register_buffer`, when another method uses it as a weight: an operand
-    of `@`, `torch.matmul`/`mm`/`bmm`/`einsum`, `F.linear` or `F.conv*d`. Also finds an
+    of `@`, `torch.matmul`/`mm`/`bmm`/`einsum`, `F.linear` or `F.conv*d`. A matrix counts
+    whatever its factory; a vector counts when it is drawn at random or left uninitialized
+    (`self.v = torch.rand(d)`, an attention score vector), not when it is a constant such as
+    `torch.ones(d)`, which may be a deliberate sum. Also finds an
     `nn.Parameter` that is moved, converted or computed with before it is stored
     (`self.t = nn.Parameter(torch.rand(n)).cuda()`, `.to(device)`, `.double()`, `* 0.01`),
     however it is used: each of these returns a new, plain tensor, and that copy is what the

@@ -29,8 +29,9 @@ class EvalModeMissing(Rule):
     tokenizers, processors, configs, schedulers and pipelines loaded that way are not models.
     The finding sits on the model call. In a script that
     trains at the top level (a notebook converted to a script, a forum snippet) or in its
-    `__main__` block, the `torch.no_grad()` evaluation after the last training step counts
-    too: there the `model.train()` of the training loop is what the model is still in.
+    `__main__` block, every model call after the last training step counts too (under
+    `torch.no_grad()` or not: `preds = model(X_test)` is inference, since nothing is trained
+    after it): there the `model.train()` of the training loop is what the model is still in.
 
     ## Why is this bad?
     In training mode dropout zeroes random activations and batch-norm normalizes with the
@@ -345,7 +346,9 @@ def test_backbone_output_shape():
                 continue  # a test that runs an optimizer step trains; it does not evaluate
             seen: set[str] = set()
             for index, event in enumerate(scope.events):
-                if index < start or event.kind != MODEL_CALL or not (eval_scope or event.no_grad) \
+                # After a script's last training step every model call is inference (nothing
+                # is trained any more), under no_grad or not: `preds = model(X_test)`.
+                if index < start or event.kind != MODEL_CALL or not (eval_scope or event.no_grad or start) \
                         or event.discarded or event.shape_only:
                     continue
                 model = event.target

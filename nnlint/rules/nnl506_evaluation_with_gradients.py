@@ -1,7 +1,7 @@
 import libcst as cst
 
 from nnlint.analysis.program.imports import qualified_name
-from nnlint.analysis.paths.build import EVAL, LOCAL_CALL, MODEL_CALL, STEP
+from nnlint.analysis.paths.build import EVAL, EVAL_SWITCH, LOCAL_CALL, MODEL_CALL, STEP, same_model
 from nnlint.analysis.program.syntax import descendants
 from nnlint.catalogue.functions import GRAD_MODE_SWITCHES, GRADIENT_METHODS, GRADIENT_REQUESTS
 from nnlint.catalogue.names import TEST_FUNCTION
@@ -21,7 +21,10 @@ class EvaluationWithGradients(Rule):
     gradients themselves (`backward()`, `torch.autograd.grad`, `requires_grad_()`, a
     `torch.set_grad_enabled(...)` / `torch.enable_grad()` of their own), methods of an
     `nn.Module` / LightningModule (Lightning runs `validation_step` under no-grad) and pytest
-    tests in test files are not reported. The finding sits on the first model call of the
+    tests in test files are not reported. A script that trains and then evaluates in its
+    top-level code (or its `__main__` block), as a notebook-converted script does, is
+    checked from its last training step on: a model switched to `eval()` there and run in a
+    loop with gradients on is reported. The finding sits on the first model call of the
     loop.
 
     ## Why is this bad?
@@ -174,6 +177,7 @@ class Classifier(L.LightningModule):
             return
         test_file = facts.test_code
         for scope in paths.scopes:
+            self._script_evaluation(scope, facts, report)
             if scope.role != EVAL or scope.in_module_class or scope.decorated_no_grad:
                 continue
             if test_file and TEST_FUNCTION.search(scope.name):
@@ -199,6 +203,37 @@ class Classifier(L.LightningModule):
                 related=[(scope.loops[first.loops[-1]], "the evaluation loop")] if first.loops[-1] in scope.loops
                 else (),
             )
+
+
+    def _script_evaluation(self, scope, facts, report) -> None:
+        """A training script's top-level evaluation: after its last training step, a model
+        switched to eval() and called in a loop with gradients on."""
+        if scope.name not in ("<module>", "<main>"):
+            return
+        steps = [index for index, event in enumerate(scope.events) if event.kind == STEP]
+        if not steps:
+            return
+        switched: list[str] = []
+        for event in scope.events[steps[-1] + 1:]:
+            if event.kind == EVAL_SWITCH:
+                switched.append(event.target)
+                continue
+            if event.kind != MODEL_CALL or not event.loops or event.no_grad or event.discarded:
+                continue
+            if not any(same_model(name, event.target) for name in switched):
+                continue
+            loop = scope.loops.get(event.loops[-1])
+            if loop is None or _asks_for_gradients(loop, facts.imports):
+                continue
+            report(
+                event.node,
+                f"`{event.target}` is switched to eval() after the script's last training step and runs in a loop "
+                "with gradients on: every batch records its autograd graph and keeps its activations for a backward "
+                "pass that never comes, so evaluation needs several times the memory. Wrap the loop in "
+                "`with torch.no_grad():` or `torch.inference_mode()`.",
+                related=[(loop, "the evaluation loop")],
+            )
+            return
 
 
 def _asks_for_gradients(node: cst.CSTNode, aliases: dict[str, str]) -> bool:

@@ -42,10 +42,11 @@ from nnlint.analysis.program.syntax import nodes_by_type
 class _Binding:
     """What a loop variable or parameter is known to be while walking a block."""
 
-    source: str  # "modules", "parameters", "param"
+    source: str  # "modules", "parameters", "param", "listed"
     root: Optional[cst.BaseExpression]  # what `.modules()` was called on
     types: frozenset = frozenset()  # qualified names from isinstance narrowing
     conditioned: bool = False  # under a condition other than isinstance
+    count: Optional[int] = None  # "listed": how many weight layers the loop's list names
 
 
 @dataclass(eq=False)
@@ -127,7 +128,7 @@ class ConstantInitFinder:
                     self._small(small, cls, env, locals_, function)
             elif isinstance(statement, cst.For):
                 inner = dict(env)
-                self._bind_loop(statement.target, statement.iter, inner)
+                self._bind_loop(statement.target, statement.iter, inner, locals_)
                 self._walk_scope(block(statement.body), cls, inner, locals_, function)
             elif isinstance(statement, cst.If):
                 self._walk_if(statement, cls, env, locals_, function)
@@ -172,7 +173,14 @@ class ConstantInitFinder:
         types = frozenset(filter(None, (self.q(e) for e in elements)))
         return test.args[0].value.value, types, True
 
-    def _bind_loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression, env) -> None:
+    def _bind_loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression, env, locals_) -> None:
+        listed = _listed_layers(iterable, locals_)
+        if listed is not None and isinstance(target, cst.Name):
+            # `for layer in [fc1, fc2, fc3]:` over layers built in this scope: each of them.
+            names = frozenset(layer.name for layer in listed)
+            env[target.value] = _Binding("listed", None, types=names,
+                                         count=sum(1 for layer in listed if layer.name in WEIGHT_LAYERS))
+            return
         if not (isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Attribute)):
             _unbind(target, env)
             return
@@ -232,7 +240,9 @@ class ConstantInitFinder:
         weight_types = binding.types & WEIGHT_LAYERS
         if not weight_types or binding.conditioned:
             return
-        if binding.source == "modules":
+        if binding.source == "listed":
+            count = binding.count
+        elif binding.source == "modules":
             count = self._root_weight_count(binding.root, cls, locals_, weight_types)
         elif cls is not None:
             count = self.file.weight_layer_count(cls, weight_types)  # `self.apply(self._init_weights)`
@@ -410,6 +420,21 @@ def _unbind(target: cst.BaseExpression, env) -> None:
     elif isinstance(target, (cst.Tuple, cst.List)):
         for element in target.elements:
             _unbind(element.value, env)
+
+
+def _listed_layers(iterable: cst.BaseExpression, locals_: dict[str, Optional[Layer]]) -> Optional[list[Layer]]:
+    """The layers a list or tuple literal of names holds, when every name is a layer built in
+    this scope (`[fc1, fc2]`); None otherwise."""
+    if not isinstance(iterable, (cst.List, cst.Tuple)) or not iterable.elements:
+        return None
+    layers = []
+    for element in iterable.elements:
+        value = element.value
+        layer = locals_.get(value.value) if isinstance(value, cst.Name) else None
+        if layer is None:
+            return None
+        layers.append(layer)
+    return layers
 
 
 def _layer_of(target: str) -> str:

@@ -21,6 +21,7 @@ from nnlint.analysis.initialization.facts import (
     UninitializedTensor,
 )
 from nnlint.analysis.initialization.syntax import (
+    DRAWN_TENSOR_FACTORIES,
     PARAMETER_NAMES,
     STATELESS_MODULES,
     TENSOR_FACTORIES,
@@ -128,8 +129,10 @@ class SelfTensorFinder:
             self._uninitialized(cls, usage, attr, call, "parameter")
             return
         factory = self.q(call.func)
+        dims = factory_dims(call)
+        weight_shaped = dims >= 2 or (dims == 1 and factory in DRAWN_TENSOR_FACTORIES)
         if factory in TENSOR_FACTORIES and attr in usage.matmul_operands and attr not in usage.registered \
-                and attr not in usage.reassigned and factory_dims(call) >= 2:
+                and attr not in usage.reassigned and weight_shaped:
             self.result.plain_tensors.append(
                 PlainTensor(call, attr, spelled(call.func), usage.matmul_operands[attr], cls.name))
 

@@ -386,7 +386,12 @@ class _Builder:
     def _dtype(self, node: cst.BaseExpression, env: dict[str, Dtype]) -> Optional[Dtype]:
         if isinstance(node, (cst.Name, cst.Attribute)):
             name = dotted_name(node)
-            return self._lookup(name, env) if name else None
+            found = self._lookup(name, env) if name else None
+            if found is None and isinstance(node, cst.Attribute):
+                # `features = df[cols].values`: the array is named before it is converted, and
+                # the name must keep what the inline `from_numpy(df[cols].values)` would know.
+                return self._numpy_dtype(node, env)
+            return found
         if isinstance(node, cst.Subscript):
             return self._dtype(node.value, env)
         if isinstance(node, cst.BinaryOperation):

@@ -26,7 +26,7 @@ from nnlint.analysis.paths.mode_activity import (
     unconditional,
 )
 from nnlint.analysis.program.module_classes import is_module_class, module_bases
-from nnlint.analysis.program.imports import qualified_name
+from nnlint.analysis.program.imports import elided_name, qualified_name
 from nnlint.analysis.paths.facts import EVAL_SWITCH, TRAIN_SWITCH, Scope
 from nnlint.analysis.program.syntax import (
     all_statements,
@@ -349,6 +349,8 @@ class KnownModels:
             return name
         if "." in name and MODEL_NAME.search(last_part(name)) and first_part(name) == "self":
             return name
+        if "." not in name and MODEL_NAME.search(name) and elided_name(name, self.facts.imports):
+            return name  # a pasted loop's `model`, built in the part of the post left out
         return None
 
     def construction_mode(self, value: cst.BaseExpression) -> Optional[str]:

@@ -51,6 +51,9 @@ class ImportTable(dict[str, str]):
     def __init__(self) -> None:
         super().__init__()
         self.assumed: dict[str, str] = {}
+        # Whether something (a star import) may bind names the file never spells.
+        self.star = False
+        self.bound: set[str] = set()  # names the file binds anywhere, other than by import
 
     def get(self, key: str, default: Optional[str] = None) -> Optional[str]:  # type: ignore[override]
         return dict.get(self, key) or self.assumed.get(key, default)
@@ -61,6 +64,22 @@ class ImportTable(dict[str, str]):
 
     def __contains__(self, key: object) -> bool:
         return dict.__contains__(self, key) or key in self.assumed
+
+
+def elided_name(name: str, aliases: dict[str, str]) -> bool:
+    """Whether nothing in the file binds `name` (no import, assignment, parameter, loop
+    variable or definition, and no star import that could): in a snippet, an object whose
+    set-up the post left out (`model` of a pasted training loop)."""
+    if not isinstance(aliases, ImportTable) or aliases.star:
+        return False
+    return name not in aliases.bound and not dict.__contains__(aliases, name) and name not in aliases.assumed
+
+
+def referable_modules(aliases: dict[str, str]) -> list[str]:
+    """Every qualified name a file can refer to: its imports and the conventional names it
+    leaves unbound (a gate "does this file use torch?" must answer yes for a snippet that
+    says `DataLoader(...)` without importing it)."""
+    return [*dict.values(aliases), *getattr(aliases, "assumed", {}).values()]
 
 
 def collect_imports(module: cst.Module) -> ImportTable:
@@ -88,6 +107,8 @@ def collect_imports(module: cst.Module) -> ImportTable:
             elif isinstance(statement, cst.BaseCompoundStatement):
                 _bind_compound(statement, bound)
                 pending.extend(statement_bodies(statement, every_block=True))
+    aliases.star = star
+    aliases.bound = bound
     if not star:
         # A snippet without its import lines: `nn.Linear` there is torch's, as the reader of
         # the post takes it. A star import could bind the names, so it turns this off.

@@ -16,7 +16,7 @@ from typing import Iterator, Optional
 import libcst as cst
 
 from nnlint.analysis.facts import FileFacts
-from nnlint.analysis.program.imports import qualified_name
+from nnlint.analysis.program.imports import qualified_name, referable_modules
 from nnlint.analysis.program.syntax import argument, descendants
 from nnlint.catalogue.ecosystem import (DATA_LOADERS, DATASET_BASES, RANDOM_GENERATOR_CONSTRUCTORS,
                                         WORKER_INIT_ARGUMENT)
@@ -141,7 +141,7 @@ def _starts_workers(workers: Optional[cst.BaseExpression]) -> bool:
 def build_data_loading_facts(facts: FileFacts) -> None:
     """Fill `facts.worker_loaders`."""
     aliases = facts.imports
-    if not any(full.startswith("torch") for full in aliases.values()):
+    if not any(full.startswith("torch") for full in referable_modules(aliases)):
         return
     classes = {node.name.value: node for node in descendants(facts.module, stop=(cst.FunctionDef,))
                if isinstance(node, cst.ClassDef)}

@@ -1,0 +1,20 @@
+# nnlint-expect: NNL102
+# source: https://forum.onefourthlabs.com/t/why-do-we-use-nn-logsoftmax-for-nll-loss-intead-of-nn-softmax/6664
+# The question's model copied from inside its class (the methods keep their indentation), then
+# the script at column 0: probabilities from F.softmax go into NLLLoss, which expects logs.
+    def __init__(self):
+        super().__init__()
+        self.hidden = nn.Linear(4, 16)
+        self.out = nn.Linear(16, 3)
+
+    def forward(self, x):
+        return F.softmax(self.out(torch.tanh(self.hidden(x))), dim=1)
+
+net = IrisNet()
+loss_fn = nn.NLLLoss()
+opt = optim.SGD(net.parameters(), lr=0.05)
+for epoch in range(100):
+    opt.zero_grad()
+    loss = loss_fn(net(X_train), y_train)
+    loss.backward()
+    opt.step()
