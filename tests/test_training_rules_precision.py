@@ -279,8 +279,12 @@ FORWARD_LOOKALIKES = """\
 
 def test_forward_of_non_modules_and_pure_delegation_is_not_reported():
     assert _codes(FORWARD_LOOKALIKES, "NNL604") == []
+    # A layer built here skips no hook when nothing registers one; once a hook is registered
+    # in the file, the direct call skips it.
     linear = FORWARD_LOOKALIKES + "\n    layer = nn.Linear(3, 3)\n    out = layer.forward(torch.rand(1, 3))\n"
-    assert _codes(linear, "NNL604") == ["NNL604"]
+    assert _codes(linear, "NNL604") == []
+    hooked = linear + "    layer.register_forward_hook(lambda m, i, o: print(o.shape))\n"
+    assert _codes(hooked, "NNL604") == ["NNL604"]
     no_skorch = FORWARD_LOOKALIKES.replace("    from skorch import NeuralNetClassifier\n", "")
     assert _codes(no_skorch, "NNL604") == ["NNL604"]  # `net_fit.forward(X)` on an unknown object
     nested_import = no_skorch.replace("def test_forward_returns_tensor(net_fit, X):\n",
@@ -409,3 +413,44 @@ def test_backward_whose_step_happens_elsewhere_is_not_reported():
     forgotten = STEP_ELSEWHERE.replace("            trainer.optimize(opt)\n", "            opt.zero_grad()\n")
     assert forgotten != STEP_ELSEWHERE
     assert _codes(forgotten, "NNL603") == ["NNL603"]
+
+
+# NNL604: a module the file builds itself, with no hook installed anywhere in the file, runs
+# nothing but `forward` when called: a direct `.forward()` on it skips nothing.
+OWN_HEAD = """\
+    import torch
+    import torch.nn as nn
+
+    class SSL(nn.Module):
+        def __init__(self, backbone):
+            super().__init__()
+            self.backbone = backbone
+            self.head = nn.Sequential(nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 128))
+
+        def training_step(self, x):
+            return self.head.forward(self.backbone.forward(x)).pow(2).mean()
+    """
+
+
+def test_forward_of_a_module_built_here_without_hooks_is_not_reported():
+    # The head is built here: silent. The backbone is handed in: it may carry its owner's hooks.
+    assert _codes(OWN_HEAD, "NNL604") == ["NNL604"]
+    assert _codes(OWN_HEAD.replace("self.backbone.forward(x)", "self.backbone(x)"), "NNL604") == []
+    # A hook-based wrapper anywhere in the file: the built-here head may carry it.
+    wrapped = OWN_HEAD.replace("nn.Linear(512, 128))", "nn.utils.spectral_norm(nn.Linear(512, 128)))")
+    assert _codes(wrapped.replace("self.backbone.forward(x)", "self.backbone(x)"), "NNL604") == ["NNL604"]
+    # Re-bound to something handed in: no longer known to be built here.
+    rebound = OWN_HEAD.replace("self.backbone = backbone\n", "self.backbone = backbone\n            self.head = backbone.head\n")
+    assert _codes(rebound.replace("self.backbone.forward(x)", "self.backbone(x)"), "NNL604") == ["NNL604"]
+
+
+def test_forward_calls_in_test_files_are_not_reported():
+    source = textwrap.dedent("""\
+        import torch
+
+        def test_forward_shapes(model):
+            assert model.forward(torch.ones(2, 4)).shape == (2, 3)
+        """).encode()
+    assert [d.code for d in lint_source(source, "tests/test_model.py", {"NNL604"})] == []
+    # The same code outside a test file: `model` is handed in and may carry hooks.
+    assert [d.code for d in lint_source(source, "model.py", {"NNL604"})] == ["NNL604"]

@@ -11,7 +11,14 @@ the design:
   FORWARD_API_LIBRARIES: skorch nets, TorchScript custom classes) and the receiver is not
   bound in the file to a torch.nn construction or one of the file's own module classes;
 - a wrapper's `forward(self, *args, **kwargs)` passes exactly its own `*args, **kwargs` on to
-  the wrapped model's `forward`: the wrapper's own `__call__` already ran the hooks.
+  the wrapped model's `forward`: the wrapper's own `__call__` already ran the hooks;
+- the receiver is a module the file builds itself (every binding of the name, `self.head`
+  included, is a class construction: `self.projection_head = ProjectionHead(...)`,
+  `model = Net()`), and nothing in the file installs hooks or hook-based wrappers (catalogue
+  HOOK_INSTALLERS: `register_forward_hook`, `spectral_norm`, pruning, DDP, `torch.compile`...):
+  its `__call__` would run nothing but `forward`. A module handed in (a parameter, a
+  `from_pretrained()` model, an element of a loop) may carry hooks its owner registered, and
+  stays reported.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.program.imports import qualified_name
 from nnlint.analysis.program.syntax import all_statements, dotted_name, iter_calls
 from nnlint.catalogue import is_nn_class
-from nnlint.catalogue.ecosystem import FORWARD_API_LIBRARIES
+from nnlint.catalogue.ecosystem import FORWARD_API_LIBRARIES, HOOK_INSTALLER_FUNCTIONS, HOOK_INSTALLERS
 
 
 class ForwardReceivers:
@@ -36,6 +43,11 @@ class ForwardReceivers:
         self.module_names: set[str] = set()
         self.delegations: set[int] = set()
         self.uses_forward_api = any((name or "").startswith(FORWARD_API_LIBRARIES) for name in facts.imports.values())
+        # Names every binding of which constructs a class (a module built here), and whether
+        # anything in the file installs hooks.
+        self.constructed: set[str] = set()
+        self.bound_otherwise: set[str] = set()
+        self.installs_hooks = False
         self._read(facts.module.body)
 
     def _read(self, body) -> None:
@@ -46,6 +58,8 @@ class ForwardReceivers:
                 self.uses_forward_api = any(
                     (qualified_name(call.func, self.facts.imports) or "").startswith(FORWARD_API_LIBRARIES)
                     for call in iter_calls(node))
+            if not self.installs_hooks and isinstance(node, cst.SimpleStatementLine):
+                self.installs_hooks = any(self._installs_hooks(call) for call in iter_calls(node))
             if isinstance(node, cst.ImportFrom) and node.module is not None:
                 # Imports inside functions and fixtures too (`from skorch import NeuralNet`).
                 self.uses_forward_api |= (dotted_name(node.module) or "").startswith(FORWARD_API_LIBRARIES)
@@ -62,6 +76,20 @@ class ForwardReceivers:
                     self.plain_containers.add(name)
                 elif isinstance(value, cst.Call) and self._builds_module(value):
                     self.module_names.add(name)
+                if isinstance(value, cst.Call) and _constructs_class(value):
+                    self.constructed.add(name)
+                else:
+                    self.bound_otherwise.add(name)
+
+    def _installs_hooks(self, call: cst.Call) -> bool:
+        func = call.func
+        last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        return last in HOOK_INSTALLERS or qualified_name(func, self.facts.imports) in HOOK_INSTALLER_FUNCTIONS
+
+    def built_here_without_hooks(self, receiver: str) -> bool:
+        """`receiver` is only ever bound to a class built in this file, and the file installs
+        no hooks: calling it would run `forward` and nothing else."""
+        return not self.installs_hooks and receiver in self.constructed and receiver not in self.bound_otherwise
 
     def _builds_module(self, call: cst.Call) -> bool:
         func = call.func
@@ -96,7 +124,17 @@ class ForwardReceivers:
                 return False
         if self.uses_forward_api and receiver not in self.module_names:
             return False
+        if self.built_here_without_hooks(receiver):
+            return False
         return True
+
+
+def _constructs_class(call: cst.Call) -> bool:
+    """`Net()`, `nn.Linear(4, 2)`, `heads.ProjectionHead(512, 128)`: a class called (by the
+    naming convention), not a factory or loader (`from_pretrained`, `load`, `build_model`)."""
+    func = call.func
+    last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    return last[:1].isupper()
 
 
 def _assignment(small: cst.CSTNode) -> tuple[list[cst.BaseExpression], Optional[cst.BaseExpression]]:
