@@ -454,3 +454,32 @@ def test_forward_calls_in_test_files_are_not_reported():
     assert [d.code for d in lint_source(source, "tests/test_model.py", {"NNL604"})] == []
     # The same code outside a test file: `model` is handed in and may carry hooks.
     assert [d.code for d in lint_source(source, "model.py", {"NNL604"})] == ["NNL604"]
+
+
+# NNL610: a function that builds modules onto the frozen model adds trainable parameters.
+LORA = """\
+    import torch
+    import torch.nn as nn
+
+    def add_adapters(model, rank):
+        for name, child in model.named_children():
+            if isinstance(child, nn.Linear):
+                setattr(model, name, Adapter(child, rank))
+
+    def log_size(model):
+        print(sum(p.numel() for p in model.parameters()))
+
+    def finetune(model):
+        model.requires_grad_(False)
+        HELPER(model, 8)
+        return torch.optim.AdamW(model.parameters(), lr=1e-4)
+    """
+
+
+def test_a_helper_building_modules_on_the_frozen_model_counts_as_a_replacement():
+    assert _codes(LORA.replace("HELPER", "add_adapters"), "NNL610") == []
+    # A helper of the file that only reads the model adds nothing: still every parameter frozen.
+    assert _codes(LORA.replace("HELPER(model, 8)", "log_size(model)"), "NNL610") == ["NNL610"]
+    # An imported helper (outside torch) is not seen: it may add parameters.
+    imported = LORA.replace("HELPER", "inject_lora").replace("import torch\n", "import torch\n    from mylib import inject_lora\n", 1)
+    assert _codes(imported, "NNL610") == []
