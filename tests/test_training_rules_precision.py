@@ -483,3 +483,26 @@ def test_a_helper_building_modules_on_the_frozen_model_counts_as_a_replacement()
     # An imported helper (outside torch) is not seen: it may add parameters.
     imported = LORA.replace("HELPER", "inject_lora").replace("import torch\n", "import torch\n    from mylib import inject_lora\n", 1)
     assert _codes(imported, "NNL610") == []
+
+
+# NNL603: a number bound to a loss name is no loss computed: a scheduler's curve drawn by
+# stepping a dummy optimizer has no backward to miss.
+SCHEDULER_CURVE = """\
+    import torch
+
+    def curve(dummy_optimizer, dummy_scheduler):
+        rates = []
+        for _ in range(12):
+            rates.append(dummy_optimizer.param_groups[0]["lr"])
+            dummy_optimizer.step()
+            dummy_loss = LOSS
+            dummy_scheduler.step(dummy_loss)
+        return rates
+    """
+
+
+def test_a_placeholder_number_is_not_a_loss_whose_backward_is_missing():
+    assert _codes(SCHEDULER_CURVE.replace("LOSS", "0.1"), "NNL603") == []
+    # A loss computed from a model, with no backward, is still reported.
+    computed = SCHEDULER_CURVE.replace("LOSS", "model(x).pow(2).mean()")
+    assert _codes(computed, "NNL603") == ["NNL603"]
