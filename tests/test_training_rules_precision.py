@@ -506,3 +506,22 @@ def test_a_placeholder_number_is_not_a_loss_whose_backward_is_missing():
     # A loss computed from a model, with no backward, is still reported.
     computed = SCHEDULER_CURVE.replace("LOSS", "model(x).pow(2).mean()")
     assert _codes(computed, "NNL603") == ["NNL603"]
+
+
+# NNL602: a unit test's few-step loop only has to move the weights.
+NO_ZERO_GRAD = """\
+    import torch
+
+    def test_weights_change():
+        model = torch.nn.Linear(2, 2)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        for _ in range(5):
+            model(torch.ones(1, 2)).sum().backward()
+            optimizer.step()
+    """
+
+
+def test_missing_zero_grad_in_a_test_file_is_not_reported():
+    source = textwrap.dedent(NO_ZERO_GRAD).encode()
+    assert [d.code for d in lint_source(source, "tests/test_saving.py", {"NNL602"})] == []
+    assert [d.code for d in lint_source(source, "train.py", {"NNL602"})] == ["NNL602"]
