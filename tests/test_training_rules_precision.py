@@ -442,6 +442,12 @@ def test_forward_of_a_module_built_here_without_hooks_is_not_reported():
     # Re-bound to something handed in: no longer known to be built here.
     rebound = OWN_HEAD.replace("self.backbone = backbone\n", "self.backbone = backbone\n            self.head = backbone.head\n")
     assert _codes(rebound.replace("self.backbone.forward(x)", "self.backbone(x)"), "NNL604") == ["NNL604"]
+    # A submodule of a module built here, and a deep copy of one (an EMA teacher), are built here.
+    teacher = OWN_HEAD.replace("self.backbone.forward(x)", "self.teacher.head[0].forward(x)").replace(
+        "self.backbone = backbone\n", "self.backbone = backbone\n            self.teacher = copy.deepcopy(self.head)\n")
+    assert _codes(teacher.replace("self.teacher.head[0]", "self.teacher"), "NNL604") == []
+    handed = teacher.replace("copy.deepcopy(self.head)", "copy.deepcopy(backbone)").replace("self.teacher.head[0]", "self.teacher")
+    assert _codes(handed, "NNL604") == ["NNL604"]
 
 
 def test_forward_calls_in_test_files_are_not_reported():

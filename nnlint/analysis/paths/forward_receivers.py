@@ -16,7 +16,9 @@ the design:
   included, is a class construction: `self.projection_head = ProjectionHead(...)`,
   `model = Net()`), and nothing in the file installs hooks or hook-based wrappers (catalogue
   HOOK_INSTALLERS: `register_forward_hook`, `spectral_norm`, pruning, DDP, `torch.compile`...):
-  its `__call__` would run nothing but `forward`. A module handed in (a parameter, a
+  its `__call__` would run nothing but `forward`. A submodule of such a module, a deep copy of
+  one (`teacher = copy.deepcopy(student)`), an alias (`a = b = self.head`) and a class called
+  through `functools.partial` count too. A module handed in (a parameter, a
   `from_pretrained()` model, an element of a loop) may carry hooks its owner registered, and
   stays reported.
 """
@@ -47,6 +49,8 @@ class ForwardReceivers:
         # anything in the file installs hooks.
         self.constructed: set[str] = set()
         self.bound_otherwise: set[str] = set()
+        self.copies: dict[str, str] = {}  # `teacher = copy.deepcopy(student)`: name -> source
+        self.class_partials: set[str] = set()
         self.installs_hooks = False
         self._read(facts.module.body)
 
@@ -76,8 +80,14 @@ class ForwardReceivers:
                     self.plain_containers.add(name)
                 elif isinstance(value, cst.Call) and self._builds_module(value):
                     self.module_names.add(name)
-                if isinstance(value, cst.Call) and _constructs_class(value):
+                if isinstance(value, cst.Call) and _partial_class(value):
+                    self.class_partials.add(name)  # `head = partial(ProjectionHead, 384)`
+                if isinstance(value, cst.Call) and (_constructs_class(value) or dotted_name(value.func) in self.class_partials):
                     self.constructed.add(name)
+                elif isinstance(value, cst.Call) and _copy_of(value):
+                    self.copies[name] = _copy_of(value)
+                elif isinstance(value, (cst.Name, cst.Attribute)) and dotted_name(value):
+                    self.copies[name] = dotted_name(value) or ""  # `a = b = self.head`: the same module
                 else:
                     self.bound_otherwise.add(name)
 
@@ -89,7 +99,21 @@ class ForwardReceivers:
     def built_here_without_hooks(self, receiver: str) -> bool:
         """`receiver` is only ever bound to a class built in this file, and the file installs
         no hooks: calling it would run `forward` and nothing else."""
-        return not self.installs_hooks and receiver in self.constructed and receiver not in self.bound_otherwise
+        return not self.installs_hooks and self._built_here(receiver, 3)
+
+    def _built_here(self, receiver: str, depth: int) -> bool:
+        """`receiver`, or the module it is an attribute of (`self.head.ibot_head` of
+        `self.head`), is built here: a construction, or a deep copy of one."""
+        parts = receiver.split(".")
+        for end in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:end])
+            if prefix in self.bound_otherwise:
+                return False
+            if prefix in self.copies:
+                return depth > 0 and prefix not in self.constructed and self._built_here(self.copies[prefix], depth - 1)
+            if prefix in self.constructed:
+                return True
+        return False
 
     def _builds_module(self, call: cst.Call) -> bool:
         func = call.func
@@ -135,6 +159,26 @@ def _constructs_class(call: cst.Call) -> bool:
     func = call.func
     last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
     return last[:1].isupper()
+
+
+def _partial_class(call: cst.Call) -> bool:
+    """`partial(ProjectionHead, 384, ...)`: a class with some arguments bound."""
+    func = call.func
+    last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    if last != "partial" or not call.args:
+        return False
+    target = call.args[0].value
+    name = target.attr.value if isinstance(target, cst.Attribute) else target.value if isinstance(target, cst.Name) else ""
+    return name[:1].isupper()
+
+
+def _copy_of(call: cst.Call) -> str:
+    """The name `copy.deepcopy(name)` copies, else ""."""
+    func = call.func
+    last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    if last != "deepcopy" or len(call.args) != 1:
+        return ""
+    return dotted_name(call.args[0].value) or ""
 
 
 def _assignment(small: cst.CSTNode) -> tuple[list[cst.BaseExpression], Optional[cst.BaseExpression]]:
