@@ -11,6 +11,7 @@ LOOP = """\
     import torch
     model = torch.nn.Linear(2, 2)
     optimizer = torch.optim.Adam(model.parameters())
+    torch.save(model.state_dict(), "model.pt")
     """
 
 
@@ -62,3 +63,15 @@ def test_the_rule_is_off_unless_selected():
     assert "NNL612" not in default_codes()
     found = lint_source(textwrap.dedent(LOOP).encode(), "train.py", set(default_codes()), None)
     assert all(d.code != "NNL612" for d in found)
+
+
+def test_a_run_with_nothing_kept_evaluated_or_measured_is_not_reported():
+    bare = LOOP.rstrip(" ").replace('    torch.save(model.state_dict(), "model.pt")\n', "    print(model(torch.ones(1, 2)).sum())\n")
+    assert _lines(bare) == []  # prints an output: a demo, nothing to reproduce
+    assert _lines(bare + "    model.eval()\n") == [3]  # evaluates the model
+    assert _lines(bare + "    num_correct = (model(x).argmax(1) == y).sum()\n") == [3]  # a metric
+    assert _lines(bare + "    val_acc = run(model)\n") == [3]
+    assert _lines(bare + "    def evaluate(m):\n        return m\n") == [3]  # an evaluation function
+    assert _lines(bare + "    score = accuracy_score(y, pred)\n") == [3]  # a metric function
+    # Words inside longer names do not count: an accelerator, an accumulation step.
+    assert _lines(bare + "    accelerator = Accelerator()\n    accum_steps = 4\n") == []

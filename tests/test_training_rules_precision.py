@@ -279,8 +279,12 @@ FORWARD_LOOKALIKES = """\
 
 def test_forward_of_non_modules_and_pure_delegation_is_not_reported():
     assert _codes(FORWARD_LOOKALIKES, "NNL604") == []
+    # A layer built here skips no hook when nothing registers one; once a hook is registered
+    # in the file, the direct call skips it.
     linear = FORWARD_LOOKALIKES + "\n    layer = nn.Linear(3, 3)\n    out = layer.forward(torch.rand(1, 3))\n"
-    assert _codes(linear, "NNL604") == ["NNL604"]
+    assert _codes(linear, "NNL604") == []
+    hooked = linear + "    layer.register_forward_hook(lambda m, i, o: print(o.shape))\n"
+    assert _codes(hooked, "NNL604") == ["NNL604"]
     no_skorch = FORWARD_LOOKALIKES.replace("    from skorch import NeuralNetClassifier\n", "")
     assert _codes(no_skorch, "NNL604") == ["NNL604"]  # `net_fit.forward(X)` on an unknown object
     nested_import = no_skorch.replace("def test_forward_returns_tensor(net_fit, X):\n",
@@ -409,3 +413,121 @@ def test_backward_whose_step_happens_elsewhere_is_not_reported():
     forgotten = STEP_ELSEWHERE.replace("            trainer.optimize(opt)\n", "            opt.zero_grad()\n")
     assert forgotten != STEP_ELSEWHERE
     assert _codes(forgotten, "NNL603") == ["NNL603"]
+
+
+# NNL604: a module the file builds itself, with no hook installed anywhere in the file, runs
+# nothing but `forward` when called: a direct `.forward()` on it skips nothing.
+OWN_HEAD = """\
+    import torch
+    import torch.nn as nn
+
+    class SSL(nn.Module):
+        def __init__(self, backbone):
+            super().__init__()
+            self.backbone = backbone
+            self.head = nn.Sequential(nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 128))
+
+        def training_step(self, x):
+            return self.head.forward(self.backbone.forward(x)).pow(2).mean()
+    """
+
+
+def test_forward_of_a_module_built_here_without_hooks_is_not_reported():
+    # The head is built here: silent. The backbone is handed in: it may carry its owner's hooks.
+    assert _codes(OWN_HEAD, "NNL604") == ["NNL604"]
+    assert _codes(OWN_HEAD.replace("self.backbone.forward(x)", "self.backbone(x)"), "NNL604") == []
+    # A hook-based wrapper anywhere in the file: the built-here head may carry it.
+    wrapped = OWN_HEAD.replace("nn.Linear(512, 128))", "nn.utils.spectral_norm(nn.Linear(512, 128)))")
+    assert _codes(wrapped.replace("self.backbone.forward(x)", "self.backbone(x)"), "NNL604") == ["NNL604"]
+    # Re-bound to something handed in: no longer known to be built here.
+    rebound = OWN_HEAD.replace("self.backbone = backbone\n", "self.backbone = backbone\n            self.head = backbone.head\n")
+    assert _codes(rebound.replace("self.backbone.forward(x)", "self.backbone(x)"), "NNL604") == ["NNL604"]
+    # A submodule of a module built here, and a deep copy of one (an EMA teacher), are built here.
+    teacher = OWN_HEAD.replace("self.backbone.forward(x)", "self.teacher.head[0].forward(x)").replace(
+        "self.backbone = backbone\n", "self.backbone = backbone\n            self.teacher = copy.deepcopy(self.head)\n")
+    assert _codes(teacher.replace("self.teacher.head[0]", "self.teacher"), "NNL604") == []
+    handed = teacher.replace("copy.deepcopy(self.head)", "copy.deepcopy(backbone)").replace("self.teacher.head[0]", "self.teacher")
+    assert _codes(handed, "NNL604") == ["NNL604"]
+
+
+def test_forward_calls_in_test_files_are_not_reported():
+    source = textwrap.dedent("""\
+        import torch
+
+        def test_forward_shapes(model):
+            assert model.forward(torch.ones(2, 4)).shape == (2, 3)
+        """).encode()
+    assert [d.code for d in lint_source(source, "tests/test_model.py", {"NNL604"})] == []
+    # The same code outside a test file: `model` is handed in and may carry hooks.
+    assert [d.code for d in lint_source(source, "model.py", {"NNL604"})] == ["NNL604"]
+
+
+# NNL610: a function that builds modules onto the frozen model adds trainable parameters.
+LORA = """\
+    import torch
+    import torch.nn as nn
+
+    def add_adapters(model, rank):
+        for name, child in model.named_children():
+            if isinstance(child, nn.Linear):
+                setattr(model, name, Adapter(child, rank))
+
+    def log_size(model):
+        print(sum(p.numel() for p in model.parameters()))
+
+    def finetune(model):
+        model.requires_grad_(False)
+        HELPER(model, 8)
+        return torch.optim.AdamW(model.parameters(), lr=1e-4)
+    """
+
+
+def test_a_helper_building_modules_on_the_frozen_model_counts_as_a_replacement():
+    assert _codes(LORA.replace("HELPER", "add_adapters"), "NNL610") == []
+    # A helper of the file that only reads the model adds nothing: still every parameter frozen.
+    assert _codes(LORA.replace("HELPER(model, 8)", "log_size(model)"), "NNL610") == ["NNL610"]
+    # An imported helper (outside torch) is not seen: it may add parameters.
+    imported = LORA.replace("HELPER", "inject_lora").replace("import torch\n", "import torch\n    from mylib import inject_lora\n", 1)
+    assert _codes(imported, "NNL610") == []
+
+
+# NNL603: a number bound to a loss name is no loss computed: a scheduler's curve drawn by
+# stepping a dummy optimizer has no backward to miss.
+SCHEDULER_CURVE = """\
+    import torch
+
+    def curve(dummy_optimizer, dummy_scheduler):
+        rates = []
+        for _ in range(12):
+            rates.append(dummy_optimizer.param_groups[0]["lr"])
+            dummy_optimizer.step()
+            dummy_loss = LOSS
+            dummy_scheduler.step(dummy_loss)
+        return rates
+    """
+
+
+def test_a_placeholder_number_is_not_a_loss_whose_backward_is_missing():
+    assert _codes(SCHEDULER_CURVE.replace("LOSS", "0.1"), "NNL603") == []
+    # A loss computed from a model, with no backward, is still reported.
+    computed = SCHEDULER_CURVE.replace("LOSS", "model(x).pow(2).mean()")
+    assert _codes(computed, "NNL603") == ["NNL603"]
+
+
+# NNL602: a unit test's few-step loop only has to move the weights.
+NO_ZERO_GRAD = """\
+    import torch
+
+    def test_weights_change():
+        model = torch.nn.Linear(2, 2)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        for _ in range(5):
+            model(torch.ones(1, 2)).sum().backward()
+            optimizer.step()
+    """
+
+
+def test_missing_zero_grad_in_a_test_file_is_not_reported():
+    source = textwrap.dedent(NO_ZERO_GRAD).encode()
+    assert [d.code for d in lint_source(source, "tests/test_saving.py", {"NNL602"})] == []
+    assert [d.code for d in lint_source(source, "train.py", {"NNL602"})] == ["NNL602"]

@@ -137,6 +137,23 @@ EVAL_MODE_CONSTRUCTORS = frozenset({PRETRAINED_CONSTRUCTOR})
 # name not bound to a module is that API.
 FORWARD_API_LIBRARIES = ("skorch", "torch.classes")
 
+# Calls that give a module something its `__call__` runs around `forward`: hooks, the
+# reparametrisations built on them (weight/spectral norm, pruning masks, parametrize), and
+# wrappers whose own forward logic `__call__` dispatches (DDP, FSDP, torch.compile). Matched on
+# the callee's last name. A file with none of them registers nothing a direct `.forward()`
+# on a module it builds itself could skip (NNL604).
+HOOK_INSTALLERS = frozenset({
+    "register_forward_hook", "register_forward_pre_hook", "register_full_backward_hook",
+    "register_full_backward_pre_hook", "register_backward_hook", "register_module_forward_hook",
+    "register_module_forward_pre_hook", "register_module_full_backward_hook",
+    "weight_norm", "spectral_norm", "remove_weight_norm", "register_parametrization", "orthogonal",
+    "l1_unstructured", "random_unstructured", "ln_structured", "random_structured", "global_unstructured",
+    "custom_from_mask", "DistributedDataParallel", "DataParallel", "FullyShardedDataParallel",
+    "FSDP", "DDP", "checkpoint_wrapper", "apply_activation_checkpointing", "prepare",
+})
+# The same, where the last name alone is too common to match (`re.compile`).
+HOOK_INSTALLER_FUNCTIONS = frozenset({"torch.compile"})
+
 # Context managers of libraries that set the mode of the networks passed to them for the
 # `with` block (and put the old mode back after it): (mode, whether the block also runs
 # without gradients). A project's own are learnt from their body (nnlint.analysis.paths.mode_contexts).

@@ -7,7 +7,10 @@ a linear map), `width` (where the constructor takes the output width: position, 
 `width_axis` (which axis that width counts), `mode_dependent` (behaves differently under
 `.train()` and `.eval()`), `stateless` (no parameters, buffers or mode: harmless in a plain
 Python list), `keeps_range` (reshapes or pools without changing what the values mean),
-`rate` (where a mode-dependent layer takes the dropout probability that a literal 0 turns off).
+`rate` (where a mode-dependent layer takes the dropout probability that a literal 0 turns off),
+`fan_in` (where the constructor takes the sizes whose product is the fan-in torch's default
+initialisation scales the weights by, 1/sqrt(fan-in); `kernel_dims` for a kernel size given
+as one int).
 """
 
 from __future__ import annotations
@@ -63,6 +66,10 @@ class Layer:
     # (position, keyword). Built with a literal 0 there, the layer does the same thing in
     # both modes (`nn.Dropout(p=0.0)`, `nn.TransformerEncoderLayer(..., dropout=0)`).
     rate: Optional[tuple[int, str]] = None
+    # Where the constructor takes the factors of the fan-in (position, keyword): the default
+    # initialisation draws weights of size ~1/sqrt(fan-in) (NNL601 compares a step with it).
+    fan_in: tuple[tuple[int, str], ...] = ()
+    kernel_dims: int = 0
 
     @property
     def has_weight_matrix(self) -> bool:
@@ -91,14 +98,20 @@ def _add(kind: str, names: list[str], **fields: object) -> None:
 
 
 # Affine maps. `width` is where the output width is passed; Lazy layers take no input size.
-_add(WEIGHT, ["Linear"], width=(1, "out_features"))
+_add(WEIGHT, ["Linear"], width=(1, "out_features"), fan_in=((0, "in_features"),))
 _add(WEIGHT, ["LazyLinear"], width=(0, "out_features"))
 _add(WEIGHT, ["Bilinear"], width=(2, "out_features"))
-_add(WEIGHT, _dims("Conv{}d") + _dims("ConvTranspose{}d"), width=(1, "out_channels"), width_axis=1)
+for _d in (1, 2, 3):
+    _add(WEIGHT, [f"Conv{_d}d"], width=(1, "out_channels"), width_axis=1,
+         fan_in=((0, "in_channels"), (2, "kernel_size")), kernel_dims=_d)
+_add(WEIGHT, _dims("ConvTranspose{}d"), width=(1, "out_channels"), width_axis=1)
 _add(WEIGHT, _dims("LazyConv{}d") + _dims("LazyConvTranspose{}d"), width=(0, "out_channels"), width_axis=1)
 
-_add(RECURRENT, ["RNN", "LSTM", "GRU", "RNNBase"], dropout_keyword="dropout")
-_add(RECURRENT, ["RNNCell", "LSTMCell", "GRUCell", "RNNCellBase"])
+# Recurrent weights are drawn at 1/sqrt(hidden_size).
+_add(RECURRENT, ["RNN", "LSTM", "GRU"], dropout_keyword="dropout", fan_in=((1, "hidden_size"),))
+_add(RECURRENT, ["RNNBase"], dropout_keyword="dropout")
+_add(RECURRENT, ["RNNCell", "LSTMCell", "GRUCell"], fan_in=((1, "hidden_size"),))
+_add(RECURRENT, ["RNNCellBase"])
 _add(EMBEDDING, ["Embedding", "EmbeddingBag"])
 
 # Activations. `output` only for those whose range the loss and numeric rules follow.

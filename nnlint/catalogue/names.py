@@ -164,6 +164,22 @@ RUN_STARTERS = {
     "pytorch_lightning.Trainer": ("fit",), "lightning.Trainer": ("fit",), "lightning.pytorch.Trainer": ("fit",),
 }
 
+# What a run keeps or reports, that a second run should repeat (NNL612: a run with nothing
+# of the kind, such as a minimal API example that prints its loss, has nothing to reproduce).
+# Calls whose last name keeps or evaluates the model: `torch.save`, `save_image`,
+# `model.eval()`, `trainer.test(...)`, `evaluate(...)`.
+RESULT_CALLS = frozenset({
+    "save", "save_pretrained", "save_checkpoint", "save_model", "save_state_dict", "save_image", "save_images",
+    "savefig", "push_to_hub", "to_csv", "add_scalar", "add_scalars", "log_metrics",
+    "eval", "evaluate", "validate", "test", "predict",
+})
+# The words (of names split at `_` and camel case) of a metric computed or an evaluator used:
+# `acc`, `num_correct`, `f1_score`, `roc_auc_score`, `MulticlassAccuracy`, `Evaluator`.
+METRIC_WORDS = frozenset({
+    "acc", "accuracy", "accuracies", "correct", "f1", "auc", "auroc", "mrr", "hits", "metric", "metrics", "iou",
+    "miou", "dice", "bleu", "rouge", "perplexity", "ppl", "evaluator", "top1", "top5", "rmse", "mae", "r2",
+})
+
 # A comment saying the code below fails on purpose: a course notebook showing the error a
 # mistake raises before fixing it ("# this will error", "# raises RuntimeError").
 DELIBERATE_ERROR_COMMENT = re.compile(

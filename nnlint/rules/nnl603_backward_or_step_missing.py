@@ -73,6 +73,9 @@ class BackwardOrStepMissing(Rule):
     is not reported for a closure handed to `optimizer.step(closure)`, for a function that
     (or whose caller) passes the optimizer on to another call (`trainer.optimize(opt)`), nor
     for a function that never names an optimizer (a gradient check or a backward smoke test).
+    A number bound to a loss name (`running_loss = 0.0`, `dummy_loss = 0.1` handed to
+    `ReduceLROnPlateau.step`) is not a loss: a loop that steps a dummy optimizer only to draw
+    a scheduler's curve computes none and is not reported.
 
     ## Precision
     Opt-in (enable it with `--extend-select NNL603`): on the second held-out precision set,
@@ -81,6 +84,7 @@ class BackwardOrStepMissing(Rule):
     optimizer on purpose to draw a learning-rate scheduler's curve. The tuned corpus and the
     first held-out set gave it no finding, so no measurement reaches the 90 % a default rule
     needs.
+    Since then a number bound to a loss name is not a loss, and that helper is silent.
     """
 
     code = "NNL603"

@@ -25,6 +25,12 @@ class OptimizerOverFrozenParameters(Rule):
     is passed to any call (wrapped, or handed to a helper), switched to `eval()`, frozen,
     loaded from a checkpoint, run under `no_grad()`, or named as an EMA, target or teacher copy.
 
+    A call handing the frozen model to a function that builds modules onto it (a LoRA or
+    adapter helper of the file doing `setattr(model, name, LoRALinear(...))`,
+    `model.attr = Layer(...)` or `model.add_module(...)`), or to a function imported from
+    outside torch whose body is not in view, counts as a replacement: it may add trainable
+    parameters.
+
     The first two are looked for within one function (or the module's top-level code) and, for the
     second, across the methods of one class (an optimizer of `__init__` or
     `configure_optimizers`, an unfreeze in a later hook). The first finding sits on the
@@ -72,6 +78,8 @@ class OptimizerOverFrozenParameters(Rule):
     needs. Three false alarms met while building it were fixed before measuring: two in
     accelerate's examples (everything frozen, then `get_classifier()` unfrozen) and a loss
     module without weights taken for an untrained model (pytorch-YOLOv4).
+    Since then a helper that builds modules onto the frozen model counts as adding trainable
+    ones (the replacement rule above), and the held-out set gives it no finding.
     """
 
     code = "NNL610"
@@ -216,6 +224,21 @@ def build(model):
         if not name.startswith("classifier"):
             p.requires_grad = False
     return torch.optim.SGD(model.parameters(), lr=0.01)
+""",
+        """\
+import torch
+
+def add_lora(model, rank):
+    for name, child in model.named_children():
+        if isinstance(child, torch.nn.Linear):
+            setattr(model, name, LoRALinear(child, rank))  # new, trainable low-rank weights
+        else:
+            add_lora(child, rank)
+
+def lora_finetune(model):
+    model.requires_grad_(False)
+    add_lora(model, rank=8)
+    return torch.optim.AdamW(model.parameters(), lr=5e-4)
 """,
     )
 

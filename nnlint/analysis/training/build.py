@@ -23,6 +23,7 @@ from nnlint.analysis.training.accumulation import AccumulationLoop, find_accumul
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.training.stale_optimizers import find_stale_optimizers
 from nnlint.analysis.training.events import EventWalker
+from nnlint.analysis.training.fan_in import note_fan_ins
 from nnlint.analysis.training.facts import (
     ACCUMULATE,
     ASSIGN,
@@ -56,6 +57,7 @@ def build_training_facts(facts: FileFacts) -> None:
     """Fill `facts.training` with the optimization-loop facts of the file."""
     walker = EventWalker(facts)
     training = walker.run()
+    note_fan_ins(facts, training.optimizers, walker.constructions.constants)
     training.stale_optimizers = find_stale_optimizers(facts, training, walker.functions)
     training.accumulations = find_accumulation_loops(facts.module, training)
     facts.training = training

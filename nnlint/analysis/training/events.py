@@ -26,6 +26,7 @@ from nnlint.analysis.program.syntax import (
     descendants,
     last_part,
     names_in,
+    number_value,
     receiver_name,
     source_code,
     statement_bodies,
@@ -221,7 +222,9 @@ class EventWalker:
                         and receiver_name(value.left) == target:
                     function.own.append(Event(ACCUMULATE, small, target=target,
                                               names=_bare_tensor_names(value.right), value=value.right, **here))
-                if LOSS_NAME.search(last_part(target)):
+                # `loss = 0.0`, `dummy_loss = 0.1`: a number bound to a loss name is a running
+                # total's start or a placeholder handed to a scheduler, not a loss computed.
+                if LOSS_NAME.search(last_part(target)) and number_value(value, {}) is None:
                     function.own.append(Event(LOSS, small, target=target, **here))
                 function.own.append(Event(ASSIGN, small, target=target, value=value,
                                           names=_bare_tensor_names(value), **here))

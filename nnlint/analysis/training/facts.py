@@ -100,6 +100,9 @@ class OptimizerConstruction:
     # Its params are tensors listed by hand (`Adam([image], lr=0.1)`, `LBFGS([latent])`): an
     # input, a latent or a few raw weights optimized directly, not a network's parameters.
     raw_tensors: bool = False
+    # The largest fan-in among the layers of its models, when the file writes every size
+    # (nnlint.analysis.training.fan_in); None when unknown.
+    largest_fan_in: Optional[int] = None
 
 
 @dataclass(eq=False)

@@ -8,6 +8,12 @@ that require gradients (`filter(lambda p: p.requires_grad, ...)`).
 Also the models the file trains in a loop whose parameters reach no optimizer
 (`untrained_models`). Read by NNL610. One walk over each function's statements; nested functions are their own
 scope; branches are read in textual order (a freeze under `if args.freeze:` still counts).
+
+A call that hands a frozen model to a function that builds modules onto it (the file's own
+function whose body does `setattr(model, name, Layer(...))`, `model.attr = Layer(...)` or
+`model.add_module(...)` on a parameter: a LoRA or adapter helper), or to a function imported
+from outside torch, whose body nnlint does not see, counts as a replacement: new, trainable
+parameters may have been added.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from nnlint.analysis.program.imports import qualified_name
 from nnlint.analysis.paths.facts import MODEL_CALL as PATH_MODEL_CALL
 from nnlint.analysis.paths.facts import STEP as PATH_STEP
 from nnlint.analysis.program.syntax import descendants, iter_calls, last_part, receiver_name, statement_bodies
+from nnlint.analysis.paths.build import same_model
 from nnlint.analysis.training.facts import OptimizerConstruction
 from nnlint.catalogue.functions import (
     PARAMETER_ITERATORS,
@@ -94,11 +101,14 @@ def build_freezing_facts(facts: FileFacts) -> None:
     optimizers = {id(opt.node): opt for opt in training.optimizers} if training is not None else {}
     found = FreezingFacts()
     facts.freezing = found
+    builders = _module_builders(facts.module)
     pending: list[tuple[str, Sequence[cst.CSTNode]]] = [("<module>", facts.module.body)]
     while pending:
         name, body = pending.pop()
         scope = FreezeScope(name)
         walker = _ScopeWalk(scope, optimizers, found, pending)
+        walker.builders = builders
+        walker.imports = facts.imports
         walker.block(body)
         if scope.events:
             found.scopes.append(scope)
@@ -113,6 +123,8 @@ class _ScopeWalk:
         self.optimizers = optimizers
         self.found = found
         self.pending = pending
+        self.builders: set[str] = set()
+        self.imports: dict[str, str] = {}
 
     def block(self, body: Sequence[cst.CSTNode]) -> None:
         for statement in body:
@@ -158,11 +170,27 @@ class _ScopeWalk:
                     self.scope.events.append(FreezeEvent(UNFREEZE if flag else FREEZE, call, target=target))
             elif isinstance(func, cst.Attribute) and func.attr.value in PARAMETER_GROUP_METHODS:
                 self.found.adds_parameter_groups = True
+            self._handed_to_builder(call)
             optimizer = self.optimizers.get(id(call))
             if optimizer is not None:
                 direct, filtered = _parameters_given(call)
                 self.scope.events.append(FreezeEvent(OPTIMIZER, call, optimizer=optimizer, direct=direct,
                                                      filtered=filtered))
+
+    def _handed_to_builder(self, call: cst.Call) -> None:
+        """`replace_linear_with_lora(model, ...)` after `model` was frozen: a REPLACE of it."""
+        func = call.func
+        if not isinstance(func, cst.Name):
+            return
+        name = func.value
+        imported = self.imports.get(name)
+        if name not in self.builders and (imported is None or imported.startswith("torch")):
+            return
+        frozen = [event.target for event in self.scope.events if event.kind == FREEZE]
+        for arg in call.args:
+            target = receiver_name(arg.value)
+            if target and any(same_model(target, model) for model in frozen):
+                self.scope.events.append(FreezeEvent(REPLACE, call, target=target))
 
     def parameter_loop(self, loop: cst.For) -> bool:
         """`for p in X.parameters(): p.requires_grad = flag`: a freeze or unfreeze of X."""
@@ -187,6 +215,31 @@ class _ScopeWalk:
                                                          whole=not conditional))
                     return True
         return False
+
+
+def _module_builders(module: cst.Module) -> set[str]:
+    """Functions of the file that build modules onto a parameter: `setattr(p, name, X(...))`,
+    `p.attr = X(...)`, `p[key] = X(...)`, `p.add_module(name, X(...))`."""
+    found: set[str] = set()
+    for node in descendants(module, stop=()):
+        if not isinstance(node, cst.FunctionDef):
+            continue
+        params = {param.name.value for param in (*node.params.posonly_params, *node.params.params)}
+        for inner in descendants(node.body, stop=(cst.FunctionDef, cst.ClassDef)):
+            if isinstance(inner, cst.Call):
+                func = inner.func
+                if isinstance(func, cst.Name) and func.value == "setattr" and len(inner.args) == 3 \
+                        and isinstance(inner.args[2].value, cst.Call) and receiver_name(inner.args[0].value) in params:
+                    found.add(node.name.value)
+                elif isinstance(func, cst.Attribute) and func.attr.value in ("add_module", "register_module") \
+                        and receiver_name(func.value) in params:
+                    found.add(node.name.value)
+            elif isinstance(inner, cst.Assign) and isinstance(inner.value, cst.Call):
+                for target in inner.targets:
+                    if isinstance(target.target, (cst.Attribute, cst.Subscript)) \
+                            and receiver_name(target.target).split(".")[0] in params:
+                        found.add(node.name.value)
+    return found
 
 
 def _untrained_models(facts: FileFacts, optimizers: list[OptimizerConstruction]) -> list[UntrainedModel]:

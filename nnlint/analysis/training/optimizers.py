@@ -113,8 +113,17 @@ def _fresh_instance(node: cst.BaseExpression) -> str:
 
 
 def _listed_tensors(params: Optional[cst.BaseExpression]) -> bool:
-    """`[image]`, `(z, noise)`, `[w, b]`: a list written out of names, attributes or items, none
-    of them a `.parameters()` call or a parameter group."""
+    """`[image]`, `(z, noise)`, `[w, b]`, `[w] + list(noise.values())`: a list written out of
+    names, attributes or items (or the values of a dict of them), none of them a
+    `.parameters()` call or a parameter group."""
+    if isinstance(params, cst.BinaryOperation) and isinstance(params.operator, cst.Add):
+        return _listed_tensors(params.left) and _listed_tensors(params.right)
+    if isinstance(params, cst.Call) and isinstance(params.func, cst.Name) and params.func.value == "list" \
+            and len(params.args) == 1:
+        inner = params.args[0].value
+        return isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) \
+            and inner.func.attr.value == "values" and not inner.args \
+            and isinstance(inner.func.value, (cst.Name, cst.Attribute))
     if not isinstance(params, (cst.List, cst.Tuple)) or not params.elements:
         return False
     for element in params.elements:

@@ -6,18 +6,54 @@ calls `fit` on a Lightning `Trainer`; it is seeded when any call in it is a seed
 of the catalogue or is named like one (`set_seed`, `seed_everything`, a project's own
 `init_seeds` imported from another file), when a call gets a `seed=` argument, or when it
 binds a variable named `seed`. Test files are not runs.
+
+A run with nothing to repeat needs no seed: a minimal API example that trains for a few
+epochs and prints its loss, a toy that shows how a sampler batches. The file has a result when
+it keeps or evaluates the model (a call of catalogue RESULT_CALLS: `torch.save`, `save_image`,
+`model.eval()`, `trainer.test`, `evaluate(...)`), computes a metric (a name whose words are in
+METRIC_WORDS: `acc`, `num_correct`, `f1_score`, `Evaluator`) or defines an evaluation function
+(`def evaluate`, `validation_step`); only then is an unseeded run reported.
 """
 
 from __future__ import annotations
 
 from typing import Optional
 
+import re
+
 import libcst as cst
 
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.program.imports import qualified_name
 from nnlint.analysis.program.syntax import child_nodes, dotted_name, is_main_guard, last_part, nodes_by_type
-from nnlint.catalogue.names import (RUN_STARTERS, SEED_FUNCTION, SEED_NAME, SEEDING_FUNCTIONS, TEST_FUNCTION)
+from nnlint.catalogue.names import (EVAL_FUNCTION, METRIC_WORDS, RESULT_CALLS, RUN_STARTERS, SEED_FUNCTION,
+                                    SEED_NAME, SEEDING_FUNCTIONS, TEST_FUNCTION)
+
+_WORD_BOUNDARY = re.compile(r"_+|(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _words(name: str) -> set[str]:
+    return {word.lower() for word in _WORD_BOUNDARY.split(name) if word}
+
+
+def _has_result(index: dict[type, list[cst.CSTNode]]) -> bool:
+    """The file keeps or evaluates what it trains (see the module docstring)."""
+    for node in index.get(cst.Call, ()):
+        func = node.func
+        last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        if last in RESULT_CALLS or _words(last) & METRIC_WORDS:
+            return True
+    for node in index.get(cst.FunctionDef, ()):
+        if EVAL_FUNCTION.search(node.name.value):
+            return True
+    for kind in (cst.AssignTarget, cst.AugAssign):
+        for node in index.get(kind, ()):
+            target = node.target
+            names = [target] if isinstance(target, cst.Name) else \
+                [element.value for element in target.elements] if isinstance(target, (cst.Tuple, cst.List)) else []
+            if any(isinstance(name, cst.Name) and _words(name.value) & METRIC_WORDS for name in names):
+                return True
+    return False
 
 
 def _seeds(node: cst.CSTNode, aliases: dict[str, str]) -> bool:
@@ -94,6 +130,8 @@ def build_seeding_facts(facts: FileFacts) -> None:
     in_class, excluded = _contexts(module, functions_excluded=not main_guarded)
     if any(_seeds(node, aliases) for kind in (cst.Call, cst.Arg, cst.AssignTarget) for node in index.get(kind, ())):
         return
+    if not _has_result(index):
+        return  # nothing kept, evaluated or measured: nothing a second run must repeat
     start: Optional[cst.CSTNode] = None
     for optimizer in optimizers:
         if id(optimizer.node) not in excluded:

@@ -1,6 +1,7 @@
 # nnlint-expect: NNL612
 # source: https://github.com/allenai/tango/issues/446
-# A Lightning training step whose runs differ until seed_everything is called before fit.
+# A Lightning training step whose runs (the trained model the step keeps, validated after fit)
+# differ until seed_everything is called before fit.
 import pytorch_lightning as pl
 import torch
 from torch import nn
@@ -21,7 +22,9 @@ class Regressor(pl.LightningModule):
 
 def run(loader):
     trainer = pl.Trainer(max_epochs=3, logger=False)
-    trainer.fit(Regressor(), loader)
+    model = Regressor()
+    trainer.fit(model, loader)
+    return trainer.validate(model, loader)
 
 
 if __name__ == "__main__":
