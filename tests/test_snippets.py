@@ -342,3 +342,14 @@ for epoch in range(10):
 def test_a_prediction_after_a_script_s_last_training_step_is_inference() -> None:
     assert [f for f in found(NEXT_CELL_PREDICTION.format(switch="")) if f[0] == "NNL502"] == [("NNL502", 6, 9)]
     assert [f for f in found(NEXT_CELL_PREDICTION.format(switch="model.eval()\n")) if f[0] == "NNL502"] == []
+
+
+def test_one_batch_plots_and_samples_saved_while_training_are_not_evaluations() -> None:
+    # A loop that takes one batch for a plot (break) is no evaluation loop (NNL506).
+    one_batch = SCRIPT_EVALUATION.format(setup="", guard="", pad="") + "    break\n"
+    assert [f for f in found(one_batch) if f[0] == "NNL506"] == []
+    # Samples generated inside the training loop, which goes on training, are not the
+    # script's inference (NNL502).
+    sampling = NEXT_CELL_PREDICTION.replace("    optimizer.step()\n{switch}preds = model(x_test)\n",
+                                            "    optimizer.step()\n    sample = model(noise)\n")
+    assert [f for f in found(sampling) if f[0] == "NNL502"] == []

@@ -345,12 +345,15 @@ def test_backbone_output_shape():
             if eval_scope and any(_optimizer_step(e) for e in scope.events):
                 continue  # a test that runs an optimizer step trains; it does not evaluate
             seen: set[str] = set()
+            training_loops = {loop for e in scope.events if e.kind == STEP for loop in e.loops}
             for index, event in enumerate(scope.events):
                 # After a script's last training step every model call is inference (nothing
                 # is trained any more), under no_grad or not: `preds = model(X_test)`.
                 if index < start or event.kind != MODEL_CALL or not (eval_scope or event.no_grad or start) \
                         or event.discarded or event.shape_only:
                     continue
+                if start and not event.no_grad and training_loops & set(event.loops):
+                    continue  # samples saved inside the training loop, which goes on training
                 model = event.target
                 if any(same_model(model, other) for other in seen):
                     continue

@@ -223,7 +223,7 @@ class Classifier(L.LightningModule):
             if not any(same_model(name, event.target) for name in switched):
                 continue
             loop = scope.loops.get(event.loops[-1])
-            if loop is None or _asks_for_gradients(loop, facts.imports):
+            if loop is None or _asks_for_gradients(loop, facts.imports) or _takes_one_batch(loop):
                 continue
             report(
                 event.node,
@@ -234,6 +234,14 @@ class Classifier(L.LightningModule):
                 related=[(loop, "the evaluation loop")],
             )
             return
+
+
+def _takes_one_batch(loop: cst.CSTNode) -> bool:
+    """`for x in loader: out = model(x); break`: one batch for a plot, not an evaluation."""
+    body = getattr(loop, "body", None)
+    statements = getattr(body, "body", ())
+    return any(isinstance(statement, cst.SimpleStatementLine)
+               and any(isinstance(small, cst.Break) for small in statement.body) for statement in statements)
 
 
 def _asks_for_gradients(node: cst.CSTNode, aliases: dict[str, str]) -> bool:
