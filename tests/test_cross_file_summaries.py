@@ -365,11 +365,11 @@ class BaseMLP(nn.Module):
     # The subclass replaces fc1 by a non-linear block of its own.
     ("return self.fc2(self.fc1(x))", set()),
 ])
-def test_a_forward_applying_layers_a_base_in_another_file_builds(project, forward, expected):
-    write(project, "base.py", LAYERS_BASE)
+def test_a_forward_applying_layers_a_base_in_another_file_builds(empty_project, forward, expected):
+    write(empty_project, "base.py", LAYERS_BASE)
     own_init = ("    def __init__(self):\n        super().__init__()\n"
                 "        self.fc1 = nn.Sequential(nn.Linear(8, 16), nn.GELU())\n\n") if "fc2(self.fc1" in forward else ""
-    write(project, "model.py", "import torch\nimport torch.nn as nn\n\nfrom base import BaseMLP\n\n\n"
+    write(empty_project, "model.py", "import torch\nimport torch.nn as nn\n\nfrom base import BaseMLP\n\n\n"
           f"class Head(BaseMLP):\n{own_init}    def forward(self, x):\n        {forward}\n")
     assert codes(check("--extend-select", "NNL401", ".")) == expected
 
@@ -380,10 +380,10 @@ def test_a_forward_applying_layers_a_base_in_another_file_builds(project, forwar
     # Only the last layer zero-initialized (a common, harmless choice).
     (("fc2",), set()),
 ])
-def test_constant_init_of_layers_a_base_in_another_file_builds(project, inits, expected):
-    write(project, "base.py", LAYERS_BASE)
+def test_constant_init_of_layers_a_base_in_another_file_builds(empty_project, inits, expected):
+    write(empty_project, "base.py", LAYERS_BASE)
     lines = "".join(f"        nn.init.constant_(self.{name}.weight, 0.5)\n" for name in inits)
-    write(project, "model.py", "import torch.nn as nn\n\nfrom base import BaseMLP\n\n\nclass Net(BaseMLP):\n"
+    write(empty_project, "model.py", "import torch.nn as nn\n\nfrom base import BaseMLP\n\n\nclass Net(BaseMLP):\n"
           "    def __init__(self):\n        super().__init__(8, 16, 2)\n" + lines)
     assert codes(check(".")) == expected
 
@@ -443,13 +443,13 @@ for epoch in range(90):
     # A factory returning either kind by its configuration is neither.
     ("build_any", "'step'", set()),
 ])
-def test_scheduler_built_by_a_factory_in_another_file(project, factory, argument, expected):
-    write(project, "optim_utils.py", FACTORIES)
-    write(project, "train.py", FACTORY_TRAIN.format(factory=factory, argument=argument))
+def test_scheduler_built_by_a_factory_in_another_file(empty_project, factory, argument, expected):
+    write(empty_project, "optim_utils.py", FACTORIES)
+    write(empty_project, "train.py", FACTORY_TRAIN.format(factory=factory, argument=argument))
     assert codes(check(".")) == expected
 
 
-def test_the_summary_says_which_factories_build_what(project):
+def test_the_summary_says_which_factories_build_what(empty_project):
     from nnlint.lint import check_source
 
     exports = check_source(FACTORIES.encode(), "optim_utils.py", frozenset({"NNL606"})).exports
@@ -502,11 +502,11 @@ model.apply({function})
     # One Linear layer only: a lone constant layer is not symmetric.
     ("constant_init", "", set()),
 ])
-def test_an_init_function_of_another_file_applied_here(project, function, second, expected):
-    write(project, "init_utils.py", INIT_HELPERS)
-    write(project, "train.py", APPLYING.format(function=function, second=second))
+def test_an_init_function_of_another_file_applied_here(empty_project, function, second, expected):
+    write(empty_project, "init_utils.py", INIT_HELPERS)
+    write(empty_project, "train.py", APPLYING.format(function=function, second=second))
     findings = check(".")
     assert codes(findings) == expected
     if expected:
-        assert findings[0]["location"]["row"] == line_of(project, "train.py", "model.apply(")
+        assert findings[0]["location"]["row"] == line_of(empty_project, "train.py", "model.apply(")
         assert "init_utils.py:6" in findings[0]["message"]
