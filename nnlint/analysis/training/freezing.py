@@ -28,7 +28,7 @@ from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.program.imports import qualified_name
 from nnlint.analysis.paths.facts import MODEL_CALL as PATH_MODEL_CALL
 from nnlint.analysis.paths.facts import STEP as PATH_STEP
-from nnlint.analysis.program.syntax import descendants, iter_calls, last_part, receiver_name, statement_bodies
+from nnlint.analysis.program.syntax import descendants, iter_calls, last_part, nodes_by_type, receiver_name, statement_bodies
 from nnlint.analysis.paths.build import same_model
 from nnlint.analysis.training.facts import OptimizerConstruction
 from nnlint.catalogue.functions import (
@@ -101,7 +101,7 @@ def build_freezing_facts(facts: FileFacts) -> None:
     optimizers = {id(opt.node): opt for opt in training.optimizers} if training is not None else {}
     found = FreezingFacts()
     facts.freezing = found
-    builders = _module_builders(facts.module)
+    builders = _ModuleBuilders(facts.module)
     pending: list[tuple[str, Sequence[cst.CSTNode]]] = [("<module>", facts.module.body)]
     while pending:
         name, body = pending.pop()
@@ -123,7 +123,7 @@ class _ScopeWalk:
         self.optimizers = optimizers
         self.found = found
         self.pending = pending
-        self.builders: set[str] = set()
+        self.builders: Optional[_ModuleBuilders] = None
         self.imports: dict[str, str] = {}
 
     def block(self, body: Sequence[cst.CSTNode]) -> None:
@@ -182,11 +182,14 @@ class _ScopeWalk:
         func = call.func
         if not isinstance(func, cst.Name):
             return
+        frozen = [event.target for event in self.scope.events if event.kind == FREEZE]
+        if not frozen:
+            return
         name = func.value
         imported = self.imports.get(name)
-        if name not in self.builders and (imported is None or imported.startswith("torch")):
+        outside_torch = imported is not None and not imported.startswith("torch")
+        if not outside_torch and (self.builders is None or name not in self.builders.names()):
             return
-        frozen = [event.target for event in self.scope.events if event.kind == FREEZE]
         for arg in call.args:
             target = receiver_name(arg.value)
             if target and any(same_model(target, model) for model in frozen):
@@ -217,13 +220,26 @@ class _ScopeWalk:
         return False
 
 
+class _ModuleBuilders:
+    """Functions of the file that build modules onto a parameter: `setattr(p, name, X(...))`,
+    `p.attr = X(...)`, `p[key] = X(...)`, `p.add_module(name, X(...))`. Found on first
+    need only: most files never hand a frozen model to a call."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self.module = module
+        self._names: Optional[set[str]] = None
+
+    def names(self) -> set[str]:
+        if self._names is None:
+            self._names = _module_builders(self.module)
+        return self._names
+
+
 def _module_builders(module: cst.Module) -> set[str]:
     """Functions of the file that build modules onto a parameter: `setattr(p, name, X(...))`,
     `p.attr = X(...)`, `p[key] = X(...)`, `p.add_module(name, X(...))`."""
     found: set[str] = set()
-    for node in descendants(module, stop=()):
-        if not isinstance(node, cst.FunctionDef):
-            continue
+    for node in nodes_by_type(module).get(cst.FunctionDef, ()):
         params = {param.name.value for param in (*node.params.posonly_params, *node.params.params)}
         for inner in descendants(node.body, stop=(cst.FunctionDef, cst.ClassDef)):
             if isinstance(inner, cst.Call):
