@@ -72,6 +72,8 @@ class UnguardedLog(Rule):
 
     code = "NNL201"
     reads = ("values",)
+    # A test's log is a fixture's or a reference implementation's, checked against the library.
+    checks_test_code = False
     name = "unguarded-log"
     summary = "log of a value that can be 0 or negative (probabilities, counts, norms), with no eps or clamp."
     fix_hint = "Clamp the argument (x.clamp(min=eps)) or add a small eps; use log_softmax/logsigmoid/log1p where they fit."
@@ -145,7 +147,7 @@ def log_scale(scale_logits, steps):
 
     def check(self, facts, report) -> None:
         for site in facts.numeric_sites:
-            if site.kind != "log" or site.compared:
+            if site.kind != "log" or site.compared or not site.may_take_gradients:
                 continue
             reasons = [_CAN_BE_ZERO[value.op] for value in site.values if value.op in _CAN_BE_ZERO]
             if reasons:
