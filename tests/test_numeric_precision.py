@@ -153,3 +153,20 @@ def test_the_norm_of_gaussian_samples_is_not_zero():
                 return (z @ slices).var() + (z + noise).mean() + directions.sum()
         """
     assert lines(source, "NNL203") == [10]
+
+
+def test_a_log_of_softmax_at_inference_is_still_reported():
+    # A log-likelihood of gathered softmax probabilities under no_grad: -inf all the same.
+    source = """\
+        import torch
+        import torch.nn.functional as F
+
+        @torch.no_grad()
+        def get_likelihood(model, tokens):
+            probs = F.softmax(model(tokens), dim=-1)
+            probs = torch.gather(probs, 2, tokens.unsqueeze(2)).squeeze(2)
+            return torch.log(probs).sum(-1)
+        """
+    [site] = sites(source, "log")
+    assert site.no_grad and not site.may_take_gradients and not site.demonstration
+    assert lines(source, "NNL202") == [8]

@@ -178,15 +178,18 @@ class NumericSite:
     autograd: bool = True
 
     @property
+    def demonstration(self) -> bool:
+        """Module-level script code that backpropagates nothing: a notebook's or script's
+        top-level values that no `backward()` of that code reaches are printed, plotted or
+        asserted (a log spectrogram drawn with `imshow`, a book's step-by-step cross entropy
+        on a few chosen numbers), never trained on."""
+        return not self.function and not self.backpropagated
+
+    @property
     def may_take_gradients(self) -> bool:
-        """Nothing shows that no backward pass reaches it. It is not under no_grad, not in
-        gradient-free code, not numpy's, and not in module-level script code that
-        backpropagates nothing: a notebook's or script's top-level values that no
-        `backward()` of that code reaches are printed, plotted or saved (a log spectrogram
-        drawn with `imshow`, a book's step-by-step cross entropy), never trained on."""
-        if self.no_grad or self.gradient_free or not self.autograd:
-            return False
-        return bool(self.function) or self.backpropagated
+        """Nothing shows that no backward pass reaches it: not under no_grad, not in
+        gradient-free code, not numpy's, not a demonstration."""
+        return not (self.no_grad or self.gradient_free or not self.autograd or self.demonstration)
 
     @property
     def in_training_code(self) -> bool:
