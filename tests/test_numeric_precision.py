@@ -170,3 +170,19 @@ def test_a_log_of_softmax_at_inference_is_still_reported():
     [site] = sites(source, "log")
     assert site.no_grad and not site.may_take_gradients and not site.demonstration
     assert lines(source, "NNL202") == [8]
+    assert lines(source, "NNL201") == [8]
+
+
+def test_a_reward_computed_without_gradients_is_still_checked():
+    # GAIL's reward from the discriminator's sigmoid, under no_grad: an inf reward enters the
+    # policy loss through the advantages.
+    source = """\
+        import torch
+
+        def predict_reward(discrim, state, action):
+            with torch.no_grad():
+                s = torch.sigmoid(discrim(torch.cat([state, action], dim=1)))
+                reward = s.log() - (1 - s).log()
+            return reward
+        """
+    assert lines(source, "NNL201") == [6, 6]

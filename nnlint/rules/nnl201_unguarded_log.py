@@ -147,7 +147,9 @@ def log_scale(scale_logits, steps):
 
     def check(self, facts, report) -> None:
         for site in facts.numeric_sites:
-            if site.kind != "log" or site.compared or not site.may_take_gradients:
+            # Under no_grad too: a reward or a target computed without gradients is -inf all the
+            # same, and poisons the loss it enters. A demonstration or numpy's log trains nothing.
+            if site.kind != "log" or site.compared or site.demonstration or not site.autograd:
                 continue
             reasons = [_CAN_BE_ZERO[value.op] for value in site.values if value.op in _CAN_BE_ZERO]
             if reasons:

@@ -166,7 +166,8 @@ def log_p(scores):
 
     def check(self, facts, report) -> None:
         for site in facts.numeric_sites:
-            # Under no_grad too: a log-likelihood computed at inference is -inf all the same.
+            # Under no_grad too: a log-likelihood computed at inference, or a reward, is -inf all
+            # the same.
             if site.kind != "log" or site.demonstration:
                 continue
             for value in site.values:
