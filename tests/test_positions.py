@@ -51,6 +51,6 @@ def test_a_node_of_another_tree_has_no_position() -> None:
 
 
 def test_finding_columns_on_crlf_file_point_at_the_call() -> None:
-    source = b"import torch\r\nimport torch.nn as nn\r\nx = torch.ones(3)\r\n\r\ny = torch.log(torch.softmax(x, dim=0))\r\n"
+    source = b"import torch\r\nimport torch.nn as nn\r\nx = torch.ones(3)\r\n\r\ny = torch.log(torch.softmax(x, dim=0))\r\ny.sum().backward()\r\n"
     found = lint_source(source, "crlf.py", frozenset({"NNL201"}))
     assert [(d.code, d.start.line, d.start.column) for d in found] == [("NNL201", 5, 5)]

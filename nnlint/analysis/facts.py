@@ -173,6 +173,23 @@ class NumericSite:
     # or is called only under no_grad (or from such functions), or it is set-up code run once
     # before a training loop (see Interpreter._gradient_free_scopes and _setup_site).
     gradient_free: bool = False
+    # Computed by a library with autograd (torch, a tensor method, an operator): False for
+    # numpy's functions (`np.log(p)`), whose results no backward pass ever goes through.
+    autograd: bool = True
+
+    @property
+    def demonstration(self) -> bool:
+        """Module-level script code that backpropagates nothing: a notebook's or script's
+        top-level values that no `backward()` of that code reaches are printed, plotted or
+        asserted (a log spectrogram drawn with `imshow`, a book's step-by-step cross entropy
+        on a few chosen numbers), never trained on."""
+        return not self.function and not self.backpropagated
+
+    @property
+    def may_take_gradients(self) -> bool:
+        """Nothing shows that no backward pass reaches it: not under no_grad, not in
+        gradient-free code, not numpy's, not a demonstration."""
+        return not (self.no_grad or self.gradient_free or not self.autograd or self.demonstration)
 
     @property
     def in_training_code(self) -> bool:
@@ -181,7 +198,7 @@ class NumericSite:
         gradients; never under no_grad or where no backward pass reaches. Metrics, box
         utilities and optimizer internals run without gradients, and their authors usually
         know their denominators' range."""
-        if self.no_grad or self.gradient_free:
+        if not self.may_take_gradients:
             return False
         return self.in_module or self.backpropagated or self.training_helper \
             or bool(GRADIENT_FUNCTION.search(self.function))

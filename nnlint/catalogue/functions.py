@@ -163,6 +163,9 @@ PARAMETER_GROUP_METHODS = frozenset({"add_param_group"})
 LOG_FUNCTIONS = frozenset({"torch.log", "torch.log2", "torch.log10", "numpy.log", "numpy.log2", "numpy.log10"})
 LOG_METHODS = frozenset({"log", "log2", "log10", "log_"})
 SQRT_FUNCTIONS = frozenset({"torch.sqrt", "torch.rsqrt", "numpy.sqrt"})
+# Libraries of the functions above without autograd: no backward pass goes through what
+# `np.log(p)` or `np.sqrt(v)` compute, so their -inf or NaN never reaches a gradient.
+NO_AUTOGRAD_LIBRARIES = ("numpy.",)
 SQRT_METHODS = frozenset({"sqrt", "rsqrt", "sqrt_"})
 ZERO_ABLE_FUNCTIONS = frozenset({"torch.norm", "torch.linalg.norm", "torch.linalg.vector_norm",
                                  "torch.std", "torch.count_nonzero"})
@@ -179,6 +182,8 @@ UNIT_NORM_OUTPUTS = {
 }
 # Factories of all-ones tensors (catalogue.ranges.ONES): a mask built from them has a count by construction.
 ONES_FACTORIES = frozenset({"torch.ones", "torch.ones_like"})
+# Factories of Gaussian samples (catalogue.ranges.GAUSSIAN): their norm and std are not 0.
+GAUSSIAN_FACTORIES = frozenset({"torch.randn", "torch.randn_like", "numpy.random.randn", "numpy.random.normal"})
 # Norms: of a unit-norm value (UNIT_NORM_OUTPUTS) they are 1, not zero-able.
 NORM_METHODS = frozenset({"norm"})
 NORM_FUNCTIONS = frozenset({"torch.norm", "torch.linalg.norm", "torch.linalg.vector_norm"})

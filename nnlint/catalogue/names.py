@@ -112,6 +112,12 @@ def is_test_path(parts: tuple[str, ...], siblings: tuple[str, ...] = ()) -> bool
     return any(TEST_FOLDER.match(part) for part in parts[:-1]) \
         and any(TEST_SUITE_MARKER.match(name) for name in siblings)
 
+# A tensor named as a selection by value (`pos`, `num_neg`, `valid`, `keep`, `hits`): its sum
+# counts the elements that qualify, 0 when none does (a batch with no positive anchor). A
+# `mask` is not one by name: padding and length masks keep at least one element of every
+# real sequence; a mask made by comparing values is a selection by what it was made of.
+SELECTION_NAME = re.compile(r"valid|pos|neg|keep|select|hit", re.IGNORECASE)
+
 # A test function of a test file (FileFacts.test_code). `def test(model, loader)` in a
 # training script is evaluation code; `def test_forward_shape()` in tests/ is a unit test.
 TEST_FUNCTION = re.compile(r"^_*test_")

@@ -24,6 +24,9 @@ PROBABILITY_RANGES = frozenset({SOFTMAX, SIGMOID, NORMALIZED})
 # mask[:, :len_keep] = 0`), not the data: its sum is not an empty selection's 0.
 ONES = "ones"
 UNIT_NORM = "unit_norm"      # eigenvectors, singular vectors, Q of QR: columns of norm 1, never 0
+# torch.randn draws: a vector of Gaussian samples is 0, or constant, with probability 0, so its
+# norm and std are not 0 (random projection directions `d = torch.randn(n, k); d / d.norm(dim=0)`).
+GAUSSIAN = "gaussian"
 
 # What a loss expects as its input, and what its target is (`nnlint.catalogue.losses`).
 LOGITS = "logits"                        # raw scores; the loss applies softmax/sigmoid itself

@@ -20,8 +20,9 @@ from nnlint.analysis.program.exports import is_library_name
 from nnlint.analysis.facts import AFFINE, IMPORTED, SQUARE_SUM, SQUARES, ZERO_ABLE, NanComparison, NumericSite, Output
 from nnlint.analysis.program.imports import qualified_name
 from nnlint.analysis.program.syntax import child_nodes, descendants, string_value
-from nnlint.catalogue.functions import BACKWARD_FUNCTIONS, BACKWARD_METHODS, NORM_FUNCTIONS, NORM_METHODS, RANGE_FUNCTIONS
-from nnlint.catalogue.names import EMBEDDING_METHOD
+from nnlint.catalogue.functions import (BACKWARD_FUNCTIONS, BACKWARD_METHODS, GRID_FUNCTIONS, NORM_FUNCTIONS, NORM_METHODS,
+                                       RANGE_FUNCTIONS)
+from nnlint.catalogue.names import EMBEDDING_METHOD, SELECTION_NAME
 from nnlint.analysis.program.values import (
     ClassRef,
     Constant,
@@ -242,6 +243,52 @@ class ExpressionEvaluator:
                 found.append(base.layers[key])
         return join(*found)
 
+    def _selects_by_value(self, node: cst.BaseExpression, depth: int = 0) -> bool:
+        """`node` picks elements by their values, so its sum is a count that is 0 when none
+        qualifies: a comparison (`y == c`, `target != ignore_index`), its negation or
+        conjunction, a local variable bound to one (`keep = t > 0` ... `keep.sum()`), or,
+        where nothing of it is known, a name like `pos` or `valid` (catalogue SELECTION_NAME).
+        A mask handed in (a padding or length mask) is not: every real sequence keeps a token."""
+        while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                and node.func.attr.value in _CONVERSIONS:
+            node = node.func.value
+        if isinstance(node, cst.Comparison):
+            # `torch.arange(T) < lengths[:, None]` is a length mask, not a selection.
+            operands = (node.left, *(target.comparator for target in node.comparisons))
+            return all(isinstance(target.operator, _VALUE_COMPARISONS) for target in node.comparisons) \
+                and not any(self._made_from_grid(operand) for operand in operands)
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.BitInvert):
+            return self._selects_by_value(node.expression, depth + 1)
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.BitAnd, cst.BitOr)):
+            return depth < 4 and (self._selects_by_value(node.left, depth + 1)
+                                  or self._selects_by_value(node.right, depth + 1))
+        if isinstance(node, cst.Name):
+            assigned = self._local_assignments(node.value)
+            if assigned:
+                return depth < 4 and any(self._selects_by_value(value, depth + 1) for value in assigned)
+            return bool(SELECTION_NAME.search(node.value))
+        if isinstance(node, cst.Attribute):
+            return bool(SELECTION_NAME.search(node.attr.value))
+        return False
+
+    def _made_from_grid(self, node: cst.BaseExpression, depth: int = 0) -> bool:
+        """`node` is computed from an index grid (`torch.arange(T)[None]`, `steps` bound to one)."""
+        for current in descendants(node):
+            if isinstance(current, cst.Call) and qualified_name(current.func, self.aliases) in GRID_FUNCTIONS:
+                return True
+            if isinstance(current, cst.Name) and depth < 3 and not _is_attribute_part(current, node) \
+                    and any(self._made_from_grid(value, depth + 1) for value in self._local_assignments(current.value)):
+                return True
+        return False
+
+    def _local_assignments(self, name: str) -> list[cst.BaseExpression]:
+        """The values `name = ...` assigns in the function being run (the module's own code
+        at top level)."""
+        body = self._function.node.body if self._function is not None else self.module
+        return [current.value for current in descendants(body)
+                if isinstance(current, cst.Assign) and len(current.targets) == 1
+                and isinstance(current.targets[0].target, cst.Name) and current.targets[0].target.value == name]
+
     def _selected_by_comparison(self, node: cst.Subscript, name: str) -> bool:
         """`name[...]` indexed by a comparison of `name`, written in place or bound to a local
         variable of the current function (`keep = name > 0` ... `name[keep]`)."""
@@ -303,12 +350,12 @@ class ExpressionEvaluator:
                 pending.extend((current.left, current.right))
 
     def _record_numeric(self, kind: str, node: cst.CSTNode, operand: cst.BaseExpression, values: ValueSet,
-                        spelled: str) -> None:
+                        spelled: str, autograd: bool = True) -> None:
         function = self._function
         site = NumericSite(kind, node, operand, outputs_of(values), spelled,
                            function=function.name if function else "",
                            in_module=bool(function and function.owner and function.owner.is_module),
-                           no_grad=self._no_grad_depth > 0)
+                           no_grad=self._no_grad_depth > 0, autograd=autograd)
         self.numeric_sites.append(site)
         self._site_scopes[id(site)] = self._scope_key()
         self._site_in_loop[id(site)] = self._loop_depth > self._loop_base
@@ -579,6 +626,18 @@ def _set_from_number(constructor: cst.FunctionDef, attribute: str) -> bool:
     if isinstance(value, cst.Name):
         return _numeric_default(constructor, value.value)
     return _nonzero_number(value)
+
+
+# Calls that change only a tensor's dtype or device: `(y == c).float()` still counts.
+_CONVERSIONS = frozenset({"float", "long", "int", "bool", "double", "half", "to", "type", "type_as"})
+# Comparisons of values (not `is`, `in`): elementwise on tensors, a selection.
+_VALUE_COMPARISONS = (cst.Equal, cst.NotEqual, cst.LessThan, cst.LessThanEqual, cst.GreaterThan,
+                      cst.GreaterThanEqual)
+
+
+def _is_attribute_part(name: cst.Name, root: cst.BaseExpression) -> bool:
+    """`name` is the attribute of an `x.name` under `root` (`size` of `logps.size(1)`)."""
+    return any(isinstance(current, cst.Attribute) and current.attr is name for current in descendants(root))
 
 
 def _compares(comparison: cst.Comparison, name: str) -> bool:

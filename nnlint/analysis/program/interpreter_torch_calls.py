@@ -36,7 +36,7 @@ from nnlint.analysis.program.values import (
     through_model,
 )
 from nnlint.catalogue import functions as api
-from nnlint.catalogue.ranges import NOT_LOGITS, ONES, UNIT_NORM
+from nnlint.catalogue.ranges import GAUSSIAN, NOT_LOGITS, ONES, UNIT_NORM
 from nnlint.catalogue.layers import DICT, DROPOUT, IDENTITY, LIST, LOSS, OTHER, SEQUENTIAL, WEIGHT, Layer
 
 
@@ -75,7 +75,8 @@ class TorchCalls:
             self._record_numeric("log", node, receiver, known, f".{method}()")
         elif method in api.SQRT_METHODS:
             self._record_numeric("sqrt", node, receiver, known, f".{method}()")
-        zero_tracking = numerics.tensor_method(method, tensor, receiver, node, argument_values(args, 0, "exponent"))
+        selection = method in ("sum", "nansum") and self._selects_by_value(receiver)
+        zero_tracking = numerics.tensor_method(method, tensor, node, argument_values(args, 0, "exponent"), selection)
         if zero_tracking is not None:
             return (zero_tracking,)
         if tensor is None:
@@ -102,6 +103,8 @@ class TorchCalls:
             return numerics.loss_value(loss, node)
         if name in api.ONES_FACTORIES:
             return (Output(ONES, node),)
+        if name in api.GAUSSIAN_FACTORIES:
+            return (Output(GAUSSIAN, node),)
         if name in api.UNIT_NORM_OUTPUTS:
             # `eigenvalues, eigenvectors = torch.linalg.eigh(A)`: which outputs have unit-norm columns.
             return (SequenceValue(tuple((Output(UNIT_NORM, node),) if unit else ()
@@ -122,10 +125,11 @@ class TorchCalls:
         if name in api.SELECTING_FUNCTIONS:
             return _selected(node, args, api.SELECTING_FUNCTIONS[name], self.aliases)
         first = first_argument_values(args)
+        autograd = not name.startswith(api.NO_AUTOGRAD_LIBRARIES)
         if name in api.LOG_FUNCTIONS:
-            self._record_numeric("log", node, first_argument_node(node), first, spelled)
+            self._record_numeric("log", node, first_argument_node(node), first, spelled, autograd)
         elif name in api.SQRT_FUNCTIONS:
-            self._record_numeric("sqrt", node, first_argument_node(node), first, spelled)
+            self._record_numeric("sqrt", node, first_argument_node(node), first, spelled, autograd)
         elif name in ("torch.div", "torch.true_divide") and len(node.args) > 1:
             self._record_numeric("division", node, node.args[1].value, argument_values(args, 1, "other"), spelled)
         zero_tracking = numerics.library_call(name, node, first, argument_values(args, 1, "exponent"))

@@ -36,7 +36,7 @@ from nnlint.catalogue.functions import (
     ZERO_ABLE_FUNCTIONS,
     ZERO_ABLE_METHODS,
 )
-from nnlint.catalogue.ranges import ONES, UNIT_NORM
+from nnlint.catalogue.ranges import GAUSSIAN, ONES, UNIT_NORM
 
 PROBABILITIES = frozenset({SOFTMAX, SIGMOID, NORMALIZED, PROBABILITY_LIKE})
 # A mean of softmax or sigmoid outputs over some axes stays within their range.
@@ -48,8 +48,6 @@ _SQUARED = frozenset({SQUARES, SQUARE_SUM})
 PROBABILITY_NAME = re.compile(
     r"^(p|probs?|probas?|probabilities|y_pred|y_prob|dist|distribution|.+_probs?|.+_probas?|.+_dist)$"
 )
-# `mask.sum()`, `(y == c).sum()`, `valid.sum()`: a count that is 0 for an empty selection.
-_COUNTED_NAME = re.compile(r"mask|valid|pos|neg|keep|select|hit", re.IGNORECASE)
 
 
 
@@ -148,19 +146,23 @@ def _offset_of(shifted: cst.BaseExpression, base: cst.BaseExpression) -> bool:
     return False
 
 
-def tensor_method(method: str, receiver: Optional[Output], receiver_node: cst.BaseExpression,
-                  node: cst.Call, args: ValueSet) -> Optional[Output]:
+def tensor_method(method: str, receiver: Optional[Output], node: cst.Call, args: ValueSet,
+                  selection: bool = False) -> Optional[Output]:
     """What `receiver.method(...)` is for the zero-tracking ops, or None if nothing known.
 
     `receiver` is None when nothing is known of the tensor, which is the usual case for
     weights and function inputs; norms and standard deviations are zero-able whatever
-    they are taken of.
+    they are taken of. `selection` says the receiver selects elements by their values
+    (`(y == c)`, `keep = target != ignore`, `pos`): its sum is a count that is 0 when no
+    element qualifies.
     """
     op = receiver.op if receiver is not None else None
     if op == GRID:
         return receiver if method not in ZERO_ABLE_METHODS else Output(ZERO_ABLE, node)
     if op == UNIT_NORM and method in NORM_METHODS:
         return None  # an eigenvector's or singular vector's norm is 1
+    if op == GAUSSIAN and method in ZERO_ABLE_METHODS:
+        return None  # the norm or std of Gaussian samples is 0 with probability 0
     if method in ZERO_ABLE_METHODS:
         return Output(ZERO_ABLE, node)
     if method == "var":
@@ -174,7 +176,7 @@ def tensor_method(method: str, receiver: Optional[Output], receiver_node: cst.Ba
             return Output(SQUARE_SUM, node)
         if op in PROBABILITIES:
             return Output(PROBABILITY_LIKE, node)
-        if method in ("sum", "nansum") and op != ONES and _is_count(receiver_node):
+        if method in ("sum", "nansum") and op != ONES and selection:
             return Output(ZERO_ABLE, node)
     return None
 
@@ -184,6 +186,9 @@ def library_call(name: str, node: cst.Call, first: ValueSet, second: ValueSet) -
     if name in NORM_FUNCTIONS and first and all(isinstance(value, Output) and value.op == UNIT_NORM
                                                  for value in first):
         return None  # the norm of unit-norm columns is 1
+    if name in ZERO_ABLE_FUNCTIONS and first and all(isinstance(value, Output) and value.op == GAUSSIAN
+                                                     for value in first):
+        return None  # the norm or std of Gaussian samples is 0 with probability 0
     if name in ZERO_ABLE_FUNCTIONS:
         return Output(ZERO_ABLE, node)
     if name in GRID_FUNCTIONS:
@@ -289,16 +294,4 @@ def _is_two(values: ValueSet) -> bool:
 
 def _method_name(call: cst.Call) -> str:
     return call.func.attr.value if isinstance(call.func, cst.Attribute) else ""
-
-
-def _is_count(receiver: cst.BaseExpression) -> bool:
-    """A receiver of `.sum()` that is a boolean selection: `(y == c)`, `mask`, `valid`."""
-    while isinstance(receiver, (cst.Call,)) and isinstance(receiver.func, cst.Attribute) \
-            and receiver.func.attr.value in ("float", "long", "int", "bool", "to", "type"):
-        receiver = receiver.func.value
-    if isinstance(receiver, cst.Comparison):
-        return True
-    leaf = receiver.attr.value if isinstance(receiver, cst.Attribute) else \
-        receiver.value if isinstance(receiver, cst.Name) else ""
-    return bool(_COUNTED_NAME.search(leaf))
 
