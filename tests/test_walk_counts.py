@@ -39,10 +39,12 @@ def every_rule() -> walk_count.WalkCounter:
 
 
 def test_every_rule_walks_each_file_a_bounded_number_of_times(every_rule):
-    # Measured on the development corpus on 2026-12-03: 5.77 node walks, 8.07 statement walks.
+    # Measured on the development corpus on 2026-12-03: 5.77 node walks, 8.07 statement walks;
+    # 6.5 / 8.85 once the corpus gained 72 snippet cases and the file summary its classes'
+    # attribute reads (one walk of each module class, for subclasses in other files).
     nodes, statements = _per_file(every_rule)
     assert every_rule.files > 200
-    assert nodes <= 6.5
+    assert nodes <= 7.0
     assert statements <= 9.0
 
 
@@ -53,8 +55,10 @@ def test_no_fact_family_walks_the_whole_file_twice(every_rule):
 
 
 def test_one_rule_walks_only_what_it_reads(every_rule):
-    # NNL107 reads the interpreter's facts only: the other families are never computed.
+    # NNL107 reads the interpreter's facts only: the other families are never computed. The
+    # interpreter always runs (the file's summary needs it), and the summary walks each module
+    # class once for the attributes its code reads (about 0.4 walks per file).
     nodes, statements = _per_file(_walks({"NNL107"}))
-    assert nodes <= 1.0
+    assert nodes <= 1.1
     assert statements <= 2.5
     assert nodes < _per_file(every_rule)[0] / 4

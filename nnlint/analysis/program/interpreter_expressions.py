@@ -10,7 +10,7 @@ on to `TorchCalls._call_library` or to the interpreter's dispatch (`_call_method
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Iterable, Optional
 
 import libcst as cst
 
@@ -282,12 +282,17 @@ class ExpressionEvaluator:
         return False
 
     def _local_assignments(self, name: str) -> list[cst.BaseExpression]:
-        """The values `name = ...` assigns in the function being run (the module's own code
-        at top level)."""
+        """The values `name = ...` assigns in the function being run (the module's own code at
+        top level), each body's assignments collected once: selections are asked about at
+        every division of a sum."""
+        # One table per body and per interpreter (that is, per file); the body is kept beside
+        # its table so that the id is never that of another node.
+        tables = self.__dict__.setdefault("_assignment_tables", {})
         body = self._function.node.body if self._function is not None else self.module
-        return [current.value for current in descendants(body)
-                if isinstance(current, cst.Assign) and len(current.targets) == 1
-                and isinstance(current.targets[0].target, cst.Name) and current.targets[0].target.value == name]
+        table = tables.get(id(body))
+        if table is None:
+            table = tables[id(body)] = (body, _names_assigned(descendants(body)))
+        return table[1].get(name, [])
 
     def _selected_by_comparison(self, node: cst.Subscript, name: str) -> bool:
         """`name[...]` indexed by a comparison of `name`, written in place or bound to a local
@@ -627,6 +632,15 @@ def _set_from_number(constructor: cst.FunctionDef, attribute: str) -> bool:
         return _numeric_default(constructor, value.value)
     return _nonzero_number(value)
 
+
+def _names_assigned(nodes: Iterable[cst.CSTNode]) -> dict[str, list[cst.BaseExpression]]:
+    """`name -> [values]` of the single-target `name = value` statements among `nodes`."""
+    found: dict[str, list[cst.BaseExpression]] = {}
+    for current in nodes:
+        if isinstance(current, cst.Assign) and len(current.targets) == 1 \
+                and isinstance(current.targets[0].target, cst.Name):
+            found.setdefault(current.targets[0].target.value, []).append(current.value)
+    return found
 
 # Calls that change only a tensor's dtype or device: `(y == c).float()` still counts.
 _CONVERSIONS = frozenset({"float", "long", "int", "bool", "double", "half", "to", "type", "type_as"})
