@@ -135,7 +135,8 @@ def test_a_syntax_error_in_a_cell_is_reported_in_that_cell(project):
 
 def test_fix_writes_valid_notebook_json_with_the_fix_in_its_cell(project):
     configure(project, 'extend-select = ["NNL604"]\n')  # opt-in; its fix is what is tested
-    train = code("model = Net()", "out = model.forward(torch.randn(2, 4))",
+    # A hook installed: NNL604 does not report a module the file builds itself and never hooks.
+    train = code("model = Net()", "model.register_forward_hook(lambda *args: None)", "out = model.forward(torch.randn(2, 4))",
                  outputs=[{"data": {"image/png": "iVBORw0KGgo="}, "metadata": {}, "output_type": "display_data"}])
     fixed_net = code("class Net(nn.Module):", "    def __init__(self):", "        super().__init__()",
                      "        self.fc = nn.Linear(4, 3)", "", "    def forward(self, x):", "        return self.fc(x)")
@@ -145,7 +146,8 @@ def test_fix_writes_valid_notebook_json_with_the_fix_in_its_cell(project):
     assert result.exit_code == 0, result.output
     after = path.read_text(encoding="utf-8")
     document = json.loads(after)  # still a notebook
-    assert document["cells"][3]["source"] == ["model = Net()\n", "out = model(torch.randn(2, 4))"]
+    assert document["cells"][3]["source"] == ["model = Net()\n", "model.register_forward_hook(lambda *args: None)\n",
+                                              "out = model(torch.randn(2, 4))"]
     assert document["cells"][3]["outputs"] == json.loads(before)["cells"][3]["outputs"]
     # Only the fixed line differs: indentation, key order, other cells and metadata are untouched.
     changed = [(old, new) for old, new in zip(before.splitlines(), after.splitlines()) if old != new]
@@ -239,7 +241,8 @@ def test_positions_and_fixes_survive_escaped_json(project):
     # Saved with every non-ASCII character escaped (`\u00e9`, an emoji as a surrogate pair),
     # quotes and tabs escaped too, and Windows line ends between the JSON lines.
     line = 'out = model.forward(x)  # "caf\u00e9" \U0001F600\tdone'
-    cells = [MARKDOWN, IMPORTS, code("model = nn.Linear(4, 3)", "x = torch.randn(2, 4)", line)]
+    cells = [MARKDOWN, IMPORTS, code("model = nn.Linear(4, 3)", "model.register_forward_hook(print)",
+                                     "x = torch.randn(2, 4)", line)]
     document = json.loads(notebook(*cells))
     text = json.dumps(document, indent=2, ensure_ascii=True).replace("\n", "\r\n") + "\r\n"
     path = project / "nb.ipynb"
@@ -251,7 +254,7 @@ def test_positions_and_fixes_survive_escaped_json(project):
     assert file_line[region["startColumn"] - 1:].startswith("model.forward(x)")
     assert nnlint("check", "--fix", "nb.ipynb").exit_code == 0
     fixed = path.read_bytes().decode("ascii")  # still all ASCII: the escaping was kept
-    assert json.loads(fixed)["cells"][2]["source"][2] == line.replace("model.forward(x)", "model(x)")
+    assert json.loads(fixed)["cells"][2]["source"][3] == line.replace("model.forward(x)", "model(x)")
     changed = [old for old, new in zip(text.split("\r\n"), fixed.split("\r\n")) if old != new]
     assert len(changed) == 1 and "model.forward(x)" in changed[0]
 
