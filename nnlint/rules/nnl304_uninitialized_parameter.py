@@ -46,9 +46,17 @@ class UninitializedParameter(Rule):
     file (a model-wide initializer the rule cannot see): suppress with `# noqa: NNL304` and a
     comment saying where the values come from. `torch.Tensor([1.0, 2.0])` (data, not a shape)
     and zero-size placeholders (`torch.empty(0)`) are not reported.
+
+    ## Precision
+    Opt-in (enable it with `--extend-select NNL304`). On the third held-out set
+    (docs/precision.md, "Third held-out check") none of the 8 findings read were real
+    mistakes: every vector was set by a model-wide initializer in another file applied to
+    the model, or was a frozen pre-trained weight loaded with `load_state_dict` before use.
+    It had no findings on the tuned corpus and the first two held-out sets.
     """
 
     code = "NNL304"
+    default_enabled = False  # under 90 % on the third held-out precision set (docs/precision.md)
     reads = ("initialization",)
     checks_test_code = False
     name = "uninitialized-parameter"

@@ -52,9 +52,16 @@ class EpochSchedulerSteppedPerBatch(Rule):
     ## When to ignore it
     When the period is counted in iterations on purpose but written in a way nnlint does
     not recognize as such (`step_size=30000`): suppress the finding on its line.
+
+    ## Precision
+    Opt-in (enable it with `--extend-select NNL606`). Its one finding on the held-out sets
+    (docs/precision.md, "Third held-out check") was a false alarm: full-batch training,
+    where every iteration of the loop is an epoch. It had no findings on the tuned corpus and
+    the first two held-out sets, so its precision on real code is unmeasured beyond that one.
     """
 
     code = "NNL606"
+    default_enabled = False  # under 90 % on the third held-out precision set (docs/precision.md)
     reads = ("training",)
     name = "epoch-scheduler-stepped-per-batch"
     summary = "An epoch-based LR scheduler is stepped inside the batch loop, decaying the LR every iteration."
