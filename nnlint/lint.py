@@ -24,7 +24,7 @@ from nnlint.notebook import file_limit, is_notebook, parse_notebook
 from nnlint.parse import (MAX_SOURCE_BYTES, TOO_DEEP_TO_ANALYSE, ParseFailure, ParsedFile, decode_source,
                           first_failure_line, parse_source, source_lines, too_large)
 from nnlint.parse_snippets import SnippetLayout
-from nnlint.positions import NodePositions
+from nnlint.positions import NodePositions, line_column, line_starts, unique_text_range
 from nnlint.reading import TooLarge, Unreadable, read_bounded
 from nnlint.rules import all_rules, rules_by_code
 from nnlint.rules.base import Rule
@@ -62,12 +62,27 @@ class SpanFinder:
         `layout` maps a snippet's generated positions back to the file's."""
         self._module, self._text, self._layout = module, text, layout
         self._positions: Optional[NodePositions] = None
+        self._line_starts: Optional[list[int]] = None
+
+    def _unique_text_position(self, node: cst.CSTNode) -> Optional[tuple[tuple[int, int], tuple[int, int]]]:
+        # The nodes placed for other files' findings are calls and operations: found by a
+        # search for their text, they spare the whole module's code generation.
+        if self._text is None or self._positions is not None:
+            return None
+        found = unique_text_range(self._module, node, self._text)
+        if found is None:
+            return None
+        if self._line_starts is None:
+            self._line_starts = line_starts(self._text)
+        return line_column(self._line_starts, found[0]), line_column(self._line_starts, found[1])
 
     def span(self, node: cst.CSTNode) -> tuple[Position, Position]:
-        if self._positions is None:
-            text = self._module.code if self._text is None else self._text
-            self._positions = NodePositions(self._module, text)
-        found = self._positions.get(node)
+        found = self._unique_text_position(node)
+        if found is None:
+            if self._positions is None:
+                text = self._module.code if self._text is None else self._text
+                self._positions = NodePositions(self._module, text)
+            found = self._positions.get(node)
         if found is None:
             return Position(1, 1), Position(1, 1)
         (start_line, start_column), (end_line, end_column) = found

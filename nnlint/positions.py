@@ -88,8 +88,45 @@ class _SyntacticRange:
         ranges[self._node] = (start, end)
 
 
-def _line_starts(text: str) -> list[int]:
+def line_starts(text: str) -> list[int]:
+    """The offset of each line's first character."""
     return [0] + [match.end() for match in _NEWLINE.finditer(text)]
+
+
+def line_column(starts: list[int], offset: int) -> tuple[int, int]:
+    """1-based line and 0-based column of an offset, given the text's `line_starts`."""
+    line = bisect.bisect_right(starts, offset)
+    return line, offset - starts[line - 1]
+
+
+def unique_text_range(module: cst.Module, node: cst.CSTNode, text: str) -> Optional[tuple[int, int]]:
+    """The offsets of an expression whose text stands exactly once in `text` (the source
+    `module` was parsed from), found by a search instead of generating the whole module;
+    None otherwise (then only a code generation can tell).
+
+    A node's text occurs in the source where the node is, so a text that occurs once can only
+    be there. (Which of several occurrences is the node's cannot be read off the walks' node
+    order: that is not always the text's.) Only for expressions without parentheses: a
+    parenthesized node's position excludes its parentheses, and a starred element's text
+    includes its comma. Generated on its own, a node spanning lines lacks the indentation of
+    its block after each line break: there the search allows any indentation.
+    """
+    if not isinstance(node, cst.BaseExpression) or type(node) is cst.StarredElement or getattr(node, "lpar", ()):
+        return None
+    code = module.code_for_node(node)
+    if not code:
+        return None
+    if "\n" not in code and "\r" not in code:
+        start = text.find(code)
+        if start < 0 or text.find(code, start + 1) >= 0:
+            return None
+        return start, start + len(code)
+    pattern = re.compile(r"(?:\r\n?|\n)[ \t]*".join(re.escape(line) for line in _NEWLINE.split(code)))
+    matches = pattern.finditer(text)
+    first = next(matches, None)
+    if first is None or next(matches, None) is not None:
+        return None
+    return first.span()
 
 
 class NodePositions:
@@ -101,7 +138,7 @@ class NodePositions:
         module._codegen(state)
         if state.offset == len(text):
             self._ranges: Optional[Offsets] = state.ranges
-            self._line_starts = _line_starts(text)
+            self._line_starts = line_starts(text)
             self._length = len(text)
             self._fallback: dict[cst.CSTNode, tuple[tuple[int, int], tuple[int, int]]] = {}
         else:
@@ -115,8 +152,7 @@ class NodePositions:
         if offset > self._length:
             # Past the end: the final newline libcst generates for a file that has none.
             return len(self._line_starts) + 1, 0
-        line = bisect.bisect_right(self._line_starts, offset)
-        return line, offset - self._line_starts[line - 1]
+        return line_column(self._line_starts, offset)
 
     def get(self, node: cst.CSTNode) -> Optional[tuple[tuple[int, int], tuple[int, int]]]:
         """((line, column), (line, column)) of the node's start and end; None for a node

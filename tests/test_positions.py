@@ -8,7 +8,7 @@ import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from nnlint.lint import lint_source
-from nnlint.positions import NodePositions
+from nnlint.positions import NodePositions, line_column, line_starts, unique_text_range
 
 _SOURCES = {
     "plain": (
@@ -25,6 +25,21 @@ _SOURCES = {
     "no final newline": "import torch\nloss = torch.log(torch.sigmoid(x))",
     "tabs and unicode": "import torch\nclass Net(torch.nn.Module):\n\tdef forward(self, données):\n\t\treturn 'é' + données  # ü\n",
     "continuation lines": "import torch\nz = 1 + \\\n    2\nw = '''a\nb''' ; v = torch.exp(z)\n",
+    "nested multi-line calls": (
+        "import torch.nn as nn\n"
+        "class Net(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        if True:\n"
+        "            self.conv = nn.Conv2d(\n"
+        "                3,\n"
+        "                  8,  # odd indent\n"
+        "                kernel_size=3)\n"
+        "        self.head = nn.Sequential(nn.Linear(8, 8), nn.ReLU(),\n"
+        "\tnn.Linear(8, 2))\n"
+        "    def forward(self, x):\n"
+        "        return (self.head(x)).softmax(-1) + self.head(x)\n"
+    ),
+    "crlf multi-line call": "import torch\r\ny = torch.cat(\r\n    [a,\r\n     b], dim=1)\r\n",
     "empty": "",
     "only comments": "# torch\n\n# more\n",
 }
@@ -43,6 +58,33 @@ def test_every_node_has_libcsts_position(source: str) -> None:
     for node, where in expected.items():
         if node is not module:  # the module's own end differs after a missing final newline; never reported
             assert positions.get(node) == where, type(node).__name__
+
+
+@pytest.mark.parametrize("source", _SOURCES.values(), ids=list(_SOURCES))
+def test_a_text_found_once_is_the_nodes_position(source: str) -> None:
+    # The summary places other files' findings by searching for a node's text: wherever the
+    # search answers, it must be libcst's position; it answers for most calls.
+    module = cst.parse_module(source)
+    expected = _libcst_positions(module)
+    starts = line_starts(source)
+    answered = 0
+    for node, where in expected.items():
+        found = unique_text_range(module, node, source)
+        if found is not None:
+            answered += 1
+            assert (line_column(starts, found[0]), line_column(starts, found[1])) == where, module.code_for_node(node)
+    calls = [node for node in expected if isinstance(node, cst.Call)]
+    assert answered >= len(calls) // 2
+
+
+def test_a_text_found_twice_or_in_parentheses_is_not_placed_by_search() -> None:
+    source = "y = f(x)\nz = f(x)\nw = (g(x))\n"
+    module = cst.parse_module(source)
+    calls = [s.body[0].value for s in module.body]
+    assert unique_text_range(module, calls[0], source) is None
+    assert unique_text_range(module, calls[1], source) is None
+    assert unique_text_range(module, calls[2], source) is None  # its position excludes the parentheses
+    assert unique_text_range(module, calls[2].func, source) == (source.index("g"), source.index("g") + 1)
 
 
 def test_a_node_of_another_tree_has_no_position() -> None:
