@@ -138,7 +138,7 @@ def train(loader):
 EXAMPLE_PROJECTS = {
     ("README.md", "nnlint check scripts/train.py"): _CROSS_FILE_PROJECT,
     ("docs/project.md", "nnlint check scripts/train.py"): _CROSS_FILE_PROJECT,
-    ("README.md", "nnlint check train.py"): {"train.py": """\
+    ("README.md", "nnlint check --extend-select NNL605 train.py"): {"train.py": """\
 import torch
 import torch.nn.functional as F
 from torch import nn
