@@ -55,7 +55,7 @@ class OptimizerWithoutOwnZeroGrad(Rule):
 
     On the precision corpus (the 29 public repositories of docs/precision.md, among them
     PyTorch-GAN's 60 GAN scripts) it reports no finding: no false alarm, precision not yet
-    measurable; it is on by default.
+    measurable there.
 
     ## Precision
     Opt-in (enable it with `--extend-select NNL608`). Its one held-out finding (the fourth

@@ -56,7 +56,7 @@ class DistributedSamplingMissing(Rule):
     `set_epoch` for you), and for evaluation loaders, which are not reported.
 
     On the precision corpus (the 29 public repositories of docs/precision.md) it reports no
-    finding: no false alarm, precision not yet measurable; it is on by default.
+    finding: no false alarm, precision not measurable there.
 
     ## Precision
     Opt-in (enable it with `--extend-select NNL613`). Pooled over the four held-out sets
