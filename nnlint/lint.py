@@ -14,9 +14,9 @@ import libcst as cst
 
 from nnlint.analysis import analyze
 from nnlint.analysis.program.exports import Joined, ModuleExports, Returned
-from nnlint.analysis.facts import ExternalSite, Origin
+from nnlint.analysis.facts import VALUES, ExternalSite, Origin
 from nnlint.analysis.training.facts import STEP
-from nnlint.analysis.program.syntax import forget_walks
+from nnlint.analysis.program.syntax import forget_walks, index_walks
 from nnlint.diagnostic import Diagnostic, Fix, Location, Position
 from nnlint.fix.edits import EditBuilder
 from nnlint.fix.proposal import SyntaxFix
@@ -239,8 +239,13 @@ def _check_text(decoded: str, path: str, selected: AbstractSet[str], options: Op
     if not failed and all(rule.code == UNUSED_SUPPRESSION for rule in rules):
         return FileResult(apply_suppressions([], lines, path, selected, frozenset()))
     try:
+        needs = fact_needs(rules)
+        if needs is None or needs - {VALUES}:
+            # The fact builders walk the tree several times over (the interpreter alone about
+            # half a walk): from an index of it, which costs about one walk and a half to build.
+            index_walks(parsed.module)
         facts = analyze(parsed.module, path, externals, external_modes, test_code,
-                        needs=fact_needs(rules), joined=joined)
+                        needs=needs, joined=joined)
         # A partly parsed file's module is not its text (failing blocks are blank lines there).
         spans = SpanFinder(parsed.module, None if parsed.failures else parsed.text, parsed.layout)
         if facts.exports is not None:

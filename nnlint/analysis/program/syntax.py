@@ -8,6 +8,7 @@ brackets and punctuation, is an order of magnitude faster for the same answer.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from functools import lru_cache
 from typing import Iterator, Optional, Sequence, Union
@@ -59,7 +60,45 @@ def descendants(node: cst.CSTNode, stop: tuple[type, ...] = (cst.FunctionDef, cs
 
 def uncounted_descendants(node: cst.CSTNode, stop: tuple[type, ...] = (cst.FunctionDef, cst.ClassDef)) -> Iterator[cst.CSTNode]:
     """`descendants`, never counted by nnlint.analysis.program.walk_count."""
+    tree = _indexed_tree()
+    if tree is not None:
+        start = tree.positions.get(id(node))
+        if start is not None and tree.order[start] is node:
+            order = tree.order
+            found: list[cst.CSTNode] = []
+            for low, high in tree.segments(start, _with_subclasses(stop)):
+                found += order[low:high]
+            return iter(found)
+    return _stack_walk(node, _with_subclasses(stop))
+
+
+def descendants_of_types(node: cst.CSTNode, types: tuple[type, ...],
+                         stop: tuple[type, ...] = (cst.FunctionDef, cst.ClassDef)) -> list[cst.CSTNode]:
+    """The nodes of `descendants(node, stop)` that are instances of `types`, in order."""
+    wanted = _with_subclasses(types)
     stop_types = _with_subclasses(stop)
+    tree = _indexed_tree()
+    if tree is not None:
+        start = tree.positions.get(id(node))
+        if start is not None and tree.order[start] is node:
+            # Only the wanted nodes' positions are looked at, not every node of the walk.
+            order, positions = tree.order, tree.type_positions(wanted)
+            found: list[cst.CSTNode] = []
+            for low, high in tree.segments(start, stop_types):
+                first = bisect.bisect_left(positions, low)
+                last = bisect.bisect_left(positions, high, first)
+                found += [order[at] for at in positions[first:last]]
+            if walk_count.COUNTER is not None:
+                # Counted as the walk it stands for.
+                walk_count.COUNTER.nodes[walk_count.COUNTER.current_phase()] += sum(
+                    high - low for low, high in tree.segments(start, stop_types))
+            return found
+    return [current for current in descendants(node, stop) if type(current) in wanted]
+
+
+def _stack_walk(node: cst.CSTNode, stop_types: frozenset[type]) -> Iterator[cst.CSTNode]:
+    """The walk itself, for a node outside the indexed module (another file's, or built
+    by the analysis)."""
     leaf_types = _LEAF_TYPES
     stack = [node]
     while stack:
@@ -81,6 +120,109 @@ def uncounted_descendants(node: cst.CSTNode, stop: tuple[type, ...] = (cst.Funct
         stack.extend(children)
 
 
+class _PreorderTree:
+    """One module's nodes in the order of `descendants(module, stop=())`, with where each
+    node's subtree ends in that order. libcst trees are immutable, so a walk from any node of
+    the module is a run of this array, minus the subtrees of the stop nodes it skips: slices
+    instead of a walk. Holding `order` keeps every node alive, so no id in `positions` can
+    be reused by another object while the tree is remembered."""
+
+    def __init__(self, module: cst.Module) -> None:
+        order: list[cst.CSTNode] = []
+        ends: list[int] = []
+        by_type: dict[type, list[cst.CSTNode]] = {}
+        leaf_types = _LEAF_TYPES
+        code_fields = _code_fields
+        # A node's children are pushed above its own index: popping that index means its
+        # subtree has been numbered.
+        stack: list[Union[cst.CSTNode, int]] = [module]
+        while stack:
+            current = stack.pop()
+            kind = type(current)
+            if kind is int:
+                ends[current] = len(order)
+                continue
+            index = len(order)
+            order.append(current)
+            ends.append(index + 1)
+            nodes = by_type.get(kind)
+            if nodes is None:
+                by_type[kind] = [current]
+            else:
+                nodes.append(current)
+            children: list[Union[cst.CSTNode, int]] = []
+            for name in code_fields(kind):
+                value = getattr(current, name)
+                value_kind = type(value)
+                if value_kind is tuple or value_kind is list:
+                    children.extend(value)
+                elif value is not None and value_kind not in leaf_types:
+                    children.append(value)
+            if children:
+                children.append(index)
+                children.reverse()
+                stack.extend(children)
+        self.module = module
+        self.order = order
+        self.ends = ends
+        self.by_type = by_type
+        self.positions: dict[int, int] = dict(zip(map(id, order), range(len(order))))
+        self._type_positions: dict[frozenset[type], list[int]] = {}
+
+    def type_positions(self, types: frozenset[type]) -> list[int]:
+        """Where the nodes of these exact types are in `order`, ascending."""
+        found = self._type_positions.get(types)
+        if found is None:
+            positions = self.positions
+            found = sorted(positions[id(node)] for kind in types for node in self.by_type.get(kind, ()))
+            self._type_positions[types] = found
+        return found
+
+    def segments(self, start: int, stop_types: frozenset[type]) -> list[tuple[int, int]]:
+        """The runs of `order` that the walk from `order[start]` yields, in order."""
+        end = self.ends[start]
+        if type(self.order[start]) in stop_types:
+            return [(start, start + 1)]
+        stops = self.type_positions(stop_types) if stop_types else ()
+        found: list[tuple[int, int]] = []
+        low = start
+        at = bisect.bisect_left(stops, low)
+        while at < len(stops) and stops[at] < end:
+            stop = stops[at]
+            found.append((low, stop + 1))
+            low = self.ends[stop]
+            at = bisect.bisect_left(stops, low, at + 1)
+        found.append((low, end))
+        return found
+
+
+# The module whose walks are indexed, once registered (`index_walks`), and its index once
+# the first walk built it.
+_indexed: list[cst.Module] = []
+_trees: list[_PreorderTree] = []
+
+
+def index_walks(module: cst.Module) -> None:
+    """Serve the walks over `module`'s nodes from an index of it (built at the first walk)
+    until `forget_walks`."""
+    if not _indexed or _indexed[0] is not module:
+        _indexed[:] = [module]
+        _trees.clear()
+
+
+def _indexed_tree() -> Optional[_PreorderTree]:
+    if _trees:
+        return _trees[0]
+    if not _indexed:
+        return None
+    tree = _PreorderTree(_indexed[0])
+    if walk_count.COUNTER is not None:
+        # Building the index is one whole walk, charged to the phase that first needed it.
+        walk_count.COUNTER.nodes[walk_count.COUNTER.current_phase()] += len(tree.order)
+    _trees.append(tree)
+    return tree
+
+
 @lru_cache(maxsize=None)
 def _with_subclasses(types: tuple[type, ...]) -> frozenset[type]:
     """`types` and every subclass of them: membership of `type(node)` in this set answers
@@ -96,6 +238,7 @@ def _with_subclasses(types: tuple[type, ...]) -> frozenset[type]:
 
 
 _CALL_STOPS = (cst.Lambda, cst.FunctionDef, cst.ClassDef)
+_CALL_TYPE = (cst.Call,)
 # Several fact builders ask for the calls of the same statements; the walk is done once per
 # node and per file. Keyed by id() (libcst nodes are neither hashable by value nor weakly
 # referable); the node is kept in the entry so that its id cannot be reused while cached.
@@ -107,43 +250,33 @@ def iter_calls(node: cst.CSTNode) -> Iterator[cst.Call]:
     body runs later, if at all, so its calls are not the statement's."""
     entry = _calls_by_node.get(id(node))
     if entry is None or entry[0] is not node:
-        call_type = cst.Call
-        entry = (node, tuple(current for current in descendants(node, stop=_CALL_STOPS)
-                             if type(current) is call_type))
+        entry = (node, tuple(descendants_of_types(node, _CALL_TYPE, stop=_CALL_STOPS)))
         _calls_by_node[id(node)] = entry
     return iter(entry[1])
 
 
-# The whole module's nodes by type, in textual order: one walk a file that the fact builders
-# looking for one kind of node anywhere (every call, every assignment) share.
-_index: list[tuple[cst.Module, dict[type, list[cst.CSTNode]]]] = []
-
-
 def nodes_by_type(module: cst.Module) -> dict[type, list[cst.CSTNode]]:
     """Every node of the module (lambdas, functions and classes entered) by its exact type,
-    each list in textual order; walked once per file."""
-    if not _index or _index[0][0] is not module:
-        found: dict[type, list[cst.CSTNode]] = {}
-        for node in descendants(module, stop=()):
-            kind = type(node)
-            nodes = found.get(kind)
-            if nodes is None:
-                found[kind] = [node]
-            else:
-                nodes.append(node)
-        _index[:] = [(module, found)]
-    return _index[0][1]
+    each list in textual order; walked once per file (the walks' index of the module)."""
+    index_walks(module)
+    tree = _indexed_tree()
+    assert tree is not None
+    return tree.by_type
 
 
 def forget_walks() -> None:
     """Drop what the walks remembered about the file just analyzed."""
     _calls_by_node.clear()
-    _index.clear()
+    _indexed.clear()
+    _trees.clear()
 
 
 def names_in(node: cst.CSTNode) -> tuple[str, ...]:
     """The distinct names an expression mentions, in order of first appearance."""
-    return tuple(dict.fromkeys(n.value for n in descendants(node) if isinstance(n, cst.Name)))
+    return tuple(dict.fromkeys(n.value for n in descendants_of_types(node, _NAME_TYPE)))
+
+
+_NAME_TYPE = (cst.Name,)
 
 
 # ------------------------------------------------------------------ dotted names

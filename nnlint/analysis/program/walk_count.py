@@ -45,6 +45,9 @@ class WalkCounter:
         finally:
             self._phases.pop()
 
+    def current_phase(self) -> str:
+        return self._phases[-1]
+
     def counted(self, nodes: Iterator[T]) -> Iterator[T]:
         phase = self._phases[-1]
         for node in nodes:
