@@ -13,7 +13,7 @@ import libcst as cst
 
 from nnlint.analysis.program.exports import ModuleExports, encode_returns, flatten_outputs, is_library_name
 from nnlint.analysis.program.imports import qualified_name
-from nnlint.analysis.program.syntax import argument, descendants, dotted_name, own_statements, source_code, string_value
+from nnlint.analysis.program.syntax import argument, descendants, descendants_of_types, dotted_name, own_statements, source_code, string_value
 from nnlint.analysis.program.values import ClassInfo, FunctionInfo, ModuleValue
 from nnlint import catalogue
 from nnlint.catalogue import functions as api
@@ -90,40 +90,54 @@ def _closed(node: cst.ClassDef, classes: Mapping[str, ClassInfo], aliases: Mappi
     return True
 
 
+# The nodes `_class_reads` looks at; every other node of the class is skipped unseen.
+_READ_TYPES = (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Attribute, cst.Call, cst.FunctionDef,
+               cst.SimpleString, cst.FormattedStringText)
+
+
 def _class_reads(node: cst.ClassDef) -> tuple[list[str], bool]:
     """The attribute names read and the strings written in a class (assignment targets are
     not reads), and whether it introspects its submodules or loads a state dict."""
     stored: set[int] = set()
     names: set[str] = set()
     introspects = False
-    found = list(descendants(node, stop=()))
+    found = descendants_of_types(node, _READ_TYPES, stop=())
+    # Exact type tests: none of these libcst classes has a subclass (tests/test_fast_paths.py),
+    # and isinstance against libcst's ABC-based classes is slow.
     for item in found:
-        targets: list[cst.BaseExpression] = []
-        if isinstance(item, cst.Assign):
+        kind = type(item)
+        if kind is cst.Assign:
             targets = [target.target for target in item.targets]
-        elif isinstance(item, (cst.AnnAssign, cst.AugAssign)):
+        elif kind is cst.AnnAssign or kind is cst.AugAssign:
             targets = [item.target]
+        else:
+            continue
         for target in targets:
-            if isinstance(target, cst.Attribute):
+            target_kind = type(target)
+            if target_kind is cst.Attribute:
                 stored.add(id(target))
-            elif isinstance(target, (cst.Tuple, cst.List)):
-                stored.update(id(e.value) for e in target.elements if isinstance(e.value, cst.Attribute))
+            elif target_kind is cst.Tuple or target_kind is cst.List:
+                stored.update(id(e.value) for e in target.elements if type(e.value) is cst.Attribute)
+    introspection_methods, state_loading = api.MODULE_INTROSPECTION_METHODS, api.STATE_LOADING_METHODS
     for item in found:
-        if type(item) is cst.Attribute:
+        kind = type(item)
+        if kind is cst.Attribute:
+            attribute = item.attr.value
             if id(item) not in stored:
-                names.add(item.attr.value)
-            if item.attr.value in api.MODULE_INTROSPECTION_METHODS or item.attr.value in api.STATE_LOADING_METHODS:
+                names.add(attribute)
+            if attribute in introspection_methods or attribute in state_loading:
                 introspects = True
-        elif type(item) is cst.Call and isinstance(item.func, cst.Name) and \
-                item.func.value in api.MODULE_INTROSPECTION_FUNCTIONS:
-            introspects = True
-        elif type(item) is cst.FunctionDef and item.name.value in api.STATE_LOADING_METHODS:
-            introspects = True
-        elif isinstance(item, cst.SimpleString):
+        elif kind is cst.Call:
+            if type(item.func) is cst.Name and item.func.value in api.MODULE_INTROSPECTION_FUNCTIONS:
+                introspects = True
+        elif kind is cst.FunctionDef:
+            if item.name.value in state_loading:
+                introspects = True
+        elif kind is cst.SimpleString:
             text = string_value(item)
             if isinstance(text, str):
                 names.add(text)
-        elif isinstance(item, cst.FormattedStringText):
+        elif kind is cst.FormattedStringText:
             names.add(item.value)
     return sorted(names), introspects
 
