@@ -16,7 +16,7 @@ from nnlint.analysis import analyze
 from nnlint.analysis.program.exports import Joined, ModuleExports, Returned
 from nnlint.analysis.facts import VALUES, ExternalSite, Origin
 from nnlint.analysis.training.facts import STEP
-from nnlint.analysis.program.syntax import forget_walks, index_walks
+from nnlint.analysis.program.syntax import WalkIndex, forget_walks, index_walks
 from nnlint.diagnostic import Diagnostic, Fix, Location, Position
 from nnlint.fix.edits import EditBuilder
 from nnlint.fix.proposal import SyntaxFix
@@ -24,7 +24,7 @@ from nnlint.notebook import file_limit, is_notebook, parse_notebook
 from nnlint.parse import (MAX_SOURCE_BYTES, TOO_DEEP_TO_ANALYSE, ParseFailure, ParsedFile, decode_source,
                           first_failure_line, parse_source, source_lines, too_large)
 from nnlint.parse_snippets import SnippetLayout
-from nnlint.positions import NodePositions, line_column, line_starts, unique_text_range
+from nnlint.positions import NodePositions, StatementOffsets, line_column, line_starts, unique_text_range
 from nnlint.reading import TooLarge, Unreadable, read_bounded
 from nnlint.rules import all_rules, rules_by_code
 from nnlint.rules.base import Rule
@@ -57,27 +57,43 @@ class SpanFinder:
     have something to report."""
 
     def __init__(self, module: cst.Module, text: Optional[str] = None,
-                 layout: Optional[SnippetLayout] = None) -> None:
+                 layout: Optional[SnippetLayout] = None, index: Optional[WalkIndex] = None) -> None:
         """`text` is the source the module was parsed from (generated again when not given);
-        `layout` maps a snippet's generated positions back to the file's."""
+        `layout` maps a snippet's generated positions back to the file's; `index` is the
+        analysis's index of the module's nodes, if it made one."""
         self._module, self._text, self._layout = module, text, layout
+        self._index = index
         self._positions: Optional[NodePositions] = None
         self._line_starts: Optional[list[int]] = None
+        # Offsets of the nodes of the statements generated on their own so far.
+        self._statement_offsets: dict[cst.CSTNode, tuple[int, int]] = {}
 
-    def _unique_text_position(self, node: cst.CSTNode) -> Optional[tuple[tuple[int, int], tuple[int, int]]]:
+    def _position_by_search(self, node: cst.CSTNode) -> Optional[tuple[tuple[int, int], tuple[int, int]]]:
         # The nodes placed for other files' findings are calls and operations: found by a
-        # search for their text, they spare the whole module's code generation.
+        # search for their text, they spare the whole module's code generation; else the
+        # statement around them is generated (positions.StatementOffsets).
         if self._text is None or self._positions is not None:
             return None
         found = unique_text_range(self._module, node, self._text)
         if found is None:
-            return None
+            found = self._statement_offsets.get(node)
+        if found is None:
+            if self._index is None:
+                self._index = WalkIndex(self._module)
+            chain = self._index.tree().ancestors(node)
+            offsets = StatementOffsets(self._module, chain, self._text).ranges if chain is not None else None
+            if offsets is None:
+                return None
+            self._statement_offsets.update(offsets)
+            found = offsets.get(node)
+            if found is None:
+                return None
         if self._line_starts is None:
             self._line_starts = line_starts(self._text)
         return line_column(self._line_starts, found[0]), line_column(self._line_starts, found[1])
 
     def span(self, node: cst.CSTNode) -> tuple[Position, Position]:
-        found = self._unique_text_position(node)
+        found = self._position_by_search(node)
         if found is None:
             if self._positions is None:
                 text = self._module.code if self._text is None else self._text
@@ -240,14 +256,15 @@ def _check_text(decoded: str, path: str, selected: AbstractSet[str], options: Op
         return FileResult(apply_suppressions([], lines, path, selected, frozenset()))
     try:
         needs = fact_needs(rules)
+        index = None
         if needs is None or needs - {VALUES}:
             # The fact builders walk the tree several times over (the interpreter alone about
             # half a walk): from an index of it, which costs about one walk and a half to build.
-            index_walks(parsed.module)
+            index = index_walks(parsed.module)
         facts = analyze(parsed.module, path, externals, external_modes, test_code,
                         needs=needs, joined=joined)
         # A partly parsed file's module is not its text (failing blocks are blank lines there).
-        spans = SpanFinder(parsed.module, None if parsed.failures else parsed.text, parsed.layout)
+        spans = SpanFinder(parsed.module, None if parsed.failures else parsed.text, parsed.layout, index)
         if facts.exports is not None:
             # Positions of what other files may report, kept in the summary: a finding in an
             # importer never parses this file again to place them.

@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Sequence
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -127,6 +127,87 @@ def unique_text_range(module: cst.Module, node: cst.CSTNode, text: str) -> Optio
     if first is None or next(matches, None) is not None:
         return None
     return first.span()
+
+
+class StatementOffsets:
+    """The offsets of the nodes of one statement around a node, from generating that statement
+    alone: the innermost statement of a block (or of the module) whose code, with as many of
+    its neighbours in the block as it takes, stands exactly once in the source.
+
+    A statement of a block generates the same tokens wherever it is generated, given the
+    indentation of the blocks around it (only an `elif`, or a small statement, takes its
+    parent's word on how to generate itself; neither is tried), and a block's statements are
+    generated one after the other. So the nodes' offsets are those of the whole module's
+    generation shifted by where the statement's code is, and a run of statements whose code
+    occurs once in the source can only be where they are. `ranges` is None when no statement
+    qualifies (then only the whole module's generation can tell).
+    """
+
+    def __init__(self, module: cst.Module, chain: Sequence[cst.CSTNode], text: str) -> None:
+        """`chain`: the nodes from the module down to the node to place; `text`: the source
+        the module was parsed from."""
+        self.ranges: Optional[Offsets] = None
+        self._module, self._text = module, text
+        candidates: list[tuple[Sequence[cst.CSTNode], cst.CSTNode, list[str]]] = []
+        indents: list[str] = []
+        for parent, child in zip(chain, chain[1:]):
+            kind = type(parent)
+            if kind is cst.IndentedBlock:
+                indents = [*indents, module.default_indent if parent.indent is None else parent.indent]
+            elif kind is not cst.Module:
+                continue
+            # The child of a module or a block that walks reach is one of its statements.
+            candidates.append((parent.body, child, indents))
+        for body, statement, statement_indents in reversed(candidates):
+            start = self._start(body, statement, statement_indents)
+            if start is None:
+                continue
+            if start < 0:
+                return  # not the text the module was parsed from, or its open end
+            offsets = _OffsetCodegenState(default_indent=module.default_indent,
+                                          default_newline=module.default_newline,
+                                          indent_tokens=list(statement_indents), offset=start)
+            statement._codegen(offsets)
+            self.ranges = offsets.ranges
+            return
+
+    def _code(self, statement: cst.CSTNode, indents: list[str]) -> str:
+        state = CodegenState(default_indent=self._module.default_indent,
+                             default_newline=self._module.default_newline, indent_tokens=list(indents))
+        statement._codegen(state)
+        return "".join(state.tokens)
+
+    def _start(self, body: Sequence[cst.CSTNode], statement: cst.CSTNode, indents: list[str]) -> Optional[int]:
+        """Where `statement` starts in the text, found with the fewest neighbours in `body`
+        that make the search unambiguous; None when even the whole body is ambiguous, -1
+        when the statement's code is not in the text at all, or may hold its end in a file
+        without a final newline."""
+        text = self._text
+        open_end = not self._module.has_trailing_newline
+        at = next(index for index, item in enumerate(body) if item is statement)
+        first = last = at
+        before = ""  # the code of body[first:at]
+        code = self._code(statement, indents)
+        while True:
+            # Without a final newline, the module's generation drops the last token (a line
+            # break) of the statement that ends the file: its code is not where it is.
+            if open_end and (text.endswith(code[:-1]) or text.endswith(code[:-2])):
+                return -1
+            found = text.find(code)
+            if found < 0:
+                return -1
+            if text.find(code, found + 1) < 0:
+                return found + len(before)
+            if last + 1 < len(body):
+                last += 1
+                code += self._code(body[last], indents)
+            elif first > 0:
+                first -= 1
+                neighbour = self._code(body[first], indents)
+                before = neighbour + before
+                code = neighbour + code
+            else:
+                return None
 
 
 class NodePositions:

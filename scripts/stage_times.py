@@ -52,6 +52,7 @@ def _instrument() -> None:
     for family, builder in list(analysis.FAMILIES.items()):
         analysis.FAMILIES[family] = _timed(family, builder)
     positions.NodePositions.__init__ = _timed("positions", positions.NodePositions.__init__)
+    positions.StatementOffsets.__init__ = _timed("positions", positions.StatementOffsets.__init__)
     lint._run_rules = _timed("rules", lint._run_rules)
     lint.analyze = _timed("analysis (other)", lint.analyze)
 

@@ -8,7 +8,8 @@ import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from nnlint.lint import lint_source
-from nnlint.positions import NodePositions, line_column, line_starts, unique_text_range
+from nnlint.analysis.program.syntax import PreorderTree
+from nnlint.positions import NodePositions, StatementOffsets, line_column, line_starts, unique_text_range
 
 _SOURCES = {
     "plain": (
@@ -43,6 +44,32 @@ _SOURCES = {
     "empty": "",
     "only comments": "# torch\n\n# more\n",
 }
+# Code whose calls' texts occur more than once: the text search cannot place them.
+_REPEATED_SOURCES = {
+    "duplicated statements": (
+        "import torch.nn as nn\n"
+        "class A(nn.Module):\n"
+        "    def forward(self, x):\n"
+        "        x = self.norm(x)\n"
+        "        x = self.norm(x)\n"
+        "        return x\n"
+        "class B(nn.Module):\n"
+        "    # the same forward\n"
+        "    def forward(self, x):\n"
+        "        x = self.norm(x)\n"
+        "        x = self.norm(x)\n"
+        "        return x\n"
+        "    @property\n"
+        "    def size(self):\n"
+        "        if self.a:\n"
+        "            return f(x)\n"
+        "        elif self.b:\n"
+        "            return f(x)\n"
+        "        else:\n"
+        "            return f(x)\n"
+    ),
+    "duplicated, no final newline": "def f():\n    return g(x)\ndef h():\n    return g(x)\nwhile x:\n    return g(x)",
+}
 
 
 def _libcst_positions(module: cst.Module) -> dict[cst.CSTNode, tuple[tuple[int, int], tuple[int, int]]]:
@@ -50,7 +77,8 @@ def _libcst_positions(module: cst.Module) -> dict[cst.CSTNode, tuple[tuple[int, 
     return {node: ((r.start.line, r.start.column), (r.end.line, r.end.column)) for node, r in resolved.items()}
 
 
-@pytest.mark.parametrize("source", _SOURCES.values(), ids=list(_SOURCES))
+@pytest.mark.parametrize("source", [*_SOURCES.values(), *_REPEATED_SOURCES.values()],
+                         ids=[*_SOURCES, *_REPEATED_SOURCES])
 def test_every_node_has_libcsts_position(source: str) -> None:
     module = cst.parse_module(source)
     expected = _libcst_positions(module)
@@ -75,6 +103,27 @@ def test_a_text_found_once_is_the_nodes_position(source: str) -> None:
             assert (line_column(starts, found[0]), line_column(starts, found[1])) == where, module.code_for_node(node)
     calls = [node for node in expected if isinstance(node, cst.Call)]
     assert answered >= len(calls) // 2
+
+
+@pytest.mark.parametrize("source", [*_SOURCES.values(), *_REPEATED_SOURCES.values()],
+                         ids=[*_SOURCES, *_REPEATED_SOURCES])
+def test_a_statement_generated_alone_gives_its_nodes_libcsts_positions(source: str) -> None:
+    # Reported nodes whose own text is ambiguous are placed by generating the statement
+    # around them: wherever that answers, it must be libcst's position for every node there.
+    module = cst.parse_module(source)
+    expected = _libcst_positions(module)
+    tree = PreorderTree(module)
+    starts = line_starts(source)
+    answered = 0
+    for node in tree.order:
+        offsets = StatementOffsets(module, tree.ancestors(node), source).ranges
+        if offsets is None:
+            continue
+        answered += 1
+        assert node in offsets
+        for placed, (start, end) in offsets.items():
+            assert (line_column(starts, start), line_column(starts, end)) == expected[placed], type(placed).__name__
+    assert answered or not module.body
 
 
 def test_a_text_found_twice_or_in_parentheses_is_not_placed_by_search() -> None:

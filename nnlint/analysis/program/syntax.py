@@ -120,7 +120,7 @@ def _stack_walk(node: cst.CSTNode, stop_types: frozenset[type]) -> Iterator[cst.
         stack.extend(children)
 
 
-class _PreorderTree:
+class PreorderTree:
     """One module's nodes in the order of `descendants(module, stop=())`, with where each
     node's subtree ends in that order. libcst trees are immutable, so a walk from any node of
     the module is a run of this array, minus the subtrees of the stop nodes it skips: slices
@@ -178,6 +178,25 @@ class _PreorderTree:
             self._type_positions[types] = found
         return found
 
+    def ancestors(self, node: cst.CSTNode) -> Optional[list[cst.CSTNode]]:
+        """The nodes from the module down to `node` (both included); None for a node that is
+        not one of the module's walked nodes."""
+        target = self.positions.get(id(node))
+        if target is None or self.order[target] is not node:
+            return None
+        order, ends = self.order, self.ends
+        at = 0
+        chain = [order[0]]
+        while at != target:
+            # The first child starts right after its parent; each next one where the one
+            # before it ends.
+            child = at + 1
+            while ends[child] <= target:
+                child = ends[child]
+            at = child
+            chain.append(order[at])
+        return chain
+
     def segments(self, start: int, stop_types: frozenset[type]) -> list[tuple[int, int]]:
         """The runs of `order` that the walk from `order[start]` yields, in order."""
         end = self.ends[start]
@@ -196,31 +215,38 @@ class _PreorderTree:
         return found
 
 
-# The module whose walks are indexed, once registered (`index_walks`), and its index once
-# the first walk built it.
-_indexed: list[cst.Module] = []
-_trees: list[_PreorderTree] = []
+class WalkIndex:
+    """One module's `PreorderTree`, built when first needed: the walks use it while the
+    module is registered (`index_walks`), and whoever holds this object may use it after
+    (lint places the reported nodes with it)."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self.module = module
+        self._tree: Optional[PreorderTree] = None
+
+    def tree(self) -> PreorderTree:
+        if self._tree is None:
+            self._tree = PreorderTree(self.module)
+            if walk_count.COUNTER is not None:
+                # Building the index is one whole walk, charged to the phase that first needed it.
+                walk_count.COUNTER.nodes[walk_count.COUNTER.current_phase()] += len(self._tree.order)
+        return self._tree
 
 
-def index_walks(module: cst.Module) -> None:
+# The index of the module whose walks are served from it, until `forget_walks`.
+_indexed: list[WalkIndex] = []
+
+
+def index_walks(module: cst.Module) -> WalkIndex:
     """Serve the walks over `module`'s nodes from an index of it (built at the first walk)
     until `forget_walks`."""
-    if not _indexed or _indexed[0] is not module:
-        _indexed[:] = [module]
-        _trees.clear()
+    if not _indexed or _indexed[0].module is not module:
+        _indexed[:] = [WalkIndex(module)]
+    return _indexed[0]
 
 
-def _indexed_tree() -> Optional[_PreorderTree]:
-    if _trees:
-        return _trees[0]
-    if not _indexed:
-        return None
-    tree = _PreorderTree(_indexed[0])
-    if walk_count.COUNTER is not None:
-        # Building the index is one whole walk, charged to the phase that first needed it.
-        walk_count.COUNTER.nodes[walk_count.COUNTER.current_phase()] += len(tree.order)
-    _trees.append(tree)
-    return tree
+def _indexed_tree() -> Optional[PreorderTree]:
+    return _indexed[0].tree() if _indexed else None
 
 
 @lru_cache(maxsize=None)
@@ -258,17 +284,13 @@ def iter_calls(node: cst.CSTNode) -> Iterator[cst.Call]:
 def nodes_by_type(module: cst.Module) -> dict[type, list[cst.CSTNode]]:
     """Every node of the module (lambdas, functions and classes entered) by its exact type,
     each list in textual order; walked once per file (the walks' index of the module)."""
-    index_walks(module)
-    tree = _indexed_tree()
-    assert tree is not None
-    return tree.by_type
+    return index_walks(module).tree().by_type
 
 
 def forget_walks() -> None:
     """Drop what the walks remembered about the file just analyzed."""
     _calls_by_node.clear()
     _indexed.clear()
-    _trees.clear()
 
 
 def names_in(node: cst.CSTNode) -> tuple[str, ...]:
