@@ -136,21 +136,36 @@ def quiet_ast_parse(source: Union[str, bytes]) -> ast.Module:
         return ast.parse(source)
 
 
-def _syntax_depth(tree: ast.AST) -> tuple[int, int]:
-    """How deep `tree` nests (stopping past `_MAX_DEPTH`), and the first line of the
-    top-level statement where it is deepest."""
-    deepest, line = 0, 1
-    stack: list[tuple[ast.AST, int, int]] = [(tree, 1, 1)]
-    while stack:
-        node, depth, statement_line = stack.pop()
-        if depth == 2:
-            statement_line = getattr(node, "lineno", 1)
-        if depth > deepest:
-            deepest, line = depth, statement_line
-            if deepest > _MAX_DEPTH:
-                break
-        stack.extend((child, depth + 1, statement_line) for child in ast.iter_child_nodes(node))
-    return deepest, line
+def _levels(node: ast.AST, limit: int) -> int:
+    """How many levels `node`'s subtree has (`node` alone is one), counting no further than
+    one past `limit`. Level by level: cheaper than a node-by-node walk with
+    ast.iter_child_nodes, which yields the same children."""
+    level = [node]
+    depth = 0
+    while level:
+        depth += 1
+        if depth > limit:
+            break
+        below: list[ast.AST] = []
+        for current in level:
+            for name in current._fields:
+                value = getattr(current, name, None)
+                if isinstance(value, ast.AST):
+                    below.append(value)
+                elif isinstance(value, list):
+                    below += [item for item in value if isinstance(item, ast.AST)]
+        level = below
+    return depth
+
+
+def _too_deep_line(tree: ast.AST) -> Optional[int]:
+    """The first line of the top-level statement nesting deeper than `_MAX_DEPTH` (the tree
+    itself is the first level); of the last such statement when several do (where a
+    depth-first walk from the end meets one first); None when none does."""
+    for statement in reversed(list(ast.iter_child_nodes(tree))):
+        if _levels(statement, _MAX_DEPTH - 1) > _MAX_DEPTH - 1:
+            return getattr(statement, "lineno", 1)
+    return None
 
 
 def _cpython_failure(text: str) -> Optional[ParseFailure]:
@@ -164,8 +179,8 @@ def _cpython_failure(text: str) -> Optional[ParseFailure]:
         return ParseFailure("NNL001", "syntax error: the code nests too deeply for Python to compile it")
     except ValueError as error:  # NUL bytes and the like
         return ParseFailure("NNL001", f"syntax error: {error}")
-    depth, line = _syntax_depth(tree)
-    if depth > _MAX_DEPTH:
+    line = _too_deep_line(tree)
+    if line is not None:
         return ParseFailure("NNL001", TOO_DEEP_TO_ANALYSE, line)
     return None
 
