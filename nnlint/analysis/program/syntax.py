@@ -27,10 +27,13 @@ _FORMATTING = frozenset({
 
 @lru_cache(maxsize=None)
 def _code_fields(node_type: type) -> tuple[str, ...]:
+    # A field declared to hold a string or a flag (a name's or a number's text) never holds
+    # a node: leaves then cost no attribute read at all.
     return tuple(
         field.name
         for field in dataclasses.fields(node_type)
         if field.name not in _FORMATTING and not field.name.startswith("whitespace")
+        and field.type is not str and field.type is not bool
     )
 
 
