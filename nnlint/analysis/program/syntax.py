@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import operator
 from functools import lru_cache
-from typing import Iterator, Optional, Sequence, Union
+from typing import Any, Callable, Iterator, Optional, Sequence, Union
 
 import libcst as cst
 
@@ -35,6 +36,21 @@ def _code_fields(node_type: type) -> tuple[str, ...]:
         if field.name not in _FORMATTING and not field.name.startswith("whitespace")
         and field.type is not str and field.type is not bool
     )
+
+
+# Per node class: one attrgetter reading all its code fields at once (or None when it has
+# none), and whether it reads a single one (then it returns the value, not a tuple). One C
+# call instead of a getattr per field: the walks' index reads every node of every file.
+_FIELD_READERS: dict[type, tuple[Optional[Callable[[cst.CSTNode], Any]], bool]] = {}
+
+
+def _field_reader(node_type: type) -> tuple[Optional[Callable[[cst.CSTNode], Any]], bool]:
+    reader = _FIELD_READERS.get(node_type)
+    if reader is None:
+        fields = _code_fields(node_type)
+        reader = (operator.attrgetter(*fields) if fields else None, len(fields) == 1)
+        _FIELD_READERS[node_type] = reader
+    return reader
 
 
 def child_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -133,9 +149,13 @@ class PreorderTree:
     def __init__(self, module: cst.Module) -> None:
         order: list[cst.CSTNode] = []
         ends: list[int] = []
-        by_type: dict[type, list[cst.CSTNode]] = {}
+        # Where the nodes of each exact type are in `order`, ascending.
+        indexes_by_type: dict[type, list[int]] = {}
         leaf_types = _LEAF_TYPES
-        code_fields = _code_fields
+        readers = _FIELD_READERS
+        # Only nodes with children are found by id: a walk from a leaf is the leaf alone,
+        # whichever way it is walked, and a third of the nodes are leaves.
+        positions: dict[int, int] = {}
         # A node's children are pushed above its own index: popping that index means its
         # subtree has been numbered.
         stack: list[Union[cst.CSTNode, int]] = [module]
@@ -148,14 +168,18 @@ class PreorderTree:
             index = len(order)
             order.append(current)
             ends.append(index + 1)
-            nodes = by_type.get(kind)
-            if nodes is None:
-                by_type[kind] = [current]
+            indexes = indexes_by_type.get(kind)
+            if indexes is None:
+                indexes_by_type[kind] = [index]
             else:
-                nodes.append(current)
+                indexes.append(index)
+            reader = readers.get(kind)
+            read, single = _field_reader(kind) if reader is None else reader
+            if read is None:
+                continue
+            positions[id(current)] = index
             children: list[Union[cst.CSTNode, int]] = []
-            for name in code_fields(kind):
-                value = getattr(current, name)
+            for value in (read(current),) if single else read(current):
                 value_kind = type(value)
                 if value_kind is tuple or value_kind is list:
                     children.extend(value)
@@ -168,16 +192,26 @@ class PreorderTree:
         self.module = module
         self.order = order
         self.ends = ends
-        self.by_type = by_type
-        self.positions: dict[int, int] = dict(zip(map(id, order), range(len(order))))
+        self.positions = positions
+        self._indexes_by_type = indexes_by_type
+        self._by_type: Optional[dict[type, list[cst.CSTNode]]] = None
+        self._every_position: Optional[dict[int, int]] = None
         self._type_positions: dict[frozenset[type], list[int]] = {}
+
+    @property
+    def by_type(self) -> dict[type, list[cst.CSTNode]]:
+        """Every node by its exact type, each list in `order`."""
+        if self._by_type is None:
+            order = self.order
+            self._by_type = {kind: [order[at] for at in indexes] for kind, indexes in self._indexes_by_type.items()}
+        return self._by_type
 
     def type_positions(self, types: frozenset[type]) -> list[int]:
         """Where the nodes of these exact types are in `order`, ascending."""
         found = self._type_positions.get(types)
         if found is None:
-            positions = self.positions
-            found = sorted(positions[id(node)] for kind in types for node in self.by_type.get(kind, ()))
+            # Each type's positions ascend already: the sort merges them.
+            found = sorted([at for kind in types for at in self._indexes_by_type.get(kind, ())])
             self._type_positions[types] = found
         return found
 
@@ -185,6 +219,10 @@ class PreorderTree:
         """The nodes from the module down to `node` (both included); None for a node that is
         not one of the module's walked nodes."""
         target = self.positions.get(id(node))
+        if target is None:
+            if self._every_position is None:
+                self._every_position = dict(zip(map(id, self.order), range(len(self.order))))
+            target = self._every_position.get(id(node))
         if target is None or self.order[target] is not node:
             return None
         order, ends = self.order, self.ends
