@@ -55,15 +55,20 @@ def _field_reader(node_type: type) -> tuple[Optional[Callable[[cst.CSTNode], Any
 
 def child_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """The node's children that hold code (expressions, statements, arguments...), in order."""
-    for name in _code_fields(type(node)):
-        value = getattr(node, name)
+    reader = _FIELD_READERS.get(type(node))
+    read, single = _field_reader(type(node)) if reader is None else reader
+    if read is None:
+        return iter(())
+    found: list[cst.CSTNode] = []
+    for value in (read(node),) if single else read(node):
         kind = type(value)
         # Type checks by identity: isinstance against libcst's abstract base classes is the
         # slow part of a walk. A sequence field of a node holds only nodes.
         if kind is tuple or kind is list:
-            yield from value
+            found.extend(value)
         elif value is not None and kind not in _LEAF_TYPES:
-            yield value
+            found.append(value)
+    return iter(found)
 
 
 _LEAF_TYPES = frozenset({str, int, float, bool, bytes, type(cst.MaybeSentinel.DEFAULT)})
@@ -119,6 +124,7 @@ def _stack_walk(node: cst.CSTNode, stop_types: frozenset[type]) -> Iterator[cst.
     """The walk itself, for a node outside the indexed module (another file's, or built
     by the analysis)."""
     leaf_types = _LEAF_TYPES
+    readers = _FIELD_READERS
     stack = [node]
     while stack:
         current = stack.pop()
@@ -127,9 +133,12 @@ def _stack_walk(node: cst.CSTNode, stop_types: frozenset[type]) -> Iterator[cst.
         if kind in stop_types:
             continue
         # child_nodes inlined: this loop runs for every node of every walk.
+        reader = readers.get(kind)
+        read, single = _field_reader(kind) if reader is None else reader
+        if read is None:
+            continue
         children: list[cst.CSTNode] = []
-        for name in _code_fields(kind):
-            value = getattr(current, name)
+        for value in (read(current),) if single else read(current):
             value_kind = type(value)
             if value_kind is tuple or value_kind is list:
                 children.extend(value)
@@ -446,15 +455,18 @@ _EVERY_NESTED_TYPES = _with_subclasses(_EVERY_NESTED)
 _SUITE_TYPES = _with_subclasses((cst.BaseSuite,))
 _DEFINITION_TYPES = _with_subclasses((cst.FunctionDef, cst.ClassDef))
 _LINE_TYPES = _with_subclasses((cst.SimpleStatementLine,))
+_COMPOUND_TYPES = _with_subclasses((cst.BaseCompoundStatement,))
 
 
 def header_expressions(statement: cst.CSTNode) -> list[cst.CSTNode]:
     """The expressions a compound statement evaluates itself (tests, iterables, with items)."""
-    if isinstance(statement, (cst.If, cst.While)):
+    # Exact types: none of these has a subclass, and isinstance against libcst's ABCs is slow.
+    kind = type(statement)
+    if kind is cst.If or kind is cst.While:
         return [statement.test]
-    if isinstance(statement, cst.For):
+    if kind is cst.For:
         return [statement.iter]
-    if isinstance(statement, cst.With):
+    if kind is cst.With:
         return [item.item for item in statement.items]
     return []
 
@@ -516,11 +528,12 @@ def all_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.CSTNode]:
     while pending:
         for statement in pending.pop():
             yield statement
-            if isinstance(statement, cst.SimpleStatementLine):
+            kind = type(statement)
+            if kind in _LINE_TYPES:
                 yield from statement.body
-            elif isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            elif kind in _DEFINITION_TYPES:
                 pending.append(statement.body.body)
-            elif isinstance(statement, cst.BaseCompoundStatement):
+            elif kind in _COMPOUND_TYPES:
                 pending.extend(statement_bodies(statement))
                 for expression in header_expressions(statement):
                     yield expression
