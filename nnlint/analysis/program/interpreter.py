@@ -92,6 +92,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         # Which base classes of other project files are Modules (the join's "bases").
         self.external_modules = module_bases(external_bases or {})
         self.aliases = collect_imports(module)
+        # What qualified_name gives each node (see ExpressionEvaluator._qualified_name).
+        self._qualified_names: dict[int, tuple[cst.CSTNode, Optional[str]]] = {}
         self.classes: dict[str, ClassInfo] = {}
         self.functions: list[FunctionInfo] = []
         self._function_of_node: dict[int, FunctionInfo] = {}
@@ -265,7 +267,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             normalizers=_unique(self.normalizers, key=lambda site: id(site.node)),
             one_unit_softmaxes=_unique(self.one_unit_softmaxes, key=lambda out: id(out.node)),
             numeric_sites=[
-                dataclasses.replace(site, compared=isinstance(site.operand, cst.Name)
+                dataclasses.replace(site, compared=type(site.operand) is cst.Name
                                     and site.operand.value in self._compared.get(self._site_scopes[id(site)], ()),
                                     backpropagated=not site.no_grad and self._site_scopes[id(site)] in backpropagating,
                                     training_helper=self._site_scopes[id(site)] in helpers,
@@ -345,19 +347,19 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
 
     def _register_definitions(self, body: Sequence[cst.CSTNode], owner_env: Optional[Env]) -> None:
         for statement in body:
-            if isinstance(statement, cst.ClassDef):
+            if type(statement) is cst.ClassDef:
                 self._register_class(statement)
-            elif isinstance(statement, cst.FunctionDef):
+            elif type(statement) is cst.FunctionDef:
                 function = FunctionInfo(statement, closure=owner_env)
                 self._add_function(function)
                 self._top_functions.setdefault(function.name, function)
-            elif isinstance(statement, (cst.If, cst.Try)):
+            elif type(statement) in (cst.If, cst.Try):
                 # `if TYPE_CHECKING:` / `try: ... except ImportError:` around definitions.
                 self._register_definitions(_child_statements(statement), owner_env)
 
     def _register_class(self, node: cst.ClassDef) -> ClassInfo:
         bases = [self.classes[arg.value.value] for arg in node.bases
-                 if isinstance(arg.value, cst.Name) and arg.value.value in self.classes]
+                 if type(arg.value) is cst.Name and arg.value.value in self.classes]
         known = self.classes
         is_module = is_module_class(node, self.aliases,
                                     lambda name: known[name].is_module if name in known else None,
@@ -366,7 +368,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self.classes[cls.name] = cls
         self._registered_classes += 1
         for statement in node.body.body:
-            if isinstance(statement, cst.FunctionDef):
+            if type(statement) is cst.FunctionDef:
                 function = FunctionInfo(statement, owner=cls)
                 cls.methods[function.name] = function
                 self._add_function(function)
@@ -436,7 +438,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             else:
                 env[name] = numerics.parameter_value(param)
         for star in (params.star_arg, params.star_kwarg):
-            if isinstance(star, cst.Param):
+            if type(star) is cst.Param:
                 env[star.name.value] = ()
 
     def _sole_model(self) -> ValueSet:
@@ -695,10 +697,10 @@ def _imported_bases(cls: ClassInfo, aliases: Mapping[str, str]) -> bool:
 
 def _child_statements(statement: cst.CSTNode) -> list[cst.CSTNode]:
     found: list[cst.CSTNode] = []
-    if isinstance(statement, cst.If):
+    if type(statement) is cst.If:
         found.extend(statement.body.body)
         found.extend(else_body(statement.orelse))
-    elif isinstance(statement, cst.Try):
+    elif type(statement) is cst.Try:
         found.extend(statement.body.body)
         for handler in statement.handlers:
             found.extend(handler.body.body)
@@ -707,10 +709,10 @@ def _child_statements(statement: cst.CSTNode) -> list[cst.CSTNode]:
 
 def _returned(function: cst.FunctionDef) -> tuple[cst.BaseExpression, ...]:
     """What the function's own `return` statements return (nested definitions excluded)."""
-    if not isinstance(function.body, cst.IndentedBlock):
+    if type(function.body) is not cst.IndentedBlock:
         return ()
     return tuple(statement.value for statement in own_statements(function.body.body)
-                 if isinstance(statement, cst.Return) and statement.value is not None)
+                 if type(statement) is cst.Return and statement.value is not None)
 
 
 def _unique(items, key) -> list:

@@ -69,7 +69,7 @@ class TorchCalls:
         if op is not None:
             width = (tensor.width, tensor.width_axis) if tensor is not None else (None, -1)
             return (self._activation(op, node, width, literal_dim(node, 0), (tensor,) if tensor else ()),)
-        receiver = node.func.value if isinstance(node.func, cst.Attribute) else node
+        receiver = node.func.value if type(node.func) is cst.Attribute else node
         known: ValueSet = (tensor,) if tensor is not None else ()
         if method in api.LOG_METHODS:
             self._record_numeric("log", node, receiver, known, f".{method}()")
@@ -143,7 +143,7 @@ class TorchCalls:
             return join(*results)
         if catalogue.is_nn_class(name):
             return (self._construct_module(name, node, args),)
-        if catalogue.optimizer(name) is not None and not isinstance(argument(node, 1, "lr"), (cst.Integer, cst.Float)) \
+        if catalogue.optimizer(name) is not None and type(argument(node, 1, "lr")) not in (cst.Integer, cst.Float) \
                 and (self._function is None or self._function.called):
             # Code no one in the file calls (`configure_optimizers`, called by a framework) may
             # see other values than the defaults the interpreter assumed: not a sure rate.
@@ -275,11 +275,11 @@ def _argument_node(node: cst.Call, position: int, keyword: str) -> Optional[cst.
 
 def _is_constant(node: cst.BaseExpression, aliases: dict[str, str]) -> bool:
     """A number, or a tensor of one value (`torch.ones_like(p)`, `torch.zeros(n)`)."""
-    if isinstance(node, cst.UnaryOperation):
+    if type(node) is cst.UnaryOperation:
         node = node.expression
-    if isinstance(node, (cst.Integer, cst.Float)):
+    if type(node) in (cst.Integer, cst.Float):
         return True
-    return isinstance(node, cst.Call) and qualified_name(node.func, aliases) in api.CONSTANT_FACTORIES
+    return type(node) is cst.Call and qualified_name(node.func, aliases) in api.CONSTANT_FACTORIES
 
 
 def _bounded_scores(op: str, inputs: ValueSet) -> Optional[Output]:
