@@ -72,6 +72,7 @@ from nnlint.catalogue.names import (CRITERION_PARAMETER, GRADIENT_FUNCTION, LOSS
                                    NO_GRADIENT_FUNCTION)
 
 _MAX_ROUNDS = 3
+_LAST_WORD = re.compile(r"[A-Z][a-z0-9]+$")
 
 
 class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
@@ -94,6 +95,10 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self.aliases = collect_imports(module)
         # What qualified_name gives each node (see ExpressionEvaluator._qualified_name).
         self._qualified_names: dict[int, tuple[cst.CSTNode, Optional[str]]] = {}
+        # The values of int, float and string literals, by id of the node (see ExpressionEvaluator._eval).
+        self._literal_values: dict[int, tuple[cst.CSTNode, ValueSet]] = {}
+        # _class_named's answers, by parameter: (classes registered when asked, answer).
+        self._class_named_cache: dict[str, tuple[int, ValueSet]] = {}
         self.classes: dict[str, ClassInfo] = {}
         self.functions: list[FunctionInfo] = []
         self._function_of_node: dict[int, FunctionInfo] = {}
@@ -434,7 +439,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             elif not function.called and CRITERION_PARAMETER.search(name):
                 env[name] = self._sole_loss()
             elif not function.called and self._class_named(name):
-                env[name] = self._class_named(name)
+                env[name] = self._class_named(name)  # memoised: asked twice
             else:
                 env[name] = numerics.parameter_value(param)
         for star in (params.star_arg, params.star_kwarg):
@@ -457,12 +462,19 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         """The one module class of the file a parameter is named after: `head` for `RPNHead`,
         `rpn_head` or `rpnhead` for it too, `discriminator` for `Discriminator` (the whole
         name or its last word), for a function no call site in the file passes a value to."""
+        # Asked for every parameter of every function no call site reaches, each round: the
+        # answer only changes when a class is registered (a class's methods are fixed then).
+        cached = self._class_named_cache.get(parameter)
+        if cached is not None and cached[0] == self._registered_classes:
+            return cached[1]
         wanted = parameter.replace("_", "").lower()
-        if len(wanted) < 3:
-            return ()
-        found = [cls for cls in self.classes.values() if cls.is_module and cls.find_method("forward")
-                 and wanted in (cls.name.lower(), _last_word(cls.name).lower())]
-        return (Instance(found[0]),) if len(found) == 1 else ()
+        answer: ValueSet = ()
+        if len(wanted) >= 3:
+            found = [cls for cls in self.classes.values() if cls.is_module and cls.find_method("forward")
+                     and wanted in (cls.name.lower(), _last_word(cls.name).lower())]
+            answer = (Instance(found[0]),) if len(found) == 1 else ()
+        self._class_named_cache[parameter] = (self._registered_classes, answer)
+        return answer
 
     def _sole_loss(self) -> ValueSet:
         """The file's one loss module class (an `nn.Module` named as a loss, with a forward), for
@@ -675,7 +687,7 @@ def _loss_code(function: FunctionInfo) -> bool:
 
 def _last_word(name: str) -> str:
     """`Head` of `RPNHead`, `Encoder` of `TransformerEncoder`: the last CamelCase word."""
-    match = re.search(r"[A-Z][a-z0-9]+$", name)
+    match = _LAST_WORD.search(name)
     return match.group(0) if match else name
 
 

@@ -58,19 +58,18 @@ class ExpressionEvaluator:
             return self._eval_attribute(node, env)
         if kind is cst.Subscript:
             return self._eval_subscript(node, env)
-        if kind is cst.Integer:
-            return _integer(node)
+        if kind in _LITERALS:
+            # A literal's value, once per node: every round evaluates every default and
+            # argument again. The node is kept in the entry (see _qualified_name).
+            entry = self._literal_values.get(id(node))
+            if entry is not None and entry[0] is node:
+                return entry[1]
+            values = _literal(node)
+            self._literal_values[id(node)] = (node, values)
+            return values
         if kind is cst.UnaryOperation and type(node.operator) is cst.Minus \
                 and type(node.expression) is cst.Integer:
             return tuple(Constant(-value.value) for value in _integer(node.expression))
-        if kind is cst.Float:
-            try:
-                return (Constant(float(node.value.replace("_", ""))),)
-            except ValueError:
-                return ()
-        if kind is cst.SimpleString:
-            text = string_value(node)
-            return (Constant(text),) if isinstance(text, str) else ()
         if kind is cst.Tuple or kind is cst.List:
             items = []
             for element in node.elements:
@@ -586,6 +585,23 @@ def _library_reference(qualified: str) -> ValueSet:
     if catalogue.is_nn_class(qualified) or qualified in catalogue.LOSS_FUNCTIONS or qualified in RANGE_FUNCTIONS:
         return (LibraryRef(qualified),)
     return ()
+
+
+def _literal(node: cst.BaseExpression) -> ValueSet:
+    """The value of an int, float or plain string literal (one of _LITERALS)."""
+    kind = type(node)
+    if kind is cst.Integer:
+        return _integer(node)
+    if kind is cst.Float:
+        try:
+            return (Constant(float(node.value.replace("_", ""))),)
+        except ValueError:
+            return ()
+    text = string_value(node)
+    return (Constant(text),) if isinstance(text, str) else ()
+
+
+_LITERALS = frozenset({cst.Integer, cst.Float, cst.SimpleString})
 
 
 def _integer(node: cst.Integer) -> ValueSet:
