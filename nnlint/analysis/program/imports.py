@@ -57,6 +57,11 @@ class ImportTable(dict[str, str]):
     def __init__(self) -> None:
         super().__init__()
         self.assumed: dict[str, str] = {}
+        # What qualified_name gave each node asked about, by id(): every stage asks for the
+        # same callees, and the interpreter once per round. The node is kept in the entry, so
+        # its id is never another node's; the table is complete before anyone asks (it is only
+        # written by collect_imports) and lives as long as the file's facts.
+        self.qualified_names: dict[int, tuple[cst.CSTNode, Optional[str]]] = {}
         # Whether something (a star import) may bind names the file never spells.
         self.star = False
         self.bound: set[str] = set()  # names the file binds anywhere, other than by import
@@ -174,6 +179,17 @@ def _bind_compound(statement: cst.BaseCompoundStatement, bound: set[str]) -> Non
 
 def qualified_name(node: cst.BaseExpression, aliases: dict[str, str]) -> Optional[str]:
     """`F.softmax` -> `torch.nn.functional.softmax` when `F` is imported as that; else None."""
+    if type(aliases) is ImportTable:
+        entry = aliases.qualified_names.get(id(node))
+        if entry is not None and entry[0] is node:
+            return entry[1]
+        name = _resolve(node, aliases)
+        aliases.qualified_names[id(node)] = (node, name)
+        return name
+    return _resolve(node, aliases)
+
+
+def _resolve(node: cst.BaseExpression, aliases: dict[str, str]) -> Optional[str]:
     parts: list[str] = []
     current: cst.BaseExpression = node
     # Exact classes rather than isinstance, which is slow on libcst's ABC-based classes.

@@ -93,8 +93,6 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         # Which base classes of other project files are Modules (the join's "bases").
         self.external_modules = module_bases(external_bases or {})
         self.aliases = collect_imports(module)
-        # What qualified_name gives each node (see ExpressionEvaluator._qualified_name).
-        self._qualified_names: dict[int, tuple[cst.CSTNode, Optional[str]]] = {}
         # The values of int, float and string literals, by id of the node (see ExpressionEvaluator._eval).
         self._literal_values: dict[int, tuple[cst.CSTNode, ValueSet]] = {}
         # _class_named's answers, by parameter: (classes registered when asked, answer).
@@ -393,8 +391,10 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         the training call does not count there.
         """
         key: object = id(function) if not flags else (id(function), tuple(sorted(flags.items())))
-        if self._collecting is not None and self._collecting[0] == self._scope_key():
-            self._collecting[1].add(id(function.node))
+        collecting = self._collecting
+        # _scope_key inlined: most calls end at the next test (analysed already this round).
+        if collecting is not None and collecting[0] == (id(self._function.node) if self._function else 0):
+            collecting[1].add(id(function.node))
         if key in self._analyzed or key in self._in_progress:
             return function.returns if not flags else self._flagged_returns.get(key, ())
         self._in_progress.add(key)

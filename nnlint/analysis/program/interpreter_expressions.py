@@ -60,7 +60,8 @@ class ExpressionEvaluator:
             return self._eval_subscript(node, env)
         if kind in _LITERALS:
             # A literal's value, once per node: every round evaluates every default and
-            # argument again. The node is kept in the entry (see _qualified_name).
+            # argument again. Keyed by id(); the node is kept in the entry, so that the id is
+            # never that of another node (the table lives as long as this interpreter).
             entry = self._literal_values.get(id(node))
             if entry is not None and entry[0] is node:
                 return entry[1]
@@ -188,19 +189,8 @@ class ExpressionEvaluator:
             return _library_reference(self.aliases[name])
         return ()
 
-    def _qualified_name(self, node: cst.BaseExpression) -> Optional[str]:
-        """`qualified_name(node, self.aliases)`, once per node: every round evaluates every
-        callee and attribute again. Keyed by id(); the node is kept in the entry, so that the
-        id is never that of another node (the table lives as long as this interpreter)."""
-        entry = self._qualified_names.get(id(node))
-        if entry is not None and entry[0] is node:
-            return entry[1]
-        name = qualified_name(node, self.aliases)
-        self._qualified_names[id(node)] = (node, name)
-        return name
-
     def _eval_attribute(self, node: cst.Attribute, env: Env) -> ValueSet:
-        qualified = self._qualified_name(node)
+        qualified = qualified_name(node, self.aliases)
         if qualified is not None:
             # `pred_activation=nn.Softmax`, `self.loss_func = F.cross_entropy`: handed on, called elsewhere.
             return _library_reference(qualified)
@@ -346,7 +336,7 @@ class ExpressionEvaluator:
                 continue
             for side, other, other_values in ((operands[index], operands[index + 1], values[index + 1]),
                                               (operands[index + 1], operands[index], values[index])):
-                if numerics.nan_operand(side, self._qualified_name(side)):
+                if numerics.nan_operand(side, qualified_name(side, self.aliases)):
                     negated = type(target.operator) in (cst.NotEqual, cst.IsNot)
                     self.nan_comparisons.append(NanComparison(
                         node, side, negated, other, numerics.operand_kind(other, other_values, self.aliases),
@@ -460,7 +450,7 @@ class ExpressionEvaluator:
             (arg.keyword.value if arg.keyword else None, self._eval(arg.value, env), bool(arg.star))
             for arg in node.args
         ]
-        name = self._qualified_name(node.func)
+        name = qualified_name(node.func, self.aliases)
         if name in BACKWARD_FUNCTIONS or (name is None and type(node.func) is cst.Attribute
                                           and node.func.attr.value in BACKWARD_METHODS):
             self._note_backward(node)
@@ -491,7 +481,7 @@ class ExpressionEvaluator:
             normed = func.value
         else:
             return False
-        if not normed.deep_equals(node.left):
+        if not numerics.same_code(normed, node.left):
             return False
         if any(output.op in (AFFINE, IMPORTED) or output.model is not None for output in outputs_of(left)):
             return True

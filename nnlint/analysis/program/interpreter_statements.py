@@ -16,6 +16,7 @@ import libcst as cst
 from nnlint.analysis.program import walk_count
 
 from nnlint import catalogue
+from nnlint.analysis.program.imports import qualified_name
 from nnlint.analysis.program.syntax import _with_subclasses, child_nodes
 from nnlint.analysis.program.values import (
     ClassInfo,
@@ -163,7 +164,7 @@ class StatementRunner:
         """`torch.no_grad()`, `torch.inference_mode()`, with or without the call."""
         if type(expression) is cst.Call:
             expression = expression.func
-        return self._qualified_name(expression) in NO_GRAD_CONTEXTS
+        return qualified_name(expression, self.aliases) in NO_GRAD_CONTEXTS
 
     def _nested_function(self, node: cst.FunctionDef, env: Env) -> FunctionInfo:
         # By node id, not a scan of self.functions: a file of thousands of functions ran

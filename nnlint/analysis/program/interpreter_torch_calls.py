@@ -255,7 +255,7 @@ def _selected(node: cst.Call, args, candidates, aliases: dict[str, str]) -> Valu
     if condition is None or any(candidate is None for candidate in nodes):
         return ()
     for candidate in nodes:
-        if any(part.deep_equals(candidate) for part in descendants(condition)):
+        if any(numerics.same_code(part, candidate) for part in descendants(condition)):
             return ()
     found: list[ValueSet] = []
     for (position, keyword), candidate in zip(candidates, nodes):

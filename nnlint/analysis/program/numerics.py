@@ -51,6 +51,20 @@ PROBABILITY_NAME = re.compile(
 
 
 
+def same_code(a: cst.CSTNode, b: cst.CSTNode) -> bool:
+    """`a.deep_equals(b)`, answered at once where the two differ in class or, for names and
+    attributes, in the name (libcst's deep_equals walks every field of both trees)."""
+    kind = type(a)
+    if kind is not type(b):
+        return False
+    if kind is cst.Name:
+        if a.value != b.value:
+            return False
+    elif kind is cst.Attribute and a.attr.value != b.attr.value:
+        return False
+    return a.deep_equals(b)
+
+
 def _ops(values: ValueSet) -> set[str]:
     return {output.op for output in outputs_of(values)}
 
@@ -84,7 +98,7 @@ def arithmetic(node: cst.BinaryOperation, left: ValueSet, right: ValueSet) -> Va
             return (Output(SQUARES, node),)
         return ()
     if type(operator) is cst.Multiply:
-        if node.left.deep_equals(node.right) and type(node.left) not in (cst.Integer, cst.Float):
+        if same_code(node.left, node.right) and type(node.left) not in (cst.Integer, cst.Float):
             return (Output(SQUARES, node),)
         if left_ops & PROBABILITIES and right_ops & PROBABILITIES:
             return (Output(PROBABILITY_LIKE, node),)  # p * q: zero when either is
@@ -114,7 +128,7 @@ def squared_base(node: cst.BaseExpression) -> Optional[cst.BaseExpression]:
     if type(node) is cst.BinaryOperation:
         if type(node.operator) is cst.Power and type(node.right) is cst.Integer and node.right.value == "2":
             return node.left
-        if type(node.operator) is cst.Multiply and node.left.deep_equals(node.right):
+        if type(node.operator) is cst.Multiply and same_code(node.left, node.right):
             return node.left
     return None
 
@@ -138,7 +152,7 @@ def _offset_of(shifted: cst.BaseExpression, base: cst.BaseExpression) -> bool:
     if type(shifted) is not cst.BinaryOperation or type(shifted.operator) not in (cst.Add, cst.Subtract):
         return False
     for literal, other in ((shifted.left, shifted.right), (shifted.right, shifted.left)):
-        if type(literal) in (cst.Integer, cst.Float) and other.deep_equals(base):
+        if type(literal) in (cst.Integer, cst.Float) and same_code(other, base):
             try:
                 return float(literal.evaluated_value) != 0
             except (ValueError, OverflowError):
@@ -270,10 +284,10 @@ def _sum_of(total: cst.BaseExpression, part: cst.BaseExpression) -> bool:
     """`total` is `part.sum(...)` or `torch.sum(part, ...)` (any spelling of the module)."""
     if type(total) is not cst.Call or type(total.func) is not cst.Attribute or total.func.attr.value != "sum":
         return False
-    if total.func.value.deep_equals(part):
+    if same_code(total.func.value, part):
         return True
     positional = [arg.value for arg in total.args if arg.keyword is None and not arg.star]
-    return type(total.func.value) is cst.Name and bool(positional) and positional[0].deep_equals(part)
+    return type(total.func.value) is cst.Name and bool(positional) and same_code(positional[0], part)
 
 
 def _has_dim(node: cst.Call, position: int) -> bool:
