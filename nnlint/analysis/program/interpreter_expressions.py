@@ -19,7 +19,7 @@ from nnlint.analysis.program import numerics
 from nnlint.analysis.program.exports import is_library_name
 from nnlint.analysis.facts import AFFINE, IMPORTED, SQUARE_SUM, SQUARES, ZERO_ABLE, NanComparison, NumericSite, Output
 from nnlint.analysis.program.imports import qualified_name
-from nnlint.analysis.program.syntax import child_nodes, descendants, string_value
+from nnlint.analysis.program.syntax import _with_subclasses, child_nodes, descendants, string_value
 from nnlint.catalogue.functions import (BACKWARD_FUNCTIONS, BACKWARD_METHODS, GRID_FUNCTIONS, NORM_FUNCTIONS, NORM_METHODS,
                                        RANGE_FUNCTIONS)
 from nnlint.catalogue.names import EMBEDDING_METHOD, SELECTION_NAME
@@ -168,9 +168,10 @@ class ExpressionEvaluator:
 
     def _eval_children(self, node: cst.CSTNode, env: Env) -> None:
         for child in child_nodes(node):
-            if isinstance(child, cst.BaseExpression):
+            kind = type(child)  # class sets: isinstance is slow on libcst's ABCs
+            if kind in _EXPRESSIONS:
                 self._eval(child, env)
-            elif not isinstance(child, (cst.BaseSuite, cst.BaseStatement)):
+            elif kind not in _SUITES_AND_STATEMENTS:
                 self._eval_children(child, env)
 
     def _lookup(self, name: str, env: Env) -> ValueSet:
@@ -592,6 +593,9 @@ def _literal(node: cst.BaseExpression) -> ValueSet:
 
 
 _LITERALS = frozenset({cst.Integer, cst.Float, cst.SimpleString})
+# Every expression class, and every suite and statement class (isinstance of their bases).
+_EXPRESSIONS = _with_subclasses((cst.BaseExpression,))
+_SUITES_AND_STATEMENTS = _with_subclasses((cst.BaseSuite, cst.BaseStatement))
 
 
 def _integer(node: cst.Integer) -> ValueSet:

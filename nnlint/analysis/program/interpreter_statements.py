@@ -40,6 +40,9 @@ _MAX_UNROLLED = 32
 _SMALL_STATEMENTS = _with_subclasses((cst.BaseSmallStatement,))
 # Simple statements that neither compute a value nor end the block.
 _INERT_STATEMENTS = _with_subclasses((cst.Import, cst.ImportFrom, cst.Pass, cst.Global, cst.Nonlocal))
+_EXPRESSIONS = _with_subclasses((cst.BaseExpression,))
+# What a statement the runner does not know may nest that is run as statements.
+_NESTED_CODE = _with_subclasses((cst.BaseSuite, cst.BaseCompoundStatement, cst.SimpleStatementLine))
 
 
 class StatementRunner:
@@ -144,9 +147,9 @@ class StatementRunner:
             self._exec_branches([case.body.body for case in statement.cases], env, keep_entry=True)
         else:
             for child in child_nodes(statement):
-                if isinstance(child, cst.BaseExpression):
+                if type(child) in _EXPRESSIONS:
                     self._eval(child, env)
-                elif isinstance(child, (cst.BaseSuite, cst.BaseCompoundStatement, cst.SimpleStatementLine)):
+                elif type(child) in _NESTED_CODE:
                     self._exec(child, env)
 
     def _exec_class_body(self, cls: ClassInfo) -> None:
@@ -230,7 +233,7 @@ class StatementRunner:
             return False
         else:
             for child in child_nodes(small):
-                if isinstance(child, cst.BaseExpression):
+                if type(child) in _EXPRESSIONS:
                     self._eval(child, env)
             return kind is cst.Raise
         return False

@@ -94,12 +94,11 @@ class TorchCalls:
         return ()
 
     def _call_library(self, name: str, node: cst.Call, args) -> ValueSet:
-        spelled = dotted_name(node.func) or ""
         if name in _ORDERED_DICTS:
             return _dict_from_pairs(first_argument_values(args))
         loss = catalogue.LOSS_FUNCTIONS.get(name)
         if loss is not None:
-            self._record_loss(loss, spelled, node, args)
+            self._record_loss(loss, _spelled(node), node, args)
             return numerics.loss_value(loss, node)
         if name in api.ONES_FACTORIES:
             return (Output(ONES, node),)
@@ -111,7 +110,7 @@ class TorchCalls:
                                         for unit in api.UNIT_NORM_OUTPUTS[name])),)
         if name in api.NORMALIZER_FUNCTIONS:
             op, dim_position = api.NORMALIZER_FUNCTIONS[name]
-            self.normalizers.append(NormalizerSite(op, node, spelled, passes_argument(node, dim_position, "dim")))
+            self.normalizers.append(NormalizerSite(op, node, _spelled(node), passes_argument(node, dim_position, "dim")))
         if name in api.RANGE_FUNCTIONS:
             op = api.RANGE_FUNCTIONS[name]
             first = first_argument_values(args)
@@ -127,11 +126,11 @@ class TorchCalls:
         first = first_argument_values(args)
         autograd = not name.startswith(api.NO_AUTOGRAD_LIBRARIES)
         if name in api.LOG_FUNCTIONS:
-            self._record_numeric("log", node, first_argument_node(node), first, spelled, autograd)
+            self._record_numeric("log", node, first_argument_node(node), first, _spelled(node), autograd)
         elif name in api.SQRT_FUNCTIONS:
-            self._record_numeric("sqrt", node, first_argument_node(node), first, spelled, autograd)
+            self._record_numeric("sqrt", node, first_argument_node(node), first, _spelled(node), autograd)
         elif name in ("torch.div", "torch.true_divide") and len(node.args) > 1:
-            self._record_numeric("division", node, node.args[1].value, argument_values(args, 1, "other"), spelled)
+            self._record_numeric("division", node, node.args[1].value, argument_values(args, 1, "other"), _spelled(node))
         zero_tracking = numerics.library_call(name, node, first, argument_values(args, 1, "exponent"))
         if zero_tracking is not None:
             return (zero_tracking,)
@@ -243,6 +242,12 @@ class TorchCalls:
         self.loss_calls.append(LossCall(loss, spelled, node, inputs, targets))
         if self._function is not None:
             self.loss_scopes[id(node)] = self._function
+
+
+def _spelled(node: cst.Call) -> str:
+    """How the callee is written (`F.cross_entropy`), for the sites recorded: asked only when
+    a call is recorded, not for every library call."""
+    return dotted_name(node.func) or ""
 
 
 def _selected(node: cst.Call, args, candidates, aliases: dict[str, str]) -> ValueSet:
