@@ -13,6 +13,7 @@ The lookups below are the API; the tables may be read directly for iteration.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Callable, Mapping, Optional
 
 from nnlint.catalogue.ecosystem import (MODEL_FACTORIES, MODULE_BASE_SUFFIX, MODULE_BASES, NON_MODULE_BASE_ROOTS,
@@ -119,6 +120,9 @@ def never_module_base(written: str, qualified: Optional[str]) -> bool:
             or qualified.startswith("builtins."))
 
 
+# Memoised per distinct name: the path analysis asks for every call it meets, and the same
+# few hundred names recur across a corpus (the answer is the table's own row, never a copy).
+@lru_cache(maxsize=8192)
 def model_factory(qualified: str) -> Optional[dict[str, bool]]:
     """What a call building a whole model (`torchvision.models.resnet18`) is known to give."""
     for pattern, known in MODEL_FACTORIES:
@@ -166,6 +170,7 @@ def mode_rate_argument(qualified: Optional[str]) -> Optional[tuple[int, str]]:
 _MODE_CALL = re.compile(r"\.(dropout\w*|batch_norm)$")
 
 
+@lru_cache(maxsize=8192)  # asked for every call of a path's model code, names recur
 def call_changes_with_mode(qualified: str) -> bool:
     """A call (by its qualified or dotted name) whose result `.train()`/`.eval()` changes."""
     return bool(_MODE_CALL.search(qualified))

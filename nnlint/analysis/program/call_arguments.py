@@ -55,7 +55,7 @@ def passes_argument(node: cst.Call, position: int, keyword: str) -> bool:
 
 def literal_dim(node: cst.CSTNode, position: int) -> object:
     """The literal `dim` of a softmax call or constructor: an int, None if absent, "?" if not literal."""
-    if not isinstance(node, cst.Call):
+    if type(node) is not cst.Call:
         return "?"
     positional = [arg for arg in node.args if arg.keyword is None]
     chosen = next((arg.value for arg in node.args if arg.keyword and arg.keyword.value == "dim"), None)
@@ -63,9 +63,9 @@ def literal_dim(node: cst.CSTNode, position: int) -> object:
         chosen = positional[position].value
     if chosen is None:
         return None
-    if isinstance(chosen, cst.Integer):
+    if type(chosen) is cst.Integer:
         return int(chosen.value)
-    if isinstance(chosen, cst.UnaryOperation) and isinstance(chosen.operator, cst.Minus) \
-            and isinstance(chosen.expression, cst.Integer):
+    if type(chosen) is cst.UnaryOperation and type(chosen.operator) is cst.Minus \
+            and type(chosen.expression) is cst.Integer:
         return -int(chosen.expression.value)
     return "?"

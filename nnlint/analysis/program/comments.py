@@ -12,7 +12,9 @@ from typing import Sequence
 
 import libcst as cst
 
-from nnlint.analysis.program.syntax import statement_bodies
+from nnlint.analysis.program.syntax import _with_subclasses, statement_bodies
+
+_COMPOUND_STATEMENTS = _with_subclasses((cst.BaseCompoundStatement,))
 
 
 def introducing_comments(module: cst.Module) -> dict[int, tuple[str, ...]]:
@@ -31,11 +33,11 @@ def _walk(body: Sequence[cst.CSTNode], inherited: tuple[str, ...], found: dict[i
             else:
                 paragraph.append(line.comment.value)
         here = inherited + tuple(paragraph)
-        if isinstance(statement, cst.SimpleStatementLine):
+        if type(statement) is cst.SimpleStatementLine:  # exact classes: isinstance is slow on libcst's ABCs
             trailing = statement.trailing_whitespace.comment
             mine = here + ((trailing.value,) if trailing is not None else ())
             for small in statement.body:
                 found[id(small)] = mine
-        elif isinstance(statement, cst.BaseCompoundStatement):
+        elif type(statement) in _COMPOUND_STATEMENTS:
             for inner in statement_bodies(statement):
                 _walk(inner, here, found)

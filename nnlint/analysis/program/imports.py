@@ -13,32 +13,38 @@ from typing import Optional, Sequence, Union
 
 import libcst as cst
 
-from nnlint.analysis.program.syntax import statement_bodies
+from nnlint.analysis.program.syntax import _with_subclasses, statement_bodies
 from nnlint.catalogue.names import CONVENTIONAL_IMPORTS
+
+_SMALL_STATEMENTS = _with_subclasses((cst.BaseSmallStatement,))
+_COMPOUND_STATEMENTS = _with_subclasses((cst.BaseCompoundStatement,))
 
 
 def _dotted(node: Union[cst.Attribute, cst.Name]) -> str:
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         return node.value
     return f"{_dotted(node.value)}.{node.attr.value}"  # type: ignore[arg-type]
 
 
 def _record(statement: cst.BaseSmallStatement, aliases: dict[str, str]) -> None:
-    if isinstance(statement, cst.Import):
+    # Exact classes rather than isinstance, which is slow on libcst's ABC-based classes (none
+    # of the classes tested in this module has subclasses, but for the sets named so).
+    kind = type(statement)
+    if kind is cst.Import:
         for alias in statement.names:
             full = _dotted(alias.name)
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            if alias.asname is not None and type(alias.asname.name) is cst.Name:
                 aliases[alias.asname.name.value] = full
             else:
                 # `import torch.nn` binds `torch`; attribute access resolves the rest.
                 top = full.split(".")[0]
                 aliases[top] = top
-    elif isinstance(statement, cst.ImportFrom) and not isinstance(statement.names, cst.ImportStar):
+    elif kind is cst.ImportFrom and type(statement.names) is not cst.ImportStar:
         base = "." * len(statement.relative) + (_dotted(statement.module) if statement.module else "")
         for alias in statement.names:
             imported = _dotted(alias.name)
             local = imported
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            if alias.asname is not None and type(alias.asname.name) is cst.Name:
                 local = alias.asname.name.value
             aliases[local] = f"{base}{imported}" if base.endswith(".") or not base else f"{base}.{imported}"
 
@@ -51,6 +57,11 @@ class ImportTable(dict[str, str]):
     def __init__(self) -> None:
         super().__init__()
         self.assumed: dict[str, str] = {}
+        # What qualified_name gave each node asked about, by id(): every stage asks for the
+        # same callees, and the interpreter once per round. The node is kept in the entry, so
+        # its id is never another node's; the table is complete before anyone asks (it is only
+        # written by collect_imports) and lives as long as the file's facts.
+        self.qualified_names: dict[int, tuple[cst.CSTNode, Optional[str]]] = {}
         # Whether something (a star import) may bind names the file never spells.
         self.star = False
         self.bound: set[str] = set()  # names the file binds anywhere, other than by import
@@ -96,15 +107,16 @@ def collect_imports(module: cst.Module) -> ImportTable:
     pending: list[Sequence[cst.CSTNode]] = [module.body]
     while pending:
         for statement in pending.pop():
-            if isinstance(statement, cst.SimpleStatementLine):
+            kind = type(statement)
+            if kind is cst.SimpleStatementLine:
                 for small in statement.body:
                     _record(small, aliases)
-                    star = star or (isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar))
+                    star = star or (type(small) is cst.ImportFrom and type(small.names) is cst.ImportStar)
                     _bind_small(small, bound)
-            elif isinstance(statement, cst.BaseSmallStatement):
+            elif kind in _SMALL_STATEMENTS:
                 _record(statement, aliases)
                 _bind_small(statement, bound)
-            elif isinstance(statement, cst.BaseCompoundStatement):
+            elif kind in _COMPOUND_STATEMENTS:
                 _bind_compound(statement, bound)
                 pending.extend(statement_bodies(statement, every_block=True))
     aliases.star = star
@@ -118,45 +130,48 @@ def collect_imports(module: cst.Module) -> ImportTable:
 
 
 def _bind_target(target: cst.BaseExpression, bound: set[str]) -> None:
-    if isinstance(target, cst.Name):
+    kind = type(target)
+    if kind is cst.Name:
         bound.add(target.value)
-    elif isinstance(target, (cst.Tuple, cst.List)):
+    elif kind is cst.Tuple or kind is cst.List:
         for element in target.elements:
             _bind_target(element.value, bound)
-    elif isinstance(target, cst.StarredElement):
+    elif kind is cst.StarredElement:
         _bind_target(target.value, bound)
 
 
 def _bind_small(statement: cst.BaseSmallStatement, bound: set[str]) -> None:
     """Names a simple statement binds (other than by import)."""
-    if isinstance(statement, cst.Assign):
+    kind = type(statement)
+    if kind is cst.Assign:
         for target in statement.targets:
             _bind_target(target.target, bound)
-    elif isinstance(statement, (cst.AnnAssign, cst.AugAssign)):
+    elif kind is cst.AnnAssign or kind is cst.AugAssign:
         _bind_target(statement.target, bound)
-    elif isinstance(statement, (cst.Global, cst.Nonlocal)):
+    elif kind is cst.Global or kind is cst.Nonlocal:
         bound.update(item.name.value for item in statement.names)
 
 
 def _bind_compound(statement: cst.BaseCompoundStatement, bound: set[str]) -> None:
     """Names a compound statement's header binds: a def's name and parameters, a class's name,
     a loop's target, `with ... as`, `except ... as`."""
-    if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+    kind = type(statement)
+    if kind is cst.FunctionDef or kind is cst.ClassDef:
         bound.add(statement.name.value)
-    if isinstance(statement, cst.FunctionDef):
+    if kind is cst.FunctionDef:
         parameters = statement.params
         for parameter in (*parameters.posonly_params, *parameters.params, *parameters.kwonly_params):
             bound.add(parameter.name.value)
         for star in (parameters.star_arg, parameters.star_kwarg):
-            if isinstance(star, cst.Param):
+            if type(star) is cst.Param:
                 bound.add(star.name.value)
-    elif isinstance(statement, cst.For):
+    elif kind is cst.For:
         _bind_target(statement.target, bound)
-    elif isinstance(statement, cst.With):
+    elif kind is cst.With:
         for item in statement.items:
             if item.asname is not None:
                 _bind_target(item.asname.name, bound)
-    elif isinstance(statement, cst.Try):
+    elif kind is cst.Try:
         for handler in statement.handlers:
             if handler.name is not None:
                 _bind_target(handler.name.name, bound)
@@ -164,6 +179,17 @@ def _bind_compound(statement: cst.BaseCompoundStatement, bound: set[str]) -> Non
 
 def qualified_name(node: cst.BaseExpression, aliases: dict[str, str]) -> Optional[str]:
     """`F.softmax` -> `torch.nn.functional.softmax` when `F` is imported as that; else None."""
+    if type(aliases) is ImportTable:
+        entry = aliases.qualified_names.get(id(node))
+        if entry is not None and entry[0] is node:
+            return entry[1]
+        name = _resolve(node, aliases)
+        aliases.qualified_names[id(node)] = (node, name)
+        return name
+    return _resolve(node, aliases)
+
+
+def _resolve(node: cst.BaseExpression, aliases: dict[str, str]) -> Optional[str]:
     parts: list[str] = []
     current: cst.BaseExpression = node
     # Exact classes rather than isinstance, which is slow on libcst's ABC-based classes.

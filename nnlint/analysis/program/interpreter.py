@@ -72,6 +72,7 @@ from nnlint.catalogue.names import (CRITERION_PARAMETER, GRADIENT_FUNCTION, LOSS
                                    NO_GRADIENT_FUNCTION)
 
 _MAX_ROUNDS = 3
+_LAST_WORD = re.compile(r"[A-Z][a-z0-9]+$")
 
 
 class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
@@ -92,6 +93,10 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         # Which base classes of other project files are Modules (the join's "bases").
         self.external_modules = module_bases(external_bases or {})
         self.aliases = collect_imports(module)
+        # The values of int, float and string literals, by id of the node (see ExpressionEvaluator._eval).
+        self._literal_values: dict[int, tuple[cst.CSTNode, ValueSet]] = {}
+        # _class_named's answers, by parameter: (classes registered when asked, answer).
+        self._class_named_cache: dict[str, tuple[int, ValueSet]] = {}
         self.classes: dict[str, ClassInfo] = {}
         self.functions: list[FunctionInfo] = []
         self._function_of_node: dict[int, FunctionInfo] = {}
@@ -265,7 +270,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             normalizers=_unique(self.normalizers, key=lambda site: id(site.node)),
             one_unit_softmaxes=_unique(self.one_unit_softmaxes, key=lambda out: id(out.node)),
             numeric_sites=[
-                dataclasses.replace(site, compared=isinstance(site.operand, cst.Name)
+                dataclasses.replace(site, compared=type(site.operand) is cst.Name
                                     and site.operand.value in self._compared.get(self._site_scopes[id(site)], ()),
                                     backpropagated=not site.no_grad and self._site_scopes[id(site)] in backpropagating,
                                     training_helper=self._site_scopes[id(site)] in helpers,
@@ -345,19 +350,19 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
 
     def _register_definitions(self, body: Sequence[cst.CSTNode], owner_env: Optional[Env]) -> None:
         for statement in body:
-            if isinstance(statement, cst.ClassDef):
+            if type(statement) is cst.ClassDef:
                 self._register_class(statement)
-            elif isinstance(statement, cst.FunctionDef):
+            elif type(statement) is cst.FunctionDef:
                 function = FunctionInfo(statement, closure=owner_env)
                 self._add_function(function)
                 self._top_functions.setdefault(function.name, function)
-            elif isinstance(statement, (cst.If, cst.Try)):
+            elif type(statement) in (cst.If, cst.Try):
                 # `if TYPE_CHECKING:` / `try: ... except ImportError:` around definitions.
                 self._register_definitions(_child_statements(statement), owner_env)
 
     def _register_class(self, node: cst.ClassDef) -> ClassInfo:
         bases = [self.classes[arg.value.value] for arg in node.bases
-                 if isinstance(arg.value, cst.Name) and arg.value.value in self.classes]
+                 if type(arg.value) is cst.Name and arg.value.value in self.classes]
         known = self.classes
         is_module = is_module_class(node, self.aliases,
                                     lambda name: known[name].is_module if name in known else None,
@@ -366,7 +371,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self.classes[cls.name] = cls
         self._registered_classes += 1
         for statement in node.body.body:
-            if isinstance(statement, cst.FunctionDef):
+            if type(statement) is cst.FunctionDef:
                 function = FunctionInfo(statement, owner=cls)
                 cls.methods[function.name] = function
                 self._add_function(function)
@@ -386,8 +391,10 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         the training call does not count there.
         """
         key: object = id(function) if not flags else (id(function), tuple(sorted(flags.items())))
-        if self._collecting is not None and self._collecting[0] == self._scope_key():
-            self._collecting[1].add(id(function.node))
+        collecting = self._collecting
+        # _scope_key inlined: most calls end at the next test (analysed already this round).
+        if collecting is not None and collecting[0] == (id(self._function.node) if self._function else 0):
+            collecting[1].add(id(function.node))
         if key in self._analyzed or key in self._in_progress:
             return function.returns if not flags else self._flagged_returns.get(key, ())
         self._in_progress.add(key)
@@ -432,11 +439,11 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
             elif not function.called and CRITERION_PARAMETER.search(name):
                 env[name] = self._sole_loss()
             elif not function.called and self._class_named(name):
-                env[name] = self._class_named(name)
+                env[name] = self._class_named(name)  # memoised: asked twice
             else:
                 env[name] = numerics.parameter_value(param)
         for star in (params.star_arg, params.star_kwarg):
-            if isinstance(star, cst.Param):
+            if type(star) is cst.Param:
                 env[star.name.value] = ()
 
     def _sole_model(self) -> ValueSet:
@@ -455,12 +462,19 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         """The one module class of the file a parameter is named after: `head` for `RPNHead`,
         `rpn_head` or `rpnhead` for it too, `discriminator` for `Discriminator` (the whole
         name or its last word), for a function no call site in the file passes a value to."""
+        # Asked for every parameter of every function no call site reaches, each round: the
+        # answer only changes when a class is registered (a class's methods are fixed then).
+        cached = self._class_named_cache.get(parameter)
+        if cached is not None and cached[0] == self._registered_classes:
+            return cached[1]
         wanted = parameter.replace("_", "").lower()
-        if len(wanted) < 3:
-            return ()
-        found = [cls for cls in self.classes.values() if cls.is_module and cls.find_method("forward")
-                 and wanted in (cls.name.lower(), _last_word(cls.name).lower())]
-        return (Instance(found[0]),) if len(found) == 1 else ()
+        answer: ValueSet = ()
+        if len(wanted) >= 3:
+            found = [cls for cls in self.classes.values() if cls.is_module and cls.find_method("forward")
+                     and wanted in (cls.name.lower(), _last_word(cls.name).lower())]
+            answer = (Instance(found[0]),) if len(found) == 1 else ()
+        self._class_named_cache[parameter] = (self._registered_classes, answer)
+        return answer
 
     def _sole_loss(self) -> ValueSet:
         """The file's one loss module class (an `nn.Module` named as a loss, with a forward), for
@@ -673,7 +687,7 @@ def _loss_code(function: FunctionInfo) -> bool:
 
 def _last_word(name: str) -> str:
     """`Head` of `RPNHead`, `Encoder` of `TransformerEncoder`: the last CamelCase word."""
-    match = re.search(r"[A-Z][a-z0-9]+$", name)
+    match = _LAST_WORD.search(name)
     return match.group(0) if match else name
 
 
@@ -695,10 +709,10 @@ def _imported_bases(cls: ClassInfo, aliases: Mapping[str, str]) -> bool:
 
 def _child_statements(statement: cst.CSTNode) -> list[cst.CSTNode]:
     found: list[cst.CSTNode] = []
-    if isinstance(statement, cst.If):
+    if type(statement) is cst.If:
         found.extend(statement.body.body)
         found.extend(else_body(statement.orelse))
-    elif isinstance(statement, cst.Try):
+    elif type(statement) is cst.Try:
         found.extend(statement.body.body)
         for handler in statement.handlers:
             found.extend(handler.body.body)
@@ -707,10 +721,10 @@ def _child_statements(statement: cst.CSTNode) -> list[cst.CSTNode]:
 
 def _returned(function: cst.FunctionDef) -> tuple[cst.BaseExpression, ...]:
     """What the function's own `return` statements return (nested definitions excluded)."""
-    if not isinstance(function.body, cst.IndentedBlock):
+    if type(function.body) is not cst.IndentedBlock:
         return ()
     return tuple(statement.value for statement in own_statements(function.body.body)
-                 if isinstance(statement, cst.Return) and statement.value is not None)
+                 if type(statement) is cst.Return and statement.value is not None)
 
 
 def _unique(items, key) -> list:

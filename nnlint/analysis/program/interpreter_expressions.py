@@ -19,7 +19,7 @@ from nnlint.analysis.program import numerics
 from nnlint.analysis.program.exports import is_library_name
 from nnlint.analysis.facts import AFFINE, IMPORTED, SQUARE_SUM, SQUARES, ZERO_ABLE, NanComparison, NumericSite, Output
 from nnlint.analysis.program.imports import qualified_name
-from nnlint.analysis.program.syntax import child_nodes, descendants, string_value
+from nnlint.analysis.program.syntax import _with_subclasses, child_nodes, descendants, string_value
 from nnlint.catalogue.functions import (BACKWARD_FUNCTIONS, BACKWARD_METHODS, GRID_FUNCTIONS, NORM_FUNCTIONS, NORM_METHODS,
                                        RANGE_FUNCTIONS)
 from nnlint.catalogue.names import EMBEDDING_METHOD, SELECTION_NAME
@@ -51,30 +51,35 @@ class ExpressionEvaluator:
         # more than the evaluation of most nodes (these classes have no subclasses).
         kind = type(node)
         if kind is cst.Name:
-            return self._lookup(node.value, env)
+            name = node.value
+            # _lookup's first answers inlined: a local name is most of the 300k names a large
+            # corpus evaluates.
+            if name in env and name not in _NAMED_CONSTANTS:
+                return env[name]
+            return self._lookup(name, env)
         if kind is cst.Call:
             return self._eval_call(node, env)
         if kind is cst.Attribute:
             return self._eval_attribute(node, env)
         if kind is cst.Subscript:
             return self._eval_subscript(node, env)
-        if kind is cst.Integer:
-            return _integer(node)
-        if kind is cst.UnaryOperation and isinstance(node.operator, cst.Minus) \
-                and isinstance(node.expression, cst.Integer):
+        if kind in _LITERALS:
+            # A literal's value, once per node: every round evaluates every default and
+            # argument again. Keyed by id(); the node is kept in the entry, so that the id is
+            # never that of another node (the table lives as long as this interpreter).
+            entry = self._literal_values.get(id(node))
+            if entry is not None and entry[0] is node:
+                return entry[1]
+            values = _literal(node)
+            self._literal_values[id(node)] = (node, values)
+            return values
+        if kind is cst.UnaryOperation and type(node.operator) is cst.Minus \
+                and type(node.expression) is cst.Integer:
             return tuple(Constant(-value.value) for value in _integer(node.expression))
-        if kind is cst.Float:
-            try:
-                return (Constant(float(node.value.replace("_", ""))),)
-            except ValueError:
-                return ()
-        if kind is cst.SimpleString:
-            text = string_value(node)
-            return (Constant(text),) if isinstance(text, str) else ()
         if kind is cst.Tuple or kind is cst.List:
             items = []
             for element in node.elements:
-                if isinstance(element, cst.StarredElement):
+                if type(element) is cst.StarredElement:
                     self._eval(element.value, env)
                     items.append(())
                 else:
@@ -111,13 +116,13 @@ class ExpressionEvaluator:
         `return_probs=False` flag that no caller sets.
         """
         self._mark_truth_test(test)
-        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        if type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
             inner = self._truth(test.expression, env)
             return None if inner is None else not inner
-        if isinstance(test, cst.Attribute) and test.attr.value == "training" \
+        if type(test) is cst.Attribute and test.attr.value == "training" \
                 and any(isinstance(value, Instance) for value in self._eval(test.value, env)):
             return True
-        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        if type(test) is cst.Comparison and len(test.comparisons) == 1:
             known = self._comparison_truth(test, env)
             if known is not None:
                 return known
@@ -133,21 +138,21 @@ class ExpressionEvaluator:
         calls holds only its default, which other callers may not pass: not decided."""
         operator = test.comparisons[0].operator
         left, right = test.left, test.comparisons[0].comparator
-        if not isinstance(left, (cst.Name, cst.Attribute)):
+        if type(left) not in (cst.Name, cst.Attribute):
             return None
-        if isinstance(left, cst.Name) and self._uncalled_parameter(left.value):
+        if type(left) is cst.Name and self._uncalled_parameter(left.value):
             return None
         values = self._eval(left, env)
         if not values:
             return None
-        if isinstance(operator, (cst.Is, cst.IsNot)) and isinstance(right, cst.Name) and right.value == "None":
+        if type(operator) in (cst.Is, cst.IsNot) and type(right) is cst.Name and right.value == "None":
             # Only "surely an object": a value set lists the values the interpreter knows, and
             # an unknown alternative (`weights=w` with `w` from anywhere) leaves no trace, so a
             # set of just None does not mean the name is always None.
             if all(isinstance(v, (ModuleValue, LibraryRef, Instance, FunctionRef, ClassRef)) for v in values):
-                return isinstance(operator, cst.IsNot)
+                return type(operator) is cst.IsNot
             return None
-        if isinstance(operator, (cst.Equal, cst.NotEqual)) and isinstance(right, (cst.SimpleString, cst.Integer)):
+        if type(operator) in (cst.Equal, cst.NotEqual) and type(right) in (cst.SimpleString, cst.Integer):
             literal = self._eval(right, env)
             if len(literal) != 1 or not all(isinstance(v, Constant) and isinstance(v.value, (str, int))
                                             and not isinstance(v.value, bool) for v in values):
@@ -156,7 +161,7 @@ class ExpressionEvaluator:
             if len(outcomes) != 1:
                 return None
             equal = outcomes.pop()
-            return equal if isinstance(operator, cst.Equal) else not equal
+            return equal if type(operator) is cst.Equal else not equal
         return None
 
     def _uncalled_parameter(self, name: str) -> bool:
@@ -168,9 +173,10 @@ class ExpressionEvaluator:
 
     def _eval_children(self, node: cst.CSTNode, env: Env) -> None:
         for child in child_nodes(node):
-            if isinstance(child, cst.BaseExpression):
+            kind = type(child)  # class sets: isinstance is slow on libcst's ABCs
+            if kind in _EXPRESSIONS:
                 self._eval(child, env)
-            elif not isinstance(child, (cst.BaseSuite, cst.BaseStatement)):
+            elif kind not in _SUITES_AND_STATEMENTS:
                 self._eval_children(child, env)
 
     def _lookup(self, name: str, env: Env) -> ValueSet:
@@ -218,12 +224,12 @@ class ExpressionEvaluator:
         bases = self._eval(node.value, env)
         keys: ValueSet = ()
         for element in node.slice:
-            if isinstance(element.slice, cst.Index):
+            if type(element.slice) is cst.Index:
                 keys = self._eval(element.slice.value, env)
             else:
                 self._eval_children(element.slice, env)
         key = keys[0].value if len(keys) == 1 and isinstance(keys[0], Constant) else None
-        if isinstance(node.value, cst.Name) and any(output.op in (ZERO_ABLE, SQUARE_SUM) for output in outputs_of(bases)) \
+        if type(node.value) is cst.Name and any(output.op in (ZERO_ABLE, SQUARE_SUM) for output in outputs_of(bases)) \
                 and self._selected_by_comparison(node, node.value.value):
             # `n[n > eps]`, `n[nonzero]` with `nonzero = n > 1e-12`: the items kept are the ones a
             # comparison of `n` let through, so the zero case is gone.
@@ -249,34 +255,34 @@ class ExpressionEvaluator:
         conjunction, a local variable bound to one (`keep = t > 0` ... `keep.sum()`), or,
         where nothing of it is known, a name like `pos` or `valid` (catalogue SELECTION_NAME).
         A mask handed in (a padding or length mask) is not: every real sequence keeps a token."""
-        while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+        while type(node) is cst.Call and type(node.func) is cst.Attribute \
                 and node.func.attr.value in _CONVERSIONS:
             node = node.func.value
-        if isinstance(node, cst.Comparison):
+        if type(node) is cst.Comparison:
             # `torch.arange(T) < lengths[:, None]` is a length mask, not a selection.
             operands = (node.left, *(target.comparator for target in node.comparisons))
             return all(isinstance(target.operator, _VALUE_COMPARISONS) for target in node.comparisons) \
                 and not any(self._made_from_grid(operand) for operand in operands)
-        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.BitInvert):
+        if type(node) is cst.UnaryOperation and type(node.operator) is cst.BitInvert:
             return self._selects_by_value(node.expression, depth + 1)
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.BitAnd, cst.BitOr)):
+        if type(node) is cst.BinaryOperation and type(node.operator) in (cst.BitAnd, cst.BitOr):
             return depth < 4 and (self._selects_by_value(node.left, depth + 1)
                                   or self._selects_by_value(node.right, depth + 1))
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             assigned = self._local_assignments(node.value)
             if assigned:
                 return depth < 4 and any(self._selects_by_value(value, depth + 1) for value in assigned)
             return bool(SELECTION_NAME.search(node.value))
-        if isinstance(node, cst.Attribute):
+        if type(node) is cst.Attribute:
             return bool(SELECTION_NAME.search(node.attr.value))
         return False
 
     def _made_from_grid(self, node: cst.BaseExpression, depth: int = 0) -> bool:
         """`node` is computed from an index grid (`torch.arange(T)[None]`, `steps` bound to one)."""
         for current in descendants(node):
-            if isinstance(current, cst.Call) and qualified_name(current.func, self.aliases) in GRID_FUNCTIONS:
+            if type(current) is cst.Call and qualified_name(current.func, self.aliases) in GRID_FUNCTIONS:
                 return True
-            if isinstance(current, cst.Name) and depth < 3 and not _is_attribute_part(current, node) \
+            if type(current) is cst.Name and depth < 3 and not _is_attribute_part(current, node) \
                     and any(self._made_from_grid(value, depth + 1) for value in self._local_assignments(current.value)):
                 return True
         return False
@@ -297,24 +303,24 @@ class ExpressionEvaluator:
     def _selected_by_comparison(self, node: cst.Subscript, name: str) -> bool:
         """`name[...]` indexed by a comparison of `name`, written in place or bound to a local
         variable of the current function (`keep = name > 0` ... `name[keep]`)."""
-        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        if len(node.slice) != 1 or type(node.slice[0].slice) is not cst.Index:
             return False
         index = node.slice[0].slice.value
-        if isinstance(index, cst.Comparison):
+        if type(index) is cst.Comparison:
             return _compares(index, name)
-        if not isinstance(index, cst.Name) or self._function is None:
+        if type(index) is not cst.Name or self._function is None:
             return False
         for current in descendants(self._function.node.body):
-            if isinstance(current, cst.Assign) and len(current.targets) == 1 \
-                    and isinstance(current.targets[0].target, cst.Name) \
+            if type(current) is cst.Assign and len(current.targets) == 1 \
+                    and type(current.targets[0].target) is cst.Name \
                     and current.targets[0].target.value == index.value:
-                return isinstance(current.value, cst.Comparison) and _compares(current.value, name)
+                return type(current.value) is cst.Comparison and _compares(current.value, name)
         return False
 
     def _eval_dict(self, node: cst.Dict, env: Env) -> ValueSet:
         items = []
         for element in node.elements:
-            if isinstance(element, cst.DictElement):
+            if type(element) is cst.DictElement:
                 key = self._eval(element.key, env)
                 values = self._eval(element.value, env)
                 if len(key) == 1 and isinstance(key[0], Constant) and isinstance(key[0].value, str):
@@ -329,15 +335,15 @@ class ExpressionEvaluator:
         values = []
         for operand in operands:
             values.append(self._eval(operand, env))
-            if isinstance(operand, cst.Name):
+            if type(operand) is cst.Name:
                 compared.add(operand.value)
         for index, target in enumerate(node.comparisons):
-            if not isinstance(target.operator, (cst.Equal, cst.NotEqual, cst.Is, cst.IsNot)):
+            if type(target.operator) not in (cst.Equal, cst.NotEqual, cst.Is, cst.IsNot):
                 continue
             for side, other, other_values in ((operands[index], operands[index + 1], values[index + 1]),
                                               (operands[index + 1], operands[index], values[index])):
                 if numerics.nan_operand(side, qualified_name(side, self.aliases)):
-                    negated = isinstance(target.operator, (cst.NotEqual, cst.IsNot))
+                    negated = type(target.operator) in (cst.NotEqual, cst.IsNot)
                     self.nan_comparisons.append(NanComparison(
                         node, side, negated, other, numerics.operand_kind(other, other_values, self.aliases),
                         id(node) in self._truth_tests))
@@ -349,9 +355,9 @@ class ExpressionEvaluator:
         while pending:
             current = pending.pop()
             self._truth_tests.add(id(current))
-            if isinstance(current, cst.UnaryOperation) and isinstance(current.operator, cst.Not):
+            if type(current) is cst.UnaryOperation and type(current.operator) is cst.Not:
                 pending.append(current.expression)
-            elif isinstance(current, cst.BooleanOperation):
+            elif type(current) is cst.BooleanOperation:
                 pending.extend((current.left, current.right))
 
     def _record_numeric(self, kind: str, node: cst.CSTNode, operand: cst.BaseExpression, values: ValueSet,
@@ -372,13 +378,13 @@ class ExpressionEvaluator:
         self._backward_scopes.add(scope)
         self._backward_loops.setdefault(scope, []).append(self._loop_depth > self._loop_base)
         candidates = [arg.value for arg in node.args]
-        receiver = node.func.value if isinstance(node.func, cst.Attribute) else None
-        if isinstance(receiver, cst.Call):
+        receiver = node.func.value if type(node.func) is cst.Attribute else None
+        if type(receiver) is cst.Call:
             candidates.extend(arg.value for arg in receiver.args)
         elif receiver is not None:
             candidates.append(receiver)
         for candidate in candidates:
-            if isinstance(candidate, cst.Name):
+            if type(candidate) is cst.Name:
                 self._backward_roots.update(self._assigned_callees.get((scope, candidate.value), ()))
 
     def _scope_key(self) -> int:
@@ -388,25 +394,25 @@ class ExpressionEvaluator:
     def _eval_binary(self, node: cst.BinaryOperation, env: Env) -> ValueSet:
         left = self._eval(node.left, env)
         right = self._eval(node.right, env)
-        if isinstance(node.operator, cst.Divide):
+        if type(node.operator) is cst.Divide:
             guarded = self._normalises_learned_output(node, left, env)
             self._record_numeric("division", node, node.right, () if guarded else right, "/")
-        if isinstance(node.operator, cst.Power) and len(right) == 1 and isinstance(right[0], Constant) \
+        if type(node.operator) is cst.Power and len(right) == 1 and isinstance(right[0], Constant) \
                 and right[0].value == 0.5:
             self._record_numeric("sqrt", node, node.left, left, "** 0.5")
-        if isinstance(node.operator, cst.Power) and len(right) == 1 and isinstance(right[0], Constant) \
+        if type(node.operator) is cst.Power and len(right) == 1 and isinstance(right[0], Constant) \
                 and right[0].value == 2 and self._cannot_vanish(node.left, env):
             return ()  # (K * data_range) ** 2, (d + eps) ** 2: see _nonvanishing_square
         if numerics.positive_square_sum(node, lambda base: self._is_number(base, env)):
             return ()  # a sum of squares that cannot be 0: as guarded as `x ** 2 + eps`
         zero_tracking = numerics.arithmetic(node, left, right)
-        if zero_tracking or not isinstance(node.operator, (cst.Multiply, cst.Divide)):
+        if zero_tracking or type(node.operator) not in (cst.Multiply, cst.Divide):
             return zero_tracking
         kept: list[ValueSet] = []
         for tensor_side, other_side, other_node in ((left, right, node.right), (right, left, node.left)):
             if outputs_of(tensor_side) and _keeps_sign(other_side, other_node):
                 kept.append(outputs_of(tensor_side))
-            if isinstance(node.operator, cst.Divide):
+            if type(node.operator) is cst.Divide:
                 break
         return join(*kept)
 
@@ -414,21 +420,21 @@ class ExpressionEvaluator:
         """A nonzero Python number: a literal, a name or attribute the interpreter knows as one,
         a parameter of the current function with a nonzero number as default, or `self.x`
         set in the constructor from such a parameter (`self.sigma_data = sigma_data`)."""
-        if isinstance(node, (cst.Integer, cst.Float)):
+        if type(node) in (cst.Integer, cst.Float):
             return _nonzero_number(node)
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Multiply, cst.Divide, cst.Power)):
+        if type(node) is cst.BinaryOperation and type(node.operator) in (cst.Multiply, cst.Divide, cst.Power):
             # `K[0] * data_range`, `(k * r) ** 2`: products of hyperparameters are hyperparameters.
             return self._is_number(node.left, env) and self._is_number(node.right, env)
-        values = self._eval(node, env) if isinstance(node, (cst.Name, cst.Attribute, cst.Subscript)) else ()
+        values = self._eval(node, env) if type(node) in (cst.Name, cst.Attribute, cst.Subscript) else ()
         if values and all(isinstance(v, Constant) and isinstance(v.value, (int, float))
                           and not isinstance(v.value, bool) and v.value != 0 for v in values):
             return True
         function = self._function
         if function is None:
             return False
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             return _numeric_default(function.node, node.value)
-        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self" \
+        if type(node) is cst.Attribute and type(node.value) is cst.Name and node.value.value == "self" \
                 and function.owner is not None:
             constructor = function.owner.find_method("__init__")
             return constructor is not None and _set_from_number(constructor.node, node.attr.value)
@@ -451,7 +457,7 @@ class ExpressionEvaluator:
             for arg in node.args
         ]
         name = qualified_name(node.func, self.aliases)
-        if name in BACKWARD_FUNCTIONS or (name is None and isinstance(node.func, cst.Attribute)
+        if name in BACKWARD_FUNCTIONS or (name is None and type(node.func) is cst.Attribute
                                           and node.func.attr.value in BACKWARD_METHODS):
             self._note_backward(node)
         if name is not None:
@@ -459,7 +465,7 @@ class ExpressionEvaluator:
         if type(node.func) is cst.Name and node.func.value in _BUILTINS \
                 and node.func.value not in env and node.func.value not in self.module_env:
             return self._builtin_call(node.func.value, node, args)
-        if isinstance(node.func, cst.Attribute):
+        if type(node.func) is cst.Attribute:
             receivers = self._eval(node.func.value, env)
             found = self._call_method(node, node.func.attr.value, receivers, args)
             return self._nonvanishing_square(node, None, found, env)
@@ -472,23 +478,23 @@ class ExpressionEvaluator:
         `self.proj(h)`). A learned embedding is not exactly 0 in practice (CLIP, SigLIP); a raw
         parameter or a difference (a Gram-Schmidt remainder) can be, and is still checked."""
         right = node.right
-        if not isinstance(right, cst.Call):
+        if type(right) is not cst.Call:
             return False
         func = right.func
         if qualified_name(func, self.aliases) in NORM_FUNCTIONS and right.args:
             normed = right.args[0].value
-        elif isinstance(func, cst.Attribute) and func.attr.value in NORM_METHODS:
+        elif type(func) is cst.Attribute and func.attr.value in NORM_METHODS:
             normed = func.value
         else:
             return False
-        if not normed.deep_equals(node.left):
+        if not numerics.same_code(normed, node.left):
             return False
         if any(output.op in (AFFINE, IMPORTED) or output.model is not None for output in outputs_of(left)):
             return True
-        if not isinstance(node.left, cst.Name):
+        if type(node.left) is not cst.Name:
             return False
         assigned = self._last_assignment(node.left.value, node)
-        return isinstance(assigned, cst.Call) and self._network_call(assigned, env)
+        return type(assigned) is cst.Call and self._network_call(assigned, env)
 
     def _last_assignment(self, name: str, before: cst.CSTNode) -> Optional[cst.BaseExpression]:
         """The value last assigned to `name` in the current scope, textually before `before`."""
@@ -497,8 +503,8 @@ class ExpressionEvaluator:
         for current in descendants(scope):
             if current is before:
                 return found
-            if isinstance(current, cst.Assign) and len(current.targets) == 1 \
-                    and isinstance(current.targets[0].target, cst.Name) and current.targets[0].target.value == name \
+            if type(current) is cst.Assign and len(current.targets) == 1 \
+                    and type(current.targets[0].target) is cst.Name and current.targets[0].target.value == name \
                     and not any(inner is before for inner in descendants(current.value)):
                 found = current.value
         return found
@@ -506,7 +512,7 @@ class ExpressionEvaluator:
     def _network_call(self, call: cst.Call, env: Env) -> bool:
         """`self.proj(h)` (a submodule called), `model.encode_image(x)`, `clip.get_text_features(t)`."""
         func = call.func
-        if not isinstance(func, cst.Attribute):
+        if type(func) is not cst.Attribute:
             return False
         if EMBEDDING_METHOD.search(func.attr.value):
             return True
@@ -518,7 +524,7 @@ class ExpressionEvaluator:
         so it is no sum-of-squares hazard; what else the call is stays as found."""
         if name in ("torch.pow", "torch.square"):
             base = node.args[0].value if node.args else None
-        elif name is None and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("pow", "square"):
+        elif name is None and type(node.func) is cst.Attribute and node.func.attr.value in ("pow", "square"):
             base = node.func.value
         else:
             return found
@@ -530,7 +536,7 @@ class ExpressionEvaluator:
         """A nonzero number, or `x + c` / `x - c` / `c - x` for a nonzero number `c`."""
         if self._is_number(base, env):
             return True
-        return isinstance(base, cst.BinaryOperation) and isinstance(base.operator, (cst.Add, cst.Subtract)) \
+        return type(base) is cst.BinaryOperation and type(base.operator) in (cst.Add, cst.Subtract) \
             and (self._is_number(base.left, env) or self._is_number(base.right, env))
 
     def _builtin_call(self, name: str, node: cst.Call, args) -> ValueSet:
@@ -577,6 +583,26 @@ def _library_reference(qualified: str) -> ValueSet:
     return ()
 
 
+def _literal(node: cst.BaseExpression) -> ValueSet:
+    """The value of an int, float or plain string literal (one of _LITERALS)."""
+    kind = type(node)
+    if kind is cst.Integer:
+        return _integer(node)
+    if kind is cst.Float:
+        try:
+            return (Constant(float(node.value.replace("_", ""))),)
+        except ValueError:
+            return ()
+    text = string_value(node)
+    return (Constant(text),) if isinstance(text, str) else ()
+
+
+_LITERALS = frozenset({cst.Integer, cst.Float, cst.SimpleString})
+# Every expression class, and every suite and statement class (isinstance of their bases).
+_EXPRESSIONS = _with_subclasses((cst.BaseExpression,))
+_SUITES_AND_STATEMENTS = _with_subclasses((cst.BaseSuite, cst.BaseStatement))
+
+
 def _integer(node: cst.Integer) -> ValueSet:
     try:
         return (Constant(int(node.value.replace("_", ""), 0)),)
@@ -588,14 +614,14 @@ def _keeps_sign(values: ValueSet, node: cst.BaseExpression) -> bool:
     if len(values) == 1 and isinstance(values[0], Constant):
         number = values[0].value
         return isinstance(number, (int, float)) and not isinstance(number, bool) and number > 0
-    leaf = node.attr.value if isinstance(node, cst.Attribute) else node.value if isinstance(node, cst.Name) else ""
+    leaf = node.attr.value if type(node) is cst.Attribute else node.value if type(node) is cst.Name else ""
     return bool(_MASK_NAME.search(leaf))
 
 
 def _nonzero_number(node: cst.BaseExpression) -> bool:
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+    if type(node) is cst.UnaryOperation and type(node.operator) is cst.Minus:
         node = node.expression
-    if not isinstance(node, (cst.Integer, cst.Float)):
+    if type(node) not in (cst.Integer, cst.Float):
         return False
     try:
         return float(node.evaluated_value) != 0
@@ -617,18 +643,18 @@ def _set_from_number(constructor: cst.FunctionDef, attribute: str) -> bool:
     parameters with such a default."""
     assigned = []
     for statement in constructor.body.body:
-        if not isinstance(statement, cst.SimpleStatementLine):
+        if type(statement) is not cst.SimpleStatementLine:
             continue
         for small in statement.body:
-            if isinstance(small, cst.Assign) and len(small.targets) == 1:
+            if type(small) is cst.Assign and len(small.targets) == 1:
                 target = small.targets[0].target
-                if isinstance(target, cst.Attribute) and target.attr.value == attribute \
-                        and isinstance(target.value, cst.Name) and target.value.value == "self":
+                if type(target) is cst.Attribute and target.attr.value == attribute \
+                        and type(target.value) is cst.Name and target.value.value == "self":
                     assigned.append(small.value)
     if len(assigned) != 1:
         return False
     value = assigned[0]
-    if isinstance(value, cst.Name):
+    if type(value) is cst.Name:
         return _numeric_default(constructor, value.value)
     return _nonzero_number(value)
 
@@ -637,8 +663,8 @@ def _names_assigned(nodes: Iterable[cst.CSTNode]) -> dict[str, list[cst.BaseExpr
     """`name -> [values]` of the single-target `name = value` statements among `nodes`."""
     found: dict[str, list[cst.BaseExpression]] = {}
     for current in nodes:
-        if isinstance(current, cst.Assign) and len(current.targets) == 1 \
-                and isinstance(current.targets[0].target, cst.Name):
+        if type(current) is cst.Assign and len(current.targets) == 1 \
+                and type(current.targets[0].target) is cst.Name:
             found.setdefault(current.targets[0].target.value, []).append(current.value)
     return found
 
@@ -651,10 +677,10 @@ _VALUE_COMPARISONS = (cst.Equal, cst.NotEqual, cst.LessThan, cst.LessThanEqual, 
 
 def _is_attribute_part(name: cst.Name, root: cst.BaseExpression) -> bool:
     """`name` is the attribute of an `x.name` under `root` (`size` of `logps.size(1)`)."""
-    return any(isinstance(current, cst.Attribute) and current.attr is name for current in descendants(root))
+    return any(type(current) is cst.Attribute and current.attr is name for current in descendants(root))
 
 
 def _compares(comparison: cst.Comparison, name: str) -> bool:
     """One operand of `comparison` is the bare name `name`."""
-    return any(isinstance(operand, cst.Name) and operand.value == name
+    return any(type(operand) is cst.Name and operand.value == name
                for operand in (comparison.left, *(target.comparator for target in comparison.comparisons)))

@@ -17,7 +17,7 @@ from nnlint.analysis.program import walk_count
 
 from nnlint import catalogue
 from nnlint.analysis.program.imports import qualified_name
-from nnlint.analysis.program.syntax import child_nodes
+from nnlint.analysis.program.syntax import _with_subclasses, child_nodes
 from nnlint.analysis.program.values import (
     ClassInfo,
     ClassRef,
@@ -36,6 +36,13 @@ from nnlint.catalogue.layers import LIST, SEQUENTIAL
 
 # Longer containers of layers are iterated as one merged value rather than unrolled.
 _MAX_UNROLLED = 32
+# Every class of simple statement, for dispatch on the exact class (see _exec).
+_SMALL_STATEMENTS = _with_subclasses((cst.BaseSmallStatement,))
+# Simple statements that neither compute a value nor end the block.
+_INERT_STATEMENTS = _with_subclasses((cst.Import, cst.ImportFrom, cst.Pass, cst.Global, cst.Nonlocal))
+_EXPRESSIONS = _with_subclasses((cst.BaseExpression,))
+# What a statement the runner does not know may nest that is run as statements.
+_NESTED_CODE = _with_subclasses((cst.BaseSuite, cst.BaseCompoundStatement, cst.SimpleStatementLine))
 
 
 class StatementRunner:
@@ -51,11 +58,17 @@ class StatementRunner:
         return False
 
     def _exec(self, statement: cst.CSTNode, env: Env) -> bool:
-        if isinstance(statement, cst.SimpleStatementLine):
-            return any(self._exec_small(small, env) for small in statement.body)
-        if isinstance(statement, cst.BaseSmallStatement):
+        # Exact classes, not isinstance: libcst's ABC-based isinstance costs more than most
+        # statements (none of these classes has subclasses; _SMALL_STATEMENTS lists them all).
+        kind = type(statement)
+        if kind is cst.SimpleStatementLine:
+            for small in statement.body:
+                if self._exec_small(small, env):
+                    return True
+            return False
+        if kind in _SMALL_STATEMENTS:
             return self._exec_small(statement, env)
-        if isinstance(statement, cst.If):
+        if kind is cst.If:
             truth = self._truth(statement.test, env)
             if truth is None:
                 self._undecided_branches += 1
@@ -64,7 +77,7 @@ class StatementRunner:
                 finally:
                     self._undecided_branches -= 1
             return self._exec_block(statement.body.body if truth else else_body(statement.orelse), env)
-        if isinstance(statement, cst.With):
+        if kind is cst.With:
             no_grad = any(self._disables_grad(item.item) for item in statement.items)
             for item in statement.items:
                 values = self._eval(item.item, env)
@@ -87,7 +100,8 @@ class StatementRunner:
 
     def _exec_other(self, statement: cst.CSTNode, env: Env) -> None:
         """Statements that never end the enclosing block for sure (a loop may not run)."""
-        if isinstance(statement, cst.For):
+        kind = type(statement)  # exact classes: see _exec
+        if kind is cst.For:
             iterated = self._eval(statement.iter, env)
             layers = _known_layers(iterated)
             if layers is not None:
@@ -103,7 +117,7 @@ class StatementRunner:
                 _merge_into(env, [env, body_env])
             if statement.orelse is not None:
                 self._exec_block(statement.orelse.body.body, env)
-        elif isinstance(statement, cst.While):
+        elif kind is cst.While:
             self._mark_truth_test(statement.test)
             self._eval(statement.test, env)
             body_env = Branch(env)
@@ -111,7 +125,7 @@ class StatementRunner:
             _merge_into(env, [env, body_env])
             if statement.orelse is not None:
                 self._exec_block(statement.orelse.body.body, env)
-        elif isinstance(statement, cst.Try):
+        elif kind is cst.Try:
             self._exec_block(statement.body.body, env)
             handlers = [handler.body.body for handler in statement.handlers]
             if statement.orelse is not None:
@@ -119,23 +133,23 @@ class StatementRunner:
             self._exec_branches(handlers, env, keep_entry=True)
             if statement.finalbody is not None:
                 self._exec_block(statement.finalbody.body.body, env)
-        elif isinstance(statement, cst.FunctionDef):
+        elif kind is cst.FunctionDef:
             function = self._nested_function(statement, env)
             env[statement.name.value] = (FunctionRef(function),)
-        elif isinstance(statement, cst.ClassDef):
+        elif kind is cst.ClassDef:
             cls = self.classes.get(statement.name.value)
             if cls is None or cls.node is not statement:
                 cls = self._register_class(statement)
             self._exec_class_body(cls)
             env[statement.name.value] = (ClassRef(cls),)
-        elif isinstance(statement, cst.Match):
+        elif kind is cst.Match:
             self._eval(statement.subject, env)
             self._exec_branches([case.body.body for case in statement.cases], env, keep_entry=True)
         else:
             for child in child_nodes(statement):
-                if isinstance(child, cst.BaseExpression):
+                if type(child) in _EXPRESSIONS:
                     self._eval(child, env)
-                elif isinstance(child, (cst.BaseSuite, cst.BaseCompoundStatement, cst.SimpleStatementLine)):
+                elif type(child) in _NESTED_CODE:
                     self._exec(child, env)
 
     def _exec_class_body(self, cls: ClassInfo) -> None:
@@ -143,7 +157,7 @@ class StatementRunner:
         attributes of every instance."""
         class_env: Env = {}
         for statement in cls.node.body.body:
-            if isinstance(statement, cst.SimpleStatementLine):
+            if type(statement) is cst.SimpleStatementLine:
                 self._exec(statement, class_env)
         for name, values in class_env.items():
             if values and name not in cls.attributes:
@@ -151,7 +165,7 @@ class StatementRunner:
 
     def _disables_grad(self, expression: cst.BaseExpression) -> bool:
         """`torch.no_grad()`, `torch.inference_mode()`, with or without the call."""
-        if isinstance(expression, cst.Call):
+        if type(expression) is cst.Call:
             expression = expression.func
         return qualified_name(expression, self.aliases) in NO_GRAD_CONTEXTS
 
@@ -183,44 +197,45 @@ class StatementRunner:
 
     def _exec_small(self, small: cst.BaseSmallStatement, env: Env) -> bool:
         """Run one simple statement; True if it ends the block (return, raise, break...)."""
-        if isinstance(small, cst.Assign):
+        kind = type(small)  # exact classes: see _exec
+        if kind is cst.Assign:
             values = self._eval_noting_callees(small.value, env, [t.target for t in small.targets])
             for target in small.targets:
                 self._bind(target.target, values, env)
-        elif isinstance(small, cst.AnnAssign):
-            if small.value is not None:
-                self._bind(small.target, self._eval(small.value, env), env)
-        elif isinstance(small, cst.AugAssign):
-            values = self._eval_noting_callees(small.value, env, [small.target])
-            if isinstance(small.operator, cst.DivideAssign):
-                self._record_numeric("division", small, small.value, values, "/=")
-            extended = _extended_list(self._eval(small.target, env), values) \
-                if isinstance(small.operator, cst.AddAssign) and isinstance(small.target, cst.Name) else ()
-            self._bind(small.target, extended, env)
-        elif isinstance(small, cst.Return):
-            values = self._eval_noting_callees(small.value, env, None) if small.value is not None else ()
-            if self._returns is not None:
-                self._returns.append(values)
-            return True
-        elif isinstance(small, cst.Expr):
+        elif kind is cst.Expr:
             if not self._update_dict_variable(small.value, env) and not self._grow_known_list(small.value, env):
                 self._eval(small.value, env)
                 self._forget_mutated_list(small.value, env)
                 self._grow_attribute_list(small.value, env)
-        elif isinstance(small, cst.Assert):
+        elif kind is cst.Return:
+            values = self._eval_noting_callees(small.value, env, None) if small.value is not None else ()
+            if self._returns is not None:
+                self._returns.append(values)
+            return True
+        elif kind is cst.AnnAssign:
+            if small.value is not None:
+                self._bind(small.target, self._eval(small.value, env), env)
+        elif kind is cst.AugAssign:
+            values = self._eval_noting_callees(small.value, env, [small.target])
+            if type(small.operator) is cst.DivideAssign:
+                self._record_numeric("division", small, small.value, values, "/=")
+            extended = _extended_list(self._eval(small.target, env), values) \
+                if type(small.operator) is cst.AddAssign and type(small.target) is cst.Name else ()
+            self._bind(small.target, extended, env)
+        elif kind is cst.Assert:
             self._mark_truth_test(small.test)
             self._eval(small.test, env)
             if small.msg is not None:
                 self._eval(small.msg, env)
-        elif isinstance(small, (cst.Break, cst.Continue)):
+        elif kind is cst.Break or kind is cst.Continue:
             return True
-        elif isinstance(small, (cst.Import, cst.ImportFrom, cst.Pass, cst.Global, cst.Nonlocal)):
+        elif kind in _INERT_STATEMENTS:
             return False
         else:
             for child in child_nodes(small):
-                if isinstance(child, cst.BaseExpression):
+                if type(child) in _EXPRESSIONS:
                     self._eval(child, env)
-            return isinstance(small, cst.Raise)
+            return kind is cst.Raise
         return False
 
     def _eval_noting_callees(self, value: cst.BaseExpression, env: Env,
@@ -240,22 +255,23 @@ class StatementRunner:
                 if targets is None:
                     self._returned_callees.setdefault(scope, set()).update(called)
                 for target in targets or ():
-                    if isinstance(target, cst.Name):
+                    if type(target) is cst.Name:
                         self._assigned_callees.setdefault((scope, target.value), set()).update(called)
 
     def _bind(self, target: cst.BaseExpression, values: ValueSet, env: Env) -> None:
-        if isinstance(target, cst.Name):
+        kind = type(target)  # exact classes: see _exec
+        if kind is cst.Name:
             env[target.value] = values
-        elif isinstance(target, (cst.Tuple, cst.List)):
+        elif kind is cst.Tuple or kind is cst.List:
             elements = [element.value for element in target.elements]
             sequences = [v for v in values if isinstance(v, SequenceValue) and len(v.items) == len(elements)
                          and not v.homogeneous]
             for index, element in enumerate(elements):
-                if isinstance(element, cst.StarredElement):
+                if type(element) is cst.StarredElement:
                     self._bind(element.value, (), env)
                     continue
                 self._bind(element, join(*(seq.items[index] for seq in sequences)), env)
-        elif isinstance(target, cst.Attribute):
+        elif kind is cst.Attribute:
             owners = self._eval(target.value, env)
             for owner in owners:
                 if isinstance(owner, Instance):
@@ -266,23 +282,23 @@ class StatementRunner:
                         owner.cls.attributes[name] = merged
                         if old or (id(owner.cls), name) in self._missed_attributes:
                             self._changed = True
-        elif isinstance(target, cst.Subscript):
+        elif kind is cst.Subscript:
             self._eval(target.value, env)
-            if _replaces_selected_items(target) and isinstance(target.value, cst.Name):
+            if _replaces_selected_items(target) and type(target.value) is cst.Name:
                 # `n[n == 0] = 1`: the items a comparison selected are overwritten, so what is
                 # known of `n` (zero-able, a probability) no longer holds.
                 env[target.value.value] = ()
                 return
             self._store_dict_item(target, values, env)
-        elif isinstance(target, cst.StarredElement):
+        elif kind is cst.StarredElement:
             self._bind(target.value, (), env)
 
     def _update_dict_variable(self, call: cst.BaseExpression, env: Env) -> bool:
         """`output.update(head(x))` on a variable holding a dict: the variable now holds both
         (detection heads commonly return dicts that the model merges). False when the
         statement is something else and still has to be run."""
-        if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
-                and call.func.attr.value == "update" and isinstance(call.func.value, cst.Name)
+        if not (type(call) is cst.Call and type(call.func) is cst.Attribute
+                and call.func.attr.value == "update" and type(call.func.value) is cst.Name
                 and len(call.args) == 1 and call.args[0].keyword is None and not call.args[0].star):
             return False
         name = call.func.value.value
@@ -304,9 +320,9 @@ class StatementRunner:
     def _forget_mutated_list(self, call: cst.BaseExpression, env: Env) -> None:
         """`layers.append(head)` after `layers = [stem]`: the list's items, and above all its
         last one, are no longer the ones first assigned (U-Net builds its ModuleList so)."""
-        if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) \
+        if type(call) is cst.Call and type(call.func) is cst.Attribute \
                 and call.func.attr.value in ("append", "extend", "insert", "pop", "reverse") \
-                and isinstance(call.func.value, cst.Name) \
+                and type(call.func.value) is cst.Name \
                 and any(isinstance(value, SequenceValue) for value in self._visible(call.func.value.value, env)):
             env[call.func.value.value] = ()
 
@@ -314,8 +330,8 @@ class StatementRunner:
         """`layers.append(nn.ReLU())` / `layers.extend([...])` outside loops, on a variable holding
         one list whose items are known: the list with the new items at its end (a block factory's
         `if with_relu: layers.append(...)`). False when the call is not such a statement."""
-        if self._loop_depth or not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute) \
-                or call.func.attr.value not in ("append", "extend") or not isinstance(call.func.value, cst.Name) \
+        if self._loop_depth or type(call) is not cst.Call or type(call.func) is not cst.Attribute \
+                or call.func.attr.value not in ("append", "extend") or type(call.func.value) is not cst.Name \
                 or len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
             return False
         name = call.func.value.value
@@ -362,10 +378,10 @@ class StatementRunner:
 
     def _store_dict_item(self, target: cst.Subscript, values: ValueSet, env: Env) -> None:
         """`output["probs"] = x.softmax(-1)` on a variable holding one known dict."""
-        if not isinstance(target.value, cst.Name) or len(target.slice) != 1:
+        if type(target.value) is not cst.Name or len(target.slice) != 1:
             return
         index = target.slice[0].slice
-        if not (isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString)):
+        if not (type(index) is cst.Index and type(index.value) is cst.SimpleString):
             return
         key = index.value.evaluated_value
         current = [value for value in self._visible(target.value.value, env) if isinstance(value, DictValue)]
@@ -403,7 +419,7 @@ def else_body(orelse: Optional[Union[cst.If, cst.Else]]) -> Sequence[cst.CSTNode
     """The statements of an `if`'s `elif` or `else` part; an `elif` is one `if` statement."""
     if orelse is None:
         return ()
-    if isinstance(orelse, cst.If):
+    if type(orelse) is cst.If:
         return (orelse,)
     return orelse.body.body
 
@@ -439,11 +455,11 @@ def _is_layer_list(qualified: str) -> bool:
 
 def _replaces_selected_items(target: cst.Subscript) -> bool:
     """`n[n == 0]`, `d[d < eps]`, `x[mask]` written as a comparison of the same name."""
-    if len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
+    if len(target.slice) != 1 or type(target.slice[0].slice) is not cst.Index:
         return False
     index = target.slice[0].slice.value
-    return isinstance(index, cst.Comparison) and isinstance(target.value, cst.Name) \
-        and any(isinstance(node, cst.Name) and node.value == target.value.value
+    return type(index) is cst.Comparison and type(target.value) is cst.Name \
+        and any(type(node) is cst.Name and node.value == target.value.value
                 for node in (index.left, *(c.comparator for c in index.comparisons)))
 
 

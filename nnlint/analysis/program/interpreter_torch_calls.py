@@ -69,7 +69,7 @@ class TorchCalls:
         if op is not None:
             width = (tensor.width, tensor.width_axis) if tensor is not None else (None, -1)
             return (self._activation(op, node, width, literal_dim(node, 0), (tensor,) if tensor else ()),)
-        receiver = node.func.value if isinstance(node.func, cst.Attribute) else node
+        receiver = node.func.value if type(node.func) is cst.Attribute else node
         known: ValueSet = (tensor,) if tensor is not None else ()
         if method in api.LOG_METHODS:
             self._record_numeric("log", node, receiver, known, f".{method}()")
@@ -94,12 +94,11 @@ class TorchCalls:
         return ()
 
     def _call_library(self, name: str, node: cst.Call, args) -> ValueSet:
-        spelled = dotted_name(node.func) or ""
         if name in _ORDERED_DICTS:
             return _dict_from_pairs(first_argument_values(args))
         loss = catalogue.LOSS_FUNCTIONS.get(name)
         if loss is not None:
-            self._record_loss(loss, spelled, node, args)
+            self._record_loss(loss, _spelled(node), node, args)
             return numerics.loss_value(loss, node)
         if name in api.ONES_FACTORIES:
             return (Output(ONES, node),)
@@ -111,7 +110,7 @@ class TorchCalls:
                                         for unit in api.UNIT_NORM_OUTPUTS[name])),)
         if name in api.NORMALIZER_FUNCTIONS:
             op, dim_position = api.NORMALIZER_FUNCTIONS[name]
-            self.normalizers.append(NormalizerSite(op, node, spelled, passes_argument(node, dim_position, "dim")))
+            self.normalizers.append(NormalizerSite(op, node, _spelled(node), passes_argument(node, dim_position, "dim")))
         if name in api.RANGE_FUNCTIONS:
             op = api.RANGE_FUNCTIONS[name]
             first = first_argument_values(args)
@@ -127,11 +126,11 @@ class TorchCalls:
         first = first_argument_values(args)
         autograd = not name.startswith(api.NO_AUTOGRAD_LIBRARIES)
         if name in api.LOG_FUNCTIONS:
-            self._record_numeric("log", node, first_argument_node(node), first, spelled, autograd)
+            self._record_numeric("log", node, first_argument_node(node), first, _spelled(node), autograd)
         elif name in api.SQRT_FUNCTIONS:
-            self._record_numeric("sqrt", node, first_argument_node(node), first, spelled, autograd)
+            self._record_numeric("sqrt", node, first_argument_node(node), first, _spelled(node), autograd)
         elif name in ("torch.div", "torch.true_divide") and len(node.args) > 1:
-            self._record_numeric("division", node, node.args[1].value, argument_values(args, 1, "other"), spelled)
+            self._record_numeric("division", node, node.args[1].value, argument_values(args, 1, "other"), _spelled(node))
         zero_tracking = numerics.library_call(name, node, first, argument_values(args, 1, "exponent"))
         if zero_tracking is not None:
             return (zero_tracking,)
@@ -143,7 +142,7 @@ class TorchCalls:
             return join(*results)
         if catalogue.is_nn_class(name):
             return (self._construct_module(name, node, args),)
-        if catalogue.optimizer(name) is not None and not isinstance(argument(node, 1, "lr"), (cst.Integer, cst.Float)) \
+        if catalogue.optimizer(name) is not None and type(argument(node, 1, "lr")) not in (cst.Integer, cst.Float) \
                 and (self._function is None or self._function.called):
             # Code no one in the file calls (`configure_optimizers`, called by a framework) may
             # see other values than the defaults the interpreter assumed: not a sure rate.
@@ -245,6 +244,12 @@ class TorchCalls:
             self.loss_scopes[id(node)] = self._function
 
 
+def _spelled(node: cst.Call) -> str:
+    """How the callee is written (`F.cross_entropy`), for the sites recorded: asked only when
+    a call is recorded, not for every library call."""
+    return dotted_name(node.func) or ""
+
+
 def _selected(node: cst.Call, args, candidates, aliases: dict[str, str]) -> ValueSet:
     """`torch.where(cond, a, b)`: the ranges of both candidates when both are known, or of one
     when the other is a constant (`torch.ones_like(p)`, `1.0`): the result holds those values.
@@ -255,7 +260,7 @@ def _selected(node: cst.Call, args, candidates, aliases: dict[str, str]) -> Valu
     if condition is None or any(candidate is None for candidate in nodes):
         return ()
     for candidate in nodes:
-        if any(part.deep_equals(candidate) for part in descendants(condition)):
+        if any(numerics.same_code(part, candidate) for part in descendants(condition)):
             return ()
     found: list[ValueSet] = []
     for (position, keyword), candidate in zip(candidates, nodes):
@@ -275,11 +280,11 @@ def _argument_node(node: cst.Call, position: int, keyword: str) -> Optional[cst.
 
 def _is_constant(node: cst.BaseExpression, aliases: dict[str, str]) -> bool:
     """A number, or a tensor of one value (`torch.ones_like(p)`, `torch.zeros(n)`)."""
-    if isinstance(node, cst.UnaryOperation):
+    if type(node) is cst.UnaryOperation:
         node = node.expression
-    if isinstance(node, (cst.Integer, cst.Float)):
+    if type(node) in (cst.Integer, cst.Float):
         return True
-    return isinstance(node, cst.Call) and qualified_name(node.func, aliases) in api.CONSTANT_FACTORIES
+    return type(node) is cst.Call and qualified_name(node.func, aliases) in api.CONSTANT_FACTORIES
 
 
 def _bounded_scores(op: str, inputs: ValueSet) -> Optional[Output]:

@@ -44,7 +44,7 @@ def is_module_class(node: cst.ClassDef, aliases: Mapping[str, str], local: Local
             if external[qualified]:
                 return True
             continue
-        if qualified is None and isinstance(base.value, cst.Name):
+        if qualified is None and type(base.value) is cst.Name:
             known = local(base.value.value)
             if known:
                 return True
@@ -65,30 +65,30 @@ def module_bases(bases: Mapping[str, Mapping[str, object]]) -> dict[str, bool]:
 def assigns_torch_layer(node: cst.ClassDef, aliases: Mapping[str, str]) -> bool:
     """`self.x = nn.Linear(...)` (or a torch.nn container of layers) in one of its methods."""
     for statement in node.body.body:
-        if not isinstance(statement, cst.FunctionDef):
+        if type(statement) is not cst.FunctionDef:
             continue
         for target, value in _self_assignments(statement.body):
-            if isinstance(value, cst.Call) and catalogue.is_nn_class(qualified_name(value.func, aliases)):
+            if type(value) is cst.Call and catalogue.is_nn_class(qualified_name(value.func, aliases)):
                 return True
     return False
 
 
 def _self_assignments(body: cst.BaseSuite) -> Iterator[tuple[cst.BaseExpression, cst.BaseExpression]]:
-    pending: list[Sequence[cst.CSTNode]] = [body.body] if isinstance(body, cst.IndentedBlock) else []
+    pending: list[Sequence[cst.CSTNode]] = [body.body] if type(body) is cst.IndentedBlock else []
     while pending:
         for statement in pending.pop():
-            if isinstance(statement, cst.SimpleStatementLine):
+            if type(statement) is cst.SimpleStatementLine:
                 for small in statement.body:
-                    if isinstance(small, cst.Assign):
+                    if type(small) is cst.Assign:
                         for target in small.targets:
                             if _on_self(target.target):
                                 yield target.target, small.value
-                    elif isinstance(small, cst.AnnAssign) and small.value is not None and _on_self(small.target):
+                    elif type(small) is cst.AnnAssign and small.value is not None and _on_self(small.target):
                         yield small.target, small.value
-            elif isinstance(statement, cst.BaseCompoundStatement) and not isinstance(
-                    statement, (cst.FunctionDef, cst.ClassDef)):
+            elif isinstance(statement, cst.BaseCompoundStatement) \
+                    and type(statement) not in (cst.FunctionDef, cst.ClassDef):
                 pending.extend(statement_bodies(statement, every_block=True))
 
 
 def _on_self(target: cst.BaseExpression) -> bool:
-    return isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self"
+    return type(target) is cst.Attribute and type(target.value) is cst.Name and target.value.value == "self"

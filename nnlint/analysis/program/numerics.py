@@ -51,6 +51,20 @@ PROBABILITY_NAME = re.compile(
 
 
 
+def same_code(a: cst.CSTNode, b: cst.CSTNode) -> bool:
+    """`a.deep_equals(b)`, answered at once where the two differ in class or, for names and
+    attributes, in the name (libcst's deep_equals walks every field of both trees)."""
+    kind = type(a)
+    if kind is not type(b):
+        return False
+    if kind is cst.Name:
+        if a.value != b.value:
+            return False
+    elif kind is cst.Attribute and a.attr.value != b.attr.value:
+        return False
+    return a.deep_equals(b)
+
+
 def _ops(values: ValueSet) -> set[str]:
     return {output.op for output in outputs_of(values)}
 
@@ -67,7 +81,7 @@ def arithmetic(node: cst.BinaryOperation, left: ValueSet, right: ValueSet) -> Va
         return (Output(GRID, node),)
     if GRID in right_ops and not left_ops:
         return (Output(GRID, node),)
-    if isinstance(operator, cst.Subtract):
+    if type(operator) is cst.Subtract:
         # 1 - p: zero when p reaches one.
         if _is_one(left) and right_ops == {SIGMOID}:
             # 1 - sigmoid(z) is sigmoid(-z): still a sigmoid's output, for the losses too
@@ -75,21 +89,21 @@ def arithmetic(node: cst.BinaryOperation, left: ValueSet, right: ValueSet) -> Va
             return tuple(output.derived_at() for output in outputs_of(right))
         if _is_one(left) and right_ops & PROBABILITIES:
             return (Output(PROBABILITY_LIKE, node),)
-        if isinstance(node.left, cst.Call) and isinstance(node.right, cst.Call) \
+        if type(node.left) is cst.Call and type(node.right) is cst.Call \
                 and _method_name(node.left) in ("max", "amax") and _method_name(node.right) in ("min", "amin"):
             return (Output(ZERO_ABLE, node),)  # x.max() - x.min(): 0 for a constant input
         return ()
-    if isinstance(operator, cst.Power):
+    if type(operator) is cst.Power:
         if len(right) == 1 and isinstance(right[0], Constant) and right[0].value == 2:
             return (Output(SQUARES, node),)
         return ()
-    if isinstance(operator, cst.Multiply):
-        if node.left.deep_equals(node.right) and not isinstance(node.left, (cst.Integer, cst.Float)):
+    if type(operator) is cst.Multiply:
+        if same_code(node.left, node.right) and type(node.left) not in (cst.Integer, cst.Float):
             return (Output(SQUARES, node),)
         if left_ops & PROBABILITIES and right_ops & PROBABILITIES:
             return (Output(PROBABILITY_LIKE, node),)  # p * q: zero when either is
         return ()
-    if isinstance(operator, cst.Add):
+    if type(operator) is cst.Add:
         if _is_sum(node.left) and _is_sum(node.right) and (left_ops & PROBABILITIES or right_ops & PROBABILITIES):
             # pred.sum() + target.sum() of a Dice denominator: non-negative sums, both 0 for an
             # empty mask and a prediction saturated to 0, so the ratio is 0 / 0.
@@ -99,7 +113,7 @@ def arithmetic(node: cst.BinaryOperation, left: ValueSet, right: ValueSet) -> Va
         if left_ops & _SQUARED and right_ops & _SQUARED:
             return (Output(SQUARE_SUM, node),)  # dx ** 2 + dy ** 2
         return ()
-    if isinstance(operator, cst.Divide):
+    if type(operator) is cst.Divide:
         if _sum_of(node.right, node.left):
             # q / q.sum(1, keepdim=True), exp(x) / exp(x).sum(-1): a distribution by hand.
             return (Output(NORMALIZED, node),)
@@ -111,10 +125,10 @@ def arithmetic(node: cst.BinaryOperation, left: ValueSet, right: ValueSet) -> Va
 
 def squared_base(node: cst.BaseExpression) -> Optional[cst.BaseExpression]:
     """`b` of `b ** 2` or `b * b` (brackets aside), else None."""
-    if isinstance(node, cst.BinaryOperation):
-        if isinstance(node.operator, cst.Power) and isinstance(node.right, cst.Integer) and node.right.value == "2":
+    if type(node) is cst.BinaryOperation:
+        if type(node.operator) is cst.Power and type(node.right) is cst.Integer and node.right.value == "2":
             return node.left
-        if isinstance(node.operator, cst.Multiply) and node.left.deep_equals(node.right):
+        if type(node.operator) is cst.Multiply and same_code(node.left, node.right):
             return node.left
     return None
 
@@ -123,7 +137,7 @@ def positive_square_sum(node: cst.BinaryOperation, is_number: Callable[[cst.Base
     """`a ** 2 + b ** 2` that cannot be 0: one base is a nonzero number (`sigma ** 2 +
     self.sigma_data ** 2`, a hyperparameter; `is_number` says which expressions are), or the
     bases cannot vanish together (`(1 - t) ** 2 + t ** 2` is at least 1/2)."""
-    if not isinstance(node.operator, cst.Add):
+    if type(node.operator) is not cst.Add:
         return False
     left, right = squared_base(node.left), squared_base(node.right)
     if left is None or right is None:
@@ -135,10 +149,10 @@ def positive_square_sum(node: cst.BinaryOperation, is_number: Callable[[cst.Base
 
 def _offset_of(shifted: cst.BaseExpression, base: cst.BaseExpression) -> bool:
     """`shifted` is `c - base`, `base - c` or `base + c` for a nonzero literal c."""
-    if not isinstance(shifted, cst.BinaryOperation) or not isinstance(shifted.operator, (cst.Add, cst.Subtract)):
+    if type(shifted) is not cst.BinaryOperation or type(shifted.operator) not in (cst.Add, cst.Subtract):
         return False
     for literal, other in ((shifted.left, shifted.right), (shifted.right, shifted.left)):
-        if isinstance(literal, (cst.Integer, cst.Float)) and other.deep_equals(base):
+        if type(literal) in (cst.Integer, cst.Float) and same_code(other, base):
             try:
                 return float(literal.evaluated_value) != 0
             except (ValueError, OverflowError):
@@ -224,8 +238,8 @@ def nan_operand(node: cst.BaseExpression, qualified: Optional[str]) -> bool:
     """`float('nan')`, `np.nan`, `math.nan`, `torch.nan`."""
     if qualified in NAN_NAMES:
         return True
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "float" \
-            and len(node.args) == 1 and isinstance(node.args[0].value, cst.SimpleString):
+    if type(node) is cst.Call and type(node.func) is cst.Name and node.func.value == "float" \
+            and len(node.args) == 1 and type(node.args[0].value) is cst.SimpleString:
         text = node.args[0].value.evaluated_value
         return isinstance(text, str) and text.strip().lower() == "nan"
     return False
@@ -245,12 +259,12 @@ def operand_kind(node: Optional[cst.BaseExpression], values: ValueSet, aliases: 
     if values and all(isinstance(value, Constant) and isinstance(value.value, (int, float))
                       and not isinstance(value.value, bool) for value in values):
         return NUMBER
-    if not isinstance(node, cst.Call):
+    if type(node) is not cst.Call:
         return None
     func = node.func
-    if isinstance(func, cst.Attribute) and func.attr.value in _NUMBER_METHODS and not node.args:
+    if type(func) is cst.Attribute and func.attr.value in _NUMBER_METHODS and not node.args:
         return NUMBER
-    if isinstance(func, cst.Name) and func.value in _NUMBER_BUILTINS and func.value not in aliases:
+    if type(func) is cst.Name and func.value in _NUMBER_BUILTINS and func.value not in aliases:
         return NUMBER
     qualified = qualified_name(func, aliases) or ""
     if qualified.startswith("math."):
@@ -263,17 +277,17 @@ def operand_kind(node: Optional[cst.BaseExpression], values: ValueSet, aliases: 
 
 def _is_sum(node: cst.BaseExpression) -> bool:
     """`x.sum(...)` or `torch.sum(x, ...)`, as written."""
-    return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "sum"
+    return type(node) is cst.Call and type(node.func) is cst.Attribute and node.func.attr.value == "sum"
 
 
 def _sum_of(total: cst.BaseExpression, part: cst.BaseExpression) -> bool:
     """`total` is `part.sum(...)` or `torch.sum(part, ...)` (any spelling of the module)."""
-    if not isinstance(total, cst.Call) or not isinstance(total.func, cst.Attribute) or total.func.attr.value != "sum":
+    if type(total) is not cst.Call or type(total.func) is not cst.Attribute or total.func.attr.value != "sum":
         return False
-    if total.func.value.deep_equals(part):
+    if same_code(total.func.value, part):
         return True
     positional = [arg.value for arg in total.args if arg.keyword is None and not arg.star]
-    return isinstance(total.func.value, cst.Name) and bool(positional) and positional[0].deep_equals(part)
+    return type(total.func.value) is cst.Name and bool(positional) and same_code(positional[0], part)
 
 
 def _has_dim(node: cst.Call, position: int) -> bool:
@@ -293,5 +307,5 @@ def _is_two(values: ValueSet) -> bool:
 
 
 def _method_name(call: cst.Call) -> str:
-    return call.func.attr.value if isinstance(call.func, cst.Attribute) else ""
+    return call.func.attr.value if type(call.func) is cst.Attribute else ""
 
