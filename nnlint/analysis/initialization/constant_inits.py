@@ -35,7 +35,11 @@ from nnlint.analysis.initialization.syntax import (
     strip_data,
     walk,
 )
-from nnlint.analysis.program.syntax import nodes_by_type
+from nnlint.analysis.program.syntax import _with_subclasses, nodes_by_type
+
+# Type sets rather than isinstance against libcst's ABC-based classes: the walks below test
+# every statement of the file.
+_COMPOUND_STATEMENTS = _with_subclasses((cst.BaseCompoundStatement,))
 
 
 @dataclass
@@ -99,12 +103,13 @@ class ConstantInitFinder:
 
     def _functions(self, body: Sequence[cst.CSTNode], cls: Optional[ModuleClass]) -> Iterator[tuple[cst.FunctionDef, Optional[ModuleClass]]]:
         for statement in body:
-            if isinstance(statement, cst.FunctionDef):
+            kind = type(statement)
+            if kind is cst.FunctionDef:
                 yield statement, cls
                 yield from self._functions(block(statement.body), cls)
-            elif isinstance(statement, cst.ClassDef):
+            elif kind is cst.ClassDef:
                 yield from self._functions(block(statement.body), self.file.classes.get(statement.name.value))
-            elif isinstance(statement, cst.BaseCompoundStatement):
+            elif kind in _COMPOUND_STATEMENTS:
                 yield from self._functions(list(nested_blocks(statement)), cls)
 
     # ------------------------------------------------------------ what names are bound to
@@ -121,18 +126,19 @@ class ConstantInitFinder:
     def _walk_scope(self, body: Sequence[cst.CSTNode], cls: Optional[ModuleClass], env: dict[str, _Binding],
                     locals_: dict[str, Optional[Layer]], function: Optional[cst.FunctionDef] = None) -> None:
         for statement in body:
-            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            kind = type(statement)
+            if kind is cst.FunctionDef or kind is cst.ClassDef:
                 continue
-            if isinstance(statement, cst.SimpleStatementLine):
+            if kind is cst.SimpleStatementLine:
                 for small in statement.body:
                     self._small(small, cls, env, locals_, function)
-            elif isinstance(statement, cst.For):
+            elif kind is cst.For:
                 inner = dict(env)
                 self._bind_loop(statement.target, statement.iter, inner, locals_)
                 self._walk_scope(block(statement.body), cls, inner, locals_, function)
-            elif isinstance(statement, cst.If):
+            elif kind is cst.If:
                 self._walk_if(statement, cls, env, locals_, function)
-            elif isinstance(statement, cst.BaseCompoundStatement):
+            elif kind in _COMPOUND_STATEMENTS:
                 self._walk_scope(list(nested_blocks(statement)), cls, env, locals_, function)
 
     def _walk_if(self, statement: cst.If, cls, env, locals_, function) -> None:
@@ -196,7 +202,8 @@ class ConstantInitFinder:
         _unbind(target, env)
 
     def _small(self, small: cst.BaseSmallStatement, cls, env, locals_, function) -> None:
-        if isinstance(small, cst.Assign):
+        kind = type(small)
+        if kind is cst.Assign:
             for target in small.targets:
                 if isinstance(target.target, cst.Name):
                     locals_[target.target.value] = self.file.layer_of(small.value)
@@ -205,7 +212,7 @@ class ConstantInitFinder:
                 if value is not None:
                     self._constant_site(target.target, value, small, cls, env, locals_, function)
             return
-        if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+        if kind is cst.Expr and type(small.value) is cst.Call:
             found = constant_init(small.value, self.q)
             if found is not None:
                 weight, value = found

@@ -12,7 +12,7 @@ import libcst as cst
 
 from nnlint import catalogue
 from nnlint.analysis.program import walk_count
-from nnlint.analysis.program.syntax import child_nodes
+from nnlint.analysis.program.syntax import _LEAF_TYPES, _code_fields, child_nodes
 from nnlint.catalogue import layers as catalogue_layers
 from nnlint.catalogue.functions import (  # noqa: F401 (the initialization modules import them from here)
     CONSTANT_FACTORIES as _CONSTANT_FACTORIES,
@@ -60,13 +60,28 @@ def walk(node: cst.CSTNode, nested: bool = False) -> Iterator[cst.CSTNode]:
 
 
 def _walk(node: cst.CSTNode, nested: bool) -> Iterator[cst.CSTNode]:
+    # The last child is walked first (the order the analysis was written against: the
+    # first matmul seen of an attribute is the one reported). `child_nodes` is inlined, as
+    # in `syntax.uncounted_descendants`: this loop runs for every node of every walk.
+    definitions = () if nested else _DEFINITIONS
+    leaf_types = _LEAF_TYPES
     stack = [node]
+    pop = stack.pop
+    push = stack.append
+    extend = stack.extend
     while stack:
-        current = stack.pop()
+        current = pop()
         yield current
-        if not nested and current is not node and type(current) in _DEFINITIONS:
+        kind = type(current)
+        if kind in definitions and current is not node:
             continue
-        stack.extend(child_nodes(current))
+        for name in _code_fields(kind):
+            value = getattr(current, name)
+            value_kind = type(value)
+            if value_kind is tuple or value_kind is list:
+                extend(value)
+            elif value is not None and value_kind not in leaf_types:
+                push(value)
 
 
 def small_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.BaseSmallStatement]:

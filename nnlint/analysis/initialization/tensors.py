@@ -74,9 +74,11 @@ class SelfTensorFinder:
             return
         usage = self.file.usage(cls)
         for node in self._walk_init(init):
-            for target, value in assignments(node):
-                self._self_assignment(cls, usage, target, value)
-            if isinstance(node, cst.Call):
+            kind = type(node)  # not isinstance: see syntax.descendants
+            if kind is cst.Assign or kind is cst.AnnAssign:
+                for target, value in assignments(node):
+                    self._self_assignment(cls, usage, target, value)
+            elif kind is cst.Call:
                 self._registration(cls, usage, node)
         self._plain_containers(cls, init, usage)
 
@@ -173,13 +175,15 @@ class SelfTensorFinder:
     def _plain_containers(self, cls: ModuleClass, init: cst.FunctionDef, usage: ClassUsage) -> None:
         local_lists: dict[str, tuple[str, bool]] = {}  # name -> (element, parameters)
         reported: set[str] = set()
-        for node in self._walk_init(init):
-            if isinstance(node, cst.Assign) and len(node.targets) == 1:
+        init_nodes = self._walk_init(init)
+        for node in init_nodes:
+            kind = type(node)  # not isinstance: see syntax.descendants
+            if kind is cst.Assign and len(node.targets) == 1:
                 target = node.targets[0].target
                 found = self._container_elements(node.value)
                 if isinstance(target, cst.Name) and found is not None:
                     local_lists[target.value] = found
-            elif (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+            elif (kind is cst.Call and isinstance(node.func, cst.Attribute)
                   and node.func.attr.value in ("append", "extend", "insert")
                   and isinstance(node.func.value, cst.Name) and node.args):
                 element = self._element(node.args[-1].value)
@@ -189,8 +193,8 @@ class SelfTensorFinder:
                     found = self._container_elements(node.args[0].value)
                     if found is not None:
                         local_lists.setdefault(node.func.value.value, found)
-        for node in self._walk_init(init):
-            if not (isinstance(node, cst.Assign) and len(node.targets) == 1):
+        for node in init_nodes:
+            if not (type(node) is cst.Assign and len(node.targets) == 1):
                 continue
             attr = self_attribute(node.targets[0].target)
             if attr is None or attr in usage.wrapped:

@@ -29,6 +29,7 @@ from nnlint.analysis.program.module_classes import is_module_class, module_bases
 from nnlint.analysis.program.imports import elided_name, qualified_name
 from nnlint.analysis.paths.facts import EVAL_SWITCH, TRAIN_SWITCH, Scope
 from nnlint.analysis.program.syntax import (
+    _with_subclasses,
     all_statements,
     dotted_name,
     first_part,
@@ -45,6 +46,9 @@ from nnlint.catalogue.ecosystem import (
     PRETRAINED_NON_MODULE,
 )
 from nnlint.catalogue.names import MODEL_ACTION_NAME, MODEL_NAME
+
+
+_COMPOUND_STATEMENTS = _with_subclasses((cst.BaseCompoundStatement,))
 
 
 class _WrittenKeywords(Mapping[str, str]):
@@ -87,6 +91,13 @@ class KnownModels:
         self.born_eval: dict[str, bool] = {}
         self.module_classes = set(facts.models)
         self._mode_layers_of_class: dict[str, Activity] = {}
+        # `find` and the scope walk ask the same questions of each assigned value (is it a
+        # model construction, through which moves): the answers, by id() of the node asked
+        # about. Safe for the object's life, one file: libcst nodes are immutable, and each
+        # entry keeps its node alive so that its id cannot be reused.
+        self._stripped: dict[int, tuple[cst.CSTNode, Optional[cst.Call]]] = {}
+        self._constructed: dict[int, tuple[cst.Call, object]] = {}
+        self._layer_models: dict[int, tuple[cst.Call, bool]] = {}
 
     def is_module_class(self, node: cst.ClassDef) -> bool:
         """A class of the file's models, or one deriving from something named like a module."""
@@ -173,21 +184,31 @@ class KnownModels:
         (`self.lstm = nn.LSTM(...)`) are its layers, not models of their own."""
         if any((dotted_name(target) or "self").split(".")[0] == "self" for target in targets):
             return False
-        return catalogue.built_with_mode_layers(qualified_name(call.func, self.aliases), _WrittenKeywords(call))
+        entry = self._layer_models.get(id(call))
+        if entry is None or entry[0] is not call:
+            entry = self._layer_models[id(call)] = (call, catalogue.built_with_mode_layers(
+                qualified_name(call.func, self.aliases), _WrittenKeywords(call)))
+        return entry[1]
 
     def _strip_to(self, value: cst.BaseExpression) -> Optional[cst.Call]:
         """`Net().to(device)` -> `Net()`; `nn.DataParallel(Net())` -> `Net()`."""
-        while isinstance(value, cst.Call):
+        entry = self._stripped.get(id(value))
+        if entry is None or entry[0] is not value:
+            entry = self._stripped[id(value)] = (value, self._stripped_call(value))
+        return entry[1]
+
+    def _stripped_call(self, value: cst.BaseExpression) -> Optional[cst.Call]:
+        while type(value) is cst.Call:
             func = value.func
-            if isinstance(func, cst.Attribute) and func.attr.value in ("to", "cuda", "cpu", "float", "half",
-                                                                       "double", "train", "eval") \
-                    and isinstance(func.value, cst.Call):
+            if type(func) is cst.Attribute and func.attr.value in ("to", "cuda", "cpu", "float", "half",
+                                                                   "double", "train", "eval") \
+                    and type(func.value) is cst.Call:
                 value = func.value
                 continue
             name = qualified_name(func, self.aliases) or ""
             if name.endswith(("DataParallel", "DistributedDataParallel")) and value.args:
                 inner = value.args[0].value
-                if isinstance(inner, cst.Call):
+                if type(inner) is cst.Call:
                     value = inner
                     continue
             return value
@@ -196,6 +217,12 @@ class KnownModels:
     def _model_constructor(self, call: cst.Call):
         """True/False: a model with/without dropout or batch-norm; None: a model, layers
         unknown; _NOT_A_MODEL otherwise."""
+        entry = self._constructed.get(id(call))
+        if entry is None or entry[0] is not call:
+            entry = self._constructed[id(call)] = (call, self._constructor_mode_layers(call))
+        return entry[1]
+
+    def _constructor_mode_layers(self, call: cst.Call):
         func = call.func
         if isinstance(func, cst.Name) and func.value in self.module_classes:
             return self._constructed_mode(func.value, call)
@@ -308,7 +335,8 @@ class KnownModels:
         signature = InitSignature(model.node)
         built: set[str] = set()
         for statement in all_statements(model.node.body.body):
-            if isinstance(statement, cst.BaseCompoundStatement):
+            # A line's calls are its small statements' calls, which come next.
+            if type(statement) is cst.SimpleStatementLine or type(statement) in _COMPOUND_STATEMENTS:
                 continue
             for call in iter_calls(statement):
                 name = qualified_name(call.func, self.aliases) or ""
