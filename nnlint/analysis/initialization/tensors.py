@@ -46,6 +46,19 @@ from nnlint.analysis.initialization.usage import ClassUsage, initialized_attribu
 _CONTAINERS = frozenset({cst.List, cst.Tuple, cst.Dict, cst.ListComp, cst.DictComp})
 
 
+class _UsageWhenRead:
+    """A class's `ClassUsage`, walked the first time a check reads it: the walk covers every
+    method of the class, and most classes' `__init__` assigns nothing it decides about
+    (no container or tensor kept on `self`)."""
+
+    def __init__(self, file: FileClasses, cls: ModuleClass) -> None:
+        self._file = file
+        self._cls = cls
+
+    def __getattr__(self, name: str):
+        return getattr(self._file.usage(self._cls), name)
+
+
 class SelfTensorFinder:
     """Appends what it finds in the file's `nn.Module` classes to `result`."""
 
@@ -72,7 +85,7 @@ class SelfTensorFinder:
         init = cls.methods.get("__init__")
         if init is None or not self._has_candidates(init):
             return
-        usage = self.file.usage(cls)
+        usage: ClassUsage = _UsageWhenRead(self.file, cls)  # type: ignore[assignment]
         for node in self._walk_init(init):
             kind = type(node)  # not isinstance: see syntax.descendants
             if kind is cst.Assign or kind is cst.AnnAssign:
@@ -133,8 +146,8 @@ class SelfTensorFinder:
         factory = self.q(call.func)
         dims = factory_dims(call)
         weight_shaped = dims >= 2 or (dims == 1 and factory in DRAWN_TENSOR_FACTORIES)
-        if factory in TENSOR_FACTORIES and attr in usage.matmul_operands and attr not in usage.registered \
-                and attr not in usage.reassigned and weight_shaped:
+        if factory in TENSOR_FACTORIES and weight_shaped and attr in usage.matmul_operands \
+                and attr not in usage.registered and attr not in usage.reassigned:
             self.result.plain_tensors.append(
                 PlainTensor(call, attr, spelled(call.func), usage.matmul_operands[attr], cls.name))
 
@@ -197,7 +210,7 @@ class SelfTensorFinder:
             if not (type(node) is cst.Assign and len(node.targets) == 1):
                 continue
             attr = self_attribute(node.targets[0].target)
-            if attr is None or attr in usage.wrapped:
+            if attr is None:
                 continue
             value = node.value
             found = self._container_elements(value)
@@ -206,7 +219,8 @@ class SelfTensorFinder:
                     and value.value not in usage.wrapped_locals:
                 found = local_lists[value.value]
                 kind = "list"
-            if found is None or kind is None:
+            # The usage is read last: walking the class for it is the costly part.
+            if found is None or kind is None or attr in usage.wrapped:
                 continue
             element, parameters = found
             self.result.plain_containers.append(
