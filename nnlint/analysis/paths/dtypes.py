@@ -259,24 +259,25 @@ class _Builder:
 
     def _run_scope(self, body: Sequence[cst.CSTNode], env: dict[str, Dtype], skip_main: bool) -> None:
         for small in own_statements(body, skip_main):
+            kind = type(small)  # not isinstance: see syntax.descendants
             if not any(DELIBERATE_ERROR_COMMENT.search(comment) for comment in self.comments.get(id(small), ())):
                 for call in reversed(list(iter_calls(small))):
                     before = len(self.out.flows)
                     self._check_sink(call, env)
-                    if isinstance(small, cst.Expr) and small.value is call:
+                    if kind is cst.Expr and small.value is call:
                         for flow in self.out.flows[before:]:
                             self.shown_errors.setdefault(source_code(flow.origin), []).append(flow)
-            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            if kind is cst.Expr and type(small.value) is cst.Call:
                 if (qualified_name(small.value.func, self.aliases) or "") == "torch.set_default_dtype":
                     arg = small.value.args[0].value if small.value.args else None
                     if arg is not None and _TORCH_DTYPES.get(qualified_name(arg, self.aliases) or "") == FLOAT64:
                         self.out.float64_default = True
-            if isinstance(small, cst.Assign):
+            if kind is cst.Assign:
                 for target in small.targets:
                     self._assign(target.target, small.value, env)
-            elif isinstance(small, cst.AnnAssign) and small.value is not None:
+            elif kind is cst.AnnAssign and small.value is not None:
                 self._assign(small.target, small.value, env)
-            elif isinstance(small, cst.AugAssign):
+            elif kind is cst.AugAssign:
                 self._scale_in_place(small, env)
 
     def _scale_in_place(self, small: cst.AugAssign, env: dict[str, Dtype]) -> None:

@@ -115,19 +115,20 @@ class KnownModels:
         pending = [body]
         while pending:
             for statement in pending.pop():
-                if isinstance(statement, cst.SimpleStatementLine):
+                kind = type(statement)
+                if kind is cst.SimpleStatementLine:
                     for small in statement.body:
                         self._model_assignment(small)
                         for call in iter_calls(small):
                             self._note_model_method(call)
-                elif isinstance(statement, cst.BaseCompoundStatement):
+                elif kind in _COMPOUND_STATEMENTS:
                     for expression in header_expressions(statement):
                         for call in iter_calls(expression):
                             self._note_model_method(call)
                     pending.extend(statement_bodies(statement))
 
     def _note_model_method(self, call: cst.Call) -> None:
-        if not isinstance(call.func, cst.Attribute):
+        if type(call.func) is not cst.Attribute:
             return
         receiver = dotted_name(call.func.value)
         if receiver is None:
@@ -142,10 +143,11 @@ class KnownModels:
             self.double_models.add(receiver)
 
     def _model_assignment(self, small: cst.BaseSmallStatement) -> None:
-        if isinstance(small, cst.Assign):
+        kind = type(small)
+        if kind is cst.Assign:
             targets = [target.target for target in small.targets]
             value = small.value
-        elif isinstance(small, cst.AnnAssign) and small.value is not None:
+        elif kind is cst.AnnAssign and small.value is not None:
             targets, value = [small.target], small.value
         else:
             return

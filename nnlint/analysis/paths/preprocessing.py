@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterator, Optional, Sequence
+from typing import Optional, Sequence
 
 import libcst as cst
 
@@ -146,6 +146,9 @@ class _Builder:
         self.variables: dict[str, cst.BaseExpression] = {}  # module/function-level simple bindings
         self.pipeline_by_node: dict[int, Pipeline] = {}
         self.in_pipeline: set[int] = set()
+        # Each scope's own statements, listed once for the passes over them (by id() of the
+        # scope: the scopes live in `paths` as long as this builder).
+        self._statements: dict[int, list[cst.CSTNode]] = {}
 
     def run(self) -> PreprocessingFacts:
         for scope in self.paths.scopes:
@@ -157,20 +160,24 @@ class _Builder:
 
     # --------------------------------------------------------------- statements
 
-    def _own_statements(self, scope: Scope) -> Iterator[cst.CSTNode]:
+    def _own_statements(self, scope: Scope) -> list[cst.CSTNode]:
         """The scope's own small statements and header expressions, in order, without nested
         functions or classes (and without the `__main__` block for the module scope)."""
-        node = scope.node
-        if isinstance(node, cst.Module):
-            body = node.body
-        else:
-            body = node.body.body  # FunctionDef or If
-        yield from own_statements(body, skip_main=isinstance(node, cst.Module))
+        found = self._statements.get(id(scope))
+        if found is None:
+            node = scope.node
+            if type(node) is cst.Module:
+                body = node.body
+            else:
+                body = node.body.body  # FunctionDef or If
+            found = self._statements[id(scope)] = list(own_statements(body, skip_main=type(node) is cst.Module))
+        return found
 
     def _scan_scope(self, scope: Scope) -> None:
         for index, small in enumerate(self._own_statements(scope)):
-            if isinstance(small, (cst.Assign, cst.AnnAssign)):
-                targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+            kind = type(small)
+            if kind is cst.Assign or kind is cst.AnnAssign:
+                targets = [t.target for t in small.targets] if kind is cst.Assign else [small.target]
                 value = small.value
                 if value is None:
                     continue
@@ -307,7 +314,7 @@ class _Builder:
         function it is built in."""
         for small in self._own_statements(scope):
             target_name = None
-            if isinstance(small, cst.Assign) and len(small.targets) == 1:
+            if type(small) is cst.Assign and len(small.targets) == 1:
                 target_name = dotted_name(small.targets[0].target)
             for call in iter_calls(small):
                 if scope.role == EVAL and isinstance(call.func, cst.Name):

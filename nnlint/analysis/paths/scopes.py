@@ -29,10 +29,21 @@ from nnlint.analysis.paths.facts import (
     Scope,
 )
 from nnlint.analysis.paths.models import KnownModels
-from nnlint.analysis.program.syntax import dotted_name, header_expressions, is_main_guard, iter_calls, last_part, statement_bodies
+from nnlint.analysis.program.syntax import (
+    _with_subclasses,
+    dotted_name,
+    header_expressions,
+    is_main_guard,
+    iter_calls,
+    last_part,
+    statement_bodies,
+)
 from nnlint.catalogue.functions import NO_GRAD_CONTEXTS
 from nnlint.catalogue.names import EVAL_FUNCTION, MODEL_NAME, TRAIN_FUNCTION
 
+# Type sets rather than isinstance against libcst's ABC-based classes: the walks below test
+# every statement of the file.
+_COMPOUND_STATEMENTS = _with_subclasses((cst.BaseCompoundStatement,))
 
 
 def _tuple_elements(target: cst.BaseExpression) -> list:
@@ -64,6 +75,9 @@ class ScopeWalker:
         self.facts = facts
         self.aliases = facts.imports
         self.scopes: list[Scope] = []
+        # The scopes walked so far by name, each list in walk order (`_fresh_from_helper`
+        # looks its helpers up by name at every assignment of a call).
+        self._scopes_by_name: dict[str, list[Scope]] = {}
         self.models = KnownModels(facts)
         self.local_functions: set[str] = set()
         # The file's own context managers that set a model's mode (`with evaluating(model):`).
@@ -76,19 +90,20 @@ class ScopeWalker:
         self._collect_function_names(module.body)
         self.models.find(module.body)
         main = Scope("<module>", module, [])
-        self.scopes.append(main)
+        self._add_scope(main)
         self._walk_block(module.body, main, (), False, top=True)
         self._classify(main)
         pending: list[tuple[Sequence[cst.CSTNode], Optional[str], bool]] = [(module.body, None, False)]
         while pending:
             body, cls, is_module = pending.pop()
             for statement in body:
-                if isinstance(statement, cst.FunctionDef):
+                kind = type(statement)
+                if kind is cst.FunctionDef:
                     self._function_scope(statement, cls, is_module)
-                elif isinstance(statement, cst.ClassDef):
+                elif kind is cst.ClassDef:
                     pending.append((statement.body.body, statement.name.value,
                                     self.models.is_module_class(statement)))
-                elif isinstance(statement, cst.BaseCompoundStatement):
+                elif kind in _COMPOUND_STATEMENTS:
                     for inner in statement_bodies(statement):
                         pending.append((inner, cls, is_module))
         for scope in self.scopes:
@@ -101,15 +116,16 @@ class ScopeWalker:
     def _collect_function_names(self, body: Sequence[cst.CSTNode]) -> None:
         """Names of the file's functions and methods at any depth: calls of them are LOCAL_CALL events."""
         for statement in body:
-            if isinstance(statement, cst.FunctionDef):
+            kind = type(statement)
+            if kind is cst.FunctionDef:
                 self.local_functions.add(statement.name.value)
                 context = learn_mode_context(statement, self.aliases)
                 if context is not None:
                     self.mode_contexts[statement.name.value] = context
                 self._collect_function_names(statement.body.body)
-            elif isinstance(statement, cst.ClassDef):
+            elif kind is cst.ClassDef:
                 self._collect_function_names(statement.body.body)
-            elif isinstance(statement, cst.BaseCompoundStatement):
+            elif kind in _COMPOUND_STATEMENTS:
                 for inner in statement_bodies(statement):
                     self._collect_function_names(inner)
 
@@ -123,17 +139,22 @@ class ScopeWalker:
                 target = target.func
             if (qualified_name(target, self.aliases) or "") in NO_GRAD_CONTEXTS:
                 scope.decorated_no_grad = True
-        self.scopes.append(scope)
+        self._add_scope(scope)
         self._walk_block(node.body.body, scope, (), scope.decorated_no_grad)
         self._classify(scope)
         # Nested functions are scopes of their own.
         pending = [node.body.body]
         while pending:
             for statement in pending.pop():
-                if isinstance(statement, cst.FunctionDef):
+                kind = type(statement)
+                if kind is cst.FunctionDef:
                     self._function_scope(statement, cls, is_module)
-                elif isinstance(statement, cst.BaseCompoundStatement) and not isinstance(statement, cst.ClassDef):
+                elif kind in _COMPOUND_STATEMENTS and kind is not cst.ClassDef:
                     pending.extend(statement_bodies(statement))
+
+    def _add_scope(self, scope: Scope) -> None:
+        self.scopes.append(scope)
+        self._scopes_by_name.setdefault(scope.name, []).append(scope)
 
     def _classify(self, scope: Scope) -> None:
         steps_in_loop = any(event.kind == STEP and event.loops for event in scope.events)
@@ -148,26 +169,27 @@ class ScopeWalker:
     def _walk_block(self, body: Sequence[cst.CSTNode], scope: Scope, loops: tuple[int, ...], no_grad: bool,
                     top: bool = False) -> None:
         for statement in body:
-            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            kind = type(statement)
+            if kind is cst.FunctionDef or kind is cst.ClassDef:
                 continue
-            if isinstance(statement, cst.SimpleStatementLine):
+            if kind is cst.SimpleStatementLine:
                 for small in statement.body:
                     self._events(small, scope, loops, no_grad)
-                    if isinstance(small, cst.Assign):
+                    if type(small) is cst.Assign:
                         self._note_construction(small, scope, loops, no_grad)
                 continue
             for expression in header_expressions(statement):
                 self._events(expression, scope, loops, no_grad)
             inner_loops = loops
             inner_no_grad = no_grad
-            if isinstance(statement, (cst.For, cst.While)):
+            if kind is cst.For or kind is cst.While:
                 scope.loops[id(statement)] = statement
                 inner_loops = loops + (id(statement),)
-            elif isinstance(statement, cst.With) and any(self._disables_grad(item.item) for item in statement.items):
+            elif kind is cst.With and any(self._disables_grad(item.item) for item in statement.items):
                 scope.eval_blocks[id(statement)] = statement
                 inner_no_grad = True
             restore: list[Event] = []
-            if isinstance(statement, cst.With):
+            if kind is cst.With:
                 for item in statement.items:
                     call = item.item
                     context = self._mode_context(call)
@@ -183,16 +205,16 @@ class ScopeWalker:
                     if context.no_grad:
                         scope.eval_blocks[id(statement)] = statement
                         inner_no_grad = True
-            if isinstance(statement, cst.If) and top and is_main_guard(statement.test):
+            if kind is cst.If and top and is_main_guard(statement.test):
                 # `if __name__ == "__main__":` is a scope of its own.
                 main = Scope("<main>", statement, [])
-                self.scopes.append(main)
+                self._add_scope(main)
                 self._walk_block(statement.body.body, main, (), False)
                 self._classify(main)
                 if main.role == OTHER and any(event.kind == MODEL_CALL for event in main.events):
                     main.role = EVAL
                 continue
-            if isinstance(statement, cst.If) and statement.orelse is not None:
+            if kind is cst.If and statement.orelse is not None:
                 self._walk_if(statement, scope, inner_loops, inner_no_grad)
                 continue
             for inner in statement_bodies(statement):
@@ -258,10 +280,10 @@ class ScopeWalker:
             return False
         func = value.func
         if isinstance(func, cst.Name):
-            helpers = [s for s in self.scopes if s.name == func.value]
+            helpers = self._scopes_by_name.get(func.value, [])
         elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self" \
                 and scope.cls is not None:
-            helpers = [s for s in self.scopes if s.name == func.attr.value and s.cls == scope.cls]
+            helpers = [s for s in self._scopes_by_name.get(func.attr.value, ()) if s.cls == scope.cls]
         else:
             return False
         if len(helpers) != 1 or helpers[0].loads_weights or not isinstance(helpers[0].node, cst.FunctionDef):
