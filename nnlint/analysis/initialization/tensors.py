@@ -118,13 +118,13 @@ class SelfTensorFinder:
         kept = wrapped is not None and parameter_copy(value, tensor) is None
         if wrapped is not None:
             tensor = unwrap_tensor(wrapped)
-        return (tensor if isinstance(tensor, cst.Call) else None), kept
+        return (tensor if type(tensor) is cst.Call else None), kept
 
     def _self_assignment(self, cls: ModuleClass, usage: ClassUsage, target, value) -> None:
         attr = self_attribute(target)
         if attr is None:
             return
-        if isinstance(value, cst.IfExp):
+        if type(value) is cst.IfExp:
             # `nn.Parameter(torch.empty(n)) if bias else None`: each branch is what may be kept.
             self._self_assignment(cls, usage, target, value.body)
             self._self_assignment(cls, usage, target, value.orelse)
@@ -153,11 +153,11 @@ class SelfTensorFinder:
 
     def _registration(self, cls: ModuleClass, usage: ClassUsage, call: cst.Call) -> None:
         """`self.register_buffer('w', torch.empty(n))` / `register_parameter`."""
-        if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in ("register_buffer", "register_parameter")
+        if not (type(call.func) is cst.Attribute and call.func.attr.value in ("register_buffer", "register_parameter")
                 and is_self(call.func.value) and len(call.args) >= 2):
             return
         name = call.args[0].value
-        if not isinstance(name, cst.SimpleString):
+        if type(name) is not cst.SimpleString:
             return
         attr = name.evaluated_value if isinstance(name.evaluated_value, str) else None
         if attr is None:
@@ -194,11 +194,11 @@ class SelfTensorFinder:
             if kind is cst.Assign and len(node.targets) == 1:
                 target = node.targets[0].target
                 found = self._container_elements(node.value)
-                if isinstance(target, cst.Name) and found is not None:
+                if type(target) is cst.Name and found is not None:
                     local_lists[target.value] = found
-            elif (kind is cst.Call and isinstance(node.func, cst.Attribute)
+            elif (kind is cst.Call and type(node.func) is cst.Attribute
                   and node.func.attr.value in ("append", "extend", "insert")
-                  and isinstance(node.func.value, cst.Name) and node.args):
+                  and type(node.func.value) is cst.Name and node.args):
                 element = self._element(node.args[-1].value)
                 if element is not None:
                     local_lists.setdefault(node.func.value.value, element)
@@ -215,7 +215,7 @@ class SelfTensorFinder:
             value = node.value
             found = self._container_elements(value)
             kind = container_kind(value)
-            if found is None and isinstance(value, cst.Name) and value.value in local_lists \
+            if found is None and type(value) is cst.Name and value.value in local_lists \
                     and value.value not in usage.wrapped_locals:
                 found = local_lists[value.value]
                 kind = "list"
@@ -248,7 +248,7 @@ class SelfTensorFinder:
 
     def _element(self, node: cst.BaseExpression) -> Optional[tuple[str, bool]]:
         """A layer or parameter construction: (short class name, is a parameter)."""
-        if not isinstance(node, cst.Call):
+        if type(node) is not cst.Call:
             return None
         name = self.q(node.func)
         if name in PARAMETER_NAMES:
@@ -257,19 +257,19 @@ class SelfTensorFinder:
                 and not name.endswith(("ModuleList", "ModuleDict", "ParameterList", "ParameterDict")):
             return short_name(name), False
         classes = self.file.classes
-        if isinstance(node.func, cst.Name) and node.func.value in classes and classes[node.func.value].is_module:
+        if type(node.func) is cst.Name and node.func.value in classes and classes[node.func.value].is_module:
             return node.func.value, False
         return None
 
     def _container_elements(self, value: cst.BaseExpression) -> Optional[tuple[str, bool]]:
         """The first layer or parameter construction among a container display's elements."""
-        if isinstance(value, (cst.List, cst.Tuple)):
-            elements = [e.value for e in value.elements if not isinstance(e, cst.StarredElement)]
-        elif isinstance(value, cst.Dict):
-            elements = [e.value for e in value.elements if isinstance(e, cst.DictElement)]
-        elif isinstance(value, cst.ListComp):
+        if type(value) in (cst.List, cst.Tuple):
+            elements = [e.value for e in value.elements if type(e) is not cst.StarredElement]
+        elif type(value) is cst.Dict:
+            elements = [e.value for e in value.elements if type(e) is cst.DictElement]
+        elif type(value) is cst.ListComp:
             elements = [value.elt]
-        elif isinstance(value, cst.DictComp):
+        elif type(value) is cst.DictComp:
             elements = [value.value]
         else:
             return None
@@ -285,13 +285,13 @@ def _container_site(init: cst.FunctionDef, attr: str) -> Optional[tuple[cst.CSTN
     (`self.hidden = []`), else the first `self.<attr>.append(...)`."""
     grown: Optional[cst.CSTNode] = None
     for node in walk(init.body):
-        if isinstance(node, cst.Assign) and len(node.targets) == 1 \
+        if type(node) is cst.Assign and len(node.targets) == 1 \
                 and self_attribute(node.targets[0].target) == attr:
             value = node.value
-            kind = "tuple" if isinstance(value, cst.Tuple) else \
-                "dict" if isinstance(value, (cst.Dict, cst.DictComp)) else "list"
+            kind = "tuple" if type(value) is cst.Tuple else \
+                "dict" if type(value) in (cst.Dict, cst.DictComp) else "list"
             return value, kind
-        if grown is None and isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+        if grown is None and type(node) is cst.Call and type(node.func) is cst.Attribute \
                 and node.func.attr.value in ("append", "extend", "insert") \
                 and self_attribute(node.func.value) == attr:
             grown = node

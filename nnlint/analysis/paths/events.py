@@ -36,7 +36,7 @@ def call_event(call: cst.Call, scope: Scope, loops: tuple[int, ...], no_grad: bo
             if not call.args:
                 return Event(TRAIN_SWITCH, call, receiver, loops, no_grad)
             flag = call.args[0].value
-            if isinstance(flag, cst.Name) and flag.value in ("True", "False"):
+            if type(flag) is cst.Name and flag.value in ("True", "False"):
                 kind = TRAIN_SWITCH if flag.value == "True" else EVAL_SWITCH
                 return Event(kind, call, receiver, loops, no_grad)
             return Event(SWITCH, call, receiver, loops, no_grad)

@@ -226,14 +226,14 @@ class KnownModels:
 
     def _constructor_mode_layers(self, call: cst.Call):
         func = call.func
-        if isinstance(func, cst.Name) and func.value in self.module_classes:
+        if type(func) is cst.Name and func.value in self.module_classes:
             return self._constructed_mode(func.value, call)
-        if isinstance(func, cst.Attribute) and func.attr.value == PRETRAINED_CONSTRUCTOR \
+        if type(func) is cst.Attribute and func.attr.value == PRETRAINED_CONSTRUCTOR \
                 and PRETRAINED_NON_MODULE.search(last_part(dotted_name(func.value) or "")):
             return _NOT_A_MODEL  # a tokenizer, processor, config, scheduler or pipeline
         name = qualified_name(func, self.aliases)
         if name is None:
-            if isinstance(func, cst.Attribute) and func.attr.value == PRETRAINED_CONSTRUCTOR:
+            if type(func) is cst.Attribute and func.attr.value == PRETRAINED_CONSTRUCTOR:
                 return True
             return _NOT_A_MODEL
         if name in self.facts.external_modes:
@@ -242,7 +242,7 @@ class KnownModels:
             return self._sequential_has_mode_layers(call)
         if (catalogue.model_factory(name) or {}).get("mode_layers"):
             return True
-        if isinstance(func, cst.Attribute) and func.attr.value == PRETRAINED_CONSTRUCTOR:
+        if type(func) is cst.Attribute and func.attr.value == PRETRAINED_CONSTRUCTOR:
             return True  # `UNet2DConditionModel.from_pretrained(...)` of any library: a pretrained model
         return _NOT_A_MODEL
 
@@ -254,11 +254,11 @@ class KnownModels:
     def _sequential_has_mode_layers(self, call: cst.Call) -> Optional[bool]:
         unknown = False
         for arg in call.args:
-            if not isinstance(arg.value, cst.Call):
+            if type(arg.value) is not cst.Call:
                 unknown = True
                 continue
             inner = arg.value
-            if isinstance(inner.func, cst.Name) and inner.func.value in self.module_classes:
+            if type(inner.func) is cst.Name and inner.func.value in self.module_classes:
                 found = self._constructed_mode(inner.func.value, inner)
                 if found:
                     return True
@@ -324,7 +324,7 @@ class KnownModels:
         if any(catalogue.changes_with_mode(name) for name in layer_bases):
             return True
         found: list[Activity] = []
-        if not isinstance(model.node, cst.ClassDef):
+        if type(model.node) is not cst.ClassDef:
             for layer in model.layers.values():
                 if catalogue.changes_with_mode(layer):
                     return True
@@ -346,7 +346,7 @@ class KnownModels:
                     found.append(torch_layer_activity(name, call, signature))
                 elif catalogue.call_changes_with_mode(name) or (catalogue.model_factory(name) or {}).get("mode_layers"):
                     return True
-                elif isinstance(call.func, cst.Name) and call.func.value in self.facts.models \
+                elif type(call.func) is cst.Name and call.func.value in self.facts.models \
                         and call.func.value != cls:
                     built.add(call.func.value)
                     inner = self._class_has_mode_layers(call.func.value, seen)
@@ -387,15 +387,15 @@ class KnownModels:
         """The mode a model construction leaves the model in: EVAL_SWITCH for `Net().eval()`
         and `X.from_pretrained(...)`, TRAIN_SWITCH for `Net().train()`, None for the default
         (training mode, as every freshly built nn.Module starts)."""
-        while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+        while type(value) is cst.Call and type(value.func) is cst.Attribute:
             method = value.func.attr.value
             if method == "eval" and not value.args:
                 return EVAL_SWITCH
             if method == "train":
                 flag = value.args[0].value if value.args else None
-                if flag is None or (isinstance(flag, cst.Name) and flag.value == "True"):
+                if flag is None or (type(flag) is cst.Name and flag.value == "True"):
                     return TRAIN_SWITCH
-                if isinstance(flag, cst.Name) and flag.value == "False":
+                if type(flag) is cst.Name and flag.value == "False":
                     return EVAL_SWITCH
                 return None
             if method in EVAL_MODE_CONSTRUCTORS:
@@ -403,7 +403,7 @@ class KnownModels:
             if method not in ("to", "cuda", "cpu", "float", "half", "double", "bfloat16"):
                 return None
             value = value.func.value
-        if isinstance(value, cst.Call) and value.args:
+        if type(value) is cst.Call and value.args:
             name = qualified_name(value.func, self.aliases) or ""
             if name.endswith(("DataParallel", "DistributedDataParallel")):
                 return self.construction_mode(value.args[0].value)  # the wrapper keeps the mode
@@ -421,7 +421,7 @@ class KnownModels:
     def is_pretrained_load(self, value: cst.BaseExpression) -> bool:
         """`X.from_pretrained(...)` (moved or not): its eval mode counts only for a model."""
         call = self._strip_to(value)
-        return call is not None and isinstance(call.func, cst.Attribute) \
+        return call is not None and type(call.func) is cst.Attribute \
             and call.func.attr.value in EVAL_MODE_CONSTRUCTORS
 
     def builds_model(self, value: cst.BaseExpression) -> bool:
@@ -432,7 +432,7 @@ class KnownModels:
 
 def _converted_to_double(value: cst.BaseExpression, inner: cst.Call, aliases: dict[str, str]) -> bool:
     """`Net().double()`, `Net().to(torch.float64)`: the chain from `inner` out to `value`."""
-    while isinstance(value, cst.Call) and value is not inner and isinstance(value.func, cst.Attribute):
+    while type(value) is cst.Call and value is not inner and type(value.func) is cst.Attribute:
         method = value.func.attr.value
         if method == "double" or (method in ("to", "type") and any(
                 (qualified_name(arg.value, aliases) or "") in ("torch.float64", "torch.double") for arg in value.args)):

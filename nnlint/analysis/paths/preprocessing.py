@@ -119,18 +119,18 @@ def root_name(node: Optional[cst.CSTNode], aliases: Optional[dict[str, str]] = N
     """`X_test` for `X_test`, `X_test[:, 1:]`, `df_test[cols].values`, `X_test.values`, and
     (given the import table) through a value-keeping conversion: `np.asarray(X_std)`."""
     while True:
-        if aliases is not None and isinstance(node, cst.Call) and len(node.args) >= 1 \
+        if aliases is not None and type(node) is cst.Call and len(node.args) >= 1 \
                 and node.args[0].keyword is None \
                 and (qualified_name(node.func, aliases) or "") in VALUE_KEEPING_CONVERSIONS:
             node = node.args[0].value
             continue
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             return node.value
-        if isinstance(node, cst.Attribute):
+        if type(node) is cst.Attribute:
             node = node.value
-        elif isinstance(node, cst.Subscript):
+        elif type(node) is cst.Subscript:
             node = node.value
-        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in (
+        elif type(node) is cst.Call and type(node.func) is cst.Attribute and node.func.attr.value in (
                 "reshape", "to_numpy", "astype", "copy", "values", "drop", "view", "numpy"):
             node = node.func.value
         else:
@@ -186,7 +186,7 @@ class _Builder:
                     if name is not None:
                         self.variables[name] = value
                         self._pipeline_binding(value, name, scope)
-                    elif isinstance(target, cst.Subscript):  # data_transforms['val'] = Compose(...)
+                    elif type(target) is cst.Subscript:  # data_transforms['val'] = Compose(...)
                         key = _subscript_key(target)
                         if key is not None:
                             self._pipeline_binding(value, key, scope)
@@ -195,12 +195,12 @@ class _Builder:
                 self._call(call, scope, index, small)
 
     def _pipeline_binding(self, value: cst.BaseExpression, name: str, scope: Scope) -> None:
-        if isinstance(value, cst.Call) and self._is_compose(value):
+        if type(value) is cst.Call and self._is_compose(value):
             self._pipeline(value, name, scope)
-        elif isinstance(value, cst.Dict):
+        elif type(value) is cst.Dict:
             for element in value.elements:
-                if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString) \
-                        and isinstance(element.value, cst.Call) and self._is_compose(element.value):
+                if type(element) is cst.DictElement and type(element.key) is cst.SimpleString \
+                        and type(element.value) is cst.Call and self._is_compose(element.value):
                     self._pipeline(element.value, element.key.evaluated_value, scope)
 
     def _is_compose(self, call: cst.Call) -> bool:
@@ -215,7 +215,7 @@ class _Builder:
             return existing
         steps: list[TransformStep] = []
         items = call.args[0].value if call.args else None
-        if isinstance(items, (cst.List, cst.Tuple)):
+        if type(items) in (cst.List, cst.Tuple):
             for element in items.elements:
                 steps.extend(self._step(element.value, None, 0))
         else:
@@ -226,11 +226,11 @@ class _Builder:
         return pipeline
 
     def _step(self, value: cst.BaseExpression, shared: Optional[str], depth: int) -> list[TransformStep]:
-        if isinstance(value, cst.Call):
+        if type(value) is cst.Call:
             self.in_pipeline.add(id(value))
             if self._is_compose(value):  # a nested pipeline
                 items = value.args[0].value if value.args else None
-                if isinstance(items, (cst.List, cst.Tuple)) and depth < 3:
+                if type(items) in (cst.List, cst.Tuple) and depth < 3:
                     return [step for element in items.elements for step in self._step(element.value, shared, depth + 1)]
                 return [TransformStep("", value)]
             name = qualified_name(value.func, self.aliases) or ""
@@ -248,10 +248,10 @@ class _Builder:
     def _scaler_binding(self, targets: Sequence[cst.BaseExpression], value: cst.BaseExpression) -> None:
         call = value
         # `StandardScaler().fit(X)` binds the fitted scaler.
-        if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "fit" \
-                and isinstance(call.func.value, cst.Call):
+        if type(call) is cst.Call and type(call.func) is cst.Attribute and call.func.attr.value == "fit" \
+                and type(call.func.value) is cst.Call:
             call = call.func.value
-        if isinstance(call, cst.Call) and (self._builds_scaler(call) or self._joins_eval_data(call)):
+        if type(call) is cst.Call and (self._builds_scaler(call) or self._joins_eval_data(call)):
             for target in targets:
                 name = dotted_name(target)
                 if name is None:
@@ -275,7 +275,7 @@ class _Builder:
         if (qualified_name(call.func, self.aliases) or "") not in DATA_JOINS or not call.args:
             return False
         parts = call.args[0].value
-        if not isinstance(parts, (cst.List, cst.Tuple)):
+        if type(parts) not in (cst.List, cst.Tuple):
             return False
         roots = [root_name(element.value) or "" for element in parts.elements]
         return any(EVAL_DATA_NAME.search(root) for root in roots) and any(TRAIN_DATA_NAME.search(root) for root in roots)
@@ -290,20 +290,20 @@ class _Builder:
                                             for arg in call.args if arg.keyword is None)))
             self.out.splits.append(Split(call, names, scope, index))
             return
-        if not isinstance(func, cst.Attribute):
+        if type(func) is not cst.Attribute:
             return
         method = func.attr.value
         if method not in ("fit", "fit_transform", "partial_fit", "transform", "inverse_transform"):
             return
         receiver = func.value
         scaler = dotted_name(receiver)
-        if isinstance(receiver, cst.Call) and (qualified_name(receiver.func, self.aliases) or "") in SCALERS:
+        if type(receiver) is cst.Call and (qualified_name(receiver.func, self.aliases) or "") in SCALERS:
             scaler = "<inline>"
         elif scaler is None or not (scaler in self.out.scalers or _SCALER_NAME.search(scaler)):
             return
         data = call.args[0].value if call.args else None
         result = None
-        if isinstance(small, cst.Assign) and small.value is call and len(small.targets) == 1:
+        if type(small) is cst.Assign and small.value is call and len(small.targets) == 1:
             result = dotted_name(small.targets[0].target)
         self.out.scaler_calls.append(ScalerCall(scaler, method, call, data, root_name(data), scope, index, result))
 
@@ -317,7 +317,7 @@ class _Builder:
             if type(small) is cst.Assign and len(small.targets) == 1:
                 target_name = dotted_name(small.targets[0].target)
             for call in iter_calls(small):
-                if scope.role == EVAL and isinstance(call.func, cst.Name):
+                if scope.role == EVAL and type(call.func) is cst.Name:
                     applied = self._pipeline_of(call.func)
                     if applied is not None:
                         applied.applied_at_evaluation = True
@@ -347,9 +347,9 @@ class _Builder:
                     pipeline.role, pipeline.why = EVAL, "function"
 
     def _pipeline_of(self, value: cst.BaseExpression) -> Optional[Pipeline]:
-        if isinstance(value, cst.Call):
+        if type(value) is cst.Call:
             return self.pipeline_by_node.get(id(value))
-        if isinstance(value, cst.Subscript):
+        if type(value) is cst.Subscript:
             key = _subscript_key(value)
             for pipeline in self.out.pipelines:
                 if pipeline.bound_to == key:
@@ -358,7 +358,7 @@ class _Builder:
         name = dotted_name(value)
         if name is not None and name in self.variables:
             bound = self.variables[name]
-            if isinstance(bound, cst.Call):
+            if type(bound) is cst.Call:
                 return self.pipeline_by_node.get(id(bound))
         return None
 
@@ -397,10 +397,10 @@ class _Builder:
                 data = call.args[0].value
                 # np.array([raw]) / [raw] / raw
                 while True:
-                    if isinstance(data, cst.Call) and data.args and (qualified_name(data.func, self.aliases) or "") in (
+                    if type(data) is cst.Call and data.args and (qualified_name(data.func, self.aliases) or "") in (
                             "numpy.array", "numpy.asarray"):
                         data = data.args[0].value
-                    elif isinstance(data, (cst.List, cst.Tuple)) and len(data.elements) == 1:
+                    elif type(data) in (cst.List, cst.Tuple) and len(data.elements) == 1:
                         data = data.elements[0].value
                     else:
                         break
@@ -412,9 +412,9 @@ class _Builder:
 
 
 def _subscript_key(node: cst.Subscript) -> Optional[str]:
-    if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+    if len(node.slice) == 1 and type(node.slice[0].slice) is cst.Index:
         key = node.slice[0].slice.value
-        if isinstance(key, cst.SimpleString):
+        if type(key) is cst.SimpleString:
             value = key.evaluated_value
             return value if isinstance(value, str) else None
     return None
@@ -438,9 +438,9 @@ def _dataset_role(call: cst.Call, target: Optional[str]) -> str:
             continue
         key = arg.keyword.value
         value = arg.value
-        if key == "train" and isinstance(value, cst.Name) and value.value in ("True", "False"):
+        if key == "train" and type(value) is cst.Name and value.value in ("True", "False"):
             return TRAIN if value.value == "True" else EVAL
-        if key in ("split", "image_set", "subset", "mode") and isinstance(value, cst.SimpleString):
+        if key in ("split", "image_set", "subset", "mode") and type(value) is cst.SimpleString:
             text = value.evaluated_value
             if isinstance(text, str):
                 return _word_role(text)

@@ -48,7 +48,7 @@ _COMPOUND_STATEMENTS = _with_subclasses((cst.BaseCompoundStatement,))
 
 def _tuple_elements(target: cst.BaseExpression) -> list:
     """The elements of `a, b = ...` (each with a `.value`), or the target itself."""
-    if isinstance(target, (cst.Tuple, cst.List)):
+    if type(target) in (cst.Tuple, cst.List):
         return list(target.elements)
     return [cst.Element(target)]
 
@@ -59,11 +59,10 @@ def _returned_values(function: cst.FunctionDef) -> list[cst.BaseExpression]:
     pending = [function.body.body]
     while pending:
         for statement in pending.pop():
-            if isinstance(statement, cst.SimpleStatementLine):
+            if type(statement) is cst.SimpleStatementLine:
                 found.extend(small.value for small in statement.body
-                             if isinstance(small, cst.Return) and small.value is not None)
-            elif isinstance(statement, cst.BaseCompoundStatement) and not isinstance(
-                    statement, (cst.FunctionDef, cst.ClassDef)):
+                             if type(small) is cst.Return and small.value is not None)
+            elif type(statement) in _COMPOUND_STATEMENTS and type(statement) not in (cst.FunctionDef, cst.ClassDef):
                 pending.extend(statement_bodies(statement))
     return found
 
@@ -135,7 +134,7 @@ class ScopeWalker:
         scope = Scope(node.name.value, node, params, cls=cls, in_module_class=is_module)
         for decorator in node.decorators:
             target = decorator.decorator
-            if isinstance(target, cst.Call):
+            if type(target) is cst.Call:
                 target = target.func
             if (qualified_name(target, self.aliases) or "") in NO_GRAD_CONTEXTS:
                 scope.decorated_no_grad = True
@@ -193,7 +192,7 @@ class ScopeWalker:
                 for item in statement.items:
                     call = item.item
                     context = self._mode_context(call)
-                    if context is None or not isinstance(call, cst.Call):
+                    if context is None or type(call) is not cst.Call:
                         continue
                     # `with eval_mode(model):` switches each model passed for the block and
                     # puts its earlier mode back after it (a mode chosen at run time here).
@@ -223,9 +222,9 @@ class ScopeWalker:
 
     def _mode_context(self, expression: cst.BaseExpression) -> Optional[ModeContext]:
         """The mode a `with` item sets: a library's context manager (catalogue) or one of the file's."""
-        if not isinstance(expression, cst.Call):
+        if type(expression) is not cst.Call:
             return None
-        if isinstance(expression.func, cst.Name) and expression.func.value in self.mode_contexts:
+        if type(expression.func) is cst.Name and expression.func.value in self.mode_contexts:
             return self.mode_contexts[expression.func.value]
         return library_mode_context(qualified_name(expression.func, self.aliases))
 
@@ -258,10 +257,10 @@ class ScopeWalker:
         a call whose first argument is a model of this scope wraps it and keeps its mode (a
         wrapper's `training` flag is its inner module's until someone switches it)."""
         call = value
-        while isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value in (
+        while type(call) is cst.Call and type(call.func) is cst.Attribute and call.func.attr.value in (
                 "to", "cuda", "cpu", "float", "half", "double", "bfloat16"):
             call = call.func.value
-        if not isinstance(call, cst.Call) or not call.args or call.args[0].keyword is not None:
+        if type(call) is not cst.Call or not call.args or call.args[0].keyword is not None:
             return None
         inner = dotted_name(call.args[0].value)
         if inner is None:
@@ -276,17 +275,17 @@ class ScopeWalker:
     def _fresh_from_helper(self, value: cst.BaseExpression, scope: Scope) -> bool:
         """`make_model_and_inputs()`, or `self._build_model_and_inputs()` of the scope's own
         class (a test class's builder): a helper of the file that returns a model it built."""
-        if not isinstance(value, cst.Call):
+        if type(value) is not cst.Call:
             return False
         func = value.func
-        if isinstance(func, cst.Name):
+        if type(func) is cst.Name:
             helpers = self._scopes_by_name.get(func.value, [])
-        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self" \
+        elif type(func) is cst.Attribute and type(func.value) is cst.Name and func.value.value == "self" \
                 and scope.cls is not None:
             helpers = [s for s in self._scopes_by_name.get(func.attr.value, ()) if s.cls == scope.cls]
         else:
             return False
-        if len(helpers) != 1 or helpers[0].loads_weights or not isinstance(helpers[0].node, cst.FunctionDef):
+        if len(helpers) != 1 or helpers[0].loads_weights or type(helpers[0].node) is not cst.FunctionDef:
             return False
         helper = helpers[0]
         for returned in _returned_values(helper.node):
@@ -301,20 +300,20 @@ class ScopeWalker:
         self._walk_block(statement.body.body, scope, loops, no_grad)
         middle = len(scope.events)
         orelse = statement.orelse
-        if isinstance(orelse, cst.If):
+        if type(orelse) is cst.If:
             self._walk_block([orelse], scope, loops, no_grad)
         else:
             self._walk_block(orelse.body.body, scope, loops, no_grad)
         merge_opposite_switches(scope.events, start, middle)
 
     def _disables_grad(self, expression: cst.BaseExpression) -> bool:
-        if isinstance(expression, cst.Call):
+        if type(expression) is cst.Call:
             name = qualified_name(expression.func, self.aliases) or ""
             if name in NO_GRAD_CONTEXTS:
                 return True
             if name in ("torch.set_grad_enabled", "torch.autograd.set_grad_enabled") and expression.args:
                 value = expression.args[0].value
-                return isinstance(value, cst.Name) and value.value == "False"
+                return type(value) is cst.Name and value.value == "False"
         return False
 
     def _events(self, node: cst.CSTNode, scope: Scope, loops: tuple[int, ...], no_grad: bool) -> None:
@@ -323,10 +322,10 @@ class ScopeWalker:
         for call in reversed(calls):
             event = call_event(call, scope, loops, no_grad, self.models, self.local_functions)
             if event is not None:
-                if isinstance(node, cst.Expr) and node.value is call:
+                if type(node) is cst.Expr and node.value is call:
                     event = dataclasses.replace(event, discarded=True)
-                elif isinstance(node, cst.Assign) and node.value is call and event.kind == MODEL_CALL \
-                        and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+                elif type(node) is cst.Assign and node.value is call and event.kind == MODEL_CALL \
+                        and len(node.targets) == 1 and type(node.targets[0].target) is cst.Name:
                     self.bound[id(event)] = node.targets[0].target.value
                 scope.events.append(event)
 
