@@ -330,11 +330,10 @@ class ConstantInitFinder:
         `self.modules()` loop covers when the model is assembled from helpers and blocks."""
         if self._constructed is None:
             self._constructed = {}
-            for node in walk(self.file.module, nested=True):
-                if type(node) is cst.Call:
-                    name = self.q(node.func)
-                    if name in WEIGHT_LAYERS:
-                        self._constructed[name] = self._constructed.get(name, 0) + 1
+            for node in nodes_by_type(self.file.module).get(cst.Call, ()):
+                name = self.q(node.func)
+                if name in WEIGHT_LAYERS:
+                    self._constructed[name] = self._constructed.get(name, 0) + 1
         return sum(self._constructed.get(name, 0) for name in types)
 
     def _root_weight_count(self, root, cls: Optional[ModuleClass], locals_, types) -> Optional[int]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from nnlint.analysis.program.syntax import nodes_by_type
 from nnlint.analysis.initialization.syntax import (
     MATMUL_FUNCTIONS,
     MATMUL_METHODS,
@@ -133,26 +134,27 @@ def initialized_attributes(module: cst.Module, q: QualifiedName) -> set[str]:
     helper, or assigned through `.data` / an index. Code on `self.X` is left out: it
     initializes its own class's attribute, which `ClassUsage` sees."""
     found: set[str] = set()
-    for node in walk(module, nested=True):
-        kind = type(node)  # not isinstance: see syntax.descendants
-        if kind is cst.Call:
-            func = node.func
-            if type(func) is cst.Attribute and is_in_place(func.attr.value):
-                receiver = strip_data(func.value)
-                if type(receiver) is cst.Attribute and not is_self(receiver.value):
-                    found.add(receiver.attr.value)
-            if initializes_arguments(q(func)):
-                for arg in node.args:
-                    value = strip_data(arg.value)
-                    if type(value) is cst.Attribute and not is_self(value.value):
-                        found.add(value.attr.value)
-        elif kind is cst.Assign:
-            for target in node.targets:
-                tensor = written_tensor(target.target)
-                if type(tensor) is cst.Attribute and not is_self(tensor.value):
-                    found.add(tensor.attr.value)
-        elif kind is cst.For:
-            found.update(_initialized_by_loop(node, q))
+    # Every node of the file, from the index the constant-init search has already built
+    # (a set is gathered: the order the nodes are read in does not matter).
+    index = nodes_by_type(module)
+    for node in index.get(cst.Call, ()):
+        func = node.func
+        if type(func) is cst.Attribute and is_in_place(func.attr.value):
+            receiver = strip_data(func.value)
+            if type(receiver) is cst.Attribute and not is_self(receiver.value):
+                found.add(receiver.attr.value)
+        if initializes_arguments(q(func)):
+            for arg in node.args:
+                value = strip_data(arg.value)
+                if type(value) is cst.Attribute and not is_self(value.value):
+                    found.add(value.attr.value)
+    for node in index.get(cst.Assign, ()):
+        for target in node.targets:
+            tensor = written_tensor(target.target)
+            if type(tensor) is cst.Attribute and not is_self(tensor.value):
+                found.add(tensor.attr.value)
+    for node in index.get(cst.For, ()):
+        found.update(_initialized_by_loop(node, q))
     return found
 
 

@@ -75,6 +75,7 @@ _TORCH_FLOAT_FACTORIES = re.compile(r"^torch\.(randn|rand|normal|zeros|ones|empt
                                     r"linspace|logspace)$")
 _MATMUL = frozenset({"torch.mm", "torch.matmul", "torch.bmm", "torch.mv", "torch.nn.functional.linear",
                      "torch.addmm"})
+_MATMUL_LAST_PARTS = frozenset(name.rsplit(".", 1)[-1] for name in _MATMUL)
 def _takes_float(short: str) -> bool:
     """A torch.nn layer (by its short name) whose parameters make its input float."""
     known = catalogue.layer(short)
@@ -485,7 +486,12 @@ class _Builder:
 
     def _check_sink(self, call: cst.Call, env: dict[str, Dtype]) -> None:
         func = call.func
-        qual = qualified_name(func, self.aliases) or ""
+        # The qualified name of `a.b.f` ends with `.f`: an attribute call is a matmul only
+        # if `f` is the last part of one (most calls are neither: no name to resolve).
+        if type(func) is cst.Attribute and func.attr.value not in _MATMUL_LAST_PARTS:
+            qual = ""
+        else:
+            qual = qualified_name(func, self.aliases) or ""
         if qual in _MATMUL and len(call.args) >= 2:
             first, second = self._dtype(call.args[0].value, env), self._dtype(call.args[1].value, env)
             self._pair(first, second, call, qual)

@@ -282,7 +282,13 @@ class _Builder:
 
     def _call(self, call: cst.Call, scope: Scope, index: int, small: cst.CSTNode) -> None:
         func = call.func
-        name = qualified_name(func, self.aliases) or ""
+        if type(func) is cst.Attribute and func.attr.value != "Normalize" \
+                and not func.attr.value.endswith("train_test_split"):
+            # The qualified name of `a.b.f` ends with `.f`: it can pass the two tests of the
+            # name below only for these attributes (most calls: no name to resolve).
+            name = ""
+        else:
+            name = qualified_name(func, self.aliases) or ""
         if name.endswith(".Normalize") and name.startswith(TRANSFORM_LIBRARIES) and id(call) not in self.in_pipeline:
             self.out.loose_normalizes.append(call)
         if name.endswith("train_test_split"):

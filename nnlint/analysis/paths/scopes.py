@@ -231,8 +231,10 @@ class ScopeWalker:
     def _note_construction(self, small: cst.Assign, scope: Scope, loops: tuple[int, ...], no_grad: bool) -> None:
         """What an assignment says of the models it binds: built fresh in this scope, and left
         in eval mode (`Net().eval()`, `from_pretrained(...)`) or train mode (`.train()`)."""
-        targets = [name for name in (dotted_name(t.target) for t in small.targets) if name]
         value = small.value
+        if type(value) is not cst.Call:
+            return  # only a call builds, loads or wraps a model: every test below says no
+        targets = [name for name in (dotted_name(t.target) for t in small.targets) if name]
         binds, mode_layers = self.models.binding_mode_layers(value, [t.target for t in small.targets])
         if binds:
             scope.bound_mode_layers.update((name, mode_layers) for name in targets)
