@@ -262,7 +262,8 @@ class _Builder:
     def _run_scope(self, body: Sequence[cst.CSTNode], env: dict[str, Dtype], skip_main: bool) -> None:
         for small in own_statements(body, skip_main):
             kind = type(small)  # not isinstance: see syntax.descendants
-            if not any(DELIBERATE_ERROR_COMMENT.search(comment) for comment in self.comments.get(id(small), ())):
+            comments = self.comments.get(id(small))  # most statements have none
+            if not comments or not any(DELIBERATE_ERROR_COMMENT.search(comment) for comment in comments):
                 for call in reversed(list(iter_calls(small))):
                     before = len(self.out.flows)
                     self._check_sink(call, env)
