@@ -60,13 +60,20 @@ class FileClasses:
         self.external_modules = module_bases(facts.external_bases)
         self.classes: dict[str, ModuleClass] = {}
         self._usage: dict[int, ClassUsage] = {}
+        # Qualified names by id() of the expression: the constant-init and tensor checks ask
+        # for the same callee several times (a layer? a factory? a Parameter?). Safe for the
+        # object's life, one file: nodes are immutable and each entry keeps its node alive.
+        self._qualified: dict[int, tuple[cst.BaseExpression, Optional[str]]] = {}
         self._collect_classes(facts.module.body, facts.models)
         for cls in self.classes.values():
             self._collect_layers(cls)
             self._inherit_layers(cls, facts.external_bases)
 
     def q(self, node: cst.BaseExpression) -> Optional[str]:
-        return qualified_name(node, self.aliases)
+        entry = self._qualified.get(id(node))
+        if entry is None or entry[0] is not node:
+            entry = self._qualified[id(node)] = (node, qualified_name(node, self.aliases))
+        return entry[1]
 
     def usage(self, cls: ModuleClass) -> ClassUsage:
         found = self._usage.get(id(cls.node))
@@ -76,27 +83,27 @@ class FileClasses:
 
     def _collect_classes(self, body: Sequence[cst.CSTNode], models) -> None:
         for statement in body:
-            if isinstance(statement, cst.ClassDef):
+            if type(statement) is cst.ClassDef:
                 known = self.classes
                 is_module = is_module_class(statement, self.aliases,
                                             lambda name: known[name].is_module if name in known else None,
                                             self.external_modules)
                 cls = ModuleClass(statement, statement.name.value, is_module or statement.name.value in models)
                 for item in block(statement.body):
-                    if isinstance(item, cst.FunctionDef):
+                    if type(item) is cst.FunctionDef:
                         cls.methods[item.name.value] = item
                 self.classes[cls.name] = cls
                 self._collect_classes(block(statement.body), models)
-            elif isinstance(statement, (cst.If, cst.Try)):
+            elif type(statement) in (cst.If, cst.Try):
                 self._collect_classes(list(nested_blocks(statement)), models)
 
     def layer_of(self, node: cst.BaseExpression) -> Optional[Layer]:
         """The layer a constructor call builds, with a Sequential's items."""
-        if not isinstance(node, cst.Call):
+        if type(node) is not cst.Call:
             return None
         name = self.q(node.func)
         if name is None:
-            if isinstance(node.func, cst.Name) and node.func.value in self.classes:
+            if type(node.func) is cst.Name and node.func.value in self.classes:
                 return Layer("local." + node.func.value, node)
             return None
         layer = Layer(name, node)
@@ -113,12 +120,12 @@ class FileClasses:
     def _collect_layers(self, cls: ModuleClass) -> None:
         for method in cls.methods.values():
             for node in small_statements(block(method.body)):
-                if isinstance(node, cst.Expr):
+                if type(node) is cst.Expr:
                     node = node.value
-                if isinstance(node, (cst.Assign, cst.AnnAssign)):
+                if type(node) in (cst.Assign, cst.AnnAssign):
                     for target, value in assignments(node):
                         self._record_layer(cls, target, value)
-                elif (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+                elif (type(node) is cst.Call and type(node.func) is cst.Attribute
                       and node.func.attr.value in ("add_module", "register_module", "append", "extend")):
                     cls.opaque_submodules = True
 
@@ -139,7 +146,7 @@ class FileClasses:
                 cls.opaque_submodules = True
 
     def _record_layer(self, cls: ModuleClass, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
-        if isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List)):
+        if type(target) in (cst.Tuple, cst.List) and type(value) in (cst.Tuple, cst.List):
             if len(target.elements) == len(value.elements):
                 for t, v in zip(target.elements, value.elements):
                     self._record_layer(cls, t.value, v.value)
@@ -154,7 +161,7 @@ class FileClasses:
         cls.layers[attr] = layer if attr not in cls.layers or cls.layers[attr] is not None or layer is None else None
         if layer is not None and (layer.name.startswith("local.") or layer.name in CONTAINERS):
             cls.opaque_submodules = True
-        elif layer is None and isinstance(value, (cst.Call, cst.ListComp, cst.GeneratorExp)):
+        elif layer is None and type(value) in (cst.Call, cst.ListComp, cst.GeneratorExp):
             cls.opaque_submodules = True
 
     def weight_layer_count(self, cls: ModuleClass, types: frozenset) -> Optional[int]:

@@ -35,7 +35,11 @@ from nnlint.analysis.initialization.syntax import (
     strip_data,
     walk,
 )
-from nnlint.analysis.program.syntax import nodes_by_type
+from nnlint.analysis.program.syntax import _with_subclasses, nodes_by_type
+
+# Type sets rather than isinstance against libcst's ABC-based classes: the walks below test
+# every statement of the file.
+_COMPOUND_STATEMENTS = _with_subclasses((cst.BaseCompoundStatement,))
 
 
 @dataclass
@@ -83,8 +87,8 @@ class ConstantInitFinder:
         function. Applied in a file building two or more layers of the types it sets to a
         constant, it makes them symmetric, as the same function written here would."""
         for node in nodes_by_type(self.file.module).get(cst.Call, ()):
-            if not (isinstance(node.func, cst.Attribute) and node.func.attr.value == "apply" and len(node.args) == 1
-                    and isinstance(node.args[0].value, cst.Name)):
+            if not (type(node.func) is cst.Attribute and node.func.attr.value == "apply" and len(node.args) == 1
+                    and type(node.args[0].value) is cst.Name):
                 continue
             qualified = self.file.aliases.get(node.args[0].value.value)
             if qualified is None:
@@ -99,12 +103,13 @@ class ConstantInitFinder:
 
     def _functions(self, body: Sequence[cst.CSTNode], cls: Optional[ModuleClass]) -> Iterator[tuple[cst.FunctionDef, Optional[ModuleClass]]]:
         for statement in body:
-            if isinstance(statement, cst.FunctionDef):
+            kind = type(statement)
+            if kind is cst.FunctionDef:
                 yield statement, cls
                 yield from self._functions(block(statement.body), cls)
-            elif isinstance(statement, cst.ClassDef):
+            elif kind is cst.ClassDef:
                 yield from self._functions(block(statement.body), self.file.classes.get(statement.name.value))
-            elif isinstance(statement, cst.BaseCompoundStatement):
+            elif kind in _COMPOUND_STATEMENTS:
                 yield from self._functions(list(nested_blocks(statement)), cls)
 
     # ------------------------------------------------------------ what names are bound to
@@ -121,18 +126,19 @@ class ConstantInitFinder:
     def _walk_scope(self, body: Sequence[cst.CSTNode], cls: Optional[ModuleClass], env: dict[str, _Binding],
                     locals_: dict[str, Optional[Layer]], function: Optional[cst.FunctionDef] = None) -> None:
         for statement in body:
-            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            kind = type(statement)
+            if kind is cst.FunctionDef or kind is cst.ClassDef:
                 continue
-            if isinstance(statement, cst.SimpleStatementLine):
+            if kind is cst.SimpleStatementLine:
                 for small in statement.body:
                     self._small(small, cls, env, locals_, function)
-            elif isinstance(statement, cst.For):
+            elif kind is cst.For:
                 inner = dict(env)
                 self._bind_loop(statement.target, statement.iter, inner, locals_)
                 self._walk_scope(block(statement.body), cls, inner, locals_, function)
-            elif isinstance(statement, cst.If):
+            elif kind is cst.If:
                 self._walk_if(statement, cls, env, locals_, function)
-            elif isinstance(statement, cst.BaseCompoundStatement):
+            elif kind in _COMPOUND_STATEMENTS:
                 self._walk_scope(list(nested_blocks(statement)), cls, env, locals_, function)
 
     def _walk_if(self, statement: cst.If, cls, env, locals_, function) -> None:
@@ -151,61 +157,62 @@ class ConstantInitFinder:
         other = {name: dataclasses.replace(b, types=frozenset() if narrowed and name == narrowed[0] else b.types,
                                            conditioned=b.conditioned or narrowed is None)
                  for name, b in env.items()}
-        if isinstance(orelse, cst.If):
+        if type(orelse) is cst.If:
             self._walk_if(orelse, cls, other if narrowed is None else env, locals_, function)
         else:
             self._walk_scope(block(orelse.body), cls, other, locals_, function)
 
     def _narrowing(self, test: cst.BaseExpression, env: dict[str, _Binding]):
         """`isinstance(m, T)` (possibly `and`-ed with other tests): (name, types, pure)."""
-        if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        if type(test) is cst.BooleanOperation and type(test.operator) is cst.And:
             for side in (test.left, test.right):
                 found = self._narrowing(side, env)
                 if found is not None:
                     return found[0], found[1], False
             return None
-        if not (isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "isinstance"
-                and len(test.args) == 2 and isinstance(test.args[0].value, cst.Name)
+        if not (type(test) is cst.Call and type(test.func) is cst.Name and test.func.value == "isinstance"
+                and len(test.args) == 2 and type(test.args[0].value) is cst.Name
                 and test.args[0].value.value in env):
             return None
         kinds = test.args[1].value
-        elements = [e.value for e in kinds.elements] if isinstance(kinds, (cst.Tuple, cst.List)) else [kinds]
+        elements = [e.value for e in kinds.elements] if type(kinds) in (cst.Tuple, cst.List) else [kinds]
         types = frozenset(filter(None, (self.q(e) for e in elements)))
         return test.args[0].value.value, types, True
 
     def _bind_loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression, env, locals_) -> None:
         listed = _listed_layers(iterable, locals_)
-        if listed is not None and isinstance(target, cst.Name):
+        if listed is not None and type(target) is cst.Name:
             # `for layer in [fc1, fc2, fc3]:` over layers built in this scope: each of them.
             names = frozenset(layer.name for layer in listed)
             env[target.value] = _Binding("listed", None, types=names,
                                          count=sum(1 for layer in listed if layer.name in WEIGHT_LAYERS))
             return
-        if not (isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Attribute)):
+        if not (type(iterable) is cst.Call and type(iterable.func) is cst.Attribute):
             _unbind(target, env)
             return
         method = iterable.func.attr.value
         if method in MODULE_ITERATORS or method in PARAMETER_ITERATORS:
             source = "modules" if method in MODULE_ITERATORS else "parameters"
             var = target
-            if method.startswith("named_") and isinstance(target, cst.Tuple) and len(target.elements) == 2:
+            if method.startswith("named_") and type(target) is cst.Tuple and len(target.elements) == 2:
                 var = target.elements[1].value
-            if isinstance(var, cst.Name):
+            if type(var) is cst.Name:
                 env[var.value] = _Binding(source, iterable.func.value)
                 return
         _unbind(target, env)
 
     def _small(self, small: cst.BaseSmallStatement, cls, env, locals_, function) -> None:
-        if isinstance(small, cst.Assign):
+        kind = type(small)
+        if kind is cst.Assign:
             for target in small.targets:
-                if isinstance(target.target, cst.Name):
+                if type(target.target) is cst.Name:
                     locals_[target.target.value] = self.file.layer_of(small.value)
                     env.pop(target.target.value, None)
                 value = constant_factory(small.value, self.q)
                 if value is not None:
                     self._constant_site(target.target, value, small, cls, env, locals_, function)
             return
-        if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+        if kind is cst.Expr and type(small.value) is cst.Call:
             found = constant_init(small.value, self.q)
             if found is not None:
                 weight, value = found
@@ -216,11 +223,11 @@ class ConstantInitFinder:
     def _constant_site(self, target: cst.BaseExpression, value: str, node: cst.CSTNode, cls: Optional[ModuleClass],
                        env: dict[str, _Binding], locals_, function) -> None:
         target = strip_data(target)
-        if isinstance(target, cst.Name) and target.value in env and env[target.value].source == "parameters":
+        if type(target) is cst.Name and target.value in env and env[target.value].source == "parameters":
             self._parameters_loop_site(env[target.value], value, node, spelled(target), cls, locals_)
-        elif not (isinstance(target, cst.Attribute) and target.attr.value.startswith("weight")):
+        elif not (type(target) is cst.Attribute and target.attr.value.startswith("weight")):
             self._raw_parameter_site(target, value, node, cls)
-        elif isinstance(target.value, cst.Name) and target.value.value in env:
+        elif type(target.value) is cst.Name and target.value.value in env:
             self._every_layer_site(env[target.value.value], value, node, spelled(target), cls, locals_, function)
         else:
             self._layer_site(target.value, value, node, spelled(target), cls, locals_, function)
@@ -267,7 +274,7 @@ class ConstantInitFinder:
     def _layer_site(self, owner: cst.BaseExpression, value, node, target: str, cls, locals_, function) -> None:
         """`self.fc.weight`, `net[0].weight`: the weight of one known layer."""
         index = None
-        if isinstance(owner, cst.Subscript) and len(owner.slice) == 1 and isinstance(owner.slice[0].slice, cst.Index):
+        if type(owner) is cst.Subscript and len(owner.slice) == 1 and type(owner.slice[0].slice) is cst.Index:
             index = int_literal(owner.slice[0].slice.value)
             if index is None:
                 return
@@ -278,7 +285,7 @@ class ConstantInitFinder:
         if attr is not None and cls is not None:
             layer = cls.layers.get(attr)
             group_base: object = ("class", id(cls.node))
-        elif isinstance(container_expr, cst.Name):
+        elif type(container_expr) is cst.Name:
             layer = locals_.get(container_expr.value)
             group_base = ("scope", id(function), container_expr.value)
         else:
@@ -307,7 +314,7 @@ class ConstantInitFinder:
     def _raw_parameter_site(self, target, value, node, cls: Optional[ModuleClass]) -> None:
         """`self.W = nn.Parameter(torch.zeros(a, b))`."""
         attr = self_attribute(target)
-        if attr is None or cls is None or not isinstance(node, cst.Assign):
+        if attr is None or cls is None or type(node) is not cst.Assign:
             return
         if not is_parameter_matrix(node.value, self.q):
             return
@@ -323,19 +330,18 @@ class ConstantInitFinder:
         `self.modules()` loop covers when the model is assembled from helpers and blocks."""
         if self._constructed is None:
             self._constructed = {}
-            for node in walk(self.file.module, nested=True):
-                if isinstance(node, cst.Call):
-                    name = self.q(node.func)
-                    if name in WEIGHT_LAYERS:
-                        self._constructed[name] = self._constructed.get(name, 0) + 1
+            for node in nodes_by_type(self.file.module).get(cst.Call, ()):
+                name = self.q(node.func)
+                if name in WEIGHT_LAYERS:
+                    self._constructed[name] = self._constructed.get(name, 0) + 1
         return sum(self._constructed.get(name, 0) for name in types)
 
     def _root_weight_count(self, root, cls: Optional[ModuleClass], locals_, types) -> Optional[int]:
         if root is None:
             return None
-        if isinstance(root, cst.Name) and root.value == "self" and cls is not None:
+        if type(root) is cst.Name and root.value == "self" and cls is not None:
             return self.file.weight_layer_count(cls, types)
-        if isinstance(root, cst.Name):
+        if type(root) is cst.Name:
             layer = locals_.get(root.value)
             if layer is not None:
                 if layer.items is not None:
@@ -415,9 +421,9 @@ class ConstantInitFinder:
 
 
 def _unbind(target: cst.BaseExpression, env) -> None:
-    if isinstance(target, cst.Name):
+    if type(target) is cst.Name:
         env.pop(target.value, None)
-    elif isinstance(target, (cst.Tuple, cst.List)):
+    elif type(target) in (cst.Tuple, cst.List):
         for element in target.elements:
             _unbind(element.value, env)
 
@@ -425,12 +431,12 @@ def _unbind(target: cst.BaseExpression, env) -> None:
 def _listed_layers(iterable: cst.BaseExpression, locals_: dict[str, Optional[Layer]]) -> Optional[list[Layer]]:
     """The layers a list or tuple literal of names holds, when every name is a layer built in
     this scope (`[fc1, fc2]`); None otherwise."""
-    if not isinstance(iterable, (cst.List, cst.Tuple)) or not iterable.elements:
+    if type(iterable) not in (cst.List, cst.Tuple) or not iterable.elements:
         return None
     layers = []
     for element in iterable.elements:
         value = element.value
-        layer = locals_.get(value.value) if isinstance(value, cst.Name) else None
+        layer = locals_.get(value.value) if type(value) is cst.Name else None
         if layer is None:
             return None
         layers.append(layer)
@@ -444,9 +450,9 @@ def _layer_of(target: str) -> str:
 
 def _value_is_a_name(call: cst.Call) -> bool:
     """The constant of `constant_(b, c)` / `b.fill_(c)` is a name (`init_gate`), not a literal."""
-    args = call.args[1:] if not isinstance(call.func, cst.Attribute) or call.func.attr.value not in ("fill_",) \
+    args = call.args[1:] if type(call.func) is not cst.Attribute or call.func.attr.value not in ("fill_",) \
         else call.args
-    return bool(args) and isinstance(args[0].value, (cst.Name, cst.Attribute))
+    return bool(args) and type(args[0].value) in (cst.Name, cst.Attribute)
 
 
 def _constant_output_layers(node: Optional[cst.ClassDef], q) -> set[str]:
@@ -457,12 +463,12 @@ def _constant_output_layers(node: Optional[cst.ClassDef], q) -> set[str]:
     if node is None:
         return found
     for current in walk(node, nested=True):
-        if not isinstance(current, cst.Call):
+        if type(current) is not cst.Call:
             continue
         init = constant_init(current, q)
         if init is None or init[1] == "zero" or not _value_is_a_name(current):
             continue
         target = strip_data(init[0])
-        if isinstance(target, cst.Attribute) and target.attr.value == "bias":
+        if type(target) is cst.Attribute and target.attr.value == "bias":
             found.add(spelled(target.value))
     return found

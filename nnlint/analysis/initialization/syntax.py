@@ -12,7 +12,7 @@ import libcst as cst
 
 from nnlint import catalogue
 from nnlint.analysis.program import walk_count
-from nnlint.analysis.program.syntax import child_nodes
+from nnlint.analysis.program.syntax import _LEAF_TYPES, _code_fields, _with_subclasses, child_nodes
 from nnlint.catalogue import layers as catalogue_layers
 from nnlint.catalogue.functions import (  # noqa: F401 (the initialization modules import them from here)
     CONSTANT_FACTORIES as _CONSTANT_FACTORIES,
@@ -49,6 +49,9 @@ _SIZE_NAME = re.compile(r"(dim|size|num|^n_|^n$|^d_|channels|features|hidden|len
 # ------------------------------------------------------------------------ walking statements
 
 _DEFINITIONS = frozenset({cst.FunctionDef, cst.ClassDef})
+# isinstance against libcst's abstract bases, as type sets (see `syntax._with_subclasses`).
+_COMPOUND_STATEMENTS = _with_subclasses((cst.BaseCompoundStatement,))
+_SUITES = _with_subclasses((cst.BaseSuite,))
 
 
 def walk(node: cst.CSTNode, nested: bool = False) -> Iterator[cst.CSTNode]:
@@ -60,13 +63,28 @@ def walk(node: cst.CSTNode, nested: bool = False) -> Iterator[cst.CSTNode]:
 
 
 def _walk(node: cst.CSTNode, nested: bool) -> Iterator[cst.CSTNode]:
+    # The last child is walked first (the order the analysis was written against: the
+    # first matmul seen of an attribute is the one reported). `child_nodes` is inlined, as
+    # in `syntax.uncounted_descendants`: this loop runs for every node of every walk.
+    definitions = () if nested else _DEFINITIONS
+    leaf_types = _LEAF_TYPES
     stack = [node]
+    pop = stack.pop
+    push = stack.append
+    extend = stack.extend
     while stack:
-        current = stack.pop()
+        current = pop()
         yield current
-        if not nested and current is not node and type(current) in _DEFINITIONS:
+        kind = type(current)
+        if kind in definitions and current is not node:
             continue
-        stack.extend(child_nodes(current))
+        for name in _code_fields(kind):
+            value = getattr(current, name)
+            value_kind = type(value)
+            if value_kind is tuple or value_kind is list:
+                extend(value)
+            elif value is not None and value_kind not in leaf_types:
+                push(value)
 
 
 def small_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.BaseSmallStatement]:
@@ -78,12 +96,12 @@ def small_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.BaseSmallState
                 yield from statement.body
             elif type(statement) in _DEFINITIONS:
                 continue
-            elif isinstance(statement, cst.BaseCompoundStatement):
+            elif type(statement) in _COMPOUND_STATEMENTS:
                 for child in child_nodes(statement):
-                    if isinstance(child, cst.BaseSuite):
+                    if type(child) in _SUITES:
                         pending.append(child.body)
-                    elif isinstance(child, (cst.Else, cst.Finally, cst.ExceptHandler, cst.If, cst.MatchCase)):
-                        pending.append([child] if isinstance(child, cst.If) else block(child))
+                    elif type(child) in (cst.Else, cst.Finally, cst.ExceptHandler, cst.If, cst.MatchCase):
+                        pending.append([child] if type(child) is cst.If else block(child))
 
 
 def block(suite: Optional[cst.CSTNode]) -> Sequence[cst.CSTNode]:
@@ -91,7 +109,7 @@ def block(suite: Optional[cst.CSTNode]) -> Sequence[cst.CSTNode]:
     if suite is None:
         return ()
     body = getattr(suite, "body", ())
-    if isinstance(body, cst.BaseSuite):
+    if type(body) in _SUITES:
         body = body.body
     return body if isinstance(body, (list, tuple)) else ()
 
@@ -105,7 +123,7 @@ def nested_blocks(statement: cst.CSTNode) -> Iterator[cst.CSTNode]:
         yield from block(handler.body)
     orelse = getattr(statement, "orelse", None)
     while orelse is not None:
-        if isinstance(orelse, cst.If):
+        if type(orelse) is cst.If:
             yield from block(orelse.body)
             orelse = orelse.orelse
         else:
@@ -115,10 +133,10 @@ def nested_blocks(statement: cst.CSTNode) -> Iterator[cst.CSTNode]:
 
 def assignments(node: cst.CSTNode) -> Iterator[tuple[cst.BaseExpression, cst.BaseExpression]]:
     """(target, value) of each target of an assignment with a value; nothing for other nodes."""
-    if isinstance(node, cst.Assign):
+    if type(node) is cst.Assign:
         for target in node.targets:
             yield target.target, node.value
-    elif isinstance(node, cst.AnnAssign) and node.value is not None:
+    elif type(node) is cst.AnnAssign and node.value is not None:
         yield node.target, node.value
 
 
@@ -126,12 +144,12 @@ def assignments(node: cst.CSTNode) -> Iterator[tuple[cst.BaseExpression, cst.Bas
 
 
 def is_self(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Name) and node.value == "self"
+    return type(node) is cst.Name and node.value == "self"
 
 
 def self_attribute(node: cst.CSTNode) -> Optional[str]:
     """`self.X` -> `X`."""
-    if isinstance(node, cst.Attribute) and is_self(node.value):
+    if type(node) is cst.Attribute and is_self(node.value):
         return node.attr.value
     return None
 
@@ -139,9 +157,9 @@ def self_attribute(node: cst.CSTNode) -> Optional[str]:
 def strip_data(node: cst.BaseExpression) -> cst.BaseExpression:
     """`w.data`, `w.detach()`, `w.data.detach()` -> `w`."""
     while True:
-        if isinstance(node, cst.Attribute) and node.attr.value == "data":
+        if type(node) is cst.Attribute and node.attr.value == "data":
             node = node.value
-        elif (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+        elif (type(node) is cst.Call and type(node.func) is cst.Attribute
               and node.func.attr.value == "detach" and not node.args):
             node = node.func.value
         else:
@@ -151,9 +169,9 @@ def strip_data(node: cst.BaseExpression) -> cst.BaseExpression:
 def strip_transpose(node: cst.BaseExpression) -> cst.BaseExpression:
     """`self.W.t()`, `self.W.T`, `self.W.transpose(0, 1)` -> `self.W`."""
     while True:
-        if isinstance(node, cst.Attribute) and node.attr.value in ("T", "mT", "H", "data"):
+        if type(node) is cst.Attribute and node.attr.value in ("T", "mT", "H", "data"):
             node = node.value
-        elif (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+        elif (type(node) is cst.Call and type(node.func) is cst.Attribute
               and node.func.attr.value in ("t", "transpose", "permute", "to", "type_as", "unsqueeze", "view",
                                            "reshape", "expand", "contiguous", "float", "half", "cuda", "detach")):
             node = node.func.value
@@ -164,14 +182,14 @@ def strip_transpose(node: cst.BaseExpression) -> cst.BaseExpression:
 def unwrap_tensor(node: cst.BaseExpression) -> cst.BaseExpression:
     """`torch.randn(a, b) * 0.01`, `torch.randn(a, b).to(device)` -> `torch.randn(a, b)`."""
     while True:
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Multiply, cst.Divide, cst.Add, cst.Subtract)):
-            if isinstance(node.left, cst.Call):
+        if type(node) is cst.BinaryOperation and type(node.operator) in (cst.Multiply, cst.Divide, cst.Add, cst.Subtract):
+            if type(node.left) is cst.Call:
                 node = node.left
-            elif isinstance(node.right, cst.Call):
+            elif type(node.right) is cst.Call:
                 node = node.right
             else:
                 return node
-        elif (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+        elif (type(node) is cst.Call and type(node.func) is cst.Attribute
               and node.func.attr.value in ("to", "cuda", "float", "double", "half", "type", "contiguous",
                                            "requires_grad_")):
             node = node.func.value
@@ -182,9 +200,9 @@ def unwrap_tensor(node: cst.BaseExpression) -> cst.BaseExpression:
 def written_tensor(target: cst.BaseExpression) -> Optional[cst.BaseExpression]:
     """`w[...] = `, `w.data[...] = `, `w.data = `: the tensor `w` whose values the assignment
     sets; None for any other target, which rebinds a name rather than writing values."""
-    if isinstance(target, cst.Subscript):
+    if type(target) is cst.Subscript:
         return strip_data(target.value)
-    if isinstance(target, cst.Attribute) and target.attr.value == "data":
+    if type(target) is cst.Attribute and target.attr.value == "data":
         return target.value
     return None
 
@@ -197,10 +215,10 @@ def spelled(node: cst.CSTNode) -> str:
 
 
 def int_literal(node: cst.BaseExpression) -> Optional[int]:
-    if isinstance(node, cst.Integer):
+    if type(node) is cst.Integer:
         return int(node.value, 0)
-    if (isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus)
-            and isinstance(node.expression, cst.Integer)):
+    if (type(node) is cst.UnaryOperation and type(node.operator) is cst.Minus
+            and type(node.expression) is cst.Integer):
         return -int(node.expression.value, 0)
     return None
 
@@ -229,7 +247,7 @@ def initializes_arguments(name: Optional[str]) -> bool:
 
 def parameter_argument(value: cst.BaseExpression, q: QualifiedName) -> Optional[cst.BaseExpression]:
     """`nn.Parameter(x)` -> `x`; None for anything else."""
-    if isinstance(value, cst.Call) and q(value.func) in PARAMETER_NAMES and value.args:
+    if type(value) is cst.Call and q(value.func) in PARAMETER_NAMES and value.args:
         return value.args[0].value
     return None
 
@@ -240,12 +258,12 @@ def parameter_copy(value: cst.BaseExpression, inner: cst.BaseExpression) -> Opti
     `value` is `inner` itself, or only methods returning the same tensor (`requires_grad_`) wrap it."""
     node = value
     while node is not inner:
-        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        if type(node) is cst.Call and type(node.func) is cst.Attribute:
             method = node.func.attr.value
             if method not in PARAMETER_KEEPING_METHODS:
                 return f".{method}()"
             node = node.func.value
-        elif isinstance(node, cst.BinaryOperation):
+        elif type(node) is cst.BinaryOperation:
             return "arithmetic"
         else:
             return None
@@ -257,7 +275,7 @@ def factory_dims(call: cst.Call) -> int:
     sizes = [arg for arg in call.args if arg.keyword is None]
     if len(sizes) == 1:
         only = sizes[0].value
-        if isinstance(only, (cst.Tuple, cst.List)):
+        if type(only) in (cst.Tuple, cst.List):
             return len(only.elements)
         if sizes[0].star:
             return 2  # `torch.zeros(*shape)`: assume a matrix
@@ -270,7 +288,7 @@ def factory_dims(call: cst.Call) -> int:
 def is_parameter_matrix(value: cst.BaseExpression, q: QualifiedName) -> bool:
     """`nn.Parameter(<factory of 2 or more dimensions>)`."""
     factory = parameter_argument(value, q)
-    return isinstance(factory, cst.Call) and factory_dims(factory) >= 2
+    return type(factory) is cst.Call and factory_dims(factory) >= 2
 
 
 def is_shape_call(call: cst.Call, factory: str) -> bool:
@@ -284,18 +302,18 @@ def is_shape_call(call: cst.Call, factory: str) -> bool:
     if factory == "torch.empty" or len(args) >= 2 or args[0].star:
         return True
     only = args[0].value
-    if isinstance(only, (cst.Integer, cst.BinaryOperation)):
+    if type(only) in (cst.Integer, cst.BinaryOperation):
         return True
-    name = only.attr.value if isinstance(only, cst.Attribute) else only.value if isinstance(only, cst.Name) else ""
+    name = only.attr.value if type(only) is cst.Attribute else only.value if type(only) is cst.Name else ""
     return bool(name) and bool(_SIZE_NAME.search(name))
 
 
 def container_kind(value: cst.BaseExpression) -> Optional[str]:
-    if isinstance(value, (cst.List, cst.ListComp)):
+    if type(value) in (cst.List, cst.ListComp):
         return "list"
-    if isinstance(value, cst.Tuple):
+    if type(value) is cst.Tuple:
         return "tuple"
-    if isinstance(value, (cst.Dict, cst.DictComp)):
+    if type(value) in (cst.Dict, cst.DictComp):
         return "dict"
     return None
 
@@ -305,7 +323,7 @@ def container_kind(value: cst.BaseExpression) -> Optional[str]:
 
 def _which_constant(literal: cst.BaseExpression) -> str:
     """The constant a `constant_(w, c)` / `fill_(c)` argument sets: "zero", "one" or "constant"."""
-    if isinstance(literal, (cst.Integer, cst.Float)):
+    if type(literal) in (cst.Integer, cst.Float):
         return {0.0: "zero", 1.0: "one"}.get(float(literal.value), "constant")
     return "constant"
 
@@ -319,7 +337,7 @@ def constant_init(call: cst.Call, q: QualifiedName) -> Optional[tuple[cst.BaseEx
         if value == "constant" and len(call.args) > 1:
             value = _which_constant(call.args[1].value)
         return call.args[0].value, value
-    if isinstance(call.func, cst.Attribute) and call.func.attr.value in _CONSTANT_METHODS:
+    if type(call.func) is cst.Attribute and call.func.attr.value in _CONSTANT_METHODS:
         value = _CONSTANT_METHODS[call.func.attr.value]
         if value == "constant" and call.args:
             value = _which_constant(call.args[0].value)
@@ -332,6 +350,6 @@ def constant_factory(value: cst.BaseExpression, q: QualifiedName) -> Optional[st
     factory = parameter_argument(value, q)
     if factory is not None:
         value = factory
-    if isinstance(value, cst.Call):
+    if type(value) is cst.Call:
         return _CONSTANT_FACTORIES.get(q(value.func) or "")
     return None

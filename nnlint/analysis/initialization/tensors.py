@@ -46,6 +46,19 @@ from nnlint.analysis.initialization.usage import ClassUsage, initialized_attribu
 _CONTAINERS = frozenset({cst.List, cst.Tuple, cst.Dict, cst.ListComp, cst.DictComp})
 
 
+class _UsageWhenRead:
+    """A class's `ClassUsage`, walked the first time a check reads it: the walk covers every
+    method of the class, and most classes' `__init__` assigns nothing it decides about
+    (no container or tensor kept on `self`)."""
+
+    def __init__(self, file: FileClasses, cls: ModuleClass) -> None:
+        self._file = file
+        self._cls = cls
+
+    def __getattr__(self, name: str):
+        return getattr(self._file.usage(self._cls), name)
+
+
 class SelfTensorFinder:
     """Appends what it finds in the file's `nn.Module` classes to `result`."""
 
@@ -72,11 +85,13 @@ class SelfTensorFinder:
         init = cls.methods.get("__init__")
         if init is None or not self._has_candidates(init):
             return
-        usage = self.file.usage(cls)
+        usage: ClassUsage = _UsageWhenRead(self.file, cls)  # type: ignore[assignment]
         for node in self._walk_init(init):
-            for target, value in assignments(node):
-                self._self_assignment(cls, usage, target, value)
-            if isinstance(node, cst.Call):
+            kind = type(node)  # not isinstance: see syntax.descendants
+            if kind is cst.Assign or kind is cst.AnnAssign:
+                for target, value in assignments(node):
+                    self._self_assignment(cls, usage, target, value)
+            elif kind is cst.Call:
                 self._registration(cls, usage, node)
         self._plain_containers(cls, init, usage)
 
@@ -103,13 +118,13 @@ class SelfTensorFinder:
         kept = wrapped is not None and parameter_copy(value, tensor) is None
         if wrapped is not None:
             tensor = unwrap_tensor(wrapped)
-        return (tensor if isinstance(tensor, cst.Call) else None), kept
+        return (tensor if type(tensor) is cst.Call else None), kept
 
     def _self_assignment(self, cls: ModuleClass, usage: ClassUsage, target, value) -> None:
         attr = self_attribute(target)
         if attr is None:
             return
-        if isinstance(value, cst.IfExp):
+        if type(value) is cst.IfExp:
             # `nn.Parameter(torch.empty(n)) if bias else None`: each branch is what may be kept.
             self._self_assignment(cls, usage, target, value.body)
             self._self_assignment(cls, usage, target, value.orelse)
@@ -131,18 +146,18 @@ class SelfTensorFinder:
         factory = self.q(call.func)
         dims = factory_dims(call)
         weight_shaped = dims >= 2 or (dims == 1 and factory in DRAWN_TENSOR_FACTORIES)
-        if factory in TENSOR_FACTORIES and attr in usage.matmul_operands and attr not in usage.registered \
-                and attr not in usage.reassigned and weight_shaped:
+        if factory in TENSOR_FACTORIES and weight_shaped and attr in usage.matmul_operands \
+                and attr not in usage.registered and attr not in usage.reassigned:
             self.result.plain_tensors.append(
                 PlainTensor(call, attr, spelled(call.func), usage.matmul_operands[attr], cls.name))
 
     def _registration(self, cls: ModuleClass, usage: ClassUsage, call: cst.Call) -> None:
         """`self.register_buffer('w', torch.empty(n))` / `register_parameter`."""
-        if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in ("register_buffer", "register_parameter")
+        if not (type(call.func) is cst.Attribute and call.func.attr.value in ("register_buffer", "register_parameter")
                 and is_self(call.func.value) and len(call.args) >= 2):
             return
         name = call.args[0].value
-        if not isinstance(name, cst.SimpleString):
+        if type(name) is not cst.SimpleString:
             return
         attr = name.evaluated_value if isinstance(name.evaluated_value, str) else None
         if attr is None:
@@ -173,15 +188,17 @@ class SelfTensorFinder:
     def _plain_containers(self, cls: ModuleClass, init: cst.FunctionDef, usage: ClassUsage) -> None:
         local_lists: dict[str, tuple[str, bool]] = {}  # name -> (element, parameters)
         reported: set[str] = set()
-        for node in self._walk_init(init):
-            if isinstance(node, cst.Assign) and len(node.targets) == 1:
+        init_nodes = self._walk_init(init)
+        for node in init_nodes:
+            kind = type(node)  # not isinstance: see syntax.descendants
+            if kind is cst.Assign and len(node.targets) == 1:
                 target = node.targets[0].target
                 found = self._container_elements(node.value)
-                if isinstance(target, cst.Name) and found is not None:
+                if type(target) is cst.Name and found is not None:
                     local_lists[target.value] = found
-            elif (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+            elif (kind is cst.Call and type(node.func) is cst.Attribute
                   and node.func.attr.value in ("append", "extend", "insert")
-                  and isinstance(node.func.value, cst.Name) and node.args):
+                  and type(node.func.value) is cst.Name and node.args):
                 element = self._element(node.args[-1].value)
                 if element is not None:
                     local_lists.setdefault(node.func.value.value, element)
@@ -189,20 +206,21 @@ class SelfTensorFinder:
                     found = self._container_elements(node.args[0].value)
                     if found is not None:
                         local_lists.setdefault(node.func.value.value, found)
-        for node in self._walk_init(init):
-            if not (isinstance(node, cst.Assign) and len(node.targets) == 1):
+        for node in init_nodes:
+            if not (type(node) is cst.Assign and len(node.targets) == 1):
                 continue
             attr = self_attribute(node.targets[0].target)
-            if attr is None or attr in usage.wrapped:
+            if attr is None:
                 continue
             value = node.value
             found = self._container_elements(value)
             kind = container_kind(value)
-            if found is None and isinstance(value, cst.Name) and value.value in local_lists \
+            if found is None and type(value) is cst.Name and value.value in local_lists \
                     and value.value not in usage.wrapped_locals:
                 found = local_lists[value.value]
                 kind = "list"
-            if found is None or kind is None:
+            # The usage is read last: walking the class for it is the costly part.
+            if found is None or kind is None or attr in usage.wrapped:
                 continue
             element, parameters = found
             self.result.plain_containers.append(
@@ -230,7 +248,7 @@ class SelfTensorFinder:
 
     def _element(self, node: cst.BaseExpression) -> Optional[tuple[str, bool]]:
         """A layer or parameter construction: (short class name, is a parameter)."""
-        if not isinstance(node, cst.Call):
+        if type(node) is not cst.Call:
             return None
         name = self.q(node.func)
         if name in PARAMETER_NAMES:
@@ -239,19 +257,19 @@ class SelfTensorFinder:
                 and not name.endswith(("ModuleList", "ModuleDict", "ParameterList", "ParameterDict")):
             return short_name(name), False
         classes = self.file.classes
-        if isinstance(node.func, cst.Name) and node.func.value in classes and classes[node.func.value].is_module:
+        if type(node.func) is cst.Name and node.func.value in classes and classes[node.func.value].is_module:
             return node.func.value, False
         return None
 
     def _container_elements(self, value: cst.BaseExpression) -> Optional[tuple[str, bool]]:
         """The first layer or parameter construction among a container display's elements."""
-        if isinstance(value, (cst.List, cst.Tuple)):
-            elements = [e.value for e in value.elements if not isinstance(e, cst.StarredElement)]
-        elif isinstance(value, cst.Dict):
-            elements = [e.value for e in value.elements if isinstance(e, cst.DictElement)]
-        elif isinstance(value, cst.ListComp):
+        if type(value) in (cst.List, cst.Tuple):
+            elements = [e.value for e in value.elements if type(e) is not cst.StarredElement]
+        elif type(value) is cst.Dict:
+            elements = [e.value for e in value.elements if type(e) is cst.DictElement]
+        elif type(value) is cst.ListComp:
             elements = [value.elt]
-        elif isinstance(value, cst.DictComp):
+        elif type(value) is cst.DictComp:
             elements = [value.value]
         else:
             return None
@@ -267,13 +285,13 @@ def _container_site(init: cst.FunctionDef, attr: str) -> Optional[tuple[cst.CSTN
     (`self.hidden = []`), else the first `self.<attr>.append(...)`."""
     grown: Optional[cst.CSTNode] = None
     for node in walk(init.body):
-        if isinstance(node, cst.Assign) and len(node.targets) == 1 \
+        if type(node) is cst.Assign and len(node.targets) == 1 \
                 and self_attribute(node.targets[0].target) == attr:
             value = node.value
-            kind = "tuple" if isinstance(value, cst.Tuple) else \
-                "dict" if isinstance(value, (cst.Dict, cst.DictComp)) else "list"
+            kind = "tuple" if type(value) is cst.Tuple else \
+                "dict" if type(value) in (cst.Dict, cst.DictComp) else "list"
             return value, kind
-        if grown is None and isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+        if grown is None and type(node) is cst.Call and type(node.func) is cst.Attribute \
                 and node.func.attr.value in ("append", "extend", "insert") \
                 and self_attribute(node.func.value) == attr:
             grown = node

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from nnlint.analysis.program.syntax import nodes_by_type
 from nnlint.analysis.initialization.syntax import (
     MATMUL_FUNCTIONS,
     MATMUL_METHODS,
@@ -44,7 +45,7 @@ class ClassUsage:
                 kind = type(node)  # not isinstance: see syntax.descendants
                 if kind is cst.Call:
                     self._call(node, q, in_init, methods)
-                elif kind is cst.BinaryOperation and isinstance(node.operator, cst.MatrixMultiply):
+                elif kind is cst.BinaryOperation and type(node.operator) is cst.MatrixMultiply:
                     if not in_init:
                         for side in (node.left, node.right):
                             self._matmul_operand(side, node)
@@ -57,8 +58,8 @@ class ClassUsage:
                         attr = self_attribute(targets[0])
                         if attr is not None:
                             self.parameter_matrices.add(attr)
-                elif kind is cst.For and isinstance(node.iter, cst.Call) \
-                        and isinstance(node.iter.func, cst.Attribute) \
+                elif kind is cst.For and type(node.iter) is cst.Call \
+                        and type(node.iter.func) is cst.Attribute \
                         and node.iter.func.attr.value in (PARAMETER_ITERATORS | MODULE_ITERATORS):
                     self.initializes_all = True
 
@@ -68,7 +69,7 @@ class ClassUsage:
             self.matmul_operands.setdefault(attr, operation)
 
     def _assigned(self, target, in_init: bool) -> None:
-        for element in ([e.value for e in target.elements] if isinstance(target, (cst.Tuple, cst.List)) else [target]):
+        for element in ([e.value for e in target.elements] if type(target) in (cst.Tuple, cst.List) else [target]):
             tensor = written_tensor(element)
             if tensor is not None:
                 attr = self_attribute(tensor)
@@ -82,7 +83,7 @@ class ClassUsage:
 
     def _call(self, call: cst.Call, q: QualifiedName, in_init: bool, methods: dict[str, cst.FunctionDef]) -> None:
         func = call.func
-        if isinstance(func, cst.Attribute):
+        if type(func) is cst.Attribute:
             method = func.attr.value
             attr = self_attribute(strip_data(func.value))
             if attr is not None:
@@ -95,7 +96,7 @@ class ClassUsage:
                     self.initializes_all = True
                 elif method in ("register_buffer", "register_parameter") and len(call.args) >= 2:
                     name = call.args[0].value
-                    if isinstance(name, cst.SimpleString) and isinstance(name.evaluated_value, str):
+                    if type(name) is cst.SimpleString and isinstance(name.evaluated_value, str):
                         self.registered.add(name.evaluated_value)
                 elif method not in methods and ("init" in method or "reset" in method):
                     # An initializer inherited from a base class (nn.Linear.reset_parameters).
@@ -123,7 +124,7 @@ class ClassUsage:
                 self.wrapped.add(attr)
                 if initializes_arguments(name) or name.endswith("_"):
                     self.initialized.add(attr)
-            elif isinstance(value, cst.Name):
+            elif type(value) is cst.Name:
                 self.wrapped_locals.add(value.value)
 
 
@@ -133,46 +134,47 @@ def initialized_attributes(module: cst.Module, q: QualifiedName) -> set[str]:
     helper, or assigned through `.data` / an index. Code on `self.X` is left out: it
     initializes its own class's attribute, which `ClassUsage` sees."""
     found: set[str] = set()
-    for node in walk(module, nested=True):
-        kind = type(node)  # not isinstance: see syntax.descendants
-        if kind is cst.Call:
-            func = node.func
-            if isinstance(func, cst.Attribute) and is_in_place(func.attr.value):
-                receiver = strip_data(func.value)
-                if isinstance(receiver, cst.Attribute) and not is_self(receiver.value):
-                    found.add(receiver.attr.value)
-            if initializes_arguments(q(func)):
-                for arg in node.args:
-                    value = strip_data(arg.value)
-                    if isinstance(value, cst.Attribute) and not is_self(value.value):
-                        found.add(value.attr.value)
-        elif kind is cst.Assign:
-            for target in node.targets:
-                tensor = written_tensor(target.target)
-                if isinstance(tensor, cst.Attribute) and not is_self(tensor.value):
-                    found.add(tensor.attr.value)
-        elif kind is cst.For:
-            found.update(_initialized_by_loop(node, q))
+    # Every node of the file, from the index the constant-init search has already built
+    # (a set is gathered: the order the nodes are read in does not matter).
+    index = nodes_by_type(module)
+    for node in index.get(cst.Call, ()):
+        func = node.func
+        if type(func) is cst.Attribute and is_in_place(func.attr.value):
+            receiver = strip_data(func.value)
+            if type(receiver) is cst.Attribute and not is_self(receiver.value):
+                found.add(receiver.attr.value)
+        if initializes_arguments(q(func)):
+            for arg in node.args:
+                value = strip_data(arg.value)
+                if type(value) is cst.Attribute and not is_self(value.value):
+                    found.add(value.attr.value)
+    for node in index.get(cst.Assign, ()):
+        for target in node.targets:
+            tensor = written_tensor(target.target)
+            if type(tensor) is cst.Attribute and not is_self(tensor.value):
+                found.add(tensor.attr.value)
+    for node in index.get(cst.For, ()):
+        found.update(_initialized_by_loop(node, q))
     return found
 
 
 def _initialized_by_loop(loop: cst.For, q: QualifiedName) -> set[str]:
     """`for p in [m.q, m.k, m.v]: init.normal_(p)` initializes `q`, `k` and `v`."""
-    if not isinstance(loop.target, cst.Name) or not isinstance(loop.iter, (cst.List, cst.Tuple)):
+    if type(loop.target) is not cst.Name or type(loop.iter) not in (cst.List, cst.Tuple):
         return set()
     variable = loop.target.value
     listed = {
         element.value.attr.value
         for element in loop.iter.elements
-        if isinstance(element.value, cst.Attribute) and not is_self(element.value.value)
+        if type(element.value) is cst.Attribute and not is_self(element.value.value)
     }
     for node in walk(loop.body, nested=True):
-        if not isinstance(node, cst.Call):
+        if type(node) is not cst.Call:
             continue
         func = node.func
-        if isinstance(func, cst.Attribute) and is_in_place(func.attr.value):
+        if type(func) is cst.Attribute and is_in_place(func.attr.value):
             receiver = strip_data(func.value)
-            if isinstance(receiver, cst.Name) and receiver.value == variable:
+            if type(receiver) is cst.Name and receiver.value == variable:
                 return listed
         if initializes_arguments(q(func)) and any(
             isinstance(strip_data(arg.value), cst.Name) and strip_data(arg.value).value == variable for arg in node.args

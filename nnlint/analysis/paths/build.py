@@ -34,6 +34,7 @@ from nnlint.analysis.paths.facts import (
     Scope,
     same_model,
 )
+from nnlint.analysis.paths.names import QualifiedNames
 from nnlint.analysis.paths.scopes import ScopeWalker
 from nnlint.analysis.paths.preprocessing import build_preprocessing_facts
 from nnlint.analysis.program.syntax import dotted_name as dotted
@@ -48,7 +49,9 @@ __all__ = [
 def build_path_facts(facts: FileFacts) -> None:
     """Fill `facts.paths` with the scopes of the file, then the preprocessing and dtype facts
     that are read along them."""
-    paths = ScopeWalker(facts).run()
-    paths.preprocessing = build_preprocessing_facts(facts, paths)
-    paths.dtypes = build_dtype_facts(facts, paths)
+    # One memo of qualified names for the three builders: they resolve the same callees.
+    names = QualifiedNames(facts.imports)
+    paths = ScopeWalker(facts, names).run()
+    paths.preprocessing = build_preprocessing_facts(facts, paths, names)
+    paths.dtypes = build_dtype_facts(facts, paths, names)
     facts.paths = paths

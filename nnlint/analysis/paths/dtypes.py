@@ -25,7 +25,7 @@ import libcst as cst
 from nnlint import catalogue
 from nnlint.analysis.program.comments import introducing_comments
 from nnlint.analysis.facts import FileFacts
-from nnlint.analysis.program.imports import qualified_name
+from nnlint.analysis.paths.names import QualifiedNames
 from nnlint.analysis.paths.facts import PathFacts
 from nnlint.analysis.program.syntax import descendants, dotted_name, iter_calls, own_statements, source_code
 from nnlint.catalogue.ecosystem import (
@@ -75,6 +75,7 @@ _TORCH_FLOAT_FACTORIES = re.compile(r"^torch\.(randn|rand|normal|zeros|ones|empt
                                     r"linspace|logspace)$")
 _MATMUL = frozenset({"torch.mm", "torch.matmul", "torch.bmm", "torch.mv", "torch.nn.functional.linear",
                      "torch.addmm"})
+_MATMUL_LAST_PARTS = frozenset(name.rsplit(".", 1)[-1] for name in _MATMUL)
 def _takes_float(short: str) -> bool:
     """A torch.nn layer (by its short name) whose parameters make its input float."""
     known = catalogue.layer(short)
@@ -101,10 +102,11 @@ class DtypeFacts:
 
 
 class _Builder:
-    def __init__(self, facts: FileFacts, paths: PathFacts) -> None:
+    def __init__(self, facts: FileFacts, paths: PathFacts, names: Optional[QualifiedNames] = None) -> None:
         self.facts = facts
         self.paths = paths
         self.aliases = facts.imports
+        self.qualified = names if names is not None else QualifiedNames(facts.imports)
         self.out = DtypeFacts()
         self.module_env: dict[str, Dtype] = {}
         self.class_inputs: dict[str, list[Optional[str]]] = {}  # class -> per-forward-arg "float"/"index"/None
@@ -120,7 +122,7 @@ class _Builder:
 
     def run(self) -> DtypeFacts:
         for statement in self.facts.module.body:
-            if isinstance(statement, cst.FunctionDef):
+            if type(statement) is cst.FunctionDef:
                 self.functions[statement.name.value] = statement
         for name in self.facts.models:
             self.class_inputs[name] = self._forward_inputs(name)
@@ -128,18 +130,18 @@ class _Builder:
             if call is None:
                 continue
             func = call.func
-            if isinstance(func, cst.Name) and func.value in self.facts.models:
+            if type(func) is cst.Name and func.value in self.facts.models:
                 self.model_classes[name] = "class:" + func.value
             else:
-                qual = qualified_name(func, self.aliases) or ""
+                qual = self.qualified(func) or ""
                 if qual == "torch.nn.Sequential" and self._sequential_takes_float(call):
                     self.model_classes[name] = "float"
                 elif (catalogue.model_factory(qual) or {}).get("image_input"):
                     self.model_classes[name] = "float"
         # A bare torch.nn layer used as the model (`layer = nn.Linear(3, 3)`; `layer(x)`).
         for small in own_statements(self.facts.module.body):
-            if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call):
-                short = _nn_short_name(qualified_name(small.value.func, self.aliases))
+            if type(small) is cst.Assign and type(small.value) is cst.Call:
+                short = _nn_short_name(self.qualified(small.value.func))
                 if short is not None and _takes_float(short):
                     for target in small.targets:
                         name = dotted_name(target.target)
@@ -149,9 +151,9 @@ class _Builder:
             self.function_sinks[name] = self._function_sinks(function)
         for scope in self.paths.scopes:
             node = scope.node
-            if isinstance(node, cst.Module):
+            if type(node) is cst.Module:
                 self._run_scope(node.body, self.module_env, skip_main=True)
-            elif isinstance(node, cst.FunctionDef) and scope.in_module_class:
+            elif type(node) is cst.FunctionDef and scope.in_module_class:
                 continue
             else:
                 env: dict = {} if scope.name == "<main>" else {param: None for param in scope.params}
@@ -166,9 +168,9 @@ class _Builder:
         """The first layer of a Sequential that looks at values (past Flatten, Identity,
         Dropout) has float parameters."""
         for arg in call.args:
-            if not isinstance(arg.value, cst.Call):
+            if type(arg.value) is not cst.Call:
                 return False
-            short = _nn_short_name(qualified_name(arg.value.func, self.aliases))
+            short = _nn_short_name(self.qualified(arg.value.func))
             kind = catalogue.layer_kind(short) if short else None
             if kind in (RESHAPE, IDENTITY, DROPOUT):
                 continue
@@ -179,15 +181,15 @@ class _Builder:
         """`self.X = nn.Linear(...)` -> {"X": "Linear"}; a Sequential by its first layer."""
         layers: dict[str, str] = {}
         for statement in cls.body.body:
-            if not (isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__"):
+            if not (type(statement) is cst.FunctionDef and statement.name.value == "__init__"):
                 continue
             for small in own_statements(statement.body.body):
-                if not (isinstance(small, cst.Assign) and isinstance(small.value, cst.Call)):
+                if not (type(small) is cst.Assign and type(small.value) is cst.Call):
                     continue
                 call = small.value
-                name = (qualified_name(call.func, self.aliases) or "").rsplit(".", 1)[-1]
-                if name == "Sequential" and call.args and isinstance(call.args[0].value, cst.Call):
-                    name = (qualified_name(call.args[0].value.func, self.aliases) or "").rsplit(".", 1)[-1]
+                name = (self.qualified(call.func) or "").rsplit(".", 1)[-1]
+                if name == "Sequential" and call.args and type(call.args[0].value) is cst.Call:
+                    name = (self.qualified(call.args[0].value.func) or "").rsplit(".", 1)[-1]
                 for target in small.targets:
                     attr = dotted_name(target.target)
                     if attr and attr.startswith("self."):
@@ -196,9 +198,9 @@ class _Builder:
 
     def _forward_inputs(self, cls_name: str) -> list[Optional[str]]:
         cls = self.facts.models[cls_name].node
-        if not isinstance(cls, cst.ClassDef):
+        if type(cls) is not cst.ClassDef:
             return []
-        forward = next((s for s in cls.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "forward"), None)
+        forward = next((s for s in cls.body.body if type(s) is cst.FunctionDef and s.name.value == "forward"), None)
         if forward is None:
             return []
         layers = self._init_layers(cls)
@@ -212,7 +214,7 @@ class _Builder:
         for small in own_statements(body):
             for call in reversed(list(iter_calls(small))):
                 func = call.func
-                if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == param:
+                if type(func) is cst.Attribute and type(func.value) is cst.Name and func.value.value == param:
                     method = func.attr.value
                     if method in _KEEP_METHODS:
                         continue
@@ -228,7 +230,7 @@ class _Builder:
                     if _takes_float(layer):
                         return "float"
                     return None
-                qual = qualified_name(func, self.aliases) or ""
+                qual = self.qualified(func) or ""
                 if qual in ("torch.nn.functional.embedding", "torch.nn.functional.one_hot"):
                     return "index"
                 if qual in _MATMUL or re.search(r"functional\.(conv\dd|linear)$", qual):
@@ -247,9 +249,9 @@ class _Builder:
         sinks = []
         for small in own_statements(function.body.body):
             for call in iter_calls(small):
-                qual = qualified_name(call.func, self.aliases) or ""
+                qual = self.qualified(call.func) or ""
                 if qual in _MATMUL and len(call.args) >= 2:
-                    names = [arg.value.value if isinstance(arg.value, cst.Name) else None for arg in call.args[:2]]
+                    names = [arg.value.value if type(arg.value) is cst.Name else None for arg in call.args[:2]]
                     if names[0] in params and names[1] in params:
                         sinks.append((params.index(names[0]), params.index(names[1]), qual.replace("torch.", "torch.")))
                         sinks.append((params.index(names[1]), params.index(names[0]), qual))
@@ -259,24 +261,26 @@ class _Builder:
 
     def _run_scope(self, body: Sequence[cst.CSTNode], env: dict[str, Dtype], skip_main: bool) -> None:
         for small in own_statements(body, skip_main):
-            if not any(DELIBERATE_ERROR_COMMENT.search(comment) for comment in self.comments.get(id(small), ())):
+            kind = type(small)  # not isinstance: see syntax.descendants
+            comments = self.comments.get(id(small))  # most statements have none
+            if not comments or not any(DELIBERATE_ERROR_COMMENT.search(comment) for comment in comments):
                 for call in reversed(list(iter_calls(small))):
                     before = len(self.out.flows)
                     self._check_sink(call, env)
-                    if isinstance(small, cst.Expr) and small.value is call:
+                    if kind is cst.Expr and small.value is call:
                         for flow in self.out.flows[before:]:
                             self.shown_errors.setdefault(source_code(flow.origin), []).append(flow)
-            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
-                if (qualified_name(small.value.func, self.aliases) or "") == "torch.set_default_dtype":
+            if kind is cst.Expr and type(small.value) is cst.Call:
+                if (self.qualified(small.value.func) or "") == "torch.set_default_dtype":
                     arg = small.value.args[0].value if small.value.args else None
-                    if arg is not None and _TORCH_DTYPES.get(qualified_name(arg, self.aliases) or "") == FLOAT64:
+                    if arg is not None and _TORCH_DTYPES.get(self.qualified(arg) or "") == FLOAT64:
                         self.out.float64_default = True
-            if isinstance(small, cst.Assign):
+            if kind is cst.Assign:
                 for target in small.targets:
                     self._assign(target.target, small.value, env)
-            elif isinstance(small, cst.AnnAssign) and small.value is not None:
+            elif kind is cst.AnnAssign and small.value is not None:
                 self._assign(small.target, small.value, env)
-            elif isinstance(small, cst.AugAssign):
+            elif kind is cst.AugAssign:
                 self._scale_in_place(small, env)
 
     def _scale_in_place(self, small: cst.AugAssign, env: dict[str, Dtype]) -> None:
@@ -285,19 +289,19 @@ class _Builder:
         found = self._lookup(name, env) if name else None
         if found is None or found[0] != UNSCALED_PIXELS:
             return
-        if isinstance(small.operator, cst.DivideAssign) or (
-                isinstance(small.operator, cst.MultiplyAssign) and not isinstance(small.value, cst.Integer)):
+        if type(small.operator) is cst.DivideAssign or (
+                type(small.operator) is cst.MultiplyAssign and type(small.value) is not cst.Integer):
             self._bind(small.target, (FLOAT32, small), env)
 
     def _assign(self, target: cst.BaseExpression, value: cst.BaseExpression, env: dict[str, Dtype]) -> None:
-        if isinstance(target, (cst.Tuple, cst.List)):
+        if type(target) in (cst.Tuple, cst.List):
             elements = [e.value for e in target.elements]
-            if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(elements):
+            if type(value) in (cst.Tuple, cst.List) and len(value.elements) == len(elements):
                 for t, v in zip(elements, value.elements):
                     self._assign(t, v.value, env)
                 return
-            if isinstance(value, cst.Call):
-                qual = qualified_name(value.func, self.aliases) or ""
+            if type(value) is cst.Call:
+                qual = self.qualified(value.func) or ""
                 if qual.startswith("sklearn.datasets.make_") and len(elements) == 2:
                     self._bind(elements[0], ("np:" + FLOAT64, value), env)
                     self._bind(elements[1], ("np:" + INTEGER, value), env)
@@ -333,15 +337,15 @@ class _Builder:
 
     def _numpy_dtype(self, node: cst.BaseExpression, env: dict[str, Dtype]) -> Optional[Dtype]:
         """A numpy array's dtype, as (`np:<dtype>`, node) or (NUMPY, node) when unknown."""
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             func = node.func
-            if isinstance(func, cst.Attribute) and func.attr.value == "astype" and node.args:
+            if type(func) is cst.Attribute and func.attr.value == "astype" and node.args:
                 arg = node.args[0].value
-                key = qualified_name(arg, self.aliases) or (arg.evaluated_value if isinstance(arg, cst.SimpleString)
+                key = self.qualified(arg) or (arg.evaluated_value if type(arg) is cst.SimpleString
                                                             else dotted_name(arg)) or ""
                 dtype = _NUMPY_DTYPES.get(str(key))
                 return ("np:" + dtype, node) if dtype else None
-            if isinstance(func, cst.Attribute) and func.attr.value in SCALER_METHODS \
+            if type(func) is cst.Attribute and func.attr.value in SCALER_METHODS \
                     and re.search(r"scaler", dotted_name(func.value) or "", re.IGNORECASE):
                 # A scaler keeps float32 input float32 and makes anything else float64; of an
                 # input whose dtype is not known, nothing is known.
@@ -349,13 +353,13 @@ class _Builder:
                 if inner is None or inner[0] == "np:" + NUMPY:
                     return None
                 return ("np:" + FLOAT32 if inner[0] == "np:" + FLOAT32 else "np:" + FLOAT64), node
-            if isinstance(func, cst.Attribute) and func.attr.value in DATAFRAME_ARRAY_METHODS \
+            if type(func) is cst.Attribute and func.attr.value in DATAFRAME_ARRAY_METHODS \
                     and not any(arg.keyword is not None and arg.keyword.value == "dtype" for arg in node.args):
                 return "np:" + NUMPY, node
-            qual = qualified_name(func, self.aliases) or ""
+            qual = self.qualified(func) or ""
             for arg in node.args:
                 if arg.keyword is not None and arg.keyword.value == "dtype":
-                    key = qualified_name(arg.value, self.aliases) or dotted_name(arg.value) or ""
+                    key = self.qualified(arg.value) or dotted_name(arg.value) or ""
                     dtype = _NUMPY_DTYPES.get(key)
                     return ("np:" + dtype, node) if dtype else None
             if qual in UINT8_ARRAY_READERS:
@@ -372,9 +376,9 @@ class _Builder:
                     return None
                 return "np:" + NUMPY, node
             return None
-        if isinstance(node, cst.Subscript):
+        if type(node) is cst.Subscript:
             return self._numpy_dtype(node.value, env)
-        if isinstance(node, cst.Attribute) and node.attr.value in DATAFRAME_ARRAY_ATTRIBUTES:
+        if type(node) is cst.Attribute and node.attr.value in DATAFRAME_ARRAY_ATTRIBUTES:
             return "np:" + NUMPY, node  # `df.values`: the columns' dtype, float64 or int64
         name = dotted_name(node)
         if name is not None:
@@ -384,33 +388,33 @@ class _Builder:
         return None
 
     def _dtype(self, node: cst.BaseExpression, env: dict[str, Dtype]) -> Optional[Dtype]:
-        if isinstance(node, (cst.Name, cst.Attribute)):
+        if type(node) in (cst.Name, cst.Attribute):
             name = dotted_name(node)
             found = self._lookup(name, env) if name else None
-            if found is None and isinstance(node, cst.Attribute):
+            if found is None and type(node) is cst.Attribute:
                 # `features = df[cols].values`: the array is named before it is converted, and
                 # the name must keep what the inline `from_numpy(df[cols].values)` would know.
                 return self._numpy_dtype(node, env)
             return found
-        if isinstance(node, cst.Subscript):
+        if type(node) is cst.Subscript:
             return self._dtype(node.value, env)
-        if isinstance(node, cst.BinaryOperation):
+        if type(node) is cst.BinaryOperation:
             left = self._dtype(node.left, env)
             right = self._dtype(node.right, env)
             found = left or right
             other = node.right if left else node.left
             if found is None or found[0].startswith("np:"):
                 return None
-            if isinstance(node.operator, cst.Divide) or isinstance(other, cst.Float):
+            if type(node.operator) is cst.Divide or type(other) is cst.Float:
                 return (FLOAT32, node) if found[0] in (INTEGER, UINT8, UNSCALED_PIXELS) else found
-            return found if isinstance(other, cst.Integer) else None
-        if not isinstance(node, cst.Call):
+            return found if type(other) is cst.Integer else None
+        if type(node) is not cst.Call:
             return None
         numpy = self._numpy_dtype(node, env)
         if numpy is not None:
             return numpy
         func = node.func
-        qual = qualified_name(func, self.aliases) or ""
+        qual = self.qualified(func) or ""
         explicit = self._dtype_keyword(node)
         if qual in ("torch.from_numpy", "torch.tensor", "torch.as_tensor", "torch.Tensor") and node.args:
             if explicit is not None:
@@ -425,7 +429,7 @@ class _Builder:
                 if dtype == NUMPY and qual != "torch.from_numpy":
                     return None
                 return dtype, node
-            if qual == "torch.tensor" and isinstance(node.args[0].value, (cst.List, cst.Tuple)):
+            if qual == "torch.tensor" and type(node.args[0].value) in (cst.List, cst.Tuple):
                 literal = _literal_kind(node.args[0].value)
                 return (literal, node) if literal else None
             if qual != "torch.from_numpy":
@@ -440,7 +444,7 @@ class _Builder:
             return explicit or INTEGER, node
         if _TORCH_FLOAT_FACTORIES.search(qual) or qual == "torch.nn.Parameter":
             return explicit or FLOAT32, node
-        if isinstance(func, cst.Attribute):
+        if type(func) is cst.Attribute:
             method = func.attr.value
             receiver = self._dtype(func.value, env)
             if method in ("float", "half", "bfloat16"):
@@ -453,7 +457,7 @@ class _Builder:
                 return UINT8, node
             if method in ("to", "type"):
                 for arg in node.args:
-                    dtype = _TORCH_DTYPES.get(qualified_name(arg.value, self.aliases) or "")
+                    dtype = _TORCH_DTYPES.get(self.qualified(arg.value) or "")
                     if dtype == FLOAT32 and receiver is not None and receiver[0] == UINT8:
                         return UNSCALED_PIXELS, node
                     if dtype is not None:
@@ -477,14 +481,19 @@ class _Builder:
     def _dtype_keyword(self, node: cst.Call) -> Optional[str]:
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value == "dtype":
-                return _TORCH_DTYPES.get(qualified_name(arg.value, self.aliases) or "", "unknown")
+                return _TORCH_DTYPES.get(self.qualified(arg.value) or "", "unknown")
         return None
 
     # ----------------------------------------------------------- sinks
 
     def _check_sink(self, call: cst.Call, env: dict[str, Dtype]) -> None:
         func = call.func
-        qual = qualified_name(func, self.aliases) or ""
+        # The qualified name of `a.b.f` ends with `.f`: an attribute call is a matmul only
+        # if `f` is the last part of one (most calls are neither: no name to resolve).
+        if type(func) is cst.Attribute and func.attr.value not in _MATMUL_LAST_PARTS:
+            qual = ""
+        else:
+            qual = self.qualified(func) or ""
         if qual in _MATMUL and len(call.args) >= 2:
             first, second = self._dtype(call.args[0].value, env), self._dtype(call.args[1].value, env)
             self._pair(first, second, call, qual)
@@ -542,13 +551,13 @@ def _literal_kind(node: cst.BaseExpression) -> Optional[str]:
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, (cst.List, cst.Tuple)):
+        if type(current) in (cst.List, cst.Tuple):
             stack.extend(element.value for element in current.elements)
-        elif isinstance(current, cst.Integer):
+        elif type(current) is cst.Integer:
             kinds.add(INTEGER)
-        elif isinstance(current, cst.Float):
+        elif type(current) is cst.Float:
             kinds.add(FLOAT32)
-        elif isinstance(current, cst.UnaryOperation):
+        elif type(current) is cst.UnaryOperation:
             stack.append(current.expression)
         else:
             return None
@@ -557,11 +566,11 @@ def _literal_kind(node: cst.BaseExpression) -> Optional[str]:
 
 def _mentions(node: cst.BaseExpression, name: str) -> bool:
     while True:
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             return node.value == name
-        if isinstance(node, cst.Subscript):
+        if type(node) is cst.Subscript:
             node = node.value
-        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _KEEP_METHODS:
+        elif type(node) is cst.Call and type(node.func) is cst.Attribute and node.func.attr.value in _KEEP_METHODS:
             node = node.func.value
         else:
             return False
@@ -569,10 +578,11 @@ def _mentions(node: cst.BaseExpression, name: str) -> bool:
 
 def _is_subscript_index(small: cst.CSTNode, param: str) -> bool:
     """`self.table[param]` / `weights[param]`: the argument indexes."""
-    return any(isinstance(node, cst.SubscriptElement) and isinstance(node.slice, cst.Index)
-               and isinstance(node.slice.value, cst.Name) and node.slice.value.value == param
+    return any(type(node) is cst.SubscriptElement and type(node.slice) is cst.Index
+               and type(node.slice.value) is cst.Name and node.slice.value.value == param
                for node in descendants(small, stop=()))
 
 
-def build_dtype_facts(facts: FileFacts, paths: PathFacts) -> DtypeFacts:
-    return _Builder(facts, paths).run()
+def build_dtype_facts(facts: FileFacts, paths: PathFacts, names: Optional[QualifiedNames] = None) -> DtypeFacts:
+    """`names`: the qualified names the scope walk resolved (resolved afresh when not given)."""
+    return _Builder(facts, paths, names).run()

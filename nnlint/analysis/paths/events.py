@@ -24,10 +24,11 @@ def call_event(call: cst.Call, scope: Scope, loops: tuple[int, ...], no_grad: bo
                local_functions: set[str]) -> Optional[Event]:
     """The event `call` is in `scope`, or None; also notes on the scope that it loads weights."""
     func = call.func
-    if isinstance(func, cst.Attribute) and func.attr.value in _LOADS_WEIGHTS:
-        scope.loads_weights = True
-    if isinstance(func, cst.Attribute):
+    func_kind = type(func)  # not isinstance: see syntax.descendants
+    if func_kind is cst.Attribute:
         method = func.attr.value
+        if method in _LOADS_WEIGHTS:
+            scope.loads_weights = True
         receiver = dotted_name(_strip_moves(func.value))
         if method == "eval" and not call.args and receiver is not None:
             return Event(EVAL_SWITCH, call, receiver, loops, no_grad)
@@ -35,7 +36,7 @@ def call_event(call: cst.Call, scope: Scope, loops: tuple[int, ...], no_grad: bo
             if not call.args:
                 return Event(TRAIN_SWITCH, call, receiver, loops, no_grad)
             flag = call.args[0].value
-            if isinstance(flag, cst.Name) and flag.value in ("True", "False"):
+            if type(flag) is cst.Name and flag.value in ("True", "False"):
                 kind = TRAIN_SWITCH if flag.value == "True" else EVAL_SWITCH
                 return Event(kind, call, receiver, loops, no_grad)
             return Event(SWITCH, call, receiver, loops, no_grad)
@@ -46,7 +47,7 @@ def call_event(call: cst.Call, scope: Scope, loops: tuple[int, ...], no_grad: bo
             return Event(STEP, call, receiver, loops, no_grad)
         if receiver == "self" and method in local_functions:
             return Event(LOCAL_CALL, call, method, loops, no_grad, call)
-    elif isinstance(func, cst.Name) and func.value in local_functions and func.value not in models.module_classes:
+    elif func_kind is cst.Name and func.value in local_functions and func.value not in models.module_classes:
         return Event(LOCAL_CALL, call, func.value, loops, no_grad, call)
     model = models.model_of_call(call, scope)
     if model is not None:
@@ -56,7 +57,7 @@ def call_event(call: cst.Call, scope: Scope, loops: tuple[int, ...], no_grad: bo
 
 def _strip_moves(node: cst.BaseExpression) -> cst.BaseExpression:
     """`model.to(device)` -> `model`: moving a model keeps its identity."""
-    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in (
+    while type(node) is cst.Call and type(node.func) is cst.Attribute and node.func.attr.value in (
             "to", "cuda", "cpu", "float", "half", "double"):
         node = node.func.value
     return node

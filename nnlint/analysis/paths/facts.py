@@ -111,7 +111,7 @@ class PathFacts:
         if model in scope.bound_mode_layers:
             return scope.bound_mode_layers[model]
         root = model.split(".")[0]
-        if root in scope.params and root not in ("self", "cls") and isinstance(scope.node, cst.FunctionDef):
+        if root in scope.params and root not in ("self", "cls") and type(scope.node) is cst.FunctionDef:
             return self._passed_mode_layers(model, scope, depth)
         return self.has_mode_layers.get(model) if model in self.models else None
 
@@ -173,7 +173,7 @@ def _passed_argument(scope: Scope, param: str, call: Optional[cst.Call]) -> Opti
         if arg.keyword is not None and arg.keyword.value == param:
             return dotted_name(arg.value)
     params = list(scope.params)
-    if params and params[0] in ("self", "cls") and isinstance(call.func, cst.Attribute):
+    if params and params[0] in ("self", "cls") and type(call.func) is cst.Attribute:
         params = params[1:]
     if param not in params:
         return None
@@ -190,11 +190,11 @@ def _passed_argument(scope: Scope, param: str, call: Optional[cst.Call]) -> Opti
 def _keeps_to_itself(scope: Scope, model: str) -> bool:
     """`model` is a local model the scope built and never hands back: a switch of its mode
     says nothing of the model the caller holds."""
-    if model not in scope.constructed or "." in model or not isinstance(scope.node, cst.FunctionDef):
+    if model not in scope.constructed or "." in model or type(scope.node) is not cst.FunctionDef:
         return False
     for node in descendants(scope.node.body):  # the def itself would stop the walk
-        if isinstance(node, (cst.Return, cst.Yield)) and node.value is not None and model in names_in(node.value):
+        if type(node) in (cst.Return, cst.Yield) and node.value is not None and model in names_in(node.value):
             return False
-        if isinstance(node, (cst.Global, cst.Nonlocal)) and any(n.name.value == model for n in node.names):
+        if type(node) in (cst.Global, cst.Nonlocal) and any(n.name.value == model for n in node.names):
             return False
     return True

@@ -56,18 +56,18 @@ class ForwardReceivers:
 
     def _read(self, body) -> None:
         for node in all_statements(body):
-            if isinstance(node, cst.FunctionDef) and node.name.value == "forward":
+            if type(node) is cst.FunctionDef and node.name.value == "forward":
                 self._note_delegation(node)
-            if isinstance(node, cst.SimpleStatementLine) and not self.uses_forward_api:
+            if type(node) is cst.SimpleStatementLine and not self.uses_forward_api:
                 self.uses_forward_api = any(
                     (qualified_name(call.func, self.facts.imports) or "").startswith(FORWARD_API_LIBRARIES)
                     for call in iter_calls(node))
-            if not self.installs_hooks and isinstance(node, cst.SimpleStatementLine):
+            if not self.installs_hooks and type(node) is cst.SimpleStatementLine:
                 self.installs_hooks = any(self._installs_hooks(call) for call in iter_calls(node))
-            if isinstance(node, cst.ImportFrom) and node.module is not None:
+            if type(node) is cst.ImportFrom and node.module is not None:
                 # Imports inside functions and fixtures too (`from skorch import NeuralNet`).
                 self.uses_forward_api |= (dotted_name(node.module) or "").startswith(FORWARD_API_LIBRARIES)
-            elif isinstance(node, cst.Import):
+            elif type(node) is cst.Import:
                 self.uses_forward_api |= any((dotted_name(alias.name) or "").startswith(FORWARD_API_LIBRARIES)
                                              for alias in node.names)
             targets, value = _assignment(node)
@@ -75,25 +75,25 @@ class ForwardReceivers:
                 name = dotted_name(target)
                 if name is None or value is None:
                     continue
-                if isinstance(value, (cst.Dict, cst.List)) or (
-                        isinstance(value, cst.Call) and dotted_name(value.func) in ("dict", "list")):
+                if type(value) in (cst.Dict, cst.List) or (
+                        type(value) is cst.Call and dotted_name(value.func) in ("dict", "list")):
                     self.plain_containers.add(name)
-                elif isinstance(value, cst.Call) and self._builds_module(value):
+                elif type(value) is cst.Call and self._builds_module(value):
                     self.module_names.add(name)
-                if isinstance(value, cst.Call) and _partial_class(value):
+                if type(value) is cst.Call and _partial_class(value):
                     self.class_partials.add(name)  # `head = partial(ProjectionHead, 384)`
-                if isinstance(value, cst.Call) and (_constructs_class(value) or dotted_name(value.func) in self.class_partials):
+                if type(value) is cst.Call and (_constructs_class(value) or dotted_name(value.func) in self.class_partials):
                     self.constructed.add(name)
-                elif isinstance(value, cst.Call) and _copy_of(value):
+                elif type(value) is cst.Call and _copy_of(value):
                     self.copies[name] = _copy_of(value)
-                elif isinstance(value, (cst.Name, cst.Attribute)) and dotted_name(value):
+                elif type(value) in (cst.Name, cst.Attribute) and dotted_name(value):
                     self.copies[name] = dotted_name(value) or ""  # `a = b = self.head`: the same module
                 else:
                     self.bound_otherwise.add(name)
 
     def _installs_hooks(self, call: cst.Call) -> bool:
         func = call.func
-        last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        last = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else ""
         return last in HOOK_INSTALLERS or qualified_name(func, self.facts.imports) in HOOK_INSTALLER_FUNCTIONS
 
     def built_here_without_hooks(self, receiver: str) -> bool:
@@ -117,19 +117,19 @@ class ForwardReceivers:
 
     def _builds_module(self, call: cst.Call) -> bool:
         func = call.func
-        if isinstance(func, cst.Name) and func.value in self.facts.models:
+        if type(func) is cst.Name and func.value in self.facts.models:
             return True
         return is_nn_class(qualified_name(func, self.facts.imports))
 
     def _note_delegation(self, function: cst.FunctionDef) -> None:
         star = function.params.star_arg
-        star_args = star.name.value if isinstance(star, cst.Param) else None
+        star_args = star.name.value if type(star) is cst.Param else None
         star_kwargs = function.params.star_kwarg.name.value if function.params.star_kwarg else None
         if star_args is None and star_kwargs is None:
             return
         for statement in all_statements(function.body.body):
             for call in iter_calls(statement):
-                if isinstance(call.func, cst.Attribute) and call.func.attr.value == "forward" \
+                if type(call.func) is cst.Attribute and call.func.attr.value == "forward" \
                         and call.args and all(_passes_through(arg, star_args, star_kwargs) for arg in call.args):
                     self.delegations.add(id(call))
 
@@ -138,11 +138,11 @@ class ForwardReceivers:
         the file shows."""
         if id(call) in self.delegations:
             return False
-        if call.args and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == "self" \
+        if call.args and type(call.args[0].value) is cst.Name and call.args[0].value.value == "self" \
                 and call.args[0].star == "":
             return False  # `strategy.forward(self, x)`: a helper object handed the module, not a module
         func = call.func
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Subscript):
+        if type(func) is cst.Attribute and type(func.value) is cst.Subscript:
             container = dotted_name(func.value.value)
             if container in self.plain_containers:
                 return False
@@ -157,38 +157,38 @@ def _constructs_class(call: cst.Call) -> bool:
     """`Net()`, `nn.Linear(4, 2)`, `heads.ProjectionHead(512, 128)`: a class called (by the
     naming convention), not a factory or loader (`from_pretrained`, `load`, `build_model`)."""
     func = call.func
-    last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    last = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else ""
     return last[:1].isupper()
 
 
 def _partial_class(call: cst.Call) -> bool:
     """`partial(ProjectionHead, 384, ...)`: a class with some arguments bound."""
     func = call.func
-    last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    last = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else ""
     if last != "partial" or not call.args:
         return False
     target = call.args[0].value
-    name = target.attr.value if isinstance(target, cst.Attribute) else target.value if isinstance(target, cst.Name) else ""
+    name = target.attr.value if type(target) is cst.Attribute else target.value if type(target) is cst.Name else ""
     return name[:1].isupper()
 
 
 def _copy_of(call: cst.Call) -> str:
     """The name `copy.deepcopy(name)` copies, else ""."""
     func = call.func
-    last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    last = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else ""
     if last != "deepcopy" or len(call.args) != 1:
         return ""
     return dotted_name(call.args[0].value) or ""
 
 
 def _assignment(small: cst.CSTNode) -> tuple[list[cst.BaseExpression], Optional[cst.BaseExpression]]:
-    if isinstance(small, cst.Assign):
+    if type(small) is cst.Assign:
         return [t.target for t in small.targets], small.value
-    if isinstance(small, cst.AnnAssign):
+    if type(small) is cst.AnnAssign:
         return [small.target], small.value
     return [], None
 
 
 def _passes_through(arg: cst.Arg, star_args: Optional[str], star_kwargs: Optional[str]) -> bool:
-    name = arg.value.value if isinstance(arg.value, cst.Name) else None
+    name = arg.value.value if type(arg.value) is cst.Name else None
     return (arg.star == "*" and name == star_args) or (arg.star == "**" and name == star_kwargs)

@@ -58,10 +58,10 @@ class InitSignature:
 
 
 def _init_of(cls: Optional[cst.CSTNode]) -> Optional[cst.FunctionDef]:
-    if not isinstance(cls, cst.ClassDef):
+    if type(cls) is not cst.ClassDef:
         return None
     for statement in cls.body.body:
-        if isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__":
+        if type(statement) is cst.FunctionDef and statement.name.value == "__init__":
             return statement
     return None
 
@@ -92,7 +92,7 @@ def rate_activity(expression: Optional[cst.BaseExpression], enclosing: InitSigna
     value = number_value(expression, {})
     if value is not None:
         return value != 0
-    if isinstance(expression, cst.Name) and enclosing.is_parameter(expression.value):
+    if type(expression) is cst.Name and enclosing.is_parameter(expression.value):
         return frozenset({expression.value})
     return True
 

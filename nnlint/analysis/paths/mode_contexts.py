@@ -56,7 +56,7 @@ def learn_mode_context(function: cst.FunctionDef, aliases: dict[str, str]) -> Op
 
 
 def _decorator_callee(node: cst.BaseExpression) -> cst.BaseExpression:
-    return node.func if isinstance(node, cst.Call) else node
+    return node.func if type(node) is cst.Call else node
 
 
 class _EntryReader(cst.CSTVisitor):
@@ -85,12 +85,12 @@ class _EntryReader(cst.CSTVisitor):
             self._no_grad_depth -= 1
 
     def _disables_grad(self, node: cst.With) -> bool:
-        return any(isinstance(item.item, cst.Call)
+        return any(type(item.item) is cst.Call
                    and (qualified_name(item.item.func, self.aliases) or "") in NO_GRAD_CONTEXTS
                    for item in node.items)
 
     def leave_Call(self, original_node: cst.Call) -> None:
-        if self._yielded or not isinstance(original_node.func, cst.Attribute):
+        if self._yielded or type(original_node.func) is not cst.Attribute:
             return
         method = original_node.func.attr.value
         args = original_node.args
@@ -98,9 +98,9 @@ class _EntryReader(cst.CSTVisitor):
             self.mode = EVAL_SWITCH
         elif method == "train":
             flag = args[0].value if args else None
-            if flag is None or (isinstance(flag, cst.Name) and flag.value == "True"):
+            if flag is None or (type(flag) is cst.Name and flag.value == "True"):
                 self.mode = TRAIN_SWITCH
-            elif isinstance(flag, cst.Name) and flag.value == "False":
+            elif type(flag) is cst.Name and flag.value == "False":
                 self.mode = EVAL_SWITCH
 
     def leave_Yield(self, original_node: cst.Yield) -> None:

@@ -27,8 +27,10 @@ from nnlint.analysis.paths.mode_activity import (
 )
 from nnlint.analysis.program.module_classes import is_module_class, module_bases
 from nnlint.analysis.program.imports import elided_name, qualified_name
+from nnlint.analysis.paths.names import QualifiedNames
 from nnlint.analysis.paths.facts import EVAL_SWITCH, TRAIN_SWITCH, Scope
 from nnlint.analysis.program.syntax import (
+    _with_subclasses,
     all_statements,
     dotted_name,
     first_part,
@@ -45,6 +47,9 @@ from nnlint.catalogue.ecosystem import (
     PRETRAINED_NON_MODULE,
 )
 from nnlint.catalogue.names import MODEL_ACTION_NAME, MODEL_NAME
+
+
+_COMPOUND_STATEMENTS = _with_subclasses((cst.BaseCompoundStatement,))
 
 
 class _WrittenKeywords(Mapping[str, str]):
@@ -76,9 +81,10 @@ _NO_SIGNATURE = InitSignature(None)
 class KnownModels:
     """The models of one file: filled by `find`, then asked by the scope walk."""
 
-    def __init__(self, facts: FileFacts) -> None:
+    def __init__(self, facts: FileFacts, names: Optional[QualifiedNames] = None) -> None:
         self.facts = facts
         self.aliases = facts.imports
+        self.qualified = names if names is not None else QualifiedNames(facts.imports)
         self.models: dict[str, Optional[cst.Call]] = {}
         self.has_mode_layers: dict[str, Optional[bool]] = {}
         self.parameter_owners: set[str] = set()
@@ -87,6 +93,13 @@ class KnownModels:
         self.born_eval: dict[str, bool] = {}
         self.module_classes = set(facts.models)
         self._mode_layers_of_class: dict[str, Activity] = {}
+        # `find` and the scope walk ask the same questions of each assigned value (is it a
+        # model construction, through which moves): the answers, by id() of the node asked
+        # about. Safe for the object's life, one file: libcst nodes are immutable, and each
+        # entry keeps its node alive so that its id cannot be reused.
+        self._stripped: dict[int, tuple[cst.CSTNode, Optional[cst.Call]]] = {}
+        self._constructed: dict[int, tuple[cst.Call, object]] = {}
+        self._layer_models: dict[int, tuple[cst.Call, bool]] = {}
 
     def is_module_class(self, node: cst.ClassDef) -> bool:
         """A class of the file's models, or one deriving from something named like a module."""
@@ -94,7 +107,7 @@ class KnownModels:
                 node, self.aliases, lambda name: None, module_bases(self.facts.external_bases)):
             return True
         for base in node.bases:
-            name = qualified_name(base.value, self.aliases) or dotted_name(base.value) or ""
+            name = self.qualified(base.value) or dotted_name(base.value) or ""
             if MODULE_LIKE_BASE.search(name):
                 return True
         return False
@@ -104,19 +117,20 @@ class KnownModels:
         pending = [body]
         while pending:
             for statement in pending.pop():
-                if isinstance(statement, cst.SimpleStatementLine):
+                kind = type(statement)
+                if kind is cst.SimpleStatementLine:
                     for small in statement.body:
                         self._model_assignment(small)
                         for call in iter_calls(small):
                             self._note_model_method(call)
-                elif isinstance(statement, cst.BaseCompoundStatement):
+                elif kind in _COMPOUND_STATEMENTS:
                     for expression in header_expressions(statement):
                         for call in iter_calls(expression):
                             self._note_model_method(call)
                     pending.extend(statement_bodies(statement))
 
     def _note_model_method(self, call: cst.Call) -> None:
-        if not isinstance(call.func, cst.Attribute):
+        if type(call.func) is not cst.Attribute:
             return
         receiver = dotted_name(call.func.value)
         if receiver is None:
@@ -125,16 +139,17 @@ class KnownModels:
         if method in ("parameters", "named_parameters"):
             self.parameter_owners.add(receiver)
         elif method == "double" or (method in ("to", "type") and any(
-                (qualified_name(arg.value, self.aliases) or "") in ("torch.float64", "torch.double",
+                (self.qualified(arg.value) or "") in ("torch.float64", "torch.double",
                                                                      "torch.DoubleTensor")
                 for arg in call.args)):
             self.double_models.add(receiver)
 
     def _model_assignment(self, small: cst.BaseSmallStatement) -> None:
-        if isinstance(small, cst.Assign):
+        kind = type(small)
+        if kind is cst.Assign:
             targets = [target.target for target in small.targets]
             value = small.value
-        elif isinstance(small, cst.AnnAssign) and small.value is not None:
+        elif kind is cst.AnnAssign and small.value is not None:
             targets, value = [small.target], small.value
         else:
             return
@@ -173,21 +188,31 @@ class KnownModels:
         (`self.lstm = nn.LSTM(...)`) are its layers, not models of their own."""
         if any((dotted_name(target) or "self").split(".")[0] == "self" for target in targets):
             return False
-        return catalogue.built_with_mode_layers(qualified_name(call.func, self.aliases), _WrittenKeywords(call))
+        entry = self._layer_models.get(id(call))
+        if entry is None or entry[0] is not call:
+            entry = self._layer_models[id(call)] = (call, catalogue.built_with_mode_layers(
+                self.qualified(call.func), _WrittenKeywords(call)))
+        return entry[1]
 
     def _strip_to(self, value: cst.BaseExpression) -> Optional[cst.Call]:
         """`Net().to(device)` -> `Net()`; `nn.DataParallel(Net())` -> `Net()`."""
-        while isinstance(value, cst.Call):
+        entry = self._stripped.get(id(value))
+        if entry is None or entry[0] is not value:
+            entry = self._stripped[id(value)] = (value, self._stripped_call(value))
+        return entry[1]
+
+    def _stripped_call(self, value: cst.BaseExpression) -> Optional[cst.Call]:
+        while type(value) is cst.Call:
             func = value.func
-            if isinstance(func, cst.Attribute) and func.attr.value in ("to", "cuda", "cpu", "float", "half",
-                                                                       "double", "train", "eval") \
-                    and isinstance(func.value, cst.Call):
+            if type(func) is cst.Attribute and func.attr.value in ("to", "cuda", "cpu", "float", "half",
+                                                                   "double", "train", "eval") \
+                    and type(func.value) is cst.Call:
                 value = func.value
                 continue
-            name = qualified_name(func, self.aliases) or ""
+            name = self.qualified(func) or ""
             if name.endswith(("DataParallel", "DistributedDataParallel")) and value.args:
                 inner = value.args[0].value
-                if isinstance(inner, cst.Call):
+                if type(inner) is cst.Call:
                     value = inner
                     continue
             return value
@@ -196,15 +221,21 @@ class KnownModels:
     def _model_constructor(self, call: cst.Call):
         """True/False: a model with/without dropout or batch-norm; None: a model, layers
         unknown; _NOT_A_MODEL otherwise."""
+        entry = self._constructed.get(id(call))
+        if entry is None or entry[0] is not call:
+            entry = self._constructed[id(call)] = (call, self._constructor_mode_layers(call))
+        return entry[1]
+
+    def _constructor_mode_layers(self, call: cst.Call):
         func = call.func
-        if isinstance(func, cst.Name) and func.value in self.module_classes:
+        if type(func) is cst.Name and func.value in self.module_classes:
             return self._constructed_mode(func.value, call)
-        if isinstance(func, cst.Attribute) and func.attr.value == PRETRAINED_CONSTRUCTOR \
+        if type(func) is cst.Attribute and func.attr.value == PRETRAINED_CONSTRUCTOR \
                 and PRETRAINED_NON_MODULE.search(last_part(dotted_name(func.value) or "")):
             return _NOT_A_MODEL  # a tokenizer, processor, config, scheduler or pipeline
-        name = qualified_name(func, self.aliases)
+        name = self.qualified(func)
         if name is None:
-            if isinstance(func, cst.Attribute) and func.attr.value == PRETRAINED_CONSTRUCTOR:
+            if type(func) is cst.Attribute and func.attr.value == PRETRAINED_CONSTRUCTOR:
                 return True
             return _NOT_A_MODEL
         if name in self.facts.external_modes:
@@ -213,7 +244,7 @@ class KnownModels:
             return self._sequential_has_mode_layers(call)
         if (catalogue.model_factory(name) or {}).get("mode_layers"):
             return True
-        if isinstance(func, cst.Attribute) and func.attr.value == PRETRAINED_CONSTRUCTOR:
+        if type(func) is cst.Attribute and func.attr.value == PRETRAINED_CONSTRUCTOR:
             return True  # `UNet2DConditionModel.from_pretrained(...)` of any library: a pretrained model
         return _NOT_A_MODEL
 
@@ -225,17 +256,17 @@ class KnownModels:
     def _sequential_has_mode_layers(self, call: cst.Call) -> Optional[bool]:
         unknown = False
         for arg in call.args:
-            if not isinstance(arg.value, cst.Call):
+            if type(arg.value) is not cst.Call:
                 unknown = True
                 continue
             inner = arg.value
-            if isinstance(inner.func, cst.Name) and inner.func.value in self.module_classes:
+            if type(inner.func) is cst.Name and inner.func.value in self.module_classes:
                 found = self._constructed_mode(inner.func.value, inner)
                 if found:
                     return True
                 unknown = unknown or found is None
                 continue
-            name = qualified_name(inner.func, self.aliases) or ""
+            name = self.qualified(inner.func) or ""
             if catalogue.changes_with_mode(name):
                 activity = torch_layer_activity(name, inner, _NO_SIGNATURE)
                 if activity is True:
@@ -290,12 +321,12 @@ class KnownModels:
 
     def _search_mode_layers(self, cls: str, model, seen: set[str]) -> Activity:
         # A class deriving from a torch.nn layer (`class Norm(nn.LayerNorm)`) is that layer.
-        layer_bases = [qualified_name(base.value, self.aliases) for base in getattr(model.node, "bases", ())]
+        layer_bases = [self.qualified(base.value) for base in getattr(model.node, "bases", ())]
         layer_bases = [name for name in layer_bases if catalogue.is_nn_class(name) and not catalogue.is_module_base(name)]
         if any(catalogue.changes_with_mode(name) for name in layer_bases):
             return True
         found: list[Activity] = []
-        if not isinstance(model.node, cst.ClassDef):
+        if type(model.node) is not cst.ClassDef:
             for layer in model.layers.values():
                 if catalogue.changes_with_mode(layer):
                     return True
@@ -308,15 +339,16 @@ class KnownModels:
         signature = InitSignature(model.node)
         built: set[str] = set()
         for statement in all_statements(model.node.body.body):
-            if isinstance(statement, cst.BaseCompoundStatement):
+            # A line's calls are its small statements' calls, which come next.
+            if type(statement) is cst.SimpleStatementLine or type(statement) in _COMPOUND_STATEMENTS:
                 continue
             for call in iter_calls(statement):
-                name = qualified_name(call.func, self.aliases) or ""
+                name = self.qualified(call.func) or ""
                 if catalogue.changes_with_mode(name):
                     found.append(torch_layer_activity(name, call, signature))
                 elif catalogue.call_changes_with_mode(name) or (catalogue.model_factory(name) or {}).get("mode_layers"):
                     return True
-                elif isinstance(call.func, cst.Name) and call.func.value in self.facts.models \
+                elif type(call.func) is cst.Name and call.func.value in self.facts.models \
                         and call.func.value != cls:
                     built.add(call.func.value)
                     inner = self._class_has_mode_layers(call.func.value, seen)
@@ -357,15 +389,15 @@ class KnownModels:
         """The mode a model construction leaves the model in: EVAL_SWITCH for `Net().eval()`
         and `X.from_pretrained(...)`, TRAIN_SWITCH for `Net().train()`, None for the default
         (training mode, as every freshly built nn.Module starts)."""
-        while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+        while type(value) is cst.Call and type(value.func) is cst.Attribute:
             method = value.func.attr.value
             if method == "eval" and not value.args:
                 return EVAL_SWITCH
             if method == "train":
                 flag = value.args[0].value if value.args else None
-                if flag is None or (isinstance(flag, cst.Name) and flag.value == "True"):
+                if flag is None or (type(flag) is cst.Name and flag.value == "True"):
                     return TRAIN_SWITCH
-                if isinstance(flag, cst.Name) and flag.value == "False":
+                if type(flag) is cst.Name and flag.value == "False":
                     return EVAL_SWITCH
                 return None
             if method in EVAL_MODE_CONSTRUCTORS:
@@ -373,8 +405,8 @@ class KnownModels:
             if method not in ("to", "cuda", "cpu", "float", "half", "double", "bfloat16"):
                 return None
             value = value.func.value
-        if isinstance(value, cst.Call) and value.args:
-            name = qualified_name(value.func, self.aliases) or ""
+        if type(value) is cst.Call and value.args:
+            name = self.qualified(value.func) or ""
             if name.endswith(("DataParallel", "DistributedDataParallel")):
                 return self.construction_mode(value.args[0].value)  # the wrapper keeps the mode
         return None
@@ -391,7 +423,7 @@ class KnownModels:
     def is_pretrained_load(self, value: cst.BaseExpression) -> bool:
         """`X.from_pretrained(...)` (moved or not): its eval mode counts only for a model."""
         call = self._strip_to(value)
-        return call is not None and isinstance(call.func, cst.Attribute) \
+        return call is not None and type(call.func) is cst.Attribute \
             and call.func.attr.value in EVAL_MODE_CONSTRUCTORS
 
     def builds_model(self, value: cst.BaseExpression) -> bool:
@@ -402,7 +434,7 @@ class KnownModels:
 
 def _converted_to_double(value: cst.BaseExpression, inner: cst.Call, aliases: dict[str, str]) -> bool:
     """`Net().double()`, `Net().to(torch.float64)`: the chain from `inner` out to `value`."""
-    while isinstance(value, cst.Call) and value is not inner and isinstance(value.func, cst.Attribute):
+    while type(value) is cst.Call and value is not inner and type(value.func) is cst.Attribute:
         method = value.func.attr.value
         if method == "double" or (method in ("to", "type") and any(
                 (qualified_name(arg.value, aliases) or "") in ("torch.float64", "torch.double") for arg in value.args)):

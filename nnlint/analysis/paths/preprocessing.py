@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterator, Optional, Sequence
+from typing import Optional, Sequence
 
 import libcst as cst
 
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.program.imports import qualified_name
+from nnlint.analysis.paths.names import QualifiedNames
 from nnlint.analysis.paths.facts import EVAL, MODEL_CALL, OTHER, STEP, TRAIN, PathFacts, Scope
 from nnlint.analysis.program.syntax import dotted_name, iter_calls, own_statements
 from nnlint.catalogue.ecosystem import (DATA_JOINS, SCALER_PIPELINES, SCALERS, TENSOR_STEPS, TRANSFORM_LIBRARIES,
@@ -119,18 +120,18 @@ def root_name(node: Optional[cst.CSTNode], aliases: Optional[dict[str, str]] = N
     """`X_test` for `X_test`, `X_test[:, 1:]`, `df_test[cols].values`, `X_test.values`, and
     (given the import table) through a value-keeping conversion: `np.asarray(X_std)`."""
     while True:
-        if aliases is not None and isinstance(node, cst.Call) and len(node.args) >= 1 \
+        if aliases is not None and type(node) is cst.Call and len(node.args) >= 1 \
                 and node.args[0].keyword is None \
                 and (qualified_name(node.func, aliases) or "") in VALUE_KEEPING_CONVERSIONS:
             node = node.args[0].value
             continue
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             return node.value
-        if isinstance(node, cst.Attribute):
+        if type(node) is cst.Attribute:
             node = node.value
-        elif isinstance(node, cst.Subscript):
+        elif type(node) is cst.Subscript:
             node = node.value
-        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in (
+        elif type(node) is cst.Call and type(node.func) is cst.Attribute and node.func.attr.value in (
                 "reshape", "to_numpy", "astype", "copy", "values", "drop", "view", "numpy"):
             node = node.func.value
         else:
@@ -138,14 +139,18 @@ def root_name(node: Optional[cst.CSTNode], aliases: Optional[dict[str, str]] = N
 
 
 class _Builder:
-    def __init__(self, facts: FileFacts, paths: PathFacts) -> None:
+    def __init__(self, facts: FileFacts, paths: PathFacts, names: Optional[QualifiedNames] = None) -> None:
         self.facts = facts
         self.paths = paths
         self.aliases = facts.imports
+        self.qualified = names if names is not None else QualifiedNames(facts.imports)
         self.out = PreprocessingFacts()
         self.variables: dict[str, cst.BaseExpression] = {}  # module/function-level simple bindings
         self.pipeline_by_node: dict[int, Pipeline] = {}
         self.in_pipeline: set[int] = set()
+        # Each scope's own statements, listed once for the passes over them (by id() of the
+        # scope: the scopes live in `paths` as long as this builder).
+        self._statements: dict[int, list[cst.CSTNode]] = {}
 
     def run(self) -> PreprocessingFacts:
         for scope in self.paths.scopes:
@@ -157,20 +162,24 @@ class _Builder:
 
     # --------------------------------------------------------------- statements
 
-    def _own_statements(self, scope: Scope) -> Iterator[cst.CSTNode]:
+    def _own_statements(self, scope: Scope) -> list[cst.CSTNode]:
         """The scope's own small statements and header expressions, in order, without nested
         functions or classes (and without the `__main__` block for the module scope)."""
-        node = scope.node
-        if isinstance(node, cst.Module):
-            body = node.body
-        else:
-            body = node.body.body  # FunctionDef or If
-        yield from own_statements(body, skip_main=isinstance(node, cst.Module))
+        found = self._statements.get(id(scope))
+        if found is None:
+            node = scope.node
+            if type(node) is cst.Module:
+                body = node.body
+            else:
+                body = node.body.body  # FunctionDef or If
+            found = self._statements[id(scope)] = list(own_statements(body, skip_main=type(node) is cst.Module))
+        return found
 
     def _scan_scope(self, scope: Scope) -> None:
         for index, small in enumerate(self._own_statements(scope)):
-            if isinstance(small, (cst.Assign, cst.AnnAssign)):
-                targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+            kind = type(small)
+            if kind is cst.Assign or kind is cst.AnnAssign:
+                targets = [t.target for t in small.targets] if kind is cst.Assign else [small.target]
                 value = small.value
                 if value is None:
                     continue
@@ -179,7 +188,7 @@ class _Builder:
                     if name is not None:
                         self.variables[name] = value
                         self._pipeline_binding(value, name, scope)
-                    elif isinstance(target, cst.Subscript):  # data_transforms['val'] = Compose(...)
+                    elif type(target) is cst.Subscript:  # data_transforms['val'] = Compose(...)
                         key = _subscript_key(target)
                         if key is not None:
                             self._pipeline_binding(value, key, scope)
@@ -188,16 +197,16 @@ class _Builder:
                 self._call(call, scope, index, small)
 
     def _pipeline_binding(self, value: cst.BaseExpression, name: str, scope: Scope) -> None:
-        if isinstance(value, cst.Call) and self._is_compose(value):
+        if type(value) is cst.Call and self._is_compose(value):
             self._pipeline(value, name, scope)
-        elif isinstance(value, cst.Dict):
+        elif type(value) is cst.Dict:
             for element in value.elements:
-                if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString) \
-                        and isinstance(element.value, cst.Call) and self._is_compose(element.value):
+                if type(element) is cst.DictElement and type(element.key) is cst.SimpleString \
+                        and type(element.value) is cst.Call and self._is_compose(element.value):
                     self._pipeline(element.value, element.key.evaluated_value, scope)
 
     def _is_compose(self, call: cst.Call) -> bool:
-        name = qualified_name(call.func, self.aliases) or ""
+        name = self.qualified(call.func) or ""
         return name.endswith(".Compose") and name.startswith(TRANSFORM_LIBRARIES)
 
     def _pipeline(self, call: cst.Call, name: str, scope: Scope) -> Pipeline:
@@ -208,7 +217,7 @@ class _Builder:
             return existing
         steps: list[TransformStep] = []
         items = call.args[0].value if call.args else None
-        if isinstance(items, (cst.List, cst.Tuple)):
+        if type(items) in (cst.List, cst.Tuple):
             for element in items.elements:
                 steps.extend(self._step(element.value, None, 0))
         else:
@@ -219,14 +228,14 @@ class _Builder:
         return pipeline
 
     def _step(self, value: cst.BaseExpression, shared: Optional[str], depth: int) -> list[TransformStep]:
-        if isinstance(value, cst.Call):
+        if type(value) is cst.Call:
             self.in_pipeline.add(id(value))
             if self._is_compose(value):  # a nested pipeline
                 items = value.args[0].value if value.args else None
-                if isinstance(items, (cst.List, cst.Tuple)) and depth < 3:
+                if type(items) in (cst.List, cst.Tuple) and depth < 3:
                     return [step for element in items.elements for step in self._step(element.value, shared, depth + 1)]
                 return [TransformStep("", value)]
-            name = qualified_name(value.func, self.aliases) or ""
+            name = self.qualified(value.func) or ""
             if not name.startswith(TRANSFORM_LIBRARIES):
                 name = ""
             constants = None
@@ -241,10 +250,10 @@ class _Builder:
     def _scaler_binding(self, targets: Sequence[cst.BaseExpression], value: cst.BaseExpression) -> None:
         call = value
         # `StandardScaler().fit(X)` binds the fitted scaler.
-        if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "fit" \
-                and isinstance(call.func.value, cst.Call):
+        if type(call) is cst.Call and type(call.func) is cst.Attribute and call.func.attr.value == "fit" \
+                and type(call.func.value) is cst.Call:
             call = call.func.value
-        if isinstance(call, cst.Call) and (self._builds_scaler(call) or self._joins_eval_data(call)):
+        if type(call) is cst.Call and (self._builds_scaler(call) or self._joins_eval_data(call)):
             for target in targets:
                 name = dotted_name(target)
                 if name is None:
@@ -256,26 +265,32 @@ class _Builder:
 
     def _builds_scaler(self, call: cst.Call) -> bool:
         """A scaler, or a Pipeline / make_pipeline with a scaler among its steps."""
-        name = qualified_name(call.func, self.aliases) or ""
+        name = self.qualified(call.func) or ""
         if name in SCALERS:
             return True
         return name in SCALER_PIPELINES and any(
-            (qualified_name(inner.func, self.aliases) or "") in SCALERS for arg in call.args
+            (self.qualified(inner.func) or "") in SCALERS for arg in call.args
             for inner in iter_calls(arg.value))
 
     def _joins_eval_data(self, call: cst.Call) -> bool:
         """`pd.concat([X_train, X_test])`: a join whose parts include evaluation data."""
-        if (qualified_name(call.func, self.aliases) or "") not in DATA_JOINS or not call.args:
+        if (self.qualified(call.func) or "") not in DATA_JOINS or not call.args:
             return False
         parts = call.args[0].value
-        if not isinstance(parts, (cst.List, cst.Tuple)):
+        if type(parts) not in (cst.List, cst.Tuple):
             return False
         roots = [root_name(element.value) or "" for element in parts.elements]
         return any(EVAL_DATA_NAME.search(root) for root in roots) and any(TRAIN_DATA_NAME.search(root) for root in roots)
 
     def _call(self, call: cst.Call, scope: Scope, index: int, small: cst.CSTNode) -> None:
         func = call.func
-        name = qualified_name(func, self.aliases) or ""
+        if type(func) is cst.Attribute and func.attr.value != "Normalize" \
+                and not func.attr.value.endswith("train_test_split"):
+            # The qualified name of `a.b.f` ends with `.f`: it can pass the two tests of the
+            # name below only for these attributes (most calls: no name to resolve).
+            name = ""
+        else:
+            name = self.qualified(func) or ""
         if name.endswith(".Normalize") and name.startswith(TRANSFORM_LIBRARIES) and id(call) not in self.in_pipeline:
             self.out.loose_normalizes.append(call)
         if name.endswith("train_test_split"):
@@ -283,20 +298,20 @@ class _Builder:
                                             for arg in call.args if arg.keyword is None)))
             self.out.splits.append(Split(call, names, scope, index))
             return
-        if not isinstance(func, cst.Attribute):
+        if type(func) is not cst.Attribute:
             return
         method = func.attr.value
         if method not in ("fit", "fit_transform", "partial_fit", "transform", "inverse_transform"):
             return
         receiver = func.value
         scaler = dotted_name(receiver)
-        if isinstance(receiver, cst.Call) and (qualified_name(receiver.func, self.aliases) or "") in SCALERS:
+        if type(receiver) is cst.Call and (self.qualified(receiver.func) or "") in SCALERS:
             scaler = "<inline>"
         elif scaler is None or not (scaler in self.out.scalers or _SCALER_NAME.search(scaler)):
             return
         data = call.args[0].value if call.args else None
         result = None
-        if isinstance(small, cst.Assign) and small.value is call and len(small.targets) == 1:
+        if type(small) is cst.Assign and small.value is call and len(small.targets) == 1:
             result = dotted_name(small.targets[0].target)
         self.out.scaler_calls.append(ScalerCall(scaler, method, call, data, root_name(data), scope, index, result))
 
@@ -307,10 +322,10 @@ class _Builder:
         function it is built in."""
         for small in self._own_statements(scope):
             target_name = None
-            if isinstance(small, cst.Assign) and len(small.targets) == 1:
+            if type(small) is cst.Assign and len(small.targets) == 1:
                 target_name = dotted_name(small.targets[0].target)
             for call in iter_calls(small):
-                if scope.role == EVAL and isinstance(call.func, cst.Name):
+                if scope.role == EVAL and type(call.func) is cst.Name:
                     applied = self._pipeline_of(call.func)
                     if applied is not None:
                         applied.applied_at_evaluation = True
@@ -340,9 +355,9 @@ class _Builder:
                     pipeline.role, pipeline.why = EVAL, "function"
 
     def _pipeline_of(self, value: cst.BaseExpression) -> Optional[Pipeline]:
-        if isinstance(value, cst.Call):
+        if type(value) is cst.Call:
             return self.pipeline_by_node.get(id(value))
-        if isinstance(value, cst.Subscript):
+        if type(value) is cst.Subscript:
             key = _subscript_key(value)
             for pipeline in self.out.pipelines:
                 if pipeline.bound_to == key:
@@ -351,7 +366,7 @@ class _Builder:
         name = dotted_name(value)
         if name is not None and name in self.variables:
             bound = self.variables[name]
-            if isinstance(bound, cst.Call):
+            if type(bound) is cst.Call:
                 return self.pipeline_by_node.get(id(bound))
         return None
 
@@ -384,16 +399,16 @@ class _Builder:
     def _raw_tensor(self, scope: Scope) -> Optional[cst.Call]:
         for small in self._own_statements(scope):
             for call in iter_calls(small):
-                name = qualified_name(call.func, self.aliases) or ""
+                name = self.qualified(call.func) or ""
                 if name not in _TENSOR_CONSTRUCTORS or not call.args:
                     continue
                 data = call.args[0].value
                 # np.array([raw]) / [raw] / raw
                 while True:
-                    if isinstance(data, cst.Call) and data.args and (qualified_name(data.func, self.aliases) or "") in (
+                    if type(data) is cst.Call and data.args and (self.qualified(data.func) or "") in (
                             "numpy.array", "numpy.asarray"):
                         data = data.args[0].value
-                    elif isinstance(data, (cst.List, cst.Tuple)) and len(data.elements) == 1:
+                    elif type(data) in (cst.List, cst.Tuple) and len(data.elements) == 1:
                         data = data.elements[0].value
                     else:
                         break
@@ -405,9 +420,9 @@ class _Builder:
 
 
 def _subscript_key(node: cst.Subscript) -> Optional[str]:
-    if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+    if len(node.slice) == 1 and type(node.slice[0].slice) is cst.Index:
         key = node.slice[0].slice.value
-        if isinstance(key, cst.SimpleString):
+        if type(key) is cst.SimpleString:
             value = key.evaluated_value
             return value if isinstance(value, str) else None
     return None
@@ -431,14 +446,16 @@ def _dataset_role(call: cst.Call, target: Optional[str]) -> str:
             continue
         key = arg.keyword.value
         value = arg.value
-        if key == "train" and isinstance(value, cst.Name) and value.value in ("True", "False"):
+        if key == "train" and type(value) is cst.Name and value.value in ("True", "False"):
             return TRAIN if value.value == "True" else EVAL
-        if key in ("split", "image_set", "subset", "mode") and isinstance(value, cst.SimpleString):
+        if key in ("split", "image_set", "subset", "mode") and type(value) is cst.SimpleString:
             text = value.evaluated_value
             if isinstance(text, str):
                 return _word_role(text)
     return _word_role(target or "")
 
 
-def build_preprocessing_facts(facts: FileFacts, paths: PathFacts) -> PreprocessingFacts:
-    return _Builder(facts, paths).run()
+def build_preprocessing_facts(facts: FileFacts, paths: PathFacts,
+                              names: Optional[QualifiedNames] = None) -> PreprocessingFacts:
+    """`names`: the qualified names the scope walk resolved (resolved afresh when not given)."""
+    return _Builder(facts, paths, names).run()

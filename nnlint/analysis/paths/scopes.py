@@ -12,7 +12,7 @@ from typing import Optional, Sequence
 import libcst as cst
 
 from nnlint.analysis.facts import FileFacts
-from nnlint.analysis.program.imports import qualified_name
+from nnlint.analysis.paths.names import QualifiedNames
 from nnlint.analysis.paths.mode_contexts import ModeContext, learn_mode_context, library_mode_context
 from nnlint.analysis.paths.events import call_event, mark_shape_only, merge_opposite_switches
 from nnlint.analysis.paths.facts import (
@@ -29,15 +29,26 @@ from nnlint.analysis.paths.facts import (
     Scope,
 )
 from nnlint.analysis.paths.models import KnownModels
-from nnlint.analysis.program.syntax import dotted_name, header_expressions, is_main_guard, iter_calls, last_part, statement_bodies
+from nnlint.analysis.program.syntax import (
+    _with_subclasses,
+    dotted_name,
+    header_expressions,
+    is_main_guard,
+    iter_calls,
+    last_part,
+    statement_bodies,
+)
 from nnlint.catalogue.functions import NO_GRAD_CONTEXTS
 from nnlint.catalogue.names import EVAL_FUNCTION, MODEL_NAME, TRAIN_FUNCTION
 
+# Type sets rather than isinstance against libcst's ABC-based classes: the walks below test
+# every statement of the file.
+_COMPOUND_STATEMENTS = _with_subclasses((cst.BaseCompoundStatement,))
 
 
 def _tuple_elements(target: cst.BaseExpression) -> list:
     """The elements of `a, b = ...` (each with a `.value`), or the target itself."""
-    if isinstance(target, (cst.Tuple, cst.List)):
+    if type(target) in (cst.Tuple, cst.List):
         return list(target.elements)
     return [cst.Element(target)]
 
@@ -48,11 +59,10 @@ def _returned_values(function: cst.FunctionDef) -> list[cst.BaseExpression]:
     pending = [function.body.body]
     while pending:
         for statement in pending.pop():
-            if isinstance(statement, cst.SimpleStatementLine):
+            if type(statement) is cst.SimpleStatementLine:
                 found.extend(small.value for small in statement.body
-                             if isinstance(small, cst.Return) and small.value is not None)
-            elif isinstance(statement, cst.BaseCompoundStatement) and not isinstance(
-                    statement, (cst.FunctionDef, cst.ClassDef)):
+                             if type(small) is cst.Return and small.value is not None)
+            elif type(statement) in _COMPOUND_STATEMENTS and type(statement) not in (cst.FunctionDef, cst.ClassDef):
                 pending.extend(statement_bodies(statement))
     return found
 
@@ -60,11 +70,14 @@ def _returned_values(function: cst.FunctionDef) -> list[cst.BaseExpression]:
 class ScopeWalker:
     """Builds the path facts of one file: models first, then every scope in turn."""
 
-    def __init__(self, facts: FileFacts) -> None:
+    def __init__(self, facts: FileFacts, names: Optional[QualifiedNames] = None) -> None:
         self.facts = facts
         self.aliases = facts.imports
         self.scopes: list[Scope] = []
-        self.models = KnownModels(facts)
+        # The scopes walked so far by name, each list in walk order (`_fresh_from_helper`
+        # looks its helpers up by name at every assignment of a call).
+        self._scopes_by_name: dict[str, list[Scope]] = {}
+        self.models = KnownModels(facts, names)
         self.local_functions: set[str] = set()
         # The file's own context managers that set a model's mode (`with evaluating(model):`).
         self.mode_contexts: dict[str, ModeContext] = {}
@@ -76,19 +89,20 @@ class ScopeWalker:
         self._collect_function_names(module.body)
         self.models.find(module.body)
         main = Scope("<module>", module, [])
-        self.scopes.append(main)
+        self._add_scope(main)
         self._walk_block(module.body, main, (), False, top=True)
         self._classify(main)
         pending: list[tuple[Sequence[cst.CSTNode], Optional[str], bool]] = [(module.body, None, False)]
         while pending:
             body, cls, is_module = pending.pop()
             for statement in body:
-                if isinstance(statement, cst.FunctionDef):
+                kind = type(statement)
+                if kind is cst.FunctionDef:
                     self._function_scope(statement, cls, is_module)
-                elif isinstance(statement, cst.ClassDef):
+                elif kind is cst.ClassDef:
                     pending.append((statement.body.body, statement.name.value,
                                     self.models.is_module_class(statement)))
-                elif isinstance(statement, cst.BaseCompoundStatement):
+                elif kind in _COMPOUND_STATEMENTS:
                     for inner in statement_bodies(statement):
                         pending.append((inner, cls, is_module))
         for scope in self.scopes:
@@ -101,15 +115,16 @@ class ScopeWalker:
     def _collect_function_names(self, body: Sequence[cst.CSTNode]) -> None:
         """Names of the file's functions and methods at any depth: calls of them are LOCAL_CALL events."""
         for statement in body:
-            if isinstance(statement, cst.FunctionDef):
+            kind = type(statement)
+            if kind is cst.FunctionDef:
                 self.local_functions.add(statement.name.value)
                 context = learn_mode_context(statement, self.aliases)
                 if context is not None:
                     self.mode_contexts[statement.name.value] = context
                 self._collect_function_names(statement.body.body)
-            elif isinstance(statement, cst.ClassDef):
+            elif kind is cst.ClassDef:
                 self._collect_function_names(statement.body.body)
-            elif isinstance(statement, cst.BaseCompoundStatement):
+            elif kind in _COMPOUND_STATEMENTS:
                 for inner in statement_bodies(statement):
                     self._collect_function_names(inner)
 
@@ -119,21 +134,26 @@ class ScopeWalker:
         scope = Scope(node.name.value, node, params, cls=cls, in_module_class=is_module)
         for decorator in node.decorators:
             target = decorator.decorator
-            if isinstance(target, cst.Call):
+            if type(target) is cst.Call:
                 target = target.func
-            if (qualified_name(target, self.aliases) or "") in NO_GRAD_CONTEXTS:
+            if (self.models.qualified(target) or "") in NO_GRAD_CONTEXTS:
                 scope.decorated_no_grad = True
-        self.scopes.append(scope)
+        self._add_scope(scope)
         self._walk_block(node.body.body, scope, (), scope.decorated_no_grad)
         self._classify(scope)
         # Nested functions are scopes of their own.
         pending = [node.body.body]
         while pending:
             for statement in pending.pop():
-                if isinstance(statement, cst.FunctionDef):
+                kind = type(statement)
+                if kind is cst.FunctionDef:
                     self._function_scope(statement, cls, is_module)
-                elif isinstance(statement, cst.BaseCompoundStatement) and not isinstance(statement, cst.ClassDef):
+                elif kind in _COMPOUND_STATEMENTS and kind is not cst.ClassDef:
                     pending.extend(statement_bodies(statement))
+
+    def _add_scope(self, scope: Scope) -> None:
+        self.scopes.append(scope)
+        self._scopes_by_name.setdefault(scope.name, []).append(scope)
 
     def _classify(self, scope: Scope) -> None:
         steps_in_loop = any(event.kind == STEP and event.loops for event in scope.events)
@@ -148,30 +168,31 @@ class ScopeWalker:
     def _walk_block(self, body: Sequence[cst.CSTNode], scope: Scope, loops: tuple[int, ...], no_grad: bool,
                     top: bool = False) -> None:
         for statement in body:
-            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            kind = type(statement)
+            if kind is cst.FunctionDef or kind is cst.ClassDef:
                 continue
-            if isinstance(statement, cst.SimpleStatementLine):
+            if kind is cst.SimpleStatementLine:
                 for small in statement.body:
                     self._events(small, scope, loops, no_grad)
-                    if isinstance(small, cst.Assign):
+                    if type(small) is cst.Assign:
                         self._note_construction(small, scope, loops, no_grad)
                 continue
             for expression in header_expressions(statement):
                 self._events(expression, scope, loops, no_grad)
             inner_loops = loops
             inner_no_grad = no_grad
-            if isinstance(statement, (cst.For, cst.While)):
+            if kind is cst.For or kind is cst.While:
                 scope.loops[id(statement)] = statement
                 inner_loops = loops + (id(statement),)
-            elif isinstance(statement, cst.With) and any(self._disables_grad(item.item) for item in statement.items):
+            elif kind is cst.With and any(self._disables_grad(item.item) for item in statement.items):
                 scope.eval_blocks[id(statement)] = statement
                 inner_no_grad = True
             restore: list[Event] = []
-            if isinstance(statement, cst.With):
+            if kind is cst.With:
                 for item in statement.items:
                     call = item.item
                     context = self._mode_context(call)
-                    if context is None or not isinstance(call, cst.Call):
+                    if context is None or type(call) is not cst.Call:
                         continue
                     # `with eval_mode(model):` switches each model passed for the block and
                     # puts its earlier mode back after it (a mode chosen at run time here).
@@ -183,16 +204,16 @@ class ScopeWalker:
                     if context.no_grad:
                         scope.eval_blocks[id(statement)] = statement
                         inner_no_grad = True
-            if isinstance(statement, cst.If) and top and is_main_guard(statement.test):
+            if kind is cst.If and top and is_main_guard(statement.test):
                 # `if __name__ == "__main__":` is a scope of its own.
                 main = Scope("<main>", statement, [])
-                self.scopes.append(main)
+                self._add_scope(main)
                 self._walk_block(statement.body.body, main, (), False)
                 self._classify(main)
                 if main.role == OTHER and any(event.kind == MODEL_CALL for event in main.events):
                     main.role = EVAL
                 continue
-            if isinstance(statement, cst.If) and statement.orelse is not None:
+            if kind is cst.If and statement.orelse is not None:
                 self._walk_if(statement, scope, inner_loops, inner_no_grad)
                 continue
             for inner in statement_bodies(statement):
@@ -201,17 +222,19 @@ class ScopeWalker:
 
     def _mode_context(self, expression: cst.BaseExpression) -> Optional[ModeContext]:
         """The mode a `with` item sets: a library's context manager (catalogue) or one of the file's."""
-        if not isinstance(expression, cst.Call):
+        if type(expression) is not cst.Call:
             return None
-        if isinstance(expression.func, cst.Name) and expression.func.value in self.mode_contexts:
+        if type(expression.func) is cst.Name and expression.func.value in self.mode_contexts:
             return self.mode_contexts[expression.func.value]
-        return library_mode_context(qualified_name(expression.func, self.aliases))
+        return library_mode_context(self.models.qualified(expression.func))
 
     def _note_construction(self, small: cst.Assign, scope: Scope, loops: tuple[int, ...], no_grad: bool) -> None:
         """What an assignment says of the models it binds: built fresh in this scope, and left
         in eval mode (`Net().eval()`, `from_pretrained(...)`) or train mode (`.train()`)."""
-        targets = [name for name in (dotted_name(t.target) for t in small.targets) if name]
         value = small.value
+        if type(value) is not cst.Call:
+            return  # only a call builds, loads or wraps a model: every test below says no
+        targets = [name for name in (dotted_name(t.target) for t in small.targets) if name]
         binds, mode_layers = self.models.binding_mode_layers(value, [t.target for t in small.targets])
         if binds:
             scope.bound_mode_layers.update((name, mode_layers) for name in targets)
@@ -236,10 +259,10 @@ class ScopeWalker:
         a call whose first argument is a model of this scope wraps it and keeps its mode (a
         wrapper's `training` flag is its inner module's until someone switches it)."""
         call = value
-        while isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value in (
+        while type(call) is cst.Call and type(call.func) is cst.Attribute and call.func.attr.value in (
                 "to", "cuda", "cpu", "float", "half", "double", "bfloat16"):
             call = call.func.value
-        if not isinstance(call, cst.Call) or not call.args or call.args[0].keyword is not None:
+        if type(call) is not cst.Call or not call.args or call.args[0].keyword is not None:
             return None
         inner = dotted_name(call.args[0].value)
         if inner is None:
@@ -254,17 +277,17 @@ class ScopeWalker:
     def _fresh_from_helper(self, value: cst.BaseExpression, scope: Scope) -> bool:
         """`make_model_and_inputs()`, or `self._build_model_and_inputs()` of the scope's own
         class (a test class's builder): a helper of the file that returns a model it built."""
-        if not isinstance(value, cst.Call):
+        if type(value) is not cst.Call:
             return False
         func = value.func
-        if isinstance(func, cst.Name):
-            helpers = [s for s in self.scopes if s.name == func.value]
-        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self" \
+        if type(func) is cst.Name:
+            helpers = self._scopes_by_name.get(func.value, [])
+        elif type(func) is cst.Attribute and type(func.value) is cst.Name and func.value.value == "self" \
                 and scope.cls is not None:
-            helpers = [s for s in self.scopes if s.name == func.attr.value and s.cls == scope.cls]
+            helpers = [s for s in self._scopes_by_name.get(func.attr.value, ()) if s.cls == scope.cls]
         else:
             return False
-        if len(helpers) != 1 or helpers[0].loads_weights or not isinstance(helpers[0].node, cst.FunctionDef):
+        if len(helpers) != 1 or helpers[0].loads_weights or type(helpers[0].node) is not cst.FunctionDef:
             return False
         helper = helpers[0]
         for returned in _returned_values(helper.node):
@@ -279,20 +302,20 @@ class ScopeWalker:
         self._walk_block(statement.body.body, scope, loops, no_grad)
         middle = len(scope.events)
         orelse = statement.orelse
-        if isinstance(orelse, cst.If):
+        if type(orelse) is cst.If:
             self._walk_block([orelse], scope, loops, no_grad)
         else:
             self._walk_block(orelse.body.body, scope, loops, no_grad)
         merge_opposite_switches(scope.events, start, middle)
 
     def _disables_grad(self, expression: cst.BaseExpression) -> bool:
-        if isinstance(expression, cst.Call):
-            name = qualified_name(expression.func, self.aliases) or ""
+        if type(expression) is cst.Call:
+            name = self.models.qualified(expression.func) or ""
             if name in NO_GRAD_CONTEXTS:
                 return True
             if name in ("torch.set_grad_enabled", "torch.autograd.set_grad_enabled") and expression.args:
                 value = expression.args[0].value
-                return isinstance(value, cst.Name) and value.value == "False"
+                return type(value) is cst.Name and value.value == "False"
         return False
 
     def _events(self, node: cst.CSTNode, scope: Scope, loops: tuple[int, ...], no_grad: bool) -> None:
@@ -301,10 +324,10 @@ class ScopeWalker:
         for call in reversed(calls):
             event = call_event(call, scope, loops, no_grad, self.models, self.local_functions)
             if event is not None:
-                if isinstance(node, cst.Expr) and node.value is call:
+                if type(node) is cst.Expr and node.value is call:
                     event = dataclasses.replace(event, discarded=True)
-                elif isinstance(node, cst.Assign) and node.value is call and event.kind == MODEL_CALL \
-                        and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+                elif type(node) is cst.Assign and node.value is call and event.kind == MODEL_CALL \
+                        and len(node.targets) == 1 and type(node.targets[0].target) is cst.Name:
                     self.bound[id(event)] = node.targets[0].target.value
                 scope.events.append(event)
 

@@ -72,29 +72,28 @@ class _TargetReader:
         stop = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
         for index, node in enumerate(descendants(body, stop=stop)):
             scope.order[id(node)] = index
-            if node is not body and isinstance(node, cst.FunctionDef):
+            kind = type(node)  # not isinstance: see syntax.descendants
+            if (kind is cst.FunctionDef or kind is cst.ClassDef) and node is not body:
                 self._read_scope(node.body, scope)
-            elif node is not body and isinstance(node, cst.ClassDef):
-                self._read_scope(node.body, scope)
-            elif isinstance(node, cst.Call):
+            elif kind is cst.Call:
                 scope.calls.add(id(node))
-            elif isinstance(node, cst.Assign):
+            elif kind is cst.Assign:
                 for target in node.targets:
                     for name, value in _bound(target.target, node.value):
                         scope.bindings.append((index, name, value, node))
-            elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
+            elif kind is cst.AnnAssign or kind is cst.AugAssign:
                 for name, _ in _bound(node.target, None):
-                    scope.bindings.append((index, name, node.value if isinstance(node, cst.AnnAssign) else None, node))
-            elif isinstance(node, (cst.For, cst.CompFor)):
+                    scope.bindings.append((index, name, node.value if kind is cst.AnnAssign else None, node))
+            elif kind is cst.For or kind is cst.CompFor:
                 for name, _ in _bound(node.target, None):
                     scope.bindings.append((index, name, None, node))
-            elif isinstance(node, cst.AsName):
+            elif kind is cst.AsName:
                 for name, _ in _bound(node.name, None):
                     scope.bindings.append((index, name, None, node))
         return scope
 
     def _scaler_kind(self, value: Optional[cst.BaseExpression]) -> Optional[str]:
-        if not isinstance(value, cst.Call):
+        if type(value) is not cst.Call:
             return None
         kind = SCALER_TARGET_KINDS.get(qualified_name(value.func, self.aliases) or "")
         if kind == UNIT_INTERVAL:
@@ -114,33 +113,33 @@ class _TargetReader:
               depth: int) -> Optional[tuple[str, cst.CSTNode]]:
         if depth > _MAX_DEPTH:
             return None
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             return self._name_kind(node.value, scope, before, depth)
-        if isinstance(node, cst.Subscript):
+        if type(node) is cst.Subscript:
             return self._kind(node.value, scope, before, depth + 1)
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
-            if isinstance(node.left, cst.BinaryOperation) and isinstance(node.left.operator, cst.Subtract):
+        if type(node) is cst.BinaryOperation and type(node.operator) is cst.Divide:
+            if type(node.left) is cst.BinaryOperation and type(node.left.operator) is cst.Subtract:
                 divisor = source_code(node.right)
                 if _SPREAD.search(divisor):
                     return STANDARDIZED, node
                 if _RANGE.search(divisor):
                     return UNIT_INTERVAL, node
             return None
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             qualified = qualified_name(node.func, self.aliases) or ""
             if qualified in LOG_TRANSFORMS:
                 return LOG_TRANSFORMED, node
             if qualified in VALUE_KEEPING_CONVERSIONS and node.args:
                 return self._kind(node.args[0].value, scope, before, depth + 1)
-            if isinstance(node.func, cst.Attribute):
+            if type(node.func) is cst.Attribute:
                 method = node.func.attr.value
                 if method in ("log", "log1p", "log_", "log1p_"):
                     return LOG_TRANSFORMED, node
                 if method in ("fit_transform", "transform"):
                     receiver = node.func.value
-                    kind = (self.scalers.get(receiver.value) if isinstance(receiver, cst.Name)
-                            else self._scaler_kind(receiver.func.value if isinstance(receiver, cst.Call)
-                                                   and isinstance(receiver.func, cst.Attribute) else receiver))
+                    kind = (self.scalers.get(receiver.value) if type(receiver) is cst.Name
+                            else self._scaler_kind(receiver.func.value if type(receiver) is cst.Call
+                                                   and type(receiver.func) is cst.Attribute else receiver))
                     return (kind, node) if kind is not None else None
                 if method in PASS_THROUGH_METHODS or method in RESHAPING_METHODS or method == "values":
                     return self._kind(node.func.value, scope, before, depth + 1)
@@ -163,19 +162,19 @@ class _TargetReader:
 
 def _bound(target: cst.CSTNode, value: Optional[cst.BaseExpression]):
     """(name, value) for each name a target binds; a value only for a plain `name = value`."""
-    if isinstance(target, cst.Name):
+    if type(target) is cst.Name:
         yield target.value, value
-    elif isinstance(target, (cst.Tuple, cst.List)):
+    elif type(target) in (cst.Tuple, cst.List):
         for element in target.elements:
             yield from _bound(element.value, None)
 
 
 def _feature_range_low(node: Optional[cst.BaseExpression]) -> Optional[float]:
-    if isinstance(node, (cst.Tuple, cst.List)) and node.elements:
+    if type(node) in (cst.Tuple, cst.List) and node.elements:
         first = node.elements[0].value
-        negative = isinstance(first, cst.UnaryOperation) and isinstance(first.operator, cst.Minus)
+        negative = type(first) is cst.UnaryOperation and type(first.operator) is cst.Minus
         number = first.expression if negative else first
-        if isinstance(number, (cst.Integer, cst.Float)):
+        if type(number) in (cst.Integer, cst.Float):
             value = float(number.value)
             return -value if negative else value
     return None
