@@ -24,7 +24,7 @@ from nnlint.rules import all_rules
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from precision import (  # noqa: E402
-    DEFAULT_ONLY_SETS, HOLDOUT2_LABELS, HOLDOUT2_MANIFEST, HOLDOUT3_LABELS,
+    DEFAULT_ONLY_NOTE, DEFAULT_ONLY_SETS, HOLDOUT2_LABELS, HOLDOUT2_MANIFEST, HOLDOUT3_LABELS,
     HOLDOUT3_MANIFEST, HOLDOUT4_LABELS, HOLDOUT4_MANIFEST, HOLDOUT5_LABELS, HOLDOUT5_MANIFEST,
     HOLDOUT_LABELS, HOLDOUT_MANIFEST, LABELS, MANIFEST, POOLED, DOC, held_out_counts, manifest,
     pooled_block, pooled_rows,
@@ -105,6 +105,18 @@ def test_a_default_only_set_reads_no_opt_in_finding(listing: Path) -> None:
     folder, _ = _DEFAULT_ONLY[listing]
     read = sorted({entry["code"] for _, entry in _entries(folder)} - _defaults())
     assert not read, f"{folder.name} labels opt-in rules {read}"
+
+
+@pytest.mark.parametrize("listing", sorted(_DEFAULT_ONLY), ids=lambda listing: listing.stem)
+def test_a_default_only_table_says_so_and_has_no_opt_in_row(listing: Path) -> None:
+    # Its table joins the pooled one: an opt-in row there would be numbers nobody should have
+    # read, and without the note a blank opt-in cell would read as "no finding".
+    _, name = _DEFAULT_ONLY[listing]
+    text = DOC.read_text(encoding="utf-8")
+    block = text.split(f"<!-- {name}:start -->")[1].split(f"<!-- {name}:end -->")[0]
+    assert DEFAULT_ONLY_NOTE in block, f"{name} does not say its opt-in rules are not labelled"
+    rows = {line.split("|")[1].strip() for line in block.splitlines() if line.startswith("| NNL")}
+    assert rows and not rows - _defaults(), f"{name} has rows of opt-in rules: {sorted(rows - _defaults())}"
 
 
 def test_rules_default_drops_the_opt_in_rules_findings() -> None:
