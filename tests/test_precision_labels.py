@@ -3,10 +3,12 @@ held-out sets pooled (docs/precision.md, "Default rules on the held-out sets").
 
 The labels are the findings people read on real code and judged. A rule that is on by default
 must stay at or above 90 % precision on the main corpus (tests/precision/labels/). The
-held-out labels (tests/precision/holdout-labels/, holdout2-labels/, holdout3-labels/ and holdout4-labels/,
-repositories nobody tuned on when they were chosen) are checked for form; the tables measured
-on them (docs/precision.md, "Held-out check" and the checks after it) are pooled per rule, and
-that pooled precision gates the default rule set.
+held-out labels (tests/precision/holdout-labels/, holdout2-labels/, holdout3-labels/,
+holdout4-labels/ and holdout5-labels/, repositories nobody tuned on when they were chosen) are
+checked for form; the tables measured on them (docs/precision.md, "Held-out check" and the
+checks after it) are pooled per rule, and that pooled precision gates the default rule set.
+On the fifth set only the default rules' findings are read (scripts/precision.py --rules
+default): it holds no label of an opt-in rule and its table has no opt-in row.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from nnlint.rules import all_rules
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from precision import (  # noqa: E402
-    HOLDOUT2_LABELS, HOLDOUT2_MANIFEST, HOLDOUT3_LABELS, HOLDOUT3_MANIFEST, HOLDOUT4_LABELS,
-    HOLDOUT4_MANIFEST, HOLDOUT_LABELS,
-    HOLDOUT_MANIFEST, LABELS, MANIFEST, POOLED, DOC, held_out_counts, manifest, pooled_block, pooled_rows,
+    DEFAULT_ONLY_NOTE, DEFAULT_ONLY_SETS, HOLDOUT2_LABELS, HOLDOUT2_MANIFEST, HOLDOUT3_LABELS,
+    HOLDOUT3_MANIFEST, HOLDOUT4_LABELS, HOLDOUT4_MANIFEST, HOLDOUT5_LABELS, HOLDOUT5_MANIFEST,
+    HOLDOUT_LABELS, HOLDOUT_MANIFEST, LABELS, MANIFEST, POOLED, DOC, held_out_counts, manifest,
+    pooled_block, pooled_rows,
 )
 
 RULES = {rule.code: rule for rule in all_rules()}
@@ -43,8 +46,9 @@ def _entries(folder: Path = LABELS) -> list[tuple[Path, dict]]:
 @pytest.mark.parametrize(("folder", "listing"), [(LABELS, MANIFEST), (HOLDOUT_LABELS, HOLDOUT_MANIFEST),
                                                  (HOLDOUT2_LABELS, HOLDOUT2_MANIFEST),
                                                  (HOLDOUT3_LABELS, HOLDOUT3_MANIFEST),
-                                                 (HOLDOUT4_LABELS, HOLDOUT4_MANIFEST)],
-                         ids=["corpus", "holdout", "holdout2", "holdout3", "holdout4"])
+                                                 (HOLDOUT4_LABELS, HOLDOUT4_MANIFEST),
+                                                 (HOLDOUT5_LABELS, HOLDOUT5_MANIFEST)],
+                         ids=["corpus", "holdout", "holdout2", "holdout3", "holdout4", "holdout5"])
 def test_labels_are_well_formed(folder: Path, listing: Path) -> None:
     repos = {repo for repo, _, _ in manifest(listing)}
     for file, entry in _entries(folder):
@@ -57,11 +61,12 @@ def test_labels_are_well_formed(folder: Path, listing: Path) -> None:
 
 
 # The sets in the order they were chosen: each was read while the ones before it were tuned on.
-SETS_IN_ORDER = (MANIFEST, HOLDOUT_MANIFEST, HOLDOUT2_MANIFEST, HOLDOUT3_MANIFEST, HOLDOUT4_MANIFEST)
+SETS_IN_ORDER = (MANIFEST, HOLDOUT_MANIFEST, HOLDOUT2_MANIFEST, HOLDOUT3_MANIFEST, HOLDOUT4_MANIFEST,
+                 HOLDOUT5_MANIFEST)
 
 
 @pytest.mark.parametrize("index", range(1, len(SETS_IN_ORDER)),
-                         ids=["holdout", "holdout2", "holdout3", "holdout4"])
+                         ids=["holdout", "holdout2", "holdout3", "holdout4", "holdout5"])
 def test_a_holdout_set_shares_no_repository_with_the_sets_before_it(index: int) -> None:
     # A held-out repository that is also in a set tuned on would carry that tuning into the
     # measurement the default rule set is decided on.
@@ -84,6 +89,45 @@ def test_a_default_rule_is_at_least_90_percent_precise(code: str) -> None:
 
 def _defaults() -> set[str]:
     return {code for code, rule in RULES.items() if getattr(rule, "default_enabled", True)}
+
+
+_DEFAULT_ONLY = {HOLDOUT5_MANIFEST: (HOLDOUT5_LABELS, "holdout5-table")}
+
+
+def test_every_default_only_set_is_wired() -> None:
+    assert set(DEFAULT_ONLY_SETS) == set(_DEFAULT_ONLY)
+
+
+@pytest.mark.parametrize("listing", sorted(_DEFAULT_ONLY), ids=lambda listing: listing.stem)
+def test_a_default_only_set_reads_no_opt_in_finding(listing: Path) -> None:
+    # Its opt-in findings are kept unseen for the next fixes to those rules: a label or a table
+    # row of one would mean somebody read it, and its set could no longer test those fixes.
+    folder, _ = _DEFAULT_ONLY[listing]
+    read = sorted({entry["code"] for _, entry in _entries(folder)} - _defaults())
+    assert not read, f"{folder.name} labels opt-in rules {read}"
+
+
+@pytest.mark.parametrize("listing", sorted(_DEFAULT_ONLY), ids=lambda listing: listing.stem)
+def test_a_default_only_table_says_so_and_has_no_opt_in_row(listing: Path) -> None:
+    # Its table joins the pooled one: an opt-in row there would be numbers nobody should have
+    # read, and without the note a blank opt-in cell would read as "no finding".
+    _, name = _DEFAULT_ONLY[listing]
+    text = DOC.read_text(encoding="utf-8")
+    block = text.split(f"<!-- {name}:start -->")[1].split(f"<!-- {name}:end -->")[0]
+    assert DEFAULT_ONLY_NOTE in block, f"{name} does not say its opt-in rules are not labelled"
+    rows = {line.split("|")[1].strip() for line in block.splitlines() if line.startswith("| NNL")}
+    assert rows and not rows - _defaults(), f"{name} has rows of opt-in rules: {sorted(rows - _defaults())}"
+
+
+def test_rules_default_drops_the_opt_in_rules_findings() -> None:
+    # --rules default is how a default-only set is measured: an opt-in finding never reaches
+    # the table, the list of findings to label or --prune.
+    from precision import Finding, of_rules
+
+    opt_in = next(code for code in sorted(RULES) if code not in _defaults())
+    findings = [Finding("o/n", "a.py", "NNL107", 1, "a"), Finding("o/n", "a.py", opt_in, 2, "b")]
+    assert of_rules(findings, "default") == findings[:1]
+    assert of_rules(findings, "all") == findings
 
 
 def test_the_pooled_table_is_the_held_out_tables_pooled() -> None:
@@ -124,8 +168,9 @@ def test_the_pooled_table_orders_held_out_sets_by_number() -> None:
     assert pooled_rows(text, {"NNL107"})[2] == "| NNL107 | on | 1/1 | 1/1 | 1/1 | 3/3 | 100 % |"
 
 
-@pytest.mark.parametrize("folder", [HOLDOUT_LABELS, HOLDOUT2_LABELS, HOLDOUT3_LABELS, HOLDOUT4_LABELS],
-                         ids=["holdout", "holdout2", "holdout3", "holdout4"])
+@pytest.mark.parametrize("folder", [HOLDOUT_LABELS, HOLDOUT2_LABELS, HOLDOUT3_LABELS, HOLDOUT4_LABELS,
+                                    HOLDOUT5_LABELS],
+                         ids=["holdout", "holdout2", "holdout3", "holdout4", "holdout5"])
 def test_holdout_precision_is_reported(folder: Path) -> None:
     # Reported, not gated: the held-out sets measure how optimistic the corpus numbers are.
     # Run with -s (or -rA) to see it.
