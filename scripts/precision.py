@@ -38,17 +38,19 @@ and the fourth, chosen while the first three were being tuned on (nobody tunes o
     python scripts/precision.py HOLDOUT4 --manifest tests/precision/holdout4.txt \
         --labels tests/precision/holdout4-labels --write-docs --table holdout4-table
 
-and the fifth, on which only the default rules' findings are read, every one of them
-(--sample 0): its opt-in findings are kept unseen for the next fixes to those rules, so its
-table has no opt-in row (and adds none to the pooled table) and says so:
+and the fifth, on which only the rules on by default when it was read are read, every
+finding of them (--sample 0): its manifest lists those rules (`# rules read: ...`), the other
+rules' findings are kept unseen for their next fixes, so its table has no row of them (and
+adds none to the pooled table) and says so:
 
     python scripts/precision.py HOLDOUT5 --manifest tests/precision/holdout5.txt \
-        --labels tests/precision/holdout5-labels --rules default --sample 0 \
+        --labels tests/precision/holdout5-labels --rules listed --sample 0 \
         --write-docs --table holdout5-table
 
 Every rule runs, opt-in ones too (`--select ALL`), each repository as its own project; with
-`--rules default` the opt-in rules' findings are dropped before the table, the list of findings
-to label and --prune see them.
+`--rules listed` the findings of rules the manifest does not list are dropped before the
+table, the list of findings to label and --prune see them. The list is fixed when the set is
+read: a rule turned opt-in later (on the strength of these very labels) keeps its row.
 """
 
 from __future__ import annotations
@@ -77,10 +79,13 @@ HOLDOUT4_LABELS = HERE / "tests" / "precision" / "holdout4-labels"
 HOLDOUT4_MANIFEST = HERE / "tests" / "precision" / "holdout4.txt"
 HOLDOUT5_LABELS = HERE / "tests" / "precision" / "holdout5-labels"
 HOLDOUT5_MANIFEST = HERE / "tests" / "precision" / "holdout5.txt"
-# Sets whose opt-in findings nobody reads (measured with --rules default): kept as unseen code
-# for the opt-in rules' next fixes. Their tables carry DEFAULT_ONLY_NOTE.
-DEFAULT_ONLY_SETS = (HOLDOUT5_MANIFEST,)
-DEFAULT_ONLY_NOTE = "Opt-in rules not labelled on this set (--rules default)."
+# Sets on which only some rules' findings are read (measured with --rules listed; the manifest's
+# `# rules read:` line names them): the other rules' findings are kept as unseen code for their
+# next fixes. Their tables carry LISTED_ONLY_NOTE.
+LISTED_ONLY_SETS = (HOLDOUT5_MANIFEST,)
+LISTED_ONLY_NOTE = ("Only the rules listed in the manifest (on by default when the set was read) are "
+                    "labelled on this set; the others' findings stay unread (--rules listed).")
+_RULES_READ = "# rules read:"
 DOC = HERE / "docs" / "precision.md"
 # The table --write-docs rewrites sits between <!-- NAME:start --> and <!-- NAME:end -->.
 TABLE = "precision-table"
@@ -107,6 +112,15 @@ class Finding:
 
     def sample_rank(self) -> str:
         return hashlib.sha256("\0".join(self.key).encode()).hexdigest()
+
+
+def rules_read(path: Path) -> Optional[frozenset[str]]:
+    """The rules whose findings are read on the set `path` lists (its `# rules read:` line);
+    None when the manifest has no such line (every rule's are)."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith(_RULES_READ):
+            return frozenset(line[len(_RULES_READ):].split())
+    return None
 
 
 def manifest(path: Path = MANIFEST) -> list[tuple[str, str, int]]:
@@ -188,12 +202,11 @@ def default_codes() -> set[str]:
     return {rule.code for rule in all_rules() if getattr(rule, "default_enabled", True)}
 
 
-def of_rules(findings: list[Finding], rules: str) -> list[Finding]:
-    """The findings of every rule ("all"), or only of the rules on by default ("default")."""
-    if rules == "all":
+def of_rules(findings: list[Finding], rules: Optional[frozenset[str]]) -> list[Finding]:
+    """The findings of the `rules` given; of every rule when None."""
+    if rules is None:
         return findings
-    defaults = default_codes()
-    return [finding for finding in findings if finding.code in defaults]
+    return [finding for finding in findings if finding.code in rules]
 
 
 def table(findings: list[Finding], labels: dict, size: int) -> tuple[list[str], list[Finding]]:
@@ -293,27 +306,30 @@ def main(argv: list[str]) -> int:
                         help="folder of <CODE>.jsonl labels to score against (and --prune)")
     parser.add_argument("--show", type=int, default=0, metavar="N",
                         help="print each unlabelled finding's message and N lines either side")
-    parser.add_argument("--rules", choices=("all", "default"), default="all",
-                        help="whose findings to table and label: every rule's, or only the rules "
-                             "on by default (the opt-in ones' stay unread)")
+    parser.add_argument("--rules", choices=("all", "listed"), default="all",
+                        help="whose findings to table and label: every rule's, or only those of the "
+                             "rules the manifest's '# rules read:' line lists (the others' stay unread)")
     parser.add_argument("--table", default=TABLE,
                         help="name of the docs/precision.md markers --write-docs writes between")
     args = parser.parse_args(argv)
     findings: list[Finding] = []
     repos = manifest(args.manifest)
+    read = rules_read(args.manifest) if args.rules == "listed" else None
+    if args.rules == "listed" and read is None:
+        parser.error(f"--rules listed: {args.manifest} has no '{_RULES_READ}' line")
     for repo, _, _ in repos:
         findings.extend(run_repo([args.nnlint], args.corpus, repo))
-    findings = of_rules(findings, args.rules)
+    findings = of_rules(findings, read)
     labels = read_labels(args.labels)
     if args.prune:
         prune(labels, {finding.key for finding in findings}, args.labels)
         labels = read_labels(args.labels)
     rows, todo = table(findings, labels, args.sample)
     files = sum(count for _, _, count in repos)
-    counted = "findings of default rules" if args.rules == "default" else "findings"
+    counted = "findings of the rules read" if read is not None else "findings"
     print(f"{len(repos)} repositories, {files} files, {len(findings)} {counted}")
-    if args.rules == "default":
-        print(DEFAULT_ONLY_NOTE)
+    if read is not None:
+        print(LISTED_ONLY_NOTE)
     print("\n".join(rows))
     if todo:
         print(f"\n{len(todo)} sampled finding(s) without a label:")
@@ -330,8 +346,8 @@ def main(argv: list[str]) -> int:
                                       "verdict": "", "reason": ""}) + "\n")
     if args.write_docs:
         summary = f"\n{len(repos)} repositories, {files} files, {len(findings)} {counted}.\n\n"
-        if args.rules == "default":
-            summary += DEFAULT_ONLY_NOTE + "\n\n"
+        if read is not None:
+            summary += LISTED_ONLY_NOTE + "\n\n"
         text = rewrite_block(DOC.read_text(encoding="utf-8"), args.table,
                              summary + "\n".join(rows) + "\n\n")
         DOC.write_text(rewrite_block(text, POOLED, pooled_block(text, default_codes())), encoding="utf-8")

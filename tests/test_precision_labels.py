@@ -7,8 +7,9 @@ held-out labels (tests/precision/holdout-labels/, holdout2-labels/, holdout3-lab
 holdout4-labels/ and holdout5-labels/, repositories nobody tuned on when they were chosen) are
 checked for form; the tables measured on them (docs/precision.md, "Held-out check" and the
 checks after it) are pooled per rule, and that pooled precision gates the default rule set.
-On the fifth set only the default rules' findings are read (scripts/precision.py --rules
-default): it holds no label of an opt-in rule and its table has no opt-in row.
+On the fifth set only the findings of the rules on by default when it was read are read
+(scripts/precision.py --rules listed; its manifest lists them): it holds no label of another
+rule and its table has no row of one.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from nnlint.rules import all_rules
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from precision import (  # noqa: E402
-    DEFAULT_ONLY_NOTE, DEFAULT_ONLY_SETS, HOLDOUT2_LABELS, HOLDOUT2_MANIFEST, HOLDOUT3_LABELS,
+    LISTED_ONLY_NOTE, LISTED_ONLY_SETS, HOLDOUT2_LABELS, HOLDOUT2_MANIFEST, HOLDOUT3_LABELS,
     HOLDOUT3_MANIFEST, HOLDOUT4_LABELS, HOLDOUT4_MANIFEST, HOLDOUT5_LABELS, HOLDOUT5_MANIFEST,
     HOLDOUT_LABELS, HOLDOUT_MANIFEST, LABELS, MANIFEST, POOLED, DOC, held_out_counts, manifest,
     pooled_block, pooled_rows,
@@ -91,43 +92,60 @@ def _defaults() -> set[str]:
     return {code for code, rule in RULES.items() if getattr(rule, "default_enabled", True)}
 
 
-_DEFAULT_ONLY = {HOLDOUT5_MANIFEST: (HOLDOUT5_LABELS, "holdout5-table")}
+_LISTED_ONLY = {HOLDOUT5_MANIFEST: (HOLDOUT5_LABELS, "holdout5-table")}
 
 
-def test_every_default_only_set_is_wired() -> None:
-    assert set(DEFAULT_ONLY_SETS) == set(_DEFAULT_ONLY)
+def test_every_listed_only_set_is_wired() -> None:
+    assert set(LISTED_ONLY_SETS) == set(_LISTED_ONLY)
 
 
-@pytest.mark.parametrize("listing", sorted(_DEFAULT_ONLY), ids=lambda listing: listing.stem)
-def test_a_default_only_set_reads_no_opt_in_finding(listing: Path) -> None:
-    # Its opt-in findings are kept unseen for the next fixes to those rules: a label or a table
-    # row of one would mean somebody read it, and its set could no longer test those fixes.
-    folder, _ = _DEFAULT_ONLY[listing]
-    read = sorted({entry["code"] for _, entry in _entries(folder)} - _defaults())
-    assert not read, f"{folder.name} labels opt-in rules {read}"
+@pytest.mark.parametrize("listing", sorted(_LISTED_ONLY), ids=lambda listing: listing.stem)
+def test_a_listed_only_set_names_real_rules_it_read(listing: Path) -> None:
+    from precision import rules_read
+
+    read = rules_read(listing)
+    assert read, f"{listing.name} has no '# rules read:' line"
+    assert not read - set(RULES), f"{listing.name} lists unknown rules {sorted(read - set(RULES))}"
 
 
-@pytest.mark.parametrize("listing", sorted(_DEFAULT_ONLY), ids=lambda listing: listing.stem)
-def test_a_default_only_table_says_so_and_has_no_opt_in_row(listing: Path) -> None:
-    # Its table joins the pooled one: an opt-in row there would be numbers nobody should have
-    # read, and without the note a blank opt-in cell would read as "no finding".
-    _, name = _DEFAULT_ONLY[listing]
+@pytest.mark.parametrize("listing", sorted(_LISTED_ONLY), ids=lambda listing: listing.stem)
+def test_a_listed_only_set_reads_no_other_rules_finding(listing: Path) -> None:
+    # The other rules' findings are kept unseen for their next fixes: a label or a table row of
+    # one would mean somebody read it, and its set could no longer test those fixes.
+    from precision import rules_read
+
+    folder, _ = _LISTED_ONLY[listing]
+    read = sorted({entry["code"] for _, entry in _entries(folder)} - rules_read(listing))
+    assert not read, f"{folder.name} labels rules its manifest does not list: {read}"
+
+
+@pytest.mark.parametrize("listing", sorted(_LISTED_ONLY), ids=lambda listing: listing.stem)
+def test_a_listed_only_table_says_so_and_has_only_rows_of_the_rules_read(listing: Path) -> None:
+    # Its table joins the pooled one: a row of another rule there would be numbers nobody should
+    # have read, and without the note a blank cell would read as "no finding".
+    from precision import rules_read
+
+    _, name = _LISTED_ONLY[listing]
     text = DOC.read_text(encoding="utf-8")
     block = text.split(f"<!-- {name}:start -->")[1].split(f"<!-- {name}:end -->")[0]
-    assert DEFAULT_ONLY_NOTE in block, f"{name} does not say its opt-in rules are not labelled"
+    assert LISTED_ONLY_NOTE in block, f"{name} does not say which rules are labelled"
     rows = {line.split("|")[1].strip() for line in block.splitlines() if line.startswith("| NNL")}
-    assert rows and not rows - _defaults(), f"{name} has rows of opt-in rules: {sorted(rows - _defaults())}"
+    outside = sorted(rows - rules_read(listing))
+    assert rows and not outside, f"{name} has rows of rules not read there: {outside}"
 
 
-def test_rules_default_drops_the_opt_in_rules_findings() -> None:
-    # --rules default is how a default-only set is measured: an opt-in finding never reaches
-    # the table, the list of findings to label or --prune.
-    from precision import Finding, of_rules
+def test_rules_listed_keeps_only_the_listed_rules_findings(tmp_path: Path) -> None:
+    # --rules listed is how such a set is measured: another rule's finding never reaches the
+    # table, the list of findings to label or --prune.
+    from precision import Finding, of_rules, rules_read
 
-    opt_in = next(code for code in sorted(RULES) if code not in _defaults())
-    findings = [Finding("o/n", "a.py", "NNL107", 1, "a"), Finding("o/n", "a.py", opt_in, 2, "b")]
-    assert of_rules(findings, "default") == findings[:1]
-    assert of_rules(findings, "all") == findings
+    listing = tmp_path / "set.txt"
+    listing.write_text("# a set\n# rules read: NNL107 NNL506\no/n 0123 4\n", encoding="utf-8")
+    findings = [Finding("o/n", "a.py", "NNL107", 1, "a"), Finding("o/n", "a.py", "NNL201", 2, "b")]
+    assert rules_read(listing) == {"NNL107", "NNL506"}
+    assert of_rules(findings, rules_read(listing)) == findings[:1]
+    assert of_rules(findings, None) == findings
+    assert rules_read(HOLDOUT_MANIFEST) is None
 
 
 def test_the_pooled_table_is_the_held_out_tables_pooled() -> None:

@@ -57,9 +57,15 @@ class UnregisteredSubmodule(Rule):
     `self.layers = [self.fc1, self.fc2]`). The rule does not report these. Keeping a module
     out of `parameters()` on purpose (a frozen teacher) is clearer with
     `requires_grad_(False)` and a registered attribute.
+
+    ## Precision
+    Opt-in (enable it with `--extend-select NNL302`). Its only held-out finding (the fifth
+    held-out set, docs/precision.md) was not real: the plain list held project modules that
+    wrap only a parameterless `nn.AvgPool1d`, so nothing was left out of `parameters()`.
     """
 
     code = "NNL302"
+    default_enabled = False  # under 90 % pooled on the held-out precision sets (docs/precision.md)
     reads = ("initialization",)
     checks_test_code = False
     name = "unregistered-submodule"
