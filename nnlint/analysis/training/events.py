@@ -24,8 +24,10 @@ from nnlint.analysis.training.optimizers import Constructions, numeric_constants
 from nnlint.analysis.program.syntax import (
     argument,
     descendants,
+    iter_calls,
     last_part,
     names_in,
+    nodes_by_type,
     number_value,
     receiver_name,
     source_code,
@@ -82,6 +84,11 @@ class EventWalker:
         self.constructions = Constructions(numeric_constants(facts.module.body), facts.optimizer_lrs,
                                           facts.external_constructions)
         self.forward_calls: list[ForwardCall] = []
+        # Every node `_scan` acts on is a call: the file holds no `.grad` and no lambda (whose
+        # calls `iter_calls` does not return).
+        index = nodes_by_type(facts.module)
+        self.calls_only = not index.get(cst.Lambda) and not any(
+            node.attr.value == "grad" for node in index.get(cst.Attribute, ()))
 
     def run(self) -> TrainingFacts:
         module = self.facts.module
@@ -235,7 +242,9 @@ class EventWalker:
     def _scan(self, function: WalkedFunction, node: cst.CSTNode, chain: tuple, branches: tuple, no_grad: bool) -> None:
         """Record the calls and gradient reads of an expression or small statement."""
         here = dict(chain=chain, branches=branches, no_grad=no_grad)
-        for current in descendants(node):
+        # A file without lambdas and gradient reads has nothing to record here but the calls,
+        # which the walks' memo shares with the path facts (which asked for the same nodes).
+        for current in iter_calls(node) if self.calls_only else descendants(node):
             kind = type(current)  # not isinstance: see syntax.descendants
             if kind is cst.Attribute and current.attr.value == "grad":
                 function.own.append(Event(GRAD_READ, current, receiver=receiver_name(current.value), **here))
