@@ -151,14 +151,17 @@ class StatementEvaluator:
 
     def _merge_branches(self, env: dict, other: tuple[dict, dict], node: cst.CSTNode) -> None:
         names, attrs = other
-        for name in sorted(set(names) | set(env)):  # sorted: joins create sequences in order
-            env[name] = self._join(names.get(name, UNKNOWN_VALUE), env.get(name, UNKNOWN_VALUE), node)
+        join = self._join
+        for name in sorted(names.keys() | env.keys()):  # sorted: joins create sequences in order
+            a, b = names.get(name, UNKNOWN_VALUE), env.get(name, UNKNOWN_VALUE)
+            env[name] = a if a is b else join(a, b, node)  # most values are the same object
         for value in env.values():
             if type(value) is SelfValue and id(value.cls) in attrs:
                 theirs = attrs[id(value.cls)]
                 mine = value.cls.attrs
-                for name in sorted(set(theirs) | set(mine)):
-                    mine[name] = self._join(theirs.get(name, UNKNOWN_VALUE), mine.get(name, UNKNOWN_VALUE), node)
+                for name in sorted(theirs.keys() | mine.keys()):
+                    a, b = theirs.get(name, UNKNOWN_VALUE), mine.get(name, UNKNOWN_VALUE)
+                    mine[name] = a if a is b else join(a, b, node)
 
     def _join(self, a: Value, b: Value, node: cst.CSTNode) -> Value:
         if a is b:
@@ -223,9 +226,10 @@ class StatementEvaluator:
                 env[name] = self._new_chain(Chain(value.steps + (step,), value.roots))
 
     def _iteration_items(self, value: Value) -> Optional[list]:
-        if isinstance(value, Lit) and isinstance(value.value, (list, tuple, str, range, dict)):
+        kind = type(value)
+        if kind is Lit and isinstance(value.value, (list, tuple, str, range, dict)):
             return [Lit(item) for item in value.value]
-        if isinstance(value, ListValue) and value.exact:
+        if kind is ListValue and value.exact:
             return list(value.items)
         return None
 
@@ -245,13 +249,13 @@ class StatementEvaluator:
             env[name] = remaining.pop(0) if remaining else self._parameter_value(param, keywords, standalone)
         for param in params.kwonly_params:
             env[param.name.value] = self._parameter_value(param, keywords, standalone)
-        if isinstance(params.star_arg, cst.Param):
+        if type(params.star_arg) is cst.Param:
             env[params.star_arg.name.value] = UNKNOWN_VALUE
         if params.star_kwarg is not None:
             env[params.star_kwarg.name.value] = UNKNOWN_VALUE
         self.depth += 1
         try:
-            result = self._exec_block(function.body.body, env) if isinstance(function.body, cst.IndentedBlock) \
+            result = self._exec_block(function.body.body, env) if type(function.body) is cst.IndentedBlock \
                 else None
         finally:
             self.depth -= 1

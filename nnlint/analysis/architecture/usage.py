@@ -71,7 +71,7 @@ class _UsageReader:
         self.facts = facts
         self.aliases = facts.imports
         self.classes: dict[str, _Class] = {}
-        for node in _class_definitions(facts.module.body):
+        for node in class_definitions(facts.module.body):
             methods = {item.name.value: item for item in node.body.body
                        if isinstance(item, cst.FunctionDef)} if isinstance(node.body, cst.IndentedBlock) else {}
             bases = [self._base_name(arg) for arg in node.bases]
@@ -364,7 +364,7 @@ _ASSIGNMENT = _with_subclasses((cst.Assign, cst.AnnAssign))
 _COMPOUND = _with_subclasses((cst.BaseCompoundStatement,))
 
 
-def _class_definitions(body: Sequence[cst.CSTNode]) -> Iterator[cst.ClassDef]:
+def class_definitions(body: Sequence[cst.CSTNode]) -> Iterator[cst.ClassDef]:
     """Every class defined outside a function at any depth of `body`, in textual order (an
     enclosing class before the classes in it). Classes are statements: walking the
     statements finds the same ones as walking every node, at a fraction of the nodes."""
@@ -372,10 +372,10 @@ def _class_definitions(body: Sequence[cst.CSTNode]) -> Iterator[cst.ClassDef]:
         kind = type(statement)
         if kind in _CLASS:
             yield statement
-            yield from _class_definitions(statement.body.body)
+            yield from class_definitions(statement.body.body)
         elif kind in _COMPOUND and kind not in _FUNCTION:
             for inner in statement_bodies(statement, every_block=True):
-                yield from _class_definitions(inner)
+                yield from class_definitions(inner)
 
 
 def _assignments(body: Sequence[cst.CSTNode]) -> Iterator[Union[cst.Assign, cst.AnnAssign]]:
