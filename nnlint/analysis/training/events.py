@@ -155,10 +155,10 @@ class EventWalker:
             parent = next((loop for loop in reversed(function.loops) if chain and loop.node is chain[-1]), None)
             if kind is cst.For:
                 self._scan(function, statement.iter, chain, branches, no_grad)
-                loop = TrainingLoop(statement, parent, source_code(statement.target), source_code(statement.iter))
+                loop = TrainingLoop(statement, parent, _code(statement.target), _code(statement.iter))
             else:
                 self._scan(function, statement.test, chain, branches, no_grad)
-                loop = TrainingLoop(statement, parent, "", source_code(statement.test))
+                loop = TrainingLoop(statement, parent, "", _code(statement.test))
             function.loops.append(loop)
             self._walk_block(function, statement.body.body, chain + (statement,), branches, no_grad)
             if statement.orelse is not None:
@@ -387,6 +387,13 @@ class EventWalker:
         for loop in helper.loops:
             if loop not in scope.loops:
                 scope.loops.append(loop)
+
+
+def _code(node: cst.BaseExpression) -> str:
+    """`source_code(node)`; a bare name without running libcst's code generator."""
+    if type(node) is cst.Name and not node.lpar:
+        return node.value
+    return source_code(node)
 
 
 def _bare_tensor_names(node: cst.BaseExpression) -> tuple[str, ...]:
