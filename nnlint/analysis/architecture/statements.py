@@ -8,7 +8,7 @@ twice, the second pass marked `repeated`, so a rule can tell how much of a stack
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import libcst as cst
 
@@ -151,17 +151,10 @@ class StatementEvaluator:
 
     def _merge_branches(self, env: dict, other: tuple[dict, dict], node: cst.CSTNode) -> None:
         names, attrs = other
-        join = self._join
-        for name in sorted(names.keys() | env.keys()):  # sorted: joins create sequences in order
-            a, b = names.get(name, UNKNOWN_VALUE), env.get(name, UNKNOWN_VALUE)
-            env[name] = a if a is b else join(a, b, node)  # most values are the same object
+        _join_into(env, names, node, self._join)
         for value in env.values():
             if type(value) is SelfValue and id(value.cls) in attrs:
-                theirs = attrs[id(value.cls)]
-                mine = value.cls.attrs
-                for name in sorted(theirs.keys() | mine.keys()):
-                    a, b = theirs.get(name, UNKNOWN_VALUE), mine.get(name, UNKNOWN_VALUE)
-                    mine[name] = a if a is b else join(a, b, node)
+                _join_into(value.cls.attrs, attrs[id(value.cls)], node, self._join)
 
     def _join(self, a: Value, b: Value, node: cst.CSTNode) -> Value:
         if a is b:
@@ -271,3 +264,13 @@ class StatementEvaluator:
             return self._eval(param.default, {})
         return UNKNOWN_VALUE
 
+
+def _join_into(mine: dict, theirs: dict, node: cst.CSTNode, join: Callable[[Value, Value, cst.CSTNode], Value]) -> None:
+    """Sets each name of either branch to the join of its two values, in sorted order (joins
+    create sequences in order). A name both branches hold the same object under is left as
+    it is: most are."""
+    changed = [name for name in theirs.keys() | mine.keys()
+               if name not in mine or theirs.get(name, UNKNOWN_VALUE) is not mine[name]]
+    for name in sorted(changed):
+        a, b = theirs.get(name, UNKNOWN_VALUE), mine.get(name, UNKNOWN_VALUE)
+        mine[name] = a if a is b else join(a, b, node)
