@@ -144,6 +144,11 @@ def build_data_loading_facts(facts: FileFacts) -> None:
     aliases = facts.imports
     if not any(full.startswith("torch") for full in referable_modules(aliases)):
         return
+    # A dataset class derives, through classes of the file, from a class whose base is a
+    # dataset base: a file where no class (in the node index, any depth) has one has none.
+    if not any(base.keyword is None and qualified_name(base.value, aliases) in DATASET_BASES
+               for node in nodes_by_type(facts.module).get(cst.ClassDef, ()) for base in node.bases):
+        return
     classes = {node.name.value: node for node in class_definitions(facts.module.body)}
     generators: dict[str, DatasetGenerator] = {}
     for name, cls in classes.items():
