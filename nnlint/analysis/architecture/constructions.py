@@ -33,20 +33,23 @@ class ConstructionReader:
     `_tensor_method`) it relies on."""
 
     def _eval_call(self, node: cst.Call, env: dict) -> Value:
+        # Exact-class tests rather than isinstance, as in `_eval` (no subclasses here).
         func = node.func
+        func_kind = type(func)
         callee: Value = UNKNOWN_VALUE
         name: Optional[str] = None
-        if isinstance(func, cst.Attribute):
+        if func_kind is cst.Attribute:
             method = func.attr.value
-            if isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name) \
+            if type(func.value) is cst.Call and type(func.value.func) is cst.Name \
                     and func.value.func.value == "super":
                 args, _, _ = self._args(node, env)
                 owner = env.get("self")
-                if method == "__init__" and isinstance(owner, SelfValue) and owner.cls.items is not None:
+                if method == "__init__" and type(owner) is SelfValue and owner.cls.items is not None:
                     owner.cls.items.extend(args)
                 return UNKNOWN_VALUE
             receiver = self._eval(func.value, env)
-            if isinstance(receiver, ListValue):
+            receiver_kind = type(receiver)
+            if receiver_kind is ListValue:
                 args, _, _ = self._args(node, env)
                 if method == "append" and len(args) == 1:
                     receiver.items.append(args[0])
@@ -55,7 +58,7 @@ class ConstructionReader:
                 else:
                     receiver.exact = False
                 return UNKNOWN_VALUE
-            if isinstance(receiver, SelfValue):
+            if receiver_kind is SelfValue:
                 if method in ("add_module", "register_module"):
                     args, _, _ = self._args(node, env)
                     if len(args) == 2:
@@ -68,16 +71,16 @@ class ConstructionReader:
                     callee = receiver.cls.attrs[method]
                 elif method in receiver.cls.methods:
                     callee = Func(receiver.cls.methods[method], receiver)
-            elif isinstance(receiver, Seq) and method in ("add_module", "append"):
+            elif receiver_kind is Seq and method in ("add_module", "append"):
                 args, _, _ = self._args(node, env)
                 if args:
                     receiver.items.append(args[-1])
                 return UNKNOWN_VALUE
-            elif isinstance(receiver, Chain):
+            elif receiver_kind is Chain:
                 return self._tensor_method(receiver, method, node, env)
             else:
                 name = qualified_name(func, self.aliases)
-        elif isinstance(func, cst.Name):
+        elif func_kind is cst.Name:
             ident = func.value
             if ident in env:
                 callee = env[ident]
@@ -93,16 +96,17 @@ class ConstructionReader:
             callee = self._eval(func, env)
         if name is not None:
             return self._library_call(name, node, env)
-        if isinstance(callee, Func):
+        callee_kind = type(callee)
+        if callee_kind is Func:
             args, keywords, _ = self._args(node, env)
             result = self._call_function(callee.node, args, keywords, bound_self=callee.bound_self)
             chains = tensor_arguments(args)
-            if chains and not isinstance(result, Chain):
+            if chains and type(result) is not Chain:
                 return self._step(chains[0], LayerStep(UNKNOWN, node, callee.node.name.value, 0))
             return result
         args, keywords, _ = self._args(node, env)
         chains = tensor_arguments(args, keywords)
-        if isinstance(callee, (Layer, Seq)) and chains:
+        if (callee_kind is Layer or callee_kind is Seq) and chains:
             return self._apply_module(callee, chains, node)
         if chains:
             for other in chains[1:]:

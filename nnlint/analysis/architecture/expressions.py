@@ -17,59 +17,64 @@ from nnlint.analysis.architecture.values import (MAX_UNROLL, UNKNOWN_VALUE, Chai
 from nnlint.analysis.program.syntax import string_value
 
 
+_LITERAL_NAMES = {"True": True, "False": False, "None": None}
+
+
 class ExpressionEvaluator:
     """Expression evaluation for `ArchitectureBuilder`, whose state (`budget`, `constants`,
     `functions`, `repeating`, `unroll_budget`) and other parts (`_eval_call`, `_combine`,
     `_join`, `_merge`, `_step`, `_bind`, `_iteration_items`) it relies on."""
 
     def _truth(self, test: cst.BaseExpression, env: dict) -> Optional[bool]:
-        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        # Exact-class tests rather than isinstance, as in `_eval` (no subclasses here).
+        kind = type(test)
+        if kind is cst.UnaryOperation and type(test.operator) is cst.Not:
             inner = self._truth(test.expression, env)
             return None if inner is None else not inner
-        if isinstance(test, cst.BooleanOperation):
+        if kind is cst.BooleanOperation:
             left = self._truth(test.left, env)
             right = self._truth(test.right, env)
-            if isinstance(test.operator, cst.And):
+            if type(test.operator) is cst.And:
                 if left is False or right is False:
                     return False
                 return True if left and right else None
             if left is True or right is True:
                 return True
             return False if left is False and right is False else None
-        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        if kind is cst.Comparison and len(test.comparisons) == 1:
             left = self._eval(test.left, env)
             comparison = test.comparisons[0]
             right = self._eval(comparison.comparator, env)
-            if not (isinstance(left, Lit) and isinstance(right, Lit)):
+            if not (type(left) is Lit and type(right) is Lit):
                 return None
             a, b = left.value, right.value
-            op = comparison.operator
+            op = type(comparison.operator)
             try:
-                if isinstance(op, cst.Equal):
+                if op is cst.Equal:
                     return a == b
-                if isinstance(op, cst.NotEqual):
+                if op is cst.NotEqual:
                     return a != b
-                if isinstance(op, cst.Is):
+                if op is cst.Is:
                     return a is b
-                if isinstance(op, cst.IsNot):
+                if op is cst.IsNot:
                     return a is not b
-                if isinstance(op, cst.In):
+                if op is cst.In:
                     return a in b  # type: ignore[operator]
-                if isinstance(op, cst.NotIn):
+                if op is cst.NotIn:
                     return a not in b  # type: ignore[operator]
-                if isinstance(op, cst.LessThan):
+                if op is cst.LessThan:
                     return a < b  # type: ignore[operator]
-                if isinstance(op, cst.GreaterThan):
+                if op is cst.GreaterThan:
                     return a > b  # type: ignore[operator]
-                if isinstance(op, cst.LessThanEqual):
+                if op is cst.LessThanEqual:
                     return a <= b  # type: ignore[operator]
-                if isinstance(op, cst.GreaterThanEqual):
+                if op is cst.GreaterThanEqual:
                     return a >= b  # type: ignore[operator]
             except TypeError:
                 return None
             return None
         value = self._eval(test, env)
-        if isinstance(value, Lit):
+        if type(value) is Lit:
             try:
                 return bool(value.value)
             except Exception:  # noqa: BLE001
@@ -82,41 +87,29 @@ class ExpressionEvaluator:
             raise OutOfBudget
         # Dispatch on the exact class: isinstance against libcst's ABC-based classes costs
         # more than the evaluation of most nodes (these classes have no subclasses).
+        # Most frequent first.
         kind = type(node)
+        if kind is cst.Name:
+            ident = node.value
+            if ident in _LITERAL_NAMES:
+                return Lit(_LITERAL_NAMES[ident])
+            if ident in env:
+                return env[ident]
+            if ident in self.constants:
+                return self.constants[ident]
+            if ident in self.functions:
+                return Func(self.functions[ident])
+            return UNKNOWN_VALUE
+        if kind is cst.Call:
+            return self._eval_call(node, env)
         if kind is cst.Integer:
             try:
                 return Lit(int(node.value.replace("_", ""), 0))
             except ValueError:
                 return UNKNOWN_VALUE
-        if kind is cst.Float:
-            try:
-                return Lit(float(node.value.replace("_", "")))
-            except ValueError:
-                return UNKNOWN_VALUE
-        if kind is cst.SimpleString:
-            try:
-                return Lit(string_value(node))
-            except Exception:  # noqa: BLE001
-                return UNKNOWN_VALUE
-        if kind is cst.Name:
-            if node.value in ("True", "False", "None"):
-                return Lit({"True": True, "False": False, "None": None}[node.value])
-            if node.value in env:
-                return env[node.value]
-            if node.value in self.constants:
-                return self.constants[node.value]
-            if node.value in self.functions:
-                return Func(self.functions[node.value])
-            return UNKNOWN_VALUE
-        if kind is cst.List or kind is cst.Tuple:
-            return self._eval_sequence(node, env)
-        if kind is cst.Dict:
-            return self._eval_dict(node, env)
-        if kind is cst.Subscript:
-            return self._eval_subscript(node, env)
         if kind is cst.Attribute:
             base = self._eval(node.value, env)
-            if isinstance(base, SelfValue):
+            if type(base) is SelfValue:
                 attr = node.attr.value
                 if attr in base.cls.attrs:
                     return base.cls.attrs[attr]
@@ -124,17 +117,27 @@ class ExpressionEvaluator:
                     return Func(base.cls.methods[attr], base)
                 return UNKNOWN_VALUE
             return UNKNOWN_VALUE
-        if kind is cst.Call:
-            return self._eval_call(node, env)
-        if kind is cst.ListComp or kind is cst.GeneratorExp:
-            return self._eval_comprehension(node, env)
+        if kind is cst.SimpleString:
+            try:
+                return Lit(string_value(node))
+            except Exception:  # noqa: BLE001
+                return UNKNOWN_VALUE
         if kind is cst.BinaryOperation:
             return self._eval_binary(node, env)
+        if kind is cst.Subscript:
+            return self._eval_subscript(node, env)
+        if kind is cst.List or kind is cst.Tuple:
+            return self._eval_sequence(node, env)
+        if kind is cst.Float:
+            try:
+                return Lit(float(node.value.replace("_", "")))
+            except ValueError:
+                return UNKNOWN_VALUE
         if kind is cst.UnaryOperation:
             value = self._eval(node.expression, env)
-            if isinstance(value, Lit) and isinstance(node.operator, cst.Minus) and isinstance(value.value, (int, float)):
+            if type(value) is Lit and type(node.operator) is cst.Minus and isinstance(value.value, (int, float)):
                 return Lit(-value.value)
-            return value if isinstance(value, Chain) else UNKNOWN_VALUE
+            return value if type(value) is Chain else UNKNOWN_VALUE
         if kind is cst.IfExp:
             truth = self._truth(node.test, env)
             if truth is True:
@@ -142,6 +145,10 @@ class ExpressionEvaluator:
             if truth is False:
                 return self._eval(node.orelse, env)
             return self._join(self._eval(node.body, env), self._eval(node.orelse, env), node)
+        if kind is cst.Dict:
+            return self._eval_dict(node, env)
+        if kind is cst.ListComp or kind is cst.GeneratorExp:
+            return self._eval_comprehension(node, env)
         if kind is cst.BooleanOperation:
             self._eval(node.left, env)
             self._eval(node.right, env)
@@ -153,22 +160,22 @@ class ExpressionEvaluator:
         exact = True
         for element in node.elements:
             value = self._eval(element.value, env)
-            if isinstance(element, cst.StarredElement):
+            if type(element) is cst.StarredElement:
                 exact = _unpack(value, values) and exact
             else:
                 values.append(value)
-        if exact and values and all(isinstance(v, Lit) for v in values):
+        if exact and values and all(type(v) is Lit for v in values):
             literal = [v.value for v in values]  # type: ignore[attr-defined]
-            return Lit(literal if isinstance(node, cst.List) else tuple(literal))
+            return Lit(literal if type(node) is cst.List else tuple(literal))
         return ListValue(values, exact)
 
     def _eval_dict(self, node: cst.Dict, env: dict) -> Value:
         result = {}
         for element in node.elements:
-            if not isinstance(element, cst.DictElement):
+            if type(element) is not cst.DictElement:
                 return UNKNOWN_VALUE
             key, value = self._eval(element.key, env), self._eval(element.value, env)
-            if not (isinstance(key, Lit) and isinstance(value, Lit)):
+            if not (type(key) is Lit and type(value) is Lit):
                 return UNKNOWN_VALUE
             try:
                 result[key.value] = value.value
@@ -178,38 +185,39 @@ class ExpressionEvaluator:
 
     def _eval_binary(self, node: cst.BinaryOperation, env: dict) -> Value:
         left, right = self._eval(node.left, env), self._eval(node.right, env)
-        if isinstance(node.operator, cst.Add) and isinstance(left, ListValue) and isinstance(right, ListValue):
+        op, left_kind, right_kind = type(node.operator), type(left), type(right)
+        if op is cst.Add and left_kind is ListValue and right_kind is ListValue:
             return ListValue(left.items + right.items, left.exact and right.exact)
-        if isinstance(left, Lit) and isinstance(right, Lit):
+        if left_kind is Lit and right_kind is Lit:
             try:
-                if isinstance(node.operator, cst.Add):
+                if op is cst.Add:
                     return Lit(left.value + right.value)  # type: ignore[operator]
-                if isinstance(node.operator, cst.Multiply):
+                if op is cst.Multiply:
                     return Lit(left.value * right.value)  # type: ignore[operator]
-                if isinstance(node.operator, cst.Subtract):
+                if op is cst.Subtract:
                     return Lit(left.value - right.value)  # type: ignore[operator]
             except TypeError:
                 return UNKNOWN_VALUE
             return UNKNOWN_VALUE
-        if isinstance(node.operator, cst.Multiply) and isinstance(left, ListValue) and isinstance(right, Lit) \
+        if op is cst.Multiply and left_kind is ListValue and right_kind is Lit \
                 and isinstance(right.value, int) and 0 <= right.value <= 64:
             return ListValue(left.items * right.value, left.exact)
         # On tensors, `x - f(x)` joins the two paths like a residual sum; any other operator
         # (`*`, `@`, `/`) is a plain merge.
-        return self._combine(left, right, node, add=isinstance(node.operator, (cst.Add, cst.Subtract)))
+        return self._combine(left, right, node, add=op is cst.Add or op is cst.Subtract)
 
     def _eval_subscript(self, node: cst.Subscript, env: dict) -> Value:
         base = self._eval(node.value, env)
-        if isinstance(base, Chain):
+        if type(base) is Chain:
             for element in node.slice:
-                if isinstance(element.slice, cst.Index):
+                if type(element.slice) is cst.Index:
                     index = self._eval(element.slice.value, env)
-                    if isinstance(index, Chain):
+                    if type(index) is Chain:
                         return self._merge(base, [index], node, skip=False)
             return self._step(base, LayerStep(RESHAPE, node, "indexing", 0))
-        if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        if len(node.slice) == 1 and type(node.slice[0].slice) is cst.Index:
             index = self._eval(node.slice[0].slice.value, env)
-            if isinstance(base, Lit) and isinstance(index, Lit):
+            if type(base) is Lit and type(index) is Lit:
                 try:
                     return Lit(base.value[index.value])  # type: ignore[index]
                 except Exception:  # noqa: BLE001

@@ -9,12 +9,12 @@ a skip connection when one of them went through fewer weight layers since they p
 from __future__ import annotations
 
 import itertools
-from dataclasses import replace
 from typing import Optional, Sequence, Union
 
 import libcst as cst
 
-from nnlint.analysis.architecture.kinds import MERGE, UNKNOWN, WEIGHT, LayerStep, function_kind, method_kind
+from nnlint.analysis.architecture.kinds import (MERGE, UNKNOWN, WEIGHT, LayerStep, changed_step, function_kind,
+                                               method_kind)
 from nnlint.analysis.architecture.values import (MAX_CALL_DEPTH, UNKNOWN_VALUE, Chain, ClassInfo, Layer, ListValue, Lit, Seq,
                                           SelfValue, Value, tensor_arguments)
 from nnlint.catalogue.functions import PASS_METHODS, PRODUCT_FUNCTIONS, SHAPE_ONLY_METHODS, SKIP_JOINS
@@ -56,7 +56,7 @@ class ForwardFlow:
         shared_steps = {id(c.steps[-1]) for c in self.chains if c.steps and (c.uses > 1 or (c.returned and c.uses))}
         result = []
         for chain in paths:
-            steps = tuple(replace(s, shared=True) if id(s) in shared_steps else s for s in chain.steps)
+            steps = tuple(changed_step(s, shared=True) if id(s) in shared_steps else s for s in chain.steps)
             result.append(steps)
         # A path that is a prefix of another holds the same layers: reporting both would
         # report them twice.
@@ -87,7 +87,7 @@ class ForwardFlow:
     def _step(self, chain: Chain, step: LayerStep) -> Chain:
         chain.uses += 1
         if step.container == 0 and step.kind != UNKNOWN:
-            step = replace(step, container=self.current_container)
+            step = changed_step(step, container=self.current_container)
         return self._new_chain(Chain(chain.steps + (step,), chain.roots))
 
     def _merge(self, first: Chain, others: list, node: cst.CSTNode, skip: bool) -> Chain:
@@ -138,7 +138,7 @@ class ForwardFlow:
                 for inner in self._fresh_containers(steps):
                     chain = self._step(chain, inner)
                 return chain
-        return self._step(chain, replace(step, node=node, attr=attr, container=self.current_container,
+        return self._step(chain, changed_step(step, node=node, attr=attr, container=self.current_container,
                                           construction=step.construction))
 
     def _fresh_containers(self, steps: list[LayerStep]) -> list[LayerStep]:
@@ -149,7 +149,7 @@ class ForwardFlow:
         for step in steps:
             if step.container not in fresh:
                 fresh[step.container] = next(self.container_ids)
-            result.append(replace(step, container=fresh[step.container]))
+            result.append(changed_step(step, container=fresh[step.container]))
         return result
 
     def _seq_steps(self, seq: Seq, seen: set) -> list[LayerStep]:
@@ -172,7 +172,7 @@ class ForwardFlow:
                     if inner is not None:
                         steps.extend(self._fresh_containers(inner))
                         continue
-                steps.append(replace(item.step, container=container))
+                steps.append(changed_step(item.step, container=container))
             elif isinstance(item, ListValue):
                 steps.extend(self._seq_steps(Seq(seq.node, item.items, item.exact), seen))
             else:

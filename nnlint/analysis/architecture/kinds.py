@@ -60,6 +60,16 @@ class LayerStep:
     construction: Optional[cst.Call] = None  # the constructor call of a layer, when known
 
 
+def changed_step(step: LayerStep, **changes: object) -> LayerStep:
+    """`dataclasses.replace(step, **changes)` without its per-call field introspection (a
+    forward makes thousands of copies); LayerStep has no `__post_init__` to run."""
+    copy = object.__new__(LayerStep)
+    fields = copy.__dict__
+    fields.update(step.__dict__)
+    fields.update(changes)
+    return copy
+
+
 NN = "torch.nn."
 
 

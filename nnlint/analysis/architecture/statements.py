@@ -8,7 +8,7 @@ twice, the second pass marked `repeated`, so a rule can tell how much of a stack
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import libcst as cst
 
@@ -16,7 +16,7 @@ from nnlint.analysis.program import walk_count
 
 from nnlint.analysis.architecture.kinds import UNKNOWN, LayerStep
 from nnlint.analysis.architecture.values import (MAX_CALL_DEPTH, MAX_UNROLL, UNKNOWN_VALUE, Chain, Func, Layer, ListValue,
-                                          Lit, Seq, SelfValue, Value, copy_list)
+                                          Lit, Seq, SelfValue, Value, copy_lists)
 
 
 class StatementEvaluator:
@@ -34,28 +34,32 @@ class StatementEvaluator:
         return None
 
     def _exec(self, statement: cst.CSTNode, env: dict, module_level: bool = False) -> Optional[Value]:
-        if isinstance(statement, cst.SimpleStatementLine):
+        # Dispatch on the exact class, as `_eval` does (these libcst classes have no subclasses).
+        kind = type(statement)
+        if kind is cst.SimpleStatementLine:
             for small in statement.body:
                 result = self._exec_small(small, env)
                 if result is not None:
                     return result
             return None
-        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-            if isinstance(statement, cst.FunctionDef) and not module_level:
+        if kind is cst.FunctionDef:
+            if not module_level:
                 env[statement.name.value] = Func(statement)
             return None
-        if isinstance(statement, cst.If):
+        if kind is cst.ClassDef:
+            return None
+        if kind is cst.If:
             return self._exec_if(statement, env)
-        if isinstance(statement, cst.For):
+        if kind is cst.For:
             return self._exec_for(statement, env)
-        if isinstance(statement, cst.While):
+        if kind is cst.While:
             self._exec_unknown_loop(statement.body.body, env, statement)
             return None
-        if isinstance(statement, cst.With):
+        if kind is cst.With:
             for item in statement.items:
                 self._eval(item.item, env)
             return self._exec_block(statement.body.body, env)
-        if isinstance(statement, cst.Try):
+        if kind is cst.Try:
             result = self._exec_block(statement.body.body, env)
             if statement.orelse is not None and result is None:
                 result = self._exec_block(statement.orelse.body.body, env)
@@ -63,19 +67,22 @@ class StatementEvaluator:
         return None
 
     def _exec_small(self, small: cst.BaseSmallStatement, env: dict) -> Optional[Value]:
-        if isinstance(small, cst.Return):
-            return self._eval(small.value, env) if small.value is not None else UNKNOWN_VALUE
-        if isinstance(small, cst.Assign):
+        kind = type(small)
+        if kind is cst.Expr:
+            self._eval(small.value, env)
+        elif kind is cst.Assign:
             value = self._eval(small.value, env)
             for target in small.targets:
                 self._bind(target.target, value, env)
-        elif isinstance(small, cst.AnnAssign) and small.value is not None:
+        elif kind is cst.Return:
+            return self._eval(small.value, env) if small.value is not None else UNKNOWN_VALUE
+        elif kind is cst.AnnAssign and small.value is not None:
             self._bind(small.target, self._eval(small.value, env), env)
-        elif isinstance(small, cst.AugAssign):
-            if isinstance(small.operator, cst.AddAssign):
+        elif kind is cst.AugAssign:
+            if type(small.operator) is cst.AddAssign:
                 current = self._eval(small.target, env)
                 added = self._eval(small.value, env)
-                if isinstance(current, ListValue):
+                if type(current) is ListValue:
                     self._extend(current, added)
                     return None
                 value = self._combine(current, added, small, add=True)
@@ -83,18 +90,17 @@ class StatementEvaluator:
                 value = self._combine(self._eval(small.target, env), self._eval(small.value, env), small,
                                       add=False)
             self._bind(small.target, value, env)
-        elif isinstance(small, cst.Expr):
-            self._eval(small.value, env)
         return None
 
     def _bind(self, target: cst.BaseExpression, value: Value, env: dict) -> None:
-        if isinstance(target, cst.Name):
+        kind = type(target)
+        if kind is cst.Name:
             env[target.value] = value
-        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+        elif kind is cst.Attribute and type(target.value) is cst.Name:
             owner = env.get(target.value.value)
-            if isinstance(owner, SelfValue):
+            if type(owner) is SelfValue:
                 owner.cls.attrs[target.attr.value] = value
-        elif isinstance(target, (cst.Tuple, cst.List)):
+        elif kind is cst.Tuple or kind is cst.List:
             items = value.items if isinstance(value, ListValue) and value.exact else None
             if isinstance(value, Lit) and isinstance(value.value, (list, tuple)):
                 items = [Lit(item) for item in value.value]
@@ -107,16 +113,18 @@ class StatementEvaluator:
                     self._bind(element.value, UNKNOWN_VALUE, env)
 
     def _snapshot(self, env: dict) -> tuple[dict, dict]:
-        selves = {id(v.cls): v.cls for v in env.values() if isinstance(v, SelfValue)}
-        attrs = {key: {name: copy_list(value) for name, value in cls.attrs.items()} for key, cls in selves.items()}
-        return {name: copy_list(value) for name, value in env.items()}, attrs
+        selves = {id(v.cls): v.cls for v in env.values() if type(v) is SelfValue}
+        attrs = {key: copy_lists(cls.attrs) for key, cls in selves.items()}
+        return copy_lists(env), attrs
 
     def _restore(self, env: dict, snapshot: tuple[dict, dict]) -> None:
+        """Puts back the env and `self` attributes of a snapshot taken by `_snapshot`, which
+        must not be used again: its lists are the copies put back."""
         names, attrs = snapshot
         env.clear()
-        env.update({name: copy_list(value) for name, value in names.items()})
+        env.update(names)
         for value in env.values():
-            if isinstance(value, SelfValue) and id(value.cls) in attrs:
+            if type(value) is SelfValue and id(value.cls) in attrs:
                 value.cls.attrs = dict(attrs[id(value.cls)])
 
     def _exec_if(self, statement: cst.If, env: dict) -> Optional[Value]:
@@ -143,19 +151,16 @@ class StatementEvaluator:
 
     def _merge_branches(self, env: dict, other: tuple[dict, dict], node: cst.CSTNode) -> None:
         names, attrs = other
-        for name in sorted(set(names) | set(env)):  # sorted: joins create sequences in order
-            env[name] = self._join(names.get(name, UNKNOWN_VALUE), env.get(name, UNKNOWN_VALUE), node)
+        _join_into(env, names, node, self._join)
         for value in env.values():
-            if isinstance(value, SelfValue) and id(value.cls) in attrs:
-                theirs = attrs[id(value.cls)]
-                mine = value.cls.attrs
-                for name in sorted(set(theirs) | set(mine)):
-                    mine[name] = self._join(theirs.get(name, UNKNOWN_VALUE), mine.get(name, UNKNOWN_VALUE), node)
+            if type(value) is SelfValue and id(value.cls) in attrs:
+                _join_into(value.cls.attrs, attrs[id(value.cls)], node, self._join)
 
     def _join(self, a: Value, b: Value, node: cst.CSTNode) -> Value:
         if a is b:
             return a
-        if isinstance(a, ListValue) and isinstance(b, ListValue):
+        kind_a, kind_b = type(a), type(b)
+        if kind_a is ListValue and kind_b is ListValue:
             common = []
             for x, y in zip(a.items, b.items):
                 if x is not y:
@@ -164,15 +169,15 @@ class StatementEvaluator:
             if len(common) == len(a.items) == len(b.items):
                 return ListValue(common, a.exact and b.exact)
             return ListValue(common + [self._conditional(node)], False)
-        if isinstance(a, Lit) and isinstance(b, Lit) and a.value == b.value:
+        if kind_a is Lit and kind_b is Lit and a.value == b.value:
             return a
-        if isinstance(a, Chain) and isinstance(b, Chain):
+        if kind_a is Chain and kind_b is Chain:
             longer = a if len(a.steps) >= len(b.steps) else b
             a.uses += 1
             b.uses += 1
             step = LayerStep(UNKNOWN, node, "conditional", 0, resets=True)
             return self._new_chain(Chain(longer.steps + (step,), a.roots | b.roots))
-        if isinstance(a, (Layer, Seq)) or isinstance(b, (Layer, Seq)):
+        if kind_a is Layer or kind_a is Seq or kind_b is Layer or kind_b is Seq:
             return self._conditional(node)
         return UNKNOWN_VALUE
 
@@ -214,9 +219,10 @@ class StatementEvaluator:
                 env[name] = self._new_chain(Chain(value.steps + (step,), value.roots))
 
     def _iteration_items(self, value: Value) -> Optional[list]:
-        if isinstance(value, Lit) and isinstance(value.value, (list, tuple, str, range, dict)):
+        kind = type(value)
+        if kind is Lit and isinstance(value.value, (list, tuple, str, range, dict)):
             return [Lit(item) for item in value.value]
-        if isinstance(value, ListValue) and value.exact:
+        if kind is ListValue and value.exact:
             return list(value.items)
         return None
 
@@ -236,13 +242,13 @@ class StatementEvaluator:
             env[name] = remaining.pop(0) if remaining else self._parameter_value(param, keywords, standalone)
         for param in params.kwonly_params:
             env[param.name.value] = self._parameter_value(param, keywords, standalone)
-        if isinstance(params.star_arg, cst.Param):
+        if type(params.star_arg) is cst.Param:
             env[params.star_arg.name.value] = UNKNOWN_VALUE
         if params.star_kwarg is not None:
             env[params.star_kwarg.name.value] = UNKNOWN_VALUE
         self.depth += 1
         try:
-            result = self._exec_block(function.body.body, env) if isinstance(function.body, cst.IndentedBlock) \
+            result = self._exec_block(function.body.body, env) if type(function.body) is cst.IndentedBlock \
                 else None
         finally:
             self.depth -= 1
@@ -257,3 +263,14 @@ class StatementEvaluator:
         if param.default is not None and not standalone:
             return self._eval(param.default, {})
         return UNKNOWN_VALUE
+
+
+def _join_into(mine: dict, theirs: dict, node: cst.CSTNode, join: Callable[[Value, Value, cst.CSTNode], Value]) -> None:
+    """Sets each name of either branch to the join of its two values, in sorted order (joins
+    create sequences in order). A name both branches hold the same object under is left as
+    it is: most are."""
+    changed = [name for name in theirs.keys() | mine.keys()
+               if name not in mine or theirs.get(name, UNKNOWN_VALUE) is not mine[name]]
+    for name in sorted(changed):
+        a, b = theirs.get(name, UNKNOWN_VALUE), mine.get(name, UNKNOWN_VALUE)
+        mine[name] = a if a is b else join(a, b, node)

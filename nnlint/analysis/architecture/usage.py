@@ -15,14 +15,15 @@ subclasses, possibly in other files, use its layers, or a fixture whose forward 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, Optional, Sequence
+from typing import Iterator, Optional, Sequence, Union
 
 import libcst as cst
 
 from nnlint import catalogue
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.program.imports import qualified_name
-from nnlint.analysis.program.syntax import descendants, is_stub, nodes_by_type, string_value
+from nnlint.analysis.program.syntax import (_with_subclasses, descendants, is_stub, nodes_by_type, statement_bodies,
+                                            string_value)
 from nnlint.catalogue.functions import (
     MODULE_INTROSPECTION_FUNCTIONS,
     MODULE_INTROSPECTION_METHODS,
@@ -70,15 +71,17 @@ class _UsageReader:
         self.facts = facts
         self.aliases = facts.imports
         self.classes: dict[str, _Class] = {}
-        for node in descendants(facts.module, stop=(cst.FunctionDef,)):
-            if isinstance(node, cst.ClassDef):
-                methods = {item.name.value: item for item in node.body.body
-                           if isinstance(item, cst.FunctionDef)} if isinstance(node.body, cst.IndentedBlock) else {}
-                bases = [self._base_name(arg) for arg in node.bases]
-                self.classes[node.name.value] = _Class(node, bases, methods)
+        for node in class_definitions(facts.module.body):
+            methods = {item.name.value: item for item in node.body.body
+                       if isinstance(item, cst.FunctionDef)} if isinstance(node.body, cst.IndentedBlock) else {}
+            bases = [self._base_name(arg) for arg in node.bases]
+            self.classes[node.name.value] = _Class(node, bases, methods)
         self._read_names: Optional[set[str]] = None
-        self._introspecting: dict[int, bool] = {}
-        self._loading: dict[int, bool] = {}
+        # The ids of the nodes that reach submodules without names and of the calls loading
+        # a state dict into `self`, anywhere in the file; found when first needed.
+        self._reaching: Optional[tuple[set[int], set[int]]] = None
+        # id(class node) -> whether the class holds such nodes (introspecting, loading).
+        self._reaches_by_class: dict[int, tuple[bool, bool]] = {}
         self._built: dict[str, list[BuiltLayer]] = {}
 
     def _base_name(self, arg: cst.Arg) -> str:
@@ -179,16 +182,7 @@ class _UsageReader:
         return any(self._introspects_itself(cls) for cls in related)
 
     def _introspects_itself(self, cls: _Class) -> bool:
-        # Asked again for every class it is related to: one walk per class.
-        found = self._introspecting.get(id(cls.node))
-        if found is None:
-            found = any(
-                (type(node) is cst.Attribute and node.attr.value in MODULE_INTROSPECTION_METHODS)
-                or (type(node) is cst.Call and isinstance(node.func, cst.Name)
-                    and node.func.value in MODULE_INTROSPECTION_FUNCTIONS)
-                for node in descendants(cls.node, stop=()))
-            self._introspecting[id(cls.node)] = found
-        return found
+        return self._reaches(cls)[0]
 
     def loads_state(self, name: str) -> bool:
         """The class (or a subclass or base in this file) loads a state dict into itself or
@@ -198,14 +192,18 @@ class _UsageReader:
         return any(self._loads_state_itself(cls) for cls in related)
 
     def _loads_state_itself(self, cls: _Class) -> bool:
-        # Asked again for every class it is related to: one walk per class.
-        found = self._loading.get(id(cls.node))
+        return any(method in STATE_LOADING_METHODS for method in cls.methods) or self._reaches(cls)[1]
+
+    def _reaches(self, cls: _Class) -> tuple[bool, bool]:
+        """Whether the class's code (its methods, nested classes and lambdas too) reaches
+        submodules without names, and whether it loads a state dict into itself. Asked again
+        for every class it is related to: one walk per class, and none when the file holds
+        neither kind of node."""
+        found = self._reaches_by_class.get(id(cls.node))
         if found is None:
-            found = any(method in STATE_LOADING_METHODS for method in cls.methods) or any(
-                isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
-                and node.func.attr.value in STATE_LOADING_METHODS and _is_self(node.func.value)
-                for node in descendants(cls.node, stop=()))
-            self._loading[id(cls.node)] = found
+            if self._reaching is None:
+                self._reaching = _reaching_nodes(self.facts.module)
+            found = self._reaches_by_class[id(cls.node)] = _reaches_in(cls.node, *self._reaching)
         return found
 
     def built_layers(self, name: str) -> list[BuiltLayer]:
@@ -220,14 +218,13 @@ class _UsageReader:
         init = self.classes[name].methods.get("__init__")
         if init is None:
             return
-        kept = _commented_as_kept(init)
-        for node in descendants(init.body):
-            if not isinstance(node, (cst.Assign, cst.AnnAssign)) or node.value is None or id(node) in kept:
+        for node in _assignments(init.body.body):
+            if node.value is None:
                 continue
             layer = self.layer_name(node.value)
             if layer is None:
                 continue
-            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            targets = [t.target for t in node.targets] if type(node) is cst.Assign else [node.target]
             for target in targets:
                 if (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)
                         and target.value.value == "self"):
@@ -360,20 +357,89 @@ def _is_self(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "super"
 
 
-def _commented_as_kept(init: cst.FunctionDef) -> set[int]:
-    """Ids of the assignments in `init` whose line (or the comment lines just above it) says
-    the layer is kept on purpose (catalogue.names.KEPT_LAYER_COMMENT)."""
-    kept: set[int] = set()
-    for node in descendants(init.body):
-        if not isinstance(node, cst.SimpleStatementLine):
-            continue
-        comments = [line.comment.value for line in node.leading_lines if line.comment is not None]
-        if node.trailing_whitespace.comment is not None:
-            comments.append(node.trailing_whitespace.comment.value)
-        comments += [inner.value for inner in descendants(node, stop=()) if isinstance(inner, cst.Comment)]
-        if any(KEPT_LAYER_COMMENT.search(comment) for comment in comments):
-            kept.update(id(small) for small in node.body)
-    return kept
+_CLASS = _with_subclasses((cst.ClassDef,))
+_FUNCTION = _with_subclasses((cst.FunctionDef,))
+_LINE = _with_subclasses((cst.SimpleStatementLine,))
+_ASSIGNMENT = _with_subclasses((cst.Assign, cst.AnnAssign))
+_COMPOUND = _with_subclasses((cst.BaseCompoundStatement,))
+
+
+def class_definitions(body: Sequence[cst.CSTNode]) -> Iterator[cst.ClassDef]:
+    """Every class defined outside a function at any depth of `body`, in textual order (an
+    enclosing class before the classes in it). Classes are statements: walking the
+    statements finds the same ones as walking every node, at a fraction of the nodes."""
+    for statement in body:
+        kind = type(statement)
+        if kind in _CLASS:
+            yield statement
+            yield from class_definitions(statement.body.body)
+        elif kind in _COMPOUND and kind not in _FUNCTION:
+            for inner in statement_bodies(statement, every_block=True):
+                yield from class_definitions(inner)
+
+
+def _assignments(body: Sequence[cst.CSTNode]) -> Iterator[Union[cst.Assign, cst.AnnAssign]]:
+    """The assignments of a function body at any depth (nested functions and classes not
+    entered), in textual order, but those on a line whose comment says the layer is kept on
+    purpose (catalogue.names.KEPT_LAYER_COMMENT). Assignments are statements: walking the
+    statements finds them without walking every expression."""
+    for statement in body:
+        kind = type(statement)
+        if kind in _LINE:
+            if not _commented_as_kept(statement):
+                for small in statement.body:
+                    if type(small) in _ASSIGNMENT:
+                        yield small
+        elif kind in _ASSIGNMENT:  # a small statement of a one-line suite (`if x: a = b`)
+            yield statement
+        elif kind in _COMPOUND and kind not in _FUNCTION and kind not in _CLASS:
+            for inner in statement_bodies(statement, every_block=True):
+                yield from _assignments(inner)
+
+
+def _commented_as_kept(line: cst.SimpleStatementLine) -> bool:
+    """The line, or the comment lines just above it, says the layer is kept on purpose. (No
+    other comment of a line is in its code: the others sit in whitespace.)"""
+    comments = [empty.comment.value for empty in line.leading_lines if empty.comment is not None]
+    if line.trailing_whitespace.comment is not None:
+        comments.append(line.trailing_whitespace.comment.value)
+    return any(KEPT_LAYER_COMMENT.search(comment) for comment in comments)
+
+
+def _reaching_nodes(module: cst.Module) -> tuple[set[int], set[int]]:
+    """The ids of the module's nodes that reach submodules without names (`self.modules()`,
+    `getattr(self, name)`), and of its calls loading a state dict into `self`: few, found in
+    the module's node index without a walk of their own."""
+    index = nodes_by_type(module)
+    introspecting = {id(node) for node in index.get(cst.Attribute, ())
+                     if node.attr.value in MODULE_INTROSPECTION_METHODS}
+    loading: set[int] = set()
+    for node in index.get(cst.Call, ()):
+        func = node.func
+        if type(func) is cst.Name and func.value in MODULE_INTROSPECTION_FUNCTIONS:
+            introspecting.add(id(node))
+        elif type(func) is cst.Attribute and func.attr.value in STATE_LOADING_METHODS and _is_self(func.value):
+            loading.add(id(node))
+    return introspecting, loading
+
+
+def _reaches_in(node: cst.ClassDef, introspecting: set[int], loading: set[int]) -> tuple[bool, bool]:
+    """Whether the class holds one of the `introspecting` nodes and one of the `loading` ones
+    (the two sets are disjoint); walked until both are known."""
+    found_introspecting = found_loading = False
+    if not introspecting and not loading:
+        return False, False
+    for inner in descendants(node, stop=()):
+        key = id(inner)
+        if key in introspecting:
+            found_introspecting = True
+            if found_loading or not loading:
+                break
+        elif key in loading:
+            found_loading = True
+            if found_introspecting or not introspecting:
+                break
+    return found_introspecting, found_loading
 
 
 def _child_expressions(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:

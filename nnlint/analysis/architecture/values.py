@@ -61,9 +61,11 @@ class ListValue:
     ordered_dict: bool = False  # an `OrderedDict(...)`, whose items are its values
 
 
-def copy_list(value: Value) -> Value:
-    """A list that a branch can change without changing the other branch's copy."""
-    return ListValue(list(value.items), value.exact) if isinstance(value, ListValue) else value
+def copy_lists(values: dict[str, Value]) -> dict[str, Value]:
+    """The values with each list copied, so that what a branch appends is not appended to
+    the copy. The copy is shallow (a list's items are shared) and not an `OrderedDict(...)`."""
+    return {name: ListValue(list(value.items), value.exact) if type(value) is ListValue else value
+            for name, value in values.items()}
 
 
 @dataclass(eq=False)
@@ -92,12 +94,13 @@ def tensor_arguments(args: list, keywords: Optional[dict] = None) -> list[Chain]
     argument (`torch.cat([features, state], 1)`: the result carries on from both)."""
     chains = []
     for a in args:
-        if isinstance(a, Chain):
+        kind = type(a)
+        if kind is Chain:
             chains.append(a)
-        elif isinstance(a, ListValue):
-            chains.extend(item for item in a.items if isinstance(item, Chain))
+        elif kind is ListValue:
+            chains.extend(item for item in a.items if type(item) is Chain)
     if keywords:
-        chains += [v for v in keywords.values() if isinstance(v, Chain)]
+        chains += [v for v in keywords.values() if type(v) is Chain]
     return chains
 
 

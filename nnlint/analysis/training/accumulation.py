@@ -20,7 +20,7 @@ from typing import Optional
 
 import libcst as cst
 
-from nnlint.analysis.program.syntax import descendants, last_part, receiver_name, source_code
+from nnlint.analysis.program.syntax import descendants, last_part, nodes_by_type, receiver_name, source_code
 from nnlint.analysis.training.facts import BACKWARD, STEP, ZERO_GRAD, Event, TrainingFacts, TrainingLoop
 from nnlint.catalogue.ecosystem import ACCUMULATION_AWARE_BACKWARD
 
@@ -58,8 +58,7 @@ def find_accumulation_loops(module: cst.Module, training: TrainingFacts) -> list
             if not backwards or not steps:
                 continue
             if conditions is None:
-                conditions = {id(node): node for node in descendants(module, stop=())
-                              if type(node) is cst.If}
+                conditions = {id(node): node for node in nodes_by_type(module).get(cst.If, ())}
                 divisors = _divisors(module)
             for step in steps:
                 if id(step.node) in seen:
@@ -145,14 +144,15 @@ def _scales(node: cst.CSTNode) -> bool:
 def _divisors(module: cst.Module) -> set[str]:
     """The last parts of everything the file divides by (`self.accum_steps` -> `accum_steps`)."""
     found: set[str] = set()
-    for node in descendants(module, stop=()):
-        kind = type(node)
-        if kind is cst.BinaryOperation and isinstance(node.operator, cst.Divide):
+    index = nodes_by_type(module)  # a set: the order of the nodes does not matter
+    for node in index.get(cst.BinaryOperation, ()):
+        if isinstance(node.operator, cst.Divide):
             found.add(last_part(source_code(node.right)))
-        elif kind is cst.AugAssign and isinstance(node.operator, cst.DivideAssign):
+    for node in index.get(cst.AugAssign, ()):
+        if isinstance(node.operator, cst.DivideAssign):
             found.add(last_part(source_code(node.value)))
-        elif kind is cst.Call and isinstance(node.func, cst.Attribute) and node.func.attr.value in _DIVIDING_METHODS \
-                and node.args:
+    for node in index.get(cst.Call, ()):
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in _DIVIDING_METHODS and node.args:
             found.add(last_part(source_code(node.args[0].value)))  # p.grad.div_(k): the gradients, scaled
     return found
 

@@ -15,9 +15,10 @@ from typing import Iterator, Optional
 
 import libcst as cst
 
+from nnlint.analysis.architecture.usage import class_definitions
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.program.imports import qualified_name, referable_modules
-from nnlint.analysis.program.syntax import argument, descendants
+from nnlint.analysis.program.syntax import argument, descendants, nodes_by_type
 from nnlint.catalogue.ecosystem import (DATA_LOADERS, DATASET_BASES, RANDOM_GENERATOR_CONSTRUCTORS,
                                         WORKER_INIT_ARGUMENT)
 
@@ -106,8 +107,8 @@ def _generators(name: str, cls: cst.ClassDef, aliases: dict[str, str]) -> Iterat
 def _instance_names(module: cst.Module, datasets: set[str]) -> dict[str, str]:
     """Variable and attribute names bound to an instance of a dataset class: name -> class."""
     names: dict[str, str] = {}
-    for node in descendants(module, stop=()):
-        if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call):
+    for node in nodes_by_type(module).get(cst.Assign, ()):  # in textual order, as a walk
+        if isinstance(node.value, cst.Call):
             func = node.value.func
             if isinstance(func, cst.Name) and func.value in datasets:
                 for target in node.targets:
@@ -143,8 +144,12 @@ def build_data_loading_facts(facts: FileFacts) -> None:
     aliases = facts.imports
     if not any(full.startswith("torch") for full in referable_modules(aliases)):
         return
-    classes = {node.name.value: node for node in descendants(facts.module, stop=(cst.FunctionDef,))
-               if isinstance(node, cst.ClassDef)}
+    # A dataset class derives, through classes of the file, from a class whose base is a
+    # dataset base: a file where no class (in the node index, any depth) has one has none.
+    if not any(base.keyword is None and qualified_name(base.value, aliases) in DATASET_BASES
+               for node in nodes_by_type(facts.module).get(cst.ClassDef, ()) for base in node.bases):
+        return
+    classes = {node.name.value: node for node in class_definitions(facts.module.body)}
     generators: dict[str, DatasetGenerator] = {}
     for name, cls in classes.items():
         if _is_dataset(name, classes, aliases):
@@ -153,8 +158,8 @@ def build_data_loading_facts(facts: FileFacts) -> None:
     if not generators:
         return
     instances = _instance_names(facts.module, set(generators))
-    for node in descendants(facts.module, stop=()):
-        if not isinstance(node, cst.Call) or qualified_name(node.func, aliases) not in DATA_LOADERS:
+    for node in nodes_by_type(facts.module).get(cst.Call, ()):  # in textual order, as a walk
+        if qualified_name(node.func, aliases) not in DATA_LOADERS:
             continue
         if any(arg.star for arg in node.args):
             continue  # `**loader_kwargs` may hold num_workers and worker_init_fn

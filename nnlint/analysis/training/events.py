@@ -24,8 +24,10 @@ from nnlint.analysis.training.optimizers import Constructions, numeric_constants
 from nnlint.analysis.program.syntax import (
     argument,
     descendants,
+    iter_calls,
     last_part,
     names_in,
+    nodes_by_type,
     number_value,
     receiver_name,
     source_code,
@@ -51,6 +53,8 @@ from nnlint.catalogue.functions import NO_GRAD_CONTEXTS
 from nnlint.catalogue.names import LOSS_CALLEE, LOSS_NAME
 
 _UPDATE_CALL = re.compile(r"optim|update|step", re.IGNORECASE)
+# Module-level blocks whose definitions are the module's (`if TYPE_CHECKING:`, `try:`).
+_MODULE_BLOCKS = frozenset({cst.If, cst.Try, cst.With, cst.For, cst.While})
 
 
 @dataclass(eq=False)
@@ -82,6 +86,11 @@ class EventWalker:
         self.constructions = Constructions(numeric_constants(facts.module.body), facts.optimizer_lrs,
                                           facts.external_constructions)
         self.forward_calls: list[ForwardCall] = []
+        # Every node `_scan` acts on is a call: the file holds no `.grad` and no lambda (whose
+        # calls `iter_calls` does not return).
+        index = nodes_by_type(facts.module)
+        self.calls_only = not index.get(cst.Lambda) and not any(
+            node.attr.value == "grad" for node in index.get(cst.Attribute, ()))
 
     def run(self) -> TrainingFacts:
         module = self.facts.module
@@ -98,7 +107,8 @@ class EventWalker:
 
     def _collect_definitions(self, body: Sequence[cst.CSTNode], cls: Optional[str], parent: WalkedFunction) -> None:
         for statement in body:
-            if isinstance(statement, cst.FunctionDef):
+            kind = type(statement)  # exact classes: isinstance against libcst's ABCs is slow
+            if kind is cst.FunctionDef:
                 name = statement.name.value
                 function = WalkedFunction(f"{cls}.{name}" if cls else name, statement, statement.body.body, cls)
                 self.functions.append(function)
@@ -109,9 +119,9 @@ class EventWalker:
                 else:
                     self.nested.setdefault(id(parent.node), {})[name] = function
                 self._collect_definitions(function.body, None, function)
-            elif isinstance(statement, cst.ClassDef):
+            elif kind is cst.ClassDef:
                 self._collect_definitions(statement.body.body, statement.name.value, parent)
-            elif isinstance(statement, (cst.If, cst.Try, cst.With, cst.For, cst.While)) and parent.name == "<module>":
+            elif kind in _MODULE_BLOCKS and parent.name == "<module>":
                 for block in statement_bodies(statement):
                     self._collect_definitions(block, cls, parent)
 
@@ -123,36 +133,37 @@ class EventWalker:
 
     def _walk_statement(self, function: WalkedFunction, statement: cst.CSTNode, chain: tuple,
                         branches: tuple, no_grad: bool) -> None:
-        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-            return
-        if isinstance(statement, cst.SimpleStatementLine):
+        kind = type(statement)  # exact classes: isinstance against libcst's ABCs is slow
+        if kind is cst.SimpleStatementLine:
             for small in statement.body:
                 self._walk_small(function, small, chain, branches, no_grad)
             return
+        if kind is cst.FunctionDef or kind is cst.ClassDef:
+            return
         depth = len(chain)
-        if isinstance(statement, cst.If):
+        if kind is cst.If:
             self._scan(function, statement.test, chain, branches, no_grad)
             self._walk_block(function, statement.body.body, chain,
                              branches + (Branch(id(statement), 0, depth),), no_grad)
             if statement.orelse is not None:
                 inner = branches + (Branch(id(statement), 1, depth),)
-                if isinstance(statement.orelse, cst.If):
+                if type(statement.orelse) is cst.If:
                     self._walk_statement(function, statement.orelse, chain, inner, no_grad)
                 else:
                     self._walk_block(function, statement.orelse.body.body, chain, inner, no_grad)
-        elif isinstance(statement, (cst.For, cst.While)):
+        elif kind is cst.For or kind is cst.While:
             parent = next((loop for loop in reversed(function.loops) if chain and loop.node is chain[-1]), None)
-            if isinstance(statement, cst.For):
+            if kind is cst.For:
                 self._scan(function, statement.iter, chain, branches, no_grad)
-                loop = TrainingLoop(statement, parent, source_code(statement.target), source_code(statement.iter))
+                loop = TrainingLoop(statement, parent, _code(statement.target), _code(statement.iter))
             else:
                 self._scan(function, statement.test, chain, branches, no_grad)
-                loop = TrainingLoop(statement, parent, "", source_code(statement.test))
+                loop = TrainingLoop(statement, parent, "", _code(statement.test))
             function.loops.append(loop)
             self._walk_block(function, statement.body.body, chain + (statement,), branches, no_grad)
             if statement.orelse is not None:
                 self._walk_block(function, statement.orelse.body.body, chain, branches, no_grad)
-        elif isinstance(statement, cst.With):
+        elif kind is cst.With:
             disables = no_grad
             for item in statement.items:
                 self._scan(function, item.item, chain, branches, no_grad)
@@ -162,7 +173,7 @@ class EventWalker:
                     if not (isinstance(item.item, cst.Call) and item.item.args):  # inference_mode(False)
                         disables = True
             self._walk_block(function, statement.body.body, chain, branches, disables)
-        elif isinstance(statement, cst.Try):
+        elif kind is cst.Try:
             self._walk_block(function, statement.body.body, chain,
                              branches + (Branch(id(statement), 0, depth),), no_grad)
             for index, handler in enumerate(statement.handlers, 1):
@@ -173,7 +184,7 @@ class EventWalker:
                                  branches + (Branch(id(statement), 0, depth),), no_grad)
             if statement.finalbody is not None:
                 self._walk_block(function, statement.finalbody.body.body, chain, branches, no_grad)
-        elif isinstance(statement, cst.Match):
+        elif kind is cst.Match:
             self._scan(function, statement.subject, chain, branches, no_grad)
             for index, case in enumerate(statement.cases):
                 self._walk_block(function, case.body.body, chain,
@@ -183,33 +194,36 @@ class EventWalker:
                     branches: tuple, no_grad: bool) -> None:
         self._scan(function, small, chain, branches, no_grad)
         here = dict(chain=chain, branches=branches, no_grad=no_grad)
-        if isinstance(small, cst.AugAssign) and isinstance(small.operator, cst.AddAssign):
+        small_kind = type(small)  # exact classes: isinstance against libcst's ABCs is slow
+        if small_kind is cst.AugAssign and type(small.operator) is cst.AddAssign:
             target = receiver_name(small.target)
             if target:
                 function.own.append(Event(ACCUMULATE, small, target=target,
                                           names=_kept_names(small.value), value=small.value, **here))
-        elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+        elif small_kind is cst.Expr and type(small.value) is cst.Call:
             kept = _kept_in_container(small.value)
             if kept is not None:
                 function.own.append(Event(ACCUMULATE, small, target=kept[0], names=_kept_names(kept[1]),
                                           value=kept[1], **here))
-        elif isinstance(small, (cst.Assign, cst.AnnAssign)):
-            targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+        elif small_kind is cst.Assign or small_kind is cst.AnnAssign:
+            targets = [t.target for t in small.targets] if small_kind is cst.Assign else [small.target]
             value = small.value
             if value is None:
                 return
+            value_kind = type(value)
             for target_node in targets:
-                if isinstance(target_node, cst.Attribute) and target_node.attr.value == "grad":
+                target_kind = type(target_node)
+                if target_kind is cst.Attribute and target_node.attr.value == "grad":
                     # p.grad = None clears a gradient; p.grad = g sets one by hand.
-                    kind = ZERO_GRAD if isinstance(value, cst.Name) and value.value == "None" else GRAD_READ
+                    kind = ZERO_GRAD if value_kind is cst.Name and value.value == "None" else GRAD_READ
                     function.own.append(Event(kind, small, receiver=receiver_name(target_node.value), **here))
                     continue
-                if isinstance(target_node, cst.Subscript) and _updates_entry(target_node, value):
+                if target_kind is cst.Subscript and _updates_entry(target_node, value):
                     # totals[k] = totals.get(k, 0) + losses[k]: a running total per key.
                     function.own.append(Event(ACCUMULATE, small, target=receiver_name(target_node),
                                               names=_kept_names(value.right), value=value.right, **here))
                     continue
-                target = receiver_name(target_node) if isinstance(target_node, (cst.Name, cst.Attribute)) else ""
+                target = receiver_name(target_node) if target_kind is cst.Name or target_kind is cst.Attribute else ""
                 if not target:
                     for element in getattr(target_node, "elements", ()):
                         name = receiver_name(element.value)
@@ -218,7 +232,7 @@ class EventWalker:
                         if name:
                             function.own.append(Event(ASSIGN, small, target=name, value=None, **here))
                     continue
-                if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add) \
+                if value_kind is cst.BinaryOperation and type(value.operator) is cst.Add \
                         and receiver_name(value.left) == target:
                     function.own.append(Event(ACCUMULATE, small, target=target,
                                               names=_bare_tensor_names(value.right), value=value.right, **here))
@@ -228,14 +242,16 @@ class EventWalker:
                     function.own.append(Event(LOSS, small, target=target, **here))
                 function.own.append(Event(ASSIGN, small, target=target, value=value,
                                           names=_bare_tensor_names(value), **here))
-                if isinstance(value, cst.Call):
+                if value_kind is cst.Call:
                     self.constructions.bind(value, target, qualified_name(value.func, self.aliases)
                                             or self.facts.resolved_callees.get(value))
 
     def _scan(self, function: WalkedFunction, node: cst.CSTNode, chain: tuple, branches: tuple, no_grad: bool) -> None:
         """Record the calls and gradient reads of an expression or small statement."""
         here = dict(chain=chain, branches=branches, no_grad=no_grad)
-        for current in descendants(node):
+        # A file without lambdas and gradient reads has nothing to record here but the calls,
+        # which the walks' memo shares with the path facts (which asked for the same nodes).
+        for current in iter_calls(node) if self.calls_only else descendants(node):
             kind = type(current)  # not isinstance: see syntax.descendants
             if kind is cst.Attribute and current.attr.value == "grad":
                 function.own.append(Event(GRAD_READ, current, receiver=receiver_name(current.value), **here))
@@ -247,7 +263,8 @@ class EventWalker:
             qualified = qualified_name(func, self.aliases) or self.facts.resolved_callees.get(current)
             if qualified is not None:
                 self.constructions.note(current, qualified)
-            if isinstance(func, cst.Attribute):
+            func_kind = type(func)
+            if func_kind is cst.Attribute:
                 method = func.attr.value
                 receiver = func.value
                 if method in ("backward", "manual_backward") or "backward" in method and _receiver_is_self(receiver):
@@ -293,9 +310,9 @@ class EventWalker:
                     function.own.append(Event(OTHER_UPDATE, current, receiver=receiver_name(receiver), **here))
                 if LOSS_CALLEE.search(method):
                     function.own.append(Event(LOSS, current, **here))
-                if isinstance(receiver, cst.Name) and receiver.value == "self" and function.cls is not None:
+                if type(receiver) is cst.Name and receiver.value == "self" and function.cls is not None:
                     self._helper_call(function, current, method, function.cls, chain, branches, no_grad)
-            elif isinstance(func, cst.Name):
+            elif func_kind is cst.Name:
                 if "backward" in func.value and qualified != "torch.autograd.backward":
                     function.own.append(Event(BACKWARD, current, **here))  # backward_step(loss, ...)
                     self._helper_call(function, current, func.value, None, chain, branches, no_grad)
@@ -372,14 +389,22 @@ class EventWalker:
                 scope.loops.append(loop)
 
 
+def _code(node: cst.BaseExpression) -> str:
+    """`source_code(node)`; a bare name without running libcst's code generator."""
+    if type(node) is cst.Name and not node.lpar:
+        return node.value
+    return source_code(node)
+
+
 def _bare_tensor_names(node: cst.BaseExpression) -> tuple[str, ...]:
     """Names whose value an arithmetic expression keeps as it is (`loss`, `loss * n`), not
     through a call (`loss.item()`, `float(loss)`), an attribute (`loss.data`) or an index."""
-    if isinstance(node, cst.Name):
+    kind = type(node)
+    if kind is cst.Name:
         return (node.value,)
-    if isinstance(node, cst.BinaryOperation):
+    if kind is cst.BinaryOperation:
         return _bare_tensor_names(node.left) + _bare_tensor_names(node.right)
-    if isinstance(node, cst.UnaryOperation):
+    if kind is cst.UnaryOperation:
         return _bare_tensor_names(node.expression)
     return ()
 

@@ -23,7 +23,7 @@ import libcst as cst
 from nnlint import catalogue
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.program.imports import qualified_name
-from nnlint.analysis.program.syntax import argument, descendants, number_value, receiver_name
+from nnlint.analysis.program.syntax import argument, descendants, nodes_by_type, number_value, receiver_name
 from nnlint.analysis.training.facts import OptimizerConstruction
 from nnlint.catalogue.layers import CONTAINER
 
@@ -47,29 +47,32 @@ class _FanIns:
         self.facts = facts
         self.constants = constants
         self.bindings: dict[str, list[cst.BaseExpression]] = {}
-        self.enclosing: dict[int, cst.ClassDef] = {}
+        self._enclosing: Optional[dict[int, cst.ClassDef]] = None
         self._read()
 
     def _read(self) -> None:
-        """Every `name = value` of the file (names and `self.x` attributes), and the class
-        around each call."""
-        pending: list[tuple[cst.CSTNode, Optional[cst.ClassDef]]] = [(self.facts.module, None)]
-        while pending:
-            node, cls = pending.pop()
-            if isinstance(node, cst.ClassDef):
-                cls = node
-            if isinstance(node, cst.Call) and cls is not None:
-                self.enclosing[id(node)] = cls
-            if isinstance(node, cst.Assign):
-                for target in node.targets:
-                    name = receiver_name(target.target)
-                    if name:
-                        self.bindings.setdefault(name, []).append(node.value)
-            pending.extend((child, cls) for child in node.children)
+        """Every `name = value` of the file (names and `self.x` attributes), from the module's
+        node index (the order of the values does not matter: only a single one is used)."""
+        for node in nodes_by_type(self.facts.module).get(cst.Assign, ()):
+            for target in node.targets:
+                name = receiver_name(target.target)
+                if name:
+                    self.bindings.setdefault(name, []).append(node.value)
+
+    def enclosing_class(self, call: cst.Call) -> Optional[cst.ClassDef]:
+        """The innermost class around a call; the calls of every class are read when first asked."""
+        if self._enclosing is None:
+            self._enclosing = {}
+            # Outer classes come first in the index: an inner class's calls end up with it.
+            for cls in nodes_by_type(self.facts.module).get(cst.ClassDef, ()):
+                for node in descendants(cls, stop=()):
+                    if type(node) is cst.Call:
+                        self._enclosing[id(node)] = cls
+        return self._enclosing.get(id(call))
 
     def of_model(self, model: str, at: cst.Call) -> Optional[int]:
         if model == "self":
-            cls = self.enclosing.get(id(at))
+            cls = self.enclosing_class(at)
             return self.of_class(cls.name.value, _DEPTH) if cls is not None else None
         values = self.bindings.get(model, [])
         if len(values) != 1 or not isinstance(values[0], cst.Call):
