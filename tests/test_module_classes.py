@@ -31,9 +31,9 @@ BASE = "import torch.nn as nn\n\n\nclass BaseModel(nn.Module):\n    pass\n"
 
 
 def codes(root: Path, name: str) -> list[str]:
-    # NNL401 and NNL502 are opt-in; the classes they read are what is compared here.
+    # NNL302, NNL401 and NNL502 are opt-in; the classes they read are what is compared here.
     done = subprocess.run([sys.executable, "-m", "nnlint", "check", "--isolated", "--no-cache",
-                           "--extend-select", "NNL401,NNL502", name],
+                           "--extend-select", "NNL302,NNL401,NNL502", name],
                           cwd=root, capture_output=True, text=True, check=False)
     return sorted(line.split()[1] for line in done.stdout.splitlines() if line.startswith(name + ":"))
 
