@@ -46,6 +46,27 @@ def test_a_star_import_turns_the_conventional_names_off() -> None:
     assert found("from layers import *\ny = F.softmax(z)\n") == []
 
 
+STAR_EVALUATION = '''from utils import *
+
+
+def evaluate(model, loader):
+    model.eval()
+    total = 0
+    {context}
+        for x, y in loader:
+            total += (model(x).argmax(1) == y).sum().item()
+    return total
+'''
+
+
+def test_after_a_star_import_torch_is_still_torch() -> None:
+    # `from utils import *` brings in the utils module's `import torch`: nothing else is named
+    # torch, so `with torch.no_grad():` there is torch's and the evaluation needs no warning.
+    assert found(STAR_EVALUATION.format(context="with torch.no_grad():")) == []
+    assert found(STAR_EVALUATION.format(context="if True:")) == [("NNL506", 9, 23)]
+    assert found("from layers import *\ny = nn.functional.softmax(z)\n") == [("NNL107", 2, 5)]
+
+
 def test_the_pre_parse_skip_keeps_files_that_use_the_aliases() -> None:
     assert mentions_torch(b"y = F.softmax(z)\n")
     assert mentions_torch(b"opt = optim.SGD(p, lr=1)\n")

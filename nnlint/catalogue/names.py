@@ -148,6 +148,11 @@ CONVENTIONAL_IMPORTS: dict[str, str] = {
     "pl": "pytorch_lightning",
 }
 
+# Of those, the names a star import (`from utils import *`, common in notebooks and research
+# scripts) can only have brought in as that module: nobody binds `torch`, `nn` or `np` to
+# anything else. After a star import the other conventional names stay unknown.
+STAR_IMPORTED_CONVENTIONS = frozenset({"torch", "nn", "np"})
+
 # Methods that only a LightningModule has: a pasted run of `self` methods naming one of these
 # (a `training_step` posted alone) is the body of a LightningModule, not of a plain Module.
 LIGHTNING_MODULE_METHODS = frozenset({

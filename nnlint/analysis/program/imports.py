@@ -14,7 +14,7 @@ from typing import Optional, Sequence, Union
 import libcst as cst
 
 from nnlint.analysis.program.syntax import _with_subclasses, statement_bodies
-from nnlint.catalogue.names import CONVENTIONAL_IMPORTS
+from nnlint.catalogue.names import CONVENTIONAL_IMPORTS, STAR_IMPORTED_CONVENTIONS
 
 _SMALL_STATEMENTS = _with_subclasses((cst.BaseSmallStatement,))
 _COMPOUND_STATEMENTS = _with_subclasses((cst.BaseCompoundStatement,))
@@ -121,11 +121,12 @@ def collect_imports(module: cst.Module) -> ImportTable:
                 pending.extend(statement_bodies(statement, every_block=True))
     aliases.star = star
     aliases.bound = bound
-    if not star:
-        # A snippet without its import lines: `nn.Linear` there is torch's, as the reader of
-        # the post takes it. A star import could bind the names, so it turns this off.
-        aliases.assumed = {name: full for name, full in CONVENTIONAL_IMPORTS.items()
-                           if name not in aliases and name not in bound}
+    # A snippet without its import lines: `nn.Linear` there is torch's, as the reader of the
+    # post takes it. A star import could bind the names to anything, except the few that can
+    # only be the module (`torch.no_grad()` after `from utils import *`).
+    aliases.assumed = {name: full for name, full in CONVENTIONAL_IMPORTS.items()
+                       if name not in aliases and name not in bound
+                       and (not star or name in STAR_IMPORTED_CONVENTIONS)}
     return aliases
 
 
