@@ -115,6 +115,27 @@ class GraphNet(nn.Module):
 def step(model, x, y):
     return F.nll_loss(model(x), y)
 """,
+        # The layers applied after the ReLU come from a collection nnlint cannot list (the
+        # last three modules, a Linear last): what reaches the loss is not the ReLU's output.
+        """\
+import torch.nn as nn
+
+class CNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.Conv2d(1, 16, 5)
+        self.act = nn.ReLU()
+        self.fc1 = nn.Linear(9216, 100)
+        self.act2 = nn.ReLU()
+        self.fc2 = nn.Linear(100, 10)
+    def forward(self, x):
+        out = self.act(self.layer(x)).flatten(1)
+        for module in list(self.modules())[-3:]:
+            out = module(out)
+        return out
+
+loss = nn.CrossEntropyLoss()(CNN()(images), labels)
+""",
     )
 
     def check(self, facts, report) -> None:

@@ -17,7 +17,7 @@ from nnlint.analysis.program import walk_count
 
 from nnlint import catalogue
 from nnlint.analysis.program.imports import qualified_name
-from nnlint.analysis.program.syntax import _with_subclasses, child_nodes
+from nnlint.analysis.program.syntax import _with_subclasses, child_nodes, descendants_of_types
 from nnlint.analysis.program.values import (
     ClassInfo,
     ClassRef,
@@ -115,6 +115,13 @@ class StatementRunner:
                 self._bind(statement.target, self._iterate(iterated), body_env)
                 self._exec_loop_body(statement.body.body, body_env)
                 _merge_into(env, [env, body_env])
+                if type(statement.target) is cst.Name and _calls_name(statement.body.body, statement.target.value):
+                    # `for layer in list(self.modules())[-3:]: x = layer(x)`: layers nnlint
+                    # cannot list, applied in turn. What comes out is the last one's output,
+                    # unknown; not what went in, since a model's layer loop runs.
+                    for name in body_env.written:
+                        if not body_env[name]:
+                            env[name] = ()
             if statement.orelse is not None:
                 self._exec_block(statement.orelse.body.body, env)
         elif kind is cst.While:
@@ -436,6 +443,12 @@ class Branch(dict):  # type: ignore[type-arg]
     def __setitem__(self, name: str, values: ValueSet) -> None:
         self.written.add(name)
         super().__setitem__(name, values)
+
+
+def _calls_name(body: Sequence[cst.CSTNode], name: str) -> bool:
+    """Whether the statements call `name` itself (`layer(x)`) anywhere."""
+    return any(type(call.func) is cst.Name and call.func.value == name
+               for statement in body for call in descendants_of_types(statement, (cst.Call,)))
 
 
 def _merge_into(env: Env, branches: list[Env]) -> None:
