@@ -60,20 +60,13 @@ class FileClasses:
         self.external_modules = module_bases(facts.external_bases)
         self.classes: dict[str, ModuleClass] = {}
         self._usage: dict[int, ClassUsage] = {}
-        # Qualified names by id() of the expression: the constant-init and tensor checks ask
-        # for the same callee several times (a layer? a factory? a Parameter?). Safe for the
-        # object's life, one file: nodes are immutable and each entry keeps its node alive.
-        self._qualified: dict[int, tuple[cst.BaseExpression, Optional[str]]] = {}
         self._collect_classes(facts.module.body, facts.models)
         for cls in self.classes.values():
             self._collect_layers(cls)
             self._inherit_layers(cls, facts.external_bases)
 
     def q(self, node: cst.BaseExpression) -> Optional[str]:
-        entry = self._qualified.get(id(node))
-        if entry is None or entry[0] is not node:
-            entry = self._qualified[id(node)] = (node, qualified_name(node, self.aliases))
-        return entry[1]
+        return qualified_name(node, self.aliases)
 
     def usage(self, cls: ModuleClass) -> ClassUsage:
         found = self._usage.get(id(cls.node))
