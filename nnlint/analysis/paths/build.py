@@ -34,7 +34,6 @@ from nnlint.analysis.paths.facts import (
     Scope,
     same_model,
 )
-from nnlint.analysis.paths.names import QualifiedNames
 from nnlint.analysis.paths.scopes import ScopeWalker
 from nnlint.analysis.paths.preprocessing import build_preprocessing_facts
 from nnlint.analysis.program.syntax import dotted_name as dotted
@@ -49,9 +48,7 @@ __all__ = [
 def build_path_facts(facts: FileFacts) -> None:
     """Fill `facts.paths` with the scopes of the file, then the preprocessing and dtype facts
     that are read along them."""
-    # One memo of qualified names for the three builders: they resolve the same callees.
-    names = QualifiedNames(facts.imports)
-    paths = ScopeWalker(facts, names).run()
-    paths.preprocessing = build_preprocessing_facts(facts, paths, names)
-    paths.dtypes = build_dtype_facts(facts, paths, names)
+    paths = ScopeWalker(facts).run()
+    paths.preprocessing = build_preprocessing_facts(facts, paths)
+    paths.dtypes = build_dtype_facts(facts, paths)
     facts.paths = paths

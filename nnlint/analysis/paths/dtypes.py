@@ -25,7 +25,7 @@ import libcst as cst
 from nnlint import catalogue
 from nnlint.analysis.program.comments import introducing_comments
 from nnlint.analysis.facts import FileFacts
-from nnlint.analysis.paths.names import QualifiedNames
+from nnlint.analysis.program.imports import qualified_name
 from nnlint.analysis.paths.facts import PathFacts
 from nnlint.analysis.program.syntax import descendants, dotted_name, iter_calls, own_statements, source_code
 from nnlint.catalogue.ecosystem import (
@@ -102,11 +102,10 @@ class DtypeFacts:
 
 
 class _Builder:
-    def __init__(self, facts: FileFacts, paths: PathFacts, names: Optional[QualifiedNames] = None) -> None:
+    def __init__(self, facts: FileFacts, paths: PathFacts) -> None:
         self.facts = facts
         self.paths = paths
         self.aliases = facts.imports
-        self.qualified = names if names is not None else QualifiedNames(facts.imports)
         self.out = DtypeFacts()
         self.module_env: dict[str, Dtype] = {}
         self.class_inputs: dict[str, list[Optional[str]]] = {}  # class -> per-forward-arg "float"/"index"/None
@@ -133,7 +132,7 @@ class _Builder:
             if type(func) is cst.Name and func.value in self.facts.models:
                 self.model_classes[name] = "class:" + func.value
             else:
-                qual = self.qualified(func) or ""
+                qual = qualified_name(func, self.aliases) or ""
                 if qual == "torch.nn.Sequential" and self._sequential_takes_float(call):
                     self.model_classes[name] = "float"
                 elif (catalogue.model_factory(qual) or {}).get("image_input"):
@@ -141,7 +140,7 @@ class _Builder:
         # A bare torch.nn layer used as the model (`layer = nn.Linear(3, 3)`; `layer(x)`).
         for small in own_statements(self.facts.module.body):
             if type(small) is cst.Assign and type(small.value) is cst.Call:
-                short = _nn_short_name(self.qualified(small.value.func))
+                short = _nn_short_name(qualified_name(small.value.func, self.aliases))
                 if short is not None and _takes_float(short):
                     for target in small.targets:
                         name = dotted_name(target.target)
@@ -170,7 +169,7 @@ class _Builder:
         for arg in call.args:
             if type(arg.value) is not cst.Call:
                 return False
-            short = _nn_short_name(self.qualified(arg.value.func))
+            short = _nn_short_name(qualified_name(arg.value.func, self.aliases))
             kind = catalogue.layer_kind(short) if short else None
             if kind in (RESHAPE, IDENTITY, DROPOUT):
                 continue
@@ -187,9 +186,9 @@ class _Builder:
                 if not (type(small) is cst.Assign and type(small.value) is cst.Call):
                     continue
                 call = small.value
-                name = (self.qualified(call.func) or "").rsplit(".", 1)[-1]
+                name = (qualified_name(call.func, self.aliases) or "").rsplit(".", 1)[-1]
                 if name == "Sequential" and call.args and type(call.args[0].value) is cst.Call:
-                    name = (self.qualified(call.args[0].value.func) or "").rsplit(".", 1)[-1]
+                    name = (qualified_name(call.args[0].value.func, self.aliases) or "").rsplit(".", 1)[-1]
                 for target in small.targets:
                     attr = dotted_name(target.target)
                     if attr and attr.startswith("self."):
@@ -230,7 +229,7 @@ class _Builder:
                     if _takes_float(layer):
                         return "float"
                     return None
-                qual = self.qualified(func) or ""
+                qual = qualified_name(func, self.aliases) or ""
                 if qual in ("torch.nn.functional.embedding", "torch.nn.functional.one_hot"):
                     return "index"
                 if qual in _MATMUL or re.search(r"functional\.(conv\dd|linear)$", qual):
@@ -249,7 +248,7 @@ class _Builder:
         sinks = []
         for small in own_statements(function.body.body):
             for call in iter_calls(small):
-                qual = self.qualified(call.func) or ""
+                qual = qualified_name(call.func, self.aliases) or ""
                 if qual in _MATMUL and len(call.args) >= 2:
                     names = [arg.value.value if type(arg.value) is cst.Name else None for arg in call.args[:2]]
                     if names[0] in params and names[1] in params:
@@ -271,9 +270,9 @@ class _Builder:
                         for flow in self.out.flows[before:]:
                             self.shown_errors.setdefault(source_code(flow.origin), []).append(flow)
             if kind is cst.Expr and type(small.value) is cst.Call:
-                if (self.qualified(small.value.func) or "") == "torch.set_default_dtype":
+                if (qualified_name(small.value.func, self.aliases) or "") == "torch.set_default_dtype":
                     arg = small.value.args[0].value if small.value.args else None
-                    if arg is not None and _TORCH_DTYPES.get(self.qualified(arg) or "") == FLOAT64:
+                    if arg is not None and _TORCH_DTYPES.get(qualified_name(arg, self.aliases) or "") == FLOAT64:
                         self.out.float64_default = True
             if kind is cst.Assign:
                 for target in small.targets:
@@ -301,7 +300,7 @@ class _Builder:
                     self._assign(t, v.value, env)
                 return
             if type(value) is cst.Call:
-                qual = self.qualified(value.func) or ""
+                qual = qualified_name(value.func, self.aliases) or ""
                 if qual.startswith("sklearn.datasets.make_") and len(elements) == 2:
                     self._bind(elements[0], ("np:" + FLOAT64, value), env)
                     self._bind(elements[1], ("np:" + INTEGER, value), env)
@@ -341,7 +340,7 @@ class _Builder:
             func = node.func
             if type(func) is cst.Attribute and func.attr.value == "astype" and node.args:
                 arg = node.args[0].value
-                key = self.qualified(arg) or (arg.evaluated_value if type(arg) is cst.SimpleString
+                key = qualified_name(arg, self.aliases) or (arg.evaluated_value if type(arg) is cst.SimpleString
                                                             else dotted_name(arg)) or ""
                 dtype = _NUMPY_DTYPES.get(str(key))
                 return ("np:" + dtype, node) if dtype else None
@@ -356,10 +355,10 @@ class _Builder:
             if type(func) is cst.Attribute and func.attr.value in DATAFRAME_ARRAY_METHODS \
                     and not any(arg.keyword is not None and arg.keyword.value == "dtype" for arg in node.args):
                 return "np:" + NUMPY, node
-            qual = self.qualified(func) or ""
+            qual = qualified_name(func, self.aliases) or ""
             for arg in node.args:
                 if arg.keyword is not None and arg.keyword.value == "dtype":
-                    key = self.qualified(arg.value) or dotted_name(arg.value) or ""
+                    key = qualified_name(arg.value, self.aliases) or dotted_name(arg.value) or ""
                     dtype = _NUMPY_DTYPES.get(key)
                     return ("np:" + dtype, node) if dtype else None
             if qual in UINT8_ARRAY_READERS:
@@ -414,7 +413,7 @@ class _Builder:
         if numpy is not None:
             return numpy
         func = node.func
-        qual = self.qualified(func) or ""
+        qual = qualified_name(func, self.aliases) or ""
         explicit = self._dtype_keyword(node)
         if qual in ("torch.from_numpy", "torch.tensor", "torch.as_tensor", "torch.Tensor") and node.args:
             if explicit is not None:
@@ -457,7 +456,7 @@ class _Builder:
                 return UINT8, node
             if method in ("to", "type"):
                 for arg in node.args:
-                    dtype = _TORCH_DTYPES.get(self.qualified(arg.value) or "")
+                    dtype = _TORCH_DTYPES.get(qualified_name(arg.value, self.aliases) or "")
                     if dtype == FLOAT32 and receiver is not None and receiver[0] == UINT8:
                         return UNSCALED_PIXELS, node
                     if dtype is not None:
@@ -481,7 +480,7 @@ class _Builder:
     def _dtype_keyword(self, node: cst.Call) -> Optional[str]:
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value == "dtype":
-                return _TORCH_DTYPES.get(self.qualified(arg.value) or "", "unknown")
+                return _TORCH_DTYPES.get(qualified_name(arg.value, self.aliases) or "", "unknown")
         return None
 
     # ----------------------------------------------------------- sinks
@@ -493,7 +492,7 @@ class _Builder:
         if type(func) is cst.Attribute and func.attr.value not in _MATMUL_LAST_PARTS:
             qual = ""
         else:
-            qual = self.qualified(func) or ""
+            qual = qualified_name(func, self.aliases) or ""
         if qual in _MATMUL and len(call.args) >= 2:
             first, second = self._dtype(call.args[0].value, env), self._dtype(call.args[1].value, env)
             self._pair(first, second, call, qual)
@@ -583,6 +582,5 @@ def _is_subscript_index(small: cst.CSTNode, param: str) -> bool:
                for node in descendants(small, stop=()))
 
 
-def build_dtype_facts(facts: FileFacts, paths: PathFacts, names: Optional[QualifiedNames] = None) -> DtypeFacts:
-    """`names`: the qualified names the scope walk resolved (resolved afresh when not given)."""
-    return _Builder(facts, paths, names).run()
+def build_dtype_facts(facts: FileFacts, paths: PathFacts) -> DtypeFacts:
+    return _Builder(facts, paths).run()

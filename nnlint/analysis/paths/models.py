@@ -27,7 +27,6 @@ from nnlint.analysis.paths.mode_activity import (
 )
 from nnlint.analysis.program.module_classes import is_module_class, module_bases
 from nnlint.analysis.program.imports import elided_name, qualified_name
-from nnlint.analysis.paths.names import QualifiedNames
 from nnlint.analysis.paths.facts import EVAL_SWITCH, TRAIN_SWITCH, Scope
 from nnlint.analysis.program.syntax import (
     _with_subclasses,
@@ -81,10 +80,9 @@ _NO_SIGNATURE = InitSignature(None)
 class KnownModels:
     """The models of one file: filled by `find`, then asked by the scope walk."""
 
-    def __init__(self, facts: FileFacts, names: Optional[QualifiedNames] = None) -> None:
+    def __init__(self, facts: FileFacts) -> None:
         self.facts = facts
         self.aliases = facts.imports
-        self.qualified = names if names is not None else QualifiedNames(facts.imports)
         self.models: dict[str, Optional[cst.Call]] = {}
         self.has_mode_layers: dict[str, Optional[bool]] = {}
         self.parameter_owners: set[str] = set()
@@ -107,7 +105,7 @@ class KnownModels:
                 node, self.aliases, lambda name: None, module_bases(self.facts.external_bases)):
             return True
         for base in node.bases:
-            name = self.qualified(base.value) or dotted_name(base.value) or ""
+            name = qualified_name(base.value, self.aliases) or dotted_name(base.value) or ""
             if MODULE_LIKE_BASE.search(name):
                 return True
         return False
@@ -139,7 +137,7 @@ class KnownModels:
         if method in ("parameters", "named_parameters"):
             self.parameter_owners.add(receiver)
         elif method == "double" or (method in ("to", "type") and any(
-                (self.qualified(arg.value) or "") in ("torch.float64", "torch.double",
+                (qualified_name(arg.value, self.aliases) or "") in ("torch.float64", "torch.double",
                                                                      "torch.DoubleTensor")
                 for arg in call.args)):
             self.double_models.add(receiver)
@@ -191,7 +189,7 @@ class KnownModels:
         entry = self._layer_models.get(id(call))
         if entry is None or entry[0] is not call:
             entry = self._layer_models[id(call)] = (call, catalogue.built_with_mode_layers(
-                self.qualified(call.func), _WrittenKeywords(call)))
+                qualified_name(call.func, self.aliases), _WrittenKeywords(call)))
         return entry[1]
 
     def _strip_to(self, value: cst.BaseExpression) -> Optional[cst.Call]:
@@ -209,7 +207,7 @@ class KnownModels:
                     and type(func.value) is cst.Call:
                 value = func.value
                 continue
-            name = self.qualified(func) or ""
+            name = qualified_name(func, self.aliases) or ""
             if name.endswith(("DataParallel", "DistributedDataParallel")) and value.args:
                 inner = value.args[0].value
                 if type(inner) is cst.Call:
@@ -233,7 +231,7 @@ class KnownModels:
         if type(func) is cst.Attribute and func.attr.value == PRETRAINED_CONSTRUCTOR \
                 and PRETRAINED_NON_MODULE.search(last_part(dotted_name(func.value) or "")):
             return _NOT_A_MODEL  # a tokenizer, processor, config, scheduler or pipeline
-        name = self.qualified(func)
+        name = qualified_name(func, self.aliases)
         if name is None:
             if type(func) is cst.Attribute and func.attr.value == PRETRAINED_CONSTRUCTOR:
                 return True
@@ -266,7 +264,7 @@ class KnownModels:
                     return True
                 unknown = unknown or found is None
                 continue
-            name = self.qualified(inner.func) or ""
+            name = qualified_name(inner.func, self.aliases) or ""
             if catalogue.changes_with_mode(name):
                 activity = torch_layer_activity(name, inner, _NO_SIGNATURE)
                 if activity is True:
@@ -321,7 +319,7 @@ class KnownModels:
 
     def _search_mode_layers(self, cls: str, model, seen: set[str]) -> Activity:
         # A class deriving from a torch.nn layer (`class Norm(nn.LayerNorm)`) is that layer.
-        layer_bases = [self.qualified(base.value) for base in getattr(model.node, "bases", ())]
+        layer_bases = [qualified_name(base.value, self.aliases) for base in getattr(model.node, "bases", ())]
         layer_bases = [name for name in layer_bases if catalogue.is_nn_class(name) and not catalogue.is_module_base(name)]
         if any(catalogue.changes_with_mode(name) for name in layer_bases):
             return True
@@ -343,7 +341,7 @@ class KnownModels:
             if type(statement) is cst.SimpleStatementLine or type(statement) in _COMPOUND_STATEMENTS:
                 continue
             for call in iter_calls(statement):
-                name = self.qualified(call.func) or ""
+                name = qualified_name(call.func, self.aliases) or ""
                 if catalogue.changes_with_mode(name):
                     found.append(torch_layer_activity(name, call, signature))
                 elif catalogue.call_changes_with_mode(name) or (catalogue.model_factory(name) or {}).get("mode_layers"):
@@ -406,7 +404,7 @@ class KnownModels:
                 return None
             value = value.func.value
         if type(value) is cst.Call and value.args:
-            name = self.qualified(value.func) or ""
+            name = qualified_name(value.func, self.aliases) or ""
             if name.endswith(("DataParallel", "DistributedDataParallel")):
                 return self.construction_mode(value.args[0].value)  # the wrapper keeps the mode
         return None

@@ -24,7 +24,6 @@ import libcst as cst
 
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.program.imports import qualified_name
-from nnlint.analysis.paths.names import QualifiedNames
 from nnlint.analysis.paths.facts import EVAL, MODEL_CALL, OTHER, STEP, TRAIN, PathFacts, Scope
 from nnlint.analysis.program.syntax import dotted_name, iter_calls, own_statements
 from nnlint.catalogue.ecosystem import (DATA_JOINS, SCALER_PIPELINES, SCALERS, TENSOR_STEPS, TRANSFORM_LIBRARIES,
@@ -139,11 +138,10 @@ def root_name(node: Optional[cst.CSTNode], aliases: Optional[dict[str, str]] = N
 
 
 class _Builder:
-    def __init__(self, facts: FileFacts, paths: PathFacts, names: Optional[QualifiedNames] = None) -> None:
+    def __init__(self, facts: FileFacts, paths: PathFacts) -> None:
         self.facts = facts
         self.paths = paths
         self.aliases = facts.imports
-        self.qualified = names if names is not None else QualifiedNames(facts.imports)
         self.out = PreprocessingFacts()
         self.variables: dict[str, cst.BaseExpression] = {}  # module/function-level simple bindings
         self.pipeline_by_node: dict[int, Pipeline] = {}
@@ -206,7 +204,7 @@ class _Builder:
                     self._pipeline(element.value, element.key.evaluated_value, scope)
 
     def _is_compose(self, call: cst.Call) -> bool:
-        name = self.qualified(call.func) or ""
+        name = qualified_name(call.func, self.aliases) or ""
         return name.endswith(".Compose") and name.startswith(TRANSFORM_LIBRARIES)
 
     def _pipeline(self, call: cst.Call, name: str, scope: Scope) -> Pipeline:
@@ -235,7 +233,7 @@ class _Builder:
                 if type(items) in (cst.List, cst.Tuple) and depth < 3:
                     return [step for element in items.elements for step in self._step(element.value, shared, depth + 1)]
                 return [TransformStep("", value)]
-            name = self.qualified(value.func) or ""
+            name = qualified_name(value.func, self.aliases) or ""
             if not name.startswith(TRANSFORM_LIBRARIES):
                 name = ""
             constants = None
@@ -265,16 +263,16 @@ class _Builder:
 
     def _builds_scaler(self, call: cst.Call) -> bool:
         """A scaler, or a Pipeline / make_pipeline with a scaler among its steps."""
-        name = self.qualified(call.func) or ""
+        name = qualified_name(call.func, self.aliases) or ""
         if name in SCALERS:
             return True
         return name in SCALER_PIPELINES and any(
-            (self.qualified(inner.func) or "") in SCALERS for arg in call.args
+            (qualified_name(inner.func, self.aliases) or "") in SCALERS for arg in call.args
             for inner in iter_calls(arg.value))
 
     def _joins_eval_data(self, call: cst.Call) -> bool:
         """`pd.concat([X_train, X_test])`: a join whose parts include evaluation data."""
-        if (self.qualified(call.func) or "") not in DATA_JOINS or not call.args:
+        if (qualified_name(call.func, self.aliases) or "") not in DATA_JOINS or not call.args:
             return False
         parts = call.args[0].value
         if type(parts) not in (cst.List, cst.Tuple):
@@ -290,7 +288,7 @@ class _Builder:
             # name below only for these attributes (most calls: no name to resolve).
             name = ""
         else:
-            name = self.qualified(func) or ""
+            name = qualified_name(func, self.aliases) or ""
         if name.endswith(".Normalize") and name.startswith(TRANSFORM_LIBRARIES) and id(call) not in self.in_pipeline:
             self.out.loose_normalizes.append(call)
         if name.endswith("train_test_split"):
@@ -305,7 +303,7 @@ class _Builder:
             return
         receiver = func.value
         scaler = dotted_name(receiver)
-        if type(receiver) is cst.Call and (self.qualified(receiver.func) or "") in SCALERS:
+        if type(receiver) is cst.Call and (qualified_name(receiver.func, self.aliases) or "") in SCALERS:
             scaler = "<inline>"
         elif scaler is None or not (scaler in self.out.scalers or _SCALER_NAME.search(scaler)):
             return
@@ -399,13 +397,13 @@ class _Builder:
     def _raw_tensor(self, scope: Scope) -> Optional[cst.Call]:
         for small in self._own_statements(scope):
             for call in iter_calls(small):
-                name = self.qualified(call.func) or ""
+                name = qualified_name(call.func, self.aliases) or ""
                 if name not in _TENSOR_CONSTRUCTORS or not call.args:
                     continue
                 data = call.args[0].value
                 # np.array([raw]) / [raw] / raw
                 while True:
-                    if type(data) is cst.Call and data.args and (self.qualified(data.func) or "") in (
+                    if type(data) is cst.Call and data.args and (qualified_name(data.func, self.aliases) or "") in (
                             "numpy.array", "numpy.asarray"):
                         data = data.args[0].value
                     elif type(data) in (cst.List, cst.Tuple) and len(data.elements) == 1:
@@ -455,7 +453,5 @@ def _dataset_role(call: cst.Call, target: Optional[str]) -> str:
     return _word_role(target or "")
 
 
-def build_preprocessing_facts(facts: FileFacts, paths: PathFacts,
-                              names: Optional[QualifiedNames] = None) -> PreprocessingFacts:
-    """`names`: the qualified names the scope walk resolved (resolved afresh when not given)."""
-    return _Builder(facts, paths, names).run()
+def build_preprocessing_facts(facts: FileFacts, paths: PathFacts) -> PreprocessingFacts:
+    return _Builder(facts, paths).run()

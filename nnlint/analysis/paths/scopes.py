@@ -12,7 +12,7 @@ from typing import Optional, Sequence
 import libcst as cst
 
 from nnlint.analysis.facts import FileFacts
-from nnlint.analysis.paths.names import QualifiedNames
+from nnlint.analysis.program.imports import qualified_name
 from nnlint.analysis.paths.mode_contexts import ModeContext, learn_mode_context, library_mode_context
 from nnlint.analysis.paths.events import call_event, mark_shape_only, merge_opposite_switches
 from nnlint.analysis.paths.facts import (
@@ -70,14 +70,14 @@ def _returned_values(function: cst.FunctionDef) -> list[cst.BaseExpression]:
 class ScopeWalker:
     """Builds the path facts of one file: models first, then every scope in turn."""
 
-    def __init__(self, facts: FileFacts, names: Optional[QualifiedNames] = None) -> None:
+    def __init__(self, facts: FileFacts) -> None:
         self.facts = facts
         self.aliases = facts.imports
         self.scopes: list[Scope] = []
         # The scopes walked so far by name, each list in walk order (`_fresh_from_helper`
         # looks its helpers up by name at every assignment of a call).
         self._scopes_by_name: dict[str, list[Scope]] = {}
-        self.models = KnownModels(facts, names)
+        self.models = KnownModels(facts)
         self.local_functions: set[str] = set()
         # The file's own context managers that set a model's mode (`with evaluating(model):`).
         self.mode_contexts: dict[str, ModeContext] = {}
@@ -136,7 +136,7 @@ class ScopeWalker:
             target = decorator.decorator
             if type(target) is cst.Call:
                 target = target.func
-            if (self.models.qualified(target) or "") in NO_GRAD_CONTEXTS:
+            if (qualified_name(target, self.aliases) or "") in NO_GRAD_CONTEXTS:
                 scope.decorated_no_grad = True
         self._add_scope(scope)
         self._walk_block(node.body.body, scope, (), scope.decorated_no_grad)
@@ -226,7 +226,7 @@ class ScopeWalker:
             return None
         if type(expression.func) is cst.Name and expression.func.value in self.mode_contexts:
             return self.mode_contexts[expression.func.value]
-        return library_mode_context(self.models.qualified(expression.func))
+        return library_mode_context(qualified_name(expression.func, self.aliases))
 
     def _note_construction(self, small: cst.Assign, scope: Scope, loops: tuple[int, ...], no_grad: bool) -> None:
         """What an assignment says of the models it binds: built fresh in this scope, and left
@@ -310,7 +310,7 @@ class ScopeWalker:
 
     def _disables_grad(self, expression: cst.BaseExpression) -> bool:
         if type(expression) is cst.Call:
-            name = self.models.qualified(expression.func) or ""
+            name = qualified_name(expression.func, self.aliases) or ""
             if name in NO_GRAD_CONTEXTS:
                 return True
             if name in ("torch.set_grad_enabled", "torch.autograd.set_grad_enabled") and expression.args:
