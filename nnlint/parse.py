@@ -98,6 +98,7 @@ _LARGE_FILE = 200_000
 _DEEP_BRACKETS = 30
 _LONG_BRACKETED_LINES = 300
 _MANY_CONTINUATIONS = 100
+_CHAIN_LINES = 50
 # Real code stays far below: the deepest of 4,318 files of transformers, timm, torchvision,
 # pytorch/examples and others nests 29 levels. At 100, libcst and nnlint's recursive
 # analysis stay well inside Python's recursion limit and take well under a second.
@@ -112,19 +113,55 @@ def _could_be_too_deep(text: str) -> bool:
         return True
     if max(map(len, text.splitlines()), default=0) >= _LONG_LINE:
         return True
-    # Brackets inside strings and comments count too: this only decides whether to look closer.
-    depth = deepest = bracketed_lines = 0
+    # Brackets inside strings and comments count too: this only decides whether to look closer,
+    # and a bracket too many can only make the screen stricter.
+    depth = bracketed_lines = 0
+    long_region = False
     for mark in _BRACKET_OR_NEWLINE.findall(text):
         if mark == "\n":
             bracketed_lines = bracketed_lines + 1 if depth else 0
-            if bracketed_lines >= _LONG_BRACKETED_LINES:
-                return True
+            long_region = long_region or bracketed_lines >= _LONG_BRACKETED_LINES
         elif mark in "([{":
             depth += 1
             if depth >= _DEEP_BRACKETS:
                 return True
         elif depth:
             depth -= 1
+    return long_region and _holds_long_chain(text)
+
+
+# Strings and comments, whose brackets and line ends say nothing about the code's nesting.
+_STRING_OR_COMMENT = re.compile(r'''"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|#[^\n]*''')
+_BRACKET = re.compile(r"[()\[\]{}]")
+
+
+def _blanked(match: re.Match[str]) -> str:
+    found = match.group()
+    return "" if found[0] == "#" else "0" + "\n" * found.count("\n")
+
+
+def _holds_long_chain(text: str) -> bool:
+    """Whether a bracketed region runs `_CHAIN_LINES` lines in a row that do not end with a
+    comma: an operator or attribute chain spread over lines (`(a\\n .b\\n .b ...)`). Real code's
+    long bracketed regions are literals and argument lists (timm's pretrained-config dicts run
+    over a thousand lines), whose lines end with commas; sending them to CPython's parser
+    would cost about 5% of the parse of such code for nothing."""
+    depth = run = 0
+    for line in _STRING_OR_COMMENT.sub(_blanked, text).split("\n"):
+        code = line.strip()
+        if not code:
+            continue  # blank, or a comment or a string's inner line: neither breaks a chain nor adds to it
+        if depth:
+            run = run + 1 if not code.endswith(",") else 0
+            if run >= _CHAIN_LINES:
+                return True
+        else:
+            run = 0
+        for mark in _BRACKET.findall(code):
+            if mark in "([{":
+                depth += 1
+            elif depth:
+                depth -= 1
     return False
 
 

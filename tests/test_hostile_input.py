@@ -52,6 +52,10 @@ HOSTILE = {
     "chain_attributes.py": BUG + "x = a" + ".b" * 100_000 + "\n" + AFTER,
     "chain_sum.py": BUG + "x = " + "+".join(["x"] * 100_000) + "\n" + AFTER,
     "chain_over_lines.py": BUG + "x = (a\n" + "    .b\n" * 1000 + ")\n" + AFTER,
+    # a chain whose lines end in brackets or in a comment with a comma, never in a comma of the code
+    "subscripts_over_lines.py": BUG + "x = (f[\n" + "    0  # step, then the next\n    ][\n" * 500 + "    0\n    ])\n" + AFTER,
+    # a long literal after a bracket left open in a comment: linted as usual
+    "long_literal.py": BUG + "# see (1\nCFG = {\n" + "    'a': dict(url='x.b', size=(3, 224)),\n" * 400 + "}\n" + AFTER,
     # bytes and line endings
     "nul.py": b"import torch\x00\n",
     "latin1.py": "import torch\n# caf\xe9\n".encode("latin-1"),
@@ -79,6 +83,9 @@ EXPECTED = {
     "chain_sum.py": [ABOVE, ("NNL001", 3, 1, "syntax error: the code nests too deeply"), ("NNL107", 4, 5, "")],
     "chain_over_lines.py": [ABOVE, ("NNL001", 3, 1, "not analysed: the code nests more than 100 levels"),
                             ("NNL107", 1005, 5, "")],
+    "subscripts_over_lines.py": [ABOVE, ("NNL001", 3, 1, "not analysed: the code nests more than 100 levels"),
+                                 ("NNL107", 1006, 5, "")],
+    "long_literal.py": [ABOVE, ("NNL107", 406, 5, "")],
     "nul.py": [("NNL002", 1, 1, "file contains NUL bytes")],
     "latin1.py": [("NNL002", 2, 1, "file is not valid UTF-8 (byte 0xe9 at offset 18)")],
     "bom.py": [("NNL107", 2, 5, "")],
