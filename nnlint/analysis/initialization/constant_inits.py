@@ -148,15 +148,17 @@ class ConstantInitFinder:
             inner = dict(env)
             inner[name] = dataclasses.replace(env[name], types=types, conditioned=env[name].conditioned or not pure)
         else:
-            inner = {name: dataclasses.replace(b, conditioned=True) for name, b in env.items()}
+            inner = {name: _conditioned(b) for name, b in env.items()}
         self._walk_scope(block(statement.body), cls, inner, locals_, function)
         orelse = statement.orelse
         if orelse is None:
             return
         # `else:` after an isinstance test: the variable's type is no longer known.
-        other = {name: dataclasses.replace(b, types=frozenset() if narrowed and name == narrowed[0] else b.types,
-                                           conditioned=b.conditioned or narrowed is None)
-                 for name, b in env.items()}
+        if narrowed is None:
+            other = {name: _conditioned(b) for name, b in env.items()}
+        else:
+            other = {name: _Binding(b.source, b.root, frozenset(), b.conditioned, b.count) if name == narrowed[0] else b
+                     for name, b in env.items()}
         if type(orelse) is cst.If:
             self._walk_if(orelse, cls, other if narrowed is None else env, locals_, function)
         else:
@@ -418,6 +420,16 @@ class ConstantInitFinder:
             usage = self.file.usage(cls)
             return count + len(usage.parameter_matrices & usage.matmul_operands.keys())
         return None  # names in a function or at module level: only Sequential adjacency is known
+
+
+def _conditioned(binding: _Binding) -> _Binding:
+    """The binding under a condition: itself when it is already conditioned (no walk changes
+    a binding in place, so one object can stand in several blocks' environments), else a
+    copy, built directly (`dataclasses.replace` costs several times more, and every `if`
+    copies the whole environment)."""
+    if binding.conditioned:
+        return binding
+    return _Binding(binding.source, binding.root, binding.types, True, binding.count)
 
 
 def _unbind(target: cst.BaseExpression, env) -> None:

@@ -153,8 +153,10 @@ class _Builder:
     def run(self) -> PreprocessingFacts:
         for scope in self.paths.scopes:
             self._scan_scope(scope)
-        for scope in self.paths.scopes:
-            self._usages(scope)
+        if self.out.pipelines:
+            # Without a pipeline, every call `_usages` looks at finds none to give a role to.
+            for scope in self.paths.scopes:
+                self._usages(scope)
         self._unscaled_inputs()
         return self.out
 
