@@ -12,7 +12,7 @@ import libcst as cst
 
 from nnlint import catalogue
 from nnlint.analysis.program import walk_count
-from nnlint.analysis.program.syntax import _LEAF_TYPES, _code_fields, _with_subclasses, child_nodes
+from nnlint.analysis.program.syntax import _LEAF_TYPES, _code_fields, _indexed_tree, _with_subclasses, child_nodes
 from nnlint.catalogue import layers as catalogue_layers
 from nnlint.catalogue.functions import (  # noqa: F401 (the initialization modules import them from here)
     CONSTANT_FACTORIES as _CONSTANT_FACTORIES,
@@ -63,6 +63,40 @@ def walk(node: cst.CSTNode, nested: bool = False) -> Iterator[cst.CSTNode]:
 
 
 def _walk(node: cst.CSTNode, nested: bool) -> Iterator[cst.CSTNode]:
+    tree = _indexed_tree()
+    if tree is not None:
+        start = tree.positions.get(id(node))
+        if start is not None and tree.order[start] is node:
+            return iter(_indexed_walk(tree.order, tree.ends, start, nested))
+    return _stack_walk(node, nested)
+
+
+def _indexed_walk(order: list[cst.CSTNode], ends: list[int], start: int, nested: bool) -> list[cst.CSTNode]:
+    """`_stack_walk` read off the module's pre-order index: a node's children are the runs
+    that start right after it, each ending where the next begins, in the order the stack
+    walk pushes them (the index reads the same fields), so popping the last pushed first
+    yields the nodes in the same order, without reading any node's fields."""
+    definitions = () if nested else _DEFINITIONS
+    found: list[cst.CSTNode] = []
+    add = found.append
+    stack = [start]
+    pop = stack.pop
+    push = stack.append
+    while stack:
+        at = pop()
+        current = order[at]
+        add(current)
+        if type(current) in definitions and at != start:
+            continue
+        child = at + 1
+        end = ends[at]
+        while child < end:
+            push(child)
+            child = ends[child]
+    return found
+
+
+def _stack_walk(node: cst.CSTNode, nested: bool) -> Iterator[cst.CSTNode]:
     # The last child is walked first (the order the analysis was written against: the
     # first matmul seen of an attribute is the one reported). `child_nodes` is inlined, as
     # in `syntax.uncounted_descendants`: this loop runs for every node of every walk.
