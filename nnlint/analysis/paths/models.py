@@ -172,20 +172,34 @@ class KnownModels:
 
     def binding_mode_layers(self, value: cst.BaseExpression, targets: Sequence[cst.BaseExpression]) -> tuple[bool, Optional[bool]]:
         """(binds a model, its dropout/batch-norm) for one assignment's value, as `find` judges it."""
+        binds, known, _, _ = self.judge_construction(value, targets)
+        return binds, known
+
+    def judge_construction(self, value: cst.BaseExpression, targets: Sequence[cst.BaseExpression]
+                           ) -> tuple[bool, Optional[bool], bool, Optional[cst.Call]]:
+        """What the scope walk asks of every assignment of a call, with one look at the value:
+        `binding_mode_layers(value, targets)`, then `builds_model(value)`, then the call the
+        value builds (`instantiates_class` and `is_pretrained_load` read it)."""
         call = self._strip_to(value)
         if call is None:
-            return False, None
+            return False, None, False, None
         known = self._model_constructor(call)
         if known is _NOT_A_MODEL:
-            return (True, True) if self._library_layer_model(call, targets) else (False, None)
-        return True, known
+            if self._library_layer_model(call, targets):
+                return True, True, False, call
+            return False, None, False, call
+        return True, known, True, call
 
     def _library_layer_model(self, call: cst.Call, targets: Sequence[cst.BaseExpression]) -> bool:
         """`encoder = nn.TransformerEncoder(...)` outside a class: a torch.nn layer used as the
         model itself, with dropout that `.eval()` turns off. Attributes of a module
         (`self.lstm = nn.LSTM(...)`) are its layers, not models of their own."""
-        if any((dotted_name(target) or "self").split(".")[0] == "self" for target in targets):
-            return False
+        for target in targets:
+            # `(dotted_name(target) or "self").split(".")[0] == "self"`, without building the name.
+            while type(target) is cst.Attribute:
+                target = target.value
+            if type(target) is not cst.Name or target.value == "self":
+                return False
         entry = self._layer_models.get(id(call))
         if entry is None or entry[0] is not call:
             entry = self._layer_models[id(call)] = (call, catalogue.built_with_mode_layers(
@@ -194,6 +208,8 @@ class KnownModels:
 
     def _strip_to(self, value: cst.BaseExpression) -> Optional[cst.Call]:
         """`Net().to(device)` -> `Net()`; `nn.DataParallel(Net())` -> `Net()`."""
+        if type(value) is not cst.Call:
+            return None  # most assigned values: nothing to remember
         entry = self._stripped.get(id(value))
         if entry is None or entry[0] is not value:
             entry = self._stripped[id(value)] = (value, self._stripped_call(value))
@@ -366,13 +382,17 @@ class KnownModels:
     def model_of_call(self, call: cst.Call, scope: Scope) -> Optional[str]:
         """The model a call applies, as written: `model(x)`, `self.net(x)`."""
         name = dotted_name(call.func)
-        if name is None or name == "self" or MODEL_ACTION_NAME.search(last_part(name)):
-            return None  # `accelerator.unwrap_model(m)`, `load_model(path)`: functions, not models
+        if name is None or name == "self":
+            return None
+        # Checked before the name's words (both say None): most calls of a module class's
+        # methods are of its own layers.
         if name.startswith("self.") and (scope.in_module_class or (scope.cls is not None and scope.name == "forward")):
             # A submodule follows its parent's mode; so do the models a wrapper's `forward`
             # holds (TRL's GeometricMixtureWrapper, a GenerationMixin): whoever runs the
             # wrapper decides their mode.
             return None
+        if MODEL_ACTION_NAME.search(last_part(name)):
+            return None  # `accelerator.unwrap_model(m)`, `load_model(path)`: functions, not models
         if name in self.models:
             return name
         if name in scope.params and MODEL_NAME.search(name):
@@ -412,22 +432,29 @@ class KnownModels:
     def instantiates_class(self, value: cst.BaseExpression) -> bool:
         """`Decoder(dim=64).to(device)`: a call of a CapWords name (a class, by Python's naming
         convention) that loads nothing; whatever it builds starts with fresh weights."""
-        call = self._strip_to(value)
-        if call is None:
-            return False
-        callee = dotted_name(call.func) or ""
-        return last_part(callee)[:1].isupper() if callee else False
+        return instantiates_class(self._strip_to(value))
 
     def is_pretrained_load(self, value: cst.BaseExpression) -> bool:
         """`X.from_pretrained(...)` (moved or not): its eval mode counts only for a model."""
-        call = self._strip_to(value)
-        return call is not None and type(call.func) is cst.Attribute \
-            and call.func.attr.value in EVAL_MODE_CONSTRUCTORS
+        return is_pretrained_load(self._strip_to(value))
 
     def builds_model(self, value: cst.BaseExpression) -> bool:
         """`value` constructs a model (possibly moved or wrapped)."""
         call = self._strip_to(value)
         return call is not None and self._model_constructor(call) is not _NOT_A_MODEL
+
+
+def instantiates_class(call: Optional[cst.Call]) -> bool:
+    """`KnownModels.instantiates_class` of a value that builds `call` (None: builds nothing)."""
+    if call is None:
+        return False
+    callee = dotted_name(call.func) or ""
+    return last_part(callee)[:1].isupper() if callee else False
+
+
+def is_pretrained_load(call: Optional[cst.Call]) -> bool:
+    """`KnownModels.is_pretrained_load` of a value that builds `call` (None: builds nothing)."""
+    return call is not None and type(call.func) is cst.Attribute and call.func.attr.value in EVAL_MODE_CONSTRUCTORS
 
 
 def _converted_to_double(value: cst.BaseExpression, inner: cst.Call, aliases: dict[str, str]) -> bool:

@@ -28,7 +28,7 @@ from nnlint.analysis.paths.facts import (
     PathFacts,
     Scope,
 )
-from nnlint.analysis.paths.models import KnownModels
+from nnlint.analysis.paths.models import KnownModels, instantiates_class, is_pretrained_load
 from nnlint.analysis.program.syntax import (
     _with_subclasses,
     dotted_name,
@@ -235,13 +235,12 @@ class ScopeWalker:
         if type(value) is not cst.Call:
             return  # only a call builds, loads or wraps a model: every test below says no
         targets = [name for name in (dotted_name(t.target) for t in small.targets) if name]
-        binds, mode_layers = self.models.binding_mode_layers(value, [t.target for t in small.targets])
+        binds, mode_layers, builds, call = self.models.judge_construction(value, [t.target for t in small.targets])
         if binds:
             scope.bound_mode_layers.update((name, mode_layers) for name in targets)
-        builds = self.models.builds_model(value)
         if builds:
             scope.constructed.update(targets)
-        elif self.models.instantiates_class(value):
+        elif instantiates_class(call):
             # `model = Decoder(dim=64)` with Decoder's layers out of view: a fresh local model too.
             scope.constructed.update(name for name in targets if "." not in name)
         elif self._fresh_from_helper(value, scope):
@@ -251,7 +250,7 @@ class ScopeWalker:
         mode = self.models.construction_mode(value)
         if mode is None and all(name in self.models.models or MODEL_NAME.search(last_part(name)) for name in targets):
             mode = self._wrapped_mode(value, scope)
-        if mode is not None and (builds or not self.models.is_pretrained_load(value)):
+        if mode is not None and (builds or not is_pretrained_load(call)):
             scope.events.extend(Event(mode, small, name, loops, no_grad) for name in targets)
 
     def _wrapped_mode(self, value: cst.BaseExpression, scope: Scope) -> Optional[str]:
