@@ -86,6 +86,8 @@ class EventWalker:
         self.constructions = Constructions(numeric_constants(facts.module.body), facts.optimizer_lrs,
                                           facts.external_constructions)
         self.forward_calls: list[ForwardCall] = []
+        # `_callee_words` of each name called (names, not nodes: nothing to go stale).
+        self._words: dict[str, tuple[bool, bool]] = {}
         # Every node `_scan` acts on is a call: the file holds no `.grad` and no lambda (whose
         # calls `iter_calls` does not return).
         index = nodes_by_type(facts.module)
@@ -306,9 +308,10 @@ class EventWalker:
                     continue
                 if method == "forward":
                     self._forward_call(function, current, receiver)
-                if _UPDATE_CALL.search(method):
+                updates, computes_loss = self._callee_words(method)
+                if updates:
                     function.own.append(Event(OTHER_UPDATE, current, receiver=receiver_name(receiver), **here))
-                if LOSS_CALLEE.search(method):
+                if computes_loss:
                     function.own.append(Event(LOSS, current, **here))
                 if type(receiver) is cst.Name and receiver.value == "self" and function.cls is not None:
                     self._helper_call(function, current, method, function.cls, chain, branches, no_grad)
@@ -324,9 +327,10 @@ class EventWalker:
                 if qualified == "torch.autograd.grad":
                     function.own.append(Event(GRAD_READ, current, **here))
                     continue
-                if _UPDATE_CALL.search(func.value):
+                updates, computes_loss = self._callee_words(func.value)
+                if updates:
                     function.own.append(Event(OTHER_UPDATE, current, **here))
-                if LOSS_CALLEE.search(func.value):
+                if computes_loss:
                     function.own.append(Event(LOSS, current, **here))
                 self._helper_call(function, current, func.value, None, chain, branches, no_grad)
             if qualified is not None:
@@ -336,6 +340,14 @@ class EventWalker:
                     function.own.append(Event(GRAD_READ, current, **here))
                 elif LOSS_CALLEE.search(last_part(qualified)) and qualified.startswith("torch.nn."):
                     function.own.append(Event(LOSS, current, **here))
+
+    def _callee_words(self, callee: str) -> tuple[bool, bool]:
+        """Whether a called function or method is named like an update and like a loss: the
+        same few names are called all over a file, each searched once."""
+        found = self._words.get(callee)
+        if found is None:
+            found = self._words[callee] = (bool(_UPDATE_CALL.search(callee)), bool(LOSS_CALLEE.search(callee)))
+        return found
 
     def _helper_call(self, function: WalkedFunction, call: cst.Call, name: str, cls: Optional[str],
                      chain: tuple, branches: tuple, no_grad: bool) -> None:
