@@ -34,7 +34,7 @@ from nnlint.analysis.paths.facts import (
     Scope,
     same_model,
 )
-from nnlint.analysis.paths.scopes import ScopeWalker
+from nnlint.analysis.paths.scopes import OwnStatements, ScopeWalker
 from nnlint.analysis.paths.preprocessing import build_preprocessing_facts
 from nnlint.analysis.program.syntax import dotted_name as dotted
 from nnlint.catalogue.names import MODEL_NAME
@@ -49,6 +49,8 @@ def build_path_facts(facts: FileFacts) -> None:
     """Fill `facts.paths` with the scopes of the file, then the preprocessing and dtype facts
     that are read along them."""
     paths = ScopeWalker(facts).run()
-    paths.preprocessing = build_preprocessing_facts(facts, paths)
-    paths.dtypes = build_dtype_facts(facts, paths)
+    # Both builders read every scope's own statements in order: listed once for the two.
+    statements = OwnStatements()
+    paths.preprocessing = build_preprocessing_facts(facts, paths, statements)
+    paths.dtypes = build_dtype_facts(facts, paths, statements)
     facts.paths = paths

@@ -27,6 +27,7 @@ from nnlint.analysis.program.comments import introducing_comments
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.program.imports import qualified_name
 from nnlint.analysis.paths.facts import PathFacts
+from nnlint.analysis.paths.scopes import OwnStatements
 from nnlint.analysis.program.syntax import descendants, dotted_name, iter_calls, own_statements, source_code
 from nnlint.catalogue.ecosystem import (
     DATAFRAME_ARRAY_ATTRIBUTES,
@@ -102,8 +103,9 @@ class DtypeFacts:
 
 
 class _Builder:
-    def __init__(self, facts: FileFacts, paths: PathFacts) -> None:
+    def __init__(self, facts: FileFacts, paths: PathFacts, statements: OwnStatements) -> None:
         self.facts = facts
+        self.statements = statements
         self.paths = paths
         self.aliases = facts.imports
         self.out = DtypeFacts()
@@ -151,12 +153,12 @@ class _Builder:
         for scope in self.paths.scopes:
             node = scope.node
             if type(node) is cst.Module:
-                self._run_scope(node.body, self.module_env, skip_main=True)
+                self._run_scope(self.statements.of(node), self.module_env)
             elif type(node) is cst.FunctionDef and scope.in_module_class:
                 continue
             else:
                 env: dict = {} if scope.name == "<main>" else {param: None for param in scope.params}
-                self._run_scope(node.body.body, env, skip_main=False)
+                self._run_scope(self.statements.of(node), env)
         if self.out.float64_default:
             self.out.flows = [flow for flow in self.out.flows if flow.dtype != FLOAT64]
         return self.out
@@ -182,7 +184,7 @@ class _Builder:
         for statement in cls.body.body:
             if not (type(statement) is cst.FunctionDef and statement.name.value == "__init__"):
                 continue
-            for small in own_statements(statement.body.body):
+            for small in self.statements.of(statement):
                 if not (type(small) is cst.Assign and type(small.value) is cst.Call):
                     continue
                 call = small.value
@@ -206,11 +208,11 @@ class _Builder:
         params = [p.name.value for p in forward.params.params][1:]
         result: list[Optional[str]] = []
         for param in params:
-            result.append(self._first_use(forward.body.body, param, layers))
+            result.append(self._first_use(forward, param, layers))
         return result
 
-    def _first_use(self, body: Sequence[cst.CSTNode], param: str, layers: dict[str, str]) -> Optional[str]:
-        for small in own_statements(body):
+    def _first_use(self, forward: cst.FunctionDef, param: str, layers: dict[str, str]) -> Optional[str]:
+        for small in self.statements.of(forward):
             for call in reversed(list(iter_calls(small))):
                 func = call.func
                 if type(func) is cst.Attribute and type(func.value) is cst.Name and func.value.value == param:
@@ -246,7 +248,7 @@ class _Builder:
         to a matmul with another param."""
         params = [p.name.value for p in function.params.params]
         sinks = []
-        for small in own_statements(function.body.body):
+        for small in self.statements.of(function):
             for call in iter_calls(small):
                 qual = qualified_name(call.func, self.aliases) or ""
                 if qual in _MATMUL and len(call.args) >= 2:
@@ -258,8 +260,9 @@ class _Builder:
 
     # ----------------------------------------------------------- statements
 
-    def _run_scope(self, body: Sequence[cst.CSTNode], env: dict[str, Dtype], skip_main: bool) -> None:
-        for small in own_statements(body, skip_main):
+    def _run_scope(self, statements: Sequence[cst.CSTNode], env: dict[str, Dtype]) -> None:
+        """The scope's own statements (`OwnStatements.of` its node), in order."""
+        for small in statements:
             kind = type(small)  # not isinstance: see syntax.descendants
             comments = self.comments.get(id(small))  # most statements have none
             if not comments or not any(DELIBERATE_ERROR_COMMENT.search(comment) for comment in comments):
@@ -582,5 +585,5 @@ def _is_subscript_index(small: cst.CSTNode, param: str) -> bool:
                for node in descendants(small, stop=()))
 
 
-def build_dtype_facts(facts: FileFacts, paths: PathFacts) -> DtypeFacts:
-    return _Builder(facts, paths).run()
+def build_dtype_facts(facts: FileFacts, paths: PathFacts, statements: Optional[OwnStatements] = None) -> DtypeFacts:
+    return _Builder(facts, paths, statements or OwnStatements()).run()

@@ -25,7 +25,8 @@ import libcst as cst
 from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.program.imports import qualified_name
 from nnlint.analysis.paths.facts import EVAL, MODEL_CALL, OTHER, STEP, TRAIN, PathFacts, Scope
-from nnlint.analysis.program.syntax import dotted_name, iter_calls, own_statements
+from nnlint.analysis.paths.scopes import OwnStatements
+from nnlint.analysis.program.syntax import dotted_name, iter_calls
 from nnlint.catalogue.ecosystem import (DATA_JOINS, SCALER_PIPELINES, SCALERS, TENSOR_STEPS, TRANSFORM_LIBRARIES,
                                         VALUE_KEEPING_CONVERSIONS)
 from nnlint.catalogue.names import EVAL_DATA_NAME, EVAL_DATA_WORD, TRAIN_DATA_NAME, TRAIN_DATA_WORD
@@ -138,7 +139,7 @@ def root_name(node: Optional[cst.CSTNode], aliases: Optional[dict[str, str]] = N
 
 
 class _Builder:
-    def __init__(self, facts: FileFacts, paths: PathFacts) -> None:
+    def __init__(self, facts: FileFacts, paths: PathFacts, statements: OwnStatements) -> None:
         self.facts = facts
         self.paths = paths
         self.aliases = facts.imports
@@ -146,9 +147,8 @@ class _Builder:
         self.variables: dict[str, cst.BaseExpression] = {}  # module/function-level simple bindings
         self.pipeline_by_node: dict[int, Pipeline] = {}
         self.in_pipeline: set[int] = set()
-        # Each scope's own statements, listed once for the passes over them (by id() of the
-        # scope: the scopes live in `paths` as long as this builder).
-        self._statements: dict[int, list[cst.CSTNode]] = {}
+        # Each scope's own statements, listed once for the passes over them.
+        self._statements = statements
 
     def run(self) -> PreprocessingFacts:
         for scope in self.paths.scopes:
@@ -165,15 +165,7 @@ class _Builder:
     def _own_statements(self, scope: Scope) -> list[cst.CSTNode]:
         """The scope's own small statements and header expressions, in order, without nested
         functions or classes (and without the `__main__` block for the module scope)."""
-        found = self._statements.get(id(scope))
-        if found is None:
-            node = scope.node
-            if type(node) is cst.Module:
-                body = node.body
-            else:
-                body = node.body.body  # FunctionDef or If
-            found = self._statements[id(scope)] = list(own_statements(body, skip_main=type(node) is cst.Module))
-        return found
+        return self._statements.of(scope.node)
 
     def _scan_scope(self, scope: Scope) -> None:
         for index, small in enumerate(self._own_statements(scope)):
@@ -455,5 +447,6 @@ def _dataset_role(call: cst.Call, target: Optional[str]) -> str:
     return _word_role(target or "")
 
 
-def build_preprocessing_facts(facts: FileFacts, paths: PathFacts) -> PreprocessingFacts:
-    return _Builder(facts, paths).run()
+def build_preprocessing_facts(facts: FileFacts, paths: PathFacts,
+                              statements: Optional[OwnStatements] = None) -> PreprocessingFacts:
+    return _Builder(facts, paths, statements or OwnStatements()).run()

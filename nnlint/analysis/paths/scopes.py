@@ -36,6 +36,7 @@ from nnlint.analysis.program.syntax import (
     is_main_guard,
     iter_calls,
     last_part,
+    own_statements,
     statement_bodies,
 )
 from nnlint.catalogue.functions import NO_GRAD_CONTEXTS
@@ -65,6 +66,28 @@ def _returned_values(function: cst.FunctionDef) -> list[cst.BaseExpression]:
             elif type(statement) in _COMPOUND_STATEMENTS and type(statement) not in (cst.FunctionDef, cst.ClassDef):
                 pending.extend(statement_bodies(statement))
     return found
+
+
+class OwnStatements:
+    """The small statements and header expressions each function, `__main__` block or module
+    runs itself (`own_statements`; the module's without its `__main__` block), listed once per
+    file for the builders that read them in turn (preprocessing, dtypes). Keyed by id() of the
+    node owning the body: each entry keeps its node alive, so no id is reused while this
+    object, one file's, lives."""
+
+    def __init__(self) -> None:
+        self._found: dict[int, tuple[cst.CSTNode, list[cst.CSTNode]]] = {}
+
+    def of(self, node: cst.CSTNode) -> list[cst.CSTNode]:
+        """Of a `cst.Module`, a `cst.FunctionDef` or an `if __name__ == "__main__":`."""
+        entry = self._found.get(id(node))
+        if entry is None or entry[0] is not node:
+            if type(node) is cst.Module:
+                found = list(own_statements(node.body, skip_main=True))
+            else:
+                found = list(own_statements(node.body.body))
+            entry = self._found[id(node)] = (node, found)
+        return entry[1]
 
 
 class ScopeWalker:
