@@ -46,11 +46,13 @@ class ConstructionReader:
                 owner = env.get("self")
                 if method == "__init__" and type(owner) is SelfValue and owner.cls.items is not None:
                     owner.cls.items.extend(args)
+                    self.effects += 1
                 return UNKNOWN_VALUE
             receiver = self._eval(func.value, env)
             receiver_kind = type(receiver)
             if receiver_kind is ListValue:
                 args, _, _ = self._args(node, env)
+                self.effects += 1
                 if method == "append" and len(args) == 1:
                     receiver.items.append(args[0])
                 elif method == "extend" and len(args) == 1:
@@ -61,6 +63,7 @@ class ConstructionReader:
             if receiver_kind is SelfValue:
                 if method in ("add_module", "register_module"):
                     args, _, _ = self._args(node, env)
+                    self.effects += 1
                     if len(args) == 2:
                         if isinstance(args[0], Lit) and isinstance(args[0].value, str):
                             receiver.cls.attrs[args[0].value] = args[1]
@@ -73,6 +76,7 @@ class ConstructionReader:
                     callee = Func(receiver.cls.methods[method], receiver)
             elif receiver_kind is Seq and method in ("add_module", "append"):
                 args, _, _ = self._args(node, env)
+                self.effects += 1
                 if args:
                     receiver.items.append(args[-1])
                 return UNKNOWN_VALUE
@@ -115,6 +119,7 @@ class ConstructionReader:
         return UNKNOWN_VALUE
 
     def _extend(self, target: ListValue, added: Value) -> None:
+        self.effects += 1
         if isinstance(added, ListValue):
             target.items.extend(added.items)
             target.exact = target.exact and added.exact
@@ -143,14 +148,17 @@ class ConstructionReader:
     def _library_call(self, name: str, node: cst.Call, env: dict) -> Value:
         args, keywords, exact = self._args(node, env)
         short = last_part(name)
-        if name.startswith("torch.nn.init.") and short.rstrip("_") in _CAREFUL_INITS:
+        if name.startswith("torch.nn.init.") and short.rstrip("_") in _CAREFUL_INITS \
+                and not self.he_initialized:
             self.he_initialized = True
+            self.effects += 1
         if name == SEQUENTIAL:
             if len(args) == 1 and isinstance(args[0], ListValue) and args[0].ordered_dict:
                 seq = Seq(node, list(args[0].items), exact)
             else:
                 seq = Seq(node, list(args), exact)
             self.sequentials.append(seq)
+            self.effects += 1
             return seq
         if name in _ORDERED_DICT or short == "OrderedDict":
             return _ordered_dict(args[0] if args else None)

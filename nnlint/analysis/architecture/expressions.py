@@ -54,10 +54,10 @@ class ExpressionEvaluator:
                     return a == b
                 if op is cst.NotEqual:
                     return a != b
-                if op is cst.Is:
-                    return a is b
-                if op is cst.IsNot:
-                    return a is not b
+                if op is cst.Is or op is cst.IsNot:
+                    if not (a is None or b is None or type(a) is bool or type(b) is bool):
+                        self.effects += 1  # identity of equal values: not in a call's memo key
+                    return (a is b) if op is cst.Is else (a is not b)
                 if op is cst.In:
                     return a in b  # type: ignore[operator]
                 if op is cst.NotIn:
@@ -96,7 +96,10 @@ class ExpressionEvaluator:
             if ident in env:
                 return env[ident]
             if ident in self.constants:
-                return self.constants[ident]
+                value = self.constants[ident]
+                if type(value) is not Lit and value is not UNKNOWN_VALUE:
+                    self.effects += 1  # a mutable module value: what a call reads may change
+                return value
             if ident in self.functions:
                 return Func(self.functions[ident])
             return UNKNOWN_VALUE
@@ -250,6 +253,8 @@ class ExpressionEvaluator:
             for item in items:
                 exact = one(item) and exact
             return exact
+        if items is not None and len(items) <= MAX_UNROLL:
+            self.effects += 1  # refused for want of unroll budget: the outcome depends on it
         one(UNKNOWN_VALUE)
         repeating, self.repeating = self.repeating, True
         one(UNKNOWN_VALUE)
