@@ -94,10 +94,10 @@ class ArchitectureBuilder(ForwardFlow, ConstructionReader, ExpressionEvaluator, 
         self.forward_skip = False
         self.he_initialized = False
         self.budget = EVAL_BUDGET
-        # Changes to values a call may share with its caller or a later call (lists, `self`
-        # attributes, Sequentials, file flags), also reads of mutable module values and
-        # unrolls refused for want of budget: a call during which this count stays the same
-        # can be replayed from `call_memo` (see `StatementEvaluator._call_function`).
+        # Changes to values a call may share with its caller or a later call (`self`
+        # attributes, Sequentials, file flags), also reads of mutable module values, identity
+        # tests and unrolls refused for want of budget: a call during which this count stays
+        # the same can be replayed from `call_memo` (see `StatementEvaluator._call_function`).
         self.effects = 0
         self.call_memo: dict[tuple, tuple[int, int]] = {}
         self.constant_ids: frozenset[int] = frozenset()

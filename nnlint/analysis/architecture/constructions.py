@@ -52,7 +52,8 @@ class ConstructionReader:
             receiver_kind = type(receiver)
             if receiver_kind is ListValue:
                 args, _, _ = self._args(node, env)
-                self.effects += 1
+                # Not one of `effects`: a call that may be remembered reaches no list it did
+                # not make (its arguments are scalars; module lists are counted when read).
                 if method == "append" and len(args) == 1:
                     receiver.items.append(args[0])
                 elif method == "extend" and len(args) == 1:
@@ -119,7 +120,6 @@ class ConstructionReader:
         return UNKNOWN_VALUE
 
     def _extend(self, target: ListValue, added: Value) -> None:
-        self.effects += 1
         if isinstance(added, ListValue):
             target.items.extend(added.items)
             target.exact = target.exact and added.exact

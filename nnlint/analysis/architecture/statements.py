@@ -215,9 +215,7 @@ class StatementEvaluator:
             self.repeating = repeating
         for name, value in env.items():
             if isinstance(value, ListValue):
-                if value.exact:
-                    value.exact = False
-                    self.effects += 1
+                value.exact = False
             elif isinstance(value, Chain) and before.get(name) is not value:
                 # A tensor rebound in a loop: what it went through is not one fixed chain.
                 value.uses += 1
@@ -314,13 +312,15 @@ _KEYED_SCALARS = (type(None), bool, int, str)
 
 def _call_key(function: cst.FunctionDef, args: list, keywords: dict, standalone: bool, depth: int,
               repeating: bool, constant_ids: frozenset) -> Optional[tuple]:
-    """What a call's evaluation depends on when it changes nothing outside itself (no list,
-    `self` attribute, Sequential or file flag; see the `effects` counts), reads no mutable
-    module value and returns nothing known: the function, the arguments, whether it runs on
-    its own, the call depth and whether a loop's second pass is running; None when an
-    argument is not a scalar literal, unknown or a plain function (a list, a layer, `self`
-    may change or be changed). The module's values and functions are the same at every call
-    after the module level has run; `run` forgets the memo when it sets them."""
+    """What a call's evaluation depends on when it changes nothing outside itself (no `self`
+    attribute, Sequential or file flag; see the `effects` counts), reads no mutable module
+    value and returns nothing known: the function, the arguments, whether it runs on its own,
+    the call depth and whether a loop's second pass is running; None when an argument is not
+    a scalar literal, unknown or a plain function (a list, a layer, `self` may change or be
+    changed). Such a call reaches no list, layer or `self` it did not make itself (a called
+    function sees only its arguments and the module), so the lists it fills are its own. The
+    module's values and functions are the same at every call after the module level has run;
+    `run` forgets the memo when it sets them."""
     parts: list = [id(function), standalone, depth, repeating, len(args)]
     seen: dict[int, int] = {}
     for index, value in enumerate(itertools.chain(args, keywords.values())):
