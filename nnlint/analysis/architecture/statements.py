@@ -115,9 +115,16 @@ class StatementEvaluator:
                     self._bind(element.value, UNKNOWN_VALUE, env)
 
     def _snapshot(self, env: dict) -> tuple[dict, dict]:
-        selves = {id(v.cls): v.cls for v in env.values() if type(v) is SelfValue}
-        attrs = {key: copy_lists(cls.attrs) for key, cls in selves.items()}
-        return copy_lists(env), attrs
+        # One pass over the env: copy its lists (as `copy_lists`) and find the `self` values.
+        names = env.copy()
+        attrs = {}
+        for name, value in env.items():
+            kind = type(value)
+            if kind is ListValue:
+                names[name] = ListValue(list(value.items), value.exact)
+            elif kind is SelfValue and id(value.cls) not in attrs:
+                attrs[id(value.cls)] = copy_lists(value.cls.attrs)
+        return names, attrs
 
     def _restore(self, env: dict, snapshot: tuple[dict, dict]) -> None:
         """Puts back the env and `self` attributes of a snapshot taken by `_snapshot`, which
@@ -125,6 +132,8 @@ class StatementEvaluator:
         names, attrs = snapshot
         env.clear()
         env.update(names)
+        if not attrs:
+            return
         for value in env.values():
             if type(value) is SelfValue and id(value.cls) in attrs:
                 value.cls.attrs = dict(attrs[id(value.cls)])
@@ -155,6 +164,8 @@ class StatementEvaluator:
     def _merge_branches(self, env: dict, other: tuple[dict, dict], node: cst.CSTNode) -> None:
         names, attrs = other
         _join_into(env, names, node, self._join)
+        if not attrs:
+            return
         for value in env.values():
             if type(value) is SelfValue and id(value.cls) in attrs:
                 _join_into(value.cls.attrs, attrs[id(value.cls)], node, self._join)
@@ -294,12 +305,16 @@ class StatementEvaluator:
         return UNKNOWN_VALUE
 
 
+_MISSING = object()
+
+
 def _join_into(mine: dict, theirs: dict, node: cst.CSTNode, join: Callable[[Value, Value, cst.CSTNode], Value]) -> None:
     """Sets each name of either branch to the join of its two values, in sorted order (joins
     create sequences in order). A name both branches hold the same object under is left as
     it is: most are."""
-    changed = [name for name in theirs.keys() | mine.keys()
-               if name not in mine or theirs.get(name, UNKNOWN_VALUE) is not mine[name]]
+    # A name only one side holds is unknown on the other.
+    changed = [name for name, value in theirs.items() if mine.get(name, _MISSING) is not value]
+    changed.extend(name for name in mine.keys() - theirs.keys() if mine[name] is not UNKNOWN_VALUE)
     for name in sorted(changed):
         a, b = theirs.get(name, UNKNOWN_VALUE), mine.get(name, UNKNOWN_VALUE)
         mine[name] = a if a is b else join(a, b, node)
