@@ -90,6 +90,8 @@ class ArchitectureBuilder(ForwardFlow, ConstructionReader, ExpressionEvaluator, 
         self.unroll_budget = MAX_UNROLL * 8
         self.inlined_nodes: set[int] = set()
         self.chains: list[Chain] = []
+        # Tensors (chains) exist from the first `forward` on: before, no call has one to read.
+        self.forward_phase = False
         self.current_container = 0
         self.forward_skip = False
         self.he_initialized = False
