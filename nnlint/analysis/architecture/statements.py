@@ -38,7 +38,10 @@ class StatementEvaluator:
         # Dispatch on the exact class, as `_eval` does (these libcst classes have no subclasses).
         kind = type(statement)
         if kind is cst.SimpleStatementLine:
-            for small in statement.body:
+            body = statement.body
+            if len(body) == 1:
+                return self._exec_small(body[0], env)
+            for small in body:
                 result = self._exec_small(small, env)
                 if result is not None:
                     return result
@@ -74,7 +77,11 @@ class StatementEvaluator:
         elif kind is cst.Assign:
             value = self._eval(small.value, env)
             for target in small.targets:
-                self._bind(target.target, value, env)
+                name = target.target
+                if type(name) is cst.Name:  # `_bind` of a name, without the call
+                    env[name.value] = value
+                else:
+                    self._bind(name, value, env)
         elif kind is cst.Return:
             return self._eval(small.value, env) if small.value is not None else UNKNOWN_VALUE
         elif kind is cst.AnnAssign and small.value is not None:
