@@ -91,3 +91,78 @@ def test_forward_stack_and_skip_facts():
     assert sequence.owner == "Block" and sequence.has_skip
     assert [step.kind for step in sequence.steps] == ["weight", "activation", "weight", "merge", "activation"]
     assert [step.attr for step in sequence.steps if step.kind == "weight"] == ["conv1", "conv2"]
+
+
+def _sequentials_and_evaluations(source: str, monkeypatch) -> tuple[list[int], dict[str, int]]:
+    import libcst as cst
+
+    from nnlint.analysis import analyze
+    from nnlint.analysis.architecture.statements import StatementEvaluator
+
+    evaluated: dict[str, int] = {}
+    evaluate = StatementEvaluator._evaluate_call
+
+    def counting(self, function, *args):
+        evaluated[function.name.value] = evaluated.get(function.name.value, 0) + 1
+        return evaluate(self, function, *args)
+
+    monkeypatch.setattr(StatementEvaluator, "_evaluate_call", counting)
+    facts = analyze(cst.parse_module(textwrap.dedent(source)), "m.py")
+    lengths = [len(s.steps) for s in facts.architecture.sequences if s.origin == "Sequential"]
+    return lengths, evaluated
+
+
+def test_a_helper_that_changes_nothing_is_evaluated_once_per_arguments(monkeypatch):
+    _, evaluated = _sequentials_and_evaluations("""\
+        import torch
+
+        def loss_of(model, x):
+            y = model(x)
+            if y.is_cuda:
+                y = y.cpu()
+            return (y - 1).pow(2).sum()
+
+        def train(model, x):
+            for _ in range(50):
+                loss_of(model, x).backward()
+        """, monkeypatch)
+    # Once on its own, once called from train (then remembered for the other 49 calls).
+    assert evaluated["loss_of"] == 2
+
+
+def test_a_helper_that_builds_layers_is_evaluated_at_every_call(monkeypatch):
+    lengths, evaluated = _sequentials_and_evaluations("""\
+        import torch.nn as nn
+
+        def block(n):
+            return nn.Sequential(nn.Linear(n, n), nn.ReLU())
+
+        def stem(layers, n):
+            layers.append(nn.Linear(n, n))
+
+        def build():
+            layers = []
+            for _ in range(3):
+                block(8)
+                stem(layers, 8)
+            return nn.Sequential(*layers)
+        """, monkeypatch)
+    assert evaluated["block"] == 1 + 3 and evaluated["stem"] == 1 + 3
+    assert sorted(lengths) == [2, 2, 2, 2, 3]  # block alone and at each call; build with 3 Linear
+
+
+def test_a_helper_reading_a_module_list_is_evaluated_at_every_call(monkeypatch):
+    _, evaluated = _sequentials_and_evaluations("""\
+        import torch.nn as nn
+
+        WIDTHS = [nn.Linear(4, 4)]
+
+        def count():
+            n = len(WIDTHS)
+
+        def build():
+            for _ in range(4):
+                count()
+                WIDTHS.append(nn.ReLU())
+        """, monkeypatch)
+    assert evaluated["count"] == 1 + 4

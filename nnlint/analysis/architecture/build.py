@@ -90,10 +90,19 @@ class ArchitectureBuilder(ForwardFlow, ConstructionReader, ExpressionEvaluator, 
         self.unroll_budget = MAX_UNROLL * 8
         self.inlined_nodes: set[int] = set()
         self.chains: list[Chain] = []
+        # Tensors (chains) exist from the first `forward` on: before, no call has one to read.
+        self.forward_phase = False
         self.current_container = 0
         self.forward_skip = False
         self.he_initialized = False
         self.budget = EVAL_BUDGET
+        # Changes to values a call may share with its caller or a later call (`self`
+        # attributes, Sequentials, file flags), also reads of mutable module values, identity
+        # tests and unrolls refused for want of budget: a call during which this count stays
+        # the same can be replayed from `call_memo` (see `StatementEvaluator._call_function`).
+        self.effects = 0
+        self.call_memo: dict[tuple, tuple[int, int]] = {}
+        self.constant_ids: frozenset[int] = frozenset()
 
     def run(self) -> ArchitectureFacts:
         body = self.facts.module.body
@@ -105,6 +114,9 @@ class ArchitectureBuilder(ForwardFlow, ConstructionReader, ExpressionEvaluator, 
         env: dict[str, Value] = {}
         self._exec_block(body, env, module_level=True)
         self.constants = env
+        # Calls made at module level saw no module values; later calls see these.
+        self.call_memo.clear()
+        self.constant_ids = frozenset(id(value) for value in env.values())
         for info in self.classes.values():
             self._evaluate_class(info)
         for function in self.functions.values():

@@ -15,8 +15,8 @@ from nnlint.analysis.program.imports import qualified_name
 from nnlint import catalogue
 from nnlint.analysis.architecture.kinds import (NORM, OTHER, UNKNOWN, WEIGHT, LayerStep, guess_foreign_kind, may_reset,
                                         module_kind)
-from nnlint.analysis.architecture.values import (UNKNOWN_VALUE, Chain, ClassInfo, Func, Layer, ListValue, Lit, Seq,
-                                          SelfValue, Value, tensor_arguments)
+from nnlint.analysis.architecture.values import (UNKNOWN_VALUE, Chain, ClassInfo, Func, Layer, ListValue, Lit,
+                                                 OutOfBudget, Seq, SelfValue, Value, tensor_arguments)
 from nnlint.analysis.program.syntax import dotted_name, last_part
 from nnlint.catalogue.layers import SEQUENTIAL as SEQUENTIAL_CONTAINER
 
@@ -46,11 +46,21 @@ class ConstructionReader:
                 owner = env.get("self")
                 if method == "__init__" and type(owner) is SelfValue and owner.cls.items is not None:
                     owner.cls.items.extend(args)
+                    self.effects += 1
                 return UNKNOWN_VALUE
-            receiver = self._eval(func.value, env)
+            receiver_node = func.value
+            if type(receiver_node) is cst.Name:  # `_eval` of a name, without the call
+                self.budget -= 1
+                if self.budget < 0:
+                    raise OutOfBudget
+                receiver = self._name_value(receiver_node.value, env)
+            else:
+                receiver = self._eval(receiver_node, env)
             receiver_kind = type(receiver)
             if receiver_kind is ListValue:
                 args, _, _ = self._args(node, env)
+                # Not one of `effects`: a call that may be remembered reaches no list it did
+                # not make (its arguments are scalars; module lists are counted when read).
                 if method == "append" and len(args) == 1:
                     receiver.items.append(args[0])
                 elif method == "extend" and len(args) == 1:
@@ -61,6 +71,7 @@ class ConstructionReader:
             if receiver_kind is SelfValue:
                 if method in ("add_module", "register_module"):
                     args, _, _ = self._args(node, env)
+                    self.effects += 1
                     if len(args) == 2:
                         if isinstance(args[0], Lit) and isinstance(args[0].value, str):
                             receiver.cls.attrs[args[0].value] = args[1]
@@ -73,6 +84,7 @@ class ConstructionReader:
                     callee = Func(receiver.cls.methods[method], receiver)
             elif receiver_kind is Seq and method in ("add_module", "append"):
                 args, _, _ = self._args(node, env)
+                self.effects += 1
                 if args:
                     receiver.items.append(args[-1])
                 return UNKNOWN_VALUE
@@ -100,12 +112,12 @@ class ConstructionReader:
         if callee_kind is Func:
             args, keywords, _ = self._args(node, env)
             result = self._call_function(callee.node, args, keywords, bound_self=callee.bound_self)
-            chains = tensor_arguments(args)
+            chains = tensor_arguments(args) if self.forward_phase else ()
             if chains and type(result) is not Chain:
                 return self._step(chains[0], LayerStep(UNKNOWN, node, callee.node.name.value, 0))
             return result
         args, keywords, _ = self._args(node, env)
-        chains = tensor_arguments(args, keywords)
+        chains = tensor_arguments(args, keywords) if self.forward_phase else ()
         if (callee_kind is Layer or callee_kind is Seq) and chains:
             return self._apply_module(callee, chains, node)
         if chains:
@@ -126,7 +138,7 @@ class ConstructionReader:
 
     def _local_instance(self, info: ClassInfo, node: cst.Call, env: dict) -> Value:
         args, _, _ = self._args(node, env)
-        chains = tensor_arguments(args)
+        chains = tensor_arguments(args) if self.forward_phase else ()
         inherited = self._inherited_kind(info)
         if inherited is not None:
             # `class SamLayerNorm(nn.LayerNorm)` is a LayerNorm whatever its forward does
@@ -143,21 +155,25 @@ class ConstructionReader:
     def _library_call(self, name: str, node: cst.Call, env: dict) -> Value:
         args, keywords, exact = self._args(node, env)
         short = last_part(name)
-        if name.startswith("torch.nn.init.") and short.rstrip("_") in _CAREFUL_INITS:
+        if name.startswith("torch.nn.init.") and short.rstrip("_") in _CAREFUL_INITS \
+                and not self.he_initialized:
             self.he_initialized = True
+            self.effects += 1
         if name == SEQUENTIAL:
             if len(args) == 1 and isinstance(args[0], ListValue) and args[0].ordered_dict:
                 seq = Seq(node, list(args[0].items), exact)
             else:
                 seq = Seq(node, list(args), exact)
             self.sequentials.append(seq)
+            self.effects += 1
             return seq
         if name in _ORDERED_DICT or short == "OrderedDict":
             return _ordered_dict(args[0] if args else None)
-        builtin = _builtin_value(name, args)
-        if builtin is not None:
-            return builtin
-        chains = tensor_arguments(args, keywords)
+        if name in _BUILTINS:
+            builtin = _builtin_value(name, args)
+            if builtin is not None:
+                return builtin
+        chains = tensor_arguments(args, keywords) if self.forward_phase else ()
         if chains:
             return self._tensor_function(name, chains, node)
         if not name.startswith("torch."):
@@ -217,6 +233,10 @@ def _ordered_dict(source: Optional[Value]) -> ListValue:
     elif source is not None:
         ok = False
     return ListValue(pairs, ok and (source is None or source.exact), ordered_dict=True)  # type: ignore[union-attr]
+
+
+# The names `_builtin_value` knows.
+_BUILTINS = frozenset({"range", "builtins.range", "len", "builtins.len", "list", "tuple", "int", "float"})
 
 
 def _builtin_value(name: str, args: list) -> Optional[Value]:

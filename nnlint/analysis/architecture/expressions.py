@@ -54,10 +54,10 @@ class ExpressionEvaluator:
                     return a == b
                 if op is cst.NotEqual:
                     return a != b
-                if op is cst.Is:
-                    return a is b
-                if op is cst.IsNot:
-                    return a is not b
+                if op is cst.Is or op is cst.IsNot:
+                    if not (a is None or b is None or type(a) is bool or type(b) is bool):
+                        self.effects += 1  # identity of equal values: not in a call's memo key
+                    return (a is b) if op is cst.Is else (a is not b)
                 if op is cst.In:
                     return a in b  # type: ignore[operator]
                 if op is cst.NotIn:
@@ -90,16 +90,7 @@ class ExpressionEvaluator:
         # Most frequent first.
         kind = type(node)
         if kind is cst.Name:
-            ident = node.value
-            if ident in _LITERAL_NAMES:
-                return Lit(_LITERAL_NAMES[ident])
-            if ident in env:
-                return env[ident]
-            if ident in self.constants:
-                return self.constants[ident]
-            if ident in self.functions:
-                return Func(self.functions[ident])
-            return UNKNOWN_VALUE
+            return self._name_value(node.value, env)
         if kind is cst.Call:
             return self._eval_call(node, env)
         if kind is cst.Integer:
@@ -108,7 +99,14 @@ class ExpressionEvaluator:
             except ValueError:
                 return UNKNOWN_VALUE
         if kind is cst.Attribute:
-            base = self._eval(node.value, env)
+            expression = node.value
+            if type(expression) is cst.Name:  # `_eval` of a name, without the call
+                self.budget -= 1
+                if self.budget < 0:
+                    raise OutOfBudget
+                base = self._name_value(expression.value, env)
+            else:
+                base = self._eval(expression, env)
             if type(base) is SelfValue:
                 attr = node.attr.value
                 if attr in base.cls.attrs:
@@ -153,6 +151,23 @@ class ExpressionEvaluator:
             self._eval(node.left, env)
             self._eval(node.right, env)
             return UNKNOWN_VALUE
+        return UNKNOWN_VALUE
+
+    def _name_value(self, ident: str, env: dict) -> Value:
+        """The value of a name (its evaluation already counted in the budget). Callers that
+        evaluate many names (`_args`, attribute bases) look in `env` themselves first: a
+        name is half of all evaluations, and most are local."""
+        if ident in _LITERAL_NAMES:
+            return Lit(_LITERAL_NAMES[ident])
+        if ident in env:
+            return env[ident]
+        if ident in self.constants:
+            value = self.constants[ident]
+            if type(value) is not Lit and value is not UNKNOWN_VALUE:
+                self.effects += 1  # a mutable module value: what a call reads may change
+            return value
+        if ident in self.functions:
+            return Func(self.functions[ident])
         return UNKNOWN_VALUE
 
     def _eval_sequence(self, node: Union[cst.List, cst.Tuple], env: dict) -> Value:
@@ -250,6 +265,8 @@ class ExpressionEvaluator:
             for item in items:
                 exact = one(item) and exact
             return exact
+        if items is not None and len(items) <= MAX_UNROLL:
+            self.effects += 1  # refused for want of unroll budget: the outcome depends on it
         one(UNKNOWN_VALUE)
         repeating, self.repeating = self.repeating, True
         one(UNKNOWN_VALUE)
@@ -261,7 +278,16 @@ class ExpressionEvaluator:
         keywords: dict[str, Value] = {}
         exact = True
         for arg in node.args:
-            value = self._eval(arg.value, env)
+            expression = arg.value
+            if type(expression) is cst.Name:  # `_eval` of a name, without the call
+                self.budget -= 1
+                if self.budget < 0:
+                    raise OutOfBudget
+                ident = expression.value
+                value = env[ident] if ident in env and ident not in _LITERAL_NAMES \
+                    else self._name_value(ident, env)
+            else:
+                value = self._eval(expression, env)
             if arg.keyword is not None:
                 keywords[arg.keyword.value] = value
             elif arg.star == "*":

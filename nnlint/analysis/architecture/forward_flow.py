@@ -30,6 +30,7 @@ class ForwardFlow:
         forward = info.methods.get("forward")
         if forward is None or not isinstance(forward.body, cst.IndentedBlock):
             return
+        self.forward_phase = True
         container = next(self.container_ids)
         self.current_container = container
         self.chains: list[Chain] = []

@@ -8,6 +8,7 @@ twice, the second pass marked `repeated`, so a rule can tell how much of a stack
 
 from __future__ import annotations
 
+import itertools
 from typing import Callable, Optional, Sequence
 
 import libcst as cst
@@ -16,7 +17,7 @@ from nnlint.analysis.program import walk_count
 
 from nnlint.analysis.architecture.kinds import UNKNOWN, LayerStep
 from nnlint.analysis.architecture.values import (MAX_CALL_DEPTH, MAX_UNROLL, UNKNOWN_VALUE, Chain, Func, Layer, ListValue,
-                                          Lit, Seq, SelfValue, Value, copy_lists)
+                                          Lit, OutOfBudget, Seq, SelfValue, Value, copy_lists)
 
 
 class StatementEvaluator:
@@ -37,7 +38,10 @@ class StatementEvaluator:
         # Dispatch on the exact class, as `_eval` does (these libcst classes have no subclasses).
         kind = type(statement)
         if kind is cst.SimpleStatementLine:
-            for small in statement.body:
+            body = statement.body
+            if len(body) == 1:
+                return self._exec_small(body[0], env)
+            for small in body:
                 result = self._exec_small(small, env)
                 if result is not None:
                     return result
@@ -73,7 +77,11 @@ class StatementEvaluator:
         elif kind is cst.Assign:
             value = self._eval(small.value, env)
             for target in small.targets:
-                self._bind(target.target, value, env)
+                name = target.target
+                if type(name) is cst.Name:  # `_bind` of a name, without the call
+                    env[name.value] = value
+                else:
+                    self._bind(name, value, env)
         elif kind is cst.Return:
             return self._eval(small.value, env) if small.value is not None else UNKNOWN_VALUE
         elif kind is cst.AnnAssign and small.value is not None:
@@ -100,6 +108,7 @@ class StatementEvaluator:
             owner = env.get(target.value.value)
             if type(owner) is SelfValue:
                 owner.cls.attrs[target.attr.value] = value
+                self.effects += 1
         elif kind is cst.Tuple or kind is cst.List:
             items = value.items if isinstance(value, ListValue) and value.exact else None
             if isinstance(value, Lit) and isinstance(value.value, (list, tuple)):
@@ -113,9 +122,16 @@ class StatementEvaluator:
                     self._bind(element.value, UNKNOWN_VALUE, env)
 
     def _snapshot(self, env: dict) -> tuple[dict, dict]:
-        selves = {id(v.cls): v.cls for v in env.values() if type(v) is SelfValue}
-        attrs = {key: copy_lists(cls.attrs) for key, cls in selves.items()}
-        return copy_lists(env), attrs
+        # One pass over the env: copy its lists (as `copy_lists`) and find the `self` values.
+        names = env.copy()
+        attrs = {}
+        for name, value in env.items():
+            kind = type(value)
+            if kind is ListValue:
+                names[name] = ListValue(list(value.items), value.exact)
+            elif kind is SelfValue and id(value.cls) not in attrs:
+                attrs[id(value.cls)] = copy_lists(value.cls.attrs)
+        return names, attrs
 
     def _restore(self, env: dict, snapshot: tuple[dict, dict]) -> None:
         """Puts back the env and `self` attributes of a snapshot taken by `_snapshot`, which
@@ -123,9 +139,12 @@ class StatementEvaluator:
         names, attrs = snapshot
         env.clear()
         env.update(names)
+        if not attrs:
+            return
         for value in env.values():
             if type(value) is SelfValue and id(value.cls) in attrs:
                 value.cls.attrs = dict(attrs[id(value.cls)])
+                self.effects += 1
 
     def _exec_if(self, statement: cst.If, env: dict) -> Optional[Value]:
         truth = self._truth(statement.test, env)
@@ -152,9 +171,12 @@ class StatementEvaluator:
     def _merge_branches(self, env: dict, other: tuple[dict, dict], node: cst.CSTNode) -> None:
         names, attrs = other
         _join_into(env, names, node, self._join)
+        if not attrs:
+            return
         for value in env.values():
             if type(value) is SelfValue and id(value.cls) in attrs:
                 _join_into(value.cls.attrs, attrs[id(value.cls)], node, self._join)
+                self.effects += 1
 
     def _join(self, a: Value, b: Value, node: cst.CSTNode) -> Value:
         if a is b:
@@ -195,6 +217,8 @@ class StatementEvaluator:
                 if result is not None:
                     return result
             return None
+        if items is not None and len(items) <= MAX_UNROLL:
+            self.effects += 1  # refused for want of unroll budget: the outcome depends on it
         self._bind(statement.target, UNKNOWN_VALUE, env)
         self._exec_unknown_loop(statement.body.body, env, statement)
         return None
@@ -228,8 +252,31 @@ class StatementEvaluator:
 
     def _call_function(self, function: cst.FunctionDef, args: list, keywords: dict, standalone: bool = False,
                        bound_self: Optional[SelfValue] = None) -> Value:
+        """Evaluates a call of `function`. A call that changed nothing outside itself and
+        returned nothing known is remembered (see `_call_key`): the same call again only
+        spends the budgets it spent, as a helper called in an unrolled loop is (timm's
+        tests/test_optim.py evaluated its `fn` some 1,600 times)."""
         if self.depth >= MAX_CALL_DEPTH:
             return UNKNOWN_VALUE
+        key = _call_key(function, args, keywords, standalone, self.depth, self.repeating, self.constant_ids) \
+            if bound_self is None else None
+        if key is not None:
+            spent = self.call_memo.get(key)
+            # Enough unroll budget left for every loop it unrolled: it unrolls them again.
+            if spent is not None and self.unroll_budget >= spent[1]:
+                self.budget -= spent[0]
+                if self.budget < 0:
+                    raise OutOfBudget
+                self.unroll_budget -= spent[1]
+                return UNKNOWN_VALUE
+        effects, budget, unroll_budget = self.effects, self.budget, self.unroll_budget
+        result = self._evaluate_call(function, args, keywords, standalone, bound_self)
+        if key is not None and result is UNKNOWN_VALUE and self.effects == effects:
+            self.call_memo[key] = (budget - self.budget, unroll_budget - self.unroll_budget)
+        return result
+
+    def _evaluate_call(self, function: cst.FunctionDef, args: list, keywords: dict, standalone: bool,
+                       bound_self: Optional[SelfValue]) -> Value:
         env: dict[str, Value] = {}
         params = function.params
         positional = list(params.posonly_params) + list(params.params)
@@ -265,12 +312,58 @@ class StatementEvaluator:
         return UNKNOWN_VALUE
 
 
+_MISSING = object()
+
+
 def _join_into(mine: dict, theirs: dict, node: cst.CSTNode, join: Callable[[Value, Value, cst.CSTNode], Value]) -> None:
     """Sets each name of either branch to the join of its two values, in sorted order (joins
     create sequences in order). A name both branches hold the same object under is left as
     it is: most are."""
-    changed = [name for name in theirs.keys() | mine.keys()
-               if name not in mine or theirs.get(name, UNKNOWN_VALUE) is not mine[name]]
+    # A name only one side holds is unknown on the other.
+    changed = [name for name, value in theirs.items() if mine.get(name, _MISSING) is not value]
+    changed.extend(name for name in mine.keys() - theirs.keys() if mine[name] is not UNKNOWN_VALUE)
     for name in sorted(changed):
         a, b = theirs.get(name, UNKNOWN_VALUE), mine.get(name, UNKNOWN_VALUE)
         mine[name] = a if a is b else join(a, b, node)
+
+
+# Argument values a call's memo key can name by what they are: their identity is all a call
+# can tell apart beyond that, and the key records which arguments are the same object.
+_KEYED_SCALARS = (type(None), bool, int, str)
+
+
+def _call_key(function: cst.FunctionDef, args: list, keywords: dict, standalone: bool, depth: int,
+              repeating: bool, constant_ids: frozenset) -> Optional[tuple]:
+    """What a call's evaluation depends on when it changes nothing outside itself (no `self`
+    attribute, Sequential or file flag; see the `effects` counts), reads no mutable module
+    value and returns nothing known: the function, the arguments, whether it runs on its own,
+    the call depth and whether a loop's second pass is running; None when an argument is not
+    a scalar literal, unknown or a plain function (a list, a layer, `self` may change or be
+    changed). Such a call reaches no list, layer or `self` it did not make itself (a called
+    function sees only its arguments and the module), so the lists it fills are its own. The
+    module's values and functions are the same at every call after the module level has run;
+    `run` forgets the memo when it sets them."""
+    parts: list = [id(function), standalone, depth, repeating, len(args)]
+    seen: dict[int, int] = {}
+    for index, value in enumerate(itertools.chain(args, keywords.values())):
+        kind = type(value)
+        if value is UNKNOWN_VALUE:
+            parts.append(None)
+            continue
+        if kind is Lit:
+            literal = value.value
+            literal_kind = type(literal)
+            if literal_kind in _KEYED_SCALARS:
+                part: object = (literal_kind, literal)
+            elif literal_kind is float and literal == literal:  # not NaN, which equals nothing
+                part = (float, literal.hex())
+            else:
+                return None
+        elif kind is Func and value.bound_self is None:
+            part = id(value.node)
+        else:
+            return None
+        # An argument that is a module value is the very object the function may also read.
+        parts.append((part, seen.setdefault(id(value), index), id(value) if id(value) in constant_ids else None))
+    parts.extend(keywords)
+    return tuple(parts)
