@@ -30,6 +30,7 @@ from nnlint.analysis.paths.summary import add_pipelines
 from nnlint.analysis.paths.target_preparation import build_target_preparation_facts
 from nnlint.analysis.program import walk_count
 from nnlint.analysis.program.syntax import forget_walks, uncounted_descendants
+from nnlint.analysis.program.values import release
 from nnlint.analysis.training.build import build_training_facts
 from nnlint.catalogue.names import is_test_path
 
@@ -88,6 +89,8 @@ def _analyze(module: cst.Module, path: str, externals: Optional[Mapping[str, Ret
             facts = interpreter.run()
     except RecursionError:
         facts = interpreter.partial_facts()
+    # Its values are in cycles that would keep the syntax tree alive for the cycle collector.
+    release(interpreter.functions, interpreter.module_values())
     facts.external_modes = dict(external_modes or {})
     facts.external_pipelines = list(joined.get("pipelines", ()))
     facts.external_bases = dict(joined.get("bases", {}))

@@ -41,6 +41,7 @@ from nnlint.analysis.initialization.syntax import (
     walk,
 )
 from nnlint.analysis.initialization.usage import ClassUsage, initialized_attributes
+from nnlint.analysis.program.syntax import string_value
 
 
 _CONTAINERS = frozenset({cst.List, cst.Tuple, cst.Dict, cst.ListComp, cst.DictComp})
@@ -159,7 +160,7 @@ class SelfTensorFinder:
         name = call.args[0].value
         if type(name) is not cst.SimpleString:
             return
-        attr = name.evaluated_value if isinstance(name.evaluated_value, str) else None
+        attr = string_value(name) if isinstance(string_value(name), str) else None
         if attr is None:
             return
         kind = "buffer" if call.func.attr.value == "register_buffer" else "parameter"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nnlint.analysis.program.syntax import nodes_by_type
+from nnlint.analysis.program.syntax import nodes_by_type, string_value
 from nnlint.analysis.initialization.syntax import (
     MATMUL_FUNCTIONS,
     MATMUL_METHODS,
@@ -96,8 +96,8 @@ class ClassUsage:
                     self.initializes_all = True
                 elif method in ("register_buffer", "register_parameter") and len(call.args) >= 2:
                     name = call.args[0].value
-                    if type(name) is cst.SimpleString and isinstance(name.evaluated_value, str):
-                        self.registered.add(name.evaluated_value)
+                    if type(name) is cst.SimpleString and isinstance(string_value(name), str):
+                        self.registered.add(string_value(name))
                 elif method not in methods and ("init" in method or "reset" in method):
                     # An initializer inherited from a base class (nn.Linear.reset_parameters).
                     self.initializes_all = True

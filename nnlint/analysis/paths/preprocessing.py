@@ -26,7 +26,7 @@ from nnlint.analysis.facts import FileFacts
 from nnlint.analysis.program.imports import qualified_name
 from nnlint.analysis.paths.facts import EVAL, MODEL_CALL, OTHER, STEP, TRAIN, PathFacts, Scope
 from nnlint.analysis.paths.scopes import OwnStatements
-from nnlint.analysis.program.syntax import dotted_name, iter_calls
+from nnlint.analysis.program.syntax import dotted_name, iter_calls, string_value
 from nnlint.catalogue.ecosystem import (DATA_JOINS, SCALER_PIPELINES, SCALERS, TENSOR_STEPS, TRANSFORM_LIBRARIES,
                                         VALUE_KEEPING_CONVERSIONS)
 from nnlint.catalogue.names import EVAL_DATA_NAME, EVAL_DATA_WORD, TRAIN_DATA_NAME, TRAIN_DATA_WORD
@@ -415,7 +415,7 @@ def _subscript_key(node: cst.Subscript) -> Optional[str]:
     if len(node.slice) == 1 and type(node.slice[0].slice) is cst.Index:
         key = node.slice[0].slice.value
         if type(key) is cst.SimpleString:
-            value = key.evaluated_value
+            value = string_value(key)
             return value if isinstance(value, str) else None
     return None
 

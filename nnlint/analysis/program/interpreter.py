@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Iterable, Mapping, Optional, Sequence
 
 import libcst as cst
 
@@ -185,6 +185,10 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
     def partial_facts(self) -> FileFacts:
         """What has been gathered so far, for when a run had to stop early."""
         return self._facts()
+
+    def module_values(self) -> Iterable[ModuleValue]:
+        """Every module the file's code constructs (one per constructor call)."""
+        return self._module_values.values()
 
     def _backpropagating_scopes(self) -> set[int]:
         """Scopes that call backward(), and the helpers whose results become the loss they

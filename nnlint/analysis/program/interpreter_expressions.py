@@ -19,6 +19,7 @@ from nnlint.analysis.program import numerics
 from nnlint.analysis.program.exports import is_library_name
 from nnlint.analysis.facts import AFFINE, IMPORTED, SQUARE_SUM, SQUARES, ZERO_ABLE, NanComparison, NumericSite, Output
 from nnlint.analysis.program.imports import qualified_name
+from nnlint.analysis.program.literals import literal_value
 from nnlint.analysis.program.syntax import _with_subclasses, child_nodes, descendants, string_value
 from nnlint.catalogue.functions import (BACKWARD_FUNCTIONS, BACKWARD_METHODS, GRID_FUNCTIONS, NORM_FUNCTIONS, NORM_METHODS,
                                        RANGE_FUNCTIONS)
@@ -624,7 +625,7 @@ def _nonzero_number(node: cst.BaseExpression) -> bool:
     if type(node) not in (cst.Integer, cst.Float):
         return False
     try:
-        return float(node.evaluated_value) != 0
+        return float(literal_value(node)) != 0
     except (ValueError, OverflowError):
         return False
 

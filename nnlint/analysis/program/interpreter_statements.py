@@ -17,7 +17,7 @@ from nnlint.analysis.program import walk_count
 
 from nnlint import catalogue
 from nnlint.analysis.program.imports import qualified_name
-from nnlint.analysis.program.syntax import _with_subclasses, child_nodes, descendants_of_types
+from nnlint.analysis.program.syntax import _with_subclasses, child_nodes, descendants_of_types, string_value
 from nnlint.analysis.program.values import (
     ClassInfo,
     ClassRef,
@@ -390,7 +390,7 @@ class StatementRunner:
         index = target.slice[0].slice
         if not (type(index) is cst.Index and type(index.value) is cst.SimpleString):
             return
-        key = index.value.evaluated_value
+        key = string_value(index.value)
         current = [value for value in self._visible(target.value.value, env) if isinstance(value, DictValue)]
         if isinstance(key, str) and len(current) == 1:
             kept = tuple(item for item in current[0].items if item[0] != key)

@@ -27,6 +27,7 @@ from nnlint.analysis.facts import (
     Output,
 )
 from nnlint.analysis.program.imports import qualified_name
+from nnlint.analysis.program.literals import literal_value
 from nnlint.analysis.program.values import Constant, ValueSet, outputs_of
 from nnlint.catalogue.functions import (
     GRID_FUNCTIONS,
@@ -154,7 +155,7 @@ def _offset_of(shifted: cst.BaseExpression, base: cst.BaseExpression) -> bool:
     for literal, other in ((shifted.left, shifted.right), (shifted.right, shifted.left)):
         if type(literal) in (cst.Integer, cst.Float) and same_code(other, base):
             try:
-                return float(literal.evaluated_value) != 0
+                return float(literal_value(literal)) != 0
             except (ValueError, OverflowError):
                 return False
     return False
@@ -240,7 +241,7 @@ def nan_operand(node: cst.BaseExpression, qualified: Optional[str]) -> bool:
         return True
     if type(node) is cst.Call and type(node.func) is cst.Name and node.func.value == "float" \
             and len(node.args) == 1 and type(node.args[0].value) is cst.SimpleString:
-        text = node.args[0].value.evaluated_value
+        text = literal_value(node.args[0].value)
         return isinstance(text, str) and text.strip().lower() == "nan"
     return False
 

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterator, Optional, Sequence, Union
 import libcst as cst
 
 from nnlint.analysis.program import walk_count
+from nnlint.analysis.program.literals import literal_value
 
 # Fields that hold formatting, punctuation or operator tokens: never code worth walking.
 _FORMATTING = frozenset({
@@ -409,7 +410,7 @@ def string_value(node: cst.SimpleString) -> Union[str, bytes]:
     if value[0] in "\"'" and "\\" not in value and "\r" not in value:
         quote = 3 if value[:3] in ('"""', "'''") and len(value) >= 6 else 1
         return value[quote:-quote]
-    return node.evaluated_value
+    return literal_value(node)  # not evaluated_value: ast.literal_eval leaves a cycle
 
 
 def source_code(node: Optional[cst.CSTNode]) -> str:
@@ -549,7 +550,7 @@ def number_value(node: Optional[cst.BaseExpression], constants: dict[str, float]
     """The value of a numeric literal expression (`1e-3`, `0.1 / 8`, `10 ** -4`, a constant)."""
     if isinstance(node, (cst.Integer, cst.Float)):
         try:
-            return float(node.evaluated_value)
+            return float(literal_value(node))
         except (ValueError, OverflowError):
             return None
     if isinstance(node, cst.Name):

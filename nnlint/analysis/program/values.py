@@ -7,7 +7,7 @@ holds both); the empty tuple means "unknown", which every rule treats as "say no
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Union
+from typing import Iterable, Optional, Union
 
 import libcst as cst
 
@@ -103,22 +103,31 @@ class ClassInfo:
         return self.node.name.value
 
     def find_method(self, name: str) -> Optional[FunctionInfo]:
-        for cls in self.lineage():
+        if name in self.methods:
+            return self.methods[name]
+        for cls in self._base_lineage():
             if name in cls.methods:
                 return cls.methods[name]
         return None
 
     def find_attribute(self, name: str) -> "ValueSet":
-        for cls in self.lineage():
+        if name in self.attributes:
+            return self.attributes[name]
+        for cls in self._base_lineage():
             if name in cls.attributes:
                 return cls.attributes[name]
         return ()
 
     def lineage(self) -> tuple["ClassInfo", ...]:
-        """The class and its bases of the file, breadth first. Computed once: a ClassInfo's
-        bases are fixed when it is made (a re-registered class is a new ClassInfo), and this
-        is asked for at every method and attribute lookup."""
-        cached = self.__dict__.get("_lineage")
+        """The class and its bases of the file, breadth first."""
+        return (self, *self._base_lineage())
+
+    def _base_lineage(self) -> tuple["ClassInfo", ...]:
+        """The lineage without the class itself. Computed once: a ClassInfo's bases are fixed
+        when it is made (a re-registered class is a new ClassInfo), and this is asked for at
+        every method and attribute lookup. The class is left out so that the memo does not
+        make it a cycle of its own (see `release`)."""
+        cached = self.__dict__.get("_base_lineage_memo")
         if cached is not None:
             return cached
         seen: list[ClassInfo] = []
@@ -128,7 +137,7 @@ class ClassInfo:
             if cls not in seen:
                 seen.append(cls)
                 pending.extend(cls.bases)
-        self.__dict__["_lineage"] = found = tuple(seen)
+        self.__dict__["_base_lineage_memo"] = found = tuple(cls for cls in seen if cls is not self)
         return found
 
 
@@ -213,3 +222,32 @@ def single_int(values: ValueSet) -> Optional[int]:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
     return None
+
+
+def release(functions: Iterable[FunctionInfo], modules: Iterable[ModuleValue]) -> None:
+    """Empty what the interpreter's functions, classes and modules hold, once its facts are
+    made (nothing outside nnlint.analysis.program keeps these values).
+
+    They refer to each other in cycles: a function's closure holds a FunctionRef to itself,
+    a class's methods have it as their owner, a module built in a function points back at
+    it. Unbroken, the cycles keep the file's whole syntax tree alive until the cycle
+    collector runs, which then walks every node (about two million objects on timm);
+    broken, reference counting frees the tree as soon as the file is done. `functions` is
+    every FunctionInfo the interpreter made, which reaches every ClassInfo (each method's
+    owner, and its bases); `modules` every ModuleValue."""
+    classes: dict[int, ClassInfo] = {}
+    for function in functions:
+        pending = [function.owner] if function.owner is not None else []
+        while pending:
+            cls = pending.pop()
+            if id(cls) not in classes:
+                classes[id(cls)] = cls
+                pending.extend(cls.bases)
+        function.owner = function.closure = None
+        function.bindings = {}
+        function.returns = ()
+    for cls in classes.values():
+        cls.bases, cls.methods, cls.attributes = [], {}, {}
+        cls.__dict__.pop("_base_lineage_memo", None)
+    for module in modules:
+        module.layers, module.named, module.built_in = [], {}, None
