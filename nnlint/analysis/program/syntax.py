@@ -12,7 +12,7 @@ import bisect
 import dataclasses
 import operator
 from functools import lru_cache
-from typing import Any, Callable, Iterator, Optional, Sequence, Union
+from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, Union
 
 import libcst as cst
 
@@ -59,8 +59,15 @@ def child_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     read, single = _field_reader(type(node)) if reader is None else reader
     if read is None:
         return iter(())
+    if single:
+        # Most nodes with children have one code field: no list to build.
+        value = read(node)
+        kind = type(value)
+        if kind is tuple or kind is list:
+            return iter(value)
+        return iter(()) if value is None or kind in _LEAF_TYPES else iter((value,))
     found: list[cst.CSTNode] = []
-    for value in (read(node),) if single else read(node):
+    for value in read(node):
         kind = type(value)
         # Type checks by identity: isinstance against libcst's abstract base classes is the
         # slow part of a walk. A sequence field of a node holds only nodes.
@@ -84,40 +91,66 @@ def descendants(node: cst.CSTNode, stop: tuple[type, ...] = (cst.FunctionDef, cs
 
 def uncounted_descendants(node: cst.CSTNode, stop: tuple[type, ...] = (cst.FunctionDef, cst.ClassDef)) -> Iterator[cst.CSTNode]:
     """`descendants`, never counted by nnlint.analysis.program.walk_count."""
-    tree = _indexed_tree()
-    if tree is not None:
+    stop_types = _with_subclasses(stop)
+    if _indexed:
+        tree = _indexed[0].tree()
         start = tree.positions.get(id(node))
         if start is not None and tree.order[start] is node:
             order = tree.order
             found: list[cst.CSTNode] = []
-            for low, high in tree.segments(start, _with_subclasses(stop)):
+            for low, high in tree.segments(start, stop_types):
                 found += order[low:high]
             return iter(found)
-    return _stack_walk(node, _with_subclasses(stop))
+    return _stack_walk(node, stop_types)
 
 
 def descendants_of_types(node: cst.CSTNode, types: tuple[type, ...],
                          stop: tuple[type, ...] = (cst.FunctionDef, cst.ClassDef)) -> list[cst.CSTNode]:
     """The nodes of `descendants(node, stop)` that are instances of `types`, in order."""
-    wanted = _with_subclasses(types)
-    stop_types = _with_subclasses(stop)
-    tree = _indexed_tree()
-    if tree is not None:
-        start = tree.positions.get(id(node))
-        if start is not None and tree.order[start] is node:
-            # Only the wanted nodes' positions are looked at, not every node of the walk.
-            order, positions = tree.order, tree.type_positions(wanted)
-            found: list[cst.CSTNode] = []
-            for low, high in tree.segments(start, stop_types):
-                first = bisect.bisect_left(positions, low)
-                last = bisect.bisect_left(positions, high, first)
-                found += [order[at] for at in positions[first:last]]
-            if walk_count.COUNTER is not None:
-                # Counted as the walk it stands for.
-                walk_count.COUNTER.nodes[walk_count.COUNTER.current_phase()] += sum(
-                    high - low for low, high in tree.segments(start, stop_types))
-            return found
-    return [current for current in descendants(node, stop) if type(current) in wanted]
+    sets = _TYPE_SETS.get((types, stop))
+    if sets is None:
+        sets = _TYPE_SETS[(types, stop)] = (_with_subclasses(types), _with_subclasses(stop))
+    found = _indexed_of_types(node, *sets)
+    if found is None:
+        return [current for current in descendants(node, stop) if type(current) in sets[0]]
+    return found
+
+
+# (types, stop) -> the type sets they stand for: one lookup instead of two lru_cache calls.
+_TYPE_SETS: dict[tuple[tuple[type, ...], tuple[type, ...]], tuple[frozenset[type], frozenset[type]]] = {}
+
+
+def _indexed_of_types(node: cst.CSTNode, wanted: frozenset[type],
+                      stop_types: frozenset[type]) -> Optional[list[cst.CSTNode]]:
+    """`descendants_of_types` from the index; None for a node the index does not hold."""
+    if not _indexed:
+        return None
+    tree = _indexed[0].tree()
+    start = tree.positions.get(id(node))
+    if start is None or tree.order[start] is not node:
+        return None
+    # Only the wanted nodes' positions are looked at, not every node of the walk.
+    order, positions = tree.order, tree.type_positions(wanted)
+    end = tree.ends[start]
+    first = bisect.bisect_left(positions, start)
+    if walk_count.COUNTER is None:
+        if first == len(positions) or positions[first] >= end:
+            return []  # none under the node, whatever the walk skips
+        stops = tree.type_positions(stop_types) if stop_types else ()
+        at = bisect.bisect_left(stops, start)
+        if at == len(stops) or stops[at] >= end:
+            # No stop node under it (nor the node itself): the walk is the whole subtree.
+            return list(map(order.__getitem__, positions[first:bisect.bisect_left(positions, end, first)]))
+    found: list[cst.CSTNode] = []
+    segments = tree.segments(start, stop_types)
+    for low, high in segments:
+        first = bisect.bisect_left(positions, low)
+        last = bisect.bisect_left(positions, high, first)
+        found += map(order.__getitem__, positions[first:last])
+    if walk_count.COUNTER is not None:
+        # Counted as the walk it stands for.
+        walk_count.COUNTER.nodes[walk_count.COUNTER.current_phase()] += sum(high - low for low, high in segments)
+    return found
 
 
 def _stack_walk(node: cst.CSTNode, stop_types: frozenset[type]) -> Iterator[cst.CSTNode]:
@@ -203,16 +236,15 @@ class PreorderTree:
         self.ends = ends
         self.positions = positions
         self._indexes_by_type = indexes_by_type
-        self._by_type: Optional[dict[type, list[cst.CSTNode]]] = None
+        self._by_type: Optional[NodesByType] = None
         self._every_position: Optional[dict[int, int]] = None
         self._type_positions: dict[frozenset[type], list[int]] = {}
 
     @property
-    def by_type(self) -> dict[type, list[cst.CSTNode]]:
+    def by_type(self) -> "NodesByType":
         """Every node by its exact type, each list in `order`."""
         if self._by_type is None:
-            order = self.order
-            self._by_type = {kind: [order[at] for at in indexes] for kind, indexes in self._indexes_by_type.items()}
+            self._by_type = NodesByType(self.order, self._indexes_by_type)
         return self._by_type
 
     def type_positions(self, types: frozenset[type]) -> list[int]:
@@ -265,6 +297,41 @@ class PreorderTree:
         return found
 
 
+class NodesByType(Mapping[type, list[cst.CSTNode]]):
+    """A module's nodes by exact type, each list in the walks' order: a read-only mapping that
+    makes a type's list when first asked for it. A file's builders ask for a few of the
+    hundred or so types it has; making every list cost a tenth of a second on timm."""
+
+    def __init__(self, order: list[cst.CSTNode], indexes_by_type: dict[type, list[int]]) -> None:
+        self._order = order
+        self._indexes_by_type = indexes_by_type
+        self._lists: dict[type, list[cst.CSTNode]] = {}
+
+    def __getitem__(self, kind: type) -> list[cst.CSTNode]:
+        found = self.get(kind)
+        if found is None:
+            raise KeyError(kind)
+        return found
+
+    def get(self, kind: type, default: Any = None) -> Any:
+        found = self._lists.get(kind)
+        if found is None:
+            indexes = self._indexes_by_type.get(kind)
+            if indexes is None:
+                return default
+            found = self._lists[kind] = list(map(self._order.__getitem__, indexes))
+        return found
+
+    def __contains__(self, kind: object) -> bool:
+        return kind in self._indexes_by_type
+
+    def __iter__(self) -> Iterator[type]:
+        return iter(self._indexes_by_type)
+
+    def __len__(self) -> int:
+        return len(self._indexes_by_type)
+
+
 class WalkIndex:
     """One module's `PreorderTree`, built when first needed: the walks use it while the
     module is registered (`index_walks`), and whoever holds this object may use it after
@@ -315,6 +382,7 @@ def _with_subclasses(types: tuple[type, ...]) -> frozenset[type]:
 
 _CALL_STOPS = (cst.Lambda, cst.FunctionDef, cst.ClassDef)
 _CALL_TYPE = (cst.Call,)
+_CALL_SET, _CALL_STOP_SET = _with_subclasses(_CALL_TYPE), _with_subclasses(_CALL_STOPS)
 # Several fact builders ask for the calls of the same statements; the walk is done once per
 # node and per file. Keyed by id() (libcst nodes are neither hashable by value nor weakly
 # referable); the node is kept in the entry so that its id cannot be reused while cached.
@@ -326,12 +394,15 @@ def iter_calls(node: cst.CSTNode) -> Iterator[cst.Call]:
     body runs later, if at all, so its calls are not the statement's."""
     entry = _calls_by_node.get(id(node))
     if entry is None or entry[0] is not node:
-        entry = (node, tuple(descendants_of_types(node, _CALL_TYPE, stop=_CALL_STOPS)))
+        found = _indexed_of_types(node, _CALL_SET, _CALL_STOP_SET)
+        if found is None:  # descendants_of_types outside the index
+            found = [current for current in descendants(node, _CALL_STOPS) if type(current) in _CALL_SET]
+        entry = (node, tuple(found))
         _calls_by_node[id(node)] = entry
     return iter(entry[1])
 
 
-def nodes_by_type(module: cst.Module) -> dict[type, list[cst.CSTNode]]:
+def nodes_by_type(module: cst.Module) -> NodesByType:
     """Every node of the module (lambdas, functions and classes entered) by its exact type,
     each list in textual order; walked once per file (the walks' index of the module)."""
     return index_walks(module).tree().by_type
@@ -357,6 +428,12 @@ _NAME_TYPE = (cst.Name,)
 def dotted_name(node: Optional[cst.CSTNode], through_subscripts: bool = False) -> Optional[str]:
     """`self.model.module` for a chain of names; None for anything else. With
     `through_subscripts`, an element stands for its container: `opts[0].step` -> `opts.step`."""
+    kind = type(node)
+    # A name and a name's attribute are most of what is asked about: no list to build.
+    if kind is cst.Name:
+        return node.value
+    if kind is cst.Attribute and type(node.value) is cst.Name:
+        return f"{node.value.value}.{node.attr.value}"
     parts: list[str] = []
     while True:
         kind = type(node)
