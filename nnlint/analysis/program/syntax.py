@@ -53,6 +53,13 @@ def _field_reader(node_type: type) -> tuple[Optional[Callable[[cst.CSTNode], Any
     return reader
 
 
+@lru_cache(maxsize=None)
+def _reversed_field_reader(node_type: type) -> tuple[Optional[Callable[[cst.CSTNode], Any]], bool]:
+    """`_field_reader` reading the fields last first, for walks that push children on a stack."""
+    fields = _code_fields(node_type)
+    return (operator.attrgetter(*reversed(fields)) if fields else None, len(fields) == 1)
+
+
 def child_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """The node's children that hold code (expressions, statements, arguments...), in order."""
     reader = _FIELD_READERS.get(type(node))
@@ -191,15 +198,17 @@ class PreorderTree:
     def __init__(self, module: cst.Module) -> None:
         order: list[cst.CSTNode] = []
         ends: list[int] = []
-        # Where the nodes of each exact type are in `order`, ascending.
-        indexes_by_type: dict[type, list[int]] = {}
+        # Per exact type: its reader of code fields (last field first), whether it reads one
+        # field, and where the type's nodes are in `order`, ascending. One lookup per node
+        # for all three. The list methods are called on the lists themselves, never through
+        # bound methods kept in locals: CPython 3.11 specializes `order.append(x)`.
+        by_kind: dict[type, tuple[Optional[Callable[[cst.CSTNode], Any]], bool, list[int]]] = {}
         leaf_types = _LEAF_TYPES
-        readers = _FIELD_READERS
         # Only nodes with children are found by id: a walk from a leaf is the leaf alone,
         # whichever way it is walked, and a third of the nodes are leaves.
         positions: dict[int, int] = {}
-        # A node's children are pushed above its own index: popping that index means its
-        # subtree has been numbered.
+        # A node's index is pushed below its children: popping that index means its subtree
+        # has been numbered. Children are pushed last first, so they pop in order.
         stack: list[Union[cst.CSTNode, int]] = [module]
         while stack:
             current = stack.pop()
@@ -210,27 +219,30 @@ class PreorderTree:
             index = len(order)
             order.append(current)
             ends.append(index + 1)
-            indexes = indexes_by_type.get(kind)
-            if indexes is None:
-                indexes_by_type[kind] = [index]
-            else:
-                indexes.append(index)
-            reader = readers.get(kind)
-            read, single = _field_reader(kind) if reader is None else reader
+            found = by_kind.get(kind)
+            if found is None:
+                found = by_kind[kind] = (*_reversed_field_reader(kind), [])
+            read, single, indexes = found
+            indexes.append(index)
             if read is None:
                 continue
             positions[id(current)] = index
-            children: list[Union[cst.CSTNode, int]] = []
-            for value in (read(current),) if single else read(current):
+            stack.append(index)
+            if single:
+                value = read(current)
                 value_kind = type(value)
                 if value_kind is tuple or value_kind is list:
-                    children.extend(value)
+                    stack.extend(reversed(value))
                 elif value is not None and value_kind not in leaf_types:
-                    children.append(value)
-            if children:
-                children.append(index)
-                children.reverse()
-                stack.extend(children)
+                    stack.append(value)
+            else:
+                for value in read(current):
+                    value_kind = type(value)
+                    if value_kind is tuple or value_kind is list:
+                        stack.extend(reversed(value))
+                    elif value is not None and value_kind not in leaf_types:
+                        stack.append(value)
+        indexes_by_type = {kind: found[2] for kind, found in by_kind.items()}
         self.module = module
         self.order = order
         self.ends = ends
