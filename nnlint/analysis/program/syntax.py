@@ -40,7 +40,8 @@ def _code_fields(node_type: type) -> tuple[str, ...]:
 
 # Per node class: one attrgetter reading all its code fields at once (or None when it has
 # none), and whether it reads a single one (then it returns the value, not a tuple). One C
-# call instead of a getattr per field: the walks' index reads every node of every file.
+# call instead of a getattr per field: the walks read every node of every file (the index
+# through _reversed_field_reader).
 _FIELD_READERS: dict[type, tuple[Optional[Callable[[cst.CSTNode], Any]], bool]] = {}
 
 
