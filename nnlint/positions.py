@@ -14,11 +14,14 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Iterator, Optional, Sequence
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 from libcst.metadata import MetadataWrapper, PositionProvider
+
+from nnlint.parse_blocks import NON_PYTHON_LINE_BREAKS
 
 # PositionProvider's own definition of a line break.
 _NEWLINE = re.compile(r"\r\n?|\n")
@@ -90,7 +93,14 @@ class _SyntacticRange:
 
 def line_starts(text: str) -> list[int]:
     """The offset of each line's first character."""
-    return [0] + [match.end() for match in _NEWLINE.finditer(text)]
+    if any(character in text for character in NON_PYTHON_LINE_BREAKS):
+        return [0] + [match.end() for match in _NEWLINE.finditer(text)]
+    # Then str.splitlines ends lines where _NEWLINE does: each line starts where the lines
+    # before it end, added up in C (a third of the cost of the loop over the matches).
+    starts = list(accumulate(map(len, text.splitlines(True)), initial=0))
+    if text and text[-1] not in "\r\n":
+        starts.pop()  # the end of a last line without a line break starts no line
+    return starts
 
 
 def line_column(starts: list[int], offset: int) -> tuple[int, int]:

@@ -12,7 +12,7 @@ import bisect
 import dataclasses
 import operator
 from functools import lru_cache
-from typing import Any, Callable, Iterator, Optional, Sequence, Union
+from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, Union
 
 import libcst as cst
 
@@ -41,7 +41,8 @@ def _code_fields(node_type: type) -> tuple[str, ...]:
 
 # Per node class: one attrgetter reading all its code fields at once (or None when it has
 # none), and whether it reads a single one (then it returns the value, not a tuple). One C
-# call instead of a getattr per field: the walks' index reads every node of every file.
+# call instead of a getattr per field: the walks read every node of every file (the index
+# through _reversed_field_reader).
 _FIELD_READERS: dict[type, tuple[Optional[Callable[[cst.CSTNode], Any]], bool]] = {}
 
 
@@ -54,14 +55,28 @@ def _field_reader(node_type: type) -> tuple[Optional[Callable[[cst.CSTNode], Any
     return reader
 
 
+@lru_cache(maxsize=None)
+def _reversed_field_reader(node_type: type) -> tuple[Optional[Callable[[cst.CSTNode], Any]], bool]:
+    """`_field_reader` reading the fields last first, for walks that push children on a stack."""
+    fields = _code_fields(node_type)
+    return (operator.attrgetter(*reversed(fields)) if fields else None, len(fields) == 1)
+
+
 def child_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """The node's children that hold code (expressions, statements, arguments...), in order."""
     reader = _FIELD_READERS.get(type(node))
     read, single = _field_reader(type(node)) if reader is None else reader
     if read is None:
         return iter(())
+    if single:
+        # Most nodes with children have one code field: no list to build.
+        value = read(node)
+        kind = type(value)
+        if kind is tuple or kind is list:
+            return iter(value)
+        return iter(()) if value is None or kind in _LEAF_TYPES else iter((value,))
     found: list[cst.CSTNode] = []
-    for value in (read(node),) if single else read(node):
+    for value in read(node):
         kind = type(value)
         # Type checks by identity: isinstance against libcst's abstract base classes is the
         # slow part of a walk. A sequence field of a node holds only nodes.
@@ -85,40 +100,66 @@ def descendants(node: cst.CSTNode, stop: tuple[type, ...] = (cst.FunctionDef, cs
 
 def uncounted_descendants(node: cst.CSTNode, stop: tuple[type, ...] = (cst.FunctionDef, cst.ClassDef)) -> Iterator[cst.CSTNode]:
     """`descendants`, never counted by nnlint.analysis.program.walk_count."""
-    tree = _indexed_tree()
-    if tree is not None:
+    stop_types = _with_subclasses(stop)
+    if _indexed:
+        tree = _indexed[0].tree()
         start = tree.positions.get(id(node))
         if start is not None and tree.order[start] is node:
             order = tree.order
             found: list[cst.CSTNode] = []
-            for low, high in tree.segments(start, _with_subclasses(stop)):
+            for low, high in tree.segments(start, stop_types):
                 found += order[low:high]
             return iter(found)
-    return _stack_walk(node, _with_subclasses(stop))
+    return _stack_walk(node, stop_types)
 
 
 def descendants_of_types(node: cst.CSTNode, types: tuple[type, ...],
                          stop: tuple[type, ...] = (cst.FunctionDef, cst.ClassDef)) -> list[cst.CSTNode]:
     """The nodes of `descendants(node, stop)` that are instances of `types`, in order."""
-    wanted = _with_subclasses(types)
-    stop_types = _with_subclasses(stop)
-    tree = _indexed_tree()
-    if tree is not None:
-        start = tree.positions.get(id(node))
-        if start is not None and tree.order[start] is node:
-            # Only the wanted nodes' positions are looked at, not every node of the walk.
-            order, positions = tree.order, tree.type_positions(wanted)
-            found: list[cst.CSTNode] = []
-            for low, high in tree.segments(start, stop_types):
-                first = bisect.bisect_left(positions, low)
-                last = bisect.bisect_left(positions, high, first)
-                found += [order[at] for at in positions[first:last]]
-            if walk_count.COUNTER is not None:
-                # Counted as the walk it stands for.
-                walk_count.COUNTER.nodes[walk_count.COUNTER.current_phase()] += sum(
-                    high - low for low, high in tree.segments(start, stop_types))
-            return found
-    return [current for current in descendants(node, stop) if type(current) in wanted]
+    sets = _TYPE_SETS.get((types, stop))
+    if sets is None:
+        sets = _TYPE_SETS[(types, stop)] = (_with_subclasses(types), _with_subclasses(stop))
+    found = _indexed_of_types(node, *sets)
+    if found is None:
+        return [current for current in descendants(node, stop) if type(current) in sets[0]]
+    return found
+
+
+# (types, stop) -> the type sets they stand for: one lookup instead of two lru_cache calls.
+_TYPE_SETS: dict[tuple[tuple[type, ...], tuple[type, ...]], tuple[frozenset[type], frozenset[type]]] = {}
+
+
+def _indexed_of_types(node: cst.CSTNode, wanted: frozenset[type],
+                      stop_types: frozenset[type]) -> Optional[list[cst.CSTNode]]:
+    """`descendants_of_types` from the index; None for a node the index does not hold."""
+    if not _indexed:
+        return None
+    tree = _indexed[0].tree()
+    start = tree.positions.get(id(node))
+    if start is None or tree.order[start] is not node:
+        return None
+    # Only the wanted nodes' positions are looked at, not every node of the walk.
+    order, positions = tree.order, tree.type_positions(wanted)
+    end = tree.ends[start]
+    first = bisect.bisect_left(positions, start)
+    if walk_count.COUNTER is None:
+        if first == len(positions) or positions[first] >= end:
+            return []  # none under the node, whatever the walk skips
+        stops = tree.type_positions(stop_types) if stop_types else ()
+        at = bisect.bisect_left(stops, start)
+        if at == len(stops) or stops[at] >= end:
+            # No stop node under it (nor the node itself): the walk is the whole subtree.
+            return list(map(order.__getitem__, positions[first:bisect.bisect_left(positions, end, first)]))
+    found: list[cst.CSTNode] = []
+    segments = tree.segments(start, stop_types)
+    for low, high in segments:
+        first = bisect.bisect_left(positions, low)
+        last = bisect.bisect_left(positions, high, first)
+        found += map(order.__getitem__, positions[first:last])
+    if walk_count.COUNTER is not None:
+        # Counted as the walk it stands for.
+        walk_count.COUNTER.nodes[walk_count.COUNTER.current_phase()] += sum(high - low for low, high in segments)
+    return found
 
 
 def _stack_walk(node: cst.CSTNode, stop_types: frozenset[type]) -> Iterator[cst.CSTNode]:
@@ -159,15 +200,17 @@ class PreorderTree:
     def __init__(self, module: cst.Module) -> None:
         order: list[cst.CSTNode] = []
         ends: list[int] = []
-        # Where the nodes of each exact type are in `order`, ascending.
-        indexes_by_type: dict[type, list[int]] = {}
+        # Per exact type: its reader of code fields (last field first), whether it reads one
+        # field, and where the type's nodes are in `order`, ascending. One lookup per node
+        # for all three. The list methods are called on the lists themselves, never through
+        # bound methods kept in locals: CPython 3.11 specializes `order.append(x)`.
+        by_kind: dict[type, tuple[Optional[Callable[[cst.CSTNode], Any]], bool, list[int]]] = {}
         leaf_types = _LEAF_TYPES
-        readers = _FIELD_READERS
         # Only nodes with children are found by id: a walk from a leaf is the leaf alone,
         # whichever way it is walked, and a third of the nodes are leaves.
         positions: dict[int, int] = {}
-        # A node's children are pushed above its own index: popping that index means its
-        # subtree has been numbered.
+        # A node's index is pushed below its children: popping that index means its subtree
+        # has been numbered. Children are pushed last first, so they pop in order.
         stack: list[Union[cst.CSTNode, int]] = [module]
         while stack:
             current = stack.pop()
@@ -178,42 +221,44 @@ class PreorderTree:
             index = len(order)
             order.append(current)
             ends.append(index + 1)
-            indexes = indexes_by_type.get(kind)
-            if indexes is None:
-                indexes_by_type[kind] = [index]
-            else:
-                indexes.append(index)
-            reader = readers.get(kind)
-            read, single = _field_reader(kind) if reader is None else reader
+            found = by_kind.get(kind)
+            if found is None:
+                found = by_kind[kind] = (*_reversed_field_reader(kind), [])
+            read, single, indexes = found
+            indexes.append(index)
             if read is None:
                 continue
             positions[id(current)] = index
-            children: list[Union[cst.CSTNode, int]] = []
-            for value in (read(current),) if single else read(current):
+            stack.append(index)
+            if single:
+                value = read(current)
                 value_kind = type(value)
                 if value_kind is tuple or value_kind is list:
-                    children.extend(value)
+                    stack.extend(reversed(value))
                 elif value is not None and value_kind not in leaf_types:
-                    children.append(value)
-            if children:
-                children.append(index)
-                children.reverse()
-                stack.extend(children)
+                    stack.append(value)
+            else:
+                for value in read(current):
+                    value_kind = type(value)
+                    if value_kind is tuple or value_kind is list:
+                        stack.extend(reversed(value))
+                    elif value is not None and value_kind not in leaf_types:
+                        stack.append(value)
+        indexes_by_type = {kind: found[2] for kind, found in by_kind.items()}
         self.module = module
         self.order = order
         self.ends = ends
         self.positions = positions
         self._indexes_by_type = indexes_by_type
-        self._by_type: Optional[dict[type, list[cst.CSTNode]]] = None
+        self._by_type: Optional[NodesByType] = None
         self._every_position: Optional[dict[int, int]] = None
         self._type_positions: dict[frozenset[type], list[int]] = {}
 
     @property
-    def by_type(self) -> dict[type, list[cst.CSTNode]]:
+    def by_type(self) -> "NodesByType":
         """Every node by its exact type, each list in `order`."""
         if self._by_type is None:
-            order = self.order
-            self._by_type = {kind: [order[at] for at in indexes] for kind, indexes in self._indexes_by_type.items()}
+            self._by_type = NodesByType(self.order, self._indexes_by_type)
         return self._by_type
 
     def type_positions(self, types: frozenset[type]) -> list[int]:
@@ -266,6 +311,41 @@ class PreorderTree:
         return found
 
 
+class NodesByType(Mapping[type, list[cst.CSTNode]]):
+    """A module's nodes by exact type, each list in the walks' order: a read-only mapping that
+    makes a type's list when first asked for it. A file's builders ask for a few of the
+    hundred or so types it has; making every list cost a tenth of a second on timm."""
+
+    def __init__(self, order: list[cst.CSTNode], indexes_by_type: dict[type, list[int]]) -> None:
+        self._order = order
+        self._indexes_by_type = indexes_by_type
+        self._lists: dict[type, list[cst.CSTNode]] = {}
+
+    def __getitem__(self, kind: type) -> list[cst.CSTNode]:
+        found = self.get(kind)
+        if found is None:
+            raise KeyError(kind)
+        return found
+
+    def get(self, kind: type, default: Any = None) -> Any:
+        found = self._lists.get(kind)
+        if found is None:
+            indexes = self._indexes_by_type.get(kind)
+            if indexes is None:
+                return default
+            found = self._lists[kind] = list(map(self._order.__getitem__, indexes))
+        return found
+
+    def __contains__(self, kind: object) -> bool:
+        return kind in self._indexes_by_type
+
+    def __iter__(self) -> Iterator[type]:
+        return iter(self._indexes_by_type)
+
+    def __len__(self) -> int:
+        return len(self._indexes_by_type)
+
+
 class WalkIndex:
     """One module's `PreorderTree`, built when first needed: the walks use it while the
     module is registered (`index_walks`), and whoever holds this object may use it after
@@ -316,6 +396,7 @@ def _with_subclasses(types: tuple[type, ...]) -> frozenset[type]:
 
 _CALL_STOPS = (cst.Lambda, cst.FunctionDef, cst.ClassDef)
 _CALL_TYPE = (cst.Call,)
+_CALL_SET, _CALL_STOP_SET = _with_subclasses(_CALL_TYPE), _with_subclasses(_CALL_STOPS)
 # Several fact builders ask for the calls of the same statements; the walk is done once per
 # node and per file. Keyed by id() (libcst nodes are neither hashable by value nor weakly
 # referable); the node is kept in the entry so that its id cannot be reused while cached.
@@ -327,12 +408,15 @@ def iter_calls(node: cst.CSTNode) -> Iterator[cst.Call]:
     body runs later, if at all, so its calls are not the statement's."""
     entry = _calls_by_node.get(id(node))
     if entry is None or entry[0] is not node:
-        entry = (node, tuple(descendants_of_types(node, _CALL_TYPE, stop=_CALL_STOPS)))
+        found = _indexed_of_types(node, _CALL_SET, _CALL_STOP_SET)
+        if found is None:  # descendants_of_types outside the index
+            found = [current for current in descendants(node, _CALL_STOPS) if type(current) in _CALL_SET]
+        entry = (node, tuple(found))
         _calls_by_node[id(node)] = entry
     return iter(entry[1])
 
 
-def nodes_by_type(module: cst.Module) -> dict[type, list[cst.CSTNode]]:
+def nodes_by_type(module: cst.Module) -> NodesByType:
     """Every node of the module (lambdas, functions and classes entered) by its exact type,
     each list in textual order; walked once per file (the walks' index of the module)."""
     return index_walks(module).tree().by_type
@@ -358,6 +442,12 @@ _NAME_TYPE = (cst.Name,)
 def dotted_name(node: Optional[cst.CSTNode], through_subscripts: bool = False) -> Optional[str]:
     """`self.model.module` for a chain of names; None for anything else. With
     `through_subscripts`, an element stands for its container: `opts[0].step` -> `opts.step`."""
+    kind = type(node)
+    # A name and a name's attribute are most of what is asked about: no list to build.
+    if kind is cst.Name:
+        return node.value
+    if kind is cst.Attribute and type(node.value) is cst.Name:
+        return f"{node.value.value}.{node.attr.value}"
     parts: list[str] = []
     while True:
         kind = type(node)
