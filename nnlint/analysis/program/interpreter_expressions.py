@@ -48,7 +48,9 @@ _MASK_NAME = re.compile(r"mask", re.IGNORECASE)
 class ExpressionEvaluator:
     def _eval(self, node: cst.BaseExpression, env: Env) -> ValueSet:
         # Dispatch on the exact class: isinstance against libcst's ABC-based classes costs
-        # more than the evaluation of most nodes (these classes have no subclasses).
+        # more than the evaluation of most nodes (these classes have no subclasses). The
+        # tests go in order of how often each class is met (timm: 44% Name, 14% Call, 12%
+        # Integer, 10% SimpleString, 5% Attribute).
         kind = type(node)
         if kind is cst.Name:
             name = node.value
@@ -59,10 +61,6 @@ class ExpressionEvaluator:
             return self._lookup(name, env)
         if kind is cst.Call:
             return self._eval_call(node, env)
-        if kind is cst.Attribute:
-            return self._eval_attribute(node, env)
-        if kind is cst.Subscript:
-            return self._eval_subscript(node, env)
         if kind in _LITERALS:
             # A literal's value, once per node: every round evaluates every default and
             # argument again. Keyed by id(); the node is kept in the entry, so that the id is
@@ -73,9 +71,19 @@ class ExpressionEvaluator:
             values = _literal(node)
             self._literal_values[id(node)] = (node, values)
             return values
+        if kind is cst.Attribute:
+            return self._eval_attribute(node, env)
+        if kind is cst.Subscript:
+            return self._eval_subscript(node, env)
         if kind is cst.UnaryOperation and type(node.operator) is cst.Minus \
                 and type(node.expression) is cst.Integer:
-            return tuple(Constant(-value.value) for value in _integer(node.expression))
+            # `-1`: remembered like a literal (see above).
+            entry = self._literal_values.get(id(node))
+            if entry is not None and entry[0] is node:
+                return entry[1]
+            values = tuple(Constant(-value.value) for value in _integer(node.expression))
+            self._literal_values[id(node)] = (node, values)
+            return values
         if kind is cst.Tuple or kind is cst.List:
             items = []
             for element in node.elements:
@@ -452,11 +460,18 @@ class ExpressionEvaluator:
         return (SequenceValue((element,), homogeneous=True),)
 
     def _eval_call(self, node: cst.Call, env: Env) -> ValueSet:
-        args = [
-            (arg.keyword.value if arg.keyword else None, self._eval(arg.value, env), bool(arg.star))
-            for arg in node.args
-        ]
-        name = qualified_name(node.func, self.aliases)
+        shape = self._call_shapes.get(id(node))
+        if shape is None or shape[0] is not node:
+            shape = self._call_shapes[id(node)] = (node, qualified_name(node.func, self.aliases), tuple(
+                (arg.keyword.value if arg.keyword else None, arg.value, bool(arg.star)) for arg in node.args))
+        name = shape[1]
+        args = []
+        for keyword, value, starred in shape[2]:
+            # _eval's first test inlined: most arguments are local names.
+            if type(value) is cst.Name and value.value in env and value.value not in _NAMED_CONSTANTS:
+                args.append((keyword, env[value.value], starred))
+            else:
+                args.append((keyword, self._eval(value, env), starred))
         if name in BACKWARD_FUNCTIONS or (name is None and type(node.func) is cst.Attribute
                                           and node.func.attr.value in BACKWARD_METHODS):
             self._note_backward(node)
