@@ -108,6 +108,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         # A function's parameters as _record_bindings matches arguments to them, by id of its
         # node (kept in the entry) and whether the first (self) is skipped.
         self._parameter_layouts: dict[tuple[int, bool], ParameterLayout] = {}
+        # Whether a product's factors are the same code, by id of the node (see _same_sides).
+        self._same_sides_memo: dict[int, tuple[cst.BinaryOperation, bool]] = {}
         # _class_named's answers, by parameter: (classes registered when asked, answer).
         self._class_named_cache: dict[str, tuple[int, ValueSet]] = {}
         self.classes: dict[str, ClassInfo] = {}
@@ -126,6 +128,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self._changed = False
         self.imported_models: set[str] = set()
         self._analyzed: set[int] = set()
+        # Classes whose constructors have all been analysed this round (see _ensure_initialized).
+        self._initialized: dict[int, tuple[ClassInfo, list[FunctionInfo]]] = {}
         self._in_progress: set[int] = set()
         self._returns: Optional[list[ValueSet]] = None
         self._function: Optional[FunctionInfo] = None
@@ -182,6 +186,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         for _ in range(_MAX_ROUNDS):
             self._changed = False
             self._analyzed = set()
+            self._initialized = {}
             self._reset_facts()
             self.module_env = {}
             self._exec_block(self.module.body, self.module_env)
@@ -498,9 +503,13 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
 
     def _call_function(self, function: FunctionInfo, call: cst.Call, args: Arguments,
                        bound_to: Optional[Instance]) -> ValueSet:
-        self._callees.setdefault(self._scope_key(), set()).add(id(function.node))
+        scope = self._scope_key()  # the same after _record_bindings: what it runs restores it
+        callees = self._callees.get(scope)
+        if callees is None:
+            callees = self._callees[scope] = set()
+        callees.add(id(function.node))
         provided = self._record_bindings(function, args, skip_first=function.is_method)
-        self._calls.setdefault(id(function.node), []).append((self._scope_key(), self._no_grad_depth > 0))
+        self._calls.setdefault(id(function.node), []).append((scope, self._no_grad_depth > 0))
         if function.owner is not None and bound_to is not None:
             self._ensure_initialized(function.owner)
         flags = {
@@ -560,10 +569,25 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         return provided
 
     def _ensure_initialized(self, cls: ClassInfo) -> None:
+        # Asked at every `self.x` read. Once every constructor of the lineage has been analysed
+        # this round, _analyze_function would only note them as callees of the value being
+        # collected (see _eval_noting_callees): done here without the calls. Keyed by id of
+        # the class, which the entry keeps alive; emptied with `_analyzed` at each round.
+        known = self._initialized.get(id(cls))
+        if known is not None and known[0] is cls:
+            collecting = self._collecting
+            if collecting is not None and collecting[0] == (id(self._function.node) if self._function else 0):
+                for init in known[1]:
+                    collecting[1].add(id(init.node))
+            return
+        inits = []
         for base in cls.lineage():
             init = base.methods.get("__init__")
             if init is not None:
                 self._analyze_function(init)
+                inits.append(init)
+        if all(id(init) in self._analyzed for init in inits):
+            self._initialized[id(cls)] = (cls, inits)
 
     # ---------------------------------------------------------- call dispatch
 

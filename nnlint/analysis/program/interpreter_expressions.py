@@ -339,7 +339,10 @@ class ExpressionEvaluator:
 
     def _check_nan_comparison(self, node: cst.Comparison, env: Env) -> None:
         operands = [node.left, *(target.comparator for target in node.comparisons)]
-        compared = self._compared.setdefault(id(self._function.node) if self._function else 0, set())
+        scope = id(self._function.node) if self._function else 0
+        compared = self._compared.get(scope)
+        if compared is None:
+            compared = self._compared[scope] = set()
         values = []
         for operand in operands:
             values.append(self._eval(operand, env))
@@ -413,7 +416,7 @@ class ExpressionEvaluator:
             return ()  # (K * data_range) ** 2, (d + eps) ** 2: see _nonvanishing_square
         if numerics.positive_square_sum(node, lambda base: self._is_number(base, env)):
             return ()  # a sum of squares that cannot be 0: as guarded as `x ** 2 + eps`
-        zero_tracking = numerics.arithmetic(node, left, right)
+        zero_tracking = numerics.arithmetic(node, left, right, self._same_sides(node))
         if zero_tracking or type(node.operator) not in (cst.Multiply, cst.Divide):
             return zero_tracking
         kept: list[ValueSet] = []
@@ -423,6 +426,18 @@ class ExpressionEvaluator:
             if type(node.operator) is cst.Divide:
                 break
         return join(*kept)
+
+    def _same_sides(self, node: cst.BinaryOperation) -> Optional[bool]:
+        """For a product, whether both factors are the same code (`x * x`), once per node:
+        libcst's deep_equals is slow and every round asks again. None for other operators."""
+        if type(node.operator) is not cst.Multiply:
+            return None
+        memo = self._same_sides_memo
+        entry = memo.get(id(node))
+        if entry is None or entry[0] is not node:
+            # The node is kept in the entry, so that its id is never another node's.
+            entry = memo[id(node)] = (node, numerics.same_code(node.left, node.right))
+        return entry[1]
 
     def _is_number(self, node: cst.BaseExpression, env: Env) -> bool:
         """A nonzero Python number: a literal, a name or attribute the interpreter knows as one,
