@@ -40,6 +40,9 @@ from nnlint.analysis.program.values import (
 
 _BUILTINS = frozenset({"getattr", "setattr", "enumerate", "zip"})
 _NAMED_CONSTANTS = {"True": True, "False": False, "None": None}
+# Their value sets, made once: Constant is frozen, and `bias=False` is among the most common
+# arguments (a literal's value set is shared between evaluations the same way).
+_NAMED_CONSTANT_VALUES = {name: (Constant(value),) for name, value in _NAMED_CONSTANTS.items()}
 # Multiplying by a mask or a positive constant keeps what the last operation guaranteed
 # (a ReLU output times a 0/1 mask is still non-negative).
 _MASK_NAME = re.compile(r"mask", re.IGNORECASE)
@@ -189,7 +192,7 @@ class ExpressionEvaluator:
 
     def _lookup(self, name: str, env: Env) -> ValueSet:
         if name in _NAMED_CONSTANTS:
-            return (Constant(_NAMED_CONSTANTS[name]),)
+            return _NAMED_CONSTANT_VALUES[name]
         if name in env:
             return env[name]
         if name in self.module_env:
