@@ -72,6 +72,12 @@ from nnlint.catalogue.names import (CRITERION_PARAMETER, GRADIENT_FUNCTION, LOSS
                                    NO_GRADIENT_FUNCTION)
 
 _MAX_ROUNDS = 3
+# A call as ExpressionEvaluator._eval_call runs it: the node, its callee's qualified name, and
+# its arguments as (keyword, value node, starred).
+CallShape = tuple[cst.Call, Optional[str], tuple[tuple[Optional[str], cst.BaseExpression, bool], ...]]
+# A function's parameters as _record_bindings matches arguments to them: the node, the names
+# of the positional ones, and every one by name.
+ParameterLayout = tuple[cst.FunctionDef, tuple[str, ...], dict[str, cst.Param]]
 _LAST_WORD = re.compile(r"[A-Z][a-z0-9]+$")
 
 
@@ -95,6 +101,15 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self.aliases = collect_imports(module)
         # The values of int, float and string literals, by id of the node (see ExpressionEvaluator._eval).
         self._literal_values: dict[int, tuple[cst.CSTNode, ValueSet]] = {}
+        # What a call evaluates besides its arguments' values (see CallShape), by id of the
+        # node: every round runs every call again. The node is kept in the entry, as above, and
+        # the aliases its callee's name comes from are fixed once the interpreter is made.
+        self._call_shapes: dict[int, CallShape] = {}
+        # A function's parameters as _record_bindings matches arguments to them, by id of its
+        # node (kept in the entry) and whether the first (self) is skipped.
+        self._parameter_layouts: dict[tuple[int, bool], ParameterLayout] = {}
+        # Whether a product's factors are the same code, by id of the node (see _same_sides).
+        self._same_sides_memo: dict[int, tuple[cst.BinaryOperation, bool]] = {}
         # _class_named's answers, by parameter: (classes registered when asked, answer).
         self._class_named_cache: dict[str, tuple[int, ValueSet]] = {}
         self.classes: dict[str, ClassInfo] = {}
@@ -113,6 +128,8 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         self._changed = False
         self.imported_models: set[str] = set()
         self._analyzed: set[int] = set()
+        # Classes whose constructors have all been analysed this round (see _ensure_initialized).
+        self._initialized: dict[int, tuple[ClassInfo, list[FunctionInfo]]] = {}
         self._in_progress: set[int] = set()
         self._returns: Optional[list[ValueSet]] = None
         self._function: Optional[FunctionInfo] = None
@@ -169,6 +186,7 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         for _ in range(_MAX_ROUNDS):
             self._changed = False
             self._analyzed = set()
+            self._initialized = {}
             self._reset_facts()
             self.module_env = {}
             self._exec_block(self.module.body, self.module_env)
@@ -428,10 +446,10 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
 
     def _bind_parameters(self, function: FunctionInfo, env: Env) -> None:
         params = function.node.params
-        positional = [*params.posonly_params, *params.params]
-        for index, param in enumerate([*positional, *params.kwonly_params]):
+        first_positional = bool(params.posonly_params or params.params)
+        for index, param in enumerate((*params.posonly_params, *params.params, *params.kwonly_params)):
             name = param.name.value
-            if index == 0 and function.is_method and param in positional:
+            if index == 0 and first_positional and function.is_method:
                 env[name] = (Instance(function.owner),) if function.owner else ()
                 continue
             if function.bindings.get(name):
@@ -489,9 +507,13 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
 
     def _call_function(self, function: FunctionInfo, call: cst.Call, args: Arguments,
                        bound_to: Optional[Instance]) -> ValueSet:
-        self._callees.setdefault(self._scope_key(), set()).add(id(function.node))
+        scope = self._scope_key()  # the same after _record_bindings: what it runs restores it
+        callees = self._callees.get(scope)
+        if callees is None:
+            callees = self._callees[scope] = set()
+        callees.add(id(function.node))
         provided = self._record_bindings(function, args, skip_first=function.is_method)
-        self._calls.setdefault(id(function.node), []).append((self._scope_key(), self._no_grad_depth > 0))
+        self._calls.setdefault(id(function.node), []).append((scope, self._no_grad_depth > 0))
         if function.owner is not None and bound_to is not None:
             self._ensure_initialized(function.owner)
         flags = {
@@ -504,20 +526,27 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
 
     def _record_bindings(self, function: FunctionInfo, args: Arguments, skip_first: bool) -> Env:
         """Add one call's arguments to the function's parameter bindings; return them."""
-        params = function.node.params
-        positional = [*params.posonly_params, *params.params]
-        if skip_first:
-            positional = positional[1:]
-        by_name = {param.name.value: param for param in [*positional, *params.kwonly_params]}
+        layout = self._parameter_layouts.get((id(function.node), skip_first))
+        if layout is None or layout[0] is not function.node:
+            params = function.node.params
+            positional = [*params.posonly_params, *params.params]
+            if skip_first:
+                positional = positional[1:]
+            layout = self._parameter_layouts[(id(function.node), skip_first)] = (
+                function.node, tuple(param.name.value for param in positional),
+                {param.name.value: param for param in [*positional, *params.kwonly_params]})
+        positional_names, by_name = layout[1], layout[2]
         provided: dict[str, ValueSet] = {}
-        if any(starred for _, _, starred in args):
-            provided = {name: () for name in by_name}
+        for _, _, starred in args:
+            if starred:
+                provided = {name: () for name in by_name}
+                break
         else:
             index = 0
             for keyword, values, _ in args:
                 if keyword is None:
-                    if index < len(positional):
-                        provided[positional[index].name.value] = values
+                    if index < len(positional_names):
+                        provided[positional_names[index]] = values
                     index += 1
                 elif keyword in by_name:
                     provided[keyword] = values
@@ -544,10 +573,25 @@ class Interpreter(StatementRunner, ExpressionEvaluator, TorchCalls):
         return provided
 
     def _ensure_initialized(self, cls: ClassInfo) -> None:
+        # Asked at every `self.x` read. Once every constructor of the lineage has been analysed
+        # this round, _analyze_function would only note them as callees of the value being
+        # collected (see _eval_noting_callees): done here without the calls. Keyed by id of
+        # the class, which the entry keeps alive; emptied with `_analyzed` at each round.
+        known = self._initialized.get(id(cls))
+        if known is not None and known[0] is cls:
+            collecting = self._collecting
+            if collecting is not None and collecting[0] == (id(self._function.node) if self._function else 0):
+                for init in known[1]:
+                    collecting[1].add(id(init.node))
+            return
+        inits = []
         for base in cls.lineage():
             init = base.methods.get("__init__")
             if init is not None:
                 self._analyze_function(init)
+                inits.append(init)
+        if all(id(init) in self._analyzed for init in inits):
+            self._initialized[id(cls)] = (cls, inits)
 
     # ---------------------------------------------------------- call dispatch
 

@@ -41,6 +41,9 @@ from nnlint.analysis.program.values import (
 
 _BUILTINS = frozenset({"getattr", "setattr", "enumerate", "zip"})
 _NAMED_CONSTANTS = {"True": True, "False": False, "None": None}
+# Their value sets, made once: Constant is frozen, and `bias=False` is among the most common
+# arguments (a literal's value set is shared between evaluations the same way).
+_NAMED_CONSTANT_VALUES = {name: (Constant(value),) for name, value in _NAMED_CONSTANTS.items()}
 # Multiplying by a mask or a positive constant keeps what the last operation guaranteed
 # (a ReLU output times a 0/1 mask is still non-negative).
 _MASK_NAME = re.compile(r"mask", re.IGNORECASE)
@@ -49,7 +52,9 @@ _MASK_NAME = re.compile(r"mask", re.IGNORECASE)
 class ExpressionEvaluator:
     def _eval(self, node: cst.BaseExpression, env: Env) -> ValueSet:
         # Dispatch on the exact class: isinstance against libcst's ABC-based classes costs
-        # more than the evaluation of most nodes (these classes have no subclasses).
+        # more than the evaluation of most nodes (these classes have no subclasses). The
+        # tests go in order of how often each class is met (timm: 44% Name, 14% Call, 12%
+        # Integer, 10% SimpleString, 5% Attribute).
         kind = type(node)
         if kind is cst.Name:
             name = node.value
@@ -60,10 +65,6 @@ class ExpressionEvaluator:
             return self._lookup(name, env)
         if kind is cst.Call:
             return self._eval_call(node, env)
-        if kind is cst.Attribute:
-            return self._eval_attribute(node, env)
-        if kind is cst.Subscript:
-            return self._eval_subscript(node, env)
         if kind in _LITERALS:
             # A literal's value, once per node: every round evaluates every default and
             # argument again. Keyed by id(); the node is kept in the entry, so that the id is
@@ -74,9 +75,19 @@ class ExpressionEvaluator:
             values = _literal(node)
             self._literal_values[id(node)] = (node, values)
             return values
+        if kind is cst.Attribute:
+            return self._eval_attribute(node, env)
+        if kind is cst.Subscript:
+            return self._eval_subscript(node, env)
         if kind is cst.UnaryOperation and type(node.operator) is cst.Minus \
                 and type(node.expression) is cst.Integer:
-            return tuple(Constant(-value.value) for value in _integer(node.expression))
+            # `-1`: remembered like a literal (see above).
+            entry = self._literal_values.get(id(node))
+            if entry is not None and entry[0] is node:
+                return entry[1]
+            values = tuple(Constant(-value.value) for value in _integer(node.expression))
+            self._literal_values[id(node)] = (node, values)
+            return values
         if kind is cst.Tuple or kind is cst.List:
             items = []
             for element in node.elements:
@@ -182,7 +193,7 @@ class ExpressionEvaluator:
 
     def _lookup(self, name: str, env: Env) -> ValueSet:
         if name in _NAMED_CONSTANTS:
-            return (Constant(_NAMED_CONSTANTS[name]),)
+            return _NAMED_CONSTANT_VALUES[name]
         if name in env:
             return env[name]
         if name in self.module_env:
@@ -332,7 +343,10 @@ class ExpressionEvaluator:
 
     def _check_nan_comparison(self, node: cst.Comparison, env: Env) -> None:
         operands = [node.left, *(target.comparator for target in node.comparisons)]
-        compared = self._compared.setdefault(id(self._function.node) if self._function else 0, set())
+        scope = id(self._function.node) if self._function else 0
+        compared = self._compared.get(scope)
+        if compared is None:
+            compared = self._compared[scope] = set()
         values = []
         for operand in operands:
             values.append(self._eval(operand, env))
@@ -406,7 +420,7 @@ class ExpressionEvaluator:
             return ()  # (K * data_range) ** 2, (d + eps) ** 2: see _nonvanishing_square
         if numerics.positive_square_sum(node, lambda base: self._is_number(base, env)):
             return ()  # a sum of squares that cannot be 0: as guarded as `x ** 2 + eps`
-        zero_tracking = numerics.arithmetic(node, left, right)
+        zero_tracking = numerics.arithmetic(node, left, right, self._same_sides(node))
         if zero_tracking or type(node.operator) not in (cst.Multiply, cst.Divide):
             return zero_tracking
         kept: list[ValueSet] = []
@@ -416,6 +430,18 @@ class ExpressionEvaluator:
             if type(node.operator) is cst.Divide:
                 break
         return join(*kept)
+
+    def _same_sides(self, node: cst.BinaryOperation) -> Optional[bool]:
+        """For a product, whether both factors are the same code (`x * x`), once per node:
+        libcst's deep_equals is slow and every round asks again. None for other operators."""
+        if type(node.operator) is not cst.Multiply:
+            return None
+        memo = self._same_sides_memo
+        entry = memo.get(id(node))
+        if entry is None or entry[0] is not node:
+            # The node is kept in the entry, so that its id is never another node's.
+            entry = memo[id(node)] = (node, numerics.same_code(node.left, node.right))
+        return entry[1]
 
     def _is_number(self, node: cst.BaseExpression, env: Env) -> bool:
         """A nonzero Python number: a literal, a name or attribute the interpreter knows as one,
@@ -453,11 +479,18 @@ class ExpressionEvaluator:
         return (SequenceValue((element,), homogeneous=True),)
 
     def _eval_call(self, node: cst.Call, env: Env) -> ValueSet:
-        args = [
-            (arg.keyword.value if arg.keyword else None, self._eval(arg.value, env), bool(arg.star))
-            for arg in node.args
-        ]
-        name = qualified_name(node.func, self.aliases)
+        shape = self._call_shapes.get(id(node))
+        if shape is None or shape[0] is not node:
+            shape = self._call_shapes[id(node)] = (node, qualified_name(node.func, self.aliases), tuple(
+                (arg.keyword.value if arg.keyword else None, arg.value, bool(arg.star)) for arg in node.args))
+        name = shape[1]
+        args = []
+        for keyword, value, starred in shape[2]:
+            # _eval's first test inlined: most arguments are local names.
+            if type(value) is cst.Name and value.value in env and value.value not in _NAMED_CONSTANTS:
+                args.append((keyword, env[value.value], starred))
+            else:
+                args.append((keyword, self._eval(value, env), starred))
         if name in BACKWARD_FUNCTIONS or (name is None and type(node.func) is cst.Attribute
                                           and node.func.attr.value in BACKWARD_METHODS):
             self._note_backward(node)

@@ -206,7 +206,7 @@ class StatementRunner:
         """Run one simple statement; True if it ends the block (return, raise, break...)."""
         kind = type(small)  # exact classes: see _exec
         if kind is cst.Assign:
-            values = self._eval_noting_callees(small.value, env, [t.target for t in small.targets])
+            values = self._eval_noting_callees(small, env)
             for target in small.targets:
                 self._bind(target.target, values, env)
         elif kind is cst.Expr:
@@ -215,7 +215,7 @@ class StatementRunner:
                 self._forget_mutated_list(small.value, env)
                 self._grow_attribute_list(small.value, env)
         elif kind is cst.Return:
-            values = self._eval_noting_callees(small.value, env, None) if small.value is not None else ()
+            values = self._eval_noting_callees(small, env) if small.value is not None else ()
             if self._returns is not None:
                 self._returns.append(values)
             return True
@@ -223,7 +223,7 @@ class StatementRunner:
             if small.value is not None:
                 self._bind(small.target, self._eval(small.value, env), env)
         elif kind is cst.AugAssign:
-            values = self._eval_noting_callees(small.value, env, [small.target])
+            values = self._eval_noting_callees(small, env)
             if type(small.operator) is cst.DivideAssign:
                 self._record_numeric("division", small, small.value, values, "/=")
             extended = _extended_list(self._eval(small.target, env), values) \
@@ -245,25 +245,28 @@ class StatementRunner:
             return kind is cst.Raise
         return False
 
-    def _eval_noting_callees(self, value: cst.BaseExpression, env: Env,
-                             targets: Optional[list[cst.BaseExpression]]) -> ValueSet:
-        """Evaluate an assigned (or, with `targets` None, returned) value, noting the file's
-        functions it calls directly: a loss computed by a helper is followed into it when the
-        variable is backpropagated (see _note_backward)."""
+    def _eval_noting_callees(self, statement: Union[cst.Assign, cst.AugAssign, cst.Return], env: Env) -> ValueSet:
+        """Evaluate an assigned (or returned) value, noting the file's functions it calls
+        directly: a loss computed by a helper is followed into it when the variable is
+        backpropagated (see _note_backward)."""
         outer = self._collecting
-        scope = self._scope_key()
+        scope = id(self._function.node) if self._function else 0  # _scope_key inlined
         self._collecting = (scope, set())
         try:
-            return self._eval(value, env)
+            return self._eval(statement.value, env)
         finally:
             called = self._collecting[1]
             self._collecting = outer
             if called:
-                if targets is None:
+                # The targets only now: most values call none of the file's functions.
+                kind = type(statement)
+                if kind is cst.Return:
                     self._returned_callees.setdefault(scope, set()).update(called)
-                for target in targets or ():
-                    if type(target) is cst.Name:
-                        self._assigned_callees.setdefault((scope, target.value), set()).update(called)
+                else:
+                    targets = [t.target for t in statement.targets] if kind is cst.Assign else [statement.target]
+                    for target in targets:
+                        if type(target) is cst.Name:
+                            self._assigned_callees.setdefault((scope, target.value), set()).update(called)
 
     def _bind(self, target: cst.BaseExpression, values: ValueSet, env: Env) -> None:
         kind = type(target)  # exact classes: see _exec

@@ -72,8 +72,10 @@ def _ops(values: ValueSet) -> set[str]:
 
 
 
-def arithmetic(node: cst.BinaryOperation, left: ValueSet, right: ValueSet) -> ValueSet:
-    """What `left <op> right` can be, for the zero-tracking ops only."""
+def arithmetic(node: cst.BinaryOperation, left: ValueSet, right: ValueSet,
+               same_sides: Optional[bool] = None) -> ValueSet:
+    """What `left <op> right` can be, for the zero-tracking ops only. `same_sides` says
+    whether both operands are the same code, if the caller knows (see same_code)."""
     operator = node.operator
     left_ops, right_ops = _ops(left), _ops(right)
     if GRID in left_ops and (GRID in right_ops or not right_ops):
@@ -99,7 +101,9 @@ def arithmetic(node: cst.BinaryOperation, left: ValueSet, right: ValueSet) -> Va
             return (Output(SQUARES, node),)
         return ()
     if type(operator) is cst.Multiply:
-        if same_code(node.left, node.right) and type(node.left) not in (cst.Integer, cst.Float):
+        if same_sides is None:
+            same_sides = same_code(node.left, node.right)
+        if same_sides and type(node.left) not in (cst.Integer, cst.Float):
             return (Output(SQUARES, node),)
         if left_ops & PROBABILITIES and right_ops & PROBABILITIES:
             return (Output(PROBABILITY_LIKE, node),)  # p * q: zero when either is
