@@ -16,7 +16,7 @@ from nnlint import catalogue
 from nnlint.analysis.architecture.kinds import (NORM, OTHER, UNKNOWN, WEIGHT, LayerStep, guess_foreign_kind, may_reset,
                                         module_kind)
 from nnlint.analysis.architecture.values import (UNKNOWN_VALUE, Chain, ClassInfo, Func, Layer, ListValue, Lit,
-                                                 OutOfBudget, Seq, SelfValue, Value, tensor_arguments)
+                                                 Seq, SelfValue, Value, tensor_arguments)
 from nnlint.analysis.program.syntax import dotted_name, last_part
 from nnlint.catalogue.layers import SEQUENTIAL as SEQUENTIAL_CONTAINER
 
@@ -48,14 +48,7 @@ class ConstructionReader:
                     owner.cls.items.extend(args)
                     self.effects += 1
                 return UNKNOWN_VALUE
-            receiver_node = func.value
-            if type(receiver_node) is cst.Name:  # `_eval` of a name, without the call
-                self.budget -= 1
-                if self.budget < 0:
-                    raise OutOfBudget
-                receiver = self._name_value(receiver_node.value, env)
-            else:
-                receiver = self._eval(receiver_node, env)
+            receiver = self._operand(func.value, env)
             receiver_kind = type(receiver)
             if receiver_kind is ListValue:
                 args, _, _ = self._args(node, env)

@@ -81,6 +81,16 @@ class ExpressionEvaluator:
                 return None
         return None
 
+    def _operand(self, node: cst.BaseExpression, env: dict) -> Value:
+        """`_eval` of the base of an attribute or call: a name (the usual case) is read
+        straight from the env, the budget spent as `_eval` spends it."""
+        if type(node) is cst.Name:
+            self.budget -= 1
+            if self.budget < 0:
+                raise OutOfBudget
+            return self._name_value(node.value, env)
+        return self._eval(node, env)
+
     def _eval(self, node: cst.BaseExpression, env: dict) -> Value:
         self.budget -= 1
         if self.budget < 0:
@@ -99,14 +109,7 @@ class ExpressionEvaluator:
             except ValueError:
                 return UNKNOWN_VALUE
         if kind is cst.Attribute:
-            expression = node.value
-            if type(expression) is cst.Name:  # `_eval` of a name, without the call
-                self.budget -= 1
-                if self.budget < 0:
-                    raise OutOfBudget
-                base = self._name_value(expression.value, env)
-            else:
-                base = self._eval(expression, env)
+            base = self._operand(node.value, env)
             if type(base) is SelfValue:
                 attr = node.attr.value
                 if attr in base.cls.attrs:
