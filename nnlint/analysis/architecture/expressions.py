@@ -82,13 +82,16 @@ class ExpressionEvaluator:
         return None
 
     def _operand(self, node: cst.BaseExpression, env: dict) -> Value:
-        """`_eval` of the base of an attribute or call: a name (the usual case) is read
-        straight from the env, the budget spent as `_eval` spends it."""
+        """`_eval` of an argument or of the base of an attribute or call: a name (the usual
+        case) is read straight from the env, the budget spent as `_eval` spends it."""
         if type(node) is cst.Name:
             self.budget -= 1
             if self.budget < 0:
                 raise OutOfBudget
-            return self._name_value(node.value, env)
+            ident = node.value
+            if ident in env and ident not in _LITERAL_NAMES:
+                return env[ident]
+            return self._name_value(ident, env)
         return self._eval(node, env)
 
     def _eval(self, node: cst.BaseExpression, env: dict) -> Value:
@@ -157,9 +160,8 @@ class ExpressionEvaluator:
         return UNKNOWN_VALUE
 
     def _name_value(self, ident: str, env: dict) -> Value:
-        """The value of a name (its evaluation already counted in the budget). Callers that
-        evaluate many names (`_args`, attribute bases) look in `env` themselves first: a
-        name is half of all evaluations, and most are local."""
+        """The value of a name (its evaluation already counted in the budget). `_operand`
+        looks in `env` first: a name is half of all evaluations, and most are local."""
         if ident in _LITERAL_NAMES:
             return Lit(_LITERAL_NAMES[ident])
         if ident in env:
@@ -281,16 +283,7 @@ class ExpressionEvaluator:
         keywords: dict[str, Value] = {}
         exact = True
         for arg in node.args:
-            expression = arg.value
-            if type(expression) is cst.Name:  # `_eval` of a name, without the call
-                self.budget -= 1
-                if self.budget < 0:
-                    raise OutOfBudget
-                ident = expression.value
-                value = env[ident] if ident in env and ident not in _LITERAL_NAMES \
-                    else self._name_value(ident, env)
-            else:
-                value = self._eval(expression, env)
+            value = self._operand(arg.value, env)
             if arg.keyword is not None:
                 keywords[arg.keyword.value] = value
             elif arg.star == "*":

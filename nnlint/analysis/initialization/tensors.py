@@ -160,9 +160,9 @@ class SelfTensorFinder:
         name = call.args[0].value
         if type(name) is not cst.SimpleString:
             return
-        attr = string_value(name) if isinstance(string_value(name), str) else None
-        if attr is None:
-            return
+        attr = string_value(name)
+        if not isinstance(attr, str):
+            return  # bytes
         kind = "buffer" if call.func.attr.value == "register_buffer" else "parameter"
         tensor, _ = self._created_tensor(call.args[1].value)
         if tensor is not None:

@@ -96,8 +96,9 @@ class ClassUsage:
                     self.initializes_all = True
                 elif method in ("register_buffer", "register_parameter") and len(call.args) >= 2:
                     name = call.args[0].value
-                    if type(name) is cst.SimpleString and isinstance(string_value(name), str):
-                        self.registered.add(string_value(name))
+                    registered = string_value(name) if type(name) is cst.SimpleString else None
+                    if isinstance(registered, str):
+                        self.registered.add(registered)
                 elif method not in methods and ("init" in method or "reset" in method):
                     # An initializer inherited from a base class (nn.Linear.reset_parameters).
                     self.initializes_all = True

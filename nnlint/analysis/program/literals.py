@@ -21,12 +21,14 @@ def literal_value(node: Literal) -> Union[int, float, complex, str, bytes]:
     """`node.evaluated_value`: the same value, and the same errors for a literal CPython
     rejects (SyntaxError)."""
     value = node.value
-    # A raw string's value is the text between its quotes, backslashes included; a carriage
-    # return in it would be read as a newline.
-    if type(node) is cst.SimpleString and value[:1] in ("r", "R") and value[1:2] in ("'", '"') \
-            and "\r" not in value:
-        quote = 3 if value[1:4] in ('"""', "'''") and len(value) >= 7 else 1
-        return value[1 + quote:-quote]
+    # Most strings need no compiling: without a prefix and escapes (or with only an `r`
+    # prefix), the value is the text between the quotes; a carriage return in it would be
+    # read as a newline.
+    if type(node) is cst.SimpleString and "\r" not in value:
+        raw = 1 if value[:1] in ("r", "R") else 0
+        if value[raw:raw + 1] in ("'", '"') and (raw or "\\" not in value):
+            quote = 3 if value[raw:raw + 3] in ('"""', "'''") and len(value) >= 6 + raw else 1
+            return value[raw + quote:-quote]
     # What literal_eval does first; a token parses to one constant, which it would return.
     body = ast.parse(value.lstrip(" \t"), mode="eval").body
     if type(body) is ast.Constant:

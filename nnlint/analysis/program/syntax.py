@@ -396,7 +396,6 @@ def _with_subclasses(types: tuple[type, ...]) -> frozenset[type]:
 
 _CALL_STOPS = (cst.Lambda, cst.FunctionDef, cst.ClassDef)
 _CALL_TYPE = (cst.Call,)
-_CALL_SET, _CALL_STOP_SET = _with_subclasses(_CALL_TYPE), _with_subclasses(_CALL_STOPS)
 # Several fact builders ask for the calls of the same statements; the walk is done once per
 # node and per file. Keyed by id() (libcst nodes are neither hashable by value nor weakly
 # referable); the node is kept in the entry so that its id cannot be reused while cached.
@@ -408,10 +407,7 @@ def iter_calls(node: cst.CSTNode) -> Iterator[cst.Call]:
     body runs later, if at all, so its calls are not the statement's."""
     entry = _calls_by_node.get(id(node))
     if entry is None or entry[0] is not node:
-        found = _indexed_of_types(node, _CALL_SET, _CALL_STOP_SET)
-        if found is None:  # descendants_of_types outside the index
-            found = [current for current in descendants(node, _CALL_STOPS) if type(current) in _CALL_SET]
-        entry = (node, tuple(found))
+        entry = (node, tuple(descendants_of_types(node, _CALL_TYPE, stop=_CALL_STOPS)))
         _calls_by_node[id(node)] = entry
     return iter(entry[1])
 
@@ -494,13 +490,9 @@ def argument(call: cst.Call, position: int, keyword: str) -> Optional[cst.BaseEx
 
 
 def string_value(node: cst.SimpleString) -> Union[str, bytes]:
-    """`node.evaluated_value`, without compiling the literal when it has no prefix, escape
-    or carriage return (most strings), where its value is the text between the quotes."""
-    value = node.value
-    if value[0] in "\"'" and "\\" not in value and "\r" not in value:
-        quote = 3 if value[:3] in ('"""', "'''") and len(value) >= 6 else 1
-        return value[quote:-quote]
-    return literal_value(node)  # not evaluated_value: ast.literal_eval leaves a cycle
+    """`node.evaluated_value`, most strings without compiling them (see literal_value;
+    not evaluated_value, whose ast.literal_eval leaves a reference cycle)."""
+    return literal_value(node)
 
 
 def source_code(node: Optional[cst.CSTNode]) -> str:

@@ -237,12 +237,9 @@ def release(functions: Iterable[FunctionInfo], modules: Iterable[ModuleValue]) -
     owner, and its bases); `modules` every ModuleValue."""
     classes: dict[int, ClassInfo] = {}
     for function in functions:
-        pending = [function.owner] if function.owner is not None else []
-        while pending:
-            cls = pending.pop()
-            if id(cls) not in classes:
+        if function.owner is not None:
+            for cls in function.owner.lineage():
                 classes[id(cls)] = cls
-                pending.extend(cls.bases)
         function.owner = function.closure = None
         function.bindings = {}
         function.returns = ()
